@@ -1,0 +1,118 @@
+//! The domain's vocabularies, stored as text and shared by every layer.
+//!
+//! Each enum is stored as its SCREAMING_SNAKE_CASE name (the same spelling the GraphQL
+//! contract uses), so a row read by hand means what the API says. Adding a variant is
+//! safe; renaming one needs a data migration.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Declares a text-stored enum with the derives every layer needs.
+#[macro_export]
+macro_rules! domain_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+        #[sea_orm(rs_type = "String", db_type = "Text", rename_all = "SCREAMING_SNAKE_CASE")]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+    };
+}
+
+domain_enum!(
+    /// What an organisation is; a token's role must match its organisation's kind.
+    OrgKind { Mfo, CollectionAgency, Regulator }
+);
+
+domain_enum!(
+    /// The legal system whose rules, calendar and time zone apply.
+    Jurisdiction { Kz, Kg }
+);
+
+domain_enum!(
+    /// Who a principal is (DOMAIN.md, Actors).
+    Role { MfoStaff, MfoManager, Borrower, CollectionAgency, Regulator }
+);
+
+domain_enum!(
+    /// The loan's currency (ISO 4217).
+    Currency { Kzt, Kgs, Usd }
+);
+
+domain_enum!(
+    /// The language of a record and of the texts written for it.
+    Language { Ru, Kk, Ky }
+);
+
+domain_enum!(
+    /// The loan's servicing status as the MFO's core-banking system reports it.
+    LoanStatus { Active, Closed, WrittenOff }
+);
+
+domain_enum!(
+    /// In which order incoming money pays a loan's installments (R2.3 may change it).
+    RepaymentOrder { InterestFirst, PrincipalFirst }
+);
+
+domain_enum!(
+    /// A legal fact about a loan that changes what the rules allow (R3, R14, R17, M6).
+    LegalFactKind {
+        CourtAct,
+        EnforcementInscription,
+        SettlementAgreement,
+        ReducingSettlement,
+        ClaimAssigned,
+        InsolvencyProcedure,
+    }
+);
+
+domain_enum!(
+    /// A day in a jurisdiction's calendar that differs from the Monday–Friday default.
+    HolidayKind { DayOff, WorkingDay }
+);
+
+domain_enum!(
+    /// The life of a timed duty.
+    DeadlineStatus { Open, Met, Missed, Cancelled }
+);
+
+domain_enum!(
+    /// Whose duty a deadline is: a missed MFO duty is an escalation; a borrower's lapsed
+    /// period only moves the record on.
+    Obligor { Mfo, Borrower }
+);
+
+domain_enum!(
+    /// Every timed duty of DOMAIN.md, one kind each.
+    DeadlineKind {
+        /// C4: a complaint received at a branch is registered within 1 business day.
+        ComplaintRegistration,
+        /// C5: an e-mailed complaint is acknowledged by the next business day.
+        ComplaintAcknowledgement,
+        /// C8: a complaint is answered within 10 (+10) business days of registration.
+        ComplaintAnswer,
+        /// C9: a loan-information request is answered within 5 business days.
+        InfoRequestAnswer,
+        /// R1: the borrower is notified of an overdue within 20 calendar days.
+        DelinquencyNotice,
+        /// R6: the borrower provides the requested documents within 5 business days.
+        ApplicationDocuments,
+        /// R8: the MFO decides an application within 15 calendar days of receipt.
+        ApplicationDecision,
+        /// R13: no agreement within 30 calendar days of receipt of a counter-proposal.
+        CounterProposalReply,
+        /// R11: agreed changes are implemented within 15 calendar days of the decision.
+        DecisionImplementation,
+        /// M1: the military deferral is granted within 15 calendar days of the bureau data.
+        MilitaryDeferralGrant,
+        /// M3: the MFO confirms a refused deferral within 15 calendar days of the refusal.
+        MilitaryRefusalConfirmation,
+    }
+);
+
+domain_enum!(
+    /// Why an escalation was raised.
+    EscalationKind { DeadlineMissed, RuleBreach }
+);

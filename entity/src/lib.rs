@@ -1,0 +1,25 @@
+//! SeaORM entities, one file per table, and the enums stored in them.
+//!
+//! Entities are storage shapes only: no business rule and no GraphQL type lives here
+//! (the enums may derive `async_graphql::Enum` behind the `graphql` feature, because the
+//! contract's enum values are exactly the stored ones).
+
+pub mod decimal;
+pub mod enums;
+
+pub mod audit_entry;
+pub mod borrower;
+pub mod chain_head;
+pub mod collection_assignment;
+pub mod deadline;
+pub mod escalation;
+pub mod holiday;
+pub mod idempotency_key;
+pub mod installment;
+pub mod loan;
+pub mod organization;
+pub mod outbox_event;
+pub mod payment;
+pub mod policy_version;
+
+pub use decimal::DbDecimal;

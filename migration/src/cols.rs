@@ -1,0 +1,85 @@
+//! Column shapes shared by the migrations, so both engines get the same meaning.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
+
+pub fn uuid_pk<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).uuid().not_null().primary_key().take()
+}
+
+pub fn uuid<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).uuid().not_null().take()
+}
+
+pub fn uuid_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).uuid().null().take()
+}
+
+/// A big integer sequence primary key (`INTEGER PRIMARY KEY AUTOINCREMENT` on SQLite).
+pub fn seq_pk<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().auto_increment().primary_key().take()
+}
+
+pub fn text<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).text().not_null().take()
+}
+
+pub fn text_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).text().null().take()
+}
+
+pub fn int<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).integer().not_null().take()
+}
+
+pub fn big_int<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).big_integer().not_null().take()
+}
+
+pub fn boolean<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).boolean().not_null().take()
+}
+
+pub fn date<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).date().not_null().take()
+}
+
+pub fn date_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).date().null().take()
+}
+
+pub fn ts<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).timestamp_with_time_zone().not_null().take()
+}
+
+pub fn ts_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).timestamp_with_time_zone().null().take()
+}
+
+pub fn json<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).json_binary().not_null().take()
+}
+
+pub fn json_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).json_binary().null().take()
+}
+
+/// An exact decimal: `NUMERIC(20,6)` on PostgreSQL, `TEXT` on SQLite (entity::DbDecimal
+/// explains why a SQLite NUMERIC column would round money).
+pub fn decimal<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
+    let mut col = ColumnDef::new(name);
+    match backend {
+        DbBackend::Sqlite => col.text(),
+        _ => col.decimal_len(20, 6),
+    };
+    col.not_null().take()
+}
+
+pub fn decimal_null<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
+    let mut col = ColumnDef::new(name);
+    match backend {
+        DbBackend::Sqlite => col.text(),
+        _ => col.decimal_len(20, 6),
+    };
+    col.null().take()
+}

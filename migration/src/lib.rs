@@ -1,0 +1,19 @@
+//! Schema migrations, one file per step, applied by `mfo-api migrate` and at start-up.
+//!
+//! Append-only: a migration that has been released is never edited; a change is a new
+//! step. Each step runs in one transaction on both engines.
+
+pub use sea_orm_migration::prelude::*;
+
+mod cols;
+mod m20261122_000001_foundation;
+pub mod seed;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_foundation::Migration)]
+    }
+}

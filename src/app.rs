@@ -1,0 +1,62 @@
+//! Builds the application from its parts: configuration, clock, database. Used by
+//! `serve` and by the integration tests, so both run the same router.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::auth::{JwtSettings, Verifier};
+use crate::config::HttpLimits;
+use crate::graphql::{self, AppSchema, Limits};
+use crate::http::{self, RateLimiter};
+use crate::services::Ctx;
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub jwt: JwtSettings,
+    pub limits: Limits,
+    pub http: HttpLimits,
+    /// Introspection, suggestions and GraphiQL off.
+    pub production: bool,
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Ctx,
+    pub schema: AppSchema,
+    pub verifier: Arc<Verifier>,
+    pub http: Arc<HttpLimits>,
+    pub production: bool,
+    pub rate: Arc<RateLimiter>,
+    pub metrics: PrometheusHandle,
+}
+
+/// The process-wide Prometheus recorder (the `metrics` facade has one global recorder, so
+/// several apps in one test process share it).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .install_recorder()
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+        })
+        .clone()
+}
+
+pub fn build(ctx: Ctx, cfg: AppConfig) -> (AppState, Router) {
+    let schema = graphql::build(Some(ctx.clone()), cfg.limits, cfg.production);
+    let state = AppState {
+        rate: Arc::new(RateLimiter::new(cfg.http.rate_limit_per_minute)),
+        ctx,
+        schema,
+        verifier: Arc::new(Verifier::new(cfg.jwt)),
+        http: Arc::new(cfg.http),
+        production: cfg.production,
+        metrics: metrics_handle(),
+    };
+    let router = http::router(state.clone());
+    (state, router)
+}

@@ -1,0 +1,253 @@
+//! Settings from flags and `MFO_*` environment variables (DESIGN.md, Configuration). Every
+//! flag has its variable; `.env.example` lists them all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use entity::enums::{Jurisdiction, OrgKind, Role};
+
+use crate::graphql::Limits;
+
+#[derive(Debug, Parser)]
+#[command(name = "mfo-api", version, about = "GraphQL API for microfinance complaints, loans and restructuring")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve`'s flags, so that `mfo-api --demo` means `mfo-api serve --demo`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default command).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate(DbArgs),
+    /// Print the GraphQL SDL (what `schema.graphql` holds).
+    Schema,
+    /// Mint a development token signed with MFO_JWT_SECRET.
+    Token(TokenArgs),
+    /// Manage organisations (an operator's business, not an API call).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage holiday calendars.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Inspect the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// SQLite file or postgres:// URL.
+    #[arg(long, env = "MFO_DATABASE_URL", default_value = "sqlite://mfo-api.db?mode=rwc")]
+    pub database_url: String,
+    /// Connections in the pool.
+    #[arg(long, env = "MFO_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JwtArgs {
+    /// HS256 key, at least 32 bytes.
+    #[arg(long, env = "MFO_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// RS256/ES256 public key (PEM).
+    #[arg(long, env = "MFO_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// RS256/ES256 keys (JWKS), chosen by the token's `kid`.
+    #[arg(long, env = "MFO_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+    /// Required `iss`.
+    #[arg(long, env = "MFO_JWT_ISSUER", default_value = "mfo-api")]
+    pub jwt_issuer: String,
+    /// Required `aud`.
+    #[arg(long, env = "MFO_JWT_AUDIENCE", default_value = "mfo-api")]
+    pub jwt_audience: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    /// Address to serve on.
+    #[arg(long, env = "MFO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Introspection, field suggestions and GraphiQL off.
+    #[arg(long, env = "MFO_PRODUCTION", default_value_t = false)]
+    pub production: bool,
+    /// Load demo data and print a development token per role (with a random secret unless
+    /// MFO_JWT_SECRET is set).
+    #[arg(long, env = "MFO_DEMO", default_value_t = false)]
+    pub demo: bool,
+    /// tracing filter, e.g. `info` or `mfo_api=debug,info`.
+    #[arg(long, env = "MFO_LOG", default_value = "info")]
+    pub log: String,
+    /// `text` or `json` (JSON lines).
+    #[arg(long, env = "MFO_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Seconds between deadline scans.
+    #[arg(long, env = "MFO_SCAN_INTERVAL_SECONDS", default_value_t = 30)]
+    pub scan_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    #[arg(long, env = "MFO_MAX_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+    #[arg(long, env = "MFO_MAX_COMPLEXITY", default_value_t = 20_000)]
+    pub max_complexity: usize,
+    #[arg(long, env = "MFO_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    #[arg(long, env = "MFO_MAX_DIRECTIVES", default_value_t = 10)]
+    pub max_directives: usize,
+    /// Operations in one batched POST.
+    #[arg(long, env = "MFO_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+    /// Request body size in bytes; larger ones get 413.
+    #[arg(long, env = "MFO_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Seconds a request may run before it is abandoned (and its transaction rolled back).
+    #[arg(long, env = "MFO_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+    /// Requests per principal (or per client address without a token) per minute.
+    #[arg(long, env = "MFO_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
+    pub rate_limit_per_minute: u32,
+}
+
+impl LimitArgs {
+    pub fn graphql(&self) -> Limits {
+        Limits {
+            depth: self.max_depth,
+            complexity: self.max_complexity,
+            aliases: self.max_aliases,
+            directives: self.max_directives,
+        }
+    }
+}
+
+/// Everything the HTTP layer enforces besides the query shape.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    pub max_batch: usize,
+    pub max_body_bytes: usize,
+    pub request_timeout: std::time::Duration,
+    pub rate_limit_per_minute: u32,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_batch: 10,
+            max_body_bytes: 1_048_576,
+            request_timeout: std::time::Duration::from_secs(30),
+            rate_limit_per_minute: 1200,
+        }
+    }
+}
+
+impl From<&LimitArgs> for HttpLimits {
+    fn from(a: &LimitArgs) -> Self {
+        Self {
+            max_batch: a.max_batch,
+            max_body_bytes: a.max_body_bytes,
+            request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
+            rate_limit_per_minute: a.rate_limit_per_minute,
+        }
+    }
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| "one of MFO_STAFF, MFO_MANAGER, BORROWER, COLLECTION_AGENCY, REGULATOR".to_owned())
+}
+
+fn parse_kind(s: &str) -> Result<OrgKind, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|_| "one of MFO, COLLECTION_AGENCY, REGULATOR".to_owned())
+}
+
+fn parse_jurisdiction(s: &str) -> Result<Jurisdiction, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| "KZ or KG".to_owned())
+}
+
+/// `90s`, `30m`, `1h`, `7d`.
+pub fn parse_ttl(s: &str) -> Result<chrono::Duration, String> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = n.parse().map_err(|_| format!("`{s}` is not a duration like 90s, 30m, 1h or 7d"))?;
+    match unit {
+        "s" => Ok(chrono::Duration::seconds(n)),
+        "m" => Ok(chrono::Duration::minutes(n)),
+        "h" | "" => Ok(chrono::Duration::hours(n)),
+        "d" => Ok(chrono::Duration::days(n)),
+        _ => Err(format!("`{s}` is not a duration like 90s, 30m, 1h or 7d")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Organisation id (`mfo-api org create` prints it).
+    #[arg(long)]
+    pub org: uuid::Uuid,
+    /// Borrower id, for BORROWER tokens.
+    #[arg(long)]
+    pub borrower: Option<uuid::Uuid>,
+    /// The token's `sub`.
+    #[arg(long, default_value = "dev")]
+    pub subject: String,
+    #[arg(long, value_parser = parse_ttl, default_value = "1h")]
+    pub ttl: chrono::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Register an organisation and print its id.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_parser = parse_kind)]
+        kind: OrgKind,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_jurisdiction)]
+        jurisdiction: Jurisdiction,
+        /// Postal address, printed on letters.
+        #[arg(long)]
+        address: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Load a calendar CSV (`date,kind,name`) for a jurisdiction.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, value_parser = parse_jurisdiction)]
+        jurisdiction: Jurisdiction,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and report the first broken entry, if any.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}

@@ -1,0 +1,10 @@
+//! After-commit delivery: the in-process broker that fans committed outbox events out to
+//! subscriptions, and the deadline scanner that raises escalations.
+//!
+//! Events are written by `services::write::Write` in the transaction of the change; this
+//! module only ever publishes what has been committed.
+
+pub mod broker;
+pub mod scanner;
+
+pub use broker::{Broker, Published};

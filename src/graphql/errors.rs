@@ -1,0 +1,82 @@
+//! The one mapping from `ServiceError` to what the client sees (DESIGN.md, API contract):
+//! business refusals become `userErrors` in the payload, everything else a top-level
+//! error with `extensions.code`. Internal causes are logged here and never sent.
+
+use async_graphql::{Error, ErrorExtensions, SimpleObject};
+
+use crate::error::{ServiceError, UserError, UserErrorCode};
+
+/// A business refusal: which input field, why, and under which rule.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "UserError")]
+pub struct UserErrorObject {
+    /// Path to the input field at fault, e.g. `["input", "schedule", "2", "dueDate"]`.
+    pub field: Option<Vec<String>>,
+    pub message: String,
+    pub code: UserErrorCode,
+    /// The DOMAIN.md rule ID when a rule refused it (e.g. "C8").
+    pub rule: Option<String>,
+}
+
+impl From<UserError> for UserErrorObject {
+    fn from(e: UserError) -> Self {
+        Self { field: Some(e.field), message: e.message, code: e.code, rule: e.rule }
+    }
+}
+
+/// An error with a stable `extensions.code`.
+pub fn code_error(code: &'static str, message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, ext| ext.set("code", code))
+}
+
+pub fn not_found() -> Error {
+    code_error("NOT_FOUND", "not found")
+}
+
+pub fn bad_input(message: impl Into<String>) -> Error {
+    code_error("BAD_USER_INPUT", message)
+}
+
+/// A service error outside a payload (queries, or the non-business failures of mutations).
+pub fn top_level(e: ServiceError) -> Error {
+    match e {
+        ServiceError::NotFound => not_found(),
+        ServiceError::Forbidden(why) => code_error("FORBIDDEN", why),
+        ServiceError::Unauthenticated => code_error("UNAUTHENTICATED", "a bearer token is required"),
+        ServiceError::User(errors) => {
+            // A query has no payload to carry user errors: name the first one.
+            let message = errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "invalid input".to_owned());
+            code_error("BAD_USER_INPUT", message)
+        }
+        ServiceError::Internal(cause) => {
+            tracing::error!(error = ?cause, "internal error");
+            code_error("INTERNAL", "internal error")
+        }
+    }
+}
+
+/// Declares a mutation payload `{ <field>: T, userErrors: [UserError!]! }` and how a
+/// service result fills it.
+macro_rules! payload {
+    ($(#[$m:meta])* $name:ident { $field:ident : $ty:ty }) => {
+        $(#[$m])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            pub $field: Option<$ty>,
+            pub user_errors: Vec<$crate::graphql::errors::UserErrorObject>,
+        }
+
+        impl $name {
+            pub fn from_result(r: $crate::error::ServiceResult<$ty>) -> async_graphql::Result<Self> {
+                match r {
+                    Ok(v) => Ok(Self { $field: Some(v), user_errors: Vec::new() }),
+                    Err($crate::error::ServiceError::User(errors)) => {
+                        Ok(Self { $field: None, user_errors: errors.into_iter().map(Into::into).collect() })
+                    }
+                    Err(e) => Err($crate::graphql::errors::top_level(e)),
+                }
+            }
+        }
+    };
+}
+pub(crate) use payload;

@@ -1,0 +1,293 @@
+//! Deadlines and escalations: the queries and the `escalations` subscription that the
+//! supervising authority's dashboards use. The subscription replays stored escalations
+//! after the client's cursor, then goes live; live events only wake it up, the rows it
+//! sends are always read from the table, so a reconnecting dashboard misses nothing and
+//! sees nothing twice.
+
+use std::collections::VecDeque;
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, InputObject, Object, Subscription};
+use chrono::{DateTime, Utc};
+use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, Jurisdiction, Obligor};
+use entity::{deadline, escalation};
+use futures_util::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::auth::Principal;
+use crate::graphql::connection::{after_uuid, first, from_page};
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{bad_input, not_found, top_level};
+use crate::graphql::ids::{Kind, cursor, decode, encode, parse_cursor};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::me::Organization;
+use crate::graphql::scalars::Date;
+use crate::services::{Ctx, escalations as svc};
+
+/// A timed duty of DOMAIN.md on a record.
+pub struct Deadline(pub deadline::Model);
+
+#[Object]
+impl Deadline {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Deadline, self.0.id)
+    }
+    async fn kind(&self) -> DeadlineKind {
+        self.0.kind
+    }
+    /// The rule that sets it, e.g. "C8".
+    async fn rule(&self) -> &str {
+        &self.0.rule
+    }
+    /// Whose duty it is.
+    async fn obligor(&self) -> Obligor {
+        self.0.obligor
+    }
+    async fn status(&self) -> DeadlineStatus {
+        self.0.status
+    }
+    async fn subject_type(&self) -> &str {
+        &self.0.subject_type
+    }
+    async fn subject_id(&self) -> ID {
+        subject_global_id(&self.0.subject_type, self.0.subject_id)
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    /// The last allowed day, local time of the jurisdiction.
+    async fn due_date(&self) -> Date {
+        self.0.due_date.into()
+    }
+    /// The first instant at which the duty is late.
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+    async fn extensions(&self) -> i32 {
+        self.0.extensions
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    /// The policy version whose figures set the due time.
+    async fn policy_version_id(&self) -> String {
+        self.0.policy_version_id.to_string()
+    }
+}
+
+/// A global ID for a stored subject reference.
+pub fn subject_global_id(subject_type: &str, id: uuid::Uuid) -> ID {
+    let kind = match subject_type {
+        "loan" => Kind::Loan,
+        "borrower" => Kind::Borrower,
+        "complaint" => Kind::Complaint,
+        "info_request" => Kind::InfoRequest,
+        "application" => Kind::Application,
+        "decision" => Kind::Decision,
+        "appeal" => Kind::Appeal,
+        "contact" => Kind::Contact,
+        "military_deferral" => Kind::Deferral,
+        "deadline" => Kind::Deadline,
+        "escalation" => Kind::Escalation,
+        _ => return ID(id.to_string()),
+    };
+    encode(kind, id)
+}
+
+/// A missed legal deadline or a rule breach.
+pub struct Escalation(pub escalation::Model);
+
+#[Object]
+impl Escalation {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Escalation, self.0.id)
+    }
+    /// Resume a subscription or a list after this one.
+    async fn cursor(&self) -> String {
+        cursor(self.0.seq)
+    }
+    async fn raised_at(&self) -> DateTime<Utc> {
+        self.0.raised_at
+    }
+    async fn kind(&self) -> EscalationKind {
+        self.0.kind
+    }
+    /// The rule missed or breached, e.g. "C8" or "X3".
+    async fn rule(&self) -> &str {
+        &self.0.rule
+    }
+    async fn jurisdiction(&self) -> Jurisdiction {
+        self.0.jurisdiction
+    }
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.organizations.load_one(self.0.org_id).await?.map(Organization).ok_or_else(not_found)
+    }
+    async fn subject_type(&self) -> &str {
+        &self.0.subject_type
+    }
+    async fn subject_id(&self) -> ID {
+        subject_global_id(&self.0.subject_type, self.0.subject_id)
+    }
+    async fn deadline_id(&self) -> Option<ID> {
+        self.0.deadline_id.map(|d| encode(Kind::Deadline, d))
+    }
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    async fn details(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(self.0.details.clone())
+    }
+}
+
+#[derive(InputObject, Default, Clone)]
+pub struct EscalationFilter {
+    pub kind: Option<EscalationKind>,
+    pub rule: Option<String>,
+    pub organization_id: Option<ID>,
+    pub subject_id: Option<ID>,
+}
+
+impl EscalationFilter {
+    fn to_service(&self) -> async_graphql::Result<svc::EscalationFilter> {
+        Ok(svc::EscalationFilter {
+            kind: self.kind,
+            rule: self.rule.clone(),
+            org_id: self.organization_id.as_ref().map(|o| decode(o, Kind::Organization)).transpose()?,
+            subject_id: self
+                .subject_id
+                .as_ref()
+                .map(|s| crate::graphql::ids::parse(s).map(|(_, u)| u).ok_or_else(not_found))
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct DeadlineFilter {
+    pub status: Option<DeadlineStatus>,
+    pub kind: Option<DeadlineKind>,
+    pub subject_id: Option<ID>,
+}
+
+fn seq_cursor(after: Option<String>) -> async_graphql::Result<Option<i64>> {
+    after
+        .map(|a| {
+            parse_cursor(&a).and_then(|k| k.parse::<i64>().map_err(|_| bad_input("`after` is not a valid cursor")))
+        })
+        .transpose()
+}
+
+#[derive(Default)]
+pub struct EscalationQuery;
+
+#[Object]
+impl EscalationQuery {
+    /// Escalations in the order they were raised (regulators: their jurisdiction; MFO staff:
+    /// their MFO).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn escalations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EscalationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Escalation>> {
+        let p = ctx.principal()?;
+        let limit = self::first(first)?;
+        let had_cursor = after.is_some();
+        let after = seq_cursor(after)?;
+        let f = filter.unwrap_or_default().to_service()?;
+        let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        Ok(from_page(page, had_cursor, |e| e.seq, Escalation))
+    }
+
+    /// Deadlines (regulators: their jurisdiction; MFO staff: their MFO).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn deadlines(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DeadlineFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Deadline>> {
+        let p = ctx.principal()?;
+        let limit = self::first(first)?;
+        let had_cursor = after.is_some();
+        let after = after_uuid(after)?;
+        let filter = filter.unwrap_or_default();
+        let f = svc::DeadlineFilter {
+            status: filter.status,
+            kind: filter.kind,
+            subject_id: filter.subject_id.as_ref().and_then(|s| crate::graphql::ids::parse(s).map(|(_, u)| u)),
+        };
+        let page = svc::deadlines(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        Ok(from_page(page, had_cursor, |d| d.id, Deadline))
+    }
+}
+
+#[derive(Default)]
+pub struct EscalationSubscription;
+
+struct Replay {
+    ctx: Ctx,
+    principal: Principal,
+    filter: svc::EscalationFilter,
+    last_seq: i64,
+    backlog: VecDeque<escalation::Model>,
+    rx: tokio::sync::broadcast::Receiver<crate::events::Published>,
+}
+
+impl Replay {
+    /// Fills the backlog from the table; waits for a wake-up when there is nothing new.
+    async fn next(mut self) -> Option<(async_graphql::Result<Escalation>, Self)> {
+        loop {
+            if let Some(e) = self.backlog.pop_front() {
+                self.last_seq = e.seq;
+                return Some((Ok(Escalation(e)), self));
+            }
+            match svc::list(&self.ctx, &self.principal, &self.filter, Some(self.last_seq), 100).await {
+                Ok(page) if !page.items.is_empty() => {
+                    self.backlog.extend(page.items);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => return Some((Err(top_level(e)), self)),
+            }
+            loop {
+                match self.rx.recv().await {
+                    Ok(event) if event.topic == "escalation.raised" => break,
+                    Ok(_) => {}
+                    // Fell behind: the table still has everything, so just read it again.
+                    Err(RecvError::Lagged(_)) => break,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }
+    }
+}
+
+#[Subscription]
+impl EscalationSubscription {
+    /// Every escalation visible to the caller: first those after `after` (a cursor from
+    /// `Escalation.cursor`), then each new one as it is raised.
+    async fn escalations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EscalationFilter>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Escalation>>> {
+        let principal = ctx.principal()?.clone();
+        let services = ctx.services().clone();
+        svc::escalation_scope(&principal).map_err(top_level)?;
+        let filter = filter.unwrap_or_default().to_service()?;
+        // Subscribe before reading, so nothing raised in between is missed.
+        let rx = services.broker.subscribe();
+        let last_seq = match seq_cursor(after)? {
+            Some(s) => s,
+            None => svc::latest_seq(&services).await.map_err(top_level)?,
+        };
+        let replay = Replay { ctx: services, principal, filter, last_seq, backlog: VecDeque::new(), rx };
+        Ok(futures_util::stream::unfold(replay, Replay::next))
+    }
+}

@@ -1,0 +1,513 @@
+//! Loans, borrowers, schedules and payments: the types, the `loans`/`loan` queries and the
+//! ingestion mutations of the MFO's core-banking system.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
+use entity::{borrower, installment, loan, payment};
+use rust_decimal::Decimal;
+
+use crate::graphql::connection::{after_uuid, first, from_page};
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{not_found, payload, top_level};
+use crate::graphql::ids::{Kind, decode, encode};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::me::Organization;
+use crate::graphql::scalars::Date;
+use crate::ids::{BorrowerId, LoanId};
+use crate::rules::loans::{InstallmentState, Ledger};
+use crate::services::loans::{self as svc, LoanRef};
+
+#[derive(Clone)]
+pub struct Borrower(pub borrower::Model);
+
+#[Object]
+impl Borrower {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Borrower, self.0.id)
+    }
+    /// The MFO's own id for the borrower.
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+    async fn full_name(&self) -> &str {
+        &self.0.full_name
+    }
+    async fn national_id(&self) -> Option<&str> {
+        self.0.national_id.as_deref()
+    }
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn language(&self) -> Language {
+        self.0.language
+    }
+    /// Socially vulnerable status (R16, R19).
+    async fn socially_vulnerable(&self) -> bool {
+        self.0.socially_vulnerable
+    }
+}
+
+/// The legal facts that bind what may be done with a loan (R3, R14, R17, M6).
+#[derive(SimpleObject)]
+pub struct LoanLegalFacts {
+    pub court_act_on: Option<Date>,
+    pub enforcement_inscription_on: Option<Date>,
+    pub settlement_agreement_on: Option<Date>,
+    pub reducing_settlement_on: Option<Date>,
+    pub claim_assigned_on: Option<Date>,
+    pub insolvency_from: Option<Date>,
+    pub insolvency_to: Option<Date>,
+}
+
+/// R1: the overdue position now, in the loan's local time.
+#[derive(SimpleObject)]
+pub struct Overdue {
+    pub overdue: bool,
+    /// The first overdue day (the day after the oldest unpaid due date).
+    pub since: Option<Date>,
+    /// Consecutive overdue days including today.
+    pub days: i64,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub amount: Decimal,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InstallmentStatus {
+    Paid,
+    PartiallyPaid,
+    Due,
+    Overdue,
+}
+
+#[derive(SimpleObject)]
+pub struct Installment {
+    pub seq: i32,
+    pub due_date: Date,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub paid_principal: Decimal,
+    pub paid_interest: Decimal,
+    pub status: InstallmentStatus,
+}
+
+impl Installment {
+    fn new(s: &InstallmentState, today: chrono::NaiveDate) -> Self {
+        let status = if s.is_paid() {
+            InstallmentStatus::Paid
+        } else if s.due_date < today {
+            InstallmentStatus::Overdue
+        } else if s.paid_principal + s.paid_interest > Decimal::ZERO {
+            InstallmentStatus::PartiallyPaid
+        } else {
+            InstallmentStatus::Due
+        };
+        Self {
+            seq: s.seq,
+            due_date: s.due_date.into(),
+            principal: s.principal,
+            interest: s.interest,
+            paid_principal: s.paid_principal,
+            paid_interest: s.paid_interest,
+            status,
+        }
+    }
+}
+
+pub struct Payment(pub payment::Model);
+
+#[Object]
+impl Payment {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Payment, self.0.id)
+    }
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+    async fn paid_at(&self) -> DateTime<Utc> {
+        self.0.paid_at
+    }
+    async fn amount(&self) -> Decimal {
+        self.0.amount.0
+    }
+}
+
+#[derive(Clone)]
+pub struct Loan(pub loan::Model);
+
+impl Loan {
+    async fn rows(&self, ctx: &Context<'_>) -> async_graphql::Result<(Vec<installment::Model>, Vec<payment::Model>)> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let (schedule, payments) =
+            futures_util::try_join!(loaders.schedules.load_one(self.0.id), loaders.payments.load_one(self.0.id))?;
+        Ok((schedule.unwrap_or_default(), payments.unwrap_or_default()))
+    }
+
+    async fn ledger(&self, ctx: &Context<'_>) -> async_graphql::Result<Ledger> {
+        let (schedule, payments) = self.rows(ctx).await?;
+        Ok(svc::ledger(&self.0, &schedule, &payments))
+    }
+
+    fn today(&self, ctx: &Context<'_>) -> chrono::NaiveDate {
+        svc::local_today(&self.0, ctx.services().clock.now())
+    }
+}
+
+#[Object]
+impl Loan {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Loan, self.0.id)
+    }
+    /// The MFO's own id for the loan.
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+    async fn contract_number(&self) -> &str {
+        &self.0.contract_number
+    }
+    async fn contract_date(&self) -> Date {
+        self.0.contract_date.into()
+    }
+    async fn jurisdiction(&self) -> entity::enums::Jurisdiction {
+        self.0.jurisdiction
+    }
+    async fn currency(&self) -> Currency {
+        self.0.currency
+    }
+    async fn principal(&self) -> Decimal {
+        self.0.principal.0
+    }
+    /// Annual nominal rate as a fraction (0.35 = 35 %).
+    async fn annual_rate(&self) -> Decimal {
+        self.0.annual_rate.0
+    }
+    async fn term_months(&self) -> i32 {
+        self.0.term_months
+    }
+    /// The credit limit (C9.7): the principal unless the loan is a credit line.
+    async fn credit_limit(&self) -> Decimal {
+        self.0.credit_limit.map(|c| c.0).unwrap_or(self.0.principal.0)
+    }
+    async fn status(&self) -> LoanStatus {
+        self.0.status
+    }
+    async fn repayment_order(&self) -> RepaymentOrder {
+        self.0.repayment_order
+    }
+    async fn mortgage_secured(&self) -> bool {
+        self.0.mortgage_secured
+    }
+    async fn secured_by_dwelling(&self) -> bool {
+        self.0.secured_by_dwelling
+    }
+    async fn business_purpose(&self) -> bool {
+        self.0.business_purpose
+    }
+    async fn contract_allows_agency(&self) -> bool {
+        self.0.contract_allows_agency
+    }
+    async fn legal_facts(&self) -> LoanLegalFacts {
+        let l = &self.0;
+        LoanLegalFacts {
+            court_act_on: l.court_act_on.map(Date),
+            enforcement_inscription_on: l.enforcement_inscription_on.map(Date),
+            settlement_agreement_on: l.settlement_agreement_on.map(Date),
+            reducing_settlement_on: l.reducing_settlement_on.map(Date),
+            claim_assigned_on: l.claim_assigned_on.map(Date),
+            insolvency_from: l.insolvency_from.map(Date),
+            insolvency_to: l.insolvency_to.map(Date),
+        }
+    }
+    async fn mfo(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.organizations.load_one(self.0.mfo_id).await?.map(Organization).ok_or_else(not_found)
+    }
+    async fn borrower(&self, ctx: &Context<'_>) -> async_graphql::Result<Borrower> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.borrowers.load_one(self.0.borrower_id).await?.map(Borrower).ok_or_else(not_found)
+    }
+    /// The current schedule with what has been paid of each installment.
+    async fn installments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Installment>> {
+        let ledger = self.ledger(ctx).await?;
+        let today = self.today(ctx);
+        Ok(ledger.installments.iter().map(|s| Installment::new(s, today)).collect())
+    }
+    async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
+        let (_, payments) = self.rows(ctx).await?;
+        Ok(payments.into_iter().map(Payment).collect())
+    }
+    /// R1: what is overdue now and since when.
+    async fn overdue(&self, ctx: &Context<'_>) -> async_graphql::Result<Overdue> {
+        let o = self.ledger(ctx).await?.overdue(self.today(ctx));
+        Ok(Overdue {
+            overdue: o.is_overdue(),
+            since: o.since.map(Date),
+            days: o.days,
+            principal: o.principal,
+            interest: o.interest,
+            amount: o.amount(),
+        })
+    }
+    /// Principal not yet repaid.
+    async fn principal_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
+        Ok(self.ledger(ctx).await?.principal_balance())
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct LoanFilter {
+    pub status: Option<LoanStatus>,
+    /// Only loans with (true) or without (false) an overdue installment now.
+    pub overdue: Option<bool>,
+    pub borrower_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct LoanQuery;
+
+#[Object]
+impl LoanQuery {
+    /// Loans the caller may see: a borrower their own, staff their MFO's, an agency those
+    /// currently handed to it, a regulator its jurisdiction's.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn loans(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<LoanFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Loan>> {
+        let p = ctx.principal()?;
+        let limit = self::first(first)?;
+        let had_cursor = after.is_some();
+        let after = after_uuid(after)?;
+        let filter = filter.unwrap_or_default();
+        let borrower_id = match &filter.borrower_id {
+            Some(id) => Some(BorrowerId(decode(id, Kind::Borrower)?)),
+            None => None,
+        };
+        let f = svc::LoanFilter { status: filter.status, overdue: filter.overdue, borrower_id };
+        let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        Ok(from_page(page, had_cursor, |l| l.id, Loan))
+    }
+
+    /// One loan; NOT_FOUND when it does not exist or is outside the caller's scope.
+    async fn loan(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Loan>> {
+        let p = ctx.principal()?;
+        let id = LoanId(decode(&id, Kind::Loan)?);
+        svc::get(ctx.services(), p, id).await.map(|l| Some(Loan(l))).map_err(top_level)
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpsertBorrowerInput {
+    /// The MFO's own id for the borrower: sending it again updates the same borrower.
+    pub external_id: String,
+    pub full_name: String,
+    pub national_id: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub language: Language,
+    #[graphql(default)]
+    pub socially_vulnerable: bool,
+}
+
+#[derive(InputObject)]
+pub struct InstallmentInput {
+    pub due_date: Date,
+    pub principal: Decimal,
+    pub interest: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct UpsertLoanInput {
+    /// The MFO's own id for the loan: sending it again updates the same loan.
+    pub external_id: String,
+    pub borrower_external_id: String,
+    pub contract_number: String,
+    pub contract_date: Date,
+    /// ISO 4217: KZT, KGS or USD.
+    pub currency: String,
+    pub principal: Decimal,
+    /// Annual nominal rate as a fraction (0.35 = 35 %).
+    pub annual_rate: Decimal,
+    pub term_months: i32,
+    pub credit_limit: Option<Decimal>,
+    #[graphql(default_with = "LoanStatus::Active")]
+    pub status: LoanStatus,
+    #[graphql(default_with = "RepaymentOrder::InterestFirst")]
+    pub repayment_order: RepaymentOrder,
+    #[graphql(default)]
+    pub mortgage_secured: bool,
+    #[graphql(default)]
+    pub secured_by_dwelling: bool,
+    #[graphql(default)]
+    pub business_purpose: bool,
+    #[graphql(default)]
+    pub contract_allows_agency: bool,
+    /// The full schedule; it replaces the stored one.
+    pub schedule: Vec<InstallmentInput>,
+}
+
+#[derive(InputObject)]
+pub struct RecordPaymentInput {
+    /// The loan, by our id…
+    pub loan_id: Option<ID>,
+    /// …or by the MFO's own id.
+    pub loan_external_id: Option<String>,
+    /// The MFO's own id for the payment: sending it again records nothing new.
+    pub external_id: String,
+    pub paid_at: DateTime<Utc>,
+    pub amount: Decimal,
+}
+
+#[derive(InputObject)]
+pub struct RecordLoanLegalFactInput {
+    pub loan_id: Option<ID>,
+    pub loan_external_id: Option<String>,
+    pub kind: LegalFactKind,
+    pub occurred_on: Date,
+    /// Only for an insolvency procedure that has ended.
+    pub ended_on: Option<Date>,
+}
+
+payload!(BorrowerPayload { borrower: Borrower });
+payload!(LoanPayload { loan: Loan });
+
+/// A recorded payment and the loan it paid.
+#[derive(SimpleObject)]
+pub struct PaymentPayload {
+    pub payment: Option<Payment>,
+    pub loan: Option<Loan>,
+    pub user_errors: Vec<crate::graphql::errors::UserErrorObject>,
+}
+
+fn loan_ref(
+    id: Option<ID>,
+    external: Option<String>,
+) -> async_graphql::Result<Result<LoanRef, crate::error::ServiceError>> {
+    use crate::error::{ServiceError, UserError};
+    Ok(match (id, external) {
+        (Some(id), None) => Ok(LoanRef::Id(LoanId(decode(&id, Kind::Loan)?))),
+        (None, Some(ext)) => Ok(LoanRef::External(ext)),
+        _ => Err(ServiceError::user(UserError::invalid(&["loanId"], "give exactly one of loanId and loanExternalId"))),
+    })
+}
+
+#[derive(Default)]
+pub struct LoanMutation;
+
+#[Object]
+impl LoanMutation {
+    /// Creates or updates a borrower of the caller's MFO (MFO_STAFF, MFO_MANAGER).
+    async fn upsert_borrower(
+        &self,
+        ctx: &Context<'_>,
+        input: UpsertBorrowerInput,
+    ) -> async_graphql::Result<BorrowerPayload> {
+        let p = ctx.principal()?;
+        let input = svc::BorrowerInput {
+            external_id: input.external_id,
+            full_name: input.full_name,
+            national_id: input.national_id,
+            address: input.address,
+            phone: input.phone,
+            email: input.email,
+            language: input.language,
+            socially_vulnerable: input.socially_vulnerable,
+        };
+        BorrowerPayload::from_result(svc::upsert_borrower(ctx.services(), p, input).await.map(Borrower))
+    }
+
+    /// Creates or updates a loan with its terms and full schedule (MFO_STAFF, MFO_MANAGER).
+    async fn upsert_loan(&self, ctx: &Context<'_>, input: UpsertLoanInput) -> async_graphql::Result<LoanPayload> {
+        let p = ctx.principal()?;
+        let input = svc::LoanInput {
+            external_id: input.external_id,
+            borrower_external_id: input.borrower_external_id,
+            contract_number: input.contract_number,
+            contract_date: input.contract_date.0,
+            currency: input.currency,
+            principal: input.principal,
+            annual_rate: input.annual_rate,
+            term_months: input.term_months,
+            credit_limit: input.credit_limit,
+            status: input.status,
+            repayment_order: input.repayment_order,
+            mortgage_secured: input.mortgage_secured,
+            secured_by_dwelling: input.secured_by_dwelling,
+            business_purpose: input.business_purpose,
+            contract_allows_agency: input.contract_allows_agency,
+            schedule: input
+                .schedule
+                .into_iter()
+                .map(|i| svc::InstallmentInput { due_date: i.due_date.0, principal: i.principal, interest: i.interest })
+                .collect(),
+        };
+        LoanPayload::from_result(svc::upsert_loan(ctx.services(), p, input).await.map(Loan))
+    }
+
+    /// Records money received on a loan (MFO_STAFF, MFO_MANAGER).
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordPaymentInput,
+    ) -> async_graphql::Result<PaymentPayload> {
+        let p = ctx.principal()?;
+        let result = match loan_ref(input.loan_id, input.loan_external_id)? {
+            Ok(loan) => {
+                let input = svc::PaymentInput {
+                    loan,
+                    external_id: input.external_id,
+                    paid_at: input.paid_at,
+                    amount: input.amount,
+                };
+                svc::record_payment(ctx.services(), p, input).await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok((payment, loan)) => {
+                Ok(PaymentPayload { payment: Some(Payment(payment)), loan: Some(Loan(loan)), user_errors: vec![] })
+            }
+            Err(crate::error::ServiceError::User(errors)) => Ok(PaymentPayload {
+                payment: None,
+                loan: None,
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            }),
+            Err(e) => Err(top_level(e)),
+        }
+    }
+
+    /// Records a court act, enforcement inscription, settlement, assignment or insolvency
+    /// procedure on a loan (MFO_STAFF, MFO_MANAGER).
+    async fn record_loan_legal_fact(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordLoanLegalFactInput,
+    ) -> async_graphql::Result<LoanPayload> {
+        let p = ctx.principal()?;
+        let result = match loan_ref(input.loan_id, input.loan_external_id)? {
+            Ok(loan) => {
+                let input = svc::LegalFactInput {
+                    loan,
+                    kind: input.kind,
+                    occurred_on: input.occurred_on.0,
+                    ended_on: input.ended_on.map(|d| d.0),
+                };
+                svc::record_legal_fact(ctx.services(), p, input).await
+            }
+            Err(e) => Err(e),
+        };
+        LoanPayload::from_result(result.map(Loan))
+    }
+}

@@ -1,0 +1,84 @@
+//! `me`: who the token says the caller is, and the organisation types.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{Jurisdiction, OrgKind, Role};
+use entity::organization;
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{not_found, top_level};
+use crate::graphql::ids::{Kind, encode};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::loans::Borrower;
+use crate::services::loans;
+
+/// An MFO, collection agency or regulator.
+#[derive(Clone)]
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Organization, self.0.id)
+    }
+    async fn kind(&self) -> OrgKind {
+        self.0.kind
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn jurisdiction(&self) -> Jurisdiction {
+        self.0.jurisdiction
+    }
+    /// IANA time zone of local dates and hours (Asia/Almaty, Asia/Bishkek).
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+}
+
+/// The authenticated caller.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Principal {
+    pub role: Role,
+    /// The token's `sub`.
+    pub subject: String,
+    pub expires_at: DateTime<Utc>,
+    #[graphql(skip)]
+    org_id: uuid::Uuid,
+    #[graphql(skip)]
+    borrower_id: Option<crate::ids::BorrowerId>,
+}
+
+#[async_graphql::ComplexObject]
+impl Principal {
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.organizations.load_one(self.org_id).await?.map(Organization).ok_or_else(not_found)
+    }
+
+    /// The borrower a BORROWER token acts for.
+    async fn borrower(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Borrower>> {
+        let Some(b) = self.borrower_id else { return Ok(None) };
+        let p = ctx.principal()?;
+        loans::get_borrower(ctx.services(), p, b).await.map(|b| Some(Borrower(b))).map_err(top_level)
+    }
+}
+
+#[derive(Default)]
+pub struct MeQuery;
+
+#[Object]
+impl MeQuery {
+    /// Who the bearer token identifies.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Principal> {
+        let p = ctx.principal()?;
+        Ok(Principal {
+            role: p.role,
+            subject: p.subject.clone(),
+            expires_at: p.expires_at,
+            org_id: p.org_id.0,
+            borrower_id: p.borrower_id,
+        })
+    }
+}

@@ -1,0 +1,51 @@
+//! The Relay `Node` interface and `node(id:)`: any object with a global ID, fetched through
+//! the same scoped service as its own query, so `node` reveals nothing more.
+
+use async_graphql::{Context, ID, Interface, Object};
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{not_found, top_level};
+use crate::graphql::escalations::{Deadline, Escalation};
+use crate::graphql::ids::{Kind, parse};
+use crate::graphql::loans::{Borrower, Loan};
+use crate::graphql::me::Organization;
+use crate::ids::{BorrowerId, LoanId};
+use crate::services::{escalations, loans};
+
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Organization(Organization),
+    Borrower(Borrower),
+    Loan(Loan),
+    Deadline(Deadline),
+    Escalation(Escalation),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global ID; NOT_FOUND when it does not exist or is outside the
+    /// caller's scope.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let p = ctx.principal()?;
+        let s = ctx.services();
+        let (kind, uuid) = parse(&id).ok_or_else(not_found)?;
+        let node = match kind {
+            Kind::Loan => Node::Loan(Loan(loans::get(s, p, LoanId(uuid)).await.map_err(top_level)?)),
+            Kind::Borrower => {
+                Node::Borrower(Borrower(loans::get_borrower(s, p, BorrowerId(uuid)).await.map_err(top_level)?))
+            }
+            Kind::Organization if uuid == p.org_id.0 => {
+                let org = crate::services::orgs::find(s, p.org_id).await.map_err(top_level)?.ok_or_else(not_found)?;
+                Node::Organization(Organization(org))
+            }
+            Kind::Deadline => Node::Deadline(Deadline(escalations::get_deadline(s, p, uuid).await.map_err(top_level)?)),
+            Kind::Escalation => Node::Escalation(Escalation(escalations::get(s, p, uuid).await.map_err(top_level)?)),
+            _ => return Err(not_found()),
+        };
+        Ok(Some(node))
+    }
+}

@@ -1,0 +1,359 @@
+//! HTTP transport: GraphQL over HTTP (POST JSON; queries, never mutations, over GET;
+//! GraphiQL for a browser), graphql-transport-ws on the same path, health, readiness and
+//! metrics, with the limits DESIGN.md asks for (body size, batch size, timeout, rate,
+//! CSRF-safe content types). A panic anywhere answers 500 with `INTERNAL`.
+//!
+//! Nothing here knows a business rule; it authenticates, limits and hands over to the
+//! schema.
+
+pub mod ws;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, Request as GqlRequest, Response as GqlResponse, Value};
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use crate::auth::{self, AuthError, Principal};
+use crate::graphql::context::RequestAuth;
+use crate::graphql::loaders::Loaders;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::POST]).allow_headers([
+        header::AUTHORIZATION,
+        header::CONTENT_TYPE,
+        header::ACCEPT,
+    ]);
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn(track_metrics))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<Body>| {
+                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CatchPanicLayer::custom(|_| {
+                    error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+                }))
+                .layer(cors),
+        )
+        .with_state(state)
+}
+
+/// A GraphQL-shaped error body with one error and its code.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.to_string()).into_response()
+}
+
+fn unauthenticated(e: &AuthError) -> Response {
+    if *e == AuthError::Unavailable {
+        return error_response(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "the token could not be checked now");
+    }
+    let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+    r
+}
+
+/// Checks a bearer token: `Ok(None)` without one, a 401 response for a bad one.
+pub async fn authenticate_token(state: &AppState, token: &str) -> Result<Principal, AuthError> {
+    let verified = state.verifier.verify(token, state.ctx.clock.now())?;
+    auth::resolve(&state.ctx.db, verified).await
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or_else(|| unauthenticated(&AuthError::Malformed))?;
+    authenticate_token(state, token).await.map(Some).map_err(|e| unauthenticated(&e))
+}
+
+/// A fixed one-minute window per principal (or client address), on the injected clock.
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<String, (i64, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        Self { per_minute, windows: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Err(seconds to wait)` when the key has used up its minute.
+    pub fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), i64> {
+        let minute = now.timestamp().div_euclid(60);
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() > 100_000 {
+            windows.retain(|_, (m, _)| *m == minute);
+        }
+        let entry = windows.entry(key.to_owned()).or_insert((minute, 0));
+        if entry.0 != minute {
+            *entry = (minute, 0);
+        }
+        if entry.1 >= self.per_minute {
+            return Err(60 - now.timestamp().rem_euclid(60));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+fn rate_limit(state: &AppState, principal: Option<&Principal>, addr: Option<SocketAddr>) -> Result<(), Response> {
+    let key = match (principal, addr) {
+        (Some(p), _) => p.key(),
+        (None, Some(a)) => format!("anonymous:{}", a.ip()),
+        (None, None) => "anonymous".to_owned(),
+    };
+    state.rate.check(&key, state.ctx.clock.now()).map_err(|wait| {
+        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests: slow down");
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    })
+}
+
+/// Errors async-graphql raises itself (parse, validation, limits, input coercion) carry
+/// no code: they are the caller's, so they get BAD_USER_INPUT.
+pub(crate) fn with_codes(mut resp: GqlResponse) -> GqlResponse {
+    for e in &mut resp.errors {
+        let has_code = e.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
+        if !has_code {
+            e.extensions.get_or_insert_with(Default::default).set("code", Value::from("BAD_USER_INPUT"));
+        }
+    }
+    resp
+}
+
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+async fn execute(
+    state: &AppState,
+    principal: Option<Principal>,
+    requests: Vec<GqlRequest>,
+) -> Result<Vec<GqlResponse>, Response> {
+    let run = async {
+        let mut out = Vec::with_capacity(requests.len());
+        for req in requests {
+            let req = req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx));
+            out.push(with_codes(state.schema.execute(req).await));
+        }
+        out
+    };
+    match tokio::time::timeout(state.http.request_timeout, run).await {
+        Ok(responses) => Ok(responses),
+        // The dropped future rolls back any transaction it had open.
+        Err(_) => {
+            Err(error_response(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took too long and was abandoned"))
+        }
+    }
+}
+
+fn respond(headers: &HeaderMap, batch: bool, responses: Vec<GqlResponse>) -> Response {
+    let graphql_json = wants_graphql_response(headers);
+    // With the newer media type, a request that never executed is a 400 (GraphQL over HTTP).
+    let status = if graphql_json && responses.iter().all(|r| r.data == Value::Null && r.is_err()) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if batch {
+        serde_json::to_string(&BatchResponse::Batch(responses))
+    } else {
+        serde_json::to_string(&responses.into_iter().next().unwrap_or_default())
+    };
+    let content_type = if graphql_json { GRAPHQL_RESPONSE_JSON } else { "application/json" };
+    match body {
+        Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
+    }
+}
+
+async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
+    let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let (parts, body) = req.into_parts();
+    // CSRF: a browser can send text/plain or a form cross-site without a preflight, never
+    // application/json; so only JSON is executed.
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence != "application/json" {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            "POST /graphql takes Content-Type: application/json",
+        );
+    }
+    let bytes = match to_bytes(body, state.http.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BAD_USER_INPUT",
+                &format!("the request body is larger than {} bytes", state.http.max_body_bytes),
+            );
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(_) => {
+            return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the body is not a GraphQL request");
+        }
+    };
+    let (is_batch, requests) = match batch {
+        BatchRequest::Single(r) => (false, vec![r]),
+        BatchRequest::Batch(rs) => (true, rs),
+    };
+    if requests.len() > state.http.max_batch {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            &format!("a batch holds at most {} operations", state.http.max_batch),
+        );
+    }
+    if requests.is_empty() {
+        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the batch is empty");
+    }
+    let principal = match authenticate(&state, &parts.headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
+        return r;
+    }
+    match execute(&state, principal, requests).await {
+        Ok(responses) => respond(&parts.headers, is_batch, responses),
+        Err(r) => r,
+    }
+}
+
+/// The operation a GET request would run, if it can be told from the document.
+fn operation_type(req: &GqlRequest) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(&req.query).ok()?;
+    match &req.operation_name {
+        Some(name) => {
+            doc.operations.iter().find(|(n, _)| n.map(|n| n.as_str()) == Some(name.as_str())).map(|(_, op)| op.node.ty)
+        }
+        None => doc.operations.iter().next().map(|(_, op)| op.node.ty),
+    }
+}
+
+async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
+    let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let (mut parts, _body) = req.into_parts();
+    if parts.headers.contains_key(header::UPGRADE) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+            Ok(upgrade) => ws::upgrade(state, upgrade),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let query = parts.uri.query().unwrap_or("");
+    let accepts_html =
+        parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if !query.contains("query=") {
+        if accepts_html && !state.production {
+            return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
+                .into_response();
+        }
+        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "GET /graphql needs a `query` parameter");
+    }
+    let request = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "the query string is not a GraphQL request",
+            );
+        }
+    };
+    match operation_type(&request) {
+        Some(OperationType::Query) | None => {}
+        Some(OperationType::Mutation | OperationType::Subscription) => {
+            let mut r = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_USER_INPUT",
+                "mutations and subscriptions are not run over GET: use POST (or the WebSocket for subscriptions)",
+            );
+            r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return r;
+        }
+    }
+    let principal = match authenticate(&state, &parts.headers).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
+        return r;
+    }
+    match execute(&state, principal, vec![request]).await {
+        Ok(responses) => respond(&parts.headers, false, responses),
+        Err(r) => r,
+    }
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.ctx.db.ping().await {
+        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database unavailable" }))).into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+async fn track_metrics(req: Request, next: Next) -> Response {
+    let path = match req.uri().path() {
+        p @ ("/graphql" | "/healthz" | "/readyz" | "/metrics") => p.to_owned(),
+        _ => "other".to_owned(),
+    };
+    let method = req.method().to_string();
+    // A monotonic timer for latency only; business time always comes from the Clock.
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "path" => path.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "path" => path)
+        .record(started.elapsed().as_secs_f64());
+    resp
+}

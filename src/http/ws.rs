@@ -1,0 +1,212 @@
+//! The graphql-transport-ws protocol on `/graphql`, written out so that its close codes
+//! are the protocol's (4400 invalid message, 4401 unauthorised, 4403 forbidden, 4408 init
+//! timeout, 4409 duplicate subscriber, 4429 repeated init) and the socket closes when the
+//! token expires. async-graphql executes the operations.
+
+use std::collections::HashMap;
+use std::time::Duration as StdDuration;
+
+use async_graphql::Request as GqlRequest;
+use axum::extract::WebSocketUpgrade;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::response::Response;
+use chrono::Duration;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::app::AppState;
+use crate::auth::{LEEWAY_SECONDS, Principal};
+use crate::graphql::context::RequestAuth;
+use crate::graphql::loaders::Loaders;
+
+pub const PROTOCOL: &str = "graphql-transport-ws";
+const INIT_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.protocols([PROTOCOL]).on_upgrade(move |socket| serve(state, socket))
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Ping {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Pong {
+        #[serde(default)]
+        #[allow(dead_code)]
+        payload: Option<Value>,
+    },
+    Subscribe {
+        id: String,
+        payload: GqlRequest,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+/// What the session tasks send to the socket writer.
+enum Out {
+    Text(String),
+    Close(u16, &'static str),
+}
+
+fn text(v: Value) -> Out {
+    Out::Text(v.to_string())
+}
+
+/// The bearer token from `connection_init`'s payload: `{"Authorization": "Bearer …"}`
+/// (any case) or `{"token": "…"}`.
+fn token_of(payload: &Option<Value>) -> Option<String> {
+    let obj = payload.as_ref()?.as_object()?;
+    for (k, v) in obj {
+        let v = v.as_str()?;
+        if k.eq_ignore_ascii_case("authorization") {
+            return v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(|t| t.trim().to_owned());
+        }
+        if k == "token" {
+            return Some(v.to_owned());
+        }
+    }
+    None
+}
+
+async fn serve(state: AppState, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (out_tx, mut out_rx) = mpsc::channel::<Out>(64);
+
+    let writer = tokio::spawn(async move {
+        while let Some(msg) = out_rx.recv().await {
+            let (frame, last) = match msg {
+                Out::Text(t) => (Message::Text(Utf8Bytes::from(t)), false),
+                Out::Close(code, reason) => {
+                    (Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason) })), true)
+                }
+            };
+            if sink.send(frame).await.is_err() || last {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+
+    let mut principal: Option<Principal> = None;
+    let mut init_seen = false;
+    let mut subscriptions: HashMap<String, JoinHandle<()>> = HashMap::new();
+    let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
+    tokio::pin!(init_deadline);
+    // Armed once the token is known: real time left until expiry plus the leeway.
+    let expiry = tokio::time::sleep(StdDuration::MAX / 4);
+    tokio::pin!(expiry);
+
+    let close = loop {
+        tokio::select! {
+            () = &mut init_deadline, if !init_seen => break Some((4408, "Connection initialisation timeout")),
+            () = &mut expiry, if principal.is_some() => break Some((4401, "Token expired")),
+            incoming = stream.next() => {
+                let Some(Ok(msg)) = incoming else { break None };
+                let raw = match msg {
+                    Message::Text(t) => t.to_string(),
+                    Message::Binary(_) => break Some((4400, "Binary messages are not part of the protocol")),
+                    Message::Close(_) => break None,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                };
+                let Ok(parsed) = serde_json::from_str::<ClientMessage>(&raw) else {
+                    break Some((4400, "Invalid message"));
+                };
+                match parsed {
+                    ClientMessage::ConnectionInit { payload } => {
+                        if init_seen {
+                            break Some((4429, "Too many initialisation requests"));
+                        }
+                        init_seen = true;
+                        let Some(token) = token_of(&payload) else { break Some((4403, "Forbidden")) };
+                        match super::authenticate_token(&state, &token).await {
+                            Ok(p) => {
+                                let left = (p.expires_at + Duration::seconds(LEEWAY_SECONDS)) - state.ctx.clock.now();
+                                let left = left.to_std().unwrap_or(StdDuration::ZERO);
+                                expiry.as_mut().reset(tokio::time::Instant::now() + left);
+                                principal = Some(p);
+                                if out_tx.send(text(json!({ "type": "connection_ack" }))).await.is_err() {
+                                    break None;
+                                }
+                            }
+                            Err(_) => break Some((4403, "Forbidden")),
+                        }
+                    }
+                    ClientMessage::Ping { payload } => {
+                        let mut pong = json!({ "type": "pong" });
+                        if let Some(p) = payload {
+                            pong["payload"] = p;
+                        }
+                        if out_tx.send(text(pong)).await.is_err() {
+                            break None;
+                        }
+                    }
+                    ClientMessage::Pong { .. } => {}
+                    ClientMessage::Subscribe { id, payload } => {
+                        let Some(p) = principal.clone() else { break Some((4401, "Unauthorized")) };
+                        subscriptions.retain(|_, h| !h.is_finished());
+                        if subscriptions.contains_key(&id) {
+                            break Some((4409, "Subscriber for this id already exists"));
+                        }
+                        let handle = tokio::spawn(run_operation(state.clone(), p, id.clone(), payload, out_tx.clone()));
+                        subscriptions.insert(id, handle);
+                    }
+                    ClientMessage::Complete { id } => {
+                        if let Some(h) = subscriptions.remove(&id) {
+                            h.abort();
+                        }
+                    }
+                }
+            }
+        }
+    };
+
+    for (_, h) in subscriptions {
+        h.abort();
+    }
+    if let Some((code, reason)) = close {
+        let _ = out_tx.send(Out::Close(code, reason)).await;
+    }
+    drop(out_tx);
+    let _ = writer.await;
+}
+
+/// Runs one operation and forwards its results as `next` messages, then `complete`. An
+/// operation refused before it ran (validation) is one `error` message.
+async fn run_operation(state: AppState, principal: Principal, id: String, request: GqlRequest, out: mpsc::Sender<Out>) {
+    let expires_at = principal.expires_at + Duration::seconds(LEEWAY_SECONDS);
+    let request = request.data(RequestAuth { principal: Some(principal) }).data(Loaders::new(&state.ctx));
+    let mut responses = state.schema.execute_stream(request);
+    let mut first = true;
+    while let Some(resp) = responses.next().await {
+        let resp = super::with_codes(resp);
+        // Checked against the injected clock before every delivery, so an expired token
+        // never receives another event, whatever the real-time timer says.
+        if state.ctx.clock.now() > expires_at {
+            let _ = out.send(Out::Close(4401, "Token expired")).await;
+            return;
+        }
+        if first && resp.data == async_graphql::Value::Null && resp.is_err() {
+            let errors = serde_json::to_value(&resp.errors).unwrap_or(Value::Null);
+            let _ = out.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await;
+            return;
+        }
+        first = false;
+        let payload = serde_json::to_value(&resp).unwrap_or(Value::Null);
+        if out.send(text(json!({ "type": "next", "id": id, "payload": payload }))).await.is_err() {
+            return;
+        }
+    }
+    let _ = out.send(text(json!({ "type": "complete", "id": id }))).await;
+}

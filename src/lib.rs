@@ -1,0 +1,17 @@
+//! mfo-api: the GraphQL API through which MFOs, collection agencies, a mobile banking app
+//! and the supervising authority work on complaints, loans and restructuring under the
+//! law of DOMAIN.md. Start reading at `ARCHITECTURE.md`.
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod graphql;
+pub mod http;
+pub mod ids;
+pub mod rules;
+pub mod services;

@@ -1,0 +1,181 @@
+//! The `mfo-api` binary: parses the command line and runs one command. Start-up code may
+//! fail loudly; nothing here holds a business rule.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use entity::enums::Role;
+use mfo_api::app::{self, AppConfig};
+use mfo_api::auth::{self, JwtSettings, Keys, TokenRequest};
+use mfo_api::clock::SystemClock;
+use mfo_api::config::{
+    AuditCommand, CalendarCommand, Cli, Command, DbArgs, HttpLimits, JwtArgs, OrgCommand, ServeArgs,
+};
+use mfo_api::events::{Broker, scanner::Scanner};
+use mfo_api::services::{Ctx, audit, orgs};
+use mfo_api::{db, demo, graphql};
+use sea_orm::ActiveEnum;
+
+fn init_tracing(filter: &str, format: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn context(args: &DbArgs) -> anyhow::Result<Ctx> {
+    let db = db::connect(&args.database_url, args.db_max_connections, None).await?;
+    db::migrate(&db).await?;
+    Ok(Ctx::new(db, Arc::new(SystemClock), Broker::default()))
+}
+
+/// The verification keys the flags name; exactly one kind.
+fn keys(jwt: &JwtArgs, demo_secret: Option<&str>) -> anyhow::Result<Keys> {
+    match (&jwt.jwt_secret, &jwt.jwt_public_key_file, &jwt.jwks_file) {
+        (Some(s), None, None) => Keys::hs256(s.as_bytes()),
+        (None, Some(pem), None) => Keys::from_pem_file(pem),
+        (None, None, Some(jwks)) => Keys::from_jwks_file(jwks),
+        (None, None, None) => match demo_secret {
+            Some(s) => Keys::hs256(s.as_bytes()),
+            None => bail!("set one of MFO_JWT_SECRET, MFO_JWT_PUBLIC_KEY_FILE or MFO_JWKS_FILE (or run with --demo)"),
+        },
+        _ => bail!("set only one of MFO_JWT_SECRET, MFO_JWT_PUBLIC_KEY_FILE and MFO_JWKS_FILE"),
+    }
+}
+
+fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(&args.log, &args.log_format);
+    let ctx = context(&args.db).await?;
+    let demo_secret = (args.demo && args.jwt.jwt_secret.is_none()).then(random_secret);
+    let keys = keys(&args.jwt, demo_secret.as_deref())?;
+    let settings = JwtSettings {
+        keys: keys.clone(),
+        issuer: args.jwt.jwt_issuer.clone(),
+        audience: args.jwt.jwt_audience.clone(),
+    };
+
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("failed to bind {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    if args.demo {
+        let d = demo::load(&ctx).await?;
+        let Keys::Hs256(secret) = &keys else {
+            bail!("--demo prints HS256 tokens: do not combine it with public keys")
+        };
+        let now = ctx.clock.now();
+        let mint = |role: Role, org: uuid::Uuid, borrower: Option<uuid::Uuid>, sub: &str| {
+            let req = TokenRequest {
+                role,
+                org_id: org,
+                borrower_id: borrower,
+                subject: sub.to_owned(),
+                ttl: chrono::Duration::hours(12),
+            };
+            auth::mint_hs256(secret, &settings.issuer, &settings.audience, now, &req)
+        };
+        println!("\nmfo-api demo: GraphiQL at http://{addr}/graphql\n");
+        println!("Paste one of these into GraphiQL's headers as {{\"Authorization\": \"Bearer <token>\"}}:\n");
+        for (label, role, org, borrower, sub) in [
+            ("MFO_STAFF (KZ MFO)", Role::MfoStaff, d.kz_mfo.id, None, "staff-1"),
+            ("MFO_MANAGER (KZ MFO)", Role::MfoManager, d.kz_mfo.id, None, "manager-1"),
+            ("BORROWER (Aigerim, KZ MFO)", Role::Borrower, d.kz_mfo.id, Some(d.borrower_id), "app-user-1"),
+            ("COLLECTION_AGENCY (KZ)", Role::CollectionAgency, d.agency.id, None, "agency-system"),
+            ("REGULATOR (KZ)", Role::Regulator, d.kz_regulator.id, None, "supervisor-1"),
+            ("MFO_STAFF (KG MFO)", Role::MfoStaff, d.kg_mfo.id, None, "staff-kg"),
+            ("REGULATOR (KG)", Role::Regulator, d.kg_regulator.id, None, "supervisor-kg"),
+        ] {
+            println!("{label}:\n{}\n", mint(role, org, borrower, sub)?);
+        }
+    }
+
+    let http = HttpLimits::from(&args.limits);
+    let cfg = AppConfig { jwt: settings, limits: args.limits.graphql(), http, production: args.production };
+    let (_state, router) = app::build(ctx.clone(), cfg);
+    let owner = format!("{}-{}", addr, std::process::id());
+    tokio::spawn(Scanner::new(ctx, owner).run(std::time::Duration::from_secs(args.scan_interval_seconds.max(1))));
+    tracing::info!(%addr, "serving GraphQL on /graphql");
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("server failed")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(db_args)) => {
+            let db = db::connect(&db_args.database_url, 2, None).await?;
+            db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Schema) => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Some(Command::Token(args)) => {
+            let ctx = context(&args.db).await?;
+            let Some(secret) = &args.jwt.jwt_secret else { bail!("`token` signs with MFO_JWT_SECRET: set it") };
+            let keys = Keys::hs256(secret.as_bytes())?;
+            let Keys::Hs256(secret) = keys else { bail!("HS256 only") };
+            let req = TokenRequest {
+                role: args.role,
+                org_id: args.org,
+                borrower_id: args.borrower,
+                subject: args.subject,
+                ttl: args.ttl,
+            };
+            let token = auth::mint_hs256(&secret, &args.jwt.jwt_issuer, &args.jwt.jwt_audience, ctx.clock.now(), &req)?;
+            // Check it the way the server will, so a token for a missing org is caught here.
+            let settings =
+                JwtSettings { keys: Keys::Hs256(secret), issuer: args.jwt.jwt_issuer, audience: args.jwt.jwt_audience };
+            let verified = auth::Verifier::new(settings).verify(&token, ctx.clock.now())?;
+            auth::resolve(&ctx.db, verified).await.context("the token would be refused")?;
+            println!("{token}");
+            Ok(())
+        }
+        Some(Command::Org(OrgCommand::Create { db: db_args, kind, name, jurisdiction, address })) => {
+            let ctx = context(&db_args).await?;
+            let org = orgs::create(&ctx, orgs::NewOrg { kind, name, jurisdiction, address })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", org.id);
+            Ok(())
+        }
+        Some(Command::Calendar(CalendarCommand::Import { db: db_args, jurisdiction, file })) => {
+            let ctx = context(&db_args).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("failed to read {}", file.display()))?;
+            let n = orgs::import_calendar(&ctx, jurisdiction, &text).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{n} days loaded for {}", jurisdiction.to_value());
+            Ok(())
+        }
+        Some(Command::Audit(AuditCommand::Verify { db: db_args })) => {
+            let ctx = context(&db_args).await?;
+            match audit::verify_chain(&ctx.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                Ok(n) => {
+                    println!("audit chain intact: {n} entries");
+                    Ok(())
+                }
+                Err(b) => bail!("audit chain broken: {b:?}"),
+            }
+        }
+    }
+}

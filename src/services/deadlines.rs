@@ -1,0 +1,187 @@
+//! Opening, meeting, extending and cancelling deadline rows, and what happens when the
+//! scanner finds one missed. Every timed duty of DOMAIN.md goes through here.
+
+use chrono::{DateTime, Utc};
+use entity::deadline;
+use entity::enums::{DeadlineKind, DeadlineStatus, Jurisdiction, Obligor};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ActiveEnum, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::write::{Subject, Visibility, Write};
+use crate::error::{ServiceError, ServiceResult};
+use crate::rules::calendar::Due;
+
+/// A duty to open.
+#[derive(Debug, Clone)]
+pub struct NewDeadline {
+    pub subject: Subject,
+    pub org_id: Uuid,
+    pub jurisdiction: Jurisdiction,
+    pub kind: DeadlineKind,
+    /// The DOMAIN.md rule, e.g. "C8".
+    pub rule: &'static str,
+    pub obligor: Obligor,
+    pub due: Due,
+    pub policy_version_id: Uuid,
+    /// Distinguishes repeated duties of one kind on one subject (e.g. a second document
+    /// request); "1" when there is only ever one.
+    pub occurrence: String,
+}
+
+fn visibility(d: &deadline::Model) -> Visibility {
+    Visibility { org_id: Some(d.org_id), jurisdiction: Some(d.jurisdiction) }
+}
+
+fn snapshot(d: &deadline::Model) -> serde_json::Value {
+    json!({
+        "kind": d.kind, "rule": d.rule, "status": d.status, "dueAt": d.due_at, "dueDate": d.due_date,
+        "extensions": d.extensions, "policyVersionId": d.policy_version_id,
+    })
+}
+
+/// Opens a deadline; opening the same (subject, kind, occurrence) again returns the first.
+pub async fn open(w: &mut Write, d: NewDeadline) -> ServiceResult<deadline::Model> {
+    let dedupe_key = format!("{}:{}:{}", d.subject.id, d.kind.to_value(), d.occurrence);
+    let row = deadline::ActiveModel {
+        id: Set(w.new_id()),
+        org_id: Set(d.org_id),
+        jurisdiction: Set(d.jurisdiction),
+        subject_type: Set(d.subject.kind.to_owned()),
+        subject_id: Set(d.subject.id),
+        kind: Set(d.kind),
+        rule: Set(d.rule.to_owned()),
+        obligor: Set(d.obligor),
+        dedupe_key: Set(dedupe_key.clone()),
+        started_at: Set(w.now),
+        due_at: Set(d.due.at),
+        due_date: Set(d.due.date),
+        status: Set(DeadlineStatus::Open),
+        policy_version_id: Set(d.policy_version_id),
+        extensions: Set(0),
+        closed_at: Set(None),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+    };
+    deadline::Entity::insert(row)
+        .on_conflict(OnConflict::column(deadline::Column::DedupeKey).do_nothing().to_owned())
+        .exec_without_returning(w.txn())
+        .await?;
+    let stored = deadline::Entity::find()
+        .filter(deadline::Column::DedupeKey.eq(dedupe_key))
+        .one(w.txn())
+        .await?
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("deadline vanished after insert")))?;
+    if stored.started_at == w.now {
+        let subject = Subject::new("deadline", stored.id);
+        w.audit("deadline.opened", subject, Some(stored.org_id), None, Some(snapshot(&stored)));
+        w.event("deadline.opened", subject, visibility(&stored), snapshot(&stored));
+    }
+    Ok(stored)
+}
+
+/// The open deadline of a kind on a subject, if any.
+pub async fn find_open(w: &Write, subject_id: Uuid, kind: DeadlineKind) -> ServiceResult<Option<deadline::Model>> {
+    Ok(deadline::Entity::find()
+        .filter(deadline::Column::SubjectId.eq(subject_id))
+        .filter(deadline::Column::Kind.eq(kind))
+        .filter(deadline::Column::Status.eq(DeadlineStatus::Open))
+        .order_by_desc(deadline::Column::StartedAt)
+        .one(w.txn())
+        .await?)
+}
+
+/// Closes the open deadline of a kind on a subject as `Met` or `Cancelled`. Closing one
+/// that is not open (already met, missed or cancelled) changes nothing.
+pub async fn close(
+    w: &mut Write,
+    subject_id: Uuid,
+    kind: DeadlineKind,
+    status: DeadlineStatus,
+) -> ServiceResult<Option<deadline::Model>> {
+    debug_assert!(matches!(status, DeadlineStatus::Met | DeadlineStatus::Cancelled));
+    let Some(open) = find_open(w, subject_id, kind).await? else {
+        return Ok(None);
+    };
+    let changed = deadline::Entity::update_many()
+        .col_expr(deadline::Column::Status, Expr::value(status.to_value()))
+        .col_expr(deadline::Column::ClosedAt, Expr::value(w.now))
+        .filter(deadline::Column::Id.eq(open.id))
+        .filter(deadline::Column::Status.eq(DeadlineStatus::Open))
+        .exec(w.txn())
+        .await?;
+    if changed.rows_affected == 0 {
+        return Ok(None);
+    }
+    let mut closed = open.clone();
+    closed.status = status;
+    closed.closed_at = Some(w.now);
+    let subject = Subject::new("deadline", closed.id);
+    let topic = match status {
+        DeadlineStatus::Met => "deadline.met",
+        _ => "deadline.cancelled",
+    };
+    w.audit(topic, subject, Some(closed.org_id), Some(snapshot(&open)), Some(snapshot(&closed)));
+    w.event(topic, subject, visibility(&closed), snapshot(&closed));
+    Ok(Some(closed))
+}
+
+/// Moves an open deadline's due time (an extension the law allows, e.g. C8).
+pub async fn extend(w: &mut Write, open: &deadline::Model, due: Due) -> ServiceResult<deadline::Model> {
+    deadline::Entity::update_many()
+        .col_expr(deadline::Column::DueAt, Expr::value(due.at))
+        .col_expr(deadline::Column::DueDate, Expr::value(due.date))
+        .col_expr(deadline::Column::Extensions, Expr::col(deadline::Column::Extensions).add(1))
+        .filter(deadline::Column::Id.eq(open.id))
+        .exec(w.txn())
+        .await?;
+    let mut extended = open.clone();
+    extended.due_at = due.at;
+    extended.due_date = due.date;
+    extended.extensions += 1;
+    let subject = Subject::new("deadline", open.id);
+    w.audit("deadline.extended", subject, Some(open.org_id), Some(snapshot(open)), Some(snapshot(&extended)));
+    w.event("deadline.extended", subject, visibility(&extended), snapshot(&extended));
+    Ok(extended)
+}
+
+/// What a missed deadline does besides being marked: the area's consequence (an
+/// automatic status change) and, for the MFO's own duties, an escalation. Runs inside the
+/// scanner's transaction that marked it missed, so it happens exactly once.
+pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> {
+    // Exhaustive: a new kind must decide what missing it does.
+    match d.kind {
+        DeadlineKind::ComplaintRegistration
+        | DeadlineKind::ComplaintAcknowledgement
+        | DeadlineKind::ComplaintAnswer
+        | DeadlineKind::InfoRequestAnswer
+        | DeadlineKind::DelinquencyNotice
+        | DeadlineKind::ApplicationDocuments
+        | DeadlineKind::ApplicationDecision
+        | DeadlineKind::CounterProposalReply
+        | DeadlineKind::DecisionImplementation
+        | DeadlineKind::MilitaryDeferralGrant
+        | DeadlineKind::MilitaryRefusalConfirmation => {}
+    }
+    match d.obligor {
+        Obligor::Mfo => w.escalate(super::write::EscalationDraft {
+            kind: entity::enums::EscalationKind::DeadlineMissed,
+            rule: d.rule.clone(),
+            org_id: d.org_id,
+            jurisdiction: d.jurisdiction,
+            subject_type: d.subject_type.clone(),
+            subject_id: d.subject_id,
+            deadline_id: Some(d.id),
+            message: format!("{} deadline ({}) missed: due {}", d.kind.to_value(), d.rule, d.due_date),
+            details: json!({ "deadlineId": d.id, "dueAt": d.due_at, "kind": d.kind }),
+        }),
+        Obligor::Borrower => {}
+    }
+    Ok(())
+}
+
+/// Whether a deadline is late at `now` (it is due at the first late instant).
+pub fn is_late(d: &deadline::Model, now: DateTime<Utc>) -> bool {
+    d.status == DeadlineStatus::Open && now >= d.due_at
+}

@@ -1,0 +1,672 @@
+//! Loans as the MFO's core-banking system reports them (borrowers, contracts, schedules,
+//! payments, legal facts), and the loan queries every role uses within its scope.
+//!
+//! Ingestion is idempotent by the MFO's own external ids: sending the same row again
+//! changes nothing; a bad row is refused whole with user errors naming its fields.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
+use entity::{DbDecimal, borrower, installment, loan, payment};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::write::{Actor, Subject, Visibility, Write};
+use super::{Ctx, Page, reference, scope};
+use crate::auth::Principal;
+use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::ids::{BorrowerId, LoanId};
+use crate::rules::calendar::time_zone;
+use crate::rules::loans::{self as rules, Ledger, ScheduleProblem};
+
+const MAX_ID_LEN: usize = 100;
+const MAX_TEXT_LEN: usize = 1000;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BorrowerInput {
+    pub external_id: String,
+    pub full_name: String,
+    pub national_id: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub language: Language,
+    pub socially_vulnerable: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallmentInput {
+    pub due_date: NaiveDate,
+    pub principal: Decimal,
+    pub interest: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoanInput {
+    pub external_id: String,
+    pub borrower_external_id: String,
+    pub contract_number: String,
+    pub contract_date: NaiveDate,
+    /// ISO 4217 code; parsed here so an unknown one is a user error on the field.
+    pub currency: String,
+    pub principal: Decimal,
+    pub annual_rate: Decimal,
+    pub term_months: i32,
+    pub credit_limit: Option<Decimal>,
+    pub status: LoanStatus,
+    pub repayment_order: RepaymentOrder,
+    pub mortgage_secured: bool,
+    pub secured_by_dwelling: bool,
+    pub business_purpose: bool,
+    pub contract_allows_agency: bool,
+    pub schedule: Vec<InstallmentInput>,
+}
+
+/// A loan named by our id or by the MFO's own.
+#[derive(Debug, Clone, Serialize)]
+pub enum LoanRef {
+    Id(LoanId),
+    External(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentInput {
+    pub loan: LoanRef,
+    pub external_id: String,
+    pub paid_at: DateTime<Utc>,
+    pub amount: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LegalFactInput {
+    pub loan: LoanRef,
+    pub kind: LegalFactKind,
+    pub occurred_on: NaiveDate,
+    /// Only for an insolvency procedure that has ended.
+    pub ended_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoanFilter {
+    pub status: Option<LoanStatus>,
+    pub overdue: Option<bool>,
+    pub borrower_id: Option<BorrowerId>,
+}
+
+fn require_ingest(p: &Principal) -> ServiceResult<()> {
+    if scope::may_ingest(p) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden("only the MFO's staff keep its loans in sync"))
+    }
+}
+
+fn check_text(problems: &mut Problems, field: &str, value: &str, max: usize) {
+    if value.trim().is_empty() {
+        problems.push(UserError::invalid(&[field], format!("{field} must not be empty")));
+    } else if value.chars().count() > max {
+        problems.push(UserError::invalid(&[field], format!("{field} must be at most {max} characters")));
+    }
+}
+
+fn check_optional_text(problems: &mut Problems, field: &str, value: Option<&str>, max: usize) {
+    if let Some(v) = value {
+        check_text(problems, field, v, max);
+    }
+}
+
+/// A phone number as the core-banking system sends it: `+`, digits, spaces, dashes,
+/// parentheses; 7 to 15 digits.
+pub fn check_phone(problems: &mut Problems, field: &str, phone: Option<&str>) {
+    if let Some(phone) = phone {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        problems.check(allowed && (7..=15).contains(&digits), || {
+            UserError::invalid(&[field], "phone must be 7 to 15 digits, optionally with + ( ) - and spaces")
+        });
+    }
+}
+
+pub fn check_email(problems: &mut Problems, field: &str, email: Option<&str>) {
+    if let Some(email) = email {
+        let ok = email.len() <= 254
+            && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+            && !email.contains(char::is_whitespace);
+        problems.check(ok, || UserError::invalid(&[field], "email is not an e-mail address"));
+    }
+}
+
+fn borrower_snapshot(b: &borrower::Model) -> serde_json::Value {
+    json!({
+        "externalId": b.external_id, "fullName": b.full_name, "nationalId": b.national_id,
+        "address": b.address, "phone": b.phone, "email": b.email, "language": b.language,
+        "sociallyVulnerable": b.socially_vulnerable,
+    })
+}
+
+pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> ServiceResult<borrower::Model> {
+    require_ingest(p)?;
+    let mut problems = Problems::new();
+    check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
+    check_text(&mut problems, "fullName", &input.full_name, 300);
+    check_optional_text(&mut problems, "nationalId", input.national_id.as_deref(), 32);
+    check_optional_text(&mut problems, "address", input.address.as_deref(), MAX_TEXT_LEN);
+    check_phone(&mut problems, "phone", input.phone.as_deref());
+    check_email(&mut problems, "email", input.email.as_deref());
+    problems.finish()?;
+
+    let mfo = p.org_id.0;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let existing = borrower::Entity::find()
+        .filter(borrower::Column::MfoId.eq(mfo))
+        .filter(borrower::Column::ExternalId.eq(&input.external_id))
+        .one(w.txn())
+        .await?;
+    let mut row = existing.clone().unwrap_or_else(|| borrower::Model {
+        id: w.new_id(),
+        mfo_id: mfo,
+        external_id: input.external_id.clone(),
+        full_name: String::new(),
+        national_id: None,
+        address: None,
+        phone: None,
+        email: None,
+        language: input.language,
+        socially_vulnerable: false,
+        created_at: w.now,
+        updated_at: w.now,
+    });
+    row.full_name = input.full_name.trim().to_owned();
+    row.national_id = input.national_id;
+    row.address = input.address;
+    row.phone = input.phone;
+    row.email = input.email;
+    row.language = input.language;
+    row.socially_vulnerable = input.socially_vulnerable;
+    let before = existing.as_ref().map(borrower_snapshot);
+    let after = borrower_snapshot(&row);
+    if before.as_ref() == Some(&after) {
+        // The same row again: nothing changed, nothing to record.
+        w.rollback().await?;
+        return Ok(row);
+    }
+    row.updated_at = w.now;
+    if existing.is_some() {
+        borrower::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    } else {
+        borrower::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+    }
+    let subject = Subject::new("borrower", row.id);
+    let action = if existing.is_some() { "borrower.updated" } else { "borrower.created" };
+    w.audit(action, subject, Some(mfo), before, Some(after));
+    w.event(action, subject, Visibility { org_id: Some(mfo), jurisdiction: Some(p.jurisdiction) }, json!({}));
+    w.commit().await?;
+    Ok(row)
+}
+
+fn loan_snapshot(l: &loan::Model, schedule: &[installment::Model]) -> serde_json::Value {
+    json!({
+        "externalId": l.external_id, "contractNumber": l.contract_number, "contractDate": l.contract_date,
+        "currency": l.currency, "principal": l.principal.to_string(), "annualRate": l.annual_rate.to_string(),
+        "termMonths": l.term_months, "creditLimit": l.credit_limit.map(|c| c.to_string()), "status": l.status,
+        "repaymentOrder": l.repayment_order, "mortgageSecured": l.mortgage_secured,
+        "securedByDwelling": l.secured_by_dwelling, "businessPurpose": l.business_purpose,
+        "contractAllowsAgency": l.contract_allows_agency, "borrowerId": l.borrower_id,
+        "courtActOn": l.court_act_on, "enforcementInscriptionOn": l.enforcement_inscription_on,
+        "settlementAgreementOn": l.settlement_agreement_on, "reducingSettlementOn": l.reducing_settlement_on,
+        "claimAssignedOn": l.claim_assigned_on, "insolvencyFrom": l.insolvency_from, "insolvencyTo": l.insolvency_to,
+        "schedule": schedule.iter().map(|i| json!([i.seq, i.due_date, i.principal.to_string(), i.interest.to_string()])).collect::<Vec<_>>(),
+    })
+}
+
+fn parse_currency(code: &str) -> Option<Currency> {
+    match code {
+        "KZT" => Some(Currency::Kzt),
+        "KGS" => Some(Currency::Kgs),
+        "USD" => Some(Currency::Usd),
+        _ => None,
+    }
+}
+
+fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
+    let mut problems = Problems::new();
+    check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
+    check_text(&mut problems, "borrowerExternalId", &input.borrower_external_id, MAX_ID_LEN);
+    check_text(&mut problems, "contractNumber", &input.contract_number, MAX_ID_LEN);
+    let currency = parse_currency(&input.currency);
+    problems.check(currency.is_some(), || {
+        UserError::invalid(&["currency"], format!("unknown currency `{}`: use KZT, KGS or USD", input.currency))
+    });
+    problems
+        .check(input.principal > Decimal::ZERO, || UserError::invalid(&["principal"], "principal must be positive"));
+    problems.check(input.annual_rate >= Decimal::ZERO && input.annual_rate <= Decimal::from(10), || {
+        UserError::invalid(&["annualRate"], "annualRate is a fraction per year between 0 and 10")
+    });
+    problems.check(input.term_months > 0 && input.term_months <= 600, || {
+        UserError::invalid(&["termMonths"], "termMonths must be between 1 and 600")
+    });
+    if let Some(limit) = input.credit_limit {
+        problems
+            .check(limit >= Decimal::ZERO, || UserError::invalid(&["creditLimit"], "creditLimit must not be negative"));
+    }
+    problems
+        .check(input.schedule.len() <= 600, || UserError::invalid(&["schedule"], "a schedule has at most 600 lines"));
+    let schedule: Vec<rules::Installment> = input
+        .schedule
+        .iter()
+        .enumerate()
+        .map(|(i, s)| rules::Installment {
+            seq: i as i32 + 1,
+            due_date: s.due_date,
+            principal: s.principal,
+            interest: s.interest,
+        })
+        .collect();
+    for problem in rules::check_schedule(&schedule, input.principal, input.contract_date) {
+        problems.push(match problem {
+            ScheduleProblem::Empty => UserError::invalid(&["schedule"], "the schedule has no installments"),
+            ScheduleProblem::NegativeAmount { index, field } => UserError::invalid(
+                &["schedule", &index.to_string(), field],
+                format!("installment {} has a negative {field}", index + 1),
+            ),
+            ScheduleProblem::DateOutOfOrder { index } => UserError::invalid(
+                &["schedule", &index.to_string(), "dueDate"],
+                format!("installment {} is not due after the one before it", index + 1),
+            ),
+            ScheduleProblem::BeforeContract { index } => UserError::invalid(
+                &["schedule", &index.to_string(), "dueDate"],
+                format!("installment {} is due on or before the contract date", index + 1),
+            ),
+            ScheduleProblem::PrincipalMismatch { scheduled, principal } => UserError::invalid(
+                &["schedule"],
+                format!("the installments' principal parts sum to {scheduled}, not to the principal {principal}"),
+            ),
+        });
+    }
+    problems.finish()?;
+    currency.ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("currency checked above")))
+}
+
+pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceResult<loan::Model> {
+    require_ingest(p)?;
+    let currency = validate_loan(&input)?;
+    let mfo = p.org_id.0;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let Some(borrower) = borrower::Entity::find()
+        .filter(borrower::Column::MfoId.eq(mfo))
+        .filter(borrower::Column::ExternalId.eq(&input.borrower_external_id))
+        .one(w.txn())
+        .await?
+    else {
+        w.rollback().await?;
+        return Err(ServiceError::user(UserError::invalid(
+            &["borrowerExternalId"],
+            "no borrower of this MFO has that externalId: upsert the borrower first",
+        )));
+    };
+    let existing = loan::Entity::find()
+        .filter(loan::Column::MfoId.eq(mfo))
+        .filter(loan::Column::ExternalId.eq(&input.external_id))
+        .one(w.txn())
+        .await?;
+    let old_schedule = match &existing {
+        Some(l) => schedule_of(w.txn(), l.id).await?,
+        None => Vec::new(),
+    };
+    let mut row = existing.clone().unwrap_or_else(|| loan::Model {
+        id: w.new_id(),
+        mfo_id: mfo,
+        borrower_id: borrower.id,
+        jurisdiction: p.jurisdiction,
+        external_id: input.external_id.clone(),
+        contract_number: String::new(),
+        contract_date: input.contract_date,
+        currency,
+        principal: DbDecimal::default(),
+        annual_rate: DbDecimal::default(),
+        term_months: 0,
+        credit_limit: None,
+        status: input.status,
+        repayment_order: input.repayment_order,
+        mortgage_secured: false,
+        secured_by_dwelling: false,
+        business_purpose: false,
+        contract_allows_agency: false,
+        court_act_on: None,
+        enforcement_inscription_on: None,
+        settlement_agreement_on: None,
+        reducing_settlement_on: None,
+        claim_assigned_on: None,
+        insolvency_from: None,
+        insolvency_to: None,
+        first_unpaid_due_date: None,
+        notice_episode_since: None,
+        created_at: w.now,
+        updated_at: w.now,
+    });
+    row.borrower_id = borrower.id;
+    row.contract_number = input.contract_number.trim().to_owned();
+    row.contract_date = input.contract_date;
+    row.currency = currency;
+    row.principal = input.principal.normalize().into();
+    row.annual_rate = input.annual_rate.normalize().into();
+    row.term_months = input.term_months;
+    row.credit_limit = input.credit_limit.map(|c| c.normalize().into());
+    row.status = input.status;
+    row.repayment_order = input.repayment_order;
+    row.mortgage_secured = input.mortgage_secured;
+    row.secured_by_dwelling = input.secured_by_dwelling;
+    row.business_purpose = input.business_purpose;
+    row.contract_allows_agency = input.contract_allows_agency;
+    let new_schedule: Vec<installment::Model> = input
+        .schedule
+        .iter()
+        .enumerate()
+        .map(|(i, s)| installment::Model {
+            id: w.new_id(),
+            loan_id: row.id,
+            seq: i as i32 + 1,
+            due_date: s.due_date,
+            principal: s.principal.normalize().into(),
+            interest: s.interest.normalize().into(),
+        })
+        .collect();
+
+    let before = existing.as_ref().map(|l| loan_snapshot(l, &old_schedule));
+    let after = loan_snapshot(&row, &new_schedule);
+    if before.as_ref() == Some(&after) {
+        w.rollback().await?;
+        return Ok(row);
+    }
+    row.updated_at = w.now;
+    if existing.is_some() {
+        loan::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    } else {
+        loan::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+    }
+    let schedule_changed = before.as_ref().map(|b| b["schedule"] != after["schedule"]).unwrap_or(true);
+    if schedule_changed {
+        replace_schedule(&w, row.id, new_schedule).await?;
+    }
+    let row = refresh_derived(&mut w, row).await?;
+    let subject = Subject::new("loan", row.id);
+    let action = if existing.is_some() { "loan.updated" } else { "loan.created" };
+    w.audit(action, subject, Some(mfo), before, Some(after));
+    w.event(action, subject, visibility(&row), json!({ "loanId": row.id }));
+    w.commit().await?;
+    Ok(row)
+}
+
+pub(crate) fn visibility(l: &loan::Model) -> Visibility {
+    Visibility { org_id: Some(l.mfo_id), jurisdiction: Some(l.jurisdiction) }
+}
+
+/// Replaces a loan's schedule (ingestion, R11 and M2 regenerate it). The audit entry of
+/// the caller records the schedule before and after.
+pub(crate) async fn replace_schedule(w: &Write, loan_id: Uuid, schedule: Vec<installment::Model>) -> ServiceResult<()> {
+    installment::Entity::delete_many().filter(installment::Column::LoanId.eq(loan_id)).exec(w.txn()).await?;
+    if !schedule.is_empty() {
+        installment::Entity::insert_many(schedule.into_iter().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(w.txn())
+            .await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn schedule_of<C: ConnectionTrait>(db: &C, loan_id: Uuid) -> ServiceResult<Vec<installment::Model>> {
+    Ok(installment::Entity::find()
+        .filter(installment::Column::LoanId.eq(loan_id))
+        .order_by_asc(installment::Column::Seq)
+        .all(db)
+        .await?)
+}
+
+pub(crate) async fn payments_of_loan<C: ConnectionTrait>(db: &C, loan_id: Uuid) -> ServiceResult<Vec<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::LoanId.eq(loan_id))
+        .order_by_asc(payment::Column::PaidAt)
+        .all(db)
+        .await?)
+}
+
+/// The ledger of a loan from its rows (R1, C9): payments dated in the loan's local time.
+pub fn ledger(l: &loan::Model, schedule: &[installment::Model], payments: &[payment::Model]) -> Ledger {
+    let tz = time_zone(l.jurisdiction);
+    let installments: Vec<rules::Installment> = schedule
+        .iter()
+        .map(|i| rules::Installment {
+            seq: i.seq,
+            due_date: i.due_date,
+            principal: i.principal.0,
+            interest: i.interest.0,
+        })
+        .collect();
+    let payments: Vec<rules::Payment> = payments
+        .iter()
+        .map(|p| rules::Payment { paid_on: p.paid_at.with_timezone(&tz).date_naive(), amount: p.amount.0 })
+        .collect();
+    Ledger::build(&installments, &payments, l.repayment_order)
+}
+
+/// The loan's local date at `now`.
+pub fn local_today(l: &loan::Model, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&time_zone(l.jurisdiction)).date_naive()
+}
+
+/// Recomputes what is derived from schedule and payments and stores it on the loan.
+pub(crate) async fn refresh_derived(w: &mut Write, mut l: loan::Model) -> ServiceResult<loan::Model> {
+    let schedule = schedule_of(w.txn(), l.id).await?;
+    let payments = payments_of_loan(w.txn(), l.id).await?;
+    let first_unpaid = ledger(&l, &schedule, &payments).first_unpaid().map(|s| s.due_date);
+    if first_unpaid != l.first_unpaid_due_date {
+        loan::Entity::update_many()
+            .col_expr(loan::Column::FirstUnpaidDueDate, Expr::value(first_unpaid))
+            .filter(loan::Column::Id.eq(l.id))
+            .exec(w.txn())
+            .await?;
+        l.first_unpaid_due_date = first_unpaid;
+    }
+    Ok(l)
+}
+
+/// Finds a loan of the principal's MFO by our id or the MFO's own.
+async fn find_own_loan(w: &Write, p: &Principal, loan_ref: &LoanRef) -> ServiceResult<loan::Model> {
+    let query = loan::Entity::find().filter(loan::Column::MfoId.eq(p.org_id.0));
+    let found = match loan_ref {
+        LoanRef::Id(id) => query.filter(loan::Column::Id.eq(id.0)).one(w.txn()).await?,
+        LoanRef::External(ext) => query.filter(loan::Column::ExternalId.eq(ext)).one(w.txn()).await?,
+    };
+    found.ok_or(ServiceError::NotFound)
+}
+
+pub async fn record_payment(
+    ctx: &Ctx,
+    p: &Principal,
+    input: PaymentInput,
+) -> ServiceResult<(payment::Model, loan::Model)> {
+    require_ingest(p)?;
+    let mut problems = Problems::new();
+    check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
+    problems.check(input.amount > Decimal::ZERO, || UserError::invalid(&["amount"], "amount must be positive"));
+    problems.check(input.paid_at <= ctx.clock.now(), || UserError::invalid(&["paidAt"], "paidAt is in the future"));
+    problems.finish()?;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let l = find_own_loan(&w, p, &input.loan).await?;
+    if let Some(existing) = payment::Entity::find()
+        .filter(payment::Column::LoanId.eq(l.id))
+        .filter(payment::Column::ExternalId.eq(&input.external_id))
+        .one(w.txn())
+        .await?
+    {
+        w.rollback().await?;
+        return if existing.amount.0 == input.amount && existing.paid_at == input.paid_at {
+            Ok((existing, l))
+        } else {
+            Err(ServiceError::user(UserError::conflict(
+                &["externalId"],
+                "a payment with this externalId was recorded with another amount or date",
+            )))
+        };
+    }
+    let row = payment::Model {
+        id: w.new_id(),
+        loan_id: l.id,
+        external_id: input.external_id.clone(),
+        paid_at: input.paid_at,
+        amount: input.amount.normalize().into(),
+        created_at: w.now,
+    };
+    payment::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+    let l = refresh_derived(&mut w, l).await?;
+    let subject = Subject::new("payment", row.id);
+    let after = json!({ "loanId": l.id, "externalId": row.external_id, "paidAt": row.paid_at, "amount": row.amount.to_string() });
+    w.audit("payment.recorded", subject, Some(l.mfo_id), None, Some(after.clone()));
+    w.event("payment.recorded", Subject::new("loan", l.id), visibility(&l), after);
+    w.commit().await?;
+    Ok((row, l))
+}
+
+pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) -> ServiceResult<loan::Model> {
+    require_ingest(p)?;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let l = find_own_loan(&w, p, &input.loan).await?;
+    let today = reference::calendar(w.txn(), l.jurisdiction).await?.local_date(w.now);
+    let mut problems = Problems::new();
+    problems.check(input.occurred_on <= today, || UserError::invalid(&["occurredOn"], "occurredOn is in the future"));
+    match (input.kind, input.ended_on) {
+        (LegalFactKind::InsolvencyProcedure, Some(end)) => {
+            problems.check(end >= input.occurred_on && end <= today, || {
+                UserError::invalid(&["endedOn"], "endedOn must be between occurredOn and today")
+            });
+        }
+        (LegalFactKind::InsolvencyProcedure, None) => {}
+        (_, Some(_)) => problems.push(UserError::invalid(&["endedOn"], "only an insolvency procedure has an end date")),
+        (_, None) => {}
+    }
+    // Dropping `w` on the error path rolls the (so far read-only) transaction back.
+    problems.finish()?;
+    let schedule = schedule_of(w.txn(), l.id).await?;
+    let before = loan_snapshot(&l, &schedule);
+    let mut row = l.clone();
+    let on = Some(input.occurred_on);
+    match input.kind {
+        LegalFactKind::CourtAct => row.court_act_on = on,
+        LegalFactKind::EnforcementInscription => row.enforcement_inscription_on = on,
+        LegalFactKind::SettlementAgreement => row.settlement_agreement_on = on,
+        LegalFactKind::ReducingSettlement => row.reducing_settlement_on = on,
+        LegalFactKind::ClaimAssigned => row.claim_assigned_on = on,
+        LegalFactKind::InsolvencyProcedure => {
+            row.insolvency_from = on;
+            row.insolvency_to = input.ended_on;
+        }
+    }
+    row.updated_at = w.now;
+    loan::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    let subject = Subject::new("loan", row.id);
+    w.audit("loan.legal_fact_recorded", subject, Some(row.mfo_id), Some(before), Some(loan_snapshot(&row, &schedule)));
+    w.event(
+        "loan.legal_fact_recorded",
+        subject,
+        visibility(&row),
+        json!({ "kind": input.kind, "occurredOn": input.occurred_on, "endedOn": input.ended_on }),
+    );
+    w.commit().await?;
+    Ok(row)
+}
+
+/// A loan the principal may see, or NOT_FOUND (also when it exists outside the scope).
+pub async fn get(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<loan::Model> {
+    loan::Entity::find_by_id(id.0).filter(scope::loans(p)).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
+}
+
+/// A page of loans in the principal's scope, oldest first, after the cursor.
+pub async fn list(
+    ctx: &Ctx,
+    p: &Principal,
+    filter: &LoanFilter,
+    after: Option<Uuid>,
+    first: u64,
+) -> ServiceResult<Page<loan::Model>> {
+    let mut query = loan::Entity::find().filter(scope::loans(p));
+    if let Some(status) = filter.status {
+        query = query.filter(loan::Column::Status.eq(status));
+    }
+    if let Some(b) = filter.borrower_id {
+        query = query.filter(loan::Column::BorrowerId.eq(b.0));
+    }
+    if let Some(overdue) = filter.overdue {
+        // Overdue now: the oldest unpaid installment fell due before today, local time of
+        // the loan's jurisdiction.
+        let now = ctx.clock.now();
+        let mut any = sea_orm::Condition::any();
+        for j in [entity::enums::Jurisdiction::Kz, entity::enums::Jurisdiction::Kg] {
+            let today = now.with_timezone(&time_zone(j)).date_naive();
+            any = any.add(
+                sea_orm::Condition::all()
+                    .add(loan::Column::Jurisdiction.eq(j))
+                    .add(loan::Column::FirstUnpaidDueDate.lt(today)),
+            );
+        }
+        query = if overdue { query.filter(any) } else { query.filter(any.not()) };
+    }
+    if let Some(after) = after {
+        query = query.filter(loan::Column::Id.gt(after));
+    }
+    let mut items = query.order_by_asc(loan::Column::Id).limit(first + 1).all(&ctx.db).await?;
+    let has_next = items.len() as u64 > first;
+    items.truncate(first as usize);
+    Ok(Page { items, has_next })
+}
+
+/// Borrowers by id, for a loader; the caller has already scoped the loans they hang off.
+pub async fn borrowers_by_id<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, borrower::Model>> {
+    let rows = borrower::Entity::find().filter(borrower::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|b| (b.id, b)).collect())
+}
+
+pub async fn schedules_by_loan<C: ConnectionTrait>(
+    db: &C,
+    loan_ids: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, Vec<installment::Model>>> {
+    let rows = installment::Entity::find()
+        .filter(installment::Column::LoanId.is_in(loan_ids.iter().copied()))
+        .order_by_asc(installment::Column::Seq)
+        .all(db)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<installment::Model>> = HashMap::new();
+    for r in rows {
+        map.entry(r.loan_id).or_default().push(r);
+    }
+    Ok(map)
+}
+
+pub async fn payments_by_loan<C: ConnectionTrait>(
+    db: &C,
+    loan_ids: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, Vec<payment::Model>>> {
+    let rows = payment::Entity::find()
+        .filter(payment::Column::LoanId.is_in(loan_ids.iter().copied()))
+        .order_by_asc(payment::Column::PaidAt)
+        .all(db)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<payment::Model>> = HashMap::new();
+    for r in rows {
+        map.entry(r.loan_id).or_default().push(r);
+    }
+    Ok(map)
+}
+
+/// A borrower the principal may see.
+pub async fn get_borrower(ctx: &Ctx, p: &Principal, id: BorrowerId) -> ServiceResult<borrower::Model> {
+    borrower::Entity::find_by_id(id.0).filter(scope::borrowers(p)).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
+}

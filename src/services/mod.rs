@@ -1,0 +1,44 @@
+//! The use cases. Each public function loads facts inside one transaction, asks
+//! `rules/`, writes rows together with their audit entry, outbox event and deadline
+//! changes, and commits (or writes nothing). Authorisation scoping lives here too, in
+//! `scope`, one function per entity.
+//!
+//! Services return `ServiceError`; they never build GraphQL values.
+
+use sea_orm::DatabaseConnection;
+
+use crate::clock::SharedClock;
+use crate::events::Broker;
+
+pub mod audit;
+pub mod deadlines;
+pub mod escalations;
+pub mod idempotency;
+pub mod loans;
+pub mod orgs;
+pub mod reference;
+pub mod scope;
+pub mod write;
+
+pub use write::{Actor, Subject, Write};
+
+/// What every use case needs: the database, the clock and the broker.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    pub broker: Broker,
+}
+
+impl Ctx {
+    pub fn new(db: DatabaseConnection, clock: SharedClock, broker: Broker) -> Self {
+        Self { db, clock, broker }
+    }
+}
+
+/// One page of a list, and whether more rows follow it.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub has_next: bool,
+}

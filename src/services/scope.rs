@@ -1,0 +1,79 @@
+//! Who sees which rows: one function per entity, used by every query and every mutation
+//! that loads a record. A row outside the scope is treated exactly like a missing one.
+//!
+//! The matches on `Role` are exhaustive with no wildcard: a new role must be placed in
+//! every scope before the code compiles.
+
+use entity::enums::Role;
+use entity::{borrower, collection_assignment, loan, organization};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition};
+
+use crate::auth::Principal;
+
+/// A condition that matches nothing (`1 = 0`), for a principal who may see no rows.
+fn nothing() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}
+
+/// Loans currently handed to the agency (R17.2): an agency sees a loan only while it works it.
+fn assigned_to(agency: uuid::Uuid) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(collection_assignment::Column::LoanId)
+        .from(collection_assignment::Entity)
+        .and_where(collection_assignment::Column::AgencyId.eq(agency))
+        .and_where(collection_assignment::Column::EndedAt.is_null())
+        .to_owned()
+}
+
+/// Borrower: own loans. MFO staff: their MFO's. Agency: those assigned to it now.
+/// Regulator: every loan of its jurisdiction.
+pub fn loans(p: &Principal) -> Condition {
+    match p.role {
+        Role::Borrower => match p.borrower_id {
+            Some(b) => Condition::all().add(loan::Column::BorrowerId.eq(b.0)).add(loan::Column::MfoId.eq(p.org_id.0)),
+            None => nothing(),
+        },
+        Role::MfoStaff | Role::MfoManager => Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)),
+        Role::CollectionAgency => Condition::all().add(loan::Column::Id.in_subquery(assigned_to(p.org_id.0))),
+        Role::Regulator => Condition::all().add(loan::Column::Jurisdiction.eq(p.jurisdiction)),
+    }
+}
+
+/// Borrower: self. MFO staff: their MFO's. Agency: borrowers of loans assigned to it now.
+/// Regulator: borrowers of MFOs of its jurisdiction.
+pub fn borrowers(p: &Principal) -> Condition {
+    match p.role {
+        Role::Borrower => match p.borrower_id {
+            Some(b) => Condition::all().add(borrower::Column::Id.eq(b.0)),
+            None => nothing(),
+        },
+        Role::MfoStaff | Role::MfoManager => Condition::all().add(borrower::Column::MfoId.eq(p.org_id.0)),
+        Role::CollectionAgency => Condition::all().add(
+            borrower::Column::Id.in_subquery(
+                Query::select()
+                    .column(loan::Column::BorrowerId)
+                    .from(loan::Entity)
+                    .and_where(loan::Column::Id.in_subquery(assigned_to(p.org_id.0)))
+                    .to_owned(),
+            ),
+        ),
+        Role::Regulator => Condition::all().add(
+            borrower::Column::MfoId.in_subquery(
+                Query::select()
+                    .column(organization::Column::Id)
+                    .from(organization::Entity)
+                    .and_where(organization::Column::Jurisdiction.eq(p.jurisdiction))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+/// Which roles may write the MFO's ledger (ingestion from core banking).
+pub fn may_ingest(p: &Principal) -> bool {
+    match p.role {
+        Role::MfoStaff | Role::MfoManager => true,
+        Role::Borrower | Role::CollectionAgency | Role::Regulator => false,
+    }
+}

@@ -1,0 +1,229 @@
+//! `Write`: the unit of every change. One database transaction that carries the rows, the
+//! audit entries, the outbox events and the escalations of a use case, and publishes the
+//! events only after the commit succeeded.
+//!
+//! On SQLite the transaction is `BEGIN IMMEDIATE`, so concurrent writers queue on the
+//! busy timeout instead of failing when a read lock cannot be upgraded; on PostgreSQL the
+//! chain-head row locks taken at commit order appends by commit.
+
+use chrono::{DateTime, Utc};
+use entity::enums::{EscalationKind, Jurisdiction};
+use entity::{escalation, outbox_event};
+use sea_orm::{
+    ActiveValue::Set, DatabaseTransaction, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Ctx, audit};
+use crate::auth::Principal;
+use crate::error::ServiceResult;
+use crate::events::Published;
+use crate::ids::new_id;
+
+/// Who makes a change: a principal or a system task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub key: String,
+    pub org_id: Option<Uuid>,
+}
+
+impl Actor {
+    pub fn system(task: &str) -> Self {
+        Self { key: format!("system:{task}"), org_id: None }
+    }
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Self {
+        Self { key: p.key(), org_id: Some(p.org_id.0) }
+    }
+}
+
+/// The record a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: &'static str,
+    pub id: Uuid,
+}
+
+impl Subject {
+    pub fn new(kind: &'static str, id: impl Into<Uuid>) -> Self {
+        Self { kind, id: id.into() }
+    }
+}
+
+pub(crate) struct AuditDraft {
+    pub action: String,
+    pub subject: Subject,
+    pub org_id: Option<Uuid>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Where an event is visible: the organisation and jurisdiction it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visibility {
+    pub org_id: Option<Uuid>,
+    pub jurisdiction: Option<Jurisdiction>,
+}
+
+struct EventDraft {
+    topic: String,
+    subject: Subject,
+    visibility: Visibility,
+    payload: Value,
+}
+
+/// An escalation to raise when the change commits.
+#[derive(Debug, Clone)]
+pub struct EscalationDraft {
+    pub kind: EscalationKind,
+    pub rule: String,
+    pub org_id: Uuid,
+    pub jurisdiction: Jurisdiction,
+    pub subject_type: String,
+    pub subject_id: Uuid,
+    pub deadline_id: Option<Uuid>,
+    pub message: String,
+    pub details: Value,
+}
+
+pub struct Write {
+    txn: DatabaseTransaction,
+    ctx: Ctx,
+    /// The instant of the change: one reading of the clock for the whole transaction.
+    pub now: DateTime<Utc>,
+    pub actor: Actor,
+    audits: Vec<AuditDraft>,
+    events: Vec<EventDraft>,
+    escalations: Vec<EscalationDraft>,
+    /// The idempotency row this change answers, if it came with a `clientSubmissionId`.
+    pub(crate) idempotency_row: Option<Uuid>,
+}
+
+impl Write {
+    pub async fn begin(ctx: &Ctx, actor: Actor) -> ServiceResult<Self> {
+        let txn = ctx
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(Self {
+            txn,
+            ctx: ctx.clone(),
+            now: ctx.clock.now(),
+            actor,
+            audits: Vec::new(),
+            events: Vec::new(),
+            escalations: Vec::new(),
+            idempotency_row: None,
+        })
+    }
+
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// A new UUIDv7 stamped with this change's instant.
+    pub fn new_id(&self) -> Uuid {
+        new_id(self.now)
+    }
+
+    /// Records what changed; appended to the hash chain at commit.
+    pub fn audit(
+        &mut self,
+        action: &str,
+        subject: Subject,
+        org_id: Option<Uuid>,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) {
+        self.audits.push(AuditDraft { action: action.to_owned(), subject, org_id, before, after });
+    }
+
+    /// Announces the change to subscribers once committed.
+    pub fn event(&mut self, topic: &str, subject: Subject, visibility: Visibility, payload: Value) {
+        self.events.push(EventDraft { topic: topic.to_owned(), subject, visibility, payload });
+    }
+
+    pub fn escalate(&mut self, e: EscalationDraft) {
+        self.escalations.push(e);
+    }
+
+    /// Nothing of the change is kept.
+    pub async fn rollback(self) -> ServiceResult<()> {
+        self.txn.rollback().await?;
+        Ok(())
+    }
+
+    /// Writes the audit entries (hash-chained), the escalations (in commit order) and the
+    /// outbox events, commits, then publishes the events.
+    pub async fn commit(mut self) -> ServiceResult<()> {
+        audit::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
+
+        let escalations = std::mem::take(&mut self.escalations);
+        if !escalations.is_empty() {
+            // Hold the escalation head's row lock until commit: sequence numbers are then
+            // handed out in commit order, which is what `after:` replays rely on.
+            audit::lock_head(&self.txn, audit::ESCALATION_CHAIN).await?;
+            for e in escalations {
+                let id = self.new_id();
+                let row = escalation::ActiveModel {
+                    id: Set(id),
+                    raised_at: Set(self.now),
+                    kind: Set(e.kind),
+                    rule: Set(e.rule.clone()),
+                    org_id: Set(e.org_id),
+                    jurisdiction: Set(e.jurisdiction),
+                    subject_type: Set(e.subject_type.clone()),
+                    subject_id: Set(e.subject_id),
+                    deadline_id: Set(e.deadline_id),
+                    message: Set(e.message.clone()),
+                    details: Set(e.details.clone()),
+                    ..Default::default()
+                };
+                let stored = escalation::Entity::insert(row).exec_with_returning(&self.txn).await?;
+                self.events.push(EventDraft {
+                    topic: "escalation.raised".to_owned(),
+                    subject: Subject::new("escalation", id),
+                    visibility: Visibility { org_id: Some(e.org_id), jurisdiction: Some(e.jurisdiction) },
+                    payload: serde_json::json!({ "seq": stored.seq, "rule": e.rule, "kind": e.kind }),
+                });
+            }
+        }
+
+        let mut published = Vec::with_capacity(self.events.len());
+        for e in std::mem::take(&mut self.events) {
+            let id = self.new_id();
+            let row = outbox_event::ActiveModel {
+                id: Set(id),
+                occurred_at: Set(self.now),
+                topic: Set(e.topic.clone()),
+                subject_type: Set(e.subject.kind.to_owned()),
+                subject_id: Set(e.subject.id),
+                org_id: Set(e.visibility.org_id),
+                jurisdiction: Set(e.visibility.jurisdiction),
+                payload: Set(e.payload.clone()),
+                ..Default::default()
+            };
+            outbox_event::Entity::insert(row).exec_without_returning(&self.txn).await?;
+            published.push(Published {
+                id,
+                topic: e.topic,
+                subject_type: e.subject.kind.to_owned(),
+                subject_id: e.subject.id,
+                org_id: e.visibility.org_id,
+                jurisdiction: e.visibility.jurisdiction,
+                occurred_at: self.now,
+                payload: e.payload,
+            });
+        }
+
+        self.txn.commit().await?;
+        self.ctx.broker.publish(published);
+        Ok(())
+    }
+}
