@@ -47,6 +47,12 @@ fn metrics_handle() -> PrometheusHandle {
 }
 
 pub fn build(ctx: Ctx, cfg: AppConfig) -> (AppState, Router) {
+    build_with_routes(ctx, cfg, Router::new())
+}
+
+/// `build` with extra routes that get the same middleware (the tests mount a panicking
+/// route this way; production mounts none).
+pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (AppState, Router) {
     let schema = graphql::build(Some(ctx.clone()), cfg.limits, cfg.production);
     let state = AppState {
         rate: Arc::new(RateLimiter::new(cfg.http.rate_limit_per_minute)),
@@ -57,6 +63,6 @@ pub fn build(ctx: Ctx, cfg: AppConfig) -> (AppState, Router) {
         production: cfg.production,
         metrics: metrics_handle(),
     };
-    let router = http::router(state.clone());
+    let router = http::router(state.clone(), extra);
     (state, router)
 }

@@ -35,9 +35,9 @@ async fn org(
     if let Some(found) = organization::Entity::find().filter(organization::Column::Name.eq(name)).one(&ctx.db).await? {
         return Ok(found);
     }
-    Ok(orgs::create(ctx, NewOrg { kind, name: name.to_owned(), jurisdiction: j, address: Some(address.to_owned()) })
+    orgs::create(ctx, NewOrg { kind, name: name.to_owned(), jurisdiction: j, address: Some(address.to_owned()) })
         .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
 }
 
 /// A staff principal of an MFO, for loading data through the services.

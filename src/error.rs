@@ -112,8 +112,8 @@ impl Problems {
         self.0.is_empty()
     }
 
-    /// `Ok(())` when nothing was found wrong, otherwise the user errors.
-    pub fn finish(self) -> ServiceResult<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(ServiceError::User(self.0)) }
+    /// `Ok(())` when nothing was found wrong, otherwise the user errors found so far.
+    pub fn finish(&mut self) -> ServiceResult<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(ServiceError::User(std::mem::take(&mut self.0))) }
     }
 }

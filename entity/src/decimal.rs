@@ -91,7 +91,8 @@ impl TryGetable for DbDecimal {
                 .map(Self)
                 .map_err(|e| TryGetError::DbErr(DbErr::Type(format!("column {idx:?} is not a decimal: {e}"))))
         } else {
-            Decimal::try_get_by(res, idx).map(Self)
+            // NUMERIC(20,6) pads to six places; the value, not the padding, is the money.
+            Decimal::try_get_by(res, idx).map(|d| Self(d.normalize()))
         }
     }
 }

@@ -38,7 +38,7 @@ use crate::graphql::loaders::Loaders;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let cors = CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::POST]).allow_headers([
         header::AUTHORIZATION,
         header::CONTENT_TYPE,
@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(extra)
+        .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
         .layer(middleware::from_fn(track_metrics))
         .layer(
             ServiceBuilder::new()
@@ -128,7 +130,7 @@ impl RateLimiter {
     }
 }
 
-fn rate_limit(state: &AppState, principal: Option<&Principal>, addr: Option<SocketAddr>) -> Result<(), Response> {
+fn rate_limit(state: &AppState, principal: Option<&Principal>, addr: Option<SocketAddr>) -> Result<(), Box<Response>> {
     let key = match (principal, addr) {
         (Some(p), _) => p.key(),
         (None, Some(a)) => format!("anonymous:{}", a.ip()),
@@ -139,7 +141,7 @@ fn rate_limit(state: &AppState, principal: Option<&Principal>, addr: Option<Sock
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        r
+        Box::new(r)
     })
 }
 
@@ -159,25 +161,21 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GRAPHQL_RESPONSE_JSON))
 }
 
-async fn execute(
-    state: &AppState,
-    principal: Option<Principal>,
-    requests: Vec<GqlRequest>,
-) -> Result<Vec<GqlResponse>, Response> {
-    let run = async {
-        let mut out = Vec::with_capacity(requests.len());
-        for req in requests {
-            let req = req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx));
-            out.push(with_codes(state.schema.execute(req).await));
-        }
-        out
-    };
-    match tokio::time::timeout(state.http.request_timeout, run).await {
-        Ok(responses) => Ok(responses),
-        // The dropped future rolls back any transaction it had open.
-        Err(_) => {
-            Err(error_response(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took too long and was abandoned"))
-        }
+async fn execute(state: &AppState, principal: Option<Principal>, requests: Vec<GqlRequest>) -> Vec<GqlResponse> {
+    let mut out = Vec::with_capacity(requests.len());
+    for req in requests {
+        let req = req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx));
+        out.push(with_codes(state.schema.execute(req).await));
+    }
+    out
+}
+
+/// Abandons a request that runs too long; dropping its future rolls back any transaction
+/// it had open. A WebSocket is not affected: its upgrade answers at once.
+async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.http.request_timeout, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => error_response(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took too long and was abandoned"),
     }
 }
 
@@ -250,12 +248,9 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
         Err(r) => return r,
     };
     if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
-        return r;
+        return *r;
     }
-    match execute(&state, principal, requests).await {
-        Ok(responses) => respond(&parts.headers, is_batch, responses),
-        Err(r) => r,
-    }
+    respond(&parts.headers, is_batch, execute(&state, principal, requests).await)
 }
 
 /// The operation a GET request would run, if it can be told from the document.
@@ -315,12 +310,9 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
         Err(r) => return r,
     };
     if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
-        return r;
+        return *r;
     }
-    match execute(&state, principal, vec![request]).await {
-        Ok(responses) => respond(&parts.headers, false, responses),
-        Err(r) => r,
-    }
+    respond(&parts.headers, false, execute(&state, principal, vec![request]).await)
 }
 
 async fn healthz() -> impl IntoResponse {

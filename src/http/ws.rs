@@ -47,7 +47,7 @@ enum ClientMessage {
     },
     Subscribe {
         id: String,
-        payload: GqlRequest,
+        payload: Box<GqlRequest>,
     },
     Complete {
         id: String,
@@ -159,7 +159,7 @@ async fn serve(state: AppState, socket: WebSocket) {
                         if subscriptions.contains_key(&id) {
                             break Some((4409, "Subscriber for this id already exists"));
                         }
-                        let handle = tokio::spawn(run_operation(state.clone(), p, id.clone(), payload, out_tx.clone()));
+                        let handle = tokio::spawn(run_operation(state.clone(), p, id.clone(), *payload, out_tx.clone()));
                         subscriptions.insert(id, handle);
                     }
                     ClientMessage::Complete { id } => {

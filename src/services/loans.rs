@@ -27,6 +27,8 @@ use crate::rules::calendar::time_zone;
 use crate::rules::loans::{self as rules, Ledger, ScheduleProblem};
 
 const MAX_ID_LEN: usize = 100;
+/// No microloan comes near a trillion; the bound keeps sums of amounts far from overflow.
+const MAX_AMOUNT: Decimal = rust_decimal_macros::dec!(1_000_000_000_000);
 const MAX_TEXT_LEN: usize = 1000;
 
 #[derive(Debug, Clone, Serialize)]
@@ -244,8 +246,9 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
     problems.check(currency.is_some(), || {
         UserError::invalid(&["currency"], format!("unknown currency `{}`: use KZT, KGS or USD", input.currency))
     });
-    problems
-        .check(input.principal > Decimal::ZERO, || UserError::invalid(&["principal"], "principal must be positive"));
+    problems.check(input.principal > Decimal::ZERO && input.principal <= MAX_AMOUNT, || {
+        UserError::invalid(&["principal"], format!("principal must be positive and at most {MAX_AMOUNT}"))
+    });
     problems.check(input.annual_rate >= Decimal::ZERO && input.annual_rate <= Decimal::from(10), || {
         UserError::invalid(&["annualRate"], "annualRate is a fraction per year between 0 and 10")
     });
@@ -253,11 +256,23 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
         UserError::invalid(&["termMonths"], "termMonths must be between 1 and 600")
     });
     if let Some(limit) = input.credit_limit {
-        problems
-            .check(limit >= Decimal::ZERO, || UserError::invalid(&["creditLimit"], "creditLimit must not be negative"));
+        problems.check(limit >= Decimal::ZERO && limit <= MAX_AMOUNT, || {
+            UserError::invalid(&["creditLimit"], format!("creditLimit must be between 0 and {MAX_AMOUNT}"))
+        });
     }
     problems
         .check(input.schedule.len() <= 600, || UserError::invalid(&["schedule"], "a schedule has at most 600 lines"));
+    for (i, line) in input.schedule.iter().enumerate() {
+        for (field, amount) in [("principal", line.principal), ("interest", line.interest)] {
+            problems.check(amount <= MAX_AMOUNT, || {
+                UserError::invalid(&["schedule", &i.to_string(), field], format!("at most {MAX_AMOUNT}"))
+            });
+        }
+    }
+    if !problems.is_empty() {
+        // The schedule checks below add amounts up: only bounded ones.
+        problems.finish()?;
+    }
     let schedule: Vec<rules::Installment> = input
         .schedule
         .iter()
@@ -494,7 +509,9 @@ pub async fn record_payment(
     require_ingest(p)?;
     let mut problems = Problems::new();
     check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
-    problems.check(input.amount > Decimal::ZERO, || UserError::invalid(&["amount"], "amount must be positive"));
+    problems.check(input.amount > Decimal::ZERO && input.amount <= MAX_AMOUNT, || {
+        UserError::invalid(&["amount"], format!("amount must be positive and at most {MAX_AMOUNT}"))
+    });
     problems.check(input.paid_at <= ctx.clock.now(), || UserError::invalid(&["paidAt"], "paidAt is in the future"));
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;

@@ -1,0 +1,320 @@
+//! The test harness: a real server on a random port over a fresh database per test
+//! (a SQLite file in a temporary directory, or a PostgreSQL schema when
+//! MFO_TEST_DATABASE_URL is set), with a manual clock and organisations of every kind.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::{Jurisdiction, OrgKind, Role};
+use entity::organization;
+use mfo_api::app::{self, AppConfig, AppState};
+use mfo_api::auth::{self, JwtSettings, Keys, TokenRequest};
+use mfo_api::clock::{Clock, ManualClock};
+use mfo_api::config::HttpLimits;
+use mfo_api::events::{Broker, scanner::Scanner};
+use mfo_api::graphql::Limits;
+use mfo_api::services::{Ctx, orgs};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub const SECRET: &[u8] = b"test-secret-that-is-at-least-32-bytes-long!";
+pub const ISSUER: &str = "mfo-api";
+pub const AUDIENCE: &str = "mfo-api";
+
+/// Monday 2026-11-23, 09:00 in Almaty, 10:00 in Bishkek.
+pub fn default_start() -> DateTime<Utc> {
+    at("2026-11-23T04:00:00Z")
+}
+
+pub fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339).expect("test instant").with_timezone(&Utc)
+}
+
+pub struct Orgs {
+    pub kz_mfo: organization::Model,
+    pub kz_mfo_2: organization::Model,
+    pub kg_mfo: organization::Model,
+    pub agency: organization::Model,
+    pub agency_2: organization::Model,
+    pub kz_regulator: organization::Model,
+    pub kg_regulator: organization::Model,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub ctx: Ctx,
+    pub orgs: Orgs,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Options {
+    pub keys: Keys,
+    pub http: HttpLimits,
+    pub limits: Limits,
+    pub extra_routes: axum::Router<AppState>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            keys: Keys::Hs256(SECRET.to_vec()),
+            http: HttpLimits::default(),
+            limits: Limits::default(),
+            extra_routes: axum::Router::new(),
+        }
+    }
+}
+
+/// A fresh database: its connection and, for SQLite, the directory that holds it.
+pub async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
+    match std::env::var("MFO_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let admin = mfo_api::db::connect(&url, 1, None).await.expect("connect to the test PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create test schema");
+            admin.close().await.ok();
+            let db = mfo_api::db::connect(&url, 12, Some(&schema)).await.expect("connect to the test schema");
+            (db, None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            let db = mfo_api::db::connect(&url, 8, None).await.expect("open SQLite");
+            (db, Some(dir))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(opts: Options) -> Self {
+        let (db, dir) = fresh_database().await;
+        mfo_api::db::migrate(&db).await.expect("migrations");
+        let clock = ManualClock::new(default_start());
+        let ctx = Ctx::new(db, clock.clone(), Broker::default());
+        let org = |kind, name: &str, j| {
+            let ctx = ctx.clone();
+            let name = name.to_owned();
+            async move {
+                orgs::create(&ctx, orgs::NewOrg { kind, name, jurisdiction: j, address: Some("Test street 1".into()) })
+                    .await
+                    .expect("create org")
+            }
+        };
+        let orgs = Orgs {
+            kz_mfo: org(OrgKind::Mfo, "KZ MFO", Jurisdiction::Kz).await,
+            kz_mfo_2: org(OrgKind::Mfo, "KZ MFO two", Jurisdiction::Kz).await,
+            kg_mfo: org(OrgKind::Mfo, "KG MFO", Jurisdiction::Kg).await,
+            agency: org(OrgKind::CollectionAgency, "Agency", Jurisdiction::Kz).await,
+            agency_2: org(OrgKind::CollectionAgency, "Agency two", Jurisdiction::Kz).await,
+            kz_regulator: org(OrgKind::Regulator, "KZ regulator", Jurisdiction::Kz).await,
+            kg_regulator: org(OrgKind::Regulator, "KG regulator", Jurisdiction::Kg).await,
+        };
+        let cfg = AppConfig {
+            jwt: JwtSettings { keys: opts.keys, issuer: ISSUER.into(), audience: AUDIENCE.into() },
+            limits: opts.limits,
+            http: opts.http,
+            production: false,
+        };
+        let (_state, router) = app::build_with_routes(ctx.clone(), cfg, opts.extra_routes);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+        });
+        Self {
+            addr,
+            url: format!("http://{addr}/graphql"),
+            client: reqwest::Client::new(),
+            clock,
+            ctx,
+            orgs,
+            _dir: dir,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    pub fn mint(&self, role: Role, org: uuid::Uuid, borrower: Option<uuid::Uuid>, sub: &str) -> String {
+        self.mint_for(role, org, borrower, sub, Duration::hours(1))
+    }
+
+    pub fn mint_for(
+        &self,
+        role: Role,
+        org: uuid::Uuid,
+        borrower: Option<uuid::Uuid>,
+        sub: &str,
+        ttl: Duration,
+    ) -> String {
+        let req = TokenRequest { role, org_id: org, borrower_id: borrower, subject: sub.into(), ttl };
+        auth::mint_hs256(SECRET, ISSUER, AUDIENCE, self.now(), &req).expect("mint")
+    }
+
+    pub fn staff(&self) -> String {
+        self.mint(Role::MfoStaff, self.orgs.kz_mfo.id, None, "staff-1")
+    }
+
+    pub fn manager(&self) -> String {
+        self.mint(Role::MfoManager, self.orgs.kz_mfo.id, None, "manager-1")
+    }
+
+    pub fn staff_of(&self, org: &organization::Model) -> String {
+        self.mint(Role::MfoStaff, org.id, None, "staff-x")
+    }
+
+    pub fn borrower_token(&self, mfo: &organization::Model, borrower: uuid::Uuid) -> String {
+        self.mint(Role::Borrower, mfo.id, Some(borrower), &format!("app-{borrower}"))
+    }
+
+    pub fn agency_token(&self, agency: &organization::Model) -> String {
+        self.mint(Role::CollectionAgency, agency.id, None, "agency-system")
+    }
+
+    pub fn regulator(&self, j: Jurisdiction) -> String {
+        let org = match j {
+            Jurisdiction::Kz => &self.orgs.kz_regulator,
+            Jurisdiction::Kg => &self.orgs.kg_regulator,
+        };
+        self.mint(Role::Regulator, org.id, None, "supervisor")
+    }
+
+    /// POSTs a GraphQL request; returns the HTTP status and the JSON body.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut req = self.client.post(&self.url).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// POSTs and expects a 200 without top-level errors; returns `data`.
+    pub async fn gql(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(Some(token), query, variables).await;
+        assert_eq!(status, 200, "HTTP status for {query}: {body}");
+        assert!(body.get("errors").is_none(), "unexpected errors for {query}: {body}");
+        body["data"].clone()
+    }
+
+    /// POSTs and returns the first top-level error's code.
+    pub async fn error_code(&self, token: &str, query: &str, variables: Value) -> String {
+        let (_, body) = self.post(Some(token), query, variables).await;
+        body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}")).to_owned()
+    }
+
+    pub fn scanner(&self, owner: &str) -> Scanner {
+        Scanner::new(self.ctx.clone(), owner)
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .ctx
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.ctx.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}
+
+/// Ingestion fixtures, through the GraphQL endpoint as the MFO's core-banking system.
+pub mod fixtures {
+    use super::*;
+
+    pub const UPSERT_BORROWER: &str = "mutation($input: UpsertBorrowerInput!) { upsertBorrower(input: $input) { borrower { id externalId } userErrors { field message code rule } } }";
+    pub const UPSERT_LOAN: &str = "mutation($input: UpsertLoanInput!) { upsertLoan(input: $input) { loan { id externalId } userErrors { field message code rule } } }";
+    pub const RECORD_PAYMENT: &str = "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { id amount } loan { id overdue { overdue amount } } userErrors { field message code rule } } }";
+
+    pub fn borrower_input(external_id: &str) -> Value {
+        json!({
+            "externalId": external_id,
+            "fullName": format!("Borrower {external_id}"),
+            "address": "Almaty, Abay 1",
+            "phone": "+7 701 000 00 00",
+            "email": "b@example.kz",
+            "language": "RU",
+        })
+    }
+
+    /// A 3-month loan of 300 000 KZT with installments on the 10th of each month after
+    /// `contract_date`.
+    pub fn loan_input(external_id: &str, borrower_external_id: &str, contract_date: &str) -> Value {
+        let d = chrono::NaiveDate::parse_from_str(contract_date, "%Y-%m-%d").expect("date");
+        let schedule: Vec<Value> = (1..=3)
+            .map(|m| {
+                let due = d.checked_add_months(chrono::Months::new(m)).expect("date");
+                json!({ "dueDate": due.to_string(), "principal": "100000", "interest": "8750" })
+            })
+            .collect();
+        json!({
+            "externalId": external_id,
+            "borrowerExternalId": borrower_external_id,
+            "contractNumber": format!("C-{external_id}"),
+            "contractDate": contract_date,
+            "currency": "KZT",
+            "principal": "300000",
+            "annualRate": "0.35",
+            "termMonths": 3,
+            "contractAllowsAgency": true,
+            "schedule": schedule,
+        })
+    }
+
+    /// Creates a borrower and a loan as staff of `mfo`; returns (borrower id, loan id) as
+    /// uuids and the loan's global id.
+    pub async fn borrower_with_loan(
+        app: &TestApp,
+        mfo: &organization::Model,
+        key: &str,
+        contract_date: &str,
+    ) -> (uuid::Uuid, uuid::Uuid, String) {
+        let token = app.staff_of(mfo);
+        let b = app.gql(&token, UPSERT_BORROWER, json!({ "input": borrower_input(key) })).await;
+        assert_eq!(b["upsertBorrower"]["userErrors"], json!([]), "{b}");
+        let l =
+            app.gql(&token, UPSERT_LOAN, json!({ "input": loan_input(&format!("L-{key}"), key, contract_date) })).await;
+        assert_eq!(l["upsertLoan"]["userErrors"], json!([]), "{l}");
+        let borrower = uuid_of(b["upsertBorrower"]["borrower"]["id"].as_str().expect("id"));
+        let loan_gid = l["upsertLoan"]["loan"]["id"].as_str().expect("id").to_owned();
+        (borrower, uuid_of(&loan_gid), loan_gid)
+    }
+
+    /// The uuid inside a global id.
+    pub fn uuid_of(global: &str) -> uuid::Uuid {
+        mfo_api::graphql::ids::parse(global).expect("global id").1
+    }
+
+    /// Hands a loan to an agency (directly, until the collection area's mutation exists).
+    pub async fn assign(app: &TestApp, loan: uuid::Uuid, agency: &organization::Model) {
+        use sea_orm::{ActiveValue::Set, EntityTrait};
+        let row = entity::collection_assignment::ActiveModel {
+            id: Set(uuid::Uuid::new_v4()),
+            loan_id: Set(loan),
+            agency_id: Set(agency.id),
+            assigned_at: Set(app.now()),
+            ended_at: Set(None),
+            assigned_by: Set("test".into()),
+        };
+        entity::collection_assignment::Entity::insert(row).exec_without_returning(&app.ctx.db).await.expect("assign");
+    }
+}

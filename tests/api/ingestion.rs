@@ -1,0 +1,194 @@
+//! Loans from the MFO's core-banking system: idempotent by the MFO's own ids, and a bad
+//! row is refused whole, with user errors naming its fields, writing nothing.
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::helpers::fixtures::{RECORD_PAYMENT, UPSERT_BORROWER, UPSERT_LOAN, borrower_input, loan_input};
+
+async fn setup(app: &TestApp) -> String {
+    let token = app.staff();
+    let b = app.gql(&token, UPSERT_BORROWER, json!({ "input": borrower_input("B1") })).await;
+    assert_eq!(b["upsertBorrower"]["userErrors"], json!([]));
+    token
+}
+
+async fn upsert_loan(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(token, UPSERT_LOAN, json!({ "input": input })).await["upsertLoan"].clone()
+}
+
+fn fields(payload: &Value) -> Vec<Value> {
+    payload["userErrors"].as_array().expect("userErrors").iter().map(|e| e["field"].clone()).collect()
+}
+
+#[tokio::test]
+async fn upserting_the_same_rows_again_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let first = upsert_loan(&app, &token, loan_input("L1", "B1", "2026-09-01")).await;
+    let audit = app.count("audit_entry").await;
+    let again = upsert_loan(&app, &token, loan_input("L1", "B1", "2026-09-01")).await;
+    assert_eq!(first["loan"]["id"], again["loan"]["id"]);
+    assert_eq!(app.count("loan").await, 1);
+    assert_eq!(app.count("installment").await, 3);
+    assert_eq!(app.count("audit_entry").await, audit, "no change, no audit entry");
+    app.gql(&token, UPSERT_BORROWER, json!({ "input": borrower_input("B1") })).await;
+    assert_eq!(app.count("borrower").await, 1);
+
+    let mut changed = loan_input("L1", "B1", "2026-09-01");
+    changed["annualRate"] = json!("0.30");
+    let updated = upsert_loan(&app, &token, changed).await;
+    assert_eq!(updated["loan"]["id"], first["loan"]["id"]);
+    assert_eq!(app.count("audit_entry").await, audit + 1, "loan.updated");
+    let trail = app
+        .gql(
+            &token,
+            "query($id: ID!) { auditTrail(subjectId: $id) { action before after } }",
+            json!({ "id": first["loan"]["id"] }),
+        )
+        .await;
+    let actions: Vec<&str> =
+        trail["auditTrail"].as_array().expect("trail").iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
+    assert_eq!(actions, vec!["loan.created", "loan.updated"]);
+    assert_eq!(trail["auditTrail"][1]["before"]["annualRate"], "0.35");
+    assert_eq!(trail["auditTrail"][1]["after"]["annualRate"], "0.3");
+}
+
+#[tokio::test]
+async fn a_bad_loan_row_is_refused_whole_naming_each_field() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    let before = (app.count("loan").await, app.count("installment").await, app.count("audit_entry").await);
+
+    let mut currency = loan_input("L1", "B1", "2026-09-01");
+    currency["currency"] = json!("XYZ");
+    let r = upsert_loan(&app, &token, currency).await;
+    assert_eq!(fields(&r), vec![json!(["input", "currency"])]);
+    assert_eq!(r["userErrors"][0]["code"], "INVALID");
+    assert!(r["loan"].is_null());
+
+    let mut negative = loan_input("L1", "B1", "2026-09-01");
+    negative["principal"] = json!("-300000");
+    let r = upsert_loan(&app, &token, negative).await;
+    assert!(fields(&r).contains(&json!(["input", "principal"])), "{r}");
+
+    let mut sum = loan_input("L1", "B1", "2026-09-01");
+    sum["schedule"][2]["principal"] = json!("90000");
+    let r = upsert_loan(&app, &token, sum).await;
+    assert_eq!(fields(&r), vec![json!(["input", "schedule"])], "{r}");
+    assert!(r["userErrors"][0]["message"].as_str().unwrap_or("").contains("290000"), "{r}");
+
+    let mut order = loan_input("L1", "B1", "2026-09-01");
+    order["schedule"][2]["dueDate"] = json!("2026-10-15");
+    let r = upsert_loan(&app, &token, order).await;
+    assert_eq!(fields(&r), vec![json!(["input", "schedule", "2", "dueDate"])], "{r}");
+
+    let mut negative_line = loan_input("L1", "B1", "2026-09-01");
+    negative_line["schedule"][0]["interest"] = json!("-1");
+    let r = upsert_loan(&app, &token, negative_line).await;
+    assert_eq!(fields(&r), vec![json!(["input", "schedule", "0", "interest"])], "{r}");
+
+    let mut borrower = loan_input("L1", "B-unknown", "2026-09-01");
+    borrower["borrowerExternalId"] = json!("B-unknown");
+    let r = upsert_loan(&app, &token, borrower).await;
+    assert_eq!(fields(&r), vec![json!(["input", "borrowerExternalId"])]);
+
+    let mut huge = loan_input("L1", "B1", "2026-09-01");
+    huge["principal"] = json!("79228162514264337593543950335");
+    huge["schedule"][0]["principal"] = json!("79228162514264337593543950335");
+    let r = upsert_loan(&app, &token, huge).await;
+    assert!(!fields(&r).is_empty(), "an absurd amount is refused, not overflowed: {r}");
+
+    let after = (app.count("loan").await, app.count("installment").await, app.count("audit_entry").await);
+    assert_eq!(before, after, "nothing of a refused row is written");
+}
+
+#[tokio::test]
+async fn a_bad_borrower_row_names_its_fields() {
+    let app = TestApp::spawn().await;
+    let mut input = borrower_input("B1");
+    input["fullName"] = json!(" ");
+    input["email"] = json!("not-an-email");
+    input["phone"] = json!("call me");
+    let r = app.gql(&app.staff(), UPSERT_BORROWER, json!({ "input": input })).await;
+    let mut f = fields(&r["upsertBorrower"]);
+    f.sort_by_key(|v| v.to_string());
+    assert_eq!(f, vec![json!(["input", "email"]), json!(["input", "fullName"]), json!(["input", "phone"])]);
+    assert_eq!(app.count("borrower").await, 0);
+}
+
+#[tokio::test]
+async fn payments_are_idempotent_by_external_id_and_clear_the_overdue() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    // Contract of 2026-09-01: the first installment fell due on 2026-10-01.
+    let loan = upsert_loan(&app, &token, loan_input("L1", "B1", "2026-09-01")).await;
+    let q = "query($id: ID!) { loan(id: $id) { overdue { overdue since days amount } principalBalance installments { seq status paidPrincipal } } }";
+    let before = app.gql(&token, q, json!({ "id": loan["loan"]["id"] })).await;
+    assert_eq!(before["loan"]["overdue"]["since"], "2026-10-02");
+    assert_eq!(before["loan"]["overdue"]["amount"], "217500");
+
+    let pay = |id: &str, amount: &str| json!({ "input": { "loanExternalId": "L1", "externalId": id, "paidAt": "2026-11-20T06:00:00Z", "amount": amount } });
+    let r = app.gql(&token, RECORD_PAYMENT, pay("P1", "217500")).await;
+    assert_eq!(r["recordPayment"]["userErrors"], json!([]), "{r}");
+    assert_eq!(r["recordPayment"]["loan"]["overdue"]["overdue"], false);
+    let again = app.gql(&token, RECORD_PAYMENT, pay("P1", "217500")).await;
+    assert_eq!(again["recordPayment"]["payment"]["id"], r["recordPayment"]["payment"]["id"]);
+    assert_eq!(app.count("payment").await, 1);
+    let other = app.gql(&token, RECORD_PAYMENT, pay("P1", "1000")).await;
+    assert_eq!(other["recordPayment"]["userErrors"][0]["code"], "CONFLICT");
+
+    let after = app.gql(&token, q, json!({ "id": loan["loan"]["id"] })).await;
+    assert_eq!(after["loan"]["principalBalance"], "100000");
+    assert_eq!(after["loan"]["installments"][0]["status"], "PAID");
+
+    let r = app.gql(&token, RECORD_PAYMENT, pay("P2", "-5")).await;
+    assert_eq!(r["recordPayment"]["userErrors"][0]["field"], json!(["input", "amount"]));
+    let future = json!({ "input": { "loanExternalId": "L1", "externalId": "P3", "paidAt": "2030-01-01T00:00:00Z", "amount": "1" } });
+    let r = app.gql(&token, RECORD_PAYMENT, future).await;
+    assert_eq!(r["recordPayment"]["userErrors"][0]["field"], json!(["input", "paidAt"]));
+    assert_eq!(app.count("payment").await, 1);
+}
+
+#[tokio::test]
+async fn legal_facts_are_recorded_and_checked() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    upsert_loan(&app, &token, loan_input("L1", "B1", "2026-09-01")).await;
+    let m = "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { loan { legalFacts { courtActOn insolvencyFrom insolvencyTo } } userErrors { field code } } }";
+    let r = app
+        .gql(&token, m, json!({ "input": { "loanExternalId": "L1", "kind": "COURT_ACT", "occurredOn": "2026-11-01" } }))
+        .await;
+    assert_eq!(r["recordLoanLegalFact"]["loan"]["legalFacts"]["courtActOn"], "2026-11-01");
+    let r = app.gql(&token, m, json!({ "input": { "loanExternalId": "L1", "kind": "COURT_ACT", "occurredOn": "2026-11-01", "endedOn": "2026-11-02" } })).await;
+    assert_eq!(r["recordLoanLegalFact"]["userErrors"][0]["field"], json!(["input", "endedOn"]));
+    let r = app
+        .gql(
+            &token,
+            m,
+            json!({ "input": { "loanExternalId": "L1", "kind": "INSOLVENCY_PROCEDURE", "occurredOn": "2027-01-01" } }),
+        )
+        .await;
+    assert_eq!(r["recordLoanLegalFact"]["userErrors"][0]["field"], json!(["input", "occurredOn"]), "in the future");
+    let r = app.gql(&token, m, json!({ "input": { "loanExternalId": "L1", "kind": "INSOLVENCY_PROCEDURE", "occurredOn": "2026-10-01", "endedOn": "2026-11-10" } })).await;
+    assert_eq!(r["recordLoanLegalFact"]["loan"]["legalFacts"]["insolvencyTo"], "2026-11-10");
+    let r = app.gql(&token, m, json!({ "input": { "kind": "COURT_ACT", "occurredOn": "2026-11-01" } })).await;
+    assert_eq!(r["recordLoanLegalFact"]["userErrors"][0]["field"], json!(["input", "loanId"]));
+}
+
+#[tokio::test]
+async fn only_the_mfos_own_staff_ingest() {
+    let app = TestApp::spawn().await;
+    let token = setup(&app).await;
+    upsert_loan(&app, &token, loan_input("L1", "B1", "2026-09-01")).await;
+    let agency = app.agency_token(&app.orgs.agency);
+    let code = app.error_code(&agency, UPSERT_BORROWER, json!({ "input": borrower_input("B2") })).await;
+    assert_eq!(code, "FORBIDDEN");
+    let regulator = app.regulator(entity::enums::Jurisdiction::Kz);
+    let code = app.error_code(&regulator, UPSERT_LOAN, json!({ "input": loan_input("L2", "B1", "2026-09-01") })).await;
+    assert_eq!(code, "FORBIDDEN");
+    // Another MFO's staff cannot reach this MFO's loan by its external id.
+    let other = app.staff_of(&app.orgs.kz_mfo_2);
+    let pay = json!({ "input": { "loanExternalId": "L1", "externalId": "P1", "paidAt": "2026-11-20T06:00:00Z", "amount": "1" } });
+    assert_eq!(app.error_code(&other, RECORD_PAYMENT, pay).await, "NOT_FOUND");
+}

@@ -1,0 +1,11 @@
+//! Integration tests: every test talks to a real server over HTTP (or WebSocket) on its
+//! own database. Run on SQLite by default, on PostgreSQL with MFO_TEST_DATABASE_URL.
+
+mod helpers;
+
+mod auth;
+mod ingestion;
+mod mechanisms;
+mod schema;
+mod scoping;
+mod transport;

@@ -1,0 +1,317 @@
+//! The generic mechanisms every area relies on: deadline rows and the leased scanner,
+//! audit entries and outbox events in the change's transaction, the hash-chained audit
+//! trail, idempotent retries, and the escalation subscription's replay.
+
+use chrono::Duration;
+use entity::enums::{DeadlineKind, DeadlineStatus, Jurisdiction, Obligor};
+use futures_util::{SinkExt, StreamExt};
+use mfo_api::services::audit::{ChainBreak, verify_chain};
+use mfo_api::services::deadlines::{self, NewDeadline};
+use mfo_api::services::idempotency::{self, Claim};
+use mfo_api::services::write::{Actor, Subject, Write};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::auth::{close_code, ws_connect};
+use crate::helpers::TestApp;
+use crate::helpers::fixtures::{UPSERT_LOAN, borrower_with_loan, loan_input};
+
+/// Opens a deadline on `subject` due `days` calendar days from now (KZ calendar).
+async fn open_deadline(app: &TestApp, subject: uuid::Uuid, days: u32, obligor: Obligor) -> entity::deadline::Model {
+    let law = mfo_api::services::reference::law(&app.ctx.db, Jurisdiction::Kz, app.now()).await.expect("law");
+    let mut w = Write::begin(&app.ctx, Actor::system("test")).await.expect("begin");
+    let due = law.calendar.due_in_calendar_days(law.calendar.local_date(w.now), days);
+    let d = deadlines::open(
+        &mut w,
+        NewDeadline {
+            subject: Subject::new("loan", subject),
+            org_id: app.orgs.kz_mfo.id,
+            jurisdiction: Jurisdiction::Kz,
+            kind: DeadlineKind::DelinquencyNotice,
+            rule: "R1",
+            obligor,
+            due,
+            policy_version_id: law.policy.id,
+            occurrence: "1".into(),
+        },
+    )
+    .await
+    .expect("open");
+    w.commit().await.expect("commit");
+    d
+}
+
+async fn deadline(app: &TestApp, id: uuid::Uuid) -> entity::deadline::Model {
+    entity::deadline::Entity::find_by_id(id).one(&app.ctx.db).await.expect("load").expect("exists")
+}
+
+#[tokio::test]
+async fn two_scanners_handle_one_missed_deadline_once() {
+    let app = TestApp::spawn().await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let d = open_deadline(&app, loan, 2, Obligor::Mfo).await;
+
+    let (a, b) = (app.scanner("a"), app.scanner("b"));
+    let (ra, rb) = tokio::join!(a.tick(), b.tick());
+    assert_eq!(ra.expect("a").claimed + rb.expect("b").claimed, 0, "not due yet");
+
+    app.advance(Duration::days(3));
+    let (ra, rb) = tokio::join!(a.tick(), b.tick());
+    let (ra, rb) = (ra.expect("a"), rb.expect("b"));
+    assert_eq!(ra.missed + rb.missed, 1, "handled exactly once: {ra:?} {rb:?}");
+    assert_eq!(deadline(&app, d.id).await.status, DeadlineStatus::Missed);
+    assert_eq!(app.count("escalation").await, 1, "one escalation for one deadline");
+    // A later pass finds nothing.
+    assert_eq!(a.tick().await.expect("tick").claimed, 0);
+}
+
+#[tokio::test]
+async fn a_lease_held_by_a_dead_scanner_expires_and_another_takes_over() {
+    let app = TestApp::spawn().await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let d = open_deadline(&app, loan, 1, Obligor::Mfo).await;
+    app.advance(Duration::days(2));
+    let dead = app.scanner("dead");
+    let claimed = dead.claim(app.now()).await.expect("claim");
+    assert_eq!(claimed.len(), 1, "the dead scanner leased it and never handled it");
+    let live = app.scanner("live");
+    assert_eq!(live.tick().await.expect("tick").claimed, 0, "leased rows are not taken");
+    app.advance(Duration::minutes(2));
+    assert_eq!(live.tick().await.expect("tick").missed, 1, "after the lease ran out");
+    assert_eq!(deadline(&app, d.id).await.status, DeadlineStatus::Missed);
+}
+
+#[tokio::test]
+async fn a_met_deadline_is_never_escalated_and_a_borrower_duty_never_is() {
+    let app = TestApp::spawn().await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let met = open_deadline(&app, loan, 1, Obligor::Mfo).await;
+    let mut w = Write::begin(&app.ctx, Actor::system("test")).await.expect("begin");
+    deadlines::close(&mut w, loan, DeadlineKind::DelinquencyNotice, DeadlineStatus::Met).await.expect("close");
+    w.commit().await.expect("commit");
+    let (_, loan2, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-09-01").await;
+    let borrowers = open_deadline(&app, loan2, 1, Obligor::Borrower).await;
+    app.advance(Duration::days(2));
+    let report = app.scanner("s").tick().await.expect("tick");
+    assert_eq!(report.missed, 1, "only the borrower's lapsed duty is due");
+    assert_eq!(deadline(&app, met.id).await.status, DeadlineStatus::Met);
+    assert_eq!(deadline(&app, borrowers.id).await.status, DeadlineStatus::Missed);
+    assert_eq!(app.count("escalation").await, 0, "a borrower's lapsed period is not an MFO breach");
+}
+
+#[tokio::test]
+async fn opening_the_same_deadline_twice_keeps_one_row() {
+    let app = TestApp::spawn().await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let first = open_deadline(&app, loan, 5, Obligor::Mfo).await;
+    let again = open_deadline(&app, loan, 9, Obligor::Mfo).await;
+    assert_eq!(first.id, again.id);
+    assert_eq!(app.count("deadline").await, 1);
+}
+
+#[tokio::test]
+async fn every_write_has_its_audit_entry_and_outbox_event_and_a_refused_one_has_neither() {
+    let app = TestApp::spawn().await;
+    let (audit0, outbox0) = (app.count("audit_entry").await, app.count("outbox_event").await);
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let (audit1, outbox1) = (app.count("audit_entry").await, app.count("outbox_event").await);
+    assert_eq!(audit1 - audit0, 2, "borrower.created and loan.created");
+    assert_eq!(outbox1 - outbox0, 2);
+    let mut bad = loan_input("L-bad", "A", "2026-09-01");
+    bad["currency"] = json!("EUR");
+    let data = app.gql(&app.staff(), UPSERT_LOAN, json!({ "input": bad })).await;
+    assert_eq!(data["upsertLoan"]["userErrors"][0]["field"], json!(["input", "currency"]));
+    assert_eq!((app.count("audit_entry").await, app.count("outbox_event").await), (audit1, outbox1));
+}
+
+#[tokio::test]
+async fn the_audit_chain_verifies_and_detects_a_tampered_or_deleted_entry() {
+    let app = TestApp::spawn().await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-09-01").await;
+    let n = verify_chain(&app.ctx.db).await.expect("verify").expect("intact");
+    assert!(n >= 4, "{n} entries");
+
+    let entries = entity::audit_entry::Entity::find().all(&app.ctx.db).await.expect("entries");
+    let victim = entries.iter().map(|e| e.seq).nth(2).expect("third entry");
+    app.ctx
+        .db
+        .execute_unprepared(&format!("UPDATE audit_entry SET actor = 'someone-else' WHERE seq = {victim}"))
+        .await
+        .expect("tamper");
+    match verify_chain(&app.ctx.db).await.expect("verify") {
+        Err(ChainBreak::Tampered { seq, .. }) => assert_eq!(seq, victim),
+        other => panic!("tampering went unnoticed: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_audit_entry_breaks_the_chain() {
+    let app = TestApp::spawn().await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let entries = entity::audit_entry::Entity::find().all(&app.ctx.db).await.expect("entries");
+    let victim = entries.iter().map(|e| e.seq).nth(1).expect("an entry");
+    app.ctx.db.execute_unprepared(&format!("DELETE FROM audit_entry WHERE seq = {victim}")).await.expect("delete");
+    assert!(matches!(verify_chain(&app.ctx.db).await.expect("verify"), Err(ChainBreak::Unlinked { .. })));
+}
+
+/// Claims one submission id inside its own write, as a retried mutation would, and
+/// creates a borrower-like record (an outbox-only marker) on the first attempt.
+async fn submit(app: &TestApp, key: &str, csid: uuid::Uuid, input: Value) -> Result<Claim, String> {
+    let mut w = Write::begin(&app.ctx, Actor::system("test")).await.map_err(|e| format!("{e:?}"))?;
+    let claim = idempotency::claim(&mut w, key, csid, "test.submit", &input).await.map_err(|e| format!("{e:?}"))?;
+    match claim {
+        Claim::Fresh => {
+            let id = w.new_id();
+            w.audit("test.submitted", Subject::new("test", id), None, None, Some(input));
+            idempotency::remember(&w, id).await.map_err(|e| format!("{e:?}"))?;
+            w.commit().await.map_err(|e| format!("{e:?}"))?;
+            Ok(Claim::Fresh)
+        }
+        Claim::Replay(id) => {
+            w.rollback().await.map_err(|e| format!("{e:?}"))?;
+            Ok(Claim::Replay(id))
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_duplicates_of_one_submission_run_once() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let csid = uuid::Uuid::new_v4();
+    let input = json!({ "a": 1, "b": "two" });
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let app = app.clone();
+            let input = input.clone();
+            tokio::spawn(async move { submit(&app, "BORROWER:x@y", csid, input).await })
+        })
+        .collect();
+    let mut fresh = 0;
+    let mut replays = std::collections::HashSet::new();
+    for t in tasks {
+        match t.await.expect("join").expect("submit") {
+            Claim::Fresh => fresh += 1,
+            Claim::Replay(id) => {
+                replays.insert(id);
+            }
+        }
+    }
+    assert_eq!(fresh, 1, "exactly one attempt ran");
+    assert_eq!(replays.len(), 1, "every retry got the same stored result");
+    assert_eq!(app.count("idempotency_key").await, 1);
+    let submitted = app.count("audit_entry WHERE action = 'test.submitted'").await;
+    assert_eq!(submitted, 1);
+
+    let other = submit(&app, "BORROWER:x@y", csid, json!({ "a": 2 })).await;
+    assert!(other.as_ref().is_err_and(|e| e.contains("Conflict")), "same id, other input: {other:?}");
+    let elsewhere = submit(&app, "BORROWER:someone-else@y", csid, input).await.expect("another principal");
+    assert_eq!(elsewhere, Claim::Fresh, "ids are unique per principal");
+}
+
+#[tokio::test]
+async fn the_escalation_subscription_replays_after_a_cursor_then_goes_live() {
+    let app = TestApp::spawn().await;
+    let (_, l1, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let (_, l2, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-09-01").await;
+    let (_, l3, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "C", "2026-09-01").await;
+    open_deadline(&app, l1, 1, Obligor::Mfo).await;
+    app.advance(Duration::days(2));
+    app.scanner("s").tick().await.expect("tick");
+    open_deadline(&app, l2, 1, Obligor::Mfo).await;
+    app.advance(Duration::days(2));
+    app.scanner("s").tick().await.expect("tick");
+
+    // A dashboard's long-lived token: the test moves the clock by days.
+    let regulator =
+        app.mint_for(entity::enums::Role::Regulator, app.orgs.kz_regulator.id, None, "dash", Duration::days(30));
+    let list = app.gql(&regulator, "{ escalations { edges { cursor node { rule subjectId } } } }", json!({})).await;
+    let edges = list["escalations"]["edges"].as_array().expect("edges").clone();
+    assert_eq!(edges.len(), 2);
+    let first_cursor = edges[0]["cursor"].as_str().expect("cursor").to_owned();
+
+    let mut socket = ws_connect(&app, &regulator).await;
+    socket.next().await.expect("ack").expect("ok");
+    let subscribe = json!({
+        "id": "1", "type": "subscribe",
+        "payload": { "query": "subscription($after: String) { escalations(after: $after) { rule subjectId cursor } }", "variables": { "after": first_cursor } }
+    });
+    socket.send(Message::Text(subscribe.to_string().into())).await.expect("subscribe");
+    let next = |m: Message| {
+        serde_json::from_str::<Value>(m.to_text().expect("text")).unwrap_or_else(|_| panic!("not JSON: {m:?}"))
+    };
+    let replayed = next(socket.next().await.expect("msg").expect("ok"));
+    assert_eq!(replayed["type"], "next", "{replayed}");
+    assert_eq!(
+        replayed["payload"]["data"]["escalations"]["subjectId"], edges[1]["node"]["subjectId"],
+        "replays the second only"
+    );
+
+    open_deadline(&app, l3, 1, Obligor::Mfo).await;
+    app.advance(Duration::days(2));
+    app.scanner("s").tick().await.expect("tick");
+    let live = next(
+        tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("in time")
+            .expect("msg")
+            .expect("ok"),
+    );
+    assert_eq!(live["payload"]["data"]["escalations"]["rule"], "R1", "{live}");
+    assert_ne!(live["payload"]["data"]["escalations"]["subjectId"], edges[1]["node"]["subjectId"]);
+}
+
+#[tokio::test]
+async fn the_websocket_protocol_closes_with_its_codes() {
+    let app = TestApp::spawn().await;
+    let token = app.regulator(Jurisdiction::Kz);
+    // A second connection_init.
+    let mut socket = ws_connect(&app, &token).await;
+    socket.next().await.expect("ack").expect("ok");
+    let init = json!({ "type": "connection_init", "payload": { "token": token } });
+    socket.send(Message::Text(init.to_string().into())).await.expect("send");
+    assert_eq!(close_code(&mut socket).await, Some(4429));
+    // Garbage.
+    let mut socket = ws_connect(&app, &token).await;
+    socket.next().await.expect("ack").expect("ok");
+    socket.send(Message::Text("{\"type\":\"nonsense\"}".into())).await.expect("send");
+    assert_eq!(close_code(&mut socket).await, Some(4400));
+    // The same subscription id twice.
+    let mut socket = ws_connect(&app, &token).await;
+    socket.next().await.expect("ack").expect("ok");
+    let sub =
+        json!({ "id": "x", "type": "subscribe", "payload": { "query": "subscription { escalations { rule } }" } });
+    socket.send(Message::Text(sub.to_string().into())).await.expect("send");
+    socket.send(Message::Text(sub.to_string().into())).await.expect("send");
+    assert_eq!(close_code(&mut socket).await, Some(4409));
+    // Subscribing before the handshake.
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "ws://{}/graphql",
+        app.addr
+    ))
+    .expect("req");
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+    socket.send(Message::Text(sub.to_string().into())).await.expect("send");
+    assert_eq!(close_code(&mut socket).await, Some(4401));
+}
+
+#[tokio::test]
+async fn an_expired_token_receives_no_more_events() {
+    let app = TestApp::spawn().await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let token = app.regulator(Jurisdiction::Kz);
+    let mut socket = ws_connect(&app, &token).await;
+    socket.next().await.expect("ack").expect("ok");
+    // Replaying from the start delivers the escalation whenever the subscription begins.
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($after: String) { escalations(after: $after) { rule } }",
+        "variables": { "after": mfo_api::graphql::ids::cursor(0) } } });
+    socket.send(Message::Text(sub.to_string().into())).await.expect("send");
+    open_deadline(&app, loan, 1, Obligor::Mfo).await;
+    // Past the deadline, and so past the token's hour too.
+    app.advance(Duration::days(2));
+    app.scanner("s").tick().await.expect("tick");
+    assert_eq!(close_code(&mut socket).await, Some(4401), "closed instead of delivering");
+}
