@@ -236,5 +236,142 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     .await
     .map_err(err)?;
 
+    complaints(ctx, &kg_mfo, bakyt.id).await?;
+
     Ok(Demo { kz_mfo, kg_mfo, agency, kz_regulator, kg_regulator, borrower_id: BorrowerId(aigerim.id).0 })
+}
+
+/// Complaints in every status, reception hours and a loan-information request, at the KG
+/// MFO (the complaint procedure is the Kyrgyz seed's). Skipped when the MFO has complaints.
+async fn complaints(ctx: &Ctx, mfo: &organization::Model, borrower: uuid::Uuid) -> anyhow::Result<()> {
+    use crate::ids::ComplaintId;
+    use crate::rules::complaints::Complainant;
+    use crate::services::complaints::{
+        self as svc, AnswerInput, Attachment, ReceptionSlot, RegisterInput, ResponsibleManager,
+    };
+    use entity::enums::{
+        AnswerDeliveryChannel, AnswerGround, ClosureReason, ComplaintChannel, ComplaintKind, SignatoryRole, Weekday,
+    };
+    let existing =
+        entity::complaint::Entity::find().filter(entity::complaint::Column::MfoId.eq(mfo.id)).one(&ctx.db).await?;
+    if existing.is_some() {
+        return Ok(());
+    }
+    let now = ctx.clock.now();
+    let staff = loader_principal(mfo, now);
+    let mut manager = loader_principal(mfo, now);
+    manager.role = Role::MfoManager;
+    manager.subject = "demo-manager".into();
+    let person = |name: &str| Complainant {
+        full_name: Some(name.to_owned()),
+        address: Some(format!("Bishkek, {name} street 1")),
+        phone: Some("+996 555 000 111".into()),
+        email: Some("client@example.kg".into()),
+    };
+    let written = |kind, substance: &str| RegisterInput {
+        client_submission_id: None,
+        kind,
+        channel: ComplaintChannel::Post,
+        form: None,
+        language: Language::Ru,
+        complainants: vec![person("Nurlan Abdyrakhmanov")],
+        answer_address: None,
+        substance: Some(substance.to_owned()),
+        signed: true,
+        dated_on: Some(now.date_naive()),
+        borrower_id: Some(BorrowerId(borrower)),
+        loan_id: None,
+        branch: Some("Head office".into()),
+        received_at: None,
+    };
+    let oral = |substance: &str| RegisterInput {
+        channel: ComplaintChannel::CallCentre,
+        signed: false,
+        dated_on: None,
+        ..written(ComplaintKind::Complaint, substance)
+    };
+    let managers =
+        || vec![ResponsibleManager { name: "Ormotoev E. D.".into(), position: "Chairman of the board".into() }];
+    let id = |c: &entity::complaint::Model| ComplaintId(c.id);
+
+    svc::register(ctx, &staff, written(ComplaintKind::Complaint, "A fee was charged twice in October."))
+        .await
+        .map_err(err)?;
+    let forwarded =
+        svc::register(ctx, &staff, written(ComplaintKind::Complaint, "The branch was closed in opening hours."))
+            .await
+            .map_err(err)?;
+    svc::forward(ctx, &staff, id(&forwarded), managers()).await.map_err(err)?;
+    let reviewed = svc::register(ctx, &staff, written(ComplaintKind::InfoRequest, "Why did my rate change?"))
+        .await
+        .map_err(err)?;
+    svc::forward(ctx, &staff, id(&reviewed), managers()).await.map_err(err)?;
+    svc::start_review(ctx, &staff, id(&reviewed)).await.map_err(err)?;
+    let answered = svc::register(ctx, &staff, written(ComplaintKind::Complaint, "My payment of 12 May is not shown."))
+        .await
+        .map_err(err)?;
+    svc::forward(ctx, &staff, id(&answered), managers()).await.map_err(err)?;
+    svc::start_review(ctx, &staff, id(&answered)).await.map_err(err)?;
+    let answer = AnswerInput {
+        signatory_role: SignatoryRole::Chairman,
+        signatory_name: "Ormotoev E. D.".into(),
+        ground: AnswerGround::Satisfied,
+        justification: "The payment was found and credited on 13 May; the penalty is cancelled.".into(),
+        executor_name: "Talasbaev E. N.".into(),
+        executor_contact: "+996 312 881990".into(),
+        language: Language::Ru,
+        delivery_channel: AnswerDeliveryChannel::RegisteredMail,
+        sent_at: ctx.clock.now(),
+        attachments: vec![Attachment { name: "Payment order".into(), certified_copy: true }],
+    };
+    svc::answer(ctx, &manager, id(&answered), answer).await.map_err(err)?;
+    let spoken = svc::register(ctx, &staff, oral("When is my next payment due?")).await.map_err(err)?;
+    svc::answer_orally(ctx, &staff, id(&spoken), "On the 5th, 8 400 KGS.".into(), None).await.map_err(err)?;
+    let invited = svc::register(ctx, &staff, oral("The collector was rude.")).await.map_err(err)?;
+    svc::invite_to_write(ctx, &staff, id(&invited), Some("Needs a check of the call records.".into()))
+        .await
+        .map_err(err)?;
+    let mut anonymous = written(ComplaintKind::Complaint, "Everything is bad.");
+    anonymous.complainants = vec![];
+    anonymous.borrower_id = None;
+    svc::register(ctx, &staff, anonymous).await.map_err(err)?;
+    let abusive = svc::register(ctx, &staff, written(ComplaintKind::Complaint, "(insults)")).await.map_err(err)?;
+    svc::leave_without_consideration(
+        ctx,
+        &manager,
+        id(&abusive),
+        ClosureReason::Abusive,
+        "Insults and threats to staff.".into(),
+    )
+    .await
+    .map_err(err)?;
+    let suggestion = svc::register(ctx, &staff, written(ComplaintKind::Suggestion, "Please open on Saturdays."))
+        .await
+        .map_err(err)?;
+    svc::close_without_answer(ctx, &staff, id(&suggestion), Some("Passed to the board.".into())).await.map_err(err)?;
+
+    let slot = |weekday| ReceptionSlot {
+        weekday,
+        starts_at: chrono::NaiveTime::from_hms_opt(15, 0, 0).unwrap_or_default(),
+        ends_at: chrono::NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
+    };
+    svc::set_reception_hours(
+        ctx,
+        &manager,
+        "Ormotoev Ermek Dzhakshylykbekovich".into(),
+        "Chairman".into(),
+        vec![slot(Weekday::Tuesday), slot(Weekday::Thursday)],
+    )
+    .await
+    .map_err(err)?;
+    svc::set_reception_hours(
+        ctx,
+        &manager,
+        "Talasbaev Ermek Nasredinovich".into(),
+        "Director".into(),
+        vec![slot(Weekday::Monday), slot(Weekday::Wednesday)],
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
 }

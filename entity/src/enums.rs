@@ -116,3 +116,90 @@ domain_enum!(
     /// Why an escalation was raised.
     EscalationKind { DeadlineMissed, RuleBreach }
 );
+
+domain_enum!(
+    /// C1: how a complaint reached the MFO.
+    ComplaintChannel {
+        CallCentre,
+        Whatsapp,
+        Email,
+        /// The complaint book of a branch.
+        ComplaintBook,
+        /// A free-form written application at an office.
+        WrittenApplication,
+        SocialNetwork,
+        HeadOfficePhone,
+        /// By post.
+        Post,
+        /// At a manager's reception hours (C13).
+        PersonalReception,
+        /// Our own: the MFO's mobile banking app.
+        MobileApp,
+    }
+);
+
+domain_enum!(
+    /// What the consumer is asking for.
+    ComplaintKind { Complaint, Suggestion, InfoRequest }
+);
+
+domain_enum!(
+    /// Written (C3: signed and dated) or oral (C12).
+    ComplaintForm { Written, Oral }
+);
+
+domain_enum!(
+    /// C7: where a complaint is in its handling.
+    ComplaintStatus {
+        Registered,
+        Forwarded,
+        UnderReview,
+        Answered,
+        AnsweredOrally,
+        InvitedToWrite,
+        LeftWithoutConsideration,
+        /// A suggestion closed without an answer (C7: answering one is optional).
+        ClosedWithoutAnswer,
+    }
+);
+
+domain_enum!(
+    /// C3: why a complaint was left without consideration.
+    ClosureReason { Anonymous, Abusive }
+);
+
+domain_enum!(
+    /// C3: required content a complaint lacks (it is registered all the same, C2).
+    MissingContent { FullName, Address, Contacts, Substance, Signature, Date }
+);
+
+domain_enum!(
+    /// C10: who signs an answer.
+    SignatoryRole { Chairman, BranchDirector, AuthorisedPerson }
+);
+
+domain_enum!(
+    /// C10: the answer's ground.
+    AnswerGround { Satisfied, PartiallySatisfied, Refused, Explained }
+);
+
+domain_enum!(
+    /// C10: how a written answer is delivered: in person, or by a channel that records the
+    /// sending date.
+    AnswerDeliveryChannel { InPerson, RegisteredMail, Email, MobileApp }
+);
+
+domain_enum!(
+    /// C5: how receipt of an e-mailed complaint was confirmed.
+    AcknowledgementChannel { Email, Phone }
+);
+
+domain_enum!(
+    /// A day of the week (C13 reception hours).
+    Weekday { Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday }
+);
+
+domain_enum!(
+    /// C9: a loan-information request's state.
+    InfoRequestStatus { Open, Answered }
+);

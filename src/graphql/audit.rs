@@ -9,8 +9,8 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{code_error, not_found, top_level};
 use crate::graphql::escalations::subject_global_id;
 use crate::graphql::ids::{Kind, encode, parse};
-use crate::ids::{BorrowerId, LoanId};
-use crate::services::{audit, loans};
+use crate::ids::{BorrowerId, ComplaintId, InfoRequestId, LoanId};
+use crate::services::{audit, complaints, loans};
 
 pub struct AuditEntry(pub audit_entry::Model);
 
@@ -67,6 +67,8 @@ impl AuditQuery {
         match kind {
             Kind::Loan => loans::get(s, p, LoanId(uuid)).await.map(|_| ()),
             Kind::Borrower => loans::get_borrower(s, p, BorrowerId(uuid)).await.map(|_| ()),
+            Kind::Complaint => complaints::get(s, p, ComplaintId(uuid)).await.map(|_| ()),
+            Kind::InfoRequest => complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map(|_| ()),
             _ => return Err(not_found()),
         }
         .map_err(top_level)?;

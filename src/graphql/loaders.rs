@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{borrower, installment, organization, payment};
+use entity::{borrower, complaint_answer, deadline, installment, organization, payment};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -16,6 +16,8 @@ pub struct Loaders {
     pub organizations: DataLoader<OrganizationLoader>,
     pub schedules: DataLoader<ScheduleLoader>,
     pub payments: DataLoader<PaymentsLoader>,
+    pub complaint_answers: DataLoader<ComplaintAnswerLoader>,
+    pub deadlines: DataLoader<DeadlinesLoader>,
 }
 
 impl Loaders {
@@ -25,6 +27,8 @@ impl Loaders {
             organizations: DataLoader::new(OrganizationLoader(ctx.clone()), tokio::spawn),
             schedules: DataLoader::new(ScheduleLoader(ctx.clone()), tokio::spawn),
             payments: DataLoader::new(PaymentsLoader(ctx.clone()), tokio::spawn),
+            complaint_answers: DataLoader::new(ComplaintAnswerLoader(ctx.clone()), tokio::spawn),
+            deadlines: DataLoader::new(DeadlinesLoader(ctx.clone()), tokio::spawn),
         }
     }
 }
@@ -83,6 +87,43 @@ impl Loader<Uuid> for PaymentsLoader {
         let mut map = loans::payments_by_loan(&self.0.db, keys).await.map_err(top_level)?;
         for k in keys {
             map.entry(*k).or_default();
+        }
+        Ok(map)
+    }
+}
+
+/// A complaint's answer, by complaint id.
+pub struct ComplaintAnswerLoader(Ctx);
+
+impl Loader<Uuid> for ComplaintAnswerLoader {
+    type Value = complaint_answer::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        crate::services::complaints::answers_by_complaint(&self.0.db, keys).await.map_err(top_level)
+    }
+}
+
+/// The deadlines on a record, by subject id (the record's own scope was checked by the
+/// field that reached it).
+pub struct DeadlinesLoader(Ctx);
+
+impl Loader<Uuid> for DeadlinesLoader {
+    type Value = Vec<deadline::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = deadline::Entity::find()
+            .filter(deadline::Column::SubjectId.is_in(keys.iter().copied()))
+            .all(&self.0.db)
+            .await
+            .map_err(|e| top_level(e.into()))?;
+        let mut map: HashMap<Uuid, Vec<deadline::Model>> = HashMap::new();
+        for d in rows {
+            map.entry(d.subject_id).or_default().push(d);
+        }
+        for list in map.values_mut() {
+            list.sort_by_key(|d| (d.started_at, d.id));
         }
         Ok(map)
     }

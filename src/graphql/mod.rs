@@ -11,6 +11,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, Serve
 use crate::services::Ctx;
 
 pub mod audit;
+pub mod complaints;
 pub mod connection;
 pub mod context;
 pub mod errors;
@@ -23,13 +24,20 @@ pub mod node;
 pub mod scalars;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(me::MeQuery, node::NodeQuery, loans::LoanQuery, escalations::EscalationQuery, audit::AuditQuery);
+pub struct QueryRoot(
+    me::MeQuery,
+    node::NodeQuery,
+    loans::LoanQuery,
+    complaints::ComplaintQuery,
+    escalations::EscalationQuery,
+    audit::AuditQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(loans::LoanMutation);
+pub struct MutationRoot(loans::LoanMutation, complaints::ComplaintMutation);
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(escalations::EscalationSubscription);
+pub struct SubscriptionRoot(escalations::EscalationSubscription, complaints::ComplaintSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -3,14 +3,15 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use crate::graphql::complaints::{Complaint, InfoRequest};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{not_found, top_level};
 use crate::graphql::escalations::{Deadline, Escalation};
 use crate::graphql::ids::{Kind, parse};
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
-use crate::ids::{BorrowerId, LoanId};
-use crate::services::{escalations, loans};
+use crate::ids::{BorrowerId, ComplaintId, InfoRequestId, LoanId};
+use crate::services::{complaints, escalations, loans};
 
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
@@ -20,6 +21,8 @@ pub enum Node {
     Loan(Loan),
     Deadline(Deadline),
     Escalation(Escalation),
+    Complaint(Complaint),
+    InfoRequest(InfoRequest),
 }
 
 #[derive(Default)]
@@ -44,6 +47,12 @@ impl NodeQuery {
             }
             Kind::Deadline => Node::Deadline(Deadline(escalations::get_deadline(s, p, uuid).await.map_err(top_level)?)),
             Kind::Escalation => Node::Escalation(Escalation(escalations::get(s, p, uuid).await.map_err(top_level)?)),
+            Kind::Complaint => {
+                Node::Complaint(Complaint(complaints::get(s, p, ComplaintId(uuid)).await.map_err(top_level)?))
+            }
+            Kind::InfoRequest => Node::InfoRequest(InfoRequest(
+                complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map_err(top_level)?,
+            )),
             _ => return Err(not_found()),
         };
         Ok(Some(node))

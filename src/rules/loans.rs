@@ -175,6 +175,80 @@ impl Overdue {
     }
 }
 
+/// C9: one upcoming payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextPayment {
+    pub due_date: NaiveDate,
+    pub principal: Decimal,
+    pub interest: Decimal,
+}
+
+impl NextPayment {
+    pub fn amount(&self) -> Decimal {
+        self.principal + self.interest
+    }
+}
+
+/// C9: the seven items a borrower may ask for, as of a local date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub as_of: NaiveDate,
+    /// C9.1: Amounts paid, in total (the payments themselves are listed by the caller).
+    pub paid_total: Decimal,
+    /// C9.2: Size and dates of the next payments.
+    pub next_payments: Vec<NextPayment>,
+    /// C9.3: The overdue amount.
+    pub overdue: Overdue,
+    /// C9.4: How payments were allocated.
+    pub allocations: Vec<Allocation>,
+    /// C9.5: Interest accrued in the current period up to today, pro rata by days.
+    pub accrued_interest: Decimal,
+    /// C9.5: To repay everything today: principal balance, overdue interest, accrued interest.
+    pub early_repayment_full: Decimal,
+    /// C9.5: What a partial early repayment must first cover (overdue and accrued interest).
+    /// Anything above it reduces the principal.
+    pub early_repayment_partial_minimum: Decimal,
+    /// C9.6: Principal balance.
+    pub principal_balance: Decimal,
+    /// C9.7: Credit limit.
+    pub credit_limit: Decimal,
+}
+
+/// C9: the statement of a loan on `today`, from its ledger. `period_start` is when the
+/// first installment's period began (the contract date).
+pub fn statement(ledger: &Ledger, period_start: NaiveDate, credit_limit: Decimal, today: NaiveDate) -> Statement {
+    let overdue = ledger.overdue(today);
+    // The current period: from the previous due date (or the contract) to the next one.
+    let mut start = period_start;
+    let mut accrued_interest = Decimal::ZERO;
+    for s in &ledger.installments {
+        if s.due_date >= today {
+            let days_total = (s.due_date - start).num_days().max(1);
+            let days_run = (today - start).num_days().clamp(0, days_total);
+            accrued_interest = (s.unpaid_interest() * Decimal::from(days_run) / Decimal::from(days_total)).round_dp(2);
+            break;
+        }
+        start = s.due_date;
+    }
+    let next_payments = ledger
+        .upcoming(today)
+        .map(|s| NextPayment { due_date: s.due_date, principal: s.unpaid_principal(), interest: s.unpaid_interest() })
+        .collect();
+    let principal_balance = ledger.principal_balance();
+    Statement {
+        as_of: today,
+        paid_total: ledger.paid_total,
+        next_payments,
+        allocations: ledger.allocations.clone(),
+        accrued_interest,
+        early_repayment_full: principal_balance + overdue.interest + accrued_interest,
+        early_repayment_partial_minimum: overdue.amount() + accrued_interest,
+        overdue,
+        principal_balance,
+        credit_limit,
+    }
+}
+
 /// Why a schedule cannot be accepted; the services turn it into a user error on the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScheduleProblem {
@@ -286,6 +360,27 @@ mod tests {
         let ledger = Ledger::build(&schedule(), &payments, RepaymentOrder::InterestFirst);
         assert_eq!(ledger.unallocated, dec!(700));
         assert!(ledger.first_unpaid().is_none());
+    }
+
+    #[test]
+    fn c09_statement_computes_all_seven_items() {
+        // Contract 2025-12-10; installments due 10 Jan, Feb, Mar; January paid late in part.
+        let payments = [Payment { paid_on: d("2026-01-20"), amount: dec!(600) }];
+        let ledger = Ledger::build(&schedule(), &payments, RepaymentOrder::InterestFirst);
+        let s = statement(&ledger, d("2025-12-10"), dec!(3000), d("2026-01-25"));
+        assert_eq!(s.paid_total, dec!(600), "1. amounts paid");
+        assert_eq!(s.next_payments.len(), 2, "2. next payments");
+        assert_eq!(s.next_payments[0].due_date, d("2026-02-10"));
+        assert_eq!(s.next_payments[0].amount(), dec!(1100));
+        assert_eq!(s.overdue.amount(), dec!(500), "3. overdue");
+        assert_eq!(s.allocations.len(), 1, "4. allocation");
+        assert_eq!((s.allocations[0].to_interest, s.allocations[0].to_principal), (dec!(100), dec!(500)));
+        // 15 of 31 days of February's period have run: 100 * 15 / 31.
+        assert_eq!(s.accrued_interest, dec!(48.39), "5. accrued");
+        assert_eq!(s.early_repayment_full, dec!(2500) + dec!(0) + dec!(48.39), "5. full early repayment");
+        assert_eq!(s.early_repayment_partial_minimum, dec!(500) + dec!(48.39));
+        assert_eq!(s.principal_balance, dec!(2500), "6. principal balance");
+        assert_eq!(s.credit_limit, dec!(3000), "7. credit limit");
     }
 
     #[test]

@@ -6,5 +6,39 @@
 //! `Policy` passed in, never from a literal.
 
 pub mod calendar;
+pub mod complaints;
 pub mod loans;
 pub mod policy;
+
+/// Why a rule (or the record's state) refuses an action: a verdict for the services to turn
+/// into a user error on the right field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    /// The DOMAIN.md rule, when a rule (not just the state) refuses.
+    pub rule: Option<&'static str>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// A rule forbids it.
+    RuleViolation,
+    /// The record is not in a state that allows it.
+    Conflict,
+}
+
+impl Refusal {
+    pub fn rule(rule: &'static str, message: impl Into<String>) -> Self {
+        Self { kind: RefusalKind::RuleViolation, rule: Some(rule), message: message.into() }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self { kind: RefusalKind::Conflict, rule: None, message: message.into() }
+    }
+
+    /// A state conflict that a rule defines (e.g. C7's order of steps).
+    pub fn conflict_under(rule: &'static str, message: impl Into<String>) -> Self {
+        Self { kind: RefusalKind::Conflict, rule: Some(rule), message: message.into() }
+    }
+}

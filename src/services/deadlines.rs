@@ -185,3 +185,28 @@ pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> 
 pub fn is_late(d: &deadline::Model, now: DateTime<Utc>) -> bool {
     d.status == DeadlineStatus::Open && now >= d.due_at
 }
+
+/// A duty whose outcome is known when it is recorded (C4: a complaint registered days
+/// after it arrived was registered either in time or late). Stored like any deadline, met
+/// or missed, and a missed one escalates as if the scanner had found it.
+pub async fn record_settled(w: &mut Write, d: NewDeadline, met: bool) -> ServiceResult<deadline::Model> {
+    let kind = d.kind;
+    let opened = open(w, d).await?;
+    if met {
+        return Ok(close(w, opened.subject_id, kind, DeadlineStatus::Met).await?.unwrap_or(opened));
+    }
+    deadline::Entity::update_many()
+        .col_expr(deadline::Column::Status, Expr::value(DeadlineStatus::Missed.to_value()))
+        .col_expr(deadline::Column::ClosedAt, Expr::value(w.now))
+        .filter(deadline::Column::Id.eq(opened.id))
+        .exec(w.txn())
+        .await?;
+    let mut missed = opened;
+    missed.status = DeadlineStatus::Missed;
+    missed.closed_at = Some(w.now);
+    let subject = Subject::new("deadline", missed.id);
+    w.audit("deadline.missed", subject, Some(missed.org_id), None, Some(snapshot(&missed)));
+    w.event("deadline.missed", subject, visibility(&missed), snapshot(&missed));
+    on_missed(w, &missed).await?;
+    Ok(missed)
+}

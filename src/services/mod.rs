@@ -11,6 +11,7 @@ use crate::clock::SharedClock;
 use crate::events::Broker;
 
 pub mod audit;
+pub mod complaints;
 pub mod deadlines;
 pub mod escalations;
 pub mod idempotency;
@@ -41,4 +42,21 @@ impl Ctx {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next: bool,
+}
+
+/// Turns a rule's refusal into the user error of the input field it concerns.
+pub(crate) fn refused(r: crate::rules::Refusal, field: &[&str]) -> crate::error::ServiceError {
+    use crate::error::{ServiceError, UserError};
+    use crate::rules::RefusalKind;
+    let e = match r.kind {
+        RefusalKind::RuleViolation => UserError::rule(r.rule.unwrap_or(""), field, r.message),
+        RefusalKind::Conflict => {
+            let e = UserError::conflict(field, r.message);
+            match r.rule {
+                Some(rule) => e.with_rule(rule),
+                None => e,
+            }
+        }
+    };
+    ServiceError::user(e)
 }

@@ -77,3 +77,52 @@ pub fn may_ingest(p: &Principal) -> bool {
         Role::Borrower | Role::CollectionAgency | Role::Regulator => false,
     }
 }
+
+/// MFO staff and managers of the record's MFO act on complaints, applications and notices.
+pub fn require_staff(p: &Principal) -> Result<(), crate::error::ServiceError> {
+    match p.role {
+        Role::MfoStaff | Role::MfoManager => Ok(()),
+        Role::Borrower | Role::CollectionAgency | Role::Regulator => {
+            Err(crate::error::ServiceError::Forbidden("only the MFO's staff may do this"))
+        }
+    }
+}
+
+/// Signing, extending and deciding are the responsible manager's (C8, C10, R8).
+pub fn require_manager(p: &Principal) -> Result<(), crate::error::ServiceError> {
+    match p.role {
+        Role::MfoManager => Ok(()),
+        Role::MfoStaff | Role::Borrower | Role::CollectionAgency | Role::Regulator => {
+            Err(crate::error::ServiceError::Forbidden("only the MFO's responsible manager may do this"))
+        }
+    }
+}
+
+/// Complaints: a borrower their own, staff their MFO's, a regulator its jurisdiction's,
+/// an agency none (`None`).
+pub fn complaints(p: &Principal) -> Option<Condition> {
+    use entity::complaint;
+    match p.role {
+        Role::Borrower => p.borrower_id.map(|b| {
+            Condition::all().add(complaint::Column::BorrowerId.eq(b.0)).add(complaint::Column::MfoId.eq(p.org_id.0))
+        }),
+        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(complaint::Column::MfoId.eq(p.org_id.0))),
+        Role::Regulator => Some(Condition::all().add(complaint::Column::Jurisdiction.eq(p.jurisdiction))),
+        Role::CollectionAgency => None,
+    }
+}
+
+/// Loan-information requests: the same audience as complaints.
+pub fn info_requests(p: &Principal) -> Option<Condition> {
+    use entity::info_request;
+    match p.role {
+        Role::Borrower => p.borrower_id.map(|b| {
+            Condition::all()
+                .add(info_request::Column::BorrowerId.eq(b.0))
+                .add(info_request::Column::MfoId.eq(p.org_id.0))
+        }),
+        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(info_request::Column::MfoId.eq(p.org_id.0))),
+        Role::Regulator => Some(Condition::all().add(info_request::Column::Jurisdiction.eq(p.jurisdiction))),
+        Role::CollectionAgency => None,
+    }
+}

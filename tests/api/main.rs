@@ -4,6 +4,8 @@
 mod helpers;
 
 mod auth;
+mod complaints;
+mod demo;
 mod ingestion;
 mod mechanisms;
 mod schema;

@@ -1,0 +1,967 @@
+//! Complaints, the journal, loan-information requests and statements, reception hours:
+//! types, queries, mutations and the `complaintUpdates` subscription (C1–C13).
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
+use chrono::{DateTime, NaiveTime, Utc};
+use entity::enums::{
+    AcknowledgementChannel, AnswerDeliveryChannel, AnswerGround, ClosureReason, ComplaintChannel, ComplaintForm,
+    ComplaintKind, ComplaintStatus, DeadlineKind, Language, MissingContent, SignatoryRole, Weekday,
+};
+use entity::{complaint, complaint_answer, info_request, reception_hours};
+use futures_util::Stream;
+use rust_decimal::Decimal;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+use crate::graphql::connection::{after_uuid, first, from_page};
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{bad_input, not_found, payload, top_level};
+use crate::graphql::escalations::Deadline;
+use crate::graphql::ids::{Kind, decode, encode, parse_cursor};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::loans::{Borrower, Loan, Payment};
+use crate::graphql::me::Organization;
+use crate::graphql::scalars::Date;
+use crate::ids::{BorrowerId, ComplaintId, InfoRequestId, LoanId, OrgId};
+use crate::rules::complaints::{Complainant as ComplainantFacts, journal_number};
+use crate::services::complaints::{self as svc};
+
+/// One complainant (several for a collective complaint, C11).
+#[derive(SimpleObject, InputObject, Clone, Default)]
+#[graphql(input_name = "ComplainantInput")]
+pub struct Complainant {
+    pub full_name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl From<ComplainantFacts> for Complainant {
+    fn from(c: ComplainantFacts) -> Self {
+        Self { full_name: c.full_name, address: c.address, phone: c.phone, email: c.email }
+    }
+}
+
+impl From<Complainant> for ComplainantFacts {
+    fn from(c: Complainant) -> Self {
+        Self { full_name: c.full_name, address: c.address, phone: c.phone, email: c.email }
+    }
+}
+
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "ResponsibleManagerInput")]
+pub struct ResponsibleManager {
+    pub name: String,
+    pub position: String,
+}
+
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "AttachmentInput")]
+pub struct Attachment {
+    pub name: String,
+    /// A certified copy of a document (C10).
+    #[graphql(default)]
+    pub certified_copy: bool,
+}
+
+/// C8: the extension of the answer deadline.
+#[derive(SimpleObject)]
+pub struct ComplaintExtension {
+    pub reason: String,
+    pub consumer_notified_by: Option<String>,
+    pub consumer_notified_at: Option<DateTime<Utc>>,
+    pub extended_at: Option<DateTime<Utc>>,
+}
+
+/// C10–C12: the answer given.
+pub struct ComplaintAnswer(pub complaint_answer::Model);
+
+#[Object]
+impl ComplaintAnswer {
+    /// Given orally on the spot (C12).
+    async fn oral(&self) -> bool {
+        self.0.oral
+    }
+    async fn signatory_role(&self) -> Option<SignatoryRole> {
+        self.0.signatory_role
+    }
+    async fn signatory_name(&self) -> Option<&str> {
+        self.0.signatory_name.as_deref()
+    }
+    async fn ground(&self) -> Option<AnswerGround> {
+        self.0.ground
+    }
+    /// The justification of the ground, or what was said orally.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn executor_name(&self) -> Option<&str> {
+        self.0.executor_name.as_deref()
+    }
+    async fn executor_contact(&self) -> Option<&str> {
+        self.0.executor_contact.as_deref()
+    }
+    async fn language(&self) -> Language {
+        self.0.language
+    }
+    async fn delivery_channel(&self) -> Option<AnswerDeliveryChannel> {
+        self.0.delivery_channel
+    }
+    /// Where the answer went (C11).
+    async fn delivered_to(&self) -> Option<&str> {
+        self.0.delivered_to.as_deref()
+    }
+    async fn sent_at(&self) -> DateTime<Utc> {
+        self.0.sent_at
+    }
+    async fn attachments(&self) -> Vec<Attachment> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        struct A {
+            name: String,
+            certified_copy: bool,
+        }
+        let list: Vec<A> = serde_json::from_value(self.0.attachments.clone()).unwrap_or_default();
+        list.into_iter().map(|a| Attachment { name: a.name, certified_copy: a.certified_copy }).collect()
+    }
+}
+
+#[derive(Clone)]
+pub struct Complaint(pub complaint::Model);
+
+#[Object]
+impl Complaint {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Complaint, self.0.id)
+    }
+    /// The journal number, e.g. `2026/000042` (C4).
+    async fn number(&self) -> String {
+        journal_number(self.0.journal_year, self.0.journal_seq)
+    }
+    async fn journal_year(&self) -> i32 {
+        self.0.journal_year
+    }
+    async fn journal_seq(&self) -> i32 {
+        self.0.journal_seq
+    }
+    async fn kind(&self) -> ComplaintKind {
+        self.0.kind
+    }
+    async fn channel(&self) -> ComplaintChannel {
+        self.0.channel
+    }
+    async fn form(&self) -> ComplaintForm {
+        self.0.form
+    }
+    async fn language(&self) -> Language {
+        self.0.language
+    }
+    async fn status(&self) -> ComplaintStatus {
+        self.0.status
+    }
+    async fn closure_reason(&self) -> Option<ClosureReason> {
+        self.0.closure_reason
+    }
+    async fn closure_note(&self) -> Option<&str> {
+        self.0.closure_note.as_deref()
+    }
+    async fn substance(&self) -> Option<&str> {
+        self.0.substance.as_deref()
+    }
+    async fn complainants(&self) -> Vec<Complainant> {
+        svc::complainants_of(&self.0).into_iter().map(Into::into).collect()
+    }
+    /// The address the complaint names for its answer, if not the first complainant's (C11).
+    async fn answer_address(&self) -> Option<&str> {
+        self.0.answer_address.as_deref()
+    }
+    async fn signed(&self) -> bool {
+        self.0.signed
+    }
+    async fn dated_on(&self) -> Option<Date> {
+        self.0.dated_on.map(Date)
+    }
+    /// What C3 requires and the complaint lacks; it was registered all the same (C2).
+    async fn missing_content(&self) -> Vec<MissingContent> {
+        svc::missing_of(&self.0)
+    }
+    /// C3: left without consideration as anonymous.
+    async fn anonymous(&self) -> bool {
+        self.0.closure_reason == Some(ClosureReason::Anonymous)
+    }
+    async fn branch(&self) -> Option<&str> {
+        self.0.branch.as_deref()
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+    async fn registered_at(&self) -> DateTime<Utc> {
+        self.0.registered_at
+    }
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.0.acknowledged_at
+    }
+    async fn acknowledgement_channel(&self) -> Option<AcknowledgementChannel> {
+        self.0.acknowledgement_channel
+    }
+    async fn forwarded_to(&self) -> Vec<ResponsibleManager> {
+        #[derive(serde::Deserialize)]
+        struct M {
+            name: String,
+            position: String,
+        }
+        let list: Vec<M> = self.0.forwarded_to.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+        list.into_iter().map(|m| ResponsibleManager { name: m.name, position: m.position }).collect()
+    }
+    async fn extension(&self) -> Option<ComplaintExtension> {
+        let reason = self.0.extension_reason.clone()?;
+        let notice = self.0.extension_notice.clone().unwrap_or_default();
+        Some(ComplaintExtension {
+            reason,
+            consumer_notified_by: notice.get("channel").and_then(|c| c.as_str()).map(str::to_owned),
+            consumer_notified_at: notice
+                .get("sentAt")
+                .and_then(|s| s.as_str())
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.with_timezone(&Utc)),
+            extended_at: self.0.extended_at,
+        })
+    }
+    async fn answer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ComplaintAnswer>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.complaint_answers.load_one(self.0.id).await?.map(ComplaintAnswer))
+    }
+    /// The last day the answer is due (C8), local time; none when no answer is owed.
+    async fn answer_due_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Date>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let deadlines = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(deadlines.iter().find(|d| d.kind == DeadlineKind::ComplaintAnswer).map(|d| Date(d.due_date)))
+    }
+    /// The timed duties on this complaint (C4, C5, C8).
+    async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
+    }
+    async fn mfo(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.organizations.load_one(self.0.mfo_id).await?.map(Organization).ok_or_else(not_found)
+    }
+    async fn borrower(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Borrower>> {
+        let Some(b) = self.0.borrower_id else { return Ok(None) };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.borrowers.load_one(b).await?.map(Borrower))
+    }
+    async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Loan>> {
+        let Some(l) = self.0.loan_id else { return Ok(None) };
+        let p = ctx.principal()?;
+        match crate::services::loans::get(ctx.services(), p, LoanId(l)).await {
+            Ok(l) => Ok(Some(Loan(l))),
+            Err(crate::error::ServiceError::NotFound) => Ok(None),
+            Err(e) => Err(top_level(e)),
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ComplaintFilter {
+    pub status: Option<ComplaintStatus>,
+    pub kind: Option<ComplaintKind>,
+    pub borrower_id: Option<ID>,
+    pub loan_id: Option<ID>,
+}
+
+/// C9: a loan-information request.
+pub struct InfoRequest(pub info_request::Model);
+
+#[Object]
+impl InfoRequest {
+    pub async fn id(&self) -> ID {
+        encode(Kind::InfoRequest, self.0.id)
+    }
+    async fn channel(&self) -> ComplaintChannel {
+        self.0.channel
+    }
+    async fn form(&self) -> ComplaintForm {
+        self.0.form
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+    /// A second request by the borrower in the same calendar month: registered and
+    /// answered, but beyond the free one (C9).
+    async fn beyond_free_monthly_request(&self) -> bool {
+        self.0.beyond_free_monthly
+    }
+    async fn status(&self) -> entity::enums::InfoRequestStatus {
+        self.0.status
+    }
+    async fn answered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.answered_at
+    }
+    /// The last day of the five-business-day answer period (C9).
+    async fn answer_due_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Date>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let deadlines = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(deadlines.first().map(|d| Date(d.due_date)))
+    }
+    async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Loan>> {
+        let p = ctx.principal()?;
+        match crate::services::loans::get(ctx.services(), p, LoanId(self.0.loan_id)).await {
+            Ok(l) => Ok(Some(Loan(l))),
+            Err(crate::error::ServiceError::NotFound) => Ok(None),
+            Err(e) => Err(top_level(e)),
+        }
+    }
+    /// The seven items as of now (C9).
+    async fn statement(&self, ctx: &Context<'_>) -> async_graphql::Result<LoanStatement> {
+        statement_of(ctx, LoanId(self.0.loan_id)).await
+    }
+}
+
+/// C9.2: an upcoming payment.
+#[derive(SimpleObject)]
+pub struct NextPayment {
+    pub due_date: Date,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub amount: Decimal,
+}
+
+/// C9.4: where (part of) a payment went.
+#[derive(SimpleObject)]
+pub struct PaymentAllocation {
+    pub payment_external_id: String,
+    pub paid_at: DateTime<Utc>,
+    pub installment_seq: i32,
+    pub to_interest: Decimal,
+    pub to_principal: Decimal,
+}
+
+/// C9.5: what early repayment costs today.
+#[derive(SimpleObject)]
+pub struct EarlyRepayment {
+    /// Everything: principal balance, overdue interest and interest accrued this period.
+    pub full: Decimal,
+    /// What a partial early repayment covers first (overdue and accrued interest); any
+    /// amount above it reduces the principal.
+    pub partial_minimum: Decimal,
+    pub accrued_interest: Decimal,
+}
+
+/// C9.3: the overdue.
+#[derive(SimpleObject)]
+pub struct StatementOverdue {
+    pub since: Option<Date>,
+    pub days: i64,
+    pub principal: Decimal,
+    pub interest: Decimal,
+    pub amount: Decimal,
+}
+
+/// C9: the seven items of a serviced loan, computed from its schedule and payments.
+#[derive(SimpleObject)]
+pub struct LoanStatement {
+    pub loan: Loan,
+    pub as_of: Date,
+    pub currency: entity::enums::Currency,
+    /// C9.1: What has been paid.
+    pub amount_paid: Decimal,
+    pub payments: Vec<Payment>,
+    /// C9.2: The next payments.
+    pub next_payments: Vec<NextPayment>,
+    /// C9.3: The overdue.
+    pub overdue: StatementOverdue,
+    /// C9.4: How payments were allocated.
+    pub allocations: Vec<PaymentAllocation>,
+    /// C9.5: Early repayment, part or full.
+    pub early_repayment: EarlyRepayment,
+    /// C9.6: Principal balance.
+    pub principal_balance: Decimal,
+    /// C9.7: Credit limit.
+    pub credit_limit: Decimal,
+}
+
+async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql::Result<LoanStatement> {
+    let p = ctx.principal()?;
+    let (loan, payments, s) = svc::statement(ctx.services(), p, id).await.map_err(top_level)?;
+    let allocations = s
+        .allocations
+        .iter()
+        .filter_map(|a| {
+            let pay = payments.get(a.payment)?;
+            Some(PaymentAllocation {
+                payment_external_id: pay.external_id.clone(),
+                paid_at: pay.paid_at,
+                installment_seq: a.installment_seq,
+                to_interest: a.to_interest,
+                to_principal: a.to_principal,
+            })
+        })
+        .collect();
+    Ok(LoanStatement {
+        as_of: Date(s.as_of),
+        currency: loan.currency,
+        amount_paid: s.paid_total,
+        next_payments: s
+            .next_payments
+            .iter()
+            .map(|n| NextPayment {
+                due_date: Date(n.due_date),
+                principal: n.principal,
+                interest: n.interest,
+                amount: n.amount(),
+            })
+            .collect(),
+        overdue: StatementOverdue {
+            since: s.overdue.since.map(Date),
+            days: s.overdue.days,
+            principal: s.overdue.principal,
+            interest: s.overdue.interest,
+            amount: s.overdue.amount(),
+        },
+        allocations,
+        early_repayment: EarlyRepayment {
+            full: s.early_repayment_full,
+            partial_minimum: s.early_repayment_partial_minimum,
+            accrued_interest: s.accrued_interest,
+        },
+        principal_balance: s.principal_balance,
+        credit_limit: s.credit_limit,
+        payments: payments.into_iter().map(Payment).collect(),
+        loan: Loan(loan),
+    })
+}
+
+/// C13: one reception slot of a manager.
+pub struct ReceptionHours(pub reception_hours::Model);
+
+#[Object]
+impl ReceptionHours {
+    async fn manager_name(&self) -> &str {
+        &self.0.manager_name
+    }
+    async fn position(&self) -> &str {
+        &self.0.position
+    }
+    async fn weekday(&self) -> Weekday {
+        self.0.weekday
+    }
+    /// Local time, `HH:MM`.
+    async fn starts_at(&self) -> String {
+        self.0.starts_at.format("%H:%M").to_string()
+    }
+    async fn ends_at(&self) -> String {
+        self.0.ends_at.format("%H:%M").to_string()
+    }
+}
+
+#[derive(Default)]
+pub struct ComplaintQuery;
+
+#[Object]
+impl ComplaintQuery {
+    /// Complaints the caller may see: a borrower their own, staff their MFO's, a regulator
+    /// its jurisdiction's.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn complaints(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ComplaintFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Complaint>> {
+        let p = ctx.principal()?;
+        let limit = self::first(first)?;
+        let had_cursor = after.is_some();
+        let after = after_uuid(after)?;
+        let f = filter.unwrap_or_default();
+        let f = svc::ComplaintFilter {
+            status: f.status,
+            kind: f.kind,
+            borrower_id: f.borrower_id.as_ref().map(|b| decode(b, Kind::Borrower).map(BorrowerId)).transpose()?,
+            loan_id: f.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
+        };
+        let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        Ok(from_page(page, had_cursor, |c| c.id, Complaint))
+    }
+
+    async fn complaint(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Complaint>> {
+        let p = ctx.principal()?;
+        let id = ComplaintId(decode(&id, Kind::Complaint)?);
+        svc::get(ctx.services(), p, id).await.map(|c| Some(Complaint(c))).map_err(top_level)
+    }
+
+    /// The MFO's single complaint journal for a year, in number order (C4, C6). Staff read
+    /// their own MFO's (mfoId may be omitted); a regulator names an MFO of its jurisdiction.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn complaint_journal(
+        &self,
+        ctx: &Context<'_>,
+        mfo_id: Option<ID>,
+        year: i32,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Complaint>> {
+        let p = ctx.principal()?;
+        let limit = self::first(first)?;
+        let had_cursor = after.is_some();
+        let after_seq = after
+            .map(|a| {
+                parse_cursor(&a).and_then(|k| k.parse::<i32>().map_err(|_| bad_input("`after` is not a valid cursor")))
+            })
+            .transpose()?;
+        let mfo = mfo_id.as_ref().map(|m| decode(m, Kind::Organization).map(OrgId)).transpose()?;
+        let page = svc::journal(ctx.services(), p, mfo, year, after_seq, limit).await.map_err(top_level)?;
+        Ok(from_page(page, had_cursor, |c| c.journal_seq, Complaint))
+    }
+
+    /// C9: the seven items of a loan the caller may see, as of now.
+    async fn loan_statement(&self, ctx: &Context<'_>, loan_id: ID) -> async_graphql::Result<LoanStatement> {
+        let id = LoanId(decode(&loan_id, Kind::Loan)?);
+        statement_of(ctx, id).await
+    }
+
+    async fn info_request(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<InfoRequest>> {
+        let p = ctx.principal()?;
+        let id = InfoRequestId(decode(&id, Kind::InfoRequest)?);
+        svc::get_info_request(ctx.services(), p, id).await.map(|r| Some(InfoRequest(r))).map_err(top_level)
+    }
+
+    /// C13: the MFO's managers' reception hours (borrowers and staff: their MFO's).
+    async fn reception_hours(
+        &self,
+        ctx: &Context<'_>,
+        mfo_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<ReceptionHours>> {
+        let p = ctx.principal()?;
+        let mfo = mfo_id.as_ref().map(|m| decode(m, Kind::Organization).map(OrgId)).transpose()?;
+        let rows = svc::reception_hours_of(ctx.services(), p, mfo).await.map_err(top_level)?;
+        Ok(rows.into_iter().map(ReceptionHours).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterComplaintInput {
+    /// Required from the mobile app: a retry with the same id returns the first result.
+    pub client_submission_id: Option<Uuid>,
+    pub kind: ComplaintKind,
+    /// C1 (the mobile app is always MOBILE_APP).
+    #[graphql(default_with = "ComplaintChannel::MobileApp")]
+    pub channel: ComplaintChannel,
+    /// Written or oral; by default what the channel implies.
+    pub form: Option<ComplaintForm>,
+    pub language: Language,
+    #[graphql(default)]
+    pub complainants: Vec<Complainant>,
+    /// Where the answer should go, if not to the first complainant's address (C11).
+    pub answer_address: Option<String>,
+    pub substance: Option<String>,
+    /// A written complaint bears a signature (C3).
+    #[graphql(default)]
+    pub signed: bool,
+    /// …and a date (C3).
+    pub dated_on: Option<Date>,
+    pub borrower_id: Option<ID>,
+    pub loan_id: Option<ID>,
+    pub branch: Option<String>,
+    /// When it reached the MFO (defaults to now).
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+payload!(ComplaintPayload { complaint: Complaint });
+payload!(InfoRequestPayload { info_request: InfoRequest });
+
+#[derive(SimpleObject)]
+pub struct ReceptionHoursPayload {
+    pub reception_hours: Option<Vec<ReceptionHours>>,
+    pub user_errors: Vec<crate::graphql::errors::UserErrorObject>,
+}
+
+#[derive(InputObject)]
+pub struct AcknowledgeComplaintInput {
+    pub complaint_id: ID,
+    pub channel: AcknowledgementChannel,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct ForwardComplaintInput {
+    pub complaint_id: ID,
+    pub managers: Vec<ResponsibleManager>,
+}
+
+#[derive(InputObject)]
+pub struct ComplaintRefInput {
+    pub complaint_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct ConsumerNoticeInput {
+    /// How the consumer was told (e-mail, phone, letter…).
+    pub channel: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+#[derive(InputObject)]
+pub struct ExtendComplaintDeadlineInput {
+    pub complaint_id: ID,
+    /// Why an extra check is needed (C8).
+    pub reason: String,
+    /// How and when the consumer was told (C8).
+    pub consumer_notice: ConsumerNoticeInput,
+}
+
+#[derive(InputObject)]
+pub struct SignatoryInput {
+    pub role: SignatoryRole,
+    pub full_name: String,
+}
+
+#[derive(InputObject)]
+pub struct AnswerComplaintInput {
+    pub complaint_id: ID,
+    pub signatory: SignatoryInput,
+    pub ground: AnswerGround,
+    pub justification: String,
+    pub executor_name: String,
+    pub executor_contact: String,
+    pub language: Language,
+    pub delivery_channel: AnswerDeliveryChannel,
+    pub sent_at: DateTime<Utc>,
+    #[graphql(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(InputObject)]
+pub struct AnswerComplaintOrallyInput {
+    pub complaint_id: ID,
+    /// What was answered.
+    pub answer: String,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct InviteToWriteInput {
+    pub complaint_id: ID,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct LeaveComplaintWithoutConsiderationInput {
+    pub complaint_id: ID,
+    pub reason: ClosureReason,
+    /// The abusive content, quoted or described (C3).
+    pub note: String,
+}
+
+#[derive(InputObject)]
+pub struct CloseSuggestionInput {
+    pub complaint_id: ID,
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RequestLoanInformationInput {
+    /// Required from the mobile app.
+    pub client_submission_id: Option<Uuid>,
+    pub loan_id: ID,
+    #[graphql(default_with = "ComplaintChannel::MobileApp")]
+    pub channel: ComplaintChannel,
+    #[graphql(default_with = "ComplaintForm::Written")]
+    pub form: ComplaintForm,
+}
+
+#[derive(InputObject)]
+pub struct AnswerLoanInformationRequestInput {
+    pub info_request_id: ID,
+    /// How the information was given (in writing, orally, by e-mail…).
+    pub channel: String,
+}
+
+#[derive(InputObject)]
+pub struct ReceptionSlotInput {
+    pub weekday: Weekday,
+    /// Local time, `HH:MM`.
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+#[derive(InputObject)]
+pub struct SetReceptionHoursInput {
+    pub manager_name: String,
+    pub position: String,
+    /// The manager's whole schedule; an empty list removes it.
+    pub slots: Vec<ReceptionSlotInput>,
+}
+
+fn complaint_id(id: &ID) -> async_graphql::Result<ComplaintId> {
+    decode(id, Kind::Complaint).map(ComplaintId)
+}
+
+fn hhmm(field: &str, s: &str) -> Result<NaiveTime, crate::error::ServiceError> {
+    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
+        crate::error::ServiceError::user(crate::error::UserError::invalid(
+            &["slots", field],
+            format!("`{s}` is not HH:MM"),
+        ))
+    })
+}
+
+#[derive(Default)]
+pub struct ComplaintMutation;
+
+#[Object]
+impl ComplaintMutation {
+    /// Registers a complaint, suggestion or request from any channel (C1). It is never
+    /// refused for what it lacks (C2): missing content is flagged, an anonymous written one
+    /// is left without consideration (C3), and every one gets the next journal number (C4).
+    async fn register_complaint(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterComplaintInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let input = svc::RegisterInput {
+            client_submission_id: input.client_submission_id,
+            kind: input.kind,
+            channel: input.channel,
+            form: input.form,
+            language: input.language,
+            complainants: input.complainants.into_iter().map(Into::into).collect(),
+            answer_address: input.answer_address,
+            substance: input.substance,
+            signed: input.signed,
+            dated_on: input.dated_on.map(|d| d.0),
+            borrower_id: input.borrower_id.as_ref().map(|b| decode(b, Kind::Borrower).map(BorrowerId)).transpose()?,
+            loan_id: input.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
+            branch: input.branch,
+            received_at: input.received_at,
+        };
+        ComplaintPayload::from_result(svc::register(ctx.services(), p, input).await.map(Complaint))
+    }
+
+    /// C5: records the confirmation of receipt of an e-mailed complaint.
+    async fn acknowledge_complaint(
+        &self,
+        ctx: &Context<'_>,
+        input: AcknowledgeComplaintInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        ComplaintPayload::from_result(
+            svc::acknowledge(ctx.services(), p, id, input.channel, input.acknowledged_at).await.map(Complaint),
+        )
+    }
+
+    /// C7: forwards a registered complaint to the responsible managers.
+    async fn forward_complaint(
+        &self,
+        ctx: &Context<'_>,
+        input: ForwardComplaintInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        let managers = input
+            .managers
+            .into_iter()
+            .map(|m| svc::ResponsibleManager { name: m.name, position: m.position })
+            .collect();
+        ComplaintPayload::from_result(svc::forward(ctx.services(), p, id, managers).await.map(Complaint))
+    }
+
+    /// C7: takes a forwarded complaint into review.
+    async fn start_complaint_review(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintRefInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        ComplaintPayload::from_result(svc::start_review(ctx.services(), p, id).await.map(Complaint))
+    }
+
+    /// C8: extends the answer deadline by ten business days, once (MFO_MANAGER).
+    async fn extend_complaint_deadline(
+        &self,
+        ctx: &Context<'_>,
+        input: ExtendComplaintDeadlineInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        let notice =
+            svc::ConsumerNotice { channel: input.consumer_notice.channel, sent_at: input.consumer_notice.sent_at };
+        ComplaintPayload::from_result(svc::extend(ctx.services(), p, id, input.reason, notice).await.map(Complaint))
+    }
+
+    /// C10, C11: the written answer, signed (MFO_MANAGER).
+    async fn answer_complaint(
+        &self,
+        ctx: &Context<'_>,
+        input: AnswerComplaintInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        let a = svc::AnswerInput {
+            signatory_role: input.signatory.role,
+            signatory_name: input.signatory.full_name,
+            ground: input.ground,
+            justification: input.justification,
+            executor_name: input.executor_name,
+            executor_contact: input.executor_contact,
+            language: input.language,
+            delivery_channel: input.delivery_channel,
+            sent_at: input.sent_at,
+            attachments: input
+                .attachments
+                .into_iter()
+                .map(|a| svc::Attachment { name: a.name, certified_copy: a.certified_copy })
+                .collect(),
+        };
+        ComplaintPayload::from_result(svc::answer(ctx.services(), p, id, a).await.map(Complaint))
+    }
+
+    /// C12: an oral complaint answered at once, orally.
+    async fn answer_complaint_orally(
+        &self,
+        ctx: &Context<'_>,
+        input: AnswerComplaintOrallyInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        ComplaintPayload::from_result(
+            svc::answer_orally(ctx.services(), p, id, input.answer, input.answered_at).await.map(Complaint),
+        )
+    }
+
+    /// C12: an oral complaint that needs a check: the consumer is invited to write it.
+    async fn invite_complainant_to_write(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteToWriteInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        ComplaintPayload::from_result(svc::invite_to_write(ctx.services(), p, id, input.note).await.map(Complaint))
+    }
+
+    /// C3: leaves an abusive written complaint without consideration (MFO_MANAGER).
+    async fn leave_complaint_without_consideration(
+        &self,
+        ctx: &Context<'_>,
+        input: LeaveComplaintWithoutConsiderationInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        ComplaintPayload::from_result(
+            svc::leave_without_consideration(ctx.services(), p, id, input.reason, input.note).await.map(Complaint),
+        )
+    }
+
+    /// C7: closes a suggestion without an answer (answering one is optional).
+    async fn close_suggestion_without_answer(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseSuggestionInput,
+    ) -> async_graphql::Result<ComplaintPayload> {
+        let p = ctx.principal()?;
+        let id = complaint_id(&input.complaint_id)?;
+        ComplaintPayload::from_result(svc::close_without_answer(ctx.services(), p, id, input.note).await.map(Complaint))
+    }
+
+    /// C9: asks for the seven items of a serviced loan; answered within five business days.
+    async fn request_loan_information(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestLoanInformationInput,
+    ) -> async_graphql::Result<InfoRequestPayload> {
+        let p = ctx.principal()?;
+        let input = svc::InfoRequestInput {
+            client_submission_id: input.client_submission_id,
+            loan_id: LoanId(decode(&input.loan_id, Kind::Loan)?),
+            channel: input.channel,
+            form: input.form,
+        };
+        InfoRequestPayload::from_result(svc::request_information(ctx.services(), p, input).await.map(InfoRequest))
+    }
+
+    /// C9: records that the requested information was given.
+    async fn answer_loan_information_request(
+        &self,
+        ctx: &Context<'_>,
+        input: AnswerLoanInformationRequestInput,
+    ) -> async_graphql::Result<InfoRequestPayload> {
+        let p = ctx.principal()?;
+        let id = InfoRequestId(decode(&input.info_request_id, Kind::InfoRequest)?);
+        InfoRequestPayload::from_result(
+            svc::answer_information(ctx.services(), p, id, input.channel).await.map(InfoRequest),
+        )
+    }
+
+    /// C13: sets a manager's reception hours (MFO_MANAGER).
+    async fn set_reception_hours(
+        &self,
+        ctx: &Context<'_>,
+        input: SetReceptionHoursInput,
+    ) -> async_graphql::Result<ReceptionHoursPayload> {
+        let p = ctx.principal()?;
+        let slots: Result<Vec<svc::ReceptionSlot>, _> = input
+            .slots
+            .iter()
+            .map(|s| {
+                Ok(svc::ReceptionSlot {
+                    weekday: s.weekday,
+                    starts_at: hhmm("startsAt", &s.starts_at)?,
+                    ends_at: hhmm("endsAt", &s.ends_at)?,
+                })
+            })
+            .collect();
+        let result = match slots {
+            Ok(slots) => svc::set_reception_hours(ctx.services(), p, input.manager_name, input.position, slots).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(rows) => Ok(ReceptionHoursPayload {
+                reception_hours: Some(rows.into_iter().map(ReceptionHours).collect()),
+                user_errors: vec![],
+            }),
+            Err(crate::error::ServiceError::User(errors)) => Ok(ReceptionHoursPayload {
+                reception_hours: None,
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            }),
+            Err(e) => Err(top_level(e)),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ComplaintSubscription;
+
+#[Subscription]
+impl ComplaintSubscription {
+    /// The complaint each time it changes.
+    async fn complaint_updates(
+        &self,
+        ctx: &Context<'_>,
+        complaint_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Complaint>>> {
+        let p = ctx.principal()?.clone();
+        let services = ctx.services().clone();
+        let id = ComplaintId(decode(&complaint_id, Kind::Complaint)?);
+        // Visible now, or NOT_FOUND before any event.
+        svc::get(&services, &p, id).await.map_err(top_level)?;
+        let rx = services.broker.subscribe();
+        Ok(futures_util::stream::unfold((rx, services, p), move |(mut rx, services, p)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(e) if e.subject_id == id.0 && e.subject_type == "complaint" => {
+                        let item = svc::get(&services, &p, id).await.map(Complaint).map_err(top_level);
+                        return Some((item, (rx, services, p)));
+                    }
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+}

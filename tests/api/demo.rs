@@ -1,0 +1,40 @@
+//! `serve --demo` loads its data through the services; it must keep loading, show every
+//! state the README promises, and load twice without duplicating anything.
+
+use std::collections::BTreeSet;
+
+use sea_orm::EntityTrait;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn demo_data_loads_every_state_and_loading_again_changes_nothing() {
+    let app = TestApp::spawn().await;
+    mfo_api::demo::load(&app.ctx).await.expect("demo loads");
+    let counts = (app.count("loan").await, app.count("complaint").await, app.count("audit_entry").await);
+    mfo_api::demo::load(&app.ctx).await.expect("demo loads again");
+    assert_eq!(counts, (app.count("loan").await, app.count("complaint").await, app.count("audit_entry").await));
+
+    let statuses: BTreeSet<String> = entity::complaint::Entity::find()
+        .all(&app.ctx.db)
+        .await
+        .expect("complaints")
+        .into_iter()
+        .map(|c| serde_json::to_value(c.status).expect("json").as_str().unwrap_or("").to_owned())
+        .collect();
+    let expected: BTreeSet<String> = [
+        "REGISTERED",
+        "FORWARDED",
+        "UNDER_REVIEW",
+        "ANSWERED",
+        "ANSWERED_ORALLY",
+        "INVITED_TO_WRITE",
+        "LEFT_WITHOUT_CONSIDERATION",
+        "CLOSED_WITHOUT_ANSWER",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(statuses, expected, "complaints in every status");
+    assert!(mfo_api::services::audit::verify_chain(&app.ctx.db).await.expect("verify").is_ok());
+}
