@@ -1,18 +1,30 @@
-//! Demo data for `serve --demo`: organisations of both jurisdictions, borrowers and loans
-//! in several states, loaded through the same services the API uses, so the demo obeys
-//! the rules it shows. Loading twice changes nothing.
+//! Demo data for `serve --demo`: organisations of both jurisdictions, borrowers and loans,
+//! complaints in every status and restructuring applications in every state, loaded
+//! through the same services the API uses, so the demo obeys the rules it shows.
+//!
+//! The history is played on a `ManualClock` that starts forty days ago and is moved
+//! forward step by step (the scanner runs between steps), so deadlines lapse and
+//! counter-proposals are deemed refused the way they would in production. Loading again
+//! into a database that already has the demo changes nothing.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use entity::enums::{Jurisdiction, Language, LoanStatus, OrgKind, RepaymentOrder, Role};
-use entity::organization;
+use entity::enums::{
+    CounterProposalResponse, DecisionKind, HardshipGround, Jurisdiction, Language, LegalFactKind, LoanStatus,
+    NoticeChannel, OrgKind, RepaymentOrder, RestructuringMeasure, Role, SubmissionChannel,
+};
+use entity::{borrower, organization};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::Principal;
-use crate::ids::{BorrowerId, OrgId};
-use crate::services::Ctx;
+use crate::clock::{Clock, ManualClock};
+use crate::error::ServiceError;
+use crate::events::scanner::Scanner;
+use crate::ids::{ApplicationId, BorrowerId, LoanId, OrgId};
+use crate::rules::restructuring::{Deferral, Terms};
 use crate::services::loans::{self, BorrowerInput, InstallmentInput, LoanInput, LoanRef, PaymentInput};
 use crate::services::orgs::{self, NewOrg};
+use crate::services::{Ctx, appeals, restructuring};
 
 /// The ids a demo user needs to mint tokens.
 #[derive(Debug, Clone)]
@@ -25,22 +37,19 @@ pub struct Demo {
     pub borrower_id: uuid::Uuid,
 }
 
-async fn org(
-    ctx: &Ctx,
-    kind: OrgKind,
-    name: &str,
-    j: Jurisdiction,
-    address: &str,
-) -> anyhow::Result<organization::Model> {
-    if let Some(found) = organization::Entity::find().filter(organization::Column::Name.eq(name)).one(&ctx.db).await? {
-        return Ok(found);
-    }
-    orgs::create(ctx, NewOrg { kind, name: name.to_owned(), jurisdiction: j, address: Some(address.to_owned()) })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))
+const ORGS: [(OrgKind, &str, Jurisdiction, &str); 5] = [
+    (OrgKind::Mfo, "Qomeq Finance (demo)", Jurisdiction::Kz, "Almaty, Abay ave. 10"),
+    (OrgKind::Mfo, "Alma Kredit (demo)", Jurisdiction::Kg, "Bishkek, Chuy ave. 100"),
+    (OrgKind::CollectionAgency, "Collect KZ (demo)", Jurisdiction::Kz, "Almaty, Dostyk 5"),
+    (OrgKind::Regulator, "ARDFM (demo)", Jurisdiction::Kz, "Almaty, Koktem-3 21"),
+    (OrgKind::Regulator, "NBKR (demo)", Jurisdiction::Kg, "Bishkek, Chuy ave. 168"),
+];
+
+fn err(e: ServiceError) -> anyhow::Error {
+    anyhow::anyhow!("demo data was refused: {e:?}")
 }
 
-/// A staff principal of an MFO, for loading data through the services.
+/// A principal for loading data through the services.
 pub fn loader_principal(mfo: &organization::Model, now: DateTime<Utc>) -> Principal {
     Principal {
         role: Role::MfoStaff,
@@ -49,8 +58,20 @@ pub fn loader_principal(mfo: &organization::Model, now: DateTime<Utc>) -> Princi
         org_kind: OrgKind::Mfo,
         jurisdiction: mfo.jurisdiction,
         borrower_id: None,
-        expires_at: now + Duration::hours(1),
+        expires_at: now + Duration::days(365),
     }
+}
+
+fn as_role(mut p: Principal, role: Role, subject: &str) -> Principal {
+    p.role = role;
+    p.subject = subject.to_owned();
+    p
+}
+
+fn as_borrower(mfo: &organization::Model, now: DateTime<Utc>, b: uuid::Uuid) -> Principal {
+    let mut p = as_role(loader_principal(mfo, now), Role::Borrower, "demo-app-user");
+    p.borrower_id = Some(BorrowerId(b));
+    p
 }
 
 /// A monthly schedule of `months` equal principal parts starting a month after `start`.
@@ -73,129 +94,439 @@ pub fn monthly_schedule(
         .collect()
 }
 
-fn err(e: crate::error::ServiceError) -> anyhow::Error {
-    anyhow::anyhow!("demo data was refused: {e:?}")
+async fn find_demo(ctx: &Ctx) -> anyhow::Result<Option<Demo>> {
+    let mut found = Vec::new();
+    for (_, name, _, _) in ORGS {
+        match organization::Entity::find().filter(organization::Column::Name.eq(name)).one(&ctx.db).await? {
+            Some(o) => found.push(o),
+            None => return Ok(None),
+        }
+    }
+    let kz_mfo = found[0].clone();
+    let Some(b) = borrower::Entity::find()
+        .filter(borrower::Column::MfoId.eq(kz_mfo.id))
+        .filter(borrower::Column::ExternalId.eq("B-1001"))
+        .one(&ctx.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Demo {
+        kz_mfo,
+        kg_mfo: found[1].clone(),
+        agency: found[2].clone(),
+        kz_regulator: found[3].clone(),
+        kg_regulator: found[4].clone(),
+        borrower_id: b.id,
+    }))
 }
 
 pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
-    let kz_mfo = org(ctx, OrgKind::Mfo, "Qomeq Finance (demo)", Jurisdiction::Kz, "Almaty, Abay ave. 10").await?;
-    let kg_mfo = org(ctx, OrgKind::Mfo, "Alma Kredit (demo)", Jurisdiction::Kg, "Bishkek, Chuy ave. 100").await?;
-    let agency = org(ctx, OrgKind::CollectionAgency, "Collect KZ (demo)", Jurisdiction::Kz, "Almaty, Dostyk 5").await?;
-    let kz_regulator = org(ctx, OrgKind::Regulator, "ARDFM (demo)", Jurisdiction::Kz, "Almaty, Koktem-3 21").await?;
-    let kg_regulator = org(ctx, OrgKind::Regulator, "NBKR (demo)", Jurisdiction::Kg, "Bishkek, Chuy ave. 168").await?;
-
-    let now = ctx.clock.now();
-    let today = now.date_naive();
-    let staff = loader_principal(&kz_mfo, now);
+    if let Some(demo) = find_demo(ctx).await? {
+        return Ok(demo);
+    }
+    let real_now = ctx.clock.now();
+    let clock = ManualClock::new(real_now - Duration::days(40));
+    let ctx = Ctx::new(ctx.db.clone(), clock.clone(), ctx.broker.clone());
+    let scanner = Scanner::new(ctx.clone(), "demo-loader");
+    let mut orgs_made = Vec::new();
+    for (kind, name, j, address) in ORGS {
+        let o = match organization::Entity::find().filter(organization::Column::Name.eq(name)).one(&ctx.db).await? {
+            Some(o) => o,
+            None => orgs::create(
+                &ctx,
+                NewOrg { kind, name: name.to_owned(), jurisdiction: j, address: Some(address.to_owned()) },
+            )
+            .await
+            .map_err(err)?,
+        };
+        orgs_made.push(o);
+    }
+    let (kz_mfo, kg_mfo) = (orgs_made[0].clone(), orgs_made[1].clone());
+    let t0 = clock.now();
+    let staff = loader_principal(&kz_mfo, real_now);
     let rate = Decimal::new(35, 2);
 
+    let person =
+        |id: &str, name: &str, address: &str, phone: &str, email: Option<&str>, language, vulnerable| BorrowerInput {
+            external_id: id.into(),
+            full_name: name.into(),
+            national_id: None,
+            address: Some(address.into()),
+            phone: Some(phone.into()),
+            email: email.map(Into::into),
+            language,
+            socially_vulnerable: vulnerable,
+        };
+    let loan = |id: &str,
+                borrower: &str,
+                number: &str,
+                issued: NaiveDate,
+                principal: Decimal,
+                months: u32,
+                agency: bool,
+                home: bool| LoanInput {
+        external_id: id.into(),
+        borrower_external_id: borrower.into(),
+        contract_number: number.into(),
+        contract_date: issued,
+        currency: "KZT".into(),
+        principal,
+        annual_rate: rate,
+        term_months: months as i32,
+        credit_limit: None,
+        status: LoanStatus::Active,
+        repayment_order: RepaymentOrder::InterestFirst,
+        mortgage_secured: home,
+        secured_by_dwelling: home,
+        business_purpose: false,
+        contract_allows_agency: agency,
+        schedule: monthly_schedule(issued, months, principal, rate),
+    };
+    let today = t0.date_naive();
+    let long_ago = today.with_day(1).unwrap_or(today) - Duration::days(150);
+
     let aigerim = loans::upsert_borrower(
-        ctx,
+        &ctx,
         &staff,
-        BorrowerInput {
-            external_id: "B-1001".into(),
-            full_name: "Aigerim Nurlanovna Sadykova".into(),
-            national_id: Some("900101400123".into()),
-            address: Some("Almaty, Satpayev 30, apt 12".into()),
-            phone: Some("+7 701 555 12 34".into()),
-            email: Some("aigerim@example.kz".into()),
-            language: Language::Ru,
-            socially_vulnerable: true,
-        },
+        person(
+            "B-1001",
+            "Aigerim Nurlanovna Sadykova",
+            "Almaty, Satpayev 30, apt 12",
+            "+7 701 555 12 34",
+            Some("aigerim@example.kz"),
+            Language::Ru,
+            true,
+        ),
     )
     .await
     .map_err(err)?;
-    let serik = loans::upsert_borrower(
-        ctx,
+    loans::upsert_borrower(
+        &ctx,
         &staff,
-        BorrowerInput {
-            external_id: "B-1002".into(),
-            full_name: "Serik Bolatovich Akhmetov".into(),
-            national_id: Some("850505300456".into()),
-            address: Some("Astana, Kenesary 4".into()),
-            phone: Some("+7 702 555 98 76".into()),
-            email: None,
-            language: Language::Kk,
-            socially_vulnerable: false,
-        },
+        person(
+            "B-1002",
+            "Serik Bolatovich Akhmetov",
+            "Astana, Kenesary 4",
+            "+7 702 555 98 76",
+            None,
+            Language::Kk,
+            false,
+        ),
+    )
+    .await
+    .map_err(err)?;
+    loans::upsert_borrower(
+        &ctx,
+        &staff,
+        person(
+            "B-1003",
+            "Dana Erlanovna Zhaksybekova",
+            "Shymkent, Tauke Khan 7",
+            "+7 705 555 44 11",
+            Some("dana@example.kz"),
+            Language::Ru,
+            false,
+        ),
+    )
+    .await
+    .map_err(err)?;
+    loans::upsert_borrower(
+        &ctx,
+        &staff,
+        person(
+            "B-1004",
+            "Marat Kairatovich Ospanov",
+            "Karaganda, Bukhar Zhyrau 15",
+            "+7 707 555 22 99",
+            None,
+            Language::Ru,
+            false,
+        ),
     )
     .await
     .map_err(err)?;
 
-    // An overdue loan: issued five months ago, nothing paid since the first installment.
-    let issued = today.with_day(1).unwrap_or(today) - Duration::days(150);
-    let principal = Decimal::from(600_000);
-    let overdue = loans::upsert_loan(
-        ctx,
+    // Aigerim: overdue for months, her home mortgaged; an agency may be engaged.
+    let l2001 = loans::upsert_loan(
+        &ctx,
         &staff,
-        LoanInput {
-            external_id: "L-2001".into(),
-            borrower_external_id: aigerim.external_id.clone(),
-            contract_number: "MK-2001/24".into(),
-            contract_date: issued,
-            currency: "KZT".into(),
-            principal,
-            annual_rate: rate,
-            term_months: 12,
-            credit_limit: None,
-            status: LoanStatus::Active,
-            repayment_order: RepaymentOrder::InterestFirst,
-            mortgage_secured: false,
-            secured_by_dwelling: false,
-            business_purpose: false,
-            contract_allows_agency: true,
-            schedule: monthly_schedule(issued, 12, principal, rate),
-        },
+        loan("L-2001", "B-1001", "MK-2001/24", long_ago, Decimal::from(600_000), 12, true, true),
     )
     .await
     .map_err(err)?;
-    let first_due = monthly_schedule(issued, 12, principal, rate)[0].clone();
+    let first = monthly_schedule(long_ago, 12, Decimal::from(600_000), rate)[0].clone();
     loans::record_payment(
-        ctx,
+        &ctx,
         &staff,
         PaymentInput {
-            loan: LoanRef::Id(crate::ids::LoanId(overdue.id)),
+            loan: LoanRef::Id(LoanId(l2001.id)),
             external_id: "P-1".into(),
-            paid_at: first_due.due_date.and_hms_opt(6, 0, 0).map(|t| t.and_utc()).unwrap_or(now),
-            amount: first_due.principal + first_due.interest,
+            paid_at: first.due_date.and_hms_opt(6, 0, 0).map(|t| t.and_utc()).unwrap_or(t0),
+            amount: first.principal + first.interest,
         },
     )
     .await
     .map_err(err)?;
-
-    // A current loan, paid on time.
-    let issued2 = today - Duration::days(20);
-    let principal2 = Decimal::from(250_000);
+    // Serik: a current loan.
     loans::upsert_loan(
-        ctx,
+        &ctx,
         &staff,
-        LoanInput {
-            external_id: "L-2002".into(),
-            borrower_external_id: serik.external_id.clone(),
-            contract_number: "MK-2002/25".into(),
-            contract_date: issued2,
-            currency: "KZT".into(),
-            principal: principal2,
-            annual_rate: rate,
-            term_months: 6,
-            credit_limit: None,
-            status: LoanStatus::Active,
-            repayment_order: RepaymentOrder::InterestFirst,
-            mortgage_secured: false,
-            secured_by_dwelling: false,
-            business_purpose: false,
-            contract_allows_agency: false,
-            schedule: monthly_schedule(issued2, 6, principal2, rate),
+        loan("L-2002", "B-1002", "MK-2002/25", today - Duration::days(20), Decimal::from(250_000), 6, false, false),
+    )
+    .await
+    .map_err(err)?;
+    // Dana: overdue; her applications end in agreement and implementation.
+    let l2003 = loans::upsert_loan(
+        &ctx,
+        &staff,
+        loan("L-2003", "B-1003", "MK-2003/25", today - Duration::days(75), Decimal::from(400_000), 10, true, false),
+    )
+    .await
+    .map_err(err)?;
+    // Marat: overdue with a court act: a late application is inadmissible (R3).
+    let l2004 = loans::upsert_loan(
+        &ctx,
+        &staff,
+        loan("L-2004", "B-1004", "MK-2004/24", long_ago, Decimal::from(300_000), 6, true, false),
+    )
+    .await
+    .map_err(err)?;
+    loans::record_legal_fact(
+        &ctx,
+        &staff,
+        loans::LegalFactInput {
+            loan: LoanRef::Id(LoanId(l2004.id)),
+            kind: LegalFactKind::CourtAct,
+            occurred_on: today - Duration::days(10),
+            ended_on: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    scanner.tick().await.map_err(err)?;
+    restructuring::record_notice(
+        &ctx,
+        &staff,
+        restructuring::NoticeInput {
+            loan_id: LoanId(l2001.id),
+            sent_at: clock.now(),
+            channel: NoticeChannel::Sms,
+            overdue_amount: Some(Decimal::from(110_000)),
+            amount_as_of: Some(today),
+            states_right_to_apply: true,
+            states_consequences: true,
+            text: Some("Your loan MK-2001/24 is overdue; you may apply to restructure it.".into()),
         },
     )
     .await
     .map_err(err)?;
 
-    // A KG borrower and loan.
-    let kg_staff = loader_principal(&kg_mfo, now);
+    let manager = as_role(staff.clone(), Role::MfoManager, "demo-manager");
+    let submit = |loan_id: uuid::Uuid, income: i64| restructuring::SubmitInput {
+        client_submission_id: None,
+        loan_id: LoanId(loan_id),
+        channel: SubmissionChannel::InPerson,
+        language: Language::Ru,
+        application_date: None,
+        grounds: vec![restructuring::GroundInput { ground: HardshipGround::RegisteredUnemployed, text: None }],
+        requested_measures: vec![restructuring::MeasureInput { measure: RestructuringMeasure::Deferral, text: None }],
+        monthly_income: Some(Decimal::from(income)),
+        other_monthly_debt_payments: Some(Decimal::from(15_000)),
+        circumstances: Some("Lost a job; looking for work.".into()),
+        documents: vec![restructuring::DocumentInput {
+            kind: "EMPLOYMENT_RECORD".into(),
+            name: "record.pdf".into(),
+            checksum: None,
+        }],
+    };
+    let decide =
+        |kind, terms: Option<Terms>, reasons: Option<&str>, reply_by: Option<NaiveDate>| restructuring::DecideInput {
+            kind,
+            terms,
+            reasons: reasons.map(Into::into),
+            signatory_name: "Omarov D. K.".into(),
+            signatory_position: Some("Chairman of the board".into()),
+            reply_by,
+            delivered_at: None,
+        };
+    let longer = || Some(Terms { new_term_months: Some(18), ..Terms::default() });
+    let id = |a: &entity::restructuring_application::Model| ApplicationId(a.id);
+    let step = |days: i64| {
+        clock.set(t0 + Duration::days(days));
+    };
+    let local_today = |c: &ManualClock| c.now().date_naive();
+
+    // Day 0: one left without review (documents never come), one deemed refused.
+    let lwr = restructuring::submit(&ctx, &staff, submit(l2003.id, 300_000)).await.map_err(err)?;
+    restructuring::request_documents(
+        &ctx,
+        &staff,
+        id(&lwr),
+        vec![restructuring::RequestedItem {
+            kind: "INCOME_CERTIFICATE".into(),
+            description: "Income for the last 6 months".into(),
+        }],
+    )
+    .await
+    .map_err(err)?;
+    let deemed = restructuring::submit(&ctx, &staff, submit(l2003.id, 300_000)).await.map_err(err)?;
+    restructuring::decide(
+        &ctx,
+        &manager,
+        id(&deemed),
+        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(20))),
+    )
+    .await
+    .map_err(err)?;
+    // Day 1: refused, then appealed.
+    step(1);
+    let refused = restructuring::submit(&ctx, &staff, submit(l2001.id, 120_000)).await.map_err(err)?;
+    restructuring::decide(
+        &ctx,
+        &manager,
+        id(&refused),
+        decide(DecisionKind::Refuse, None, Some("the stated income does not cover any schedule we can offer."), None),
+    )
+    .await
+    .map_err(err)?;
+    // Day 2: approved and implemented on Dana's loan.
+    step(2);
+    let done = restructuring::submit(&ctx, &staff, submit(l2003.id, 300_000)).await.map_err(err)?;
+    restructuring::decide(
+        &ctx,
+        &manager,
+        id(&done),
+        decide(
+            DecisionKind::Approve,
+            Some(Terms { deferral: Some(Deferral { months: 2, interest_too: false }), ..Terms::default() }),
+            None,
+            None,
+        ),
+    )
+    .await
+    .map_err(err)?;
+    restructuring::implement(&ctx, &staff, id(&done)).await.map_err(err)?;
+    // Day 3: withdrawn by the borrower.
+    step(3);
+    let withdrawn = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
+    restructuring::withdraw(&ctx, &as_borrower(&kz_mfo, real_now, aigerim.id), id(&withdrawn)).await.map_err(err)?;
+    // Day 5: a counter-proposal the borrower rejects; Aigerim appeals her refusal.
+    step(5);
+    let rejected = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
+    restructuring::decide(
+        &ctx,
+        &manager,
+        id(&rejected),
+        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(15))),
+    )
+    .await
+    .map_err(err)?;
+    step(6);
+    restructuring::respond(
+        &ctx,
+        &as_borrower(&kz_mfo, real_now, aigerim.id),
+        id(&rejected),
+        CounterProposalResponse::Reject,
+    )
+    .await
+    .map_err(err)?;
+    appeals::file(
+        &ctx,
+        &as_borrower(&kz_mfo, real_now, aigerim.id),
+        appeals::FileInput {
+            client_submission_id: None,
+            application_id: id(&refused),
+            statement: "The MFO refused without considering my unemployment benefit.".into(),
+            evidence: vec![appeals::Evidence { name: "refusal-letter.pdf".into(), checksum: None }],
+        },
+    )
+    .await
+    .map_err(err)?;
+    step(10);
+    scanner.tick().await.map_err(err)?;
+    // Day 20: a counter-proposal accepted (agreed, not yet implemented).
+    step(20);
+    let agreed = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
+    restructuring::decide(
+        &ctx,
+        &manager,
+        id(&agreed),
+        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(15))),
+    )
+    .await
+    .map_err(err)?;
+    step(21);
+    restructuring::respond(
+        &ctx,
+        &as_borrower(&kz_mfo, real_now, aigerim.id),
+        id(&agreed),
+        CounterProposalResponse::Accept,
+    )
+    .await
+    .map_err(err)?;
+    // Day 31: the day-0 counter-proposal is deemed refused.
+    step(31);
+    scanner.tick().await.map_err(err)?;
+    // Day 33: a counter-proposal still waiting for an answer; day 35: an approval to implement.
+    step(33);
+    let waiting = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
+    restructuring::decide(
+        &ctx,
+        &manager,
+        id(&waiting),
+        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(15))),
+    )
+    .await
+    .map_err(err)?;
+    step(35);
+    let approved = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
+    restructuring::decide(&ctx, &manager, id(&approved), decide(DecisionKind::Approve, longer(), None, None))
+        .await
+        .map_err(err)?;
+    // Day 38: documents requested; day 39: a fresh one and an inadmissible one.
+    step(38);
+    let docs = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
+    restructuring::request_documents(
+        &ctx,
+        &staff,
+        id(&docs),
+        vec![restructuring::RequestedItem {
+            kind: "UNEMPLOYMENT_CERTIFICATE".into(),
+            description: "Certificate from the employment centre".into(),
+        }],
+    )
+    .await
+    .map_err(err)?;
+    step(39);
+    restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
+    restructuring::submit(&ctx, &staff, submit(l2004.id, 180_000)).await.map_err(err)?;
+
+    clock.set(real_now);
+    complaints(&ctx, &kg_mfo).await?;
+    scanner.tick().await.map_err(err)?;
+
+    let demo = find_demo(&ctx).await?.ok_or_else(|| anyhow::anyhow!("demo organisations missing after loading"))?;
+    Ok(demo)
+}
+
+/// Complaints in every status, reception hours and a KG borrower, at the KG MFO (the
+/// complaint procedure is the Kyrgyz seed's).
+async fn complaints(ctx: &Ctx, mfo: &organization::Model) -> anyhow::Result<()> {
+    use crate::ids::ComplaintId;
+    use crate::rules::complaints::Complainant;
+    use crate::services::complaints::{
+        self as svc, AnswerInput, Attachment, ReceptionSlot, RegisterInput, ResponsibleManager,
+    };
+    use entity::enums::{
+        AnswerDeliveryChannel, AnswerGround, ClosureReason, ComplaintChannel, ComplaintKind, SignatoryRole, Weekday,
+    };
+    let now = ctx.clock.now();
+    let staff = loader_principal(mfo, now);
+    let manager = as_role(staff.clone(), Role::MfoManager, "demo-manager");
     let bakyt = loans::upsert_borrower(
         ctx,
-        &kg_staff,
+        &staff,
         BorrowerInput {
             external_id: "KG-501".into(),
             full_name: "Bakyt Asanovich Toktogulov".into(),
@@ -209,18 +540,19 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     )
     .await
     .map_err(err)?;
-    let principal3 = Decimal::from(80_000);
-    let issued3 = today - Duration::days(40);
+    let issued = now.date_naive() - Duration::days(40);
+    let principal = Decimal::from(80_000);
+    let rate = Decimal::new(35, 2);
     loans::upsert_loan(
         ctx,
-        &kg_staff,
+        &staff,
         LoanInput {
             external_id: "KG-L-77".into(),
-            borrower_external_id: bakyt.external_id,
+            borrower_external_id: "KG-501".into(),
             contract_number: "AK-77".into(),
-            contract_date: issued3,
+            contract_date: issued,
             currency: "KGS".into(),
-            principal: principal3,
+            principal,
             annual_rate: rate,
             term_months: 4,
             credit_limit: None,
@@ -230,38 +562,12 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
             secured_by_dwelling: false,
             business_purpose: false,
             contract_allows_agency: false,
-            schedule: monthly_schedule(issued3, 4, principal3, rate),
+            schedule: monthly_schedule(issued, 4, principal, rate),
         },
     )
     .await
     .map_err(err)?;
 
-    complaints(ctx, &kg_mfo, bakyt.id).await?;
-
-    Ok(Demo { kz_mfo, kg_mfo, agency, kz_regulator, kg_regulator, borrower_id: BorrowerId(aigerim.id).0 })
-}
-
-/// Complaints in every status, reception hours and a loan-information request, at the KG
-/// MFO (the complaint procedure is the Kyrgyz seed's). Skipped when the MFO has complaints.
-async fn complaints(ctx: &Ctx, mfo: &organization::Model, borrower: uuid::Uuid) -> anyhow::Result<()> {
-    use crate::ids::ComplaintId;
-    use crate::rules::complaints::Complainant;
-    use crate::services::complaints::{
-        self as svc, AnswerInput, Attachment, ReceptionSlot, RegisterInput, ResponsibleManager,
-    };
-    use entity::enums::{
-        AnswerDeliveryChannel, AnswerGround, ClosureReason, ComplaintChannel, ComplaintKind, SignatoryRole, Weekday,
-    };
-    let existing =
-        entity::complaint::Entity::find().filter(entity::complaint::Column::MfoId.eq(mfo.id)).one(&ctx.db).await?;
-    if existing.is_some() {
-        return Ok(());
-    }
-    let now = ctx.clock.now();
-    let staff = loader_principal(mfo, now);
-    let mut manager = loader_principal(mfo, now);
-    manager.role = Role::MfoManager;
-    manager.subject = "demo-manager".into();
     let person = |name: &str| Complainant {
         full_name: Some(name.to_owned()),
         address: Some(format!("Bishkek, {name} street 1")),
@@ -274,12 +580,12 @@ async fn complaints(ctx: &Ctx, mfo: &organization::Model, borrower: uuid::Uuid) 
         channel: ComplaintChannel::Post,
         form: None,
         language: Language::Ru,
-        complainants: vec![person("Nurlan Abdyrakhmanov")],
+        complainants: vec![person("Bakyt Toktogulov")],
         answer_address: None,
         substance: Some(substance.to_owned()),
         signed: true,
         dated_on: Some(now.date_naive()),
-        borrower_id: Some(BorrowerId(borrower)),
+        borrower_id: Some(BorrowerId(bakyt.id)),
         loan_id: None,
         branch: Some("Head office".into()),
         received_at: None,
@@ -312,19 +618,25 @@ async fn complaints(ctx: &Ctx, mfo: &organization::Model, borrower: uuid::Uuid) 
         .map_err(err)?;
     svc::forward(ctx, &staff, id(&answered), managers()).await.map_err(err)?;
     svc::start_review(ctx, &staff, id(&answered)).await.map_err(err)?;
-    let answer = AnswerInput {
-        signatory_role: SignatoryRole::Chairman,
-        signatory_name: "Ormotoev E. D.".into(),
-        ground: AnswerGround::Satisfied,
-        justification: "The payment was found and credited on 13 May; the penalty is cancelled.".into(),
-        executor_name: "Talasbaev E. N.".into(),
-        executor_contact: "+996 312 881990".into(),
-        language: Language::Ru,
-        delivery_channel: AnswerDeliveryChannel::RegisteredMail,
-        sent_at: ctx.clock.now(),
-        attachments: vec![Attachment { name: "Payment order".into(), certified_copy: true }],
-    };
-    svc::answer(ctx, &manager, id(&answered), answer).await.map_err(err)?;
+    svc::answer(
+        ctx,
+        &manager,
+        id(&answered),
+        AnswerInput {
+            signatory_role: SignatoryRole::Chairman,
+            signatory_name: "Ormotoev E. D.".into(),
+            ground: AnswerGround::Satisfied,
+            justification: "The payment was found and credited on 13 May; the penalty is cancelled.".into(),
+            executor_name: "Talasbaev E. N.".into(),
+            executor_contact: "+996 312 881990".into(),
+            language: Language::Ru,
+            delivery_channel: AnswerDeliveryChannel::RegisteredMail,
+            sent_at: ctx.clock.now(),
+            attachments: vec![Attachment { name: "Payment order".into(), certified_copy: true }],
+        },
+    )
+    .await
+    .map_err(err)?;
     let spoken = svc::register(ctx, &staff, oral("When is my next payment due?")).await.map_err(err)?;
     svc::answer_orally(ctx, &staff, id(&spoken), "On the 5th, 8 400 KGS.".into(), None).await.map_err(err)?;
     let invited = svc::register(ctx, &staff, oral("The collector was rude.")).await.map_err(err)?;

@@ -108,6 +108,11 @@ impl Problems {
         }
     }
 
+    /// Takes over another check's findings.
+    pub fn absorb(&mut self, other: Problems) {
+        self.0.extend(other.0);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -203,3 +203,103 @@ domain_enum!(
     /// C9: a loan-information request's state.
     InfoRequestStatus { Open, Answered }
 );
+
+domain_enum!(
+    /// How a delinquency notice or a decision reached the borrower.
+    NoticeChannel { Sms, Email, PhoneCall, Messenger, Letter, RegisteredMail, MobileApp, InPerson }
+);
+
+domain_enum!(
+    /// R1: who sent the delinquency notice (an agency may be engaged to deliver it).
+    NoticeSender { Mfo, CollectionAgency }
+);
+
+domain_enum!(
+    /// How an application reached the MFO (R2: in person, in writing or as the contract allows).
+    SubmissionChannel { MobileApp, InPerson, Post, Email, Other }
+);
+
+domain_enum!(
+    /// R19: grounds for restructuring (not exhaustive: OTHER with a text).
+    HardshipGround {
+        RegisteredUnemployed,
+        SociallyVulnerableStatus,
+        TemporaryDisability,
+        ParentalLeave,
+        Conscription,
+        IllnessOrDeathInFamily,
+        MaterialLoss,
+        Other,
+    }
+);
+
+domain_enum!(
+    /// R2: the measures a borrower may ask for (OTHER by agreement).
+    RestructuringMeasure {
+        LowerRate,
+        Deferral,
+        RepaymentOrderChange,
+        NewTerm,
+        Forgiveness,
+        OwnerSaleOfMortgagedProperty,
+        DeedInLieu,
+        SaleWithDebtTransfer,
+        Other,
+    }
+);
+
+domain_enum!(
+    /// R2–R13: where a restructuring application stands.
+    ApplicationStatus {
+        /// Registered and under review (R5).
+        Registered,
+        /// Waiting for documents the MFO asked for (R6).
+        DocumentsRequested,
+        /// Filed after the R2 window while an R3 fact exists: registered, a refusal drafted.
+        Inadmissible,
+        Approved,
+        CounterProposed,
+        /// The borrower accepted the MFO's counter-proposal (R12).
+        Agreed,
+        /// The borrower rejected the counter-proposal.
+        CounterRejected,
+        Refused,
+        /// No answer to the counter-proposal within 30 days of receipt (R13).
+        DeemedRefused,
+        /// Documents not provided in time (R6).
+        LeftWithoutReview,
+        Withdrawn,
+        /// The agreed changes were made to the contract (R11).
+        Implemented,
+    }
+);
+
+domain_enum!(
+    /// R8: the MFO's answer.
+    DecisionKind { Approve, CounterProposal, Refuse }
+);
+
+domain_enum!(
+    /// R12: the borrower's answer to a counter-proposal.
+    CounterProposalResponse { Accept, Reject }
+);
+
+domain_enum!(
+    /// R2.6–8: a measure concerning mortgaged property.
+    PropertyMeasure { OwnerSaleOfMortgagedProperty, DeedInLieu, SaleWithDebtTransfer }
+);
+
+domain_enum!(
+    /// R6: a document request's state.
+    DocumentRequestStatus { Open, Provided, Lapsed }
+);
+
+domain_enum!(
+    /// R15: an appeal's state with the regulator.
+    AppealStatus { UnderReview, Resolved }
+);
+
+domain_enum!(
+    /// R15: how the regulator resolved an appeal.
+    AppealOutcome { Upheld, Rejected, Settled }
+);

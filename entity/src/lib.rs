@@ -15,6 +15,10 @@ pub mod complaint;
 pub mod complaint_answer;
 pub mod complaint_journal_counter;
 pub mod deadline;
+pub mod decision;
+pub mod delinquency_notice;
+pub mod document_counter;
+pub mod document_request;
 pub mod escalation;
 pub mod holiday;
 pub mod idempotency_key;
@@ -26,5 +30,7 @@ pub mod outbox_event;
 pub mod payment;
 pub mod policy_version;
 pub mod reception_hours;
+pub mod regulator_appeal;
+pub mod restructuring_application;
 
 pub use decimal::DbDecimal;

@@ -47,8 +47,11 @@ pub struct Model {
     /// Due date of the oldest installment not fully paid: derived from the schedule and
     /// payments on every write, so lists can filter on overdue without loading schedules.
     pub first_unpaid_due_date: Option<Date>,
-    /// The overdue episode (its first overdue day) whose R1 notice deadline is open.
+    /// The overdue episode (its first overdue day) whose R1 notice deadline was opened.
     pub notice_episode_since: Option<Date>,
+    /// The `first_unpaid_due_date` the R1 sweep last examined: a loan is looked at again
+    /// only when payments move it (or it first falls overdue).
+    pub notice_checked_due_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod cols;
 mod m20261122_000001_foundation;
 mod m20261122_000002_complaints;
+mod m20261122_000003_restructuring;
 pub mod seed;
 
 pub struct Migrator;
@@ -15,6 +16,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_foundation::Migration), Box::new(m20261122_000002_complaints::Migration)]
+        vec![
+            Box::new(m20261122_000001_foundation::Migration),
+            Box::new(m20261122_000002_complaints::Migration),
+            Box::new(m20261122_000003_restructuring::Migration),
+        ]
     }
 }

@@ -67,6 +67,8 @@ impl Scanner {
 
     /// One pass: claim what is due and handle each claimed deadline.
     pub async fn tick(&self) -> ServiceResult<TickReport> {
+        // R1: open the notice duty of loans that fell overdue since the last pass.
+        crate::services::restructuring::sweep_overdue(&self.ctx).await?;
         let now = self.ctx.clock.now();
         let claimed = self.claim(now).await?;
         let mut report = TickReport { claimed: claimed.len(), missed: 0 };

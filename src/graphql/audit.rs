@@ -9,8 +9,8 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{code_error, not_found, top_level};
 use crate::graphql::escalations::subject_global_id;
 use crate::graphql::ids::{Kind, encode, parse};
-use crate::ids::{BorrowerId, ComplaintId, InfoRequestId, LoanId};
-use crate::services::{audit, complaints, loans};
+use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, InfoRequestId, LoanId};
+use crate::services::{appeals, audit, complaints, loans, restructuring};
 
 pub struct AuditEntry(pub audit_entry::Model);
 
@@ -69,6 +69,8 @@ impl AuditQuery {
             Kind::Borrower => loans::get_borrower(s, p, BorrowerId(uuid)).await.map(|_| ()),
             Kind::Complaint => complaints::get(s, p, ComplaintId(uuid)).await.map(|_| ()),
             Kind::InfoRequest => complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map(|_| ()),
+            Kind::Application => restructuring::get(s, p, ApplicationId(uuid)).await.map(|_| ()),
+            Kind::Appeal => appeals::get(s, p, AppealId(uuid)).await.map(|_| ()),
             _ => return Err(not_found()),
         }
         .map_err(top_level)?;

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{borrower, complaint_answer, deadline, installment, organization, payment};
+use entity::{
+    borrower, complaint_answer, deadline, decision, delinquency_notice, installment, loan, organization, payment,
+};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -18,6 +20,9 @@ pub struct Loaders {
     pub payments: DataLoader<PaymentsLoader>,
     pub complaint_answers: DataLoader<ComplaintAnswerLoader>,
     pub deadlines: DataLoader<DeadlinesLoader>,
+    pub decisions: DataLoader<DecisionLoader>,
+    pub notices: DataLoader<NoticesLoader>,
+    pub loans: DataLoader<LoanLoader>,
 }
 
 impl Loaders {
@@ -29,6 +34,9 @@ impl Loaders {
             payments: DataLoader::new(PaymentsLoader(ctx.clone()), tokio::spawn),
             complaint_answers: DataLoader::new(ComplaintAnswerLoader(ctx.clone()), tokio::spawn),
             deadlines: DataLoader::new(DeadlinesLoader(ctx.clone()), tokio::spawn),
+            decisions: DataLoader::new(DecisionLoader(ctx.clone()), tokio::spawn),
+            notices: DataLoader::new(NoticesLoader(ctx.clone()), tokio::spawn),
+            loans: DataLoader::new(LoanLoader(ctx.clone()), tokio::spawn),
         }
     }
 }
@@ -126,5 +134,47 @@ impl Loader<Uuid> for DeadlinesLoader {
             list.sort_by_key(|d| (d.started_at, d.id));
         }
         Ok(map)
+    }
+}
+
+/// An application's decision, by application id.
+pub struct DecisionLoader(Ctx);
+
+impl Loader<Uuid> for DecisionLoader {
+    type Value = decision::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        crate::services::restructuring::decisions_by_application(&self.0.db, keys).await.map_err(top_level)
+    }
+}
+
+/// A loan's delinquency notices, by loan id.
+pub struct NoticesLoader(Ctx);
+
+impl Loader<Uuid> for NoticesLoader {
+    type Value = Vec<delinquency_notice::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        crate::services::restructuring::notices_of(&self.0.db, keys).await.map_err(top_level)
+    }
+}
+
+/// Loans by id, for records that hang off a loan the caller may already see through them
+/// (an application's loan): the parent's scope was checked by the field that reached it.
+pub struct LoanLoader(Ctx);
+
+impl Loader<Uuid> for LoanLoader {
+    type Value = loan::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = loan::Entity::find()
+            .filter(loan::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0.db)
+            .await
+            .map_err(|e| top_level(e.into()))?;
+        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
     }
 }

@@ -260,6 +260,21 @@ impl Loan {
     async fn principal_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
         Ok(self.ledger(ctx).await?.principal_balance())
     }
+    /// R1: the delinquency notices sent about this loan.
+    async fn delinquency_notices(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::restructuring::DelinquencyNotice>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders.notices.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::graphql::restructuring::DelinquencyNotice).collect())
+    }
+    /// The timed duties on this loan (R1's notice).
+    async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::graphql::escalations::Deadline>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::graphql::escalations::Deadline).collect())
+    }
 }
 
 #[derive(InputObject, Default)]

@@ -10,6 +10,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, Serve
 
 use crate::services::Ctx;
 
+pub mod appeals;
 pub mod audit;
 pub mod complaints;
 pub mod connection;
@@ -21,6 +22,7 @@ pub mod loaders;
 pub mod loans;
 pub mod me;
 pub mod node;
+pub mod restructuring;
 pub mod scalars;
 
 #[derive(MergedObject, Default)]
@@ -29,15 +31,25 @@ pub struct QueryRoot(
     node::NodeQuery,
     loans::LoanQuery,
     complaints::ComplaintQuery,
+    restructuring::RestructuringQuery,
     escalations::EscalationQuery,
     audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(loans::LoanMutation, complaints::ComplaintMutation);
+pub struct MutationRoot(
+    loans::LoanMutation,
+    complaints::ComplaintMutation,
+    restructuring::RestructuringMutation,
+    appeals::AppealMutation,
+);
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(escalations::EscalationSubscription, complaints::ComplaintSubscription);
+pub struct SubscriptionRoot(
+    escalations::EscalationSubscription,
+    complaints::ComplaintSubscription,
+    restructuring::RestructuringSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use crate::graphql::appeals::RegulatorAppeal;
 use crate::graphql::complaints::{Complaint, InfoRequest};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{not_found, top_level};
@@ -10,8 +11,9 @@ use crate::graphql::escalations::{Deadline, Escalation};
 use crate::graphql::ids::{Kind, parse};
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
-use crate::ids::{BorrowerId, ComplaintId, InfoRequestId, LoanId};
-use crate::services::{complaints, escalations, loans};
+use crate::graphql::restructuring::RestructuringApplication;
+use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, InfoRequestId, LoanId};
+use crate::services::{appeals, complaints, escalations, loans, restructuring};
 
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
@@ -23,6 +25,8 @@ pub enum Node {
     Escalation(Escalation),
     Complaint(Complaint),
     InfoRequest(InfoRequest),
+    RestructuringApplication(RestructuringApplication),
+    RegulatorAppeal(RegulatorAppeal),
 }
 
 #[derive(Default)]
@@ -53,6 +57,12 @@ impl NodeQuery {
             Kind::InfoRequest => Node::InfoRequest(InfoRequest(
                 complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map_err(top_level)?,
             )),
+            Kind::Application => Node::RestructuringApplication(RestructuringApplication(
+                restructuring::get(s, p, ApplicationId(uuid)).await.map_err(top_level)?,
+            )),
+            Kind::Appeal => {
+                Node::RegulatorAppeal(RegulatorAppeal(appeals::get(s, p, AppealId(uuid)).await.map_err(top_level)?))
+            }
             _ => return Err(not_found()),
         };
         Ok(Some(node))

@@ -69,6 +69,8 @@ pub struct Ledger {
     pub paid_total: Decimal,
     /// Money received beyond the whole schedule.
     pub unallocated: Decimal,
+    /// The payments in date order, kept to date the overdue episode.
+    pub payments: Vec<Payment>,
 }
 
 impl Ledger {
@@ -121,7 +123,41 @@ impl Ledger {
             }
             unallocated += left.max(Decimal::ZERO);
         }
-        Self { installments: states, allocations, paid_total, unallocated }
+        let mut payments = payments.to_vec();
+        payments.sort_by_key(|p| p.paid_on);
+        Self { installments: states, allocations, paid_total, unallocated, payments }
+    }
+
+    /// The first day of the current, uninterrupted overdue: the loan is overdue at the end
+    /// of a day when less has been paid by then than fell due before it (payments go to the
+    /// oldest installment first, so that is exactly when a past-due installment is not
+    /// fully paid). A payment that clears everything past due ends the episode; a later
+    /// overdue starts a new one.
+    pub fn overdue_episode_since(&self, today: NaiveDate) -> Option<NaiveDate> {
+        let due_before = |d: NaiveDate| -> Decimal {
+            self.installments.iter().filter(|s| s.due_date < d).map(|s| s.principal + s.interest).sum()
+        };
+        let paid_by =
+            |d: NaiveDate| -> Decimal { self.payments.iter().filter(|p| p.paid_on <= d).map(|p| p.amount).sum() };
+        let mut days: Vec<NaiveDate> = self
+            .installments
+            .iter()
+            .filter_map(|s| s.due_date.succ_opt())
+            .chain(self.payments.iter().map(|p| p.paid_on))
+            .filter(|d| *d <= today)
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        let mut start = None;
+        for d in days {
+            let overdue = paid_by(d) < due_before(d);
+            start = match (overdue, start) {
+                (true, None) => Some(d),
+                (true, Some(s)) => Some(s),
+                (false, _) => None,
+            };
+        }
+        start
     }
 
     /// The oldest installment not fully paid: its due date is stored on the loan so lists can
@@ -134,7 +170,7 @@ impl Ledger {
     pub fn overdue(&self, today: NaiveDate) -> Overdue {
         let late: Vec<&InstallmentState> =
             self.installments.iter().filter(|s| s.due_date < today && !s.is_paid()).collect();
-        let since = late.first().and_then(|s| s.due_date.succ_opt());
+        let since = if late.is_empty() { None } else { self.overdue_episode_since(today) };
         Overdue {
             since,
             // Day 1 is the day after the due date.
@@ -158,7 +194,7 @@ impl Ledger {
 /// R1: a loan's overdue position on a date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Overdue {
-    /// The first overdue day (the day after the oldest unpaid due date), if any.
+    /// The first day of the current uninterrupted overdue, if the loan is overdue.
     pub since: Option<NaiveDate>,
     /// Consecutive overdue days up to and including today (R17.3 counts these).
     pub days: i64,
@@ -352,6 +388,20 @@ mod tests {
         let o = ledger.overdue(d("2026-01-25"));
         assert_eq!(o.since, Some(d("2026-01-11")));
         assert_eq!(o.amount(), dec!(500));
+    }
+
+    #[test]
+    fn r01_clearing_the_oldest_installment_late_does_not_restart_a_running_overdue() {
+        // January is paid on 15 February, after February fell due: still overdue, since 11 January.
+        let payments = [Payment { paid_on: d("2026-02-15"), amount: dec!(1100) }];
+        let ledger = Ledger::build(&schedule(), &payments, RepaymentOrder::InterestFirst);
+        assert_eq!(ledger.overdue(d("2026-02-20")).since, Some(d("2026-01-11")));
+        assert_eq!(ledger.overdue(d("2026-02-20")).days, 41);
+        // Paying everything past due on 1 February ends the episode; a new one starts on 11 February.
+        let payments = [Payment { paid_on: d("2026-02-01"), amount: dec!(1100) }];
+        let ledger = Ledger::build(&schedule(), &payments, RepaymentOrder::InterestFirst);
+        assert!(!ledger.overdue(d("2026-02-05")).is_overdue());
+        assert_eq!(ledger.overdue(d("2026-02-20")).since, Some(d("2026-02-11")));
     }
 
     #[test]

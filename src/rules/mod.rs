@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod complaints;
 pub mod loans;
 pub mod policy;
+pub mod restructuring;
 
 /// Why a rule (or the record's state) refuses an action: a verdict for the services to turn
 /// into a user error on the right field.

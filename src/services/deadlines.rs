@@ -152,14 +152,17 @@ pub async fn extend(w: &mut Write, open: &deadline::Model, due: Due) -> ServiceR
 pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> {
     // Exhaustive: a new kind must decide what missing it does.
     match d.kind {
+        // R6: documents not provided: left without review, borrower told.
+        DeadlineKind::ApplicationDocuments => super::restructuring::documents_lapsed(w, d).await?,
+        // R13: no agreement 30 days after receipt: deemed refused.
+        DeadlineKind::CounterProposalReply => super::restructuring::deemed_refusal(w, d).await?,
+        // The MFO's own duties: missing them is an escalation, below.
         DeadlineKind::ComplaintRegistration
         | DeadlineKind::ComplaintAcknowledgement
         | DeadlineKind::ComplaintAnswer
         | DeadlineKind::InfoRequestAnswer
         | DeadlineKind::DelinquencyNotice
-        | DeadlineKind::ApplicationDocuments
         | DeadlineKind::ApplicationDecision
-        | DeadlineKind::CounterProposalReply
         | DeadlineKind::DecisionImplementation
         | DeadlineKind::MilitaryDeferralGrant
         | DeadlineKind::MilitaryRefusalConfirmation => {}

@@ -363,6 +363,7 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
         insolvency_to: None,
         first_unpaid_due_date: None,
         notice_episode_since: None,
+        notice_checked_due_date: None,
         created_at: w.now,
         updated_at: w.now,
     });
@@ -479,7 +480,11 @@ pub fn local_today(l: &loan::Model, now: DateTime<Utc>) -> NaiveDate {
 pub(crate) async fn refresh_derived(w: &mut Write, mut l: loan::Model) -> ServiceResult<loan::Model> {
     let schedule = schedule_of(w.txn(), l.id).await?;
     let payments = payments_of_loan(w.txn(), l.id).await?;
-    let first_unpaid = ledger(&l, &schedule, &payments).first_unpaid().map(|s| s.due_date);
+    let ledger = ledger(&l, &schedule, &payments);
+    let first_unpaid = ledger.first_unpaid().map(|s| s.due_date);
+    if l.notice_episode_since.is_some() && !ledger.overdue(local_today(&l, w.now)).is_overdue() {
+        super::restructuring::overdue_cleared(w, &l).await?;
+    }
     if first_unpaid != l.first_unpaid_due_date {
         loan::Entity::update_many()
             .col_expr(loan::Column::FirstUnpaidDueDate, Expr::value(first_unpaid))

@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::clock::SharedClock;
 use crate::events::Broker;
 
+pub mod appeals;
 pub mod audit;
 pub mod complaints;
 pub mod deadlines;
@@ -18,6 +19,7 @@ pub mod idempotency;
 pub mod loans;
 pub mod orgs;
 pub mod reference;
+pub mod restructuring;
 pub mod scope;
 pub mod write;
 

@@ -36,5 +36,32 @@ async fn demo_data_loads_every_state_and_loading_again_changes_nothing() {
     .map(str::to_owned)
     .collect();
     assert_eq!(statuses, expected, "complaints in every status");
+
+    let states: BTreeSet<String> = entity::restructuring_application::Entity::find()
+        .all(&app.ctx.db)
+        .await
+        .expect("applications")
+        .into_iter()
+        .map(|a| serde_json::to_value(a.status).expect("json").as_str().unwrap_or("").to_owned())
+        .collect();
+    let expected: BTreeSet<String> = [
+        "REGISTERED",
+        "DOCUMENTS_REQUESTED",
+        "INADMISSIBLE",
+        "APPROVED",
+        "COUNTER_PROPOSED",
+        "AGREED",
+        "COUNTER_REJECTED",
+        "REFUSED",
+        "DEEMED_REFUSED",
+        "LEFT_WITHOUT_REVIEW",
+        "WITHDRAWN",
+        "IMPLEMENTED",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(states, expected, "applications in every state");
+    assert!(app.count("regulator_appeal").await >= 1);
     assert!(mfo_api::services::audit::verify_chain(&app.ctx.db).await.expect("verify").is_ok());
 }

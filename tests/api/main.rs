@@ -8,6 +8,7 @@ mod complaints;
 mod demo;
 mod ingestion;
 mod mechanisms;
+mod restructuring;
 mod schema;
 mod scoping;
 mod transport;

@@ -49,7 +49,7 @@ async fn deadline(app: &TestApp, id: uuid::Uuid) -> entity::deadline::Model {
 #[tokio::test]
 async fn two_scanners_handle_one_missed_deadline_once() {
     let app = TestApp::spawn().await;
-    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     let d = open_deadline(&app, loan, 2, Obligor::Mfo).await;
 
     let (a, b) = (app.scanner("a"), app.scanner("b"));
@@ -69,7 +69,7 @@ async fn two_scanners_handle_one_missed_deadline_once() {
 #[tokio::test]
 async fn a_lease_held_by_a_dead_scanner_expires_and_another_takes_over() {
     let app = TestApp::spawn().await;
-    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     let d = open_deadline(&app, loan, 1, Obligor::Mfo).await;
     app.advance(Duration::days(2));
     let dead = app.scanner("dead");
@@ -85,12 +85,12 @@ async fn a_lease_held_by_a_dead_scanner_expires_and_another_takes_over() {
 #[tokio::test]
 async fn a_met_deadline_is_never_escalated_and_a_borrower_duty_never_is() {
     let app = TestApp::spawn().await;
-    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     let met = open_deadline(&app, loan, 1, Obligor::Mfo).await;
     let mut w = Write::begin(&app.ctx, Actor::system("test")).await.expect("begin");
     deadlines::close(&mut w, loan, DeadlineKind::DelinquencyNotice, DeadlineStatus::Met).await.expect("close");
     w.commit().await.expect("commit");
-    let (_, loan2, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-09-01").await;
+    let (_, loan2, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-11-01").await;
     let borrowers = open_deadline(&app, loan2, 1, Obligor::Borrower).await;
     app.advance(Duration::days(2));
     let report = app.scanner("s").tick().await.expect("tick");
@@ -103,7 +103,7 @@ async fn a_met_deadline_is_never_escalated_and_a_borrower_duty_never_is() {
 #[tokio::test]
 async fn opening_the_same_deadline_twice_keeps_one_row() {
     let app = TestApp::spawn().await;
-    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     let first = open_deadline(&app, loan, 5, Obligor::Mfo).await;
     let again = open_deadline(&app, loan, 9, Obligor::Mfo).await;
     assert_eq!(first.id, again.id);
@@ -114,11 +114,11 @@ async fn opening_the_same_deadline_twice_keeps_one_row() {
 async fn every_write_has_its_audit_entry_and_outbox_event_and_a_refused_one_has_neither() {
     let app = TestApp::spawn().await;
     let (audit0, outbox0) = (app.count("audit_entry").await, app.count("outbox_event").await);
-    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     let (audit1, outbox1) = (app.count("audit_entry").await, app.count("outbox_event").await);
     assert_eq!(audit1 - audit0, 2, "borrower.created and loan.created");
     assert_eq!(outbox1 - outbox0, 2);
-    let mut bad = loan_input("L-bad", "A", "2026-09-01");
+    let mut bad = loan_input("L-bad", "A", "2026-11-01");
     bad["currency"] = json!("EUR");
     let data = app.gql(&app.staff(), UPSERT_LOAN, json!({ "input": bad })).await;
     assert_eq!(data["upsertLoan"]["userErrors"][0]["field"], json!(["input", "currency"]));
@@ -128,8 +128,8 @@ async fn every_write_has_its_audit_entry_and_outbox_event_and_a_refused_one_has_
 #[tokio::test]
 async fn the_audit_chain_verifies_and_detects_a_tampered_or_deleted_entry() {
     let app = TestApp::spawn().await;
-    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
-    borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-09-01").await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-11-01").await;
     let n = verify_chain(&app.ctx.db).await.expect("verify").expect("intact");
     assert!(n >= 4, "{n} entries");
 
@@ -149,7 +149,7 @@ async fn the_audit_chain_verifies_and_detects_a_tampered_or_deleted_entry() {
 #[tokio::test]
 async fn a_deleted_audit_entry_breaks_the_chain() {
     let app = TestApp::spawn().await;
-    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     let entries = entity::audit_entry::Entity::find().all(&app.ctx.db).await.expect("entries");
     let victim = entries.iter().map(|e| e.seq).nth(1).expect("an entry");
     app.ctx.db.execute_unprepared(&format!("DELETE FROM audit_entry WHERE seq = {victim}")).await.expect("delete");
@@ -213,9 +213,9 @@ async fn concurrent_duplicates_of_one_submission_run_once() {
 #[tokio::test]
 async fn the_escalation_subscription_replays_after_a_cursor_then_goes_live() {
     let app = TestApp::spawn().await;
-    let (_, l1, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
-    let (_, l2, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-09-01").await;
-    let (_, l3, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "C", "2026-09-01").await;
+    let (_, l1, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
+    let (_, l2, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-11-01").await;
+    let (_, l3, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "C", "2026-11-01").await;
     open_deadline(&app, l1, 1, Obligor::Mfo).await;
     app.advance(Duration::days(2));
     app.scanner("s").tick().await.expect("tick");
@@ -300,7 +300,7 @@ async fn the_websocket_protocol_closes_with_its_codes() {
 #[tokio::test]
 async fn an_expired_token_receives_no_more_events() {
     let app = TestApp::spawn().await;
-    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
+    let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     let token = app.regulator(Jurisdiction::Kz);
     let mut socket = ws_connect(&app, &token).await;
     socket.next().await.expect("ack").expect("ok");

@@ -1,0 +1,225 @@
+//! Appeals to the supervising authority (R15) and the home protection they may open
+//! (R16). The borrower files, the MFO is notified, the regulator resolves; collection
+//! reads the protection window from here.
+
+use chrono::NaiveDate;
+use entity::enums::{AppealOutcome, AppealStatus, ApplicationStatus, DecisionKind, Role};
+use entity::{borrower, decision, loan, regulator_appeal as appeal, restructuring_application as application};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::idempotency::{self, Claim};
+use super::write::{Actor, Subject, Visibility, Write};
+use super::{Ctx, reference, refused, restructuring};
+use crate::auth::Principal;
+use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::ids::{AppealId, ApplicationId};
+use crate::rules::Refusal;
+use crate::rules::restructuring::{self as rules, HomeProtectionFacts};
+
+const SUBJECT: &str = "appeal";
+
+fn vis(a: &appeal::Model) -> Visibility {
+    Visibility { org_id: Some(a.mfo_id), jurisdiction: Some(a.jurisdiction) }
+}
+
+/// A borrower their own appeals, the MFO's staff their MFO's, a regulator its
+/// jurisdiction's; agencies none.
+pub fn scope(p: &Principal) -> Option<Condition> {
+    match p.role {
+        Role::Borrower => p.borrower_id.map(|b| Condition::all().add(appeal::Column::BorrowerId.eq(b.0))),
+        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(appeal::Column::MfoId.eq(p.org_id.0))),
+        Role::Regulator => Some(Condition::all().add(appeal::Column::Jurisdiction.eq(p.jurisdiction))),
+        Role::CollectionAgency => None,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Evidence {
+    pub name: String,
+    pub checksum: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileInput {
+    pub client_submission_id: Option<Uuid>,
+    pub application_id: ApplicationId,
+    pub statement: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// R15: the borrower appeals within 15 calendar days of a refusal (its receipt), a deemed
+/// refusal, or the rejection of a counter-proposal, notifying the MFO (an outbox event).
+pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<appeal::Model> {
+    match p.role {
+        Role::Borrower => {}
+        Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator => {
+            return Err(ServiceError::Forbidden("the borrower files the appeal"));
+        }
+    }
+    if input.statement.trim().is_empty() {
+        return Err(ServiceError::user(UserError::invalid(&["statement"], "say what the appeal is about")));
+    }
+    let key = p.key();
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    if let Some(csid) = input.client_submission_id
+        && let Claim::Replay(id) = idempotency::claim(&mut w, &key, csid, "fileRegulatorAppeal", &input).await?
+    {
+        w.rollback().await?;
+        return get(ctx, p, AppealId(id)).await;
+    }
+    let scope = restructuring::application_scope(p).ok_or(ServiceError::NotFound)?;
+    let a = application::Entity::find_by_id(input.application_id.0)
+        .filter(scope)
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let d = decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
+    let law = reference::law(w.txn(), a.jurisdiction, w.now).await?;
+    let tz = law.calendar.tz();
+    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).date_naive();
+    // R15: the window opens on the refusal's receipt, the day it was deemed, or the rejection.
+    let from: NaiveDate = match a.status {
+        ApplicationStatus::Refused => {
+            d.as_ref().filter(|d| d.kind == DecisionKind::Refuse).and_then(|d| d.delivered_at).map(local).ok_or_else(
+                || ServiceError::Internal(anyhow::anyhow!("a refused application without a delivered refusal")),
+            )?
+        }
+        ApplicationStatus::DeemedRefused | ApplicationStatus::CounterRejected => {
+            a.closed_at.map(local).unwrap_or_else(|| local(a.updated_at))
+        }
+        ApplicationStatus::Registered
+        | ApplicationStatus::DocumentsRequested
+        | ApplicationStatus::Inadmissible
+        | ApplicationStatus::Approved
+        | ApplicationStatus::CounterProposed
+        | ApplicationStatus::Agreed
+        | ApplicationStatus::LeftWithoutReview
+        | ApplicationStatus::Withdrawn
+        | ApplicationStatus::Implemented => {
+            return Err(refused(
+                Refusal::conflict_under("R15", "an appeal follows a refusal, a deemed refusal or a failed agreement"),
+                &["applicationId"],
+            ));
+        }
+    };
+    let filed_on = local(w.now);
+    rules::check_appeal_in_time(&law.policy.policy, from, filed_on).map_err(|r| refused(r, &["applicationId"]))?;
+    let earlier = appeal::Entity::find().filter(appeal::Column::ApplicationId.eq(a.id)).count(w.txn()).await?;
+    let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let b = borrower::Entity::find_by_id(a.borrower_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let facts = HomeProtectionFacts {
+        socially_vulnerable: b.socially_vulnerable,
+        business_purpose: l.business_purpose,
+        mortgage_secured: l.mortgage_secured,
+        secured_by_dwelling: l.secured_by_dwelling,
+        repeat: earlier > 0,
+    };
+    let row = appeal::Model {
+        id: w.new_id(),
+        application_id: a.id,
+        loan_id: a.loan_id,
+        borrower_id: a.borrower_id,
+        mfo_id: a.mfo_id,
+        jurisdiction: a.jurisdiction,
+        filed_at: w.now,
+        statement: input.statement.clone(),
+        evidence: serde_json::to_value(&input.evidence).map_err(|e| ServiceError::Internal(e.into()))?,
+        repeat: earlier > 0,
+        home_protected_until: rules::home_protection_until(&facts, filed_on, &law.policy.policy),
+        status: AppealStatus::UnderReview,
+        outcome: None,
+        resolution_note: None,
+        resolved_at: None,
+        resolved_by: None,
+    };
+    appeal::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+    let subject = Subject::new(SUBJECT, row.id);
+    let after = json!({ "applicationId": a.id, "repeat": row.repeat, "homeProtectedUntil": row.home_protected_until });
+    w.audit("appeal.filed", subject, Some(a.mfo_id), None, Some(after.clone()));
+    // The MFO is notified at the same time (R15): the event is visible to it and the regulator.
+    w.event("appeal.filed", subject, vis(&row), after);
+    idempotency::remember(&w, row.id).await?;
+    w.commit().await?;
+    Ok(row)
+}
+
+/// The regulator's only mutation: it resolves an appeal of its jurisdiction.
+pub async fn resolve(
+    ctx: &Ctx,
+    p: &Principal,
+    id: AppealId,
+    outcome: AppealOutcome,
+    note: String,
+) -> ServiceResult<appeal::Model> {
+    match p.role {
+        Role::Regulator => {}
+        Role::MfoStaff | Role::MfoManager | Role::Borrower | Role::CollectionAgency => {
+            return Err(ServiceError::Forbidden("the supervising authority resolves appeals"));
+        }
+    }
+    if note.trim().is_empty() {
+        return Err(ServiceError::user(UserError::invalid(&["note"], "state the resolution")));
+    }
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let scope = scope(p).ok_or(ServiceError::NotFound)?;
+    let a = appeal::Entity::find_by_id(id.0).filter(scope).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    match a.status {
+        AppealStatus::UnderReview => {}
+        AppealStatus::Resolved => {
+            return Err(ServiceError::user(UserError::conflict(&["appealId"], "the appeal is already resolved")));
+        }
+    }
+    let mut after = a.clone();
+    after.status = AppealStatus::Resolved;
+    after.outcome = Some(outcome);
+    after.resolution_note = Some(note);
+    after.resolved_at = Some(w.now);
+    after.resolved_by = Some(p.key());
+    appeal::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    let subject = Subject::new(SUBJECT, a.id);
+    w.audit(
+        "appeal.resolved",
+        subject,
+        Some(a.mfo_id),
+        Some(json!({ "status": a.status })),
+        Some(json!({ "status": after.status, "outcome": outcome })),
+    );
+    w.event("appeal.resolved", subject, vis(&after), json!({ "outcome": outcome }));
+    w.commit().await?;
+    Ok(after)
+}
+
+pub async fn get(ctx: &Ctx, p: &Principal, id: AppealId) -> ServiceResult<appeal::Model> {
+    let scope = scope(p).ok_or(ServiceError::NotFound)?;
+    appeal::Entity::find_by_id(id.0).filter(scope).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
+}
+
+pub async fn of_application<C: ConnectionTrait>(db: &C, application_id: Uuid) -> ServiceResult<Vec<appeal::Model>> {
+    Ok(appeal::Entity::find()
+        .filter(appeal::Column::ApplicationId.eq(application_id))
+        .order_by_asc(appeal::Column::FiledAt)
+        .all(db)
+        .await?)
+}
+
+/// R16: the last day of a home-protection window running on the loan at `today`, if any:
+/// an appeal under review whose window has not ended.
+pub async fn home_protection<C: ConnectionTrait>(
+    db: &C,
+    loan_id: Uuid,
+    today: NaiveDate,
+) -> ServiceResult<Option<NaiveDate>> {
+    let appeals = appeal::Entity::find()
+        .filter(appeal::Column::LoanId.eq(loan_id))
+        .filter(appeal::Column::Status.eq(AppealStatus::UnderReview))
+        .all(db)
+        .await?;
+    Ok(appeals.into_iter().filter_map(|a| a.home_protected_until).filter(|until| *until >= today).max())
+}

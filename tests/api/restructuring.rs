@@ -1,0 +1,751 @@
+//! Delinquency notices, restructuring applications, decisions and appeals: R1–R16, R19
+//! and D1 of DOMAIN.md, through the GraphQL endpoint, moving the clock across deadlines.
+
+use chrono::NaiveDate;
+use entity::enums::Jurisdiction;
+use serde_json::{Value, json};
+
+use crate::helpers::fixtures::{
+    RECORD_PAYMENT, UPSERT_BORROWER, UPSERT_LOAN, assign, borrower_input, loan_input, uuid_of,
+};
+use crate::helpers::{TestApp, at};
+
+const APP: &str = "id incomingNumber status receivedAt applicationDate decisionDueDate
+    admissibility { admissible rule facts overdueSince daysAfterOverdue }
+    borrowerNotice { text } documentRequests { dueDate status }
+    deadlines { kind rule status dueDate obligor }
+    decision { kind draft reasons replyBy response debtBurden { before after limit lowered } refusalLetter { language text } terms { newTermMonths deferral { months } } }
+    appeals { id status repeat homeProtection { applies until } }";
+
+fn payload_query(mutation: &str, input_type: &str) -> String {
+    format!(
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ application {{ {APP} }} userErrors {{ field message code rule }} }} }}"
+    )
+}
+
+async fn run(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
+    app.gql(token, &payload_query(mutation, input_type), json!({ "input": input })).await[mutation].clone()
+}
+
+fn errors(p: &Value) -> Vec<(Value, Value, Value)> {
+    p["userErrors"]
+        .as_array()
+        .expect("userErrors")
+        .iter()
+        .map(|e| (e["field"].clone(), e["code"].clone(), e["rule"].clone()))
+        .collect()
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// Sets the clock to 10:00 Almaty on a local date.
+fn on(app: &TestApp, date: &str) {
+    app.clock.set(at(&format!("{date}T05:00:00Z")));
+}
+
+struct Setup {
+    borrower: uuid::Uuid,
+    loan: String,
+}
+
+/// A borrower with a three-month loan whose first installment was missed, so that the
+/// loan is overdue from `since`. `loan_extra` overrides loan fields, `borrower_extra`
+/// borrower fields.
+async fn overdue_loan(app: &TestApp, key: &str, since: &str, loan_extra: Value, borrower_extra: Value) -> Setup {
+    let token = app.staff();
+    let mut b = borrower_input(key);
+    for (k, v) in borrower_extra.as_object().cloned().unwrap_or_default() {
+        b[k] = v;
+    }
+    let r = app.gql(&token, UPSERT_BORROWER, json!({ "input": b })).await;
+    let borrower = uuid_of(r["upsertBorrower"]["borrower"]["id"].as_str().expect("borrower id"));
+    let first_due = day(since).pred_opt().expect("date");
+    let contract = first_due.checked_sub_months(chrono::Months::new(1)).expect("date");
+    let mut l = loan_input(&format!("L-{key}"), key, &contract.to_string());
+    for (k, v) in loan_extra.as_object().cloned().unwrap_or_default() {
+        l[k] = v;
+    }
+    let r = app.gql(&token, UPSERT_LOAN, json!({ "input": l })).await;
+    assert_eq!(r["upsertLoan"]["userErrors"], json!([]), "{r}");
+    Setup { borrower, loan: r["upsertLoan"]["loan"]["id"].as_str().expect("loan id").to_owned() }
+}
+
+fn submission(loan: &str, csid: &str) -> Value {
+    json!({
+        "clientSubmissionId": csid, "loanId": loan, "language": "RU",
+        "grounds": [{ "ground": "REGISTERED_UNEMPLOYED" }, { "ground": "OTHER", "text": "The shop burned down." }],
+        "requestedMeasures": [{ "measure": "DEFERRAL" }, { "measure": "NEW_TERM" }],
+        "monthlyIncome": "250000", "otherMonthlyDebtPayments": "20000",
+        "circumstances": "Laid off in September.",
+        "documents": [{ "kind": "EMPLOYMENT_RECORD", "name": "record.pdf", "checksum": "sha256:ab12" }],
+    })
+}
+
+async fn submit(app: &TestApp, s: &Setup, csid: &str) -> Value {
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    run(app, &token, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", submission(&s.loan, csid))
+        .await
+}
+
+fn csid(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+fn decide_input(id: &Value, kind: &str) -> Value {
+    let mut input = json!({ "applicationId": id, "decision": kind, "signatory": { "fullName": "Omarov D. K.", "position": "Chairman" } });
+    match kind {
+        "REFUSE" => input["reasons"] = json!("the stated income does not allow any schedule."),
+        _ => input["terms"] = json!({ "newTermMonths": 12 }),
+    }
+    input
+}
+
+async fn decide(app: &TestApp, input: Value) -> Value {
+    run(app, &app.manager(), "decideRestructuringApplication", "DecideRestructuringApplicationInput", input).await
+}
+
+fn deadline<'a>(a: &'a Value, kind: &str) -> &'a Value {
+    a["deadlines"].as_array().expect("deadlines").iter().find(|d| d["kind"] == kind).unwrap_or(&Value::Null)
+}
+
+async fn escalation_rules(app: &TestApp) -> Vec<String> {
+    let r = app
+        .gql(&app.regulator(Jurisdiction::Kz), "{ escalations(first: 100) { edges { node { rule } } } }", json!({}))
+        .await;
+    r["escalations"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["rule"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+const LOAN_Q: &str = "query($id: ID!) { loan(id: $id) { overdue { overdue since amount } deadlines { kind rule status dueDate } delinquencyNotices { sender overdueAmount } installments { seq dueDate principal interest } annualRate } }";
+
+#[tokio::test]
+async fn r01_an_overdue_opens_the_20_day_notice_duty_and_a_notice_needs_three_contents() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-01");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let quiet = overdue_loan(&app, "B", "2026-10-02", json!({}), json!({})).await;
+    app.scanner("s").tick().await.expect("tick");
+    assert_eq!(app.count("deadline").await, 0, "due today is not overdue yet");
+
+    on(&app, "2026-10-02");
+    app.scanner("s").tick().await.expect("tick");
+    let loan = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
+    assert_eq!(loan["overdue"], json!({ "overdue": true, "since": "2026-10-02", "amount": "108750" }));
+    assert_eq!(
+        loan["deadlines"][0],
+        json!({ "kind": "DELINQUENCY_NOTICE", "rule": "R1", "status": "OPEN", "dueDate": "2026-10-22" })
+    );
+    app.scanner("s").tick().await.expect("tick");
+    assert_eq!(app.count("deadline").await, 2, "one per loan, however many passes");
+
+    let m = "mutation($input: RecordDelinquencyNoticeInput!) { recordDelinquencyNotice(input: $input) { notice { sender overdueAmount } userErrors { field code rule } } }";
+    let full = json!({ "loanId": s.loan, "sentAt": "2026-10-02T04:00:00Z", "channel": "SMS", "overdueAmount": "108750", "amountAsOf": "2026-10-02", "statesRightToApply": true, "statesConsequences": true });
+    for field in ["overdueAmount", "amountAsOf", "statesRightToApply", "statesConsequences"] {
+        let mut partial = full.clone();
+        partial.as_object_mut().expect("object").remove(field);
+        let r = app.gql(&app.staff(), m, json!({ "input": partial })).await;
+        assert_eq!(
+            r["recordDelinquencyNotice"]["userErrors"],
+            json!([{ "field": ["input", field], "code": "RULE_VIOLATION", "rule": "R1" }]),
+            "{field}"
+        );
+    }
+    let r = app.gql(&app.staff(), m, json!({ "input": full })).await;
+    assert_eq!(r["recordDelinquencyNotice"]["notice"]["sender"], "MFO");
+    let loan = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
+    assert_eq!(loan["deadlines"][0]["status"], "MET");
+
+    // The other loan is never notified: the duty is missed on 23 October.
+    on(&app, "2026-10-22");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(escalation_rules(&app).await.is_empty());
+    on(&app, "2026-10-23");
+    app.scanner("s").tick().await.expect("tick");
+    assert_eq!(escalation_rules(&app).await, vec!["R1"]);
+    let loan = app.gql(&app.staff(), LOAN_Q, json!({ "id": quiet.loan })).await["loan"].clone();
+    assert_eq!(loan["deadlines"][0]["status"], "MISSED");
+}
+
+#[tokio::test]
+async fn r01_the_agency_working_the_loan_may_deliver_the_notice_and_a_payment_ends_the_duty() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-05");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let paid = overdue_loan(&app, "B", "2026-10-02", json!({}), json!({})).await;
+    app.scanner("s").tick().await.expect("tick");
+    assign(&app, uuid_of(&s.loan), &app.orgs.agency).await;
+    let m = "mutation($input: RecordDelinquencyNoticeInput!) { recordDelinquencyNotice(input: $input) { notice { sender } userErrors { code } } }";
+    let notice = |loan: &str| json!({ "input": { "loanId": loan, "sentAt": "2026-10-05T04:00:00Z", "channel": "LETTER", "overdueAmount": "108750", "amountAsOf": "2026-10-05", "statesRightToApply": true, "statesConsequences": true } });
+    let r = app.gql(&app.agency_token(&app.orgs.agency), m, notice(&s.loan)).await;
+    assert_eq!(r["recordDelinquencyNotice"]["notice"]["sender"], "COLLECTION_AGENCY");
+    assert_eq!(
+        app.error_code(&app.agency_token(&app.orgs.agency_2), m, notice(&s.loan)).await,
+        "NOT_FOUND",
+        "not its loan"
+    );
+
+    let pay = json!({ "input": { "loanId": paid.loan, "externalId": "P1", "paidAt": "2026-10-05T04:00:00Z", "amount": "108750" } });
+    app.gql(&app.staff(), RECORD_PAYMENT, pay).await;
+    let loan = app.gql(&app.staff(), LOAN_Q, json!({ "id": paid.loan })).await["loan"].clone();
+    assert_eq!(loan["overdue"]["overdue"], false);
+    assert_eq!(loan["deadlines"][0]["status"], "CANCELLED", "no overdue, no notice duty");
+}
+
+#[tokio::test]
+async fn r02_an_application_on_day_30_is_admissible_on_day_31_it_is_not() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-05");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let fact =
+        "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { userErrors { code } } }";
+    app.gql(
+        &app.staff(),
+        fact,
+        json!({ "input": { "loanId": s.loan, "kind": "COURT_ACT", "occurredOn": "2026-10-04" } }),
+    )
+    .await;
+    on(&app, "2026-11-01");
+    let day30 = submit(&app, &s, &csid(1)).await;
+    assert_eq!(day30["application"]["status"], "REGISTERED", "{day30}");
+    assert_eq!(
+        day30["application"]["admissibility"],
+        json!({ "admissible": true, "rule": "R2", "facts": [], "overdueSince": "2026-10-02", "daysAfterOverdue": 30 })
+    );
+    on(&app, "2026-11-02");
+    let day31 = submit(&app, &s, &csid(2)).await;
+    assert_eq!(day31["application"]["status"], "INADMISSIBLE");
+    assert_eq!(
+        day31["application"]["admissibility"],
+        json!({ "admissible": false, "rule": "R3", "facts": ["COURT_ACT"], "overdueSince": "2026-10-02", "daysAfterOverdue": 31 })
+    );
+}
+
+#[tokio::test]
+async fn r03_each_blocking_fact_makes_a_late_application_inadmissible() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-05");
+    let fact =
+        "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { userErrors { code } } }";
+    let mut setups = Vec::new();
+    for (i, kind) in
+        ["COURT_ACT", "ENFORCEMENT_INSCRIPTION", "SETTLEMENT_AGREEMENT", "CLAIM_ASSIGNED"].iter().enumerate()
+    {
+        let s = overdue_loan(&app, &format!("F{i}"), "2026-10-02", json!({}), json!({})).await;
+        app.gql(&app.staff(), fact, json!({ "input": { "loanId": s.loan, "kind": kind, "occurredOn": "2026-10-03" } }))
+            .await;
+        setups.push((kind, s));
+    }
+    let free = overdue_loan(&app, "FREE", "2026-10-02", json!({}), json!({})).await;
+    on(&app, "2026-11-20");
+    for (i, (kind, s)) in setups.iter().enumerate() {
+        let r = submit(&app, s, &csid(10 + i as u32)).await;
+        assert_eq!(r["application"]["status"], "INADMISSIBLE", "{kind}");
+        assert_eq!(r["application"]["admissibility"]["facts"], json!([kind]));
+    }
+    let r = submit(&app, &free, &csid(20)).await;
+    assert_eq!(r["application"]["status"], "REGISTERED", "late, but nothing blocks it");
+    assert_eq!(r["application"]["admissibility"]["rule"], "R3");
+}
+
+#[tokio::test]
+async fn r05_an_inadmissible_application_is_registered_numbered_and_a_refusal_drafted_for_signature() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-05");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let fact =
+        "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { userErrors { code } } }";
+    app.gql(
+        &app.staff(),
+        fact,
+        json!({ "input": { "loanId": s.loan, "kind": "ENFORCEMENT_INSCRIPTION", "occurredOn": "2026-10-05" } }),
+    )
+    .await;
+    on(&app, "2026-11-20");
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    assert_eq!(a["incomingNumber"], "R-2026/000001");
+    assert_eq!(a["status"], "INADMISSIBLE");
+    assert_eq!(a["decisionDueDate"], "2026-12-05", "R8 runs all the same");
+    assert_eq!(a["decision"]["draft"], true);
+    assert_eq!(a["decision"]["kind"], "REFUSE");
+    let letter = a["decision"]["refusalLetter"]["text"].as_str().expect("letter");
+    assert!(letter.contains("исполнительной надписи"), "{letter}");
+    let approve = decide(&app, decide_input(&a["id"], "APPROVE")).await;
+    assert_eq!(approve["userErrors"][0]["rule"], "R3", "it can only be refused");
+    let mut sign =
+        json!({ "applicationId": a["id"], "decision": "REFUSE", "signatory": { "fullName": "Omarov D. K." } });
+    sign["reasons"] = Value::Null;
+    let signed = decide(&app, sign).await;
+    assert_eq!(signed["application"]["status"], "REFUSED", "{signed}");
+    assert_eq!(signed["application"]["decision"]["draft"], false);
+    assert!(signed["application"]["decision"]["refusalLetter"]["text"].as_str().unwrap_or("").contains("Omarov D. K."));
+}
+
+#[tokio::test]
+async fn r06_documents_not_provided_by_the_5th_business_day_leave_the_application_without_review() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-20"); // Friday before Nauryz
+    let s = overdue_loan(&app, "A", "2026-03-10", json!({}), json!({})).await;
+    let lapsing = submit(&app, &s, &csid(1)).await["application"].clone();
+    let provided = submit(&app, &s, &csid(2)).await["application"].clone();
+    let ask = |id: &Value| json!({ "applicationId": id, "items": [{ "kind": "INCOME_CERTIFICATE", "description": "Income certificate for the last 6 months" }] });
+    let r =
+        run(&app, &app.staff(), "requestApplicationDocuments", "RequestApplicationDocumentsInput", ask(&lapsing["id"]))
+            .await;
+    assert_eq!(r["application"]["status"], "DOCUMENTS_REQUESTED");
+    assert_eq!(r["application"]["documentRequests"][0]["dueDate"], "2026-04-01", "five KZ business days across Nauryz");
+    assert_eq!(deadline(&r["application"], "APPLICATION_DOCUMENTS")["obligor"], "BORROWER");
+    run(&app, &app.staff(), "requestApplicationDocuments", "RequestApplicationDocumentsInput", ask(&provided["id"]))
+        .await;
+    let early = decide(&app, decide_input(&provided["id"], "APPROVE")).await;
+    assert_eq!(early["userErrors"][0]["code"], "CONFLICT", "decide once documents are in");
+
+    on(&app, "2026-03-31");
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let docs = json!({ "applicationId": provided["id"], "documents": [{ "kind": "INCOME_CERTIFICATE", "name": "income.pdf", "checksum": "sha256:ff" }] });
+    let r = run(&app, &token, "provideApplicationDocuments", "ProvideApplicationDocumentsInput", docs).await;
+    assert_eq!(r["application"]["status"], "REGISTERED", "back under review");
+    app.scanner("s").tick().await.expect("tick");
+
+    on(&app, "2026-04-01");
+    app.scanner("s").tick().await.expect("tick");
+    let still = app
+        .gql(
+            &app.staff(),
+            &format!("query($id: ID!) {{ restructuringApplication(id: $id) {{ {APP} }} }}"),
+            json!({ "id": lapsing["id"] }),
+        )
+        .await;
+    assert_eq!(still["restructuringApplication"]["status"], "DOCUMENTS_REQUESTED", "the 1st of April is the fifth day");
+    app.clock.set(at("2026-04-01T19:00:00Z")); // midnight in Almaty
+    app.scanner("s").tick().await.expect("tick");
+    let gone = app
+        .gql(
+            &app.staff(),
+            &format!("query($id: ID!) {{ restructuringApplication(id: $id) {{ {APP} }} }}"),
+            json!({ "id": lapsing["id"] }),
+        )
+        .await["restructuringApplication"]
+        .clone();
+    assert_eq!(gone["status"], "LEFT_WITHOUT_REVIEW");
+    assert!(
+        gone["borrowerNotice"]["text"].as_str().unwrap_or("").contains("без рассмотрения"),
+        "the borrower is told: {gone}"
+    );
+    assert_eq!(gone["documentRequests"][0]["status"], "LAPSED");
+    assert_eq!(deadline(&gone, "APPLICATION_DECISION")["status"], "CANCELLED");
+    assert!(!escalation_rules(&app).await.contains(&"R6".to_owned()), "a borrower's lapse is not an MFO breach");
+}
+
+#[tokio::test]
+async fn r08_the_decision_is_due_within_15_calendar_days_of_receipt() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let decided = submit(&app, &s, &csid(1)).await["application"].clone();
+    let forgotten = submit(&app, &s, &csid(2)).await["application"].clone();
+    assert_eq!(decided["decisionDueDate"], "2026-10-25");
+    let r = decide(&app, decide_input(&decided["id"], "REFUSE")).await;
+    assert_eq!(deadline(&r["application"], "APPLICATION_DECISION")["status"], "MET");
+    let unmotivated = json!({ "applicationId": forgotten["id"], "decision": "REFUSE", "reasons": "  ", "signatory": { "fullName": "Omarov D. K." } });
+    assert_eq!(
+        errors(&decide(&app, unmotivated).await),
+        vec![(json!(["input", "reasons"]), json!("RULE_VIOLATION"), json!("R8"))]
+    );
+    on(&app, "2026-10-25");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(!escalation_rules(&app).await.contains(&"R8".to_owned()));
+    on(&app, "2026-10-26");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(escalation_rules(&app).await.contains(&"R8".to_owned()));
+    assert_eq!(
+        app.error_code(
+            &app.staff(),
+            &payload_query("decideRestructuringApplication", "DecideRestructuringApplicationInput"),
+            json!({ "input": decide_input(&forgotten["id"], "REFUSE") })
+        )
+        .await,
+        "FORBIDDEN",
+        "the manager decides"
+    );
+}
+
+#[tokio::test]
+async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_are_returned() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let mut raising = decide_input(&a["id"], "APPROVE");
+    raising["terms"] = json!({ "newTermMonths": 1, "newAnnualRate": "0.9" });
+    let r = decide(&app, raising).await;
+    assert_eq!(errors(&r), vec![(json!(["input", "terms"]), json!("RULE_VIOLATION"), json!("R10"))]);
+    let r = decide(&app, decide_input(&a["id"], "APPROVE")).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    let burden = &r["application"]["decision"]["debtBurden"];
+    // Before: the October installment overdue plus November's, 217 500, and 20 000 of other debts over 250 000.
+    assert_eq!(burden["before"], "0.95");
+    assert_eq!(burden["lowered"], true);
+    assert_eq!(burden["limit"], "0.5");
+
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let mut no_income = submission(&s.loan, &csid(2));
+    no_income.as_object_mut().expect("object").remove("monthlyIncome");
+    let b = run(&app, &token, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", no_income).await
+        ["application"]
+        .clone();
+    assert_eq!(b["status"], "REGISTERED", "registered without an income (R5)");
+    assert_eq!(decide(&app, decide_input(&b["id"], "APPROVE")).await["userErrors"][0]["rule"], "R7");
+}
+
+#[tokio::test]
+async fn r12_a_counter_proposal_gives_at_least_15_days_and_r13_silence_for_30_days_is_a_refusal() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let mut short = decide_input(&a["id"], "COUNTER_PROPOSAL");
+    short["replyBy"] = json!("2026-10-24");
+    assert_eq!(
+        errors(&decide(&app, short).await),
+        vec![(json!(["input", "replyBy"]), json!("RULE_VIOLATION"), json!("R12"))]
+    );
+    let mut ok = decide_input(&a["id"], "COUNTER_PROPOSAL");
+    ok["replyBy"] = json!("2026-10-25");
+    let r = decide(&app, ok).await;
+    assert_eq!(r["application"]["status"], "COUNTER_PROPOSED", "{r}");
+    assert_eq!(deadline(&r["application"], "COUNTER_PROPOSAL_REPLY")["dueDate"], "2026-11-09");
+    on(&app, "2026-11-09");
+    app.scanner("s").tick().await.expect("tick");
+    let q = format!("query($id: ID!) {{ restructuringApplication(id: $id) {{ {APP} }} }}");
+    assert_eq!(
+        app.gql(&app.staff(), &q, json!({ "id": a["id"] })).await["restructuringApplication"]["status"],
+        "COUNTER_PROPOSED"
+    );
+    on(&app, "2026-11-10");
+    app.scanner("s").tick().await.expect("tick");
+    assert_eq!(
+        app.gql(&app.staff(), &q, json!({ "id": a["id"] })).await["restructuringApplication"]["status"],
+        "DEEMED_REFUSED"
+    );
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let late = run(
+        &app,
+        &token,
+        "respondToCounterProposal",
+        "RespondToCounterProposalInput",
+        json!({ "applicationId": a["id"], "response": "ACCEPT" }),
+    )
+    .await;
+    assert_eq!(late["userErrors"][0]["code"], "CONFLICT");
+}
+
+#[tokio::test]
+async fn r11_implementation_regenerates_the_schedule_and_records_it() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let mut counter = decide_input(&a["id"], "COUNTER_PROPOSAL");
+    counter["terms"] = json!({ "deferral": { "months": 3, "interestToo": true } });
+    counter["replyBy"] = json!("2026-10-30");
+    decide(&app, counter).await;
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let r = run(
+        &app,
+        &token,
+        "respondToCounterProposal",
+        "RespondToCounterProposalInput",
+        json!({ "applicationId": a["id"], "response": "ACCEPT" }),
+    )
+    .await;
+    assert_eq!(r["application"]["status"], "AGREED");
+    assert_eq!(deadline(&r["application"], "DECISION_IMPLEMENTATION")["dueDate"], "2026-10-25");
+    let before = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"]["installments"].clone();
+    let r =
+        run(&app, &app.staff(), "markDecisionImplemented", "ApplicationRefInput", json!({ "applicationId": a["id"] }))
+            .await;
+    assert_eq!(r["application"]["status"], "IMPLEMENTED", "{r}");
+    assert_eq!(deadline(&r["application"], "DECISION_IMPLEMENTATION")["status"], "MET");
+    let after = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
+    let dates: Vec<&str> =
+        after["installments"].as_array().expect("rows").iter().map(|i| i["dueDate"].as_str().unwrap_or("")).collect();
+    // The overdue October payment is folded into November and December; both move three months.
+    assert_eq!(dates, vec!["2027-02-01", "2027-03-01"], "before: {before}");
+    assert_eq!(after["installments"][0]["principal"], "150000", "same payment size for the rest, longer term");
+    assert_eq!(after["overdue"]["overdue"], false);
+    let trail = app
+        .gql(
+            &app.staff(),
+            "query($id: ID!) { auditTrail(subjectId: $id) { action before after } }",
+            json!({ "id": s.loan }),
+        )
+        .await;
+    let restructured = trail["auditTrail"]
+        .as_array()
+        .expect("trail")
+        .iter()
+        .find(|e| e["action"] == "loan.restructured")
+        .expect("recorded")
+        .clone();
+    assert_eq!(restructured["before"]["schedule"].as_array().map(Vec::len), Some(3));
+    assert_eq!(restructured["after"]["schedule"].as_array().map(Vec::len), Some(2));
+    let again =
+        run(&app, &app.staff(), "markDecisionImplemented", "ApplicationRefInput", json!({ "applicationId": a["id"] }))
+            .await;
+    assert_eq!(again["userErrors"][0]["code"], "CONFLICT");
+}
+
+#[tokio::test]
+async fn r11_an_approval_not_implemented_within_15_days_escalates() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let r = decide(&app, decide_input(&a["id"], "APPROVE")).await;
+    assert_eq!(deadline(&r["application"], "DECISION_IMPLEMENTATION")["dueDate"], "2026-10-25");
+    on(&app, "2026-10-26");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(escalation_rules(&app).await.contains(&"R11".to_owned()));
+}
+
+async fn refused_application(app: &TestApp, key: &str, loan_extra: Value, borrower_extra: Value) -> (Setup, Value) {
+    let s = overdue_loan(app, key, "2026-10-02", loan_extra, borrower_extra).await;
+    let a = submit(app, &s, &csid(900 + key.len() as u32)).await["application"].clone();
+    decide(app, decide_input(&a["id"], "REFUSE")).await;
+    (s, a)
+}
+
+fn appeal_input(id: &Value) -> Value {
+    json!({ "applicationId": id, "statement": "The MFO refused without looking at my income.", "evidence": [{ "name": "refusal.pdf" }] })
+}
+
+const FILE: &str = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { id status repeat homeProtection { applies until } } userErrors { field code rule } } }";
+
+#[tokio::test]
+async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let (s, a) = refused_application(&app, "A", json!({}), json!({})).await;
+    let (s2, a2) = refused_application(&app, "BB", json!({}), json!({})).await;
+    on(&app, "2026-10-25");
+    let r = app
+        .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
+        .await;
+    assert_eq!(r["fileRegulatorAppeal"]["appeal"]["status"], "UNDER_REVIEW", "day 15: {r}");
+    on(&app, "2026-10-26");
+    let r = app
+        .gql(&app.borrower_token(&app.orgs.kz_mfo, s2.borrower), FILE, json!({ "input": appeal_input(&a2["id"]) }))
+        .await;
+    assert_eq!(
+        r["fileRegulatorAppeal"]["userErrors"],
+        json!([{ "field": ["input", "applicationId"], "code": "RULE_VIOLATION", "rule": "R15" }])
+    );
+    // The MFO was notified: the event is addressed to it.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let notified = entity::outbox_event::Entity::find()
+        .filter(entity::outbox_event::Column::Topic.eq("appeal.filed"))
+        .filter(entity::outbox_event::Column::OrgId.eq(app.orgs.kz_mfo.id))
+        .all(&app.ctx.db)
+        .await
+        .expect("events");
+    assert_eq!(notified.len(), 1);
+}
+
+#[tokio::test]
+async fn r15_only_the_regulator_resolves_an_appeal() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let (s, a) = refused_application(&app, "A", json!({}), json!({})).await;
+    let r = app
+        .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
+        .await;
+    let id = r["fileRegulatorAppeal"]["appeal"]["id"].clone();
+    let m = "mutation($input: ResolveRegulatorAppealInput!) { resolveRegulatorAppeal(input: $input) { appeal { status outcome } userErrors { code } } }";
+    let input = json!({ "input": { "appealId": id, "outcome": "UPHELD", "note": "The MFO must review the income." } });
+    assert_eq!(app.error_code(&app.manager(), m, input.clone()).await, "FORBIDDEN");
+    assert_eq!(
+        app.error_code(&app.regulator(Jurisdiction::Kg), m, input.clone()).await,
+        "NOT_FOUND",
+        "another jurisdiction"
+    );
+    let r = app.gql(&app.regulator(Jurisdiction::Kz), m, input.clone()).await;
+    assert_eq!(r["resolveRegulatorAppeal"]["appeal"], json!({ "status": "RESOLVED", "outcome": "UPHELD" }));
+    assert_eq!(
+        app.gql(&app.regulator(Jurisdiction::Kz), m, input).await["resolveRegulatorAppeal"]["userErrors"][0]["code"],
+        "CONFLICT"
+    );
+}
+
+#[tokio::test]
+async fn r16_a_vulnerable_borrowers_home_is_protected_for_60_days_but_not_on_a_repeat_appeal() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let home = json!({ "mortgageSecured": true, "securedByDwelling": true, "businessPurpose": false });
+    let (s, a) = refused_application(&app, "A", home.clone(), json!({ "sociallyVulnerable": true })).await;
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let first =
+        app.gql(&token, FILE, json!({ "input": appeal_input(&a["id"]) })).await["fileRegulatorAppeal"]["appeal"]
+            .clone();
+    assert_eq!(first["homeProtection"], json!({ "applies": true, "until": "2026-12-09" }));
+    let again =
+        app.gql(&token, FILE, json!({ "input": appeal_input(&a["id"]) })).await["fileRegulatorAppeal"]["appeal"]
+            .clone();
+    assert_eq!((again["repeat"].clone(), again["homeProtection"]["applies"].clone()), (json!(true), json!(false)));
+    let (s2, b) = refused_application(&app, "BB", home, json!({ "sociallyVulnerable": false })).await;
+    let other = app
+        .gql(&app.borrower_token(&app.orgs.kz_mfo, s2.borrower), FILE, json!({ "input": appeal_input(&b["id"]) }))
+        .await;
+    assert_eq!(other["fileRegulatorAppeal"]["appeal"]["homeProtection"]["applies"], false, "not socially vulnerable");
+    let protection = mfo_api::services::appeals::home_protection(&app.ctx.db, uuid_of(&s.loan), day("2026-12-09"))
+        .await
+        .expect("read");
+    assert_eq!(protection, Some(day("2026-12-09")), "day 60 protected");
+    let protection = mfo_api::services::appeals::home_protection(&app.ctx.db, uuid_of(&s.loan), day("2026-12-10"))
+        .await
+        .expect("read");
+    assert_eq!(protection, None, "day 61 not");
+}
+
+#[tokio::test]
+async fn d01_the_refusal_letter_carries_every_required_field_in_russian_or_kazakh() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let mut kk = submission(&s.loan, &csid(1));
+    kk["language"] = json!("KK");
+    kk["applicationDate"] = json!("2026-10-08");
+    let a = run(&app, &token, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", kk).await["application"].clone();
+    let ru = submit(&app, &s, &csid(2)).await["application"].clone();
+    for (app_json, language) in [(&a, "KK"), (&ru, "RU")] {
+        let r = decide(&app, decide_input(&app_json["id"], "REFUSE")).await;
+        let letter = &r["application"]["decision"]["refusalLetter"];
+        assert_eq!(letter["language"], language);
+        let text = letter["text"].as_str().expect("text");
+        for part in [
+            "Borrower A",
+            "Almaty, Abay 1",
+            "KZ MFO",
+            "C-L-A",
+            "01.09.2026",
+            app_json["incomingNumber"].as_str().expect("number"),
+            "10.10.2026",
+            "the stated income does not allow any schedule",
+            "Omarov D. K.",
+        ] {
+            assert!(text.contains(part), "{language} letter lacks `{part}`:\n{text}");
+        }
+    }
+    assert!(a["applicationDate"] == "2026-10-08");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retried_submission_registers_one_application() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    on(&app, "2026-10-10");
+    let s = std::sync::Arc::new(overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await);
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let (app, s) = (app.clone(), s.clone());
+            tokio::spawn(async move { submit(&app, &s, &csid(7)).await["application"]["incomingNumber"].clone() })
+        })
+        .collect();
+    let mut numbers = std::collections::HashSet::new();
+    for t in tasks {
+        numbers.insert(t.await.expect("join").to_string());
+    }
+    assert_eq!(numbers.len(), 1, "{numbers:?}");
+    assert_eq!(app.count("restructuring_application").await, 1);
+    assert_eq!(app.count("deadline WHERE kind = 'APPLICATION_DECISION'").await, 1);
+}
+
+#[tokio::test]
+async fn a_borrower_cannot_see_or_act_on_another_borrowers_application() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let other = overdue_loan(&app, "B", "2026-10-02", json!({}), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let intruder = app.borrower_token(&app.orgs.kz_mfo, other.borrower);
+    let q = "query($id: ID!) { restructuringApplication(id: $id) { id } }";
+    assert_eq!(app.error_code(&intruder, q, json!({ "id": a["id"] })).await, "NOT_FOUND");
+    assert_eq!(
+        app.error_code(
+            &intruder,
+            &payload_query("withdrawRestructuringApplication", "ApplicationRefInput"),
+            json!({ "input": { "applicationId": a["id"] } })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    let list = app.gql(&intruder, "{ restructuringApplications { edges { node { id } } } }", json!({})).await;
+    assert_eq!(list["restructuringApplications"]["edges"], json!([]));
+    let steal = submission(&s.loan, &csid(2));
+    assert_eq!(
+        app.error_code(
+            &intruder,
+            &payload_query("submitRestructuringApplication", "SubmitRestructuringApplicationInput"),
+            json!({ "input": steal })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        app.error_code(
+            &app.agency_token(&app.orgs.agency),
+            "{ restructuringApplications { edges { node { id } } } }",
+            json!({})
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    // The owner withdraws while it is undecided; afterwards nothing moves it.
+    let owner = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let r = run(
+        &app,
+        &owner,
+        "withdrawRestructuringApplication",
+        "ApplicationRefInput",
+        json!({ "applicationId": a["id"] }),
+    )
+    .await;
+    assert_eq!(r["application"]["status"], "WITHDRAWN");
+    assert_eq!(deadline(&r["application"], "APPLICATION_DECISION")["status"], "CANCELLED");
+    let r = decide(&app, decide_input(&a["id"], "APPROVE")).await;
+    assert_eq!(r["userErrors"][0]["code"], "CONFLICT");
+}
+
+#[tokio::test]
+async fn r19_grounds_and_measures_other_need_a_text_and_the_app_needs_a_submission_id() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let mut bad = submission(&s.loan, &csid(1));
+    bad["grounds"] = json!([{ "ground": "OTHER" }]);
+    bad["requestedMeasures"] = json!([{ "measure": "OTHER", "text": " " }]);
+    let r = run(&app, &token, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", bad).await;
+    let fields: Vec<Value> = errors(&r).into_iter().map(|(f, _, _)| f).collect();
+    assert_eq!(
+        fields,
+        vec![json!(["input", "grounds", "0", "text"]), json!(["input", "requestedMeasures", "0", "text"])]
+    );
+    let mut no_id = submission(&s.loan, &csid(2));
+    no_id.as_object_mut().expect("object").remove("clientSubmissionId");
+    let r = run(&app, &token, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", no_id).await;
+    assert_eq!(r["userErrors"][0]["field"], json!(["input", "clientSubmissionId"]));
+    // Staff register on the borrower's behalf without one.
+    let mut by_staff = submission(&s.loan, &csid(3));
+    by_staff.as_object_mut().expect("object").remove("clientSubmissionId");
+    by_staff["channel"] = json!("IN_PERSON");
+    let r = run(&app, &app.staff(), "submitRestructuringApplication", "SubmitRestructuringApplicationInput", by_staff)
+        .await;
+    assert_eq!(r["application"]["status"], "REGISTERED");
+    assert_eq!(app.count("restructuring_application").await, 1);
+}
