@@ -303,3 +303,66 @@ domain_enum!(
     /// R15: how the regulator resolved an appeal.
     AppealOutcome { Upheld, Rejected, Settled }
 );
+
+domain_enum!(
+    /// What a collector (the MFO or its agency) may ask to do with a debtor
+    /// (`permittedActions`).
+    CollectionAction {
+        Call,
+        Sms,
+        Email,
+        Messenger,
+        Letter,
+        OfficeMeeting,
+        ContactThirdParty,
+        DemandEarlyRepayment,
+        ChargeInterest,
+        AccruePenalty,
+        FileLawsuit,
+        Foreclose,
+        AssignClaim,
+        HandToCollectionAgency,
+        FileBankruptcy,
+    }
+);
+
+domain_enum!(
+    /// X1: how a contact was made.
+    ContactChannel { Call, Sms, Email, Messenger, Letter, OfficeMeeting }
+);
+
+domain_enum!(
+    /// X5: who was contacted.
+    ContactParty { Borrower, ThirdParty }
+);
+
+domain_enum!(
+    /// X5: why a third party was contacted (only locating the borrower is allowed).
+    ThirdPartyPurpose { LocateBorrower, Other }
+);
+
+domain_enum!(
+    /// What came of a contact.
+    ContactOutcome { Reached, NoAnswer, PromiseToPay, RefusedToTalk, WrongContact, MessageLeft, Delivered }
+);
+
+domain_enum!(
+    /// Whether the collector checked `permittedActions` for the contact (a valid clearance).
+    ContactClearance { Cleared, Uncleared }
+);
+
+domain_enum!(
+    /// M1–M6: a conscripted borrower's deferral.
+    DeferralStatus {
+        /// Bureau data received; the MFO has 15 days to grant (M1).
+        Registered,
+        /// Granted: principal and interest deferred for service + 60 days (M1, M2).
+        Granted,
+        /// The borrower refused it (M3); the MFO confirms within 15 days.
+        RefusedByBorrower,
+        /// The MFO confirmed the refusal; interest resumed (M3).
+        RefusalConfirmed,
+        /// A court act, enforcement inscription or settlement exists (M6).
+        NotApplicable,
+    }
+);

@@ -7,6 +7,7 @@
 pub mod decimal;
 pub mod enums;
 
+pub mod app_secret;
 pub mod audit_entry;
 pub mod borrower;
 pub mod chain_head;
@@ -14,6 +15,8 @@ pub mod collection_assignment;
 pub mod complaint;
 pub mod complaint_answer;
 pub mod complaint_journal_counter;
+pub mod contact_detail_change;
+pub mod contact_event;
 pub mod deadline;
 pub mod decision;
 pub mod delinquency_notice;
@@ -25,6 +28,7 @@ pub mod idempotency_key;
 pub mod info_request;
 pub mod installment;
 pub mod loan;
+pub mod military_deferral;
 pub mod organization;
 pub mod outbox_event;
 pub mod payment;

@@ -9,6 +9,7 @@ mod cols;
 mod m20261122_000001_foundation;
 mod m20261122_000002_complaints;
 mod m20261122_000003_restructuring;
+mod m20261122_000004_collection;
 pub mod seed;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_complaints::Migration),
             Box::new(m20261122_000003_restructuring::Migration),
+            Box::new(m20261122_000004_collection::Migration),
         ]
     }
 }

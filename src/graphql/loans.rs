@@ -269,6 +269,27 @@ impl Loan {
         let rows = loaders.notices.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(crate::graphql::restructuring::DelinquencyNotice).collect())
     }
+    /// The agency working the loan now, if any (R17.2).
+    async fn collection_assignment(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::collection::CollectionAssignment>> {
+        crate::graphql::collection::loan_assignment(ctx, self).await
+    }
+    /// The contact log (an agency sees its own contacts).
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::collection::ContactEvent>> {
+        crate::graphql::collection::loan_contacts(ctx, self).await
+    }
+    /// Conscription records (M1–M6).
+    async fn military_deferrals(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::military::MilitaryDeferral>> {
+        crate::graphql::military::loan_deferrals(ctx, self.0.id).await
+    }
     /// The timed duties on this loan (R1's notice).
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::graphql::escalations::Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();

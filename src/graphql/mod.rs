@@ -12,6 +12,7 @@ use crate::services::Ctx;
 
 pub mod appeals;
 pub mod audit;
+pub mod collection;
 pub mod complaints;
 pub mod connection;
 pub mod context;
@@ -21,6 +22,7 @@ pub mod ids;
 pub mod loaders;
 pub mod loans;
 pub mod me;
+pub mod military;
 pub mod node;
 pub mod restructuring;
 pub mod scalars;
@@ -32,6 +34,7 @@ pub struct QueryRoot(
     loans::LoanQuery,
     complaints::ComplaintQuery,
     restructuring::RestructuringQuery,
+    collection::CollectionQuery,
     escalations::EscalationQuery,
     audit::AuditQuery,
 );
@@ -42,6 +45,8 @@ pub struct MutationRoot(
     complaints::ComplaintMutation,
     restructuring::RestructuringMutation,
     appeals::AppealMutation,
+    collection::CollectionMutation,
+    military::MilitaryMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 
 use crate::graphql::appeals::RegulatorAppeal;
+use crate::graphql::collection::ContactEvent;
 use crate::graphql::complaints::{Complaint, InfoRequest};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{not_found, top_level};
@@ -11,9 +12,10 @@ use crate::graphql::escalations::{Deadline, Escalation};
 use crate::graphql::ids::{Kind, parse};
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
+use crate::graphql::military::MilitaryDeferral;
 use crate::graphql::restructuring::RestructuringApplication;
-use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, InfoRequestId, LoanId};
-use crate::services::{appeals, complaints, escalations, loans, restructuring};
+use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, ContactId, DeferralId, InfoRequestId, LoanId};
+use crate::services::{appeals, collection, complaints, escalations, loans, military, restructuring};
 
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
@@ -27,6 +29,8 @@ pub enum Node {
     InfoRequest(InfoRequest),
     RestructuringApplication(RestructuringApplication),
     RegulatorAppeal(RegulatorAppeal),
+    ContactEvent(ContactEvent),
+    MilitaryDeferral(MilitaryDeferral),
 }
 
 #[derive(Default)]
@@ -63,6 +67,12 @@ impl NodeQuery {
             Kind::Appeal => {
                 Node::RegulatorAppeal(RegulatorAppeal(appeals::get(s, p, AppealId(uuid)).await.map_err(top_level)?))
             }
+            Kind::Contact => Node::ContactEvent(ContactEvent(
+                collection::get_contact(s, p, ContactId(uuid)).await.map_err(top_level)?,
+            )),
+            Kind::Deferral => Node::MilitaryDeferral(MilitaryDeferral(
+                military::get(s, p, DeferralId(uuid)).await.map_err(top_level)?,
+            )),
             _ => return Err(not_found()),
         };
         Ok(Some(node))

@@ -6,8 +6,10 @@
 //! `Policy` passed in, never from a literal.
 
 pub mod calendar;
+pub mod collection;
 pub mod complaints;
 pub mod loans;
+pub mod military;
 pub mod policy;
 pub mod restructuring;
 

@@ -12,11 +12,13 @@ use crate::events::Broker;
 
 pub mod appeals;
 pub mod audit;
+pub mod collection;
 pub mod complaints;
 pub mod deadlines;
 pub mod escalations;
 pub mod idempotency;
 pub mod loans;
+pub mod military;
 pub mod orgs;
 pub mod reference;
 pub mod restructuring;

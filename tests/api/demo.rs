@@ -63,5 +63,9 @@ async fn demo_data_loads_every_state_and_loading_again_changes_nothing() {
     .collect();
     assert_eq!(states, expected, "applications in every state");
     assert!(app.count("regulator_appeal").await >= 1);
+    assert_eq!(app.count("collection_assignment WHERE ended_at IS NULL").await, 1, "the agency has a loan");
+    assert_eq!(app.count("contact_event").await, 2);
+    assert!(app.count("escalation WHERE rule = 'X3'").await >= 1, "the late call was flagged");
+    assert_eq!(app.count("military_deferral").await, 1);
     assert!(mfo_api::services::audit::verify_chain(&app.ctx.db).await.expect("verify").is_ok());
 }

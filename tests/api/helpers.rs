@@ -317,4 +317,41 @@ pub mod fixtures {
         };
         entity::collection_assignment::Entity::insert(row).exec_without_returning(&app.ctx.db).await.expect("assign");
     }
+
+    /// Sets the clock to 10:00 in Almaty (11:00 in Bishkek) on a local date.
+    pub fn on(app: &TestApp, date: &str) {
+        app.clock.set(crate::helpers::at(&format!("{date}T05:00:00Z")));
+    }
+
+    pub struct Setup {
+        pub borrower: uuid::Uuid,
+        pub loan: String,
+    }
+
+    /// A KZ borrower with a three-month loan whose first installment was missed, so that
+    /// the loan is overdue from `since`. `loan_extra` and `borrower_extra` override fields.
+    pub async fn overdue_loan(
+        app: &TestApp,
+        key: &str,
+        since: &str,
+        loan_extra: Value,
+        borrower_extra: Value,
+    ) -> Setup {
+        let token = app.staff();
+        let mut b = borrower_input(key);
+        for (k, v) in borrower_extra.as_object().cloned().unwrap_or_default() {
+            b[k] = v;
+        }
+        let r = app.gql(&token, UPSERT_BORROWER, json!({ "input": b })).await;
+        let borrower = uuid_of(r["upsertBorrower"]["borrower"]["id"].as_str().expect("borrower id"));
+        let first_due = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d").expect("date").pred_opt().expect("date");
+        let contract = first_due.checked_sub_months(chrono::Months::new(1)).expect("date");
+        let mut l = loan_input(&format!("L-{key}"), key, &contract.to_string());
+        for (k, v) in loan_extra.as_object().cloned().unwrap_or_default() {
+            l[k] = v;
+        }
+        let r = app.gql(&token, UPSERT_LOAN, json!({ "input": l })).await;
+        assert_eq!(r["upsertLoan"]["userErrors"], json!([]), "{r}");
+        Setup { borrower, loan: r["upsertLoan"]["loan"]["id"].as_str().expect("loan id").to_owned() }
+    }
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod collection;
 mod complaints;
 mod demo;
 mod ingestion;

@@ -5,9 +5,7 @@ use chrono::NaiveDate;
 use entity::enums::Jurisdiction;
 use serde_json::{Value, json};
 
-use crate::helpers::fixtures::{
-    RECORD_PAYMENT, UPSERT_BORROWER, UPSERT_LOAN, assign, borrower_input, loan_input, uuid_of,
-};
+use crate::helpers::fixtures::{RECORD_PAYMENT, assign, uuid_of};
 use crate::helpers::{TestApp, at};
 
 const APP: &str = "id incomingNumber status receivedAt applicationDate decisionDueDate
@@ -40,37 +38,9 @@ fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
 }
 
-/// Sets the clock to 10:00 Almaty on a local date.
-fn on(app: &TestApp, date: &str) {
-    app.clock.set(at(&format!("{date}T05:00:00Z")));
-}
+use crate::helpers::fixtures::on;
 
-struct Setup {
-    borrower: uuid::Uuid,
-    loan: String,
-}
-
-/// A borrower with a three-month loan whose first installment was missed, so that the
-/// loan is overdue from `since`. `loan_extra` overrides loan fields, `borrower_extra`
-/// borrower fields.
-async fn overdue_loan(app: &TestApp, key: &str, since: &str, loan_extra: Value, borrower_extra: Value) -> Setup {
-    let token = app.staff();
-    let mut b = borrower_input(key);
-    for (k, v) in borrower_extra.as_object().cloned().unwrap_or_default() {
-        b[k] = v;
-    }
-    let r = app.gql(&token, UPSERT_BORROWER, json!({ "input": b })).await;
-    let borrower = uuid_of(r["upsertBorrower"]["borrower"]["id"].as_str().expect("borrower id"));
-    let first_due = day(since).pred_opt().expect("date");
-    let contract = first_due.checked_sub_months(chrono::Months::new(1)).expect("date");
-    let mut l = loan_input(&format!("L-{key}"), key, &contract.to_string());
-    for (k, v) in loan_extra.as_object().cloned().unwrap_or_default() {
-        l[k] = v;
-    }
-    let r = app.gql(&token, UPSERT_LOAN, json!({ "input": l })).await;
-    assert_eq!(r["upsertLoan"]["userErrors"], json!([]), "{r}");
-    Setup { borrower, loan: r["upsertLoan"]["loan"]["id"].as_str().expect("loan id").to_owned() }
-}
+use crate::helpers::fixtures::{Setup, overdue_loan};
 
 fn submission(loan: &str, csid: &str) -> Value {
     json!({

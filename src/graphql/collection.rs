@@ -1,0 +1,328 @@
+//! Collection: `permittedActions`, the contact log, hand-over to agencies and the
+//! borrower's contact details (X1–X7, R9, R14, R16–R18, M5).
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{
+    CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty, ThirdPartyPurpose,
+};
+use entity::{collection_assignment, contact_event};
+use uuid::Uuid;
+
+use crate::error::ServiceError;
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{UserErrorObject, not_found, top_level};
+use crate::graphql::ids::{Kind, decode, encode};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::loans::{Borrower, Loan};
+use crate::graphql::me::Organization;
+use crate::graphql::scalars::Date;
+use crate::ids::{LoanId, OrgId};
+use crate::services::collection::{self as svc, Disclosure};
+
+/// Whether an action is allowed now, why, and when it will be if it is not.
+#[derive(SimpleObject)]
+pub struct ActionVerdict {
+    pub action: CollectionAction,
+    pub allowed: bool,
+    /// The DOMAIN.md rules that decided it.
+    pub basis: Vec<String>,
+    /// Why, in the borrower's language.
+    pub reason: String,
+    /// When a refused action becomes allowed, if that is known.
+    pub next_allowed_at: Option<DateTime<Utc>>,
+    /// For counted actions (calls, meetings): what is left in the current window.
+    pub remaining: Option<i32>,
+    /// A short-lived signed token for an allowed contact; quote it in `recordContact`.
+    pub clearance: Option<String>,
+}
+
+/// A loan in an agency's hands.
+pub struct CollectionAssignment(pub collection_assignment::Model);
+
+#[Object]
+impl CollectionAssignment {
+    async fn id(&self) -> ID {
+        encode(Kind::Assignment, self.0.id)
+    }
+    async fn agency(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.organizations.load_one(self.0.agency_id).await?.map(Organization).ok_or_else(not_found)
+    }
+    async fn assigned_at(&self) -> DateTime<Utc> {
+        self.0.assigned_at
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+}
+
+/// X2: what the collector said about themselves.
+#[derive(SimpleObject, InputObject, Clone, Default, serde::Deserialize)]
+#[graphql(input_name = "DisclosureInput")]
+#[serde(rename_all = "camelCase")]
+pub struct ContactDisclosure {
+    pub organization_name: Option<String>,
+    pub organization_location: Option<String>,
+    pub person_name: Option<String>,
+    pub person_position: Option<String>,
+}
+
+/// A contact with a debtor or a third party.
+pub struct ContactEvent(pub contact_event::Model);
+
+#[Object]
+impl ContactEvent {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Contact, self.0.id)
+    }
+    async fn channel(&self) -> ContactChannel {
+        self.0.channel
+    }
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    async fn party(&self) -> ContactParty {
+        self.0.party
+    }
+    async fn third_party_purpose(&self) -> Option<ThirdPartyPurpose> {
+        self.0.third_party_purpose
+    }
+    async fn destination(&self) -> Option<&str> {
+        self.0.destination.as_deref()
+    }
+    async fn disclosure(&self) -> ContactDisclosure {
+        serde_json::from_value(self.0.disclosure.clone()).unwrap_or_default()
+    }
+    async fn outcome(&self) -> ContactOutcome {
+        self.0.outcome
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// CLEARED when it quoted a valid clearance from `permittedActions`.
+    async fn clearance(&self) -> ContactClearance {
+        self.0.clearance
+    }
+    /// The rules the contact broke (each raised an escalation).
+    async fn violations(&self) -> Vec<String> {
+        serde_json::from_value(self.0.violations.clone()).unwrap_or_default()
+    }
+    async fn contactor(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.organizations.load_one(self.0.contactor_org_id).await?.map(Organization).ok_or_else(not_found)
+    }
+}
+
+#[derive(Default)]
+pub struct CollectionQuery;
+
+#[Object]
+impl CollectionQuery {
+    /// What the caller may do with the loan's debtor at `at` (now by default): one verdict
+    /// per action its role can take (an agency: contacts; the MFO: everything; the
+    /// regulator: every verdict, read-only). NOT_FOUND for a loan not in the caller's
+    /// hands.
+    async fn permitted_actions(
+        &self,
+        ctx: &Context<'_>,
+        loan_id: ID,
+        at: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Vec<ActionVerdict>> {
+        let p = ctx.principal()?;
+        let id = LoanId(decode(&loan_id, Kind::Loan)?);
+        let views = svc::permitted_actions(ctx.services(), p, id, at).await.map_err(top_level)?;
+        Ok(views
+            .into_iter()
+            .map(|v| ActionVerdict {
+                action: v.verdict.action,
+                allowed: v.verdict.allowed,
+                basis: v.verdict.basis.iter().map(|b| (*b).to_owned()).collect(),
+                reason: v.reason,
+                next_allowed_at: v.verdict.next_allowed_at,
+                remaining: v.verdict.remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+                clearance: v.clearance,
+            })
+            .collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct AssignLoanToAgencyInput {
+    pub loan_id: ID,
+    pub agency_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct RecallLoanFromAgencyInput {
+    pub loan_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct CollectionAssignmentPayload {
+    pub assignment: Option<CollectionAssignment>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+fn assignment_payload(
+    r: Result<collection_assignment::Model, ServiceError>,
+) -> async_graphql::Result<CollectionAssignmentPayload> {
+    match r {
+        Ok(a) => Ok(CollectionAssignmentPayload { assignment: Some(CollectionAssignment(a)), user_errors: vec![] }),
+        Err(ServiceError::User(e)) => {
+            Ok(CollectionAssignmentPayload { assignment: None, user_errors: e.into_iter().map(Into::into).collect() })
+        }
+        Err(e) => Err(top_level(e)),
+    }
+}
+
+#[derive(InputObject)]
+pub struct RecordContactInput {
+    /// Required: agencies' systems retry; a retry stores one contact.
+    pub client_submission_id: Uuid,
+    pub loan_id: ID,
+    pub channel: ContactChannel,
+    pub occurred_at: DateTime<Utc>,
+    #[graphql(default_with = "ContactParty::Borrower")]
+    pub party: ContactParty,
+    /// Required for a third party (X5).
+    pub third_party_purpose: Option<ThirdPartyPurpose>,
+    /// The phone, e-mail or address used.
+    pub destination: Option<String>,
+    /// X2: required; a contact without it is stored and flagged.
+    #[graphql(default)]
+    pub disclosure: ContactDisclosure,
+    pub outcome: ContactOutcome,
+    pub note: Option<String>,
+    /// The clearance `permittedActions` gave for this contact, if any.
+    pub clearance: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct ContactPayload {
+    pub contact: Option<ContactEvent>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateMyContactDetailsInput {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    /// When the details changed (report within 10 calendar days, X7).
+    pub changed_on: Option<Date>,
+}
+
+#[derive(SimpleObject)]
+pub struct ContactDetailsPayload {
+    pub borrower: Option<Borrower>,
+    /// Reported more than 10 calendar days after the change (X7).
+    pub reported_late: bool,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+#[derive(Default)]
+pub struct CollectionMutation;
+
+#[Object]
+impl CollectionMutation {
+    /// R17.2: hands an overdue loan to a collection agency (MFO_MANAGER), when the contract
+    /// allows it.
+    async fn assign_loan_to_agency(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignLoanToAgencyInput,
+    ) -> async_graphql::Result<CollectionAssignmentPayload> {
+        let p = ctx.principal()?;
+        let loan = LoanId(decode(&input.loan_id, Kind::Loan)?);
+        let agency = OrgId(decode(&input.agency_id, Kind::Organization)?);
+        assignment_payload(svc::assign(ctx.services(), p, loan, agency).await)
+    }
+
+    /// Ends the agency's work on a loan (MFO_MANAGER).
+    async fn recall_loan_from_agency(
+        &self,
+        ctx: &Context<'_>,
+        input: RecallLoanFromAgencyInput,
+    ) -> async_graphql::Result<CollectionAssignmentPayload> {
+        let p = ctx.principal()?;
+        let loan = LoanId(decode(&input.loan_id, Kind::Loan)?);
+        assignment_payload(svc::recall(ctx.services(), p, loan).await)
+    }
+
+    /// X1–X7: records a contact. It is always stored; broken rules are listed on it and
+    /// each raises an escalation.
+    async fn record_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordContactInput,
+    ) -> async_graphql::Result<ContactPayload> {
+        let p = ctx.principal()?;
+        let d = input.disclosure;
+        let input = svc::ContactInput {
+            client_submission_id: input.client_submission_id,
+            loan_id: LoanId(decode(&input.loan_id, Kind::Loan)?),
+            channel: input.channel,
+            occurred_at: input.occurred_at,
+            party: input.party,
+            third_party_purpose: input.third_party_purpose,
+            destination: input.destination,
+            disclosure: Disclosure {
+                organization_name: d.organization_name,
+                organization_location: d.organization_location,
+                person_name: d.person_name,
+                person_position: d.person_position,
+            },
+            outcome: input.outcome,
+            note: input.note,
+            clearance: input.clearance,
+        };
+        match svc::record_contact(ctx.services(), p, input).await {
+            Ok(c) => Ok(ContactPayload { contact: Some(ContactEvent(c)), user_errors: vec![] }),
+            Err(ServiceError::User(e)) => {
+                Ok(ContactPayload { contact: None, user_errors: e.into_iter().map(Into::into).collect() })
+            }
+            Err(e) => Err(top_level(e)),
+        }
+    }
+
+    /// X7: the borrower reports new contact details.
+    async fn update_my_contact_details(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateMyContactDetailsInput,
+    ) -> async_graphql::Result<ContactDetailsPayload> {
+        let p = ctx.principal()?;
+        let input = svc::ContactDetailsInput {
+            phone: input.phone,
+            email: input.email,
+            address: input.address,
+            changed_on: input.changed_on.map(|d: Date| -> NaiveDate { d.0 }),
+        };
+        match svc::update_my_contact_details(ctx.services(), p, input).await {
+            Ok(c) => Ok(ContactDetailsPayload {
+                borrower: Some(Borrower(c.borrower)),
+                reported_late: c.reported_late,
+                user_errors: vec![],
+            }),
+            Err(ServiceError::User(e)) => Ok(ContactDetailsPayload {
+                borrower: None,
+                reported_late: false,
+                user_errors: e.into_iter().map(Into::into).collect(),
+            }),
+            Err(e) => Err(top_level(e)),
+        }
+    }
+}
+
+/// Loan fields of the collection area.
+pub async fn loan_assignment(ctx: &Context<'_>, loan: &Loan) -> async_graphql::Result<Option<CollectionAssignment>> {
+    let row = svc::current_assignment(&ctx.services().db, loan.0.id).await.map_err(top_level)?;
+    Ok(row.map(CollectionAssignment))
+}
+
+pub async fn loan_contacts(ctx: &Context<'_>, loan: &Loan) -> async_graphql::Result<Vec<ContactEvent>> {
+    let p = ctx.principal()?;
+    let rows = svc::contacts_of(ctx.services(), p, loan.0.id).await.map_err(top_level)?;
+    Ok(rows.into_iter().map(ContactEvent).collect())
+}

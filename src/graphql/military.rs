@@ -1,0 +1,167 @@
+//! Conscripted borrowers (M1–M6): the deferral type and its mutations.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::DeferralStatus;
+use entity::military_deferral;
+
+use crate::error::ServiceError;
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{UserErrorObject, top_level};
+use crate::graphql::escalations::Deadline;
+use crate::graphql::ids::{Kind, decode, encode};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::scalars::Date;
+use crate::ids::{DeferralId, LoanId};
+use crate::services::military as svc;
+
+pub struct MilitaryDeferral(pub military_deferral::Model);
+
+#[Object]
+impl MilitaryDeferral {
+    pub async fn id(&self) -> ID {
+        encode(Kind::Deferral, self.0.id)
+    }
+    async fn status(&self) -> DeferralStatus {
+        self.0.status
+    }
+    async fn bureau_received_at(&self) -> DateTime<Utc> {
+        self.0.bureau_received_at
+    }
+    async fn service_start(&self) -> Date {
+        Date(self.0.service_start)
+    }
+    async fn service_end(&self) -> Date {
+        Date(self.0.service_end)
+    }
+    async fn discharged_on(&self) -> Option<Date> {
+        self.0.discharged_on.map(Date)
+    }
+    /// The last day of the deferral and of the suspension of collection (M1, M4, M5).
+    async fn protected_until(&self) -> Date {
+        Date(self.0.protected_until)
+    }
+    async fn granted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.granted_at
+    }
+    async fn refused_at(&self) -> Option<DateTime<Utc>> {
+        self.0.refused_at
+    }
+    async fn refusal_confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.refusal_confirmed_at
+    }
+    async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct RegisterConscriptionInput {
+    pub loan_id: ID,
+    pub service_start: Date,
+    pub service_end: Date,
+    /// When the credit bureau's data arrived (M1's clock; defaults to now).
+    pub bureau_received_at: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct DeferralRefInput {
+    pub deferral_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct RegisterDischargeInput {
+    pub deferral_id: ID,
+    pub discharged_on: Date,
+}
+
+#[derive(SimpleObject)]
+pub struct MilitaryDeferralPayload {
+    pub deferral: Option<MilitaryDeferral>,
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+fn payload(r: Result<military_deferral::Model, ServiceError>) -> async_graphql::Result<MilitaryDeferralPayload> {
+    match r {
+        Ok(d) => Ok(MilitaryDeferralPayload { deferral: Some(MilitaryDeferral(d)), user_errors: vec![] }),
+        Err(ServiceError::User(e)) => {
+            Ok(MilitaryDeferralPayload { deferral: None, user_errors: e.into_iter().map(Into::into).collect() })
+        }
+        Err(e) => Err(top_level(e)),
+    }
+}
+
+fn deferral_id(id: &ID) -> async_graphql::Result<DeferralId> {
+    decode(id, Kind::Deferral).map(DeferralId)
+}
+
+#[derive(Default)]
+pub struct MilitaryMutation;
+
+#[Object]
+impl MilitaryMutation {
+    /// M1: the credit bureau reports the borrower conscripted; the MFO has 15 calendar days
+    /// to grant the deferral (none of it applies under M6).
+    async fn register_conscription(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterConscriptionInput,
+    ) -> async_graphql::Result<MilitaryDeferralPayload> {
+        let p = ctx.principal()?;
+        let input = svc::ConscriptionInput {
+            loan_id: LoanId(decode(&input.loan_id, Kind::Loan)?),
+            service_start: input.service_start.0,
+            service_end: input.service_end.0,
+            bureau_received_at: input.bureau_received_at,
+        };
+        payload(svc::register(ctx.services(), p, input).await)
+    }
+
+    /// M1, M2: grants the deferral (term grows, payment size stays, no interest).
+    async fn grant_military_deferral(
+        &self,
+        ctx: &Context<'_>,
+        input: DeferralRefInput,
+    ) -> async_graphql::Result<MilitaryDeferralPayload> {
+        let p = ctx.principal()?;
+        payload(svc::grant(ctx.services(), p, deferral_id(&input.deferral_id)?).await)
+    }
+
+    /// M3: the borrower refuses the deferral within 14 days of its notice.
+    async fn refuse_military_deferral(
+        &self,
+        ctx: &Context<'_>,
+        input: DeferralRefInput,
+    ) -> async_graphql::Result<MilitaryDeferralPayload> {
+        let p = ctx.principal()?;
+        payload(svc::refuse(ctx.services(), p, deferral_id(&input.deferral_id)?).await)
+    }
+
+    /// M3: the MFO confirms the refusal (within 15 days); the schedule is restored.
+    async fn confirm_military_deferral_refusal(
+        &self,
+        ctx: &Context<'_>,
+        input: DeferralRefInput,
+    ) -> async_graphql::Result<MilitaryDeferralPayload> {
+        let p = ctx.principal()?;
+        payload(svc::confirm_refusal(ctx.services(), p, deferral_id(&input.deferral_id)?).await)
+    }
+
+    /// M4: an early discharge: the protection ends 60 days after it.
+    async fn register_discharge(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterDischargeInput,
+    ) -> async_graphql::Result<MilitaryDeferralPayload> {
+        let p = ctx.principal()?;
+        payload(
+            svc::register_discharge(ctx.services(), p, deferral_id(&input.deferral_id)?, input.discharged_on.0).await,
+        )
+    }
+}
+
+pub async fn loan_deferrals(ctx: &Context<'_>, loan_id: uuid::Uuid) -> async_graphql::Result<Vec<MilitaryDeferral>> {
+    let rows = svc::of_loan(&ctx.services().db, loan_id).await.map_err(top_level)?;
+    Ok(rows.into_iter().map(MilitaryDeferral).collect())
+}

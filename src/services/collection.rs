@@ -1,0 +1,575 @@
+//! Collection: handing loans to agencies (R17.2, R18), `permittedActions` (one load of
+//! facts, then the pure `rules::collection::verdict`), signed clearances for allowed
+//! contacts, the contact log (X1–X7: every contact is stored, with the rules it broke, and
+//! a breach raises an escalation), and the borrower's own contact details (X7).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::enums::{
+    CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty, DeferralStatus, EscalationKind,
+    Language, OrgKind, Role, ThirdPartyPurpose,
+};
+use entity::{
+    app_secret, borrower, collection_assignment, contact_detail_change, contact_event, loan, military_deferral,
+    organization,
+};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::idempotency::{self, Claim};
+use super::write::{Actor, EscalationDraft, Subject, Write};
+use super::{Ctx, appeals, loans, reference, restructuring, scope};
+use crate::auth::Principal;
+use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::ids::{ContactId, LoanId, OrgId};
+use crate::rules::calendar::Calendar;
+use crate::rules::collection::{self as rules, ContactFact, Facts, Verdict};
+use crate::rules::policy::PolicyVersion;
+
+/// How long a clearance covers a contact.
+const CLEARANCE_TTL_MINUTES: i64 = 15;
+const CLEARANCE_SECRET: &str = "clearance";
+
+/// What `permittedActions` answers per action.
+#[derive(Debug, Clone)]
+pub struct VerdictView {
+    pub verdict: Verdict,
+    pub reason: String,
+    pub clearance: Option<String>,
+}
+
+/// Everything the verdicts need about one loan, read in one round.
+pub struct Loaded {
+    pub loan: loan::Model,
+    pub language: Language,
+    pub facts: Facts,
+    pub calendar: Calendar,
+    pub policy: PolicyVersion,
+}
+
+/// Loads the facts of a loan at `at` (contacts before `at` in its local week).
+pub async fn load_facts<C: ConnectionTrait>(db: &C, l: loan::Model, at: DateTime<Utc>) -> ServiceResult<Loaded> {
+    let law = reference::law(db, l.jurisdiction, at).await?;
+    let today = law.calendar.local_date(at);
+    let schedule = loans::schedule_of(db, l.id).await?;
+    let payments = loans::payments_of_loan(db, l.id).await?;
+    let overdue_since = loans::ledger(&l, &schedule, &payments).overdue(today).since;
+    let at_agency = restructuring::assigned_agency(db, l.id).await?.is_some();
+    let application_under_review = restructuring::has_application_under_review(db, l.id).await?;
+    let home_protected_until = appeals::home_protection(db, l.id, today).await?;
+    let deferral = military_deferral::Entity::find()
+        .filter(military_deferral::Column::LoanId.eq(l.id))
+        .filter(military_deferral::Column::Status.ne(DeferralStatus::NotApplicable))
+        .order_by_desc(military_deferral::Column::CreatedAt)
+        .one(db)
+        .await?;
+    let conscript = deferral.map(|d| rules::Conscript {
+        service_start: d.service_start,
+        protected_until: d.protected_until,
+        deferral_in_force: d.status == DeferralStatus::Granted,
+    });
+    let contacts = contact_event::Entity::find()
+        .filter(contact_event::Column::BorrowerId.eq(l.borrower_id))
+        .filter(contact_event::Column::OccurredAt.gte(rules::week_start(&law.calendar, at)))
+        .filter(contact_event::Column::OccurredAt.lte(at))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| ContactFact { at: c.occurred_at, channel: c.channel, party: c.party })
+        .collect();
+    let b = borrower::Entity::find_by_id(l.borrower_id).one(db).await?.ok_or(ServiceError::NotFound)?;
+    let facts = Facts {
+        overdue_since,
+        mortgage_secured: l.mortgage_secured,
+        business_purpose: l.business_purpose,
+        contract_allows_agency: l.contract_allows_agency,
+        at_agency,
+        court_act_on: l.court_act_on,
+        enforcement_inscription_on: l.enforcement_inscription_on,
+        settlement_agreement_on: l.settlement_agreement_on,
+        reducing_settlement_on: l.reducing_settlement_on,
+        claim_assigned_on: l.claim_assigned_on,
+        insolvency_from: l.insolvency_from,
+        insolvency_to: l.insolvency_to,
+        application_under_review,
+        home_protected_until,
+        conscript,
+        contacts,
+    };
+    Ok(Loaded { loan: l, language: b.language, facts, calendar: law.calendar, policy: law.policy })
+}
+
+/// The deployment's clearance key, created on first use and shared by every instance.
+async fn clearance_key<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<u8>> {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let row = app_secret::ActiveModel { name: Set(CLEARANCE_SECRET.to_owned()), value: Set(hex::encode(bytes)) };
+    app_secret::Entity::insert(row)
+        .on_conflict(OnConflict::column(app_secret::Column::Name).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    let stored = app_secret::Entity::find_by_id(CLEARANCE_SECRET.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("clearance key missing")))?;
+    hex::decode(stored.value).map_err(|e| ServiceError::Internal(e.into()))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ClearanceClaims {
+    sub: String,
+    loan: Uuid,
+    action: CollectionAction,
+    iat: i64,
+    exp: i64,
+}
+
+fn mint_clearance(
+    key: &[u8],
+    p: &Principal,
+    loan: Uuid,
+    action: CollectionAction,
+    at: DateTime<Utc>,
+) -> ServiceResult<String> {
+    let claims = ClearanceClaims {
+        sub: p.key(),
+        loan,
+        action,
+        iat: at.timestamp(),
+        exp: (at + Duration::minutes(CLEARANCE_TTL_MINUTES)).timestamp(),
+    };
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(key))
+        .map_err(|e| ServiceError::Internal(e.into()))
+}
+
+/// A clearance covers this contact: signed by us, for this principal, loan and action,
+/// and the contact happened while it was valid.
+fn clearance_covers(
+    key: &[u8],
+    token: &str,
+    p: &Principal,
+    loan: Uuid,
+    action: CollectionAction,
+    occurred_at: DateTime<Utc>,
+) -> bool {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.validate_exp = false;
+    v.validate_aud = false;
+    v.required_spec_claims.clear();
+    let Ok(data) = jsonwebtoken::decode::<ClearanceClaims>(token, &DecodingKey::from_secret(key), &v) else {
+        return false;
+    };
+    let c = data.claims;
+    c.sub == p.key()
+        && c.loan == loan
+        && c.action == action
+        && occurred_at.timestamp() >= c.iat - 60
+        && occurred_at.timestamp() <= c.exp
+}
+
+/// The loan as the principal may act on it: an agency only while it is assigned, staff of
+/// its MFO, a regulator of its jurisdiction (read-only).
+async fn visible_loan<C: ConnectionTrait>(db: &C, p: &Principal, id: LoanId) -> ServiceResult<loan::Model> {
+    loan::Entity::find_by_id(id.0).filter(scope::loans(p)).one(db).await?.ok_or(ServiceError::NotFound)
+}
+
+/// `permittedActions`: a verdict on every action the caller's role can take, at `at`
+/// (now by default), each allowed contact with a short-lived clearance.
+pub async fn permitted_actions(
+    ctx: &Ctx,
+    p: &Principal,
+    id: LoanId,
+    at: Option<DateTime<Utc>>,
+) -> ServiceResult<Vec<VerdictView>> {
+    let clears = match p.role {
+        Role::CollectionAgency | Role::MfoStaff | Role::MfoManager => true,
+        Role::Regulator => false,
+        Role::Borrower => return Err(ServiceError::Forbidden("collectors ask what they may do")),
+    };
+    let now = ctx.clock.now();
+    let at = at.unwrap_or(now);
+    let l = visible_loan(&ctx.db, p, id).await?;
+    let loaded = load_facts(&ctx.db, l, at).await?;
+    let verdicts = rules::verdicts(p.role, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
+    // A clearance is for acting now, not for a hypothetical moment.
+    let key = if clears && (at - now).num_seconds().abs() <= 60 { Some(clearance_key(&ctx.db).await?) } else { None };
+    verdicts
+        .into_iter()
+        .map(|v| {
+            let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
+            let clearance = match (&key, v.allowed && rules::is_contact(v.action)) {
+                (Some(k), true) => Some(mint_clearance(k, p, loaded.loan.id, v.action, at)?),
+                _ => None,
+            };
+            Ok(VerdictView { verdict: v, reason, clearance })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Disclosure {
+    pub organization_name: Option<String>,
+    pub organization_location: Option<String>,
+    pub person_name: Option<String>,
+    pub person_position: Option<String>,
+}
+
+impl Disclosure {
+    /// X2: every contact states the organisation's name and location and the contacting
+    /// person's full name and position.
+    fn complete(&self) -> bool {
+        let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        filled(&self.organization_name)
+            && filled(&self.organization_location)
+            && filled(&self.person_name)
+            && filled(&self.person_position)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactInput {
+    pub client_submission_id: Uuid,
+    pub loan_id: LoanId,
+    pub channel: ContactChannel,
+    pub occurred_at: DateTime<Utc>,
+    pub party: ContactParty,
+    pub third_party_purpose: Option<ThirdPartyPurpose>,
+    pub destination: Option<String>,
+    pub disclosure: Disclosure,
+    pub outcome: ContactOutcome,
+    pub note: Option<String>,
+    pub clearance: Option<String>,
+}
+
+/// X7: the destination was one of the borrower's old details, used after the borrower
+/// reported the change (before the report, the old details count as valid).
+async fn outdated_destination<C: ConnectionTrait>(
+    db: &C,
+    b: &borrower::Model,
+    destination: &str,
+    occurred_at: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-' && *c != '(' && *c != ')')
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let dest = norm(destination);
+    let current = [&b.phone, &b.email, &b.address];
+    if current.iter().any(|v| v.as_deref().is_some_and(|v| norm(v) == dest)) {
+        return Ok(false);
+    }
+    let changes = contact_detail_change::Entity::find()
+        .filter(contact_detail_change::Column::BorrowerId.eq(b.id))
+        .filter(contact_detail_change::Column::ReportedAt.lte(occurred_at))
+        .all(db)
+        .await?;
+    Ok(changes.iter().any(|c| {
+        ["phone", "email", "address"]
+            .iter()
+            .any(|k| c.previous.get(k).and_then(|v| v.as_str()).is_some_and(|v| norm(v) == dest))
+    }))
+}
+
+/// Records a contact. It is always stored (the contact happened): one the rules did not
+/// permit at that moment, without the X2 disclosure, with a third party for another
+/// purpose than finding the borrower (X5), or to details the borrower had replaced (X7),
+/// is stored with those rules and raises an escalation per rule.
+pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> ServiceResult<contact_event::Model> {
+    match p.role {
+        Role::CollectionAgency | Role::MfoStaff | Role::MfoManager => {}
+        Role::Borrower | Role::Regulator => {
+            return Err(ServiceError::Forbidden("contacts are recorded by the MFO or its agency"));
+        }
+    }
+    let mut problems = Problems::new();
+    problems.check(input.occurred_at <= ctx.clock.now() + Duration::minutes(5), || {
+        UserError::invalid(&["occurredAt"], "occurredAt is in the future")
+    });
+    problems.check(input.party == ContactParty::Borrower || input.third_party_purpose.is_some(), || {
+        UserError::invalid(&["thirdPartyPurpose"], "say why a third party was contacted (X5)")
+    });
+    problems.finish()?;
+    let key = p.key();
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    if let Claim::Replay(id) =
+        idempotency::claim(&mut w, &key, input.client_submission_id, "recordContact", &input).await?
+    {
+        w.rollback().await?;
+        return get_contact(ctx, p, ContactId(id)).await;
+    }
+    let l = visible_loan(w.txn(), p, input.loan_id).await?;
+    let action = rules::action_of(input.channel, input.party);
+    // The rules as they stood when the contact happened, without this contact counted.
+    let loaded = load_facts(w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
+    let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.calendar, &loaded.policy.policy);
+    let mut violations: Vec<&'static str> = if verdict.allowed { vec![] } else { verdict.basis.clone() };
+    if !input.disclosure.complete() {
+        violations.push("X2");
+    }
+    if input.party == ContactParty::ThirdParty && input.third_party_purpose != Some(ThirdPartyPurpose::LocateBorrower) {
+        violations.push("X5");
+    }
+    let b = borrower::Entity::find_by_id(l.borrower_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    if input.party == ContactParty::Borrower
+        && let Some(dest) = &input.destination
+        && outdated_destination(w.txn(), &b, dest, input.occurred_at).await?
+    {
+        violations.push("X7");
+    }
+    let cleared = match &input.clearance {
+        Some(token) => clearance_covers(&clearance_key(w.txn()).await?, token, p, l.id, action, input.occurred_at),
+        None => false,
+    };
+    let row = contact_event::Model {
+        id: w.new_id(),
+        loan_id: l.id,
+        borrower_id: l.borrower_id,
+        mfo_id: l.mfo_id,
+        jurisdiction: l.jurisdiction,
+        contactor_org_id: p.org_id.0,
+        recorded_by: key,
+        channel: input.channel,
+        occurred_at: input.occurred_at,
+        party: input.party,
+        third_party_purpose: input.third_party_purpose,
+        destination: input.destination.clone(),
+        disclosure: serde_json::to_value(&input.disclosure).map_err(|e| ServiceError::Internal(e.into()))?,
+        outcome: input.outcome,
+        note: input.note.clone(),
+        clearance: if cleared { ContactClearance::Cleared } else { ContactClearance::Uncleared },
+        violations: json!(violations),
+        created_at: w.now,
+    };
+    contact_event::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+    let subject = Subject::new("contact", row.id);
+    let after = json!({ "loanId": l.id, "channel": row.channel, "party": row.party, "occurredAt": row.occurred_at,
+        "violations": row.violations, "clearance": row.clearance, "by": p.org_id });
+    w.audit("contact.recorded", subject, Some(l.mfo_id), None, Some(after.clone()));
+    w.event("contact.recorded", subject, loans::visibility(&l), after);
+    for rule in &violations {
+        w.escalate(EscalationDraft {
+            kind: EscalationKind::RuleBreach,
+            rule: (*rule).to_owned(),
+            org_id: l.mfo_id,
+            jurisdiction: l.jurisdiction,
+            subject_type: "contact".into(),
+            subject_id: row.id,
+            deadline_id: None,
+            message: format!("a contact ({}) on loan {} broke {rule}", sea_orm::ActiveEnum::to_value(&row.channel), l.contract_number),
+            details: json!({ "contactId": row.id, "loanId": l.id, "contactor": p.org_id, "occurredAt": row.occurred_at }),
+        });
+    }
+    idempotency::remember(&w, row.id).await?;
+    w.commit().await?;
+    Ok(row)
+}
+
+/// A contact the principal may see: the MFO's staff, the regulator, or the agency that made it.
+pub async fn get_contact(ctx: &Ctx, p: &Principal, id: ContactId) -> ServiceResult<contact_event::Model> {
+    let c = contact_event::Entity::find_by_id(id.0).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    let visible = match p.role {
+        Role::MfoStaff | Role::MfoManager => c.mfo_id == p.org_id.0,
+        Role::CollectionAgency => c.contactor_org_id == p.org_id.0,
+        Role::Regulator => c.jurisdiction == p.jurisdiction,
+        Role::Borrower => false,
+    };
+    if visible { Ok(c) } else { Err(ServiceError::NotFound) }
+}
+
+/// The contacts on a loan the principal may see (an agency sees its own).
+pub async fn contacts_of(ctx: &Ctx, p: &Principal, loan_id: Uuid) -> ServiceResult<Vec<contact_event::Model>> {
+    let mut q = contact_event::Entity::find().filter(contact_event::Column::LoanId.eq(loan_id));
+    match p.role {
+        Role::MfoStaff | Role::MfoManager | Role::Regulator => {}
+        Role::CollectionAgency => q = q.filter(contact_event::Column::ContactorOrgId.eq(p.org_id.0)),
+        Role::Borrower => return Ok(vec![]),
+    }
+    Ok(q.order_by_asc(contact_event::Column::OccurredAt).all(&ctx.db).await?)
+}
+
+/// R17.2: the manager hands an overdue loan to an agency, when the contract allows it.
+pub async fn assign(
+    ctx: &Ctx,
+    p: &Principal,
+    id: LoanId,
+    agency: OrgId,
+) -> ServiceResult<collection_assignment::Model> {
+    scope::require_manager(p)?;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let l = loan::Entity::find_by_id(id.0)
+        .filter(loan::Column::MfoId.eq(p.org_id.0))
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let org = organization::Entity::find_by_id(agency.0).one(w.txn()).await?;
+    let Some(org) = org.filter(|o| o.kind == OrgKind::CollectionAgency && o.jurisdiction == l.jurisdiction) else {
+        return Err(ServiceError::user(UserError::invalid(
+            &["agencyId"],
+            "not a collection agency of the loan's jurisdiction",
+        )));
+    };
+    let loaded = load_facts(w.txn(), l.clone(), w.now).await?;
+    let v = rules::verdict(
+        CollectionAction::HandToCollectionAgency,
+        &loaded.facts,
+        w.now,
+        &loaded.calendar,
+        &loaded.policy.policy,
+    );
+    if !v.allowed {
+        let reason = v.reasons.iter().map(|r| r.text(Language::Ru)).collect::<Vec<_>>().join(" ");
+        return Err(ServiceError::user(UserError::rule(
+            v.basis.first().copied().unwrap_or("R17.2"),
+            &["loanId"],
+            reason,
+        )));
+    }
+    let row = collection_assignment::Model {
+        id: w.new_id(),
+        loan_id: l.id,
+        agency_id: org.id,
+        assigned_at: w.now,
+        ended_at: None,
+        assigned_by: p.key(),
+    };
+    collection_assignment::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+    let subject = Subject::new("loan", l.id);
+    w.audit("loan.assigned_to_agency", subject, Some(l.mfo_id), None, Some(json!({ "agencyId": org.id })));
+    w.event("loan.assigned_to_agency", subject, loans::visibility(&l), json!({ "agencyId": org.id }));
+    w.commit().await?;
+    Ok(row)
+}
+
+/// Ends the agency's work on the loan.
+pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<collection_assignment::Model> {
+    scope::require_manager(p)?;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let l = loan::Entity::find_by_id(id.0)
+        .filter(loan::Column::MfoId.eq(p.org_id.0))
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let Some(current) = collection_assignment::Entity::find()
+        .filter(collection_assignment::Column::LoanId.eq(l.id))
+        .filter(collection_assignment::Column::EndedAt.is_null())
+        .one(w.txn())
+        .await?
+    else {
+        return Err(ServiceError::user(UserError::conflict(&["loanId"], "the loan is not with an agency")));
+    };
+    collection_assignment::Entity::update_many()
+        .col_expr(collection_assignment::Column::EndedAt, Expr::value(w.now))
+        .filter(collection_assignment::Column::Id.eq(current.id))
+        .exec(w.txn())
+        .await?;
+    let subject = Subject::new("loan", l.id);
+    w.audit("loan.recalled_from_agency", subject, Some(l.mfo_id), None, Some(json!({ "agencyId": current.agency_id })));
+    w.event("loan.recalled_from_agency", subject, loans::visibility(&l), json!({ "agencyId": current.agency_id }));
+    let ended = collection_assignment::Model { ended_at: Some(w.now), ..current };
+    w.commit().await?;
+    Ok(ended)
+}
+
+/// The agency working a loan now.
+pub async fn current_assignment<C: ConnectionTrait>(
+    db: &C,
+    loan_id: Uuid,
+) -> ServiceResult<Option<collection_assignment::Model>> {
+    Ok(collection_assignment::Entity::find()
+        .filter(collection_assignment::Column::LoanId.eq(loan_id))
+        .filter(collection_assignment::Column::EndedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactDetailsInput {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    /// When the details changed (X7: reported within 10 calendar days).
+    pub changed_on: Option<NaiveDate>,
+}
+
+/// What a report of changed details says.
+pub struct DetailsChanged {
+    pub borrower: borrower::Model,
+    /// Reported more than the allowed days after the change (X7): until the report, the
+    /// old details counted.
+    pub reported_late: bool,
+}
+
+/// X7: the borrower reports new contact details; contacts to the old ones before the
+/// report are not violations, after it they are.
+pub async fn update_my_contact_details(
+    ctx: &Ctx,
+    p: &Principal,
+    input: ContactDetailsInput,
+) -> ServiceResult<DetailsChanged> {
+    let Some(b_id) = (match p.role {
+        Role::Borrower => p.borrower_id,
+        Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator => None,
+    }) else {
+        return Err(ServiceError::Forbidden("borrowers update their own details"));
+    };
+    let mut problems = Problems::new();
+    loans::check_phone(&mut problems, "phone", input.phone.as_deref());
+    loans::check_email(&mut problems, "email", input.email.as_deref());
+    problems.check(input.phone.is_some() || input.email.is_some() || input.address.is_some(), || {
+        UserError::invalid(&["phone"], "give at least one new detail")
+    });
+    problems.finish()?;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let b = borrower::Entity::find_by_id(b_id.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let law = reference::law(w.txn(), p.jurisdiction, w.now).await?;
+    let today = law.calendar.local_date(w.now);
+    let changed_on = input.changed_on.unwrap_or(today);
+    if changed_on > today {
+        return Err(ServiceError::user(UserError::invalid(&["changedOn"], "changedOn is in the future")));
+    }
+    let previous = json!({ "phone": b.phone, "email": b.email, "address": b.address });
+    let mut after = b.clone();
+    if input.phone.is_some() {
+        after.phone = input.phone.clone();
+    }
+    if input.email.is_some() {
+        after.email = input.email.clone();
+    }
+    if input.address.is_some() {
+        after.address = input.address.clone();
+    }
+    after.updated_at = w.now;
+    let current = json!({ "phone": after.phone, "email": after.email, "address": after.address });
+    borrower::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    let change = contact_detail_change::Model {
+        id: w.new_id(),
+        borrower_id: b.id,
+        reported_at: w.now,
+        changed_on,
+        previous: previous.clone(),
+        current: current.clone(),
+    };
+    contact_detail_change::Entity::insert(change.into_active_model()).exec_without_returning(w.txn()).await?;
+    let subject = Subject::new("borrower", b.id);
+    w.audit("borrower.contact_details_changed", subject, Some(b.mfo_id), Some(previous), Some(current));
+    w.event(
+        "borrower.contact_details_changed",
+        subject,
+        super::write::Visibility { org_id: Some(b.mfo_id), jurisdiction: Some(p.jurisdiction) },
+        json!({}),
+    );
+    w.commit().await?;
+    let reported_late =
+        (today - changed_on).num_days() > i64::from(law.policy.policy.contact.details_change_report_calendar_days);
+    Ok(DetailsChanged { borrower: after, reported_late })
+}

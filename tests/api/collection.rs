@@ -1,0 +1,506 @@
+//! Collection agencies and conscripted borrowers: X1–X7, R9, R14, R16–R18, M1–M6, through
+//! the GraphQL endpoint. The pure verdicts have their own tables in `rules::collection`.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use entity::enums::{Jurisdiction, Role};
+use serde_json::{Value, json};
+
+use crate::helpers::fixtures::{Setup, assign, on, overdue_loan};
+use crate::helpers::{TestApp, at};
+
+const PERMITTED: &str = "query($id: ID!, $at: DateTime) { permittedActions(loanId: $id, at: $at) { action allowed basis reason nextAllowedAt remaining clearance } }";
+const RECORD: &str = "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id violations clearance channel } userErrors { field code rule } } }";
+
+async fn verdicts(app: &TestApp, token: &str, loan: &str, when: Option<&str>) -> Vec<Value> {
+    let r = app.gql(token, PERMITTED, json!({ "id": loan, "at": when })).await;
+    r["permittedActions"].as_array().expect("verdicts").clone()
+}
+
+fn verdict<'a>(list: &'a [Value], action: &str) -> &'a Value {
+    list.iter().find(|v| v["action"] == action).unwrap_or_else(|| panic!("no verdict for {action}: {list:?}"))
+}
+
+fn disclosure() -> Value {
+    json!({ "organizationName": "Collect KZ", "organizationLocation": "Almaty, Dostyk 5", "personName": "Nurzhan Abenov", "personPosition": "Collector" })
+}
+
+fn contact(loan: &str, csid: u32, channel: &str, when: &str) -> Value {
+    json!({
+        "clientSubmissionId": format!("00000000-0000-4000-9000-{csid:012}"), "loanId": loan, "channel": channel,
+        "occurredAt": when, "disclosure": disclosure(), "outcome": "REACHED", "destination": "+7 701 000 00 00",
+    })
+}
+
+/// An overdue KZ loan handed to the agency; the agency's token.
+async fn agency_loan(app: &TestApp) -> (Setup, String) {
+    let s = overdue_loan(app, "A", "2026-02-02", json!({}), json!({})).await;
+    assign(app, crate::helpers::fixtures::uuid_of(&s.loan), &app.orgs.agency).await;
+    let token = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    (s, token)
+}
+
+#[tokio::test]
+async fn x3_the_answer_is_right_to_the_minute_in_the_borrowers_time_zone() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let list = verdicts(&app, &token, &s.loan, Some("2026-03-17T02:59:00Z")).await;
+    assert_eq!(list.len(), 7, "an agency is answered about contacts");
+    let call = verdict(&list, "CALL");
+    assert_eq!((call["allowed"].clone(), call["basis"].clone()), (json!(false), json!(["X3"])));
+    assert_eq!(call["nextAllowedAt"], "2026-03-17T03:00:00+00:00", "08:00 in Almaty");
+    assert!(call["reason"].as_str().unwrap_or("").contains("08:00–21:00"), "in the borrower's Russian: {call}");
+    assert!(call["clearance"].is_null());
+    let list = verdicts(&app, &token, &s.loan, None).await;
+    let call = verdict(&list, "CALL");
+    assert_eq!((call["allowed"].clone(), call["remaining"].clone()), (json!(true), json!(3)));
+    assert!(call["clearance"].is_string(), "an allowed contact comes with a clearance");
+    let evening = verdicts(&app, &token, &s.loan, Some("2026-03-17T16:00:00Z")).await;
+    assert_eq!(verdict(&evening, "CALL")["nextAllowedAt"], "2026-03-18T03:00:00+00:00", "21:00 is closed");
+    let saturday = verdicts(&app, &token, &s.loan, Some("2026-03-21T06:00:00Z")).await;
+    assert_eq!(
+        verdict(&saturday, "CALL")["nextAllowedAt"],
+        "2026-03-26T03:00:00+00:00",
+        "after the weekend and Nauryz"
+    );
+}
+
+#[tokio::test]
+async fn an_agency_asking_about_a_loan_not_assigned_to_it_gets_not_found() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, _) = agency_loan(&app).await;
+    let other = app.mint(Role::CollectionAgency, app.orgs.agency_2.id, None, "other");
+    assert_eq!(app.error_code(&other, PERMITTED, json!({ "id": s.loan })).await, "NOT_FOUND");
+    let c = contact(&s.loan, 1, "CALL", "2026-03-17T05:00:00Z");
+    assert_eq!(app.error_code(&other, RECORD, json!({ "input": c })).await, "NOT_FOUND");
+    let borrower = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    assert_eq!(app.error_code(&borrower, PERMITTED, json!({ "id": s.loan })).await, "FORBIDDEN");
+    // Recalled: the agency loses the loan.
+    let m = "mutation($input: RecallLoanFromAgencyInput!) { recallLoanFromAgency(input: $input) { assignment { endedAt } userErrors { code } } }";
+    let r = app.gql(&app.manager(), m, json!({ "input": { "loanId": s.loan } })).await;
+    assert!(r["recallLoanFromAgency"]["assignment"]["endedAt"].is_string());
+    let agency = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    assert_eq!(app.error_code(&agency, PERMITTED, json!({ "id": s.loan })).await, "NOT_FOUND");
+    let list = app.gql(&agency, "{ loans { edges { node { id } } } }", json!({})).await;
+    assert_eq!(list["loans"]["edges"], json!([]));
+}
+
+#[tokio::test]
+async fn x3_a_contact_at_21_30_is_stored_and_flagged_and_escalated() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    app.clock.set(at("2026-03-17T16:40:00Z"));
+    let token_late = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    let _ = token;
+    let r = app.gql(&token_late, RECORD, json!({ "input": contact(&s.loan, 1, "CALL", "2026-03-17T16:30:00Z") })).await;
+    let c = &r["recordContact"]["contact"];
+    assert_eq!(c["violations"], json!(["X3"]), "{r}");
+    assert_eq!(c["clearance"], "UNCLEARED");
+    let esc = app
+        .gql(&app.regulator(Jurisdiction::Kz), "{ escalations { edges { node { kind rule subjectId } } } }", json!({}))
+        .await;
+    assert_eq!(
+        esc["escalations"]["edges"][0]["node"],
+        json!({ "kind": "RULE_BREACH", "rule": "X3", "subjectId": c["id"] })
+    );
+    assert_eq!(app.count("contact_event").await, 1, "stored: the call happened");
+}
+
+#[tokio::test]
+async fn x3_the_fourth_call_of_a_day_is_refused_and_its_contact_flagged() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, _) = agency_loan(&app).await;
+    app.clock.set(at("2026-03-17T07:00:00Z"));
+    let token = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    for (i, hour) in ["04:00", "05:00", "06:00"].iter().enumerate() {
+        let r = app
+            .gql(
+                &token,
+                RECORD,
+                json!({ "input": contact(&s.loan, i as u32 + 1, "CALL", &format!("2026-03-17T{hour}:00Z")) }),
+            )
+            .await;
+        assert_eq!(r["recordContact"]["contact"]["violations"], json!([]), "call {i}: {r}");
+    }
+    let call = verdict(&verdicts(&app, &token, &s.loan, None).await, "CALL").clone();
+    assert_eq!((call["allowed"].clone(), call["remaining"].clone()), (json!(false), json!(0)));
+    assert_eq!(call["nextAllowedAt"], "2026-03-18T03:00:00+00:00");
+    let sms = verdict(&verdicts(&app, &token, &s.loan, None).await, "SMS").clone();
+    assert_eq!(sms["allowed"], true, "texts are not calls");
+    let r = app.gql(&token, RECORD, json!({ "input": contact(&s.loan, 4, "CALL", "2026-03-17T07:00:00Z") })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X3"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retried_record_contact_stores_one_contact() {
+    let app = Arc::new(TestApp::spawn().await);
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let input = contact(&s.loan, 9, "SMS", "2026-03-17T05:00:00Z");
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let (app, token, input) = (app.clone(), token.clone(), input.clone());
+            tokio::spawn(async move {
+                app.gql(&token, RECORD, json!({ "input": input })).await["recordContact"]["contact"]["id"].clone()
+            })
+        })
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    for t in tasks {
+        ids.insert(t.await.expect("join").to_string());
+    }
+    assert_eq!(ids.len(), 1);
+    assert_eq!(app.count("contact_event").await, 1);
+    let mut other = input;
+    other["channel"] = json!("EMAIL");
+    let r = app.gql(&token, RECORD, json!({ "input": other })).await;
+    assert_eq!(r["recordContact"]["userErrors"][0]["code"], "CONFLICT");
+}
+
+#[tokio::test]
+async fn a_clearance_marks_the_contact_cleared_only_for_its_action_and_moment() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let list = verdicts(&app, &token, &s.loan, None).await;
+    let call_clearance = verdict(&list, "CALL")["clearance"].clone();
+    let mut cleared = contact(&s.loan, 1, "CALL", "2026-03-17T05:00:00Z");
+    cleared["clearance"] = call_clearance.clone();
+    let r = app.gql(&token, RECORD, json!({ "input": cleared })).await;
+    assert_eq!(r["recordContact"]["contact"]["clearance"], "CLEARED");
+    let mut wrong_action = contact(&s.loan, 2, "EMAIL", "2026-03-17T05:01:00Z");
+    wrong_action["clearance"] = call_clearance.clone();
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": wrong_action })).await["recordContact"]["contact"]["clearance"],
+        "UNCLEARED"
+    );
+    let mut forged = contact(&s.loan, 3, "CALL", "2026-03-17T05:02:00Z");
+    forged["clearance"] = json!(format!("{}x", call_clearance.as_str().unwrap_or("")));
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": forged })).await["recordContact"]["contact"]["clearance"],
+        "UNCLEARED"
+    );
+    let mut expired = contact(&s.loan, 4, "CALL", "2026-03-17T05:30:00Z");
+    expired["clearance"] = call_clearance;
+    app.advance(Duration::minutes(35));
+    let token = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": expired })).await["recordContact"]["contact"]["clearance"],
+        "UNCLEARED",
+        "15 minutes"
+    );
+    let none = contact(&s.loan, 5, "SMS", "2026-03-17T05:31:00Z");
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": none })).await["recordContact"]["contact"]["clearance"],
+        "UNCLEARED"
+    );
+}
+
+#[tokio::test]
+async fn x2_x5_a_contact_without_disclosure_or_with_a_third_party_for_another_purpose_is_flagged() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let mut anonymous = contact(&s.loan, 1, "CALL", "2026-03-17T05:00:00Z");
+    anonymous["disclosure"] = json!({ "organizationName": "Collect KZ" });
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": anonymous })).await["recordContact"]["contact"]["violations"],
+        json!(["X2"])
+    );
+    let mut neighbour = contact(&s.loan, 2, "CALL", "2026-03-17T04:10:00Z");
+    neighbour["party"] = json!("THIRD_PARTY");
+    neighbour["thirdPartyPurpose"] = json!("OTHER");
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": neighbour })).await["recordContact"]["contact"]["violations"],
+        json!(["X5"])
+    );
+    let mut locate = contact(&s.loan, 3, "CALL", "2026-03-17T04:20:00Z");
+    locate["party"] = json!("THIRD_PARTY");
+    locate["thirdPartyPurpose"] = json!("LOCATE_BORROWER");
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": locate })).await["recordContact"]["contact"]["violations"],
+        json!([])
+    );
+    let mut no_purpose = contact(&s.loan, 4, "CALL", "2026-03-17T04:30:00Z");
+    no_purpose["party"] = json!("THIRD_PARTY");
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": no_purpose })).await["recordContact"]["userErrors"][0]["field"],
+        json!(["input", "thirdPartyPurpose"])
+    );
+}
+
+#[tokio::test]
+async fn x7_contacts_to_the_previous_details_count_until_the_change_is_reported() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let old_phone = "+7 701 000 00 00";
+    let before = contact(&s.loan, 1, "CALL", "2026-03-17T04:30:00Z");
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": before })).await["recordContact"]["contact"]["violations"],
+        json!([])
+    );
+    let borrower = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let m = "mutation($input: UpdateMyContactDetailsInput!) { updateMyContactDetails(input: $input) { borrower { phone } reportedLate userErrors { field } } }";
+    let r = app.gql(&borrower, m, json!({ "input": { "phone": "+7 777 123 45 67", "changedOn": "2026-03-01" } })).await;
+    assert_eq!(r["updateMyContactDetails"]["borrower"]["phone"], "+7 777 123 45 67");
+    assert_eq!(r["updateMyContactDetails"]["reportedLate"], true, "16 days after the change");
+    // A contact made before the report, recorded afterwards, is still fine.
+    let mut late_recorded = contact(&s.loan, 2, "CALL", "2026-03-17T04:45:00Z");
+    late_recorded["destination"] = json!(old_phone);
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": late_recorded })).await["recordContact"]["contact"]["violations"],
+        json!([])
+    );
+    app.advance(Duration::minutes(10));
+    let token = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    let mut after = contact(&s.loan, 3, "SMS", &app.now().to_rfc3339());
+    after["destination"] = json!(old_phone);
+    assert_eq!(
+        app.gql(&token, RECORD, json!({ "input": after })).await["recordContact"]["contact"]["violations"],
+        json!(["X7"])
+    );
+    assert_eq!(
+        app.error_code(&token, m, json!({ "input": { "phone": "+7 777 000 00 00" } })).await,
+        "FORBIDDEN",
+        "a borrower's own"
+    );
+}
+
+#[tokio::test]
+async fn r17_2_only_an_overdue_loan_whose_contract_allows_it_goes_to_an_agency_and_r18_follows() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let m = "mutation($input: AssignLoanToAgencyInput!) { assignLoanToAgency(input: $input) { assignment { agency { name } } userErrors { field code rule } } }";
+    let agency_id = mfo_api::graphql::ids::encode(mfo_api::graphql::ids::Kind::Organization, app.orgs.agency.id).0;
+    let forbids = overdue_loan(&app, "F", "2026-02-02", json!({ "contractAllowsAgency": false }), json!({})).await;
+    let r = app.gql(&app.manager(), m, json!({ "input": { "loanId": forbids.loan, "agencyId": agency_id } })).await;
+    assert_eq!(
+        r["assignLoanToAgency"]["userErrors"],
+        json!([{ "field": ["input", "loanId"], "code": "RULE_VIOLATION", "rule": "R17.2" }])
+    );
+    let current = overdue_loan(&app, "C", "2026-04-02", json!({}), json!({})).await;
+    let r = app.gql(&app.manager(), m, json!({ "input": { "loanId": current.loan, "agencyId": agency_id } })).await;
+    assert_eq!(r["assignLoanToAgency"]["userErrors"][0]["rule"], "R17.2", "not overdue");
+    let s = overdue_loan(&app, "A", "2026-02-02", json!({}), json!({})).await;
+    assert_eq!(
+        app.error_code(&app.staff(), m, json!({ "input": { "loanId": s.loan, "agencyId": agency_id } })).await,
+        "FORBIDDEN"
+    );
+    let r = app.gql(&app.manager(), m, json!({ "input": { "loanId": s.loan, "agencyId": agency_id } })).await;
+    assert_eq!(r["assignLoanToAgency"]["assignment"]["agency"]["name"], "Agency");
+    let again = app.gql(&app.manager(), m, json!({ "input": { "loanId": s.loan, "agencyId": agency_id } })).await;
+    assert_eq!(again["assignLoanToAgency"]["userErrors"][0]["rule"], "R17.2", "already there");
+    let list = verdicts(&app, &app.staff(), &s.loan, None).await;
+    for action in ["FILE_LAWSUIT", "CHARGE_INTEREST", "ACCRUE_PENALTY"] {
+        assert_eq!(verdict(&list, action)["basis"], json!(["R18"]), "{action}");
+    }
+}
+
+#[tokio::test]
+async fn r09_no_early_repayment_demand_while_the_application_is_reviewed() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let s = overdue_loan(&app, "A", "2026-03-02", json!({}), json!({})).await;
+    assert_eq!(verdict(&verdicts(&app, &app.staff(), &s.loan, None).await, "DEMAND_EARLY_REPAYMENT")["allowed"], true);
+    let m = "mutation($input: SubmitRestructuringApplicationInput!) { submitRestructuringApplication(input: $input) { application { id } } }";
+    app.gql(
+        &app.staff(),
+        m,
+        json!({ "input": { "loanId": s.loan, "channel": "IN_PERSON", "monthlyIncome": "200000" } }),
+    )
+    .await;
+    let v = verdict(&verdicts(&app, &app.staff(), &s.loan, None).await, "DEMAND_EARLY_REPAYMENT").clone();
+    assert_eq!((v["allowed"].clone(), v["basis"].clone()), (json!(false), json!(["R9"])));
+}
+
+#[tokio::test]
+async fn r16_no_foreclosure_while_the_regulator_reviews_a_protected_appeal() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let home = json!({ "mortgageSecured": true, "securedByDwelling": true });
+    let s = overdue_loan(&app, "A", "2026-03-02", home, json!({ "sociallyVulnerable": true })).await;
+    let submit = "mutation($input: SubmitRestructuringApplicationInput!) { submitRestructuringApplication(input: $input) { application { id } } }";
+    let a = app
+        .gql(
+            &app.staff(),
+            submit,
+            json!({ "input": { "loanId": s.loan, "channel": "IN_PERSON", "monthlyIncome": "200000" } }),
+        )
+        .await;
+    let id = a["submitRestructuringApplication"]["application"]["id"].clone();
+    let decide = "mutation($input: DecideRestructuringApplicationInput!) { decideRestructuringApplication(input: $input) { userErrors { code } } }";
+    app.gql(&app.manager(), decide, json!({ "input": { "applicationId": id, "decision": "REFUSE", "reasons": "no income", "signatory": { "fullName": "X" } } })).await;
+    let file = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { homeProtection { until } } } }";
+    let r = app
+        .gql(
+            &app.borrower_token(&app.orgs.kz_mfo, s.borrower),
+            file,
+            json!({ "input": { "applicationId": id, "statement": "unfair" } }),
+        )
+        .await;
+    assert_eq!(r["fileRegulatorAppeal"]["appeal"]["homeProtection"]["until"], "2026-05-16");
+    let v = verdict(&verdicts(&app, &app.staff(), &s.loan, None).await, "FORECLOSE").clone();
+    assert_eq!((v["allowed"].clone(), v["basis"].clone()), (json!(false), json!(["R16"])));
+    assert_eq!(v["nextAllowedAt"], "2026-05-16T19:00:00+00:00", "from day 61, local midnight");
+    let later = verdicts(&app, &app.staff(), &s.loan, Some("2026-05-17T05:00:00Z")).await;
+    assert_eq!(verdict(&later, "FORECLOSE")["allowed"], true);
+}
+
+const DEFERRAL: &str =
+    "deferral { id status protectedUntil deadlines { kind rule status dueDate } } userErrors { field code rule }";
+
+async fn military(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
+    let q = format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {DEFERRAL} }} }}");
+    app.gql(token, &q, json!({ "input": input })).await[mutation].clone()
+}
+
+#[tokio::test]
+async fn m5_a_conscripts_loan_refuses_every_collection_action_until_service_end_plus_60_days() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let s =
+        overdue_loan(&app, "A", "2026-02-02", json!({ "businessPurpose": true, "mortgageSecured": true }), json!({}))
+            .await;
+    let r = military(
+        &app,
+        &app.staff(),
+        "registerConscription",
+        "RegisterConscriptionInput",
+        json!({ "loanId": s.loan, "serviceStart": "2026-03-10", "serviceEnd": "2027-03-10" }),
+    )
+    .await;
+    assert_eq!(r["deferral"]["protectedUntil"], "2027-05-09");
+    for v in verdicts(&app, &app.staff(), &s.loan, None).await {
+        assert_eq!(v["allowed"], false, "{v}");
+        assert!(v["basis"].as_array().expect("basis").contains(&json!("M5")), "{v}");
+    }
+    let on_the_last_day = verdicts(&app, &app.staff(), &s.loan, Some("2027-05-09T10:00:00Z")).await;
+    assert!(on_the_last_day.iter().all(|v| v["allowed"] == false));
+    let after = verdicts(&app, &app.staff(), &s.loan, Some("2027-05-10T05:00:00Z")).await;
+    assert_eq!(verdict(&after, "SMS")["allowed"], true, "protection over: {after:?}");
+    assert_eq!(verdict(&after, "CALL")["allowed"], false, "10 May 2027 is a KZ day off (Victory Day observed)");
+    let tuesday = verdicts(&app, &app.staff(), &s.loan, Some("2027-05-11T05:00:00Z")).await;
+    assert_eq!(verdict(&tuesday, "CALL")["allowed"], true);
+}
+
+#[tokio::test]
+async fn m1_to_m4_the_deferral_is_granted_refused_confirmed_and_shortened_by_discharge() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let s = overdue_loan(&app, "A", "2026-04-02", json!({}), json!({})).await;
+    let staff = app.staff();
+    let r = military(
+        &app,
+        &staff,
+        "registerConscription",
+        "RegisterConscriptionInput",
+        json!({ "loanId": s.loan, "serviceStart": "2026-03-20", "serviceEnd": "2027-03-20" }),
+    )
+    .await;
+    let id = r["deferral"]["id"].clone();
+    assert_eq!(
+        r["deferral"]["deadlines"][0],
+        json!({ "kind": "MILITARY_DEFERRAL_GRANT", "rule": "M1", "status": "OPEN", "dueDate": "2026-04-01" })
+    );
+    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments { dueDate principal interest } } }";
+    let before = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
+    let r = military(&app, &staff, "grantMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
+    assert_eq!(r["deferral"]["status"], "GRANTED");
+    assert_eq!(r["deferral"]["deadlines"][0]["status"], "MET");
+    let granted = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
+    assert_eq!(granted["installments"][0]["dueDate"], "2027-06-01", "moved past service + 60 days");
+    assert_eq!(granted["installments"][0]["principal"], before["installments"][0]["principal"], "payment size stays");
+    assert_eq!(granted["installments"][0]["interest"], before["installments"][0]["interest"], "no interest added");
+    assert!(granted["termMonths"].as_i64() > before["termMonths"].as_i64(), "the term grows");
+    let interest = verdict(&verdicts(&app, &staff, &s.loan, None).await, "CHARGE_INTEREST").clone();
+    assert!(interest["basis"].as_array().expect("basis").contains(&json!("M2")));
+
+    let borrower = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    on(&app, "2026-04-01");
+    let borrower_late = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let _ = borrower;
+    let r =
+        military(&app, &borrower_late, "refuseMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
+    assert_eq!(r["userErrors"][0]["rule"], "M3", "15 days after the notice: too late");
+    on(&app, "2026-03-31");
+    let borrower = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let r = military(&app, &borrower, "refuseMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
+    assert_eq!(r["deferral"]["status"], "REFUSED_BY_BORROWER", "{r}");
+    let confirm = r["deferral"]["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["rule"] == "M3")
+        .expect("M3")
+        .clone();
+    assert_eq!(confirm["dueDate"], "2026-04-15");
+    let r =
+        military(&app, &app.staff(), "confirmMilitaryDeferralRefusal", "DeferralRefInput", json!({ "deferralId": id }))
+            .await;
+    assert_eq!(r["deferral"]["status"], "REFUSAL_CONFIRMED");
+    let restored = app.gql(&app.staff(), schedule, json!({ "id": s.loan })).await["loan"].clone();
+    assert_eq!(restored["installments"], before["installments"], "interest resumes on the old schedule");
+
+    on(&app, "2026-09-01");
+    let r = military(
+        &app,
+        &app.staff(),
+        "registerDischarge",
+        "RegisterDischargeInput",
+        json!({ "deferralId": id, "dischargedOn": "2026-08-15" }),
+    )
+    .await;
+    assert_eq!(r["deferral"]["protectedUntil"], "2026-10-14", "M4: discharge + 60 days");
+}
+
+#[tokio::test]
+async fn m6_no_protection_with_a_court_act_and_m1_a_missed_grant_escalates() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let judged = overdue_loan(&app, "J", "2026-02-02", json!({}), json!({})).await;
+    let fact =
+        "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { userErrors { code } } }";
+    app.gql(
+        &app.staff(),
+        fact,
+        json!({ "input": { "loanId": judged.loan, "kind": "COURT_ACT", "occurredOn": "2026-03-01" } }),
+    )
+    .await;
+    let r = military(
+        &app,
+        &app.staff(),
+        "registerConscription",
+        "RegisterConscriptionInput",
+        json!({ "loanId": judged.loan, "serviceStart": "2026-03-10", "serviceEnd": "2027-03-10" }),
+    )
+    .await;
+    assert_eq!(r["deferral"]["status"], "NOT_APPLICABLE");
+    assert_eq!(r["deferral"]["deadlines"], json!([]));
+    assert_eq!(verdict(&verdicts(&app, &app.staff(), &judged.loan, None).await, "SMS")["allowed"], true);
+
+    let s = overdue_loan(&app, "A", "2026-04-02", json!({}), json!({})).await;
+    military(
+        &app,
+        &app.staff(),
+        "registerConscription",
+        "RegisterConscriptionInput",
+        json!({ "loanId": s.loan, "serviceStart": "2026-03-20", "serviceEnd": "2027-03-20" }),
+    )
+    .await;
+    on(&app, "2026-04-02");
+    app.scanner("s").tick().await.expect("tick");
+    let esc = app
+        .gql(
+            &app.regulator(Jurisdiction::Kz),
+            "{ escalations(filter: { rule: \"M1\" }) { edges { node { rule } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(esc["escalations"]["edges"].as_array().map(Vec::len), Some(1));
+}
