@@ -63,6 +63,8 @@ pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (
         production: cfg.production,
         metrics: metrics_handle(),
     };
+    // PostgreSQL: other instances' commits reach this instance's subscribers too.
+    crate::events::relay::spawn(state.ctx.clone());
     let router = http::router(state.clone(), extra);
     (state, router)
 }

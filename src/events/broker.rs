@@ -2,7 +2,8 @@
 //! that falls behind loses live events, never stored ones: the escalation subscription
 //! replays from the table on reconnect (`after:`), which is the source of truth.
 
-use std::sync::Arc;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use entity::enums::Jurisdiction;
@@ -22,22 +23,50 @@ pub struct Published {
     pub payload: serde_json::Value,
 }
 
+/// Ids of events already delivered here, so the PostgreSQL relay does not deliver this
+/// instance's own commits a second time.
+#[derive(Default)]
+struct Recent {
+    order: VecDeque<Uuid>,
+    ids: HashSet<Uuid>,
+}
+
+const REMEMBERED: usize = 8192;
+
 #[derive(Clone)]
 pub struct Broker {
     tx: Arc<broadcast::Sender<Published>>,
+    recent: Arc<Mutex<Recent>>,
 }
 
 impl Broker {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        Self { tx: Arc::new(tx) }
+        Self { tx: Arc::new(tx), recent: Arc::new(Mutex::new(Recent::default())) }
     }
 
-    /// Hands committed events to current subscribers; having none is not an error.
+    /// Hands committed events to current subscribers, once each; having none is not an error.
     pub fn publish(&self, events: impl IntoIterator<Item = Published>) {
         for e in events {
+            {
+                let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+                if !recent.ids.insert(e.id) {
+                    continue;
+                }
+                recent.order.push_back(e.id);
+                if recent.order.len() > REMEMBERED
+                    && let Some(old) = recent.order.pop_front()
+                {
+                    recent.ids.remove(&old);
+                }
+            }
             let _ = self.tx.send(e);
         }
+    }
+
+    /// Whether this event was already delivered here.
+    pub fn delivered(&self, id: Uuid) -> bool {
+        self.recent.lock().unwrap_or_else(|p| p.into_inner()).ids.contains(&id)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Published> {

@@ -5,6 +5,7 @@
 //! module only ever publishes what has been committed.
 
 pub mod broker;
+pub mod relay;
 pub mod scanner;
 
 pub use broker::{Broker, Published};

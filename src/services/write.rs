@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use entity::enums::{EscalationKind, Jurisdiction};
 use entity::{escalation, outbox_event};
 use sea_orm::{
-    ActiveValue::Set, DatabaseTransaction, EntityTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -222,6 +223,17 @@ impl Write {
             });
         }
 
+        if self.txn.get_database_backend() == DbBackend::Postgres {
+            // A wake-up for the other instances, delivered at commit; the row is the record.
+            for e in &published {
+                let notify = Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [crate::events::relay::CHANNEL.into(), e.id.to_string().into()],
+                );
+                self.txn.execute_raw(notify).await?;
+            }
+        }
         self.txn.commit().await?;
         self.ctx.broker.publish(published);
         Ok(())

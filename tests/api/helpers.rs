@@ -31,6 +31,7 @@ pub fn at(rfc3339: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(rfc3339).expect("test instant").with_timezone(&Utc)
 }
 
+#[derive(Clone)]
 pub struct Orgs {
     pub kz_mfo: organization::Model,
     pub kz_mfo_2: organization::Model,
@@ -137,6 +138,33 @@ impl TestApp {
             ctx,
             orgs,
             _dir: dir,
+        }
+    }
+
+    /// A second instance of the service over the same database and clock (its own broker
+    /// and port), as behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        let ctx = Ctx::new(self.ctx.db.clone(), self.clock.clone(), Broker::default());
+        let cfg = AppConfig {
+            jwt: JwtSettings { keys: Keys::Hs256(SECRET.to_vec()), issuer: ISSUER.into(), audience: AUDIENCE.into() },
+            limits: Limits::default(),
+            http: HttpLimits::default(),
+            production: false,
+        };
+        let (_state, router) = app::build(ctx.clone(), cfg);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+        });
+        TestApp {
+            addr,
+            url: format!("http://{addr}/graphql"),
+            client: reqwest::Client::new(),
+            clock: self.clock.clone(),
+            ctx,
+            orgs: self.orgs.clone(),
+            _dir: None,
         }
     }
 

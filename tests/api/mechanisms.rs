@@ -315,3 +315,33 @@ async fn an_expired_token_receives_no_more_events() {
     app.scanner("s").tick().await.expect("tick");
     assert_eq!(close_code(&mut socket).await, Some(4401), "closed instead of delivering");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_an_escalation_raised_by_one_instance_reaches_a_subscriber_of_another() {
+    let a = TestApp::spawn().await;
+    if a.ctx.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        // One process owns a SQLite file: there is no other instance to relay to.
+        return;
+    }
+    let b = a.another_instance().await;
+    let (_, loan, _) = borrower_with_loan(&a, &a.orgs.kz_mfo, "A", "2026-11-01").await;
+    let token = b.mint_for(entity::enums::Role::Regulator, b.orgs.kz_regulator.id, None, "dash", Duration::days(30));
+    let mut socket = ws_connect(&b, &token).await;
+    socket.next().await.expect("ack").expect("ok");
+    let sub =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { escalations { rule } }" } });
+    socket.send(Message::Text(sub.to_string().into())).await.expect("send");
+    // A ping round trip: the subscription has started by the time the pong comes back.
+    socket.send(Message::Text(json!({ "type": "ping" }).to_string().into())).await.expect("ping");
+    socket.next().await.expect("pong").expect("ok");
+    open_deadline(&a, loan, 1, Obligor::Mfo).await;
+    a.advance(Duration::days(2));
+    a.scanner("on-a").tick().await.expect("tick");
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+        .await
+        .expect("relayed in time")
+        .expect("msg")
+        .expect("ok");
+    let v: Value = serde_json::from_str(msg.to_text().expect("text")).expect("json");
+    assert_eq!(v["payload"]["data"]["escalations"]["rule"], "R1", "{v}");
+}

@@ -1,0 +1,61 @@
+//! On PostgreSQL, instances tell each other about commits: every outbox event is
+//! announced with `NOTIFY mfo_outbox, '<id>'` in its transaction (see `Write::commit`), and
+//! this relay, one per instance, loads the announced row and hands it to the local broker.
+//! The notification is only a wake-up; the outbox row is the record. On SQLite (one
+//! process) there is nothing to relay.
+
+use std::time::Duration;
+
+use entity::outbox_event;
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::Published;
+use crate::services::Ctx;
+
+pub const CHANNEL: &str = "mfo_outbox";
+
+/// Starts the relay when the database is PostgreSQL.
+pub fn spawn(ctx: Ctx) -> Option<JoinHandle<()>> {
+    (ctx.db.get_database_backend() == DbBackend::Postgres).then(|| tokio::spawn(run(ctx)))
+}
+
+async fn run(ctx: Ctx) {
+    loop {
+        if let Err(e) = listen(&ctx).await {
+            tracing::warn!(error = %e, "outbox relay lost its connection; reconnecting");
+        }
+        // Back off before reconnecting; events committed meanwhile are still in the table
+        // (escalation subscriptions re-read it on their next wake-up).
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn listen(ctx: &Ctx) -> Result<(), sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(ctx.db.get_postgres_connection_pool()).await?;
+    listener.listen(CHANNEL).await?;
+    loop {
+        let n = listener.recv().await?;
+        let Ok(id) = Uuid::parse_str(n.payload()) else { continue };
+        if ctx.broker.delivered(id) {
+            continue;
+        }
+        // Another schema's (or another deployment's) event is simply not found here.
+        match outbox_event::Entity::find().filter(outbox_event::Column::Id.eq(id)).one(&ctx.db).await {
+            Ok(Some(e)) => ctx.broker.publish([Published {
+                id: e.id,
+                topic: e.topic,
+                subject_type: e.subject_type,
+                subject_id: e.subject_id,
+                org_id: e.org_id,
+                jurisdiction: e.jurisdiction,
+                occurred_at: e.occurred_at,
+                payload: e.payload,
+            }]),
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "outbox relay could not load an event"),
+        }
+    }
+}
