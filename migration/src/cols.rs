@@ -83,3 +83,26 @@ pub fn decimal_null<T: IntoIden>(backend: DbBackend, name: T) -> ColumnDef {
     };
     col.null().take()
 }
+
+/// A foreign key to `to.id`; a referenced row cannot be deleted (records are kept).
+pub fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{col}"))
+        .from(table, col)
+        .to(to, "id")
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}
+
+/// An index named after its table and columns.
+pub fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
+    let mut idx = Index::create();
+    idx.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
+    for c in cols {
+        idx.col(*c);
+    }
+    if unique {
+        idx.unique();
+    }
+    idx.take()
+}

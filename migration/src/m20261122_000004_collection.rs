@@ -13,19 +13,6 @@ impl MigrationName for Migration {
     }
 }
 
-fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(format!("fk_{table}_{col}")).from(table, col).to(to, "id").take()
-}
-
-fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
-    for c in cols {
-        idx.col(*c);
-    }
-    idx.take()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     fn use_transaction(&self) -> Option<bool> {
@@ -60,8 +47,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // X3/X4 count a debtor's contacts by day and week.
-        m.create_index(index("contact_event", &["borrower_id", "occurred_at"])).await?;
-        m.create_index(index("contact_event", &["loan_id", "occurred_at"])).await?;
+        m.create_index(index("contact_event", &["borrower_id", "occurred_at"], false)).await?;
+        m.create_index(index("contact_event", &["loan_id", "occurred_at"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -86,7 +73,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("military_deferral", &["loan_id"])).await?;
+        m.create_index(index("military_deferral", &["loan_id"], false)).await?;
 
         m.create_table(
             Table::create()
@@ -101,7 +88,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("contact_detail_change", &["borrower_id"])).await?;
+        m.create_index(index("contact_detail_change", &["borrower_id"], false)).await?;
 
         m.create_table(
             Table::create()

@@ -7,9 +7,8 @@ use entity::enums::{AppealOutcome, AppealStatus};
 use entity::regulator_appeal;
 use uuid::Uuid;
 
-use crate::error::ServiceError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{UserErrorObject, top_level};
+use crate::graphql::errors::{payload, top_level};
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::restructuring::RestructuringApplication;
 use crate::graphql::scalars::Date;
@@ -87,21 +86,7 @@ pub struct ResolveRegulatorAppealInput {
     pub note: String,
 }
 
-#[derive(SimpleObject)]
-pub struct RegulatorAppealPayload {
-    pub appeal: Option<RegulatorAppeal>,
-    pub user_errors: Vec<UserErrorObject>,
-}
-
-fn payload(r: Result<regulator_appeal::Model, ServiceError>) -> async_graphql::Result<RegulatorAppealPayload> {
-    match r {
-        Ok(a) => Ok(RegulatorAppealPayload { appeal: Some(RegulatorAppeal(a)), user_errors: vec![] }),
-        Err(ServiceError::User(errors)) => {
-            Ok(RegulatorAppealPayload { appeal: None, user_errors: errors.into_iter().map(Into::into).collect() })
-        }
-        Err(e) => Err(top_level(e)),
-    }
-}
+payload!(RegulatorAppealPayload { appeal: RegulatorAppeal });
 
 #[derive(Default)]
 pub struct AppealMutation;
@@ -126,7 +111,7 @@ impl AppealMutation {
                 .map(|e| svc::Evidence { name: e.name, checksum: e.checksum })
                 .collect(),
         };
-        payload(svc::file(ctx.services(), p, input).await)
+        RegulatorAppealPayload::from_result(svc::file(ctx.services(), p, input).await.map(RegulatorAppeal))
     }
 
     /// The regulator resolves an appeal of its jurisdiction.
@@ -137,6 +122,8 @@ impl AppealMutation {
     ) -> async_graphql::Result<RegulatorAppealPayload> {
         let p = ctx.principal()?;
         let id = AppealId(decode(&input.appeal_id, Kind::Appeal)?);
-        payload(svc::resolve(ctx.services(), p, id, input.outcome, input.note).await)
+        RegulatorAppealPayload::from_result(
+            svc::resolve(ctx.services(), p, id, input.outcome, input.note).await.map(RegulatorAppeal),
+        )
     }
 }

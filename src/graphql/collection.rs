@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::error::ServiceError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{UserErrorObject, not_found, top_level};
+use crate::graphql::errors::{UserErrorObject, not_found, payload, top_level};
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Borrower, Loan};
@@ -158,23 +158,7 @@ pub struct RecallLoanFromAgencyInput {
     pub loan_id: ID,
 }
 
-#[derive(SimpleObject)]
-pub struct CollectionAssignmentPayload {
-    pub assignment: Option<CollectionAssignment>,
-    pub user_errors: Vec<UserErrorObject>,
-}
-
-fn assignment_payload(
-    r: Result<collection_assignment::Model, ServiceError>,
-) -> async_graphql::Result<CollectionAssignmentPayload> {
-    match r {
-        Ok(a) => Ok(CollectionAssignmentPayload { assignment: Some(CollectionAssignment(a)), user_errors: vec![] }),
-        Err(ServiceError::User(e)) => {
-            Ok(CollectionAssignmentPayload { assignment: None, user_errors: e.into_iter().map(Into::into).collect() })
-        }
-        Err(e) => Err(top_level(e)),
-    }
-}
+payload!(CollectionAssignmentPayload { assignment: CollectionAssignment });
 
 #[derive(InputObject)]
 pub struct RecordContactInput {
@@ -198,11 +182,7 @@ pub struct RecordContactInput {
     pub clearance: Option<String>,
 }
 
-#[derive(SimpleObject)]
-pub struct ContactPayload {
-    pub contact: Option<ContactEvent>,
-    pub user_errors: Vec<UserErrorObject>,
-}
+payload!(ContactPayload { contact: ContactEvent });
 
 #[derive(InputObject)]
 pub struct UpdateMyContactDetailsInput {
@@ -236,7 +216,9 @@ impl CollectionMutation {
         let p = ctx.principal()?;
         let loan = LoanId(decode(&input.loan_id, Kind::Loan)?);
         let agency = OrgId(decode(&input.agency_id, Kind::Organization)?);
-        assignment_payload(svc::assign(ctx.services(), p, loan, agency).await)
+        CollectionAssignmentPayload::from_result(
+            svc::assign(ctx.services(), p, loan, agency).await.map(CollectionAssignment),
+        )
     }
 
     /// Ends the agency's work on a loan (MFO_MANAGER).
@@ -247,7 +229,7 @@ impl CollectionMutation {
     ) -> async_graphql::Result<CollectionAssignmentPayload> {
         let p = ctx.principal()?;
         let loan = LoanId(decode(&input.loan_id, Kind::Loan)?);
-        assignment_payload(svc::recall(ctx.services(), p, loan).await)
+        CollectionAssignmentPayload::from_result(svc::recall(ctx.services(), p, loan).await.map(CollectionAssignment))
     }
 
     /// X1–X7: records a contact. It is always stored; broken rules are listed on it and
@@ -277,13 +259,7 @@ impl CollectionMutation {
             note: input.note,
             clearance: input.clearance,
         };
-        match svc::record_contact(ctx.services(), p, input).await {
-            Ok(c) => Ok(ContactPayload { contact: Some(ContactEvent(c)), user_errors: vec![] }),
-            Err(ServiceError::User(e)) => {
-                Ok(ContactPayload { contact: None, user_errors: e.into_iter().map(Into::into).collect() })
-            }
-            Err(e) => Err(top_level(e)),
-        }
+        ContactPayload::from_result(svc::record_contact(ctx.services(), p, input).await.map(ContactEvent))
     }
 
     /// X7: the borrower reports new contact details.

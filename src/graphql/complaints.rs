@@ -572,11 +572,7 @@ pub struct RegisterComplaintInput {
 payload!(ComplaintPayload { complaint: Complaint });
 payload!(InfoRequestPayload { info_request: InfoRequest });
 
-#[derive(SimpleObject)]
-pub struct ReceptionHoursPayload {
-    pub reception_hours: Option<Vec<ReceptionHours>>,
-    pub user_errors: Vec<crate::graphql::errors::UserErrorObject>,
-}
+payload!(ReceptionHoursPayload { reception_hours: Vec<ReceptionHours> });
 
 #[derive(InputObject)]
 pub struct AcknowledgeComplaintInput {
@@ -920,17 +916,7 @@ impl ComplaintMutation {
             Ok(slots) => svc::set_reception_hours(ctx.services(), p, input.manager_name, input.position, slots).await,
             Err(e) => Err(e),
         };
-        match result {
-            Ok(rows) => Ok(ReceptionHoursPayload {
-                reception_hours: Some(rows.into_iter().map(ReceptionHours).collect()),
-                user_errors: vec![],
-            }),
-            Err(crate::error::ServiceError::User(errors)) => Ok(ReceptionHoursPayload {
-                reception_hours: None,
-                user_errors: errors.into_iter().map(Into::into).collect(),
-            }),
-            Err(e) => Err(top_level(e)),
-        }
+        ReceptionHoursPayload::from_result(result.map(|rows| rows.into_iter().map(ReceptionHours).collect()))
     }
 }
 

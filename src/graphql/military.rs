@@ -1,13 +1,12 @@
 //! Conscripted borrowers (M1–M6): the deferral type and its mutations.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entity::enums::DeferralStatus;
 use entity::military_deferral;
 
-use crate::error::ServiceError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{UserErrorObject, top_level};
+use crate::graphql::errors::{payload, top_level};
 use crate::graphql::escalations::Deadline;
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::loaders::Loaders;
@@ -76,21 +75,7 @@ pub struct RegisterDischargeInput {
     pub discharged_on: Date,
 }
 
-#[derive(SimpleObject)]
-pub struct MilitaryDeferralPayload {
-    pub deferral: Option<MilitaryDeferral>,
-    pub user_errors: Vec<UserErrorObject>,
-}
-
-fn payload(r: Result<military_deferral::Model, ServiceError>) -> async_graphql::Result<MilitaryDeferralPayload> {
-    match r {
-        Ok(d) => Ok(MilitaryDeferralPayload { deferral: Some(MilitaryDeferral(d)), user_errors: vec![] }),
-        Err(ServiceError::User(e)) => {
-            Ok(MilitaryDeferralPayload { deferral: None, user_errors: e.into_iter().map(Into::into).collect() })
-        }
-        Err(e) => Err(top_level(e)),
-    }
-}
+payload!(MilitaryDeferralPayload { deferral: MilitaryDeferral });
 
 fn deferral_id(id: &ID) -> async_graphql::Result<DeferralId> {
     decode(id, Kind::Deferral).map(DeferralId)
@@ -115,7 +100,7 @@ impl MilitaryMutation {
             service_end: input.service_end.0,
             bureau_received_at: input.bureau_received_at,
         };
-        payload(svc::register(ctx.services(), p, input).await)
+        MilitaryDeferralPayload::from_result(svc::register(ctx.services(), p, input).await.map(MilitaryDeferral))
     }
 
     /// M1, M2: grants the deferral (term grows, payment size stays, no interest).
@@ -125,7 +110,9 @@ impl MilitaryMutation {
         input: DeferralRefInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
-        payload(svc::grant(ctx.services(), p, deferral_id(&input.deferral_id)?).await)
+        MilitaryDeferralPayload::from_result(
+            svc::grant(ctx.services(), p, deferral_id(&input.deferral_id)?).await.map(MilitaryDeferral),
+        )
     }
 
     /// M3: the borrower refuses the deferral within 14 days of its notice.
@@ -135,7 +122,9 @@ impl MilitaryMutation {
         input: DeferralRefInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
-        payload(svc::refuse(ctx.services(), p, deferral_id(&input.deferral_id)?).await)
+        MilitaryDeferralPayload::from_result(
+            svc::refuse(ctx.services(), p, deferral_id(&input.deferral_id)?).await.map(MilitaryDeferral),
+        )
     }
 
     /// M3: the MFO confirms the refusal (within 15 days); the schedule is restored.
@@ -145,7 +134,9 @@ impl MilitaryMutation {
         input: DeferralRefInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
-        payload(svc::confirm_refusal(ctx.services(), p, deferral_id(&input.deferral_id)?).await)
+        MilitaryDeferralPayload::from_result(
+            svc::confirm_refusal(ctx.services(), p, deferral_id(&input.deferral_id)?).await.map(MilitaryDeferral),
+        )
     }
 
     /// M4: an early discharge: the protection ends 60 days after it.
@@ -155,8 +146,9 @@ impl MilitaryMutation {
         input: RegisterDischargeInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
-        payload(
-            svc::register_discharge(ctx.services(), p, deferral_id(&input.deferral_id)?, input.discharged_on.0).await,
+        let id = deferral_id(&input.deferral_id)?;
+        MilitaryDeferralPayload::from_result(
+            svc::register_discharge(ctx.services(), p, id, input.discharged_on.0).await.map(MilitaryDeferral),
         )
     }
 }

@@ -19,7 +19,7 @@ use crate::error::ServiceError;
 use crate::graphql::appeals::RegulatorAppeal;
 use crate::graphql::connection::{after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{UserErrorObject, not_found, top_level};
+use crate::graphql::errors::{not_found, payload, top_level};
 use crate::graphql::escalations::Deadline;
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::loaders::Loaders;
@@ -472,11 +472,7 @@ pub struct RecordDelinquencyNoticeInput {
     pub text: Option<String>,
 }
 
-#[derive(SimpleObject)]
-pub struct DelinquencyNoticePayload {
-    pub notice: Option<DelinquencyNotice>,
-    pub user_errors: Vec<UserErrorObject>,
-}
+payload!(DelinquencyNoticePayload { notice: DelinquencyNotice });
 
 #[derive(InputObject)]
 pub struct SubmitRestructuringApplicationInput {
@@ -500,22 +496,12 @@ pub struct SubmitRestructuringApplicationInput {
     pub documents: Vec<Document>,
 }
 
-#[derive(SimpleObject)]
-pub struct RestructuringApplicationPayload {
-    pub application: Option<RestructuringApplication>,
-    pub user_errors: Vec<UserErrorObject>,
-}
+payload!(RestructuringApplicationPayload { application: RestructuringApplication });
 
-impl RestructuringApplicationPayload {
-    pub fn from_result(r: Result<application::Model, ServiceError>) -> async_graphql::Result<Self> {
-        match r {
-            Ok(a) => Ok(Self { application: Some(RestructuringApplication(a)), user_errors: vec![] }),
-            Err(ServiceError::User(errors)) => {
-                Ok(Self { application: None, user_errors: errors.into_iter().map(Into::into).collect() })
-            }
-            Err(e) => Err(top_level(e)),
-        }
-    }
+fn application_payload(
+    r: Result<application::Model, ServiceError>,
+) -> async_graphql::Result<RestructuringApplicationPayload> {
+    RestructuringApplicationPayload::from_result(r.map(RestructuringApplication))
 }
 
 #[derive(InputObject)]
@@ -589,13 +575,7 @@ impl RestructuringMutation {
             states_consequences: input.states_consequences,
             text: input.text,
         };
-        match svc::record_notice(ctx.services(), p, input).await {
-            Ok(n) => Ok(DelinquencyNoticePayload { notice: Some(DelinquencyNotice(n)), user_errors: vec![] }),
-            Err(ServiceError::User(errors)) => {
-                Ok(DelinquencyNoticePayload { notice: None, user_errors: errors.into_iter().map(Into::into).collect() })
-            }
-            Err(e) => Err(top_level(e)),
-        }
+        DelinquencyNoticePayload::from_result(svc::record_notice(ctx.services(), p, input).await.map(DelinquencyNotice))
     }
 
     /// R2, R5, R19: submits an application; it is always registered with an incoming
@@ -627,7 +607,7 @@ impl RestructuringMutation {
                 .map(|d| svc::DocumentInput { kind: d.kind, name: d.name, checksum: d.checksum })
                 .collect(),
         };
-        RestructuringApplicationPayload::from_result(svc::submit(ctx.services(), p, input).await)
+        application_payload(svc::submit(ctx.services(), p, input).await)
     }
 
     /// R6: asks for missing documents; the borrower has five business days.
@@ -639,9 +619,7 @@ impl RestructuringMutation {
         let p = ctx.principal()?;
         let items =
             input.items.into_iter().map(|i| svc::RequestedItem { kind: i.kind, description: i.description }).collect();
-        RestructuringApplicationPayload::from_result(
-            svc::request_documents(ctx.services(), p, app_id(&input.application_id)?, items).await,
-        )
+        application_payload(svc::request_documents(ctx.services(), p, app_id(&input.application_id)?, items).await)
     }
 
     /// R6: provides the requested documents.
@@ -656,9 +634,7 @@ impl RestructuringMutation {
             .into_iter()
             .map(|d| svc::DocumentInput { kind: d.kind, name: d.name, checksum: d.checksum })
             .collect();
-        RestructuringApplicationPayload::from_result(
-            svc::provide_documents(ctx.services(), p, app_id(&input.application_id)?, docs).await,
-        )
+        application_payload(svc::provide_documents(ctx.services(), p, app_id(&input.application_id)?, docs).await)
     }
 
     /// R8: the manager's decision. Terms must lower the debt burden (R7, R10); a
@@ -679,7 +655,7 @@ impl RestructuringMutation {
             reply_by: input.reply_by.map(|d| d.0),
             delivered_at: input.delivered_at,
         };
-        RestructuringApplicationPayload::from_result(svc::decide(ctx.services(), p, id, d).await.map(|d| d.application))
+        application_payload(svc::decide(ctx.services(), p, id, d).await.map(|d| d.application))
     }
 
     /// R12: the borrower accepts or rejects the MFO's counter-proposal.
@@ -689,9 +665,7 @@ impl RestructuringMutation {
         input: RespondToCounterProposalInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
-        RestructuringApplicationPayload::from_result(
-            svc::respond(ctx.services(), p, app_id(&input.application_id)?, input.response).await,
-        )
+        application_payload(svc::respond(ctx.services(), p, app_id(&input.application_id)?, input.response).await)
     }
 
     /// R11: applies the agreed terms to the loan (a new schedule).
@@ -701,9 +675,7 @@ impl RestructuringMutation {
         input: ApplicationRefInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
-        RestructuringApplicationPayload::from_result(
-            svc::implement(ctx.services(), p, app_id(&input.application_id)?).await,
-        )
+        application_payload(svc::implement(ctx.services(), p, app_id(&input.application_id)?).await)
     }
 
     /// The borrower withdraws an application not yet decided.
@@ -713,9 +685,7 @@ impl RestructuringMutation {
         input: ApplicationRefInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
-        RestructuringApplicationPayload::from_result(
-            svc::withdraw(ctx.services(), p, app_id(&input.application_id)?).await,
-        )
+        application_payload(svc::withdraw(ctx.services(), p, app_id(&input.application_id)?).await)
     }
 }
 

@@ -92,13 +92,7 @@ async fn next_journal_number(w: &Write, mfo: Uuid, year: i32) -> ServiceResult<i
         )
         .returning_col(C::LastNumber)
         .to_owned();
-    let backend = w.txn().get_database_backend();
-    let row = w
-        .txn()
-        .query_one_raw(backend.build(&stmt))
-        .await?
-        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("journal counter returned no row")))?;
-    Ok(row.try_get::<i32>("", "last_number")?)
+    super::next_number(w, stmt).await
 }
 
 /// Registers a complaint, suggestion or request (C1–C6): always stored and numbered.

@@ -424,6 +424,21 @@ pub(crate) fn visibility(l: &loan::Model) -> Visibility {
     Visibility { org_id: Some(l.mfo_id), jurisdiction: Some(l.jurisdiction) }
 }
 
+/// Rows for a schedule the rules computed (R11, M2, M3).
+pub(crate) fn installment_rows(w: &Write, loan_id: Uuid, schedule: &[rules::Installment]) -> Vec<installment::Model> {
+    schedule
+        .iter()
+        .map(|i| installment::Model {
+            id: w.new_id(),
+            loan_id,
+            seq: i.seq,
+            due_date: i.due_date,
+            principal: DbDecimal(i.principal.normalize()),
+            interest: DbDecimal(i.interest.normalize()),
+        })
+        .collect()
+}
+
 /// Replaces a loan's schedule (ingestion, R11 and M2 regenerate it). The audit entry of
 /// the caller records the schedule before and after.
 pub(crate) async fn replace_schedule(w: &Write, loan_id: Uuid, schedule: Vec<installment::Model>) -> ServiceResult<()> {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, DeferralStatus, Obligor, Role};
-use entity::{DbDecimal, installment, loan, military_deferral as deferral};
+use entity::{installment, loan, military_deferral as deferral};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -107,20 +107,6 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
     Ok(row)
 }
 
-fn to_rows(w: &Write, loan_id: Uuid, schedule: &[Installment]) -> Vec<installment::Model> {
-    schedule
-        .iter()
-        .map(|i| installment::Model {
-            id: w.new_id(),
-            loan_id,
-            seq: i.seq,
-            due_date: i.due_date,
-            principal: DbDecimal(i.principal.normalize()),
-            interest: DbDecimal(i.interest.normalize()),
-        })
-        .collect()
-}
-
 fn schedule_json(rows: &[installment::Model]) -> Value {
     json!(rows.iter().map(|i| json!({ "seq": i.seq, "dueDate": i.due_date, "principal": i.principal.to_string(), "interest": i.interest.to_string() })).collect::<Vec<_>>())
 }
@@ -158,7 +144,7 @@ async fn apply_deferral(
     let ledger = crate::rules::loans::Ledger::build(original, &rules_payments, l.repayment_order);
     let deferred = rules::deferred_schedule(&ledger, d.service_start, protected_until);
     let before = loans::schedule_of(w.txn(), l.id).await?;
-    let rows = to_rows(w, l.id, &deferred);
+    let rows = loans::installment_rows(w, l.id, &deferred);
     let after = schedule_json(&rows);
     loans::replace_schedule(w, l.id, rows).await?;
     if let Some(last) = deferred.last() {
@@ -277,7 +263,7 @@ pub async fn confirm_refusal(ctx: &Ctx, p: &Principal, id: DeferralId) -> Servic
     }
     if let Some(original) = &d.original_schedule {
         let before = loans::schedule_of(w.txn(), d.loan_id).await?;
-        let rows = to_rows(&w, d.loan_id, &schedule_from_json(original));
+        let rows = loans::installment_rows(&w, d.loan_id, &schedule_from_json(original));
         loans::replace_schedule(&w, d.loan_id, rows).await?;
         let l = loan::Entity::find_by_id(d.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
         loans::refresh_derived(&mut w, l).await?;

@@ -8,6 +8,7 @@
 use sea_orm::DatabaseConnection;
 
 use crate::clock::SharedClock;
+use crate::error;
 use crate::events::Broker;
 
 pub mod appeals;
@@ -63,4 +64,19 @@ pub(crate) fn refused(r: crate::rules::Refusal, field: &[&str]) -> crate::error:
         }
     };
     ServiceError::user(e)
+}
+
+/// Runs a counter's upsert-increment (`… ON CONFLICT DO UPDATE SET last_number =
+/// last_number + 1 RETURNING last_number`) inside the change's transaction and returns the
+/// number it handed out. The row lock it takes makes concurrent registrations queue, and a
+/// rolled-back registration gives its number back: numbers have no gaps and no duplicates.
+pub(crate) async fn next_number(w: &Write, stmt: sea_orm::sea_query::InsertStatement) -> error::ServiceResult<i32> {
+    use sea_orm::ConnectionTrait;
+    let backend = w.txn().get_database_backend();
+    let row = w
+        .txn()
+        .query_one_raw(backend.build(&stmt))
+        .await?
+        .ok_or_else(|| error::ServiceError::Internal(anyhow::anyhow!("a counter returned no row")))?;
+    Ok(row.try_get::<i32>("", "last_number")?)
 }

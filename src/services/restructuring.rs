@@ -292,13 +292,7 @@ async fn next_incoming_number(w: &Write, org: Uuid, series: &str, year: i32) -> 
         )
         .returning_col(C::LastNumber)
         .to_owned();
-    let backend = w.txn().get_database_backend();
-    let row = w
-        .txn()
-        .query_one_raw(backend.build(&stmt))
-        .await?
-        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("incoming-number counter returned no row")))?;
-    Ok(row.try_get::<i32>("", "last_number")?)
+    super::next_number(w, stmt).await
 }
 
 fn to_json<T: Serialize>(v: &T) -> ServiceResult<Value> {
@@ -1006,17 +1000,7 @@ pub async fn implement(ctx: &Ctx, p: &Principal, id: ApplicationId) -> ServiceRe
     let ledger = loans::ledger(&l, &old, &payments);
     let new =
         rules::new_schedule(&ledger, &terms, l.annual_rate.0, today).map_err(|r| refused(r, &["applicationId"]))?;
-    let rows: Vec<entity::installment::Model> = new
-        .iter()
-        .map(|i| entity::installment::Model {
-            id: w.new_id(),
-            loan_id: l.id,
-            seq: i.seq,
-            due_date: i.due_date,
-            principal: DbDecimal(i.principal.normalize()),
-            interest: DbDecimal(i.interest.normalize()),
-        })
-        .collect();
+    let rows = loans::installment_rows(&w, l.id, &new);
     loans::replace_schedule(&w, l.id, rows).await?;
     let mut updated = l.clone();
     if let Some(rate) = terms.new_annual_rate {
