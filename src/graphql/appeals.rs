@@ -8,12 +8,12 @@ use entity::regulator_appeal;
 use uuid::Uuid;
 
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{payload, top_level};
+use crate::graphql::errors::payload;
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::restructuring::RestructuringApplication;
 use crate::graphql::scalars::Date;
 use crate::ids::{AppealId, ApplicationId};
-use crate::services::{appeals as svc, restructuring};
+use crate::services::appeals as svc;
 
 /// R16: the home-protection window an appeal opened.
 #[derive(SimpleObject)]
@@ -55,12 +55,15 @@ impl RegulatorAppeal {
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at
     }
+    /// The application appealed (whoever sees the appeal sees it).
     async fn application(&self, ctx: &Context<'_>) -> async_graphql::Result<RestructuringApplication> {
-        let p = ctx.principal()?;
-        restructuring::get(ctx.services(), p, ApplicationId(self.0.application_id))
-            .await
+        let loaders = ctx.data_unchecked::<crate::graphql::loaders::Loaders>();
+        loaders
+            .applications
+            .load_one(self.0.application_id)
+            .await?
             .map(RestructuringApplication)
-            .map_err(top_level)
+            .ok_or_else(crate::graphql::errors::not_found)
     }
 }
 

@@ -293,12 +293,11 @@ impl CollectionMutation {
 
 /// Loan fields of the collection area.
 pub async fn loan_assignment(ctx: &Context<'_>, loan: &Loan) -> async_graphql::Result<Option<CollectionAssignment>> {
-    let row = svc::current_assignment(&ctx.services().db, loan.0.id).await.map_err(top_level)?;
-    Ok(row.map(CollectionAssignment))
+    let loaders = ctx.data_unchecked::<Loaders>();
+    Ok(loaders.assignments.load_one(loan.0.id).await?.map(CollectionAssignment))
 }
 
 pub async fn loan_contacts(ctx: &Context<'_>, loan: &Loan) -> async_graphql::Result<Vec<ContactEvent>> {
-    let p = ctx.principal()?;
-    let rows = svc::contacts_of(ctx.services(), p, loan.0.id).await.map_err(top_level)?;
-    Ok(rows.into_iter().map(ContactEvent).collect())
+    let loaders = ctx.data_unchecked::<Loaders>();
+    Ok(loaders.contacts.load_one(loan.0.id).await?.unwrap_or_default().into_iter().map(ContactEvent).collect())
 }

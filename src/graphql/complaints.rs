@@ -252,14 +252,11 @@ impl Complaint {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.borrowers.load_one(b).await?.map(Borrower))
     }
+    /// The loan it concerns (registration checks it is the complainant's and the MFO's).
     async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Loan>> {
         let Some(l) = self.0.loan_id else { return Ok(None) };
-        let p = ctx.principal()?;
-        match crate::services::loans::get(ctx.services(), p, LoanId(l)).await {
-            Ok(l) => Ok(Some(Loan(l))),
-            Err(crate::error::ServiceError::NotFound) => Ok(None),
-            Err(e) => Err(top_level(e)),
-        }
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.loans.load_one(l).await?.map(Loan))
     }
 }
 
@@ -305,13 +302,10 @@ impl InfoRequest {
         let deadlines = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
         Ok(deadlines.first().map(|d| Date(d.due_date)))
     }
+    /// The borrower's loan the request is about.
     async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Loan>> {
-        let p = ctx.principal()?;
-        match crate::services::loans::get(ctx.services(), p, LoanId(self.0.loan_id)).await {
-            Ok(l) => Ok(Some(Loan(l))),
-            Err(crate::error::ServiceError::NotFound) => Ok(None),
-            Err(e) => Err(top_level(e)),
-        }
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.loans.load_one(self.0.loan_id).await?.map(Loan))
     }
     /// The seven items as of now (C9).
     async fn statement(&self, ctx: &Context<'_>) -> async_graphql::Result<LoanStatement> {

@@ -5,11 +5,14 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    borrower, complaint_answer, deadline, decision, delinquency_notice, installment, loan, organization, payment,
+    borrower, collection_assignment, complaint_answer, contact_event, deadline, decision, delinquency_notice,
+    document_request, installment, loan, military_deferral, organization, payment, regulator_appeal,
+    restructuring_application,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use crate::auth::Principal;
 use crate::graphql::errors::top_level;
 use crate::services::{Ctx, loans};
 
@@ -23,10 +26,17 @@ pub struct Loaders {
     pub decisions: DataLoader<DecisionLoader>,
     pub notices: DataLoader<NoticesLoader>,
     pub loans: DataLoader<LoanLoader>,
+    pub applications: DataLoader<ApplicationLoader>,
+    pub document_requests: DataLoader<DocumentRequestsLoader>,
+    pub appeals: DataLoader<AppealsLoader>,
+    pub assignments: DataLoader<AssignmentLoader>,
+    pub contacts: DataLoader<ContactsLoader>,
+    pub deferrals: DataLoader<DeferralsLoader>,
 }
 
 impl Loaders {
-    pub fn new(ctx: &Ctx) -> Self {
+    /// Loaders for one request of `principal` (the contact log is filtered per principal).
+    pub fn new(ctx: &Ctx, principal: Option<&Principal>) -> Self {
         Self {
             borrowers: DataLoader::new(BorrowerLoader(ctx.clone()), tokio::spawn),
             organizations: DataLoader::new(OrganizationLoader(ctx.clone()), tokio::spawn),
@@ -37,6 +47,12 @@ impl Loaders {
             decisions: DataLoader::new(DecisionLoader(ctx.clone()), tokio::spawn),
             notices: DataLoader::new(NoticesLoader(ctx.clone()), tokio::spawn),
             loans: DataLoader::new(LoanLoader(ctx.clone()), tokio::spawn),
+            applications: DataLoader::new(ApplicationLoader(ctx.clone()), tokio::spawn),
+            document_requests: DataLoader::new(DocumentRequestsLoader(ctx.clone()), tokio::spawn),
+            appeals: DataLoader::new(AppealsLoader(ctx.clone()), tokio::spawn),
+            assignments: DataLoader::new(AssignmentLoader(ctx.clone()), tokio::spawn),
+            contacts: DataLoader::new(ContactsLoader(ctx.clone(), principal.cloned()), tokio::spawn),
+            deferrals: DataLoader::new(DeferralsLoader(ctx.clone()), tokio::spawn),
         }
     }
 }
@@ -176,5 +192,120 @@ impl Loader<Uuid> for LoanLoader {
             .await
             .map_err(|e| top_level(e.into()))?;
         Ok(rows.into_iter().map(|l| (l.id, l)).collect())
+    }
+}
+
+fn internal(e: sea_orm::DbErr) -> async_graphql::Error {
+    top_level(e.into())
+}
+
+fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid, keys: &[Uuid]) -> HashMap<Uuid, Vec<T>> {
+    let mut map: HashMap<Uuid, Vec<T>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for r in rows {
+        map.entry(key(&r)).or_default().push(r);
+    }
+    map
+}
+
+/// Applications by id (an appeal's application: its scope was checked on the appeal).
+pub struct ApplicationLoader(Ctx);
+
+impl Loader<Uuid> for ApplicationLoader {
+    type Value = restructuring_application::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = restructuring_application::Entity::find()
+            .filter(restructuring_application::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+    }
+}
+
+/// An application's document requests (R6), oldest first.
+pub struct DocumentRequestsLoader(Ctx);
+
+impl Loader<Uuid> for DocumentRequestsLoader {
+    type Value = Vec<document_request::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = document_request::Entity::find()
+            .filter(document_request::Column::ApplicationId.is_in(keys.iter().copied()))
+            .order_by_asc(document_request::Column::RequestedAt)
+            .all(&self.0.db)
+            .await
+            .map_err(internal)?;
+        Ok(group(rows, |r| r.application_id, keys))
+    }
+}
+
+/// An application's appeals (R15), oldest first.
+pub struct AppealsLoader(Ctx);
+
+impl Loader<Uuid> for AppealsLoader {
+    type Value = Vec<regulator_appeal::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = regulator_appeal::Entity::find()
+            .filter(regulator_appeal::Column::ApplicationId.is_in(keys.iter().copied()))
+            .order_by_asc(regulator_appeal::Column::FiledAt)
+            .all(&self.0.db)
+            .await
+            .map_err(internal)?;
+        Ok(group(rows, |r| r.application_id, keys))
+    }
+}
+
+/// The agency working a loan now, by loan id.
+pub struct AssignmentLoader(Ctx);
+
+impl Loader<Uuid> for AssignmentLoader {
+    type Value = collection_assignment::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = collection_assignment::Entity::find()
+            .filter(collection_assignment::Column::LoanId.is_in(keys.iter().copied()))
+            .filter(collection_assignment::Column::EndedAt.is_null())
+            .all(&self.0.db)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(|a| (a.loan_id, a)).collect())
+    }
+}
+
+/// A loan's contact log as the principal may read it (`services::collection::contacts_of`).
+pub struct ContactsLoader(Ctx, Option<Principal>);
+
+impl Loader<Uuid> for ContactsLoader {
+    type Value = Vec<contact_event::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows =
+            crate::services::collection::contacts_of(&self.0.db, self.1.as_ref(), keys).await.map_err(top_level)?;
+        Ok(group(rows, |c| c.loan_id, keys))
+    }
+}
+
+/// A loan's conscription records (M1–M6).
+pub struct DeferralsLoader(Ctx);
+
+impl Loader<Uuid> for DeferralsLoader {
+    type Value = Vec<military_deferral::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = military_deferral::Entity::find()
+            .filter(military_deferral::Column::LoanId.is_in(keys.iter().copied()))
+            .order_by_asc(military_deferral::Column::CreatedAt)
+            .all(&self.0.db)
+            .await
+            .map_err(internal)?;
+        Ok(group(rows, |d| d.loan_id, keys))
     }
 }

@@ -6,7 +6,7 @@ use entity::enums::DeferralStatus;
 use entity::military_deferral;
 
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{payload, top_level};
+use crate::graphql::errors::payload;
 use crate::graphql::escalations::Deadline;
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::loaders::Loaders;
@@ -154,6 +154,6 @@ impl MilitaryMutation {
 }
 
 pub async fn loan_deferrals(ctx: &Context<'_>, loan_id: uuid::Uuid) -> async_graphql::Result<Vec<MilitaryDeferral>> {
-    let rows = svc::of_loan(&ctx.services().db, loan_id).await.map_err(top_level)?;
-    Ok(rows.into_iter().map(MilitaryDeferral).collect())
+    let loaders = ctx.data_unchecked::<Loaders>();
+    Ok(loaders.deferrals.load_one(loan_id).await?.unwrap_or_default().into_iter().map(MilitaryDeferral).collect())
 }

@@ -27,7 +27,7 @@ use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::scalars::Date;
 use crate::ids::{ApplicationId, LoanId};
 use crate::rules::restructuring::{self as rules, Deferral, PropertyTerms, Terms};
-use crate::services::{appeals, restructuring as svc};
+use crate::services::restructuring as svc;
 
 /// R1: a delinquency notice.
 pub struct DelinquencyNotice(pub delinquency_notice::Model);
@@ -309,8 +309,25 @@ impl Decision {
     }
     /// D1: the letter of a refusal, in Russian, or Kazakh for an application in Kazakh.
     async fn refusal_letter(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RefusalLetter>> {
-        let letter = svc::refusal_letter(&ctx.services().db, &self.0).await.map_err(top_level)?;
-        Ok(letter.map(|(language, text)| RefusalLetter { language, text }))
+        if self.0.kind != DecisionKind::Refuse {
+            return Ok(None);
+        }
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let application = loaders.applications.load_one(self.0.application_id).await?.ok_or_else(not_found)?;
+        let (loan, borrower, mfo) = futures_util::try_join!(
+            loaders.loans.load_one(application.loan_id),
+            loaders.borrowers.load_one(application.borrower_id),
+            loaders.organizations.load_one(application.mfo_id),
+        )?;
+        let (Some(loan), Some(borrower), Some(mfo)) = (loan, borrower, mfo) else { return Err(not_found()) };
+        let records = svc::LetterRecords {
+            decision: &self.0,
+            application: &application,
+            loan: &loan,
+            borrower: &borrower,
+            mfo: &mfo,
+        };
+        Ok(svc::refusal_letter(&records).map(|(language, text)| RefusalLetter { language, text }))
     }
 }
 
@@ -373,8 +390,15 @@ impl RestructuringApplication {
         serde_json::from_value(self.0.documents.clone()).unwrap_or_default()
     }
     async fn document_requests(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DocumentRequest>> {
-        let rows = svc::document_requests_of(&ctx.services().db, self.0.id).await.map_err(top_level)?;
-        Ok(rows.into_iter().map(DocumentRequest).collect())
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders
+            .document_requests
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(DocumentRequest)
+            .collect())
     }
     async fn borrower_notice(&self) -> Option<BorrowerNotice> {
         self.0.borrower_notice.clone().and_then(|n| serde_json::from_value(n).ok())
@@ -394,8 +418,8 @@ impl RestructuringApplication {
         Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
     }
     async fn appeals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegulatorAppeal>> {
-        let rows = appeals::of_application(&ctx.services().db, self.0.id).await.map_err(top_level)?;
-        Ok(rows.into_iter().map(RegulatorAppeal).collect())
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.appeals.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(RegulatorAppeal).collect())
     }
     async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Loan> {
         let loaders = ctx.data_unchecked::<Loaders>();

@@ -164,7 +164,8 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
 async fn execute(state: &AppState, principal: Option<Principal>, requests: Vec<GqlRequest>) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
     for req in requests {
-        let req = req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx));
+        let req =
+            req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx, principal.as_ref()));
         out.push(with_codes(state.schema.execute(req).await));
     }
     out

@@ -186,7 +186,8 @@ async fn serve(state: AppState, socket: WebSocket) {
 /// operation refused before it ran (validation) is one `error` message.
 async fn run_operation(state: AppState, principal: Principal, id: String, request: GqlRequest, out: mpsc::Sender<Out>) {
     let expires_at = principal.expires_at + Duration::seconds(LEEWAY_SECONDS);
-    let request = request.data(RequestAuth { principal: Some(principal) }).data(Loaders::new(&state.ctx));
+    let loaders = Loaders::new(&state.ctx, Some(&principal));
+    let request = request.data(RequestAuth { principal: Some(principal) }).data(loaders);
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
     while let Some(resp) = responses.next().await {

@@ -7,7 +7,7 @@ use entity::enums::{AppealOutcome, AppealStatus, ApplicationStatus, DecisionKind
 use entity::{borrower, decision, loan, regulator_appeal as appeal, restructuring_application as application};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -199,14 +199,6 @@ pub async fn resolve(
 pub async fn get(ctx: &Ctx, p: &Principal, id: AppealId) -> ServiceResult<appeal::Model> {
     let scope = scope(p).ok_or(ServiceError::NotFound)?;
     appeal::Entity::find_by_id(id.0).filter(scope).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
-}
-
-pub async fn of_application<C: ConnectionTrait>(db: &C, application_id: Uuid) -> ServiceResult<Vec<appeal::Model>> {
-    Ok(appeal::Entity::find()
-        .filter(appeal::Column::ApplicationId.eq(application_id))
-        .order_by_asc(appeal::Column::FiledAt)
-        .all(db)
-        .await?)
 }
 
 /// R16: the last day of a home-protection window running on the loan at `today`, if any:

@@ -386,15 +386,20 @@ pub async fn get_contact(ctx: &Ctx, p: &Principal, id: ContactId) -> ServiceResu
     if visible { Ok(c) } else { Err(ServiceError::NotFound) }
 }
 
-/// The contacts on a loan the principal may see (an agency sees its own).
-pub async fn contacts_of(ctx: &Ctx, p: &Principal, loan_id: Uuid) -> ServiceResult<Vec<contact_event::Model>> {
-    let mut q = contact_event::Entity::find().filter(contact_event::Column::LoanId.eq(loan_id));
-    match p.role {
-        Role::MfoStaff | Role::MfoManager | Role::Regulator => {}
-        Role::CollectionAgency => q = q.filter(contact_event::Column::ContactorOrgId.eq(p.org_id.0)),
-        Role::Borrower => return Ok(vec![]),
+/// The contact logs of loans already in the principal's scope, as it may read them: the
+/// MFO and the regulator all of it, an agency its own contacts, a borrower none.
+pub async fn contacts_of<C: ConnectionTrait>(
+    db: &C,
+    p: Option<&Principal>,
+    loan_ids: &[Uuid],
+) -> ServiceResult<Vec<contact_event::Model>> {
+    let mut q = contact_event::Entity::find().filter(contact_event::Column::LoanId.is_in(loan_ids.iter().copied()));
+    match p.map(|p| (p.role, p.org_id)) {
+        Some((Role::MfoStaff | Role::MfoManager | Role::Regulator, _)) => {}
+        Some((Role::CollectionAgency, org)) => q = q.filter(contact_event::Column::ContactorOrgId.eq(org.0)),
+        Some((Role::Borrower, _)) | None => return Ok(Vec::new()),
     }
-    Ok(q.order_by_asc(contact_event::Column::OccurredAt).all(&ctx.db).await?)
+    Ok(q.order_by_asc(contact_event::Column::OccurredAt).all(db).await?)
 }
 
 /// R17.2: the manager hands an overdue loan to an agency, when the contract allows it.
@@ -478,18 +483,6 @@ pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<colle
     let ended = collection_assignment::Model { ended_at: Some(w.now), ..current };
     w.commit().await?;
     Ok(ended)
-}
-
-/// The agency working a loan now.
-pub async fn current_assignment<C: ConnectionTrait>(
-    db: &C,
-    loan_id: Uuid,
-) -> ServiceResult<Option<collection_assignment::Model>> {
-    Ok(collection_assignment::Entity::find()
-        .filter(collection_assignment::Column::LoanId.eq(loan_id))
-        .filter(collection_assignment::Column::EndedAt.is_null())
-        .one(db)
-        .await?)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -153,9 +153,12 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
     }
     if let Some(l) = input.loan_id {
         let found = loan::Entity::find_by_id(l.0).filter(scope::loans(p)).one(w.txn()).await?;
-        if found.is_none() {
-            return Err(ServiceError::NotFound);
+        let Some(found) = found else { return Err(ServiceError::NotFound) };
+        // The loan is the complainant's: whoever sees the complaint may see the loan.
+        if input.borrower_id.is_some_and(|b| b.0 != found.borrower_id) {
+            return Err(ServiceError::user(UserError::invalid(&["loanId"], "the loan is not the named borrower's")));
         }
+        input.borrower_id.get_or_insert(BorrowerId(found.borrower_id));
     }
 
     let law = reference::law(w.txn(), p.jurisdiction, w.now).await?;

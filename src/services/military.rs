@@ -6,10 +6,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, DeferralStatus, Obligor, Role};
 use entity::{installment, loan, military_deferral as deferral};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::Serialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::deadlines::{self, NewDeadline};
 use super::write::{Actor, Subject, Visibility, Write};
@@ -323,15 +322,6 @@ pub async fn register_discharge(
     save(&mut w, &d, &after, "military_deferral.discharged").await?;
     w.commit().await?;
     Ok(after)
-}
-
-/// The deferrals the principal may see on a loan already in its scope.
-pub async fn of_loan<C: ConnectionTrait>(db: &C, loan_id: Uuid) -> ServiceResult<Vec<deferral::Model>> {
-    Ok(deferral::Entity::find()
-        .filter(deferral::Column::LoanId.eq(loan_id))
-        .order_by_asc(deferral::Column::CreatedAt)
-        .all(db)
-        .await?)
 }
 
 pub async fn get(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<deferral::Model> {

@@ -1071,26 +1071,23 @@ pub async fn decisions_by_application<C: ConnectionTrait>(
     Ok(rows.into_iter().map(|d| (d.application_id, d)).collect())
 }
 
-pub async fn document_requests_of<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Vec<document_request::Model>> {
-    Ok(document_request::Entity::find()
-        .filter(document_request::Column::ApplicationId.eq(id))
-        .order_by_asc(document_request::Column::RequestedAt)
-        .all(db)
-        .await?)
+/// D1: the refusal letter of a refusal (signed or drafted), rendered from the record.
+/// The records a refusal letter is rendered from.
+pub struct LetterRecords<'a> {
+    pub decision: &'a decision::Model,
+    pub application: &'a application::Model,
+    pub loan: &'a loan::Model,
+    pub borrower: &'a borrower::Model,
+    pub mfo: &'a organization::Model,
 }
 
-/// D1: the refusal letter of a refusal (signed or drafted), rendered from the record.
-pub async fn refusal_letter<C: ConnectionTrait>(
-    db: &C,
-    d: &decision::Model,
-) -> ServiceResult<Option<(Language, String)>> {
+/// D1: the letter of a refusal (signed or drafted), rendered from its records; `None` for
+/// decisions that are not refusals.
+pub fn refusal_letter(r: &LetterRecords<'_>) -> Option<(Language, String)> {
+    let (d, a, l, b, mfo) = (r.decision, r.application, r.loan, r.borrower, r.mfo);
     if d.kind != DecisionKind::Refuse {
-        return Ok(None);
+        return None;
     }
-    let a = application::Entity::find_by_id(d.application_id).one(db).await?.ok_or(ServiceError::NotFound)?;
-    let l = loan::Entity::find_by_id(a.loan_id).one(db).await?.ok_or(ServiceError::NotFound)?;
-    let b = borrower::Entity::find_by_id(a.borrower_id).one(db).await?.ok_or(ServiceError::NotFound)?;
-    let mfo = organization::Entity::find_by_id(a.mfo_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     let tz = crate::rules::calendar::time_zone(a.jurisdiction);
     let language = rules::refusal_letter_language(a.language);
     let signatory = match (&d.signatory_name, &d.signatory_position) {
@@ -1099,18 +1096,18 @@ pub async fn refusal_letter<C: ConnectionTrait>(
         (None, _) => "________________".to_owned(),
     };
     let facts = RefusalLetterFacts {
-        borrower_name: b.full_name,
-        borrower_address: b.address,
-        creditor: mfo.name,
+        borrower_name: b.full_name.clone(),
+        borrower_address: b.address.clone(),
+        creditor: mfo.name.clone(),
         application_date: a.application_date,
         incoming_number: rules::incoming_number(a.incoming_year, a.incoming_seq),
         incoming_date: a.received_at.with_timezone(&tz).date_naive(),
-        contract_number: l.contract_number,
+        contract_number: l.contract_number.clone(),
         contract_date: l.contract_date,
         reasons: d.reasons.clone().unwrap_or_default(),
         signatory,
     };
-    Ok(Some((language, rules::refusal_letter(language, &facts))))
+    Some((language, rules::refusal_letter(language, &facts)))
 }
 
 /// R9: whether the loan has an application under review now (collection uses this).

@@ -43,6 +43,8 @@ pub struct Orgs {
 }
 
 pub struct TestApp {
+    /// SQL statements run on the app's pool so far (N+1 checks read it).
+    pub statements: Arc<std::sync::atomic::AtomicUsize>,
     pub addr: SocketAddr,
     pub url: String,
     pub client: reqwest::Client,
@@ -96,8 +98,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(opts: Options) -> Self {
-        let (db, dir) = fresh_database().await;
+        let (mut db, dir) = fresh_database().await;
         mfo_api::db::migrate(&db).await.expect("migrations");
+        let statements = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
         let clock = ManualClock::new(default_start());
         let ctx = Ctx::new(db, clock.clone(), Broker::default());
         let org = |kind, name: &str, j| {
@@ -131,6 +138,7 @@ impl TestApp {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
         });
         Self {
+            statements,
             addr,
             url: format!("http://{addr}/graphql"),
             client: reqwest::Client::new(),
@@ -158,6 +166,7 @@ impl TestApp {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
         });
         TestApp {
+            statements: self.statements.clone(),
             addr,
             url: format!("http://{addr}/graphql"),
             client: reqwest::Client::new(),
@@ -166,6 +175,14 @@ impl TestApp {
             orgs: self.orgs.clone(),
             _dir: None,
         }
+    }
+
+    /// Runs a query and returns how many SQL statements answering it took.
+    pub async fn statements_for(&self, token: &str, query: &str) -> usize {
+        use std::sync::atomic::Ordering;
+        let before = self.statements.load(Ordering::SeqCst);
+        self.gql(token, query, json!({})).await;
+        self.statements.load(Ordering::SeqCst) - before
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -9,6 +9,7 @@ mod complaints;
 mod demo;
 mod ingestion;
 mod mechanisms;
+mod performance;
 mod restructuring;
 mod schema;
 mod scoping;
