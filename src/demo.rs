@@ -356,6 +356,11 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
         clock.set(t0 + Duration::days(days));
     };
     let local_today = |c: &ManualClock| c.now().date_naive();
+    // A counter-proposal of a longer term, with `days` to reply (R12 wants at least 15).
+    let counter = |days: i64| {
+        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(days)))
+    };
+    let aigerim_app = as_borrower(&kz_mfo, real_now, aigerim.id);
 
     // Day 0: one left without review (documents never come), one deemed refused.
     let lwr = restructuring::submit(&ctx, &staff, submit(l2003.id, 300_000)).await.map_err(err)?;
@@ -371,14 +376,7 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     .await
     .map_err(err)?;
     let deemed = restructuring::submit(&ctx, &staff, submit(l2003.id, 300_000)).await.map_err(err)?;
-    restructuring::decide(
-        &ctx,
-        &manager,
-        id(&deemed),
-        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(20))),
-    )
-    .await
-    .map_err(err)?;
+    restructuring::decide(&ctx, &manager, id(&deemed), counter(20)).await.map_err(err)?;
     // Day 1: refused, then appealed.
     step(1);
     let refused = restructuring::submit(&ctx, &staff, submit(l2001.id, 120_000)).await.map_err(err)?;
@@ -410,30 +408,16 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     // Day 3: withdrawn by the borrower.
     step(3);
     let withdrawn = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
-    restructuring::withdraw(&ctx, &as_borrower(&kz_mfo, real_now, aigerim.id), id(&withdrawn)).await.map_err(err)?;
+    restructuring::withdraw(&ctx, &aigerim_app, id(&withdrawn)).await.map_err(err)?;
     // Day 5: a counter-proposal the borrower rejects; Aigerim appeals her refusal.
     step(5);
     let rejected = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
-    restructuring::decide(
-        &ctx,
-        &manager,
-        id(&rejected),
-        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(15))),
-    )
-    .await
-    .map_err(err)?;
+    restructuring::decide(&ctx, &manager, id(&rejected), counter(15)).await.map_err(err)?;
     step(6);
-    restructuring::respond(
-        &ctx,
-        &as_borrower(&kz_mfo, real_now, aigerim.id),
-        id(&rejected),
-        CounterProposalResponse::Reject,
-    )
-    .await
-    .map_err(err)?;
+    restructuring::respond(&ctx, &aigerim_app, id(&rejected), CounterProposalResponse::Reject).await.map_err(err)?;
     appeals::file(
         &ctx,
-        &as_borrower(&kz_mfo, real_now, aigerim.id),
+        &aigerim_app,
         appeals::FileInput {
             client_submission_id: None,
             application_id: id(&refused),
@@ -448,37 +432,16 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     // Day 20: a counter-proposal accepted (agreed, not yet implemented).
     step(20);
     let agreed = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
-    restructuring::decide(
-        &ctx,
-        &manager,
-        id(&agreed),
-        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(15))),
-    )
-    .await
-    .map_err(err)?;
+    restructuring::decide(&ctx, &manager, id(&agreed), counter(15)).await.map_err(err)?;
     step(21);
-    restructuring::respond(
-        &ctx,
-        &as_borrower(&kz_mfo, real_now, aigerim.id),
-        id(&agreed),
-        CounterProposalResponse::Accept,
-    )
-    .await
-    .map_err(err)?;
+    restructuring::respond(&ctx, &aigerim_app, id(&agreed), CounterProposalResponse::Accept).await.map_err(err)?;
     // Day 31: the day-0 counter-proposal is deemed refused.
     step(31);
     scanner.tick().await.map_err(err)?;
     // Day 33: a counter-proposal still waiting for an answer; day 35: an approval to implement.
     step(33);
     let waiting = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
-    restructuring::decide(
-        &ctx,
-        &manager,
-        id(&waiting),
-        decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(15))),
-    )
-    .await
-    .map_err(err)?;
+    restructuring::decide(&ctx, &manager, id(&waiting), counter(15)).await.map_err(err)?;
     step(35);
     let approved = restructuring::submit(&ctx, &staff, submit(l2001.id, 150_000)).await.map_err(err)?;
     restructuring::decide(&ctx, &manager, id(&approved), decide(DecisionKind::Approve, longer(), None, None))

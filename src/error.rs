@@ -108,6 +108,15 @@ impl Problems {
         }
     }
 
+    /// Every item of a list must have `sub` filled in: `[list, i, sub]` names each that has not.
+    pub fn each_filled<T>(&mut self, list: &str, sub: &str, items: &[T], text: impl Fn(&T) -> &str, message: &str) {
+        for (i, item) in items.iter().enumerate() {
+            if text(item).trim().is_empty() {
+                self.0.push(UserError::invalid(&[list, &i.to_string(), sub], message));
+            }
+        }
+    }
+
     /// Takes over another check's findings.
     pub fn absorb(&mut self, other: Problems) {
         self.0.extend(other.0);

@@ -29,19 +29,4 @@ macro_rules! typed_id {
     )+};
 }
 
-typed_id!(
-    OrgId,
-    BorrowerId,
-    LoanId,
-    PaymentId,
-    DeadlineId,
-    ComplaintId,
-    InfoRequestId,
-    ApplicationId,
-    DecisionId,
-    AppealId,
-    ContactId,
-    NoticeId,
-    DeferralId,
-    AssignmentId,
-);
+typed_id!(OrgId, BorrowerId, LoanId, ComplaintId, InfoRequestId, ApplicationId, AppealId, ContactId, DeferralId,);

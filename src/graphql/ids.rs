@@ -95,14 +95,6 @@ pub fn decode(id: &ID, kind: Kind) -> async_graphql::Result<Uuid> {
     }
 }
 
-/// Like `decode`, for an id given inside a mutation input: a user error names the field.
-pub fn decode_input(id: &ID, kind: Kind) -> Option<Uuid> {
-    match parse(id) {
-        Some((k, u)) if k == kind => Some(u),
-        _ => None,
-    }
-}
-
 /// Cursors are opaque too: `base64url("c:<key>")`.
 pub fn cursor(key: impl std::fmt::Display) -> String {
     URL_SAFE_NO_PAD.encode(format!("c:{key}"))

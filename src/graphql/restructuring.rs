@@ -361,14 +361,12 @@ impl RestructuringApplication {
     async fn admissibility(&self) -> Admissibility {
         let facts: Vec<BlockingFact> =
             self.0.inadmissible_facts.clone().and_then(|f| serde_json::from_value(f).ok()).unwrap_or_default();
-        let tz = crate::rules::calendar::time_zone(self.0.jurisdiction);
-        let received_on = self.0.received_at.with_timezone(&tz).date_naive();
         Admissibility {
             admissible: self.0.admissible,
             rule: self.0.admissibility_rule.clone(),
             facts,
             overdue_since: self.0.overdue_since.map(Date),
-            days_after_overdue: self.0.overdue_since.map(|s| (received_on - s).num_days()),
+            days_after_overdue: svc::days_after_overdue(&self.0),
         }
     }
     async fn grounds(&self) -> Vec<Ground> {

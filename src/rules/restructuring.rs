@@ -85,6 +85,11 @@ pub struct Admissibility {
     pub facts: Vec<BlockingFact>,
 }
 
+/// R2: calendar days from the overdue date to `on` (0 on the overdue date itself).
+pub fn days_after_overdue(since: NaiveDate, on: NaiveDate) -> i64 {
+    (on - since).num_days()
+}
+
 /// R2/R3: inside N calendar days of the overdue date an application is admissible; after
 /// that only with no court act, enforcement inscription, settlement or mediation agreement
 /// and no assignment of the claim. An application from a borrower who is not overdue is
@@ -98,7 +103,7 @@ pub fn admissibility(
     let Some(since) = overdue_since else {
         return Admissibility { admissible: true, days_after_overdue: None, rule: "R2", facts: vec![] };
     };
-    let days = (received_on - since).num_days();
+    let days = days_after_overdue(since, received_on);
     if days <= i64::from(p.restructuring.application_window_calendar_days) {
         return Admissibility { admissible: true, days_after_overdue: Some(days), rule: "R2", facts: vec![] };
     }

@@ -108,6 +108,10 @@ pub async fn load_facts<C: ConnectionTrait>(db: &C, l: loan::Model, at: DateTime
 /// The deployment's clearance key, created on first use and shared by every instance.
 async fn clearance_key<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<u8>> {
     use rand::RngCore;
+    // Read first: permittedActions is a read path and must not take the write lock.
+    if let Some(stored) = app_secret::Entity::find_by_id(CLEARANCE_SECRET.to_owned()).one(db).await? {
+        return hex::decode(stored.value).map_err(|e| ServiceError::Internal(e.into()));
+    }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let row = app_secret::ActiveModel { name: Set(CLEARANCE_SECRET.to_owned()), value: Set(hex::encode(bytes)) };
@@ -432,7 +436,7 @@ pub async fn assign(
         &loaded.policy.policy,
     );
     if !v.allowed {
-        let reason = v.reasons.iter().map(|r| r.text(Language::Ru)).collect::<Vec<_>>().join(" ");
+        let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
         return Err(ServiceError::user(UserError::rule(
             v.basis.first().copied().unwrap_or("R17.2"),
             &["loanId"],

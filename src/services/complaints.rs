@@ -418,11 +418,7 @@ pub async fn forward(
 ) -> ServiceResult<complaint::Model> {
     let mut problems = Problems::new();
     problems.check(!managers.is_empty(), || UserError::invalid(&["managers"], "name at least one responsible manager"));
-    for (i, m) in managers.iter().enumerate() {
-        problems.check(!m.name.trim().is_empty(), || {
-            UserError::invalid(&["managers", &i.to_string(), "name"], "name is required")
-        });
-    }
+    problems.each_filled("managers", "name", &managers, |x| &x.name, "name is required");
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
@@ -525,11 +521,7 @@ pub async fn answer(ctx: &Ctx, p: &Principal, id: ComplaintId, a: AnswerInput) -
     ] {
         problems.check(!empty, || UserError::rule("C10", &[field], format!("{field} is required in an answer")));
     }
-    for (i, att) in a.attachments.iter().enumerate() {
-        problems.check(!att.name.trim().is_empty(), || {
-            UserError::invalid(&["attachments", &i.to_string(), "name"], "an attachment needs a name")
-        });
-    }
+    problems.each_filled("attachments", "name", &a.attachments, |x| &x.name, "an attachment needs a name");
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;

@@ -1,7 +1,6 @@
 //! Opening, meeting, extending and cancelling deadline rows, and what happens when the
 //! scanner finds one missed. Every timed duty of DOMAIN.md goes through here.
 
-use chrono::{DateTime, Utc};
 use entity::deadline;
 use entity::enums::{DeadlineKind, DeadlineStatus, Jurisdiction, Obligor};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -182,11 +181,6 @@ pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> 
         Obligor::Borrower => {}
     }
     Ok(())
-}
-
-/// Whether a deadline is late at `now` (it is due at the first late instant).
-pub fn is_late(d: &deadline::Model, now: DateTime<Utc>) -> bool {
-    d.status == DeadlineStatus::Open && now >= d.due_at
 }
 
 /// A duty whose outcome is known when it is recorded (C4: a complaint registered days

@@ -338,11 +338,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
                 UserError::invalid(&[field], format!("{field} must be between 0 and 10^12"))
             });
     }
-    for (i, d) in input.documents.iter().enumerate() {
-        problems.check(!d.name.trim().is_empty(), || {
-            UserError::invalid(&["documents", &i.to_string(), "name"], "a document needs a name")
-        });
-    }
+    problems.each_filled("documents", "name", &input.documents, |x| &x.name, "a document needs a name");
     problems.finish()?;
 
     let key = p.key();
@@ -614,11 +610,7 @@ pub async fn request_documents(
     scope::require_staff(p)?;
     let mut problems = Problems::new();
     problems.check(!items.is_empty(), || UserError::invalid(&["items"], "list what is missing"));
-    for (i, it) in items.iter().enumerate() {
-        problems.check(!it.description.trim().is_empty(), || {
-            UserError::invalid(&["items", &i.to_string(), "description"], "describe the document")
-        });
-    }
+    problems.each_filled("items", "description", &items, |x| &x.description, "describe the document");
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let a = for_change(&w, p, id, false).await?;
@@ -663,11 +655,7 @@ pub async fn provide_documents(
 ) -> ServiceResult<application::Model> {
     let mut problems = Problems::new();
     problems.check(!documents.is_empty(), || UserError::invalid(&["documents"], "attach at least one document"));
-    for (i, d) in documents.iter().enumerate() {
-        problems.check(!d.name.trim().is_empty(), || {
-            UserError::invalid(&["documents", &i.to_string(), "name"], "a document needs a name")
-        });
-    }
+    problems.each_filled("documents", "name", &documents, |x| &x.name, "a document needs a name");
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let a = for_change(&w, p, id, true).await?;
@@ -1108,6 +1096,12 @@ pub fn refusal_letter(r: &LetterRecords<'_>) -> Option<(Language, String)> {
         signatory,
     };
     Some((language, rules::refusal_letter(language, &facts)))
+}
+
+/// R2: calendar days from the overdue date to receipt, as judged at receipt.
+pub fn days_after_overdue(a: &application::Model) -> Option<i64> {
+    let received_on = a.received_at.with_timezone(&crate::rules::calendar::time_zone(a.jurisdiction)).date_naive();
+    a.overdue_since.map(|since| rules::days_after_overdue(since, received_on))
 }
 
 /// R9: whether the loan has an application under review now (collection uses this).

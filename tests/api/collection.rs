@@ -92,10 +92,9 @@ async fn an_agency_asking_about_a_loan_not_assigned_to_it_gets_not_found() {
 async fn x3_a_contact_at_21_30_is_stored_and_flagged_and_escalated() {
     let app = TestApp::spawn().await;
     on(&app, "2026-03-17");
-    let (s, token) = agency_loan(&app).await;
+    let (s, _) = agency_loan(&app).await;
     app.clock.set(at("2026-03-17T16:40:00Z"));
     let token_late = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
-    let _ = token;
     let r = app.gql(&token_late, RECORD, json!({ "input": contact(&s.loan, 1, "CALL", "2026-03-17T16:30:00Z") })).await;
     let c = &r["recordContact"]["contact"];
     assert_eq!(c["violations"], json!(["X3"]), "{r}");
@@ -421,10 +420,8 @@ async fn m1_to_m4_the_deferral_is_granted_refused_confirmed_and_shortened_by_dis
     let interest = verdict(&verdicts(&app, &staff, &s.loan, None).await, "CHARGE_INTEREST").clone();
     assert!(interest["basis"].as_array().expect("basis").contains(&json!("M2")));
 
-    let borrower = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
     on(&app, "2026-04-01");
     let borrower_late = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
-    let _ = borrower;
     let r =
         military(&app, &borrower_late, "refuseMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
     assert_eq!(r["userErrors"][0]["rule"], "M3", "15 days after the notice: too late");
