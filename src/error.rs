@@ -65,6 +65,11 @@ pub enum ServiceError {
     Forbidden(&'static str),
     #[error("unauthenticated")]
     Unauthenticated,
+    /// The instant asked about is before the first policy version of its jurisdiction:
+    /// the rules this API applies were not yet law then (DOMAIN.md, "Figures change").
+    /// The caller's input, not a fault: the client gets `BAD_USER_INPUT` with this text.
+    #[error("{0}")]
+    OutsideLaw(String),
     /// Anything else; logged with the request id, never sent to the client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

@@ -2,28 +2,93 @@
 //! never act on one twice, then marks each missed and runs its consequence in one
 //! transaction (`services::deadlines::on_missed`).
 //!
-//! The claim is one `UPDATE … WHERE lease expired … RETURNING` that works on both engines
+//! The claim is one `UPDATE … WHERE lease expired …` that works on both engines
 //! (DESIGN.md, Events). The conditions are repeated outside the sub-select so that
 //! PostgreSQL re-checks them on a row another scanner has just leased.
+//!
+//! One record must never stall the machinery for everyone: the R1 sweep and the deadline
+//! scan read ids first and handle each item in its own transaction; an item that fails is
+//! logged with its id, counted in `/metrics` (`mfo_scanner_item_failures_total`), and left
+//! alone for a backoff that doubles with each failure (1 min up to 1 h) while every other
+//! item goes on. A failed deadline's lease is extended to its next try, so other instances
+//! respect the backoff too.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::deadline;
 use entity::enums::DeadlineStatus;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveEnum, ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
+use entity::enums::Jurisdiction;
+use uuid::Uuid;
+
 use crate::error::ServiceResult;
+use crate::services::restructuring::{self, OverdueExamined};
 use crate::services::write::{Actor, Subject, Visibility, Write};
-use crate::services::{Ctx, deadlines};
+use crate::services::{Ctx, deadlines, reference};
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TickReport {
+    /// R1: loans whose new overdue episode got its notice deadline.
+    pub notice_duties_opened: usize,
+    /// R1: new overdue episodes that began before the first policy version (no duty).
+    pub before_the_law: usize,
     pub claimed: usize,
     pub missed: usize,
+    /// Items (loans or deadlines) that failed this pass and wait for their retry.
+    pub failed: usize,
+    /// Items skipped because an earlier failure's backoff has not run out.
+    pub backing_off: usize,
+}
+
+/// Which stage an item failed in, for the log and the metric's label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Stage {
+    OverdueSweep,
+    Deadline,
+}
+
+impl Stage {
+    fn label(self) -> &'static str {
+        match self {
+            Stage::OverdueSweep => "overdue_sweep",
+            Stage::Deadline => "deadline",
+        }
+    }
+}
+
+/// Items that failed, with their failure count and the instant of their next try.
+#[derive(Debug, Default)]
+struct Backoff {
+    items: HashMap<(Stage, Uuid), (u32, DateTime<Utc>)>,
+}
+
+impl Backoff {
+    const FIRST: i64 = 60;
+    const MAX: i64 = 3600;
+
+    fn waiting(&self, stage: Stage, id: Uuid, now: DateTime<Utc>) -> bool {
+        self.items.get(&(stage, id)).is_some_and(|(_, next)| *next > now)
+    }
+
+    /// Records a failure and returns when the item is next tried.
+    fn failed(&mut self, stage: Stage, id: Uuid, now: DateTime<Utc>) -> DateTime<Utc> {
+        let entry = self.items.entry((stage, id)).or_insert((0, now));
+        entry.0 += 1;
+        let wait = Self::FIRST.saturating_mul(1 << (entry.0 - 1).min(6)).min(Self::MAX);
+        entry.1 = now + Duration::seconds(wait);
+        entry.1
+    }
+
+    fn succeeded(&mut self, stage: Stage, id: Uuid) {
+        self.items.remove(&(stage, id));
+    }
 }
 
 #[derive(Clone)]
@@ -32,12 +97,40 @@ pub struct Scanner {
     owner: String,
     lease: Duration,
     batch: u64,
+    backoff: Arc<Mutex<Backoff>>,
 }
 
 impl Scanner {
     /// `owner` names this instance in the lease (host and process, or a test's name).
     pub fn new(ctx: Ctx, owner: impl Into<String>) -> Self {
-        Self { ctx, owner: owner.into(), lease: Duration::seconds(60), batch: 100 }
+        Self {
+            ctx,
+            owner: owner.into(),
+            lease: Duration::seconds(60),
+            batch: 100,
+            backoff: Arc::new(Mutex::new(Backoff::default())),
+        }
+    }
+
+    fn waiting(&self, stage: Stage, id: Uuid, now: DateTime<Utc>) -> bool {
+        self.backoff.lock().map(|b| b.waiting(stage, id, now)).unwrap_or(false)
+    }
+
+    fn succeeded(&self, stage: Stage, id: Uuid) {
+        if let Ok(mut b) = self.backoff.lock() {
+            b.succeeded(stage, id);
+        }
+    }
+
+    /// Logs and counts one item's failure; returns when it is tried again.
+    fn failed(&self, stage: Stage, id: Uuid, now: DateTime<Utc>, e: &crate::error::ServiceError) -> DateTime<Utc> {
+        let retry_at = match self.backoff.lock() {
+            Ok(mut b) => b.failed(stage, id, now),
+            Err(_) => now + Duration::seconds(Backoff::FIRST),
+        };
+        metrics::counter!("mfo_scanner_item_failures_total", "stage" => stage.label()).increment(1);
+        tracing::error!(stage = stage.label(), item = %id, retry_at = %retry_at, error = ?e, "scanner item failed; the others go on");
+        retry_at
     }
 
     fn claimable(now: DateTime<Utc>) -> Condition {
@@ -47,8 +140,9 @@ impl Scanner {
             .add(Condition::any().add(deadline::Column::LeaseUntil.is_null()).add(deadline::Column::LeaseUntil.lt(now)))
     }
 
-    /// Leases up to one batch of due deadlines to this instance.
-    pub async fn claim(&self, now: DateTime<Utc>) -> ServiceResult<Vec<deadline::Model>> {
+    /// Leases up to one batch of due deadlines to this instance and returns their ids
+    /// (ids only: a row that cannot be read must fail alone, in its own handling).
+    pub async fn claim(&self, now: DateTime<Utc>) -> ServiceResult<Vec<Uuid>> {
         let due = Query::select()
             .column(deadline::Column::Id)
             .from(deadline::Entity)
@@ -56,28 +150,91 @@ impl Scanner {
             .order_by(deadline::Column::DueAt, sea_orm::Order::Asc)
             .limit(self.batch)
             .to_owned();
-        Ok(deadline::Entity::update_many()
-            .col_expr(deadline::Column::LeaseOwner, Expr::value(self.owner.clone()))
-            .col_expr(deadline::Column::LeaseUntil, Expr::value(now + self.lease))
-            .filter(Self::claimable(now))
-            .filter(deadline::Column::Id.in_subquery(due))
-            .exec_with_returning(&self.ctx.db)
-            .await?)
+        let claim = Query::update()
+            .table(deadline::Entity)
+            .value(deadline::Column::LeaseOwner, self.owner.clone())
+            .value(deadline::Column::LeaseUntil, now + self.lease)
+            .cond_where(Self::claimable(now))
+            .and_where(deadline::Column::Id.in_subquery(due))
+            .returning_col(deadline::Column::Id)
+            .to_owned();
+        let rows = self.ctx.db.query_all(&claim).await?;
+        Ok(rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect::<Result<_, _>>()?)
     }
 
-    /// One pass: claim what is due and handle each claimed deadline.
+    /// R1: examines every loan that may have fallen overdue, each on its own.
+    async fn sweep_overdue(&self, report: &mut TickReport) -> ServiceResult<()> {
+        let now = self.ctx.clock.now();
+        for j in [Jurisdiction::Kz, Jurisdiction::Kg] {
+            let cal = reference::calendar(&self.ctx.db, j).await?;
+            let today = cal.local_date(now);
+            let mut after = None;
+            loop {
+                let ids = restructuring::overdue_candidates(&self.ctx, j, today, after, 500).await?;
+                let Some(last) = ids.last().copied() else { break };
+                after = Some(last);
+                for id in ids {
+                    if self.waiting(Stage::OverdueSweep, id, now) {
+                        report.backing_off += 1;
+                        continue;
+                    }
+                    match restructuring::examine_overdue(&self.ctx, id, &cal).await {
+                        Ok(done) => {
+                            self.succeeded(Stage::OverdueSweep, id);
+                            match done {
+                                OverdueExamined::NoticeDutyOpened => report.notice_duties_opened += 1,
+                                OverdueExamined::BeforeTheLaw => report.before_the_law += 1,
+                                OverdueExamined::Unchanged => {}
+                            }
+                        }
+                        Err(e) => {
+                            self.failed(Stage::OverdueSweep, id, now, &e);
+                            report.failed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One pass: the R1 sweep, then claim what is due and handle each claimed deadline.
+    /// A failure of the sweep as a whole (the database gone) does not stop the deadline
+    /// scan; a failure of one item stops nothing but that item.
     pub async fn tick(&self) -> ServiceResult<TickReport> {
+        let mut report = TickReport::default();
         // R1: open the notice duty of loans that fell overdue since the last pass.
-        crate::services::restructuring::sweep_overdue(&self.ctx).await?;
+        if let Err(e) = self.sweep_overdue(&mut report).await {
+            metrics::counter!("mfo_scanner_pass_failures_total", "stage" => Stage::OverdueSweep.label()).increment(1);
+            tracing::error!(error = ?e, "the overdue sweep failed; the deadline scan goes on");
+        }
         let now = self.ctx.clock.now();
         let claimed = self.claim(now).await?;
-        let mut report = TickReport { claimed: claimed.len(), missed: 0 };
-        for d in claimed {
-            match self.handle(d).await {
-                Ok(true) => report.missed += 1,
-                Ok(false) => {}
-                // The lease runs out and a later pass (here or elsewhere) retries it.
-                Err(e) => tracing::error!(error = ?e, "failed to handle a missed deadline"),
+        report.claimed = claimed.len();
+        for id in claimed {
+            if self.waiting(Stage::Deadline, id, now) {
+                report.backing_off += 1;
+                continue;
+            }
+            match self.handle(id).await {
+                Ok(missed) => {
+                    self.succeeded(Stage::Deadline, id);
+                    report.missed += usize::from(missed);
+                }
+                Err(e) => {
+                    let retry_at = self.failed(Stage::Deadline, id, now, &e);
+                    report.failed += 1;
+                    // Hold the lease until the retry, so other instances back off too.
+                    let held = deadline::Entity::update_many()
+                        .col_expr(deadline::Column::LeaseUntil, Expr::value(retry_at))
+                        .filter(deadline::Column::Id.eq(id))
+                        .filter(deadline::Column::LeaseOwner.eq(self.owner.clone()))
+                        .exec(&self.ctx.db)
+                        .await;
+                    if let Err(e) = held {
+                        tracing::warn!(item = %id, error = ?e, "could not extend a failed deadline's lease");
+                    }
+                }
             }
         }
         Ok(report)
@@ -85,8 +242,12 @@ impl Scanner {
 
     /// Marks one leased deadline missed and runs its consequence, all in one transaction.
     /// `false` when it was met, cancelled or re-leased meanwhile.
-    async fn handle(&self, d: deadline::Model) -> ServiceResult<bool> {
+    async fn handle(&self, id: Uuid) -> ServiceResult<bool> {
         let mut w = Write::begin(&self.ctx, Actor::system("deadline-scanner")).await?;
+        let Some(d) = deadline::Entity::find_by_id(id).one(w.txn()).await? else {
+            w.rollback().await?;
+            return Ok(false);
+        };
         let marked = deadline::Entity::update_many()
             .col_expr(deadline::Column::Status, Expr::value(DeadlineStatus::Missed.to_value()))
             .col_expr(deadline::Column::ClosedAt, Expr::value(w.now))

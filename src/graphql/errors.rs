@@ -43,6 +43,7 @@ pub fn top_level(e: ServiceError) -> Error {
         ServiceError::NotFound => not_found(),
         ServiceError::Forbidden(why) => code_error("FORBIDDEN", why),
         ServiceError::Unauthenticated => code_error("UNAUTHENTICATED", "a bearer token is required"),
+        ServiceError::OutsideLaw(why) => code_error("BAD_USER_INPUT", why),
         ServiceError::User(errors) => {
             // A query has no payload to carry user errors: name the first one.
             let message = errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "invalid input".to_owned());

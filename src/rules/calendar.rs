@@ -159,6 +159,23 @@ pub(crate) mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
     }
 
+    /// Almaty moved from UTC+6 to UTC+5 on 2024-03-01: a local-time rule (X3's window, a
+    /// local date) uses the offset in force at the instant, not today's.
+    #[test]
+    fn almaty_local_time_uses_the_offset_in_force_at_that_instant() {
+        let kz = load(Jurisdiction::Kz);
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("instant").with_timezone(&Utc);
+        let hm = |t: NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+        assert_eq!(hm(kz.local(at("2024-02-20T02:30:00Z"))), "2024-02-20 08:30", "UTC+6 before the change");
+        assert_eq!(hm(kz.local(at("2024-03-20T02:30:00Z"))), "2024-03-20 07:30", "UTC+5 after it");
+        assert_eq!(kz.local_date(at("2024-02-20T18:30:00Z")).to_string(), "2024-02-21");
+        assert_eq!(kz.local_date(at("2024-03-20T18:30:00Z")).to_string(), "2024-03-20");
+        assert_eq!(
+            kz.instant(NaiveDate::from_ymd_opt(2024, 2, 20).expect("date"), NaiveTime::MIN),
+            at("2024-02-19T18:00:00Z")
+        );
+    }
+
     #[test]
     fn business_day_additions_cross_real_holidays() {
         // (calendar, from, n, expected, why)

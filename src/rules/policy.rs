@@ -142,6 +142,11 @@ impl PolicyBook {
     pub fn in_force(&self, j: Jurisdiction, on: NaiveDate) -> Option<&PolicyVersion> {
         self.versions.iter().rev().find(|v| v.jurisdiction == j && v.effective_from <= on)
     }
+
+    /// The earliest version of `j`: before its date, none of the rules applied here was law.
+    pub fn first(&self, j: Jurisdiction) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.jurisdiction == j)
+    }
 }
 
 #[cfg(test)]
@@ -189,5 +194,6 @@ pub(crate) mod tests {
         assert_eq!(book.in_force(Jurisdiction::Kz, on(2025, 7, 1)).map(|v| v.id), Some(v2.id));
         assert!(book.in_force(Jurisdiction::Kz, on(2024, 1, 1)).is_none());
         assert!(book.in_force(Jurisdiction::Kg, on(2025, 7, 1)).is_none());
+        assert_eq!(book.first(Jurisdiction::Kz).map(|v| v.id), Some(v1.id));
     }
 }

@@ -33,14 +33,27 @@ pub async fn policies<C: ConnectionTrait>(db: &C) -> ServiceResult<PolicyBook> {
     Ok(PolicyBook::new(versions))
 }
 
-/// The policy version of `j` in force on `on`; its absence is an operator's error.
+/// The policy version of `j` in force on `on`. Before the first version there is no law
+/// to apply: `ServiceError::OutsideLaw` (the client's `BAD_USER_INPUT`), never INTERNAL,
+/// since a legacy record or an `at:` in the past reaches such a date in ordinary use.
 pub async fn policy_in_force<C: ConnectionTrait>(
     db: &C,
     j: Jurisdiction,
     on: NaiveDate,
 ) -> ServiceResult<PolicyVersion> {
-    policies(db).await?.in_force(j, on).cloned().ok_or_else(|| {
-        ServiceError::Internal(anyhow::anyhow!("no policy version of {} is in force on {on}", j.to_value()))
+    let book = policies(db).await?;
+    book.in_force(j, on).cloned().ok_or_else(|| outside_law(&book, j, on))
+}
+
+/// The refusal for a date before `j`'s first policy version, naming when the law starts.
+pub fn outside_law(book: &PolicyBook, j: Jurisdiction, on: NaiveDate) -> ServiceError {
+    let code = j.to_value();
+    ServiceError::OutsideLaw(match book.first(j) {
+        Some(first) => format!(
+            "no {code} policy version is in force on {on}: the rules this API applies take effect in {code} on {}",
+            first.effective_from
+        ),
+        None => format!("no {code} policy version is loaded"),
     })
 }
 

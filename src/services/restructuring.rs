@@ -53,39 +53,56 @@ fn snapshot(a: &application::Model) -> Value {
 
 // ---- R1: the overdue sweep and the notice -------------------------------------------------
 
-/// R1: finds loans that have fallen overdue since they were last looked at and opens the
-/// notice deadline of each new overdue episode, dated from the overdue date itself. Runs
-/// in the scanner's pass; a loan is examined once per move of its oldest unpaid due date,
-/// and a conditional update makes two scanners open one deadline.
-pub async fn sweep_overdue(ctx: &Ctx) -> ServiceResult<usize> {
-    let now = ctx.clock.now();
-    let mut opened = 0;
-    for j in [Jurisdiction::Kz, Jurisdiction::Kg] {
-        let cal = reference::calendar(&ctx.db, j).await?;
-        let today = cal.local_date(now);
-        let candidates = loan::Entity::find()
-            .filter(loan::Column::Jurisdiction.eq(j))
-            .filter(loan::Column::Status.eq(LoanStatus::Active))
-            .filter(loan::Column::FirstUnpaidDueDate.lt(today))
-            .filter(
-                Condition::any()
-                    .add(loan::Column::NoticeCheckedDueDate.is_null())
-                    .add(Expr::col(loan::Column::NoticeCheckedDueDate).ne(Expr::col(loan::Column::FirstUnpaidDueDate))),
-            )
-            .limit(500)
-            .all(&ctx.db)
-            .await?;
-        for l in candidates {
-            if open_notice_duty(ctx, l, &cal).await? {
-                opened += 1;
-            }
-        }
+/// R1: the loans of `j` that may have fallen overdue since they were last looked at (their
+/// oldest unpaid due date is past and not yet examined), after `after` in id order. Only
+/// ids: each loan is then examined on its own (`examine_overdue`), so a row that cannot be
+/// read or handled stalls nothing but itself (the scanner isolates and retries it).
+pub async fn overdue_candidates(
+    ctx: &Ctx,
+    j: Jurisdiction,
+    today: NaiveDate,
+    after: Option<Uuid>,
+    limit: u64,
+) -> ServiceResult<Vec<Uuid>> {
+    let mut q = loan::Entity::find()
+        .select_only()
+        .column(loan::Column::Id)
+        .filter(loan::Column::Jurisdiction.eq(j))
+        .filter(loan::Column::Status.eq(LoanStatus::Active))
+        .filter(loan::Column::FirstUnpaidDueDate.lt(today))
+        .filter(
+            Condition::any()
+                .add(loan::Column::NoticeCheckedDueDate.is_null())
+                .add(Expr::col(loan::Column::NoticeCheckedDueDate).ne(Expr::col(loan::Column::FirstUnpaidDueDate))),
+        );
+    if let Some(after) = after {
+        q = q.filter(loan::Column::Id.gt(after));
     }
-    Ok(opened)
+    Ok(q.order_by_asc(loan::Column::Id).limit(limit).into_tuple::<Uuid>().all(&ctx.db).await?)
 }
 
-async fn open_notice_duty(ctx: &Ctx, l: loan::Model, cal: &Calendar) -> ServiceResult<bool> {
+/// What the R1 sweep did with one loan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverdueExamined {
+    /// Nothing to do: not overdue, the same episode as before, or examined elsewhere.
+    Unchanged,
+    /// A new overdue episode: its notice deadline is open.
+    NoticeDutyOpened,
+    /// A new overdue episode that began before the jurisdiction's first policy version:
+    /// R1 was not law when its clock would have started, so no duty opens (recorded).
+    BeforeTheLaw,
+}
+
+/// R1: examines one loan once per move of its oldest unpaid due date and, for a new
+/// overdue episode, opens the notice deadline dated from the overdue date itself, under
+/// the policy version in force on that date (DOMAIN.md, "Figures change"). A conditional
+/// update makes two scanners open one deadline.
+pub async fn examine_overdue(ctx: &Ctx, loan_id: Uuid, cal: &Calendar) -> ServiceResult<OverdueExamined> {
     let mut w = Write::begin(ctx, Actor::system("overdue-sweep")).await?;
+    let Some(l) = loan::Entity::find_by_id(loan_id).one(w.txn()).await? else {
+        w.rollback().await?;
+        return Ok(OverdueExamined::Unchanged);
+    };
     // Claim the examination: only one instance proceeds for this oldest-unpaid date.
     let claimed = loan::Entity::update_many()
         .col_expr(loan::Column::NoticeCheckedDueDate, Expr::value(l.first_unpaid_due_date))
@@ -98,29 +115,40 @@ async fn open_notice_duty(ctx: &Ctx, l: loan::Model, cal: &Calendar) -> ServiceR
         .await?;
     if claimed.rows_affected != 1 {
         w.rollback().await?;
-        return Ok(false);
+        return Ok(OverdueExamined::Unchanged);
     }
     let schedule = loans::schedule_of(w.txn(), l.id).await?;
     let payments = loans::payments_of_loan(w.txn(), l.id).await?;
     let today = cal.local_date(w.now);
     let Some(since) = loans::ledger(&l, &schedule, &payments).overdue(today).since else {
         w.commit().await?;
-        return Ok(false);
+        return Ok(OverdueExamined::Unchanged);
     };
     if l.notice_episode_since == Some(since) {
         // The same, still running overdue: its duty is already open (or met).
         w.commit().await?;
-        return Ok(false);
+        return Ok(OverdueExamined::Unchanged);
     }
     loan::Entity::update_many()
         .col_expr(loan::Column::NoticeEpisodeSince, Expr::value(since))
         .filter(loan::Column::Id.eq(l.id))
         .exec(w.txn())
         .await?;
-    // The clock started on the overdue date: the policy in force then sets the figure.
-    let policy = reference::policy_in_force(w.txn(), l.jurisdiction, since).await?;
-    let due = rules::notice_due(cal, &policy.policy, since);
     let subject = Subject::new("loan", l.id);
+    // The clock started on the overdue date: the policy in force then sets the figure.
+    let book = reference::policies(w.txn()).await?;
+    let Some(policy) = book.in_force(l.jurisdiction, since) else {
+        // R1 did not exist when this overdue began (a book migrated from before the first
+        // version): no notice duty opens for it. The duties whose clocks start later (an
+        // application's R5–R13, contacts' X rules, R17.3's day count) apply as usual.
+        let first = book.first(l.jurisdiction).map(|v| v.effective_from);
+        let after = json!({ "overdueSince": since, "noticeDuty": null, "lawInForceFrom": first });
+        w.audit("loan.overdue", subject, Some(l.mfo_id), None, Some(after.clone()));
+        w.event("loan.overdue", subject, loans::visibility(&l), after);
+        w.commit().await?;
+        return Ok(OverdueExamined::BeforeTheLaw);
+    };
+    let due = rules::notice_due(cal, &policy.policy, since);
     deadlines::open(
         &mut w,
         NewDeadline {
@@ -136,11 +164,11 @@ async fn open_notice_duty(ctx: &Ctx, l: loan::Model, cal: &Calendar) -> ServiceR
         },
     )
     .await?;
-    let after = json!({ "overdueSince": since });
+    let after = json!({ "overdueSince": since, "policyVersionId": policy.id });
     w.audit("loan.overdue", subject, Some(l.mfo_id), None, Some(after.clone()));
     w.event("loan.overdue", subject, loans::visibility(&l), after);
     w.commit().await?;
-    Ok(true)
+    Ok(OverdueExamined::NoticeDutyOpened)
 }
 
 /// R1: a payment that clears the overdue ends the episode, and with it the notice duty.

@@ -8,6 +8,7 @@ mod collection;
 mod complaints;
 mod demo;
 mod ingestion;
+mod legacy;
 mod mechanisms;
 mod performance;
 mod restructuring;
