@@ -15,3 +15,4 @@ pub mod http;
 pub mod ids;
 pub mod rules;
 pub mod services;
+pub mod text;

@@ -26,6 +26,7 @@ pub mod military;
 pub mod node;
 pub mod restructuring;
 pub mod scalars;
+pub mod text;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -80,7 +81,8 @@ pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> AppSchema {
         .limit_recursive_depth(limits.depth.max(32))
         .limit_complexity(limits.complexity)
         .limit_directives(limits.directives)
-        .extension(AliasLimit(limits.aliases));
+        .extension(AliasLimit(limits.aliases))
+        .extension(text::StorableText);
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }

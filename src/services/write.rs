@@ -163,6 +163,28 @@ impl Write {
     /// Writes the audit entries (hash-chained), the escalations (in commit order) and the
     /// outbox events, commits, then publishes the events.
     pub async fn commit(mut self) -> ServiceResult<()> {
+        // Text the database could not hold was made storable at the edge (`crate::text`);
+        // the request's first audited write keeps the originals on the trail of each record
+        // it changed (deadlines carry no input text, so not theirs).
+        if !self.audits.is_empty()
+            && let Some(originals) = crate::text::take_originals()
+        {
+            let after = serde_json::json!({
+                "replacement": crate::text::REPLACEMENT.to_string(),
+                "escaping": "%00 is U+0000, %25 is %",
+                "originals": originals,
+            });
+            let mut subjects: Vec<(Subject, Option<Uuid>)> = Vec::new();
+            for a in self.audits.iter().filter(|a| a.subject.kind != "deadline") {
+                if !subjects.iter().any(|(s, _)| *s == a.subject) {
+                    subjects.push((a.subject, a.org_id));
+                }
+            }
+            for (subject, org_id) in subjects {
+                let action = "input.normalised".to_owned();
+                self.audits.push(AuditDraft { action, subject, org_id, before: None, after: Some(after.clone()) });
+            }
+        }
         audit::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
 
         let escalations = std::mem::take(&mut self.escalations);

@@ -14,4 +14,5 @@ mod performance;
 mod restructuring;
 mod schema;
 mod scoping;
+mod text;
 mod transport;
