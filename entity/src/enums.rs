@@ -334,6 +334,7 @@ domain_enum!(
 domain_enum!(
     /// Who a claim was assigned to (R14 applies only to a collection agency; R17.3 to all).
     ClaimAssignee {
+        /// A collection agency (R14 applies to a non-business loan).
         CollectionAgency,
         /// A bank, a fund or another third party that is not a collection agency.
         OtherThirdParty,

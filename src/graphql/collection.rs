@@ -130,8 +130,11 @@ impl ContactEvent {
 /// X6: the MFO's finding that a collector gave a false name or position.
 #[derive(SimpleObject)]
 pub struct MisrepresentationFlag {
+    /// What was false.
     pub fields: Vec<Misrepresentation>,
+    /// How the MFO found out.
     pub note: Option<String>,
+    /// When the MFO flagged it (UTC).
     pub flagged_at: Option<DateTime<Utc>>,
 }
 

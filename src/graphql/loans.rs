@@ -70,8 +70,8 @@ pub struct LoanLegalFacts {
 }
 
 /// X4 "unless the contract sets other terms": the meeting terms the loan's contract
-/// agreed. A term left null is the policy's (08:00–21:00 local time, 1 a business day, 3
-/// a week in the shipped KZ version). Calls (X3) have no contract exception.
+/// agreed. A term left null is the one of the policy version in force (X4's figures).
+/// Calls (X3) have no contract exception.
 #[derive(SimpleObject, InputObject, Clone, Default)]
 #[graphql(input_name = "ContractMeetingTermsInput")]
 pub struct ContractMeetingTerms {

@@ -431,7 +431,11 @@ fn window_block(cal: &Calendar, w: Window, by_contract: bool, at: DateTime<Utc>,
         return Some(Block { rule, reason: Reason::NotAWorkingDay, clears_at });
     }
     if local.time() < w.start || local.time() >= w.end {
-        return Some(Block { rule, reason: Reason::OutsideHours { start: w.start, end: w.end, by_contract }, clears_at });
+        return Some(Block {
+            rule,
+            reason: Reason::OutsideHours { start: w.start, end: w.end, by_contract },
+            clears_at,
+        });
     }
     None
 }
@@ -472,7 +476,13 @@ struct Judged {
 
 impl Judged {
     fn new(basis: &[&'static str]) -> Self {
-        Self { basis: basis.to_vec(), blocks: Vec::new(), remaining: None, window: None, allowed_reason: Reason::Allowed }
+        Self {
+            basis: basis.to_vec(),
+            blocks: Vec::new(),
+            remaining: None,
+            window: None,
+            allowed_reason: Reason::Allowed,
+        }
     }
 }
 
@@ -487,7 +497,9 @@ fn call(f: &Facts, at: DateTime<Utc>, cal: &Calendar, p: &Policy) -> Judged {
     let used = f
         .contacts
         .iter()
-        .filter(|c| c.channel == ContactChannel::Call && c.party == ContactParty::Borrower && cal.local_date(c.at) == today)
+        .filter(|c| {
+            c.channel == ContactChannel::Call && c.party == ContactParty::Borrower && cal.local_date(c.at) == today
+        })
         .count() as u32;
     let limit = p.contact.calls_per_day;
     j.remaining = Some(limit.saturating_sub(used));
@@ -588,7 +600,8 @@ fn assign_claim(f: &Facts, cal: &Calendar, today: NaiveDate, p: &Policy) -> Judg
         let clears = f.insolvency_to.map(|to| next_day_start(cal, to));
         j.blocks.push(Block { rule: "R17.3", reason: Reason::Insolvency, clears_at: clears });
     }
-    let needed = if f.mortgage_secured { p.assignment.min_overdue_days_mortgage } else { p.assignment.min_overdue_days };
+    let needed =
+        if f.mortgage_secured { p.assignment.min_overdue_days_mortgage } else { p.assignment.min_overdue_days };
     match f.overdue_since {
         None => j.blocks.push(Block { rule: "R17.3", reason: Reason::NotOverdue, clears_at: None }),
         Some(since) => {

@@ -360,8 +360,11 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.calendar, &loaded.policy.policy);
     let by_contract = verdict.basis.contains(&rules::CONTRACT);
     // CONTRACT says whose terms X4 used; it is not a rule a contact can break.
-    let mut violations: Vec<&'static str> =
-        if verdict.allowed { vec![] } else { verdict.basis.iter().copied().filter(|b| *b != rules::CONTRACT).collect() };
+    let mut violations: Vec<&'static str> = if verdict.allowed {
+        vec![]
+    } else {
+        verdict.basis.iter().copied().filter(|b| *b != rules::CONTRACT).collect()
+    };
     if !input.disclosure.complete() {
         violations.push("X2");
     }
@@ -425,7 +428,11 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
             subject_type: "contact".into(),
             subject_id: row.id,
             deadline_id: None,
-            message: format!("a contact ({}) on loan {} broke {rule}", sea_orm::ActiveEnum::to_value(&row.channel), l.contract_number),
+            message: format!(
+                "a contact ({}) on loan {} broke {rule}",
+                sea_orm::ActiveEnum::to_value(&row.channel),
+                l.contract_number
+            ),
             details: contact_breach_details(&row, rule, by_contract, &contactor, &input.disclosure),
         });
     }
@@ -503,7 +510,8 @@ pub async fn flag_misrepresentation(
     if !violations.iter().any(|v| v == "X6") {
         violations.push("X6".into());
     }
-    let row = contact_event::Model { misrepresentation: Some(flag.clone()), violations: json!(violations), ..c.clone() };
+    let row =
+        contact_event::Model { misrepresentation: Some(flag.clone()), violations: json!(violations), ..c.clone() };
     contact_event::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
     let subject = Subject::new("contact", row.id);
     w.audit(
@@ -535,11 +543,7 @@ pub async fn flag_misrepresentation(
 /// escalation attributed to the organisation that made the contact. The contact must be
 /// on a loan of the MFO (and the named borrower's, when one is named); it is returned so
 /// the complaint can take its loan and borrower.
-pub async fn contact_for_complaint(
-    w: &Write,
-    mfo: Uuid,
-    contact: ContactId,
-) -> ServiceResult<contact_event::Model> {
+pub async fn contact_for_complaint(w: &Write, mfo: Uuid, contact: ContactId) -> ServiceResult<contact_event::Model> {
     contact_event::Entity::find_by_id(contact.0)
         .filter(contact_event::Column::MfoId.eq(mfo))
         .one(w.txn())
@@ -548,7 +552,12 @@ pub async fn contact_for_complaint(
 }
 
 /// X6: raises the escalation of a complaint about a contact.
-pub fn escalate_complaint_about_contact(w: &mut Write, c: &contact_event::Model, complaint: Uuid, journal_number: &str) {
+pub fn escalate_complaint_about_contact(
+    w: &mut Write,
+    c: &contact_event::Model,
+    complaint: Uuid,
+    journal_number: &str,
+) {
     w.escalate(EscalationDraft {
         kind: EscalationKind::RuleBreach,
         rule: "X6".into(),

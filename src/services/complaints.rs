@@ -170,7 +170,10 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
                 )));
             }
             if input.loan_id.is_some_and(|l| l.0 != c.loan_id) {
-                return Err(ServiceError::user(UserError::invalid(&["contactId"], "the contact is not about the named loan")));
+                return Err(ServiceError::user(UserError::invalid(
+                    &["contactId"],
+                    "the contact is not about the named loan",
+                )));
             }
             input.loan_id.get_or_insert(LoanId(c.loan_id));
             input.borrower_id.get_or_insert(BorrowerId(c.borrower_id));

@@ -270,10 +270,13 @@ fn check_meeting_terms(problems: &mut Problems, t: &MeetingTermsInput) {
         UserError::invalid(&[field, "windowStart"], "give both windowStart and windowEnd, or neither")
     });
     if let (Some(start), Some(end)) = (t.window_start, t.window_end) {
-        problems.check(start < end, || UserError::invalid(&[field, "windowEnd"], "windowEnd must be after windowStart"));
+        problems
+            .check(start < end, || UserError::invalid(&[field, "windowEnd"], "windowEnd must be after windowStart"));
     }
     for (name, v) in [("perDay", t.per_day), ("perWeek", t.per_week)] {
-        problems.check(v.is_none_or(|n| n >= 1), || UserError::invalid(&[field, name], format!("{name} must be at least 1")));
+        problems.check(v.is_none_or(|n| n >= 1), || {
+            UserError::invalid(&[field, name], format!("{name} must be at least 1"))
+        });
     }
     if let (Some(day), Some(week)) = (t.per_day, t.per_week) {
         problems.check(day <= week, || UserError::invalid(&[field, "perDay"], "perDay must not exceed perWeek"));
@@ -694,7 +697,10 @@ pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) 
                     subject_type: "loan".into(),
                     subject_id: row.id,
                     deadline_id: None,
-                    message: format!("the claim on loan {} was assigned on {} against {rule}", row.contract_number, input.occurred_on),
+                    message: format!(
+                        "the claim on loan {} was assigned on {} against {rule}",
+                        row.contract_number, input.occurred_on
+                    ),
                     details: json!({ "loanId": row.id, "action": v.action, "assignee": input.assignee,
                         "occurredOn": input.occurred_on, "reason": reason }),
                 });
