@@ -1,5 +1,5 @@
 //! `permittedActions`' pure part: every verdict for one loan with a busy week of contacts,
-//! as an MFO (15 actions) and as an agency (7). The HTTP figure comes with the load
+//! as an MFO (16 actions) and as an agency (7). The HTTP figure comes with the load
 //! benchmark.
 
 use std::hint::black_box;
@@ -52,7 +52,7 @@ fn bench(c: &mut Criterion) {
     let p = policy();
     let at = DateTime::parse_from_rfc3339("2026-03-19T06:00:00Z").expect("instant").with_timezone(&Utc);
     let f = facts(at);
-    c.bench_function("permitted_actions/mfo_15_actions", |b| {
+    c.bench_function("permitted_actions/mfo_16_actions", |b| {
         b.iter(|| verdicts(black_box(Role::MfoStaff), black_box(&f), black_box(at), &cal, &p))
     });
     c.bench_function("permitted_actions/agency_7_actions", |b| {

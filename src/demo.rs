@@ -181,6 +181,7 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
         secured_by_dwelling: home,
         business_purpose: false,
         contract_allows_agency: agency,
+        contract_meetings: None,
         schedule: monthly_schedule(issued, months, principal, rate),
     };
     let today = t0.date_naive();
@@ -300,6 +301,7 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
             kind: LegalFactKind::CourtAct,
             occurred_on: today - Duration::days(10),
             ended_on: None,
+            assignee: None,
         },
     )
     .await
@@ -609,6 +611,7 @@ async fn complaints(ctx: &Ctx, mfo: &organization::Model) -> anyhow::Result<()> 
             secured_by_dwelling: false,
             business_purpose: false,
             contract_allows_agency: false,
+            contract_meetings: None,
             schedule: monthly_schedule(issued, 4, principal, rate),
         },
     )
@@ -636,6 +639,7 @@ async fn complaints(ctx: &Ctx, mfo: &organization::Model) -> anyhow::Result<()> 
         loan_id: None,
         branch: Some("Head office".into()),
         received_at: None,
+        contact_id: None,
     };
     let oral = |substance: &str| RegisterInput {
         channel: ComplaintChannel::CallCentre,

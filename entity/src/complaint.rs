@@ -33,6 +33,8 @@ pub struct Model {
     pub missing_content: Json,
     pub borrower_id: Option<Uuid>,
     pub loan_id: Option<Uuid>,
+    /// The contact with a collector the complaint is about: an X6 report.
+    pub contact_id: Option<Uuid>,
     pub branch: Option<String>,
     pub received_at: DateTimeUtc,
     pub registered_at: DateTimeUtc,

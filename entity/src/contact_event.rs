@@ -29,6 +29,9 @@ pub struct Model {
     pub clearance: ContactClearance,
     /// Rule IDs the contact broke, e.g. `["X3"]`.
     pub violations: Json,
+    /// X6: what the loan's MFO found false in the disclosure
+    /// (`{fields, note, flaggedBy, flaggedAt}`); set once.
+    pub misrepresentation: Option<Json>,
     pub created_at: DateTimeUtc,
 }
 

@@ -320,9 +320,34 @@ domain_enum!(
         AccruePenalty,
         FileLawsuit,
         Foreclose,
+        /// R17.3: assign the claim to a third party other than a collection agency (a
+        /// bank, a fund).
         AssignClaim,
+        /// R17.3 and R14: assign the claim to a collection agency.
+        AssignClaimToAgency,
+        /// R17.2: hand the debt to an agency for pre-trial collection (no assignment).
         HandToCollectionAgency,
         FileBankruptcy,
+    }
+);
+
+domain_enum!(
+    /// Who a claim was assigned to (R14 applies only to a collection agency; R17.3 to all).
+    ClaimAssignee {
+        /// A collection agency (R14 applies to a non-business loan).
+        CollectionAgency,
+        /// A bank, a fund or another third party that is not a collection agency.
+        OtherThirdParty,
+    }
+);
+
+domain_enum!(
+    /// X6: what the MFO found false in what a collector said about themselves.
+    Misrepresentation {
+        /// The surname, name or patronymic given was not the person's.
+        PersonName,
+        /// The position or place of work given was not the person's.
+        PersonPosition,
     }
 );
 

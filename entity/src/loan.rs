@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::DbDecimal;
-use crate::enums::{Currency, Jurisdiction, LoanStatus, RepaymentOrder};
+use crate::enums::{ClaimAssignee, Currency, Jurisdiction, LoanStatus, RepaymentOrder};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "loan")]
@@ -52,6 +52,18 @@ pub struct Model {
     /// The `first_unpaid_due_date` the R1 sweep last examined: a loan is looked at again
     /// only when payments move it (or it first falls overdue).
     pub notice_checked_due_date: Option<Date>,
+    /// X4: the contract's meeting window opens at this local time (NULL: the policy's).
+    pub contract_meeting_window_start: Option<Time>,
+    /// X4: and closes at this one, excluded (NULL: the policy's).
+    pub contract_meeting_window_end: Option<Time>,
+    /// X4: meetings a day the contract agreed (NULL: the policy's).
+    pub contract_meetings_per_day: Option<i32>,
+    /// X4: meetings a week (Monday to Sunday) the contract agreed (NULL: the policy's).
+    pub contract_meetings_per_week: Option<i32>,
+    /// X4: the contract agreed meetings on weekends and official days off too.
+    pub contract_meetings_on_days_off: bool,
+    /// Who the claim was assigned to (R14 applies to a collection agency only).
+    pub claim_assignee: Option<ClaimAssignee>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -9,8 +9,8 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{code_error, not_found, top_level};
 use crate::graphql::escalations::subject_global_id;
 use crate::graphql::ids::{Kind, encode, parse};
-use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, InfoRequestId, LoanId};
-use crate::services::{appeals, audit, complaints, loans, restructuring};
+use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, ContactId, InfoRequestId, LoanId};
+use crate::services::{appeals, audit, collection, complaints, loans, restructuring};
 
 pub struct AuditEntry(pub audit_entry::Model);
 
@@ -71,6 +71,8 @@ impl AuditQuery {
             Kind::InfoRequest => complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map(|_| ()),
             Kind::Application => restructuring::get(s, p, ApplicationId(uuid)).await.map(|_| ()),
             Kind::Appeal => appeals::get(s, p, AppealId(uuid)).await.map(|_| ()),
+            // X6: a contact's recording and the MFO's flag on it.
+            Kind::Contact => collection::get_contact(s, p, ContactId(uuid)).await.map(|_| ()),
             _ => return Err(not_found()),
         }
         .map_err(top_level)?;

@@ -4,7 +4,8 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{
-    CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty, ThirdPartyPurpose,
+    CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty, Misrepresentation,
+    ThirdPartyPurpose,
 };
 use entity::{collection_assignment, contact_event};
 use uuid::Uuid;
@@ -17,7 +18,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
-use crate::ids::{LoanId, OrgId};
+use crate::ids::{ContactId, LoanId, OrgId};
 use crate::services::collection::{self as svc, Disclosure};
 
 /// Whether an action is allowed now, why, and when it will be if it is not.
@@ -25,7 +26,8 @@ use crate::services::collection::{self as svc, Disclosure};
 pub struct ActionVerdict {
     pub action: CollectionAction,
     pub allowed: bool,
-    /// The DOMAIN.md rules that decided it.
+    /// The DOMAIN.md rules that decided it; `CONTRACT` beside `X4` when the loan's
+    /// contract set the meeting terms used (X4 "unless the contract sets other terms").
     pub basis: Vec<String>,
     /// Why, in the borrower's language.
     pub reason: String,
@@ -104,14 +106,36 @@ impl ContactEvent {
     async fn clearance(&self) -> ContactClearance {
         self.0.clearance
     }
-    /// The rules the contact broke (each raised an escalation).
+    /// The rules the contact broke (each raised an escalation attributed to the contactor).
+    /// X6 when the disclosed organisation name is not the contactor's registered one, or
+    /// when the MFO flagged the stated name or position as false.
     async fn violations(&self) -> Vec<String> {
         serde_json::from_value(self.0.violations.clone()).unwrap_or_default()
+    }
+    /// X6: what the loan's MFO found false in the disclosure, if it did.
+    async fn misrepresentation(&self) -> Option<MisrepresentationFlag> {
+        let m = self.0.misrepresentation.as_ref()?;
+        Some(MisrepresentationFlag {
+            fields: serde_json::from_value(m["fields"].clone()).unwrap_or_default(),
+            note: m["note"].as_str().map(str::to_owned),
+            flagged_at: serde_json::from_value(m["flaggedAt"].clone()).ok(),
+        })
     }
     async fn contactor(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.0.contactor_org_id).await?.map(Organization).ok_or_else(not_found)
     }
+}
+
+/// X6: the MFO's finding that a collector gave a false name or position.
+#[derive(SimpleObject)]
+pub struct MisrepresentationFlag {
+    /// What was false.
+    pub fields: Vec<Misrepresentation>,
+    /// How the MFO found out.
+    pub note: Option<String>,
+    /// When the MFO flagged it (UTC).
+    pub flagged_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -185,6 +209,16 @@ pub struct RecordContactInput {
 payload!(ContactPayload { contact: ContactEvent });
 
 #[derive(InputObject)]
+pub struct FlagContactMisrepresentationInput {
+    /// A contact on a loan of the caller's MFO.
+    pub contact_id: ID,
+    /// What was false: the person's name, position, or both.
+    pub fields: Vec<Misrepresentation>,
+    /// How the MFO found out (at most 2000 characters).
+    pub note: Option<String>,
+}
+
+#[derive(InputObject)]
 pub struct UpdateMyContactDetailsInput {
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -233,7 +267,8 @@ impl CollectionMutation {
     }
 
     /// X1–X7: records a contact. It is always stored; broken rules are listed on it and
-    /// each raises an escalation.
+    /// each raises an escalation. X6: the disclosed organisation name is compared with the
+    /// contactor's registered name ignoring case, quotation marks and extra whitespace.
     async fn record_contact(
         &self,
         ctx: &Context<'_>,
@@ -260,6 +295,24 @@ impl CollectionMutation {
             clearance: input.clearance,
         };
         ContactPayload::from_result(svc::record_contact(ctx.services(), p, input).await.map(ContactEvent))
+    }
+
+    /// X6: the loan's MFO (MFO_STAFF, MFO_MANAGER) flags the name and/or position a
+    /// collector stated in a contact as false. The contact gets X6 among its violations
+    /// and an X6 escalation attributed to the organisation that made the contact
+    /// (`details.responsibleOrgId`) is raised; a contact is flagged once (CONFLICT after).
+    async fn flag_contact_misrepresentation(
+        &self,
+        ctx: &Context<'_>,
+        input: FlagContactMisrepresentationInput,
+    ) -> async_graphql::Result<ContactPayload> {
+        let p = ctx.principal()?;
+        let input = svc::MisrepresentationInput {
+            contact_id: ContactId(decode(&input.contact_id, Kind::Contact)?),
+            fields: input.fields,
+            note: input.note,
+        };
+        ContactPayload::from_result(svc::flag_misrepresentation(ctx.services(), p, input).await.map(ContactEvent))
     }
 
     /// X7: the borrower reports new contact details.

@@ -23,7 +23,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Borrower, Loan, Payment};
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
-use crate::ids::{BorrowerId, ComplaintId, InfoRequestId, LoanId, OrgId};
+use crate::ids::{BorrowerId, ComplaintId, ContactId, InfoRequestId, LoanId, OrgId};
 use crate::rules::complaints::{Complainant as ComplainantFacts, journal_number};
 use crate::services::complaints::{self as svc};
 
@@ -257,6 +257,11 @@ impl Complaint {
         let Some(l) = self.0.loan_id else { return Ok(None) };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.loans.load_one(l).await?.map(Loan))
+    }
+    /// X6: the id of the contact with a collector the complaint is about (a report of
+    /// unfair practice).
+    async fn contact_id(&self) -> Option<ID> {
+        self.0.contact_id.map(|c| encode(Kind::Contact, c))
     }
 }
 
@@ -561,6 +566,10 @@ pub struct RegisterComplaintInput {
     pub branch: Option<String>,
     /// When it reached the MFO (defaults to now).
     pub received_at: Option<DateTime<Utc>>,
+    /// X6: the contact with a collector the complaint is about (on a loan of the MFO; the
+    /// complaint takes its loan and borrower). It counts as a report of unfair practice:
+    /// an X6 escalation attributed to the organisation that made the contact.
+    pub contact_id: Option<ID>,
 }
 
 payload!(ComplaintPayload { complaint: Complaint });
@@ -727,6 +736,7 @@ impl ComplaintMutation {
             loan_id: input.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
             branch: input.branch,
             received_at: input.received_at,
+            contact_id: input.contact_id.as_ref().map(|c| decode(c, Kind::Contact).map(ContactId)).transpose()?,
         };
         ComplaintPayload::from_result(svc::register(ctx.services(), p, input).await.map(Complaint))
     }

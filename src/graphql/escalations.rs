@@ -138,6 +138,16 @@ impl Escalation {
     async fn details(&self) -> async_graphql::Json<serde_json::Value> {
         async_graphql::Json(self.0.details.clone())
     }
+    /// The organisation whose conduct the breach is (e.g. the collection agency that made
+    /// an X2–X7 contact), when it is not `organization` itself: read from
+    /// `details.responsibleOrgId`. `organization` stays the MFO answerable for the loan.
+    async fn responsible_organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        let Some(id) = self.0.details["responsibleOrgId"].as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()) else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.organizations.load_one(id).await?.map(Organization))
+    }
 }
 
 #[derive(InputObject, Default, Clone)]

@@ -4,7 +4,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::enums::{Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
+use entity::enums::{ClaimAssignee, Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
 use entity::{borrower, installment, loan, payment};
 use rust_decimal::Decimal;
 
@@ -63,8 +63,69 @@ pub struct LoanLegalFacts {
     pub settlement_agreement_on: Option<Date>,
     pub reducing_settlement_on: Option<Date>,
     pub claim_assigned_on: Option<Date>,
+    /// Who the claim was assigned to, when reported (R14 applies to a collection agency).
+    pub claim_assignee: Option<ClaimAssignee>,
     pub insolvency_from: Option<Date>,
     pub insolvency_to: Option<Date>,
+}
+
+/// X4 "unless the contract sets other terms": the meeting terms the loan's contract
+/// agreed. A term left null is the one of the policy version in force (X4's figures).
+/// Calls (X3) have no contract exception.
+#[derive(SimpleObject, InputObject, Clone, Default)]
+#[graphql(input_name = "ContractMeetingTermsInput")]
+pub struct ContractMeetingTerms {
+    /// Local time (the borrower's jurisdiction) the meeting window opens, `HH:MM`,
+    /// included. Give both ends or neither.
+    pub window_start: Option<String>,
+    /// Local time the window closes, `HH:MM`, excluded.
+    pub window_end: Option<String>,
+    /// Meetings a day (at least 1).
+    pub per_day: Option<i32>,
+    /// Meetings a week, Monday to Sunday local time (at least 1, not fewer than `perDay`).
+    pub per_week: Option<i32>,
+    /// Meetings also on weekends and official days off of the jurisdiction.
+    #[graphql(default)]
+    pub on_days_off: bool,
+}
+
+impl ContractMeetingTerms {
+    fn of(l: &loan::Model) -> Option<Self> {
+        let terms = crate::services::collection::contract_meeting_terms(l);
+        terms.is_set().then(|| Self {
+            window_start: l.contract_meeting_window_start.map(|t| t.format("%H:%M").to_string()),
+            window_end: l.contract_meeting_window_end.map(|t| t.format("%H:%M").to_string()),
+            per_day: l.contract_meetings_per_day,
+            per_week: l.contract_meetings_per_week,
+            on_days_off: l.contract_meetings_on_days_off,
+        })
+    }
+
+    /// Parses the `HH:MM` times; a bad one is a user error on its field.
+    fn parse(self) -> Result<svc::MeetingTermsInput, crate::error::ServiceError> {
+        use crate::error::{Problems, UserError};
+        let mut problems = Problems::new();
+        let mut time = |field: &str, v: Option<String>| match v {
+            None => None,
+            Some(s) => {
+                let t = chrono::NaiveTime::parse_from_str(&s, "%H:%M").ok();
+                problems.check(t.is_some(), || {
+                    UserError::invalid(&["contractMeetingTerms", field], format!("`{s}` is not an HH:MM time"))
+                });
+                t
+            }
+        };
+        let window_start = time("windowStart", self.window_start);
+        let window_end = time("windowEnd", self.window_end);
+        problems.finish()?;
+        Ok(svc::MeetingTermsInput {
+            window_start,
+            window_end,
+            per_day: self.per_day,
+            per_week: self.per_week,
+            on_days_off: self.on_days_off,
+        })
+    }
 }
 
 /// R1: the overdue position now, in the loan's local time.
@@ -214,6 +275,11 @@ impl Loan {
     async fn contract_allows_agency(&self) -> bool {
         self.0.contract_allows_agency
     }
+    /// X4: the meeting terms the contract agreed, null when it agreed none (the policy's
+    /// apply). Verdicts that use them cite CONTRACT beside X4.
+    async fn contract_meeting_terms(&self) -> Option<ContractMeetingTerms> {
+        ContractMeetingTerms::of(&self.0)
+    }
     async fn legal_facts(&self) -> LoanLegalFacts {
         let l = &self.0;
         LoanLegalFacts {
@@ -222,6 +288,7 @@ impl Loan {
             settlement_agreement_on: l.settlement_agreement_on.map(Date),
             reducing_settlement_on: l.reducing_settlement_on.map(Date),
             claim_assigned_on: l.claim_assigned_on.map(Date),
+            claim_assignee: l.claim_assignee,
             insolvency_from: l.insolvency_from.map(Date),
             insolvency_to: l.insolvency_to.map(Date),
         }
@@ -390,6 +457,9 @@ pub struct UpsertLoanInput {
     pub business_purpose: bool,
     #[graphql(default)]
     pub contract_allows_agency: bool,
+    /// X4: the meeting terms the contract sets, if any. Like every field, it replaces
+    /// what was stored: leaving it out means the contract agreed none.
+    pub contract_meeting_terms: Option<ContractMeetingTerms>,
     /// The full schedule; it replaces the stored one.
     pub schedule: Vec<InstallmentInput>,
 }
@@ -414,6 +484,10 @@ pub struct RecordLoanLegalFactInput {
     pub occurred_on: Date,
     /// Only for an insolvency procedure that has ended.
     pub ended_on: Option<Date>,
+    /// Only for CLAIM_ASSIGNED: who took the claim. An assignment to a collection agency
+    /// is checked against R17.3 and R14, to another third party (or an unreported one)
+    /// against R17.3; it is recorded either way and what it broke is escalated.
+    pub assignee: Option<ClaimAssignee>,
 }
 
 payload!(BorrowerPayload { borrower: Borrower });
@@ -467,6 +541,10 @@ impl LoanMutation {
     /// Creates or updates a loan with its terms and full schedule (MFO_STAFF, MFO_MANAGER).
     async fn upsert_loan(&self, ctx: &Context<'_>, input: UpsertLoanInput) -> async_graphql::Result<LoanPayload> {
         let p = ctx.principal()?;
+        let contract_meetings = match input.contract_meeting_terms.map(ContractMeetingTerms::parse).transpose() {
+            Ok(t) => t,
+            Err(e) => return LoanPayload::from_result(Err(e)),
+        };
         let input = svc::LoanInput {
             external_id: input.external_id,
             borrower_external_id: input.borrower_external_id,
@@ -483,6 +561,7 @@ impl LoanMutation {
             secured_by_dwelling: input.secured_by_dwelling,
             business_purpose: input.business_purpose,
             contract_allows_agency: input.contract_allows_agency,
+            contract_meetings,
             schedule: input
                 .schedule
                 .into_iter()
@@ -539,6 +618,7 @@ impl LoanMutation {
                     kind: input.kind,
                     occurred_on: input.occurred_on.0,
                     ended_on: input.ended_on.map(|d| d.0),
+                    assignee: input.assignee,
                 };
                 svc::record_legal_fact(ctx.services(), p, input).await
             }

@@ -3,7 +3,7 @@
 //! every action with the rules that decided it, a reason in the borrower's language, and
 //! when a refused action becomes possible if that is known.
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use entity::enums::{CollectionAction, ContactChannel, ContactParty, Language, Role};
 
 use super::calendar::Calendar;
@@ -25,6 +25,102 @@ pub struct Conscript {
     pub protected_until: NaiveDate,
     /// The deferral was granted and not given up (M2: no interest meanwhile).
     pub deferral_in_force: bool,
+}
+
+/// The `basis` entry that says a verdict applied terms of the loan's contract instead of
+/// the policy's figures (X4: "unless the contract sets other terms"). It is not a rule
+/// ID: a contact that breaks contract terms breaks X4.
+pub const CONTRACT: &str = "CONTRACT";
+
+/// X4's "unless the contract sets other terms" (seed 003: "если иное время, периодичность
+/// и день (выходной и (или) праздничный) не согласованы с заемщиком и предусмотрены в
+/// договоре"): the meeting terms a contract agreed. Each `None` falls back to the
+/// policy's figure. Calls (X3) have no such clause and always follow the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContractMeetingTerms {
+    /// Local time the meeting window opens (included).
+    pub window_start: Option<NaiveTime>,
+    /// Local time it closes (excluded).
+    pub window_end: Option<NaiveTime>,
+    pub per_day: Option<u32>,
+    pub per_week: Option<u32>,
+    /// Meetings also on weekends and official days off.
+    pub on_days_off: bool,
+}
+
+impl ContractMeetingTerms {
+    /// Whether the contract sets any term of its own.
+    pub fn is_set(&self) -> bool {
+        self.window_start.is_some()
+            || self.window_end.is_some()
+            || self.per_day.is_some()
+            || self.per_week.is_some()
+            || self.on_days_off
+    }
+}
+
+/// X3/X4: when contacts may happen: from `start` (included) to `end` (excluded), local
+/// time, on the borrower's business days, or on any day when a contract says so (X4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub any_day: bool,
+}
+
+impl Window {
+    /// The policy's window (X3, and X4 without contract terms).
+    pub fn of_policy(p: &Policy) -> Self {
+        Self { start: p.contact.window_start, end: p.contact.window_end, any_day: false }
+    }
+
+    fn open_day(&self, cal: &Calendar, d: NaiveDate) -> bool {
+        self.any_day || cal.is_business_day(d)
+    }
+
+    /// The first instant at or after `t` inside the window.
+    pub fn open_at_or_after(&self, cal: &Calendar, t: DateTime<Utc>) -> DateTime<Utc> {
+        let local = cal.local(t);
+        let mut day = local.date();
+        if self.open_day(cal, day) {
+            if local.time() < self.start {
+                return cal.instant(day, self.start);
+            }
+            if local.time() < self.end {
+                return t;
+            }
+        }
+        loop {
+            day = day.succ_opt().unwrap_or(NaiveDate::MAX);
+            if self.open_day(cal, day) || day == NaiveDate::MAX {
+                return cal.instant(day, self.start);
+            }
+        }
+    }
+}
+
+/// X4's figures for one loan: the contract's where it sets them, the policy's otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeetingTerms {
+    pub window: Window,
+    pub per_day: u32,
+    pub per_week: u32,
+    /// Some term came from the contract.
+    pub by_contract: bool,
+}
+
+/// X4: the meeting terms in force for the loan.
+pub fn meeting_terms(c: &ContractMeetingTerms, p: &Policy) -> MeetingTerms {
+    MeetingTerms {
+        window: Window {
+            start: c.window_start.unwrap_or(p.contact.window_start),
+            end: c.window_end.unwrap_or(p.contact.window_end),
+            any_day: c.on_days_off,
+        },
+        per_day: c.per_day.unwrap_or(p.contact.meetings_per_day),
+        per_week: c.per_week.unwrap_or(p.contact.meetings_per_week),
+        by_contract: c.is_set(),
+    }
 }
 
 /// Everything the verdicts depend on, loaded once.
@@ -49,6 +145,8 @@ pub struct Facts {
     /// The last day of an R16 home-protection window running now.
     pub home_protected_until: Option<NaiveDate>,
     pub conscript: Option<Conscript>,
+    /// X4: meeting terms the contract sets.
+    pub contract_meetings: ContractMeetingTerms,
     /// Contacts from the start of the local week of the moment asked about.
     pub contacts: Vec<ContactFact>,
 }
@@ -60,10 +158,21 @@ pub enum Reason {
     /// X5: allowed, but only to find the borrower.
     ThirdPartyLocateOnly,
     NotAWorkingDay,
-    OutsideHours,
+    /// Outside the window `start`–`end`, the contract's when `by_contract`.
+    OutsideHours {
+        start: NaiveTime,
+        end: NaiveTime,
+        by_contract: bool,
+    },
     CallsUsedUp(u32),
-    MeetingTodayUsedUp(u32),
-    MeetingsThisWeekUsedUp(u32),
+    MeetingTodayUsedUp {
+        limit: u32,
+        by_contract: bool,
+    },
+    MeetingsThisWeekUsedUp {
+        limit: u32,
+        by_contract: bool,
+    },
     ConscriptProtected(NaiveDate),
     DeferralWithoutInterest(NaiveDate),
     ApplicationUnderReview,
@@ -76,7 +185,13 @@ pub enum Reason {
         days: i64,
     },
     Insolvency,
-    NoReducingSettlement,
+    /// R14: no settlement reducing the obligation was carried out within `months` of the
+    /// overdue date (the window ends on `window_end`, which has `passed` or not yet).
+    NoReducingSettlement {
+        months: u32,
+        window_end: NaiveDate,
+        passed: bool,
+    },
     ClaimAlreadyAssigned,
     ContractForbidsAgency,
     AlreadyAtAgency,
@@ -98,10 +213,15 @@ impl Reason {
             Reason::NotAWorkingDay => {
                 t("Сегодня не рабочий день заемщика (X3/X4).", "Бүгін қарыз алушы үшін жұмыс күні емес (X3/X4).")
             }
-            Reason::OutsideHours => t(
-                "Вне времени 08:00–21:00 по месту заемщика (X3/X4).",
-                "Қарыз алушының уақытымен 08:00–21:00 аралығынан тыс (X3/X4).",
-            ),
+            Reason::OutsideHours { start, end, by_contract } => {
+                let (s, e) = (start.format("%H:%M"), end.format("%H:%M"));
+                match (kk, by_contract) {
+                    (false, false) => format!("Вне времени {s}–{e} по месту заемщика (X3/X4)."),
+                    (false, true) => format!("Вне согласованного в договоре времени {s}–{e} по месту заемщика (X4)."),
+                    (true, false) => format!("Қарыз алушының уақытымен {s}–{e} аралығынан тыс (X3/X4)."),
+                    (true, true) => format!("Шартта келісілген {s}–{e} аралығынан тыс, қарыз алушының уақытымен (X4)."),
+                }
+            }
             Reason::CallsUsedUp(n) => {
                 if kk {
                     format!("Бүгін {n} қоңырау шегі таусылды (X3).")
@@ -109,20 +229,18 @@ impl Reason {
                     format!("Лимит {n} звонков в день исчерпан (X3).")
                 }
             }
-            Reason::MeetingTodayUsedUp(n) => {
-                if kk {
-                    format!("Бүгінгі {n} кездесу шегі таусылды (X4).")
-                } else {
-                    format!("Лимит {n} встреч в день исчерпан (X4).")
-                }
-            }
-            Reason::MeetingsThisWeekUsedUp(n) => {
-                if kk {
-                    format!("Осы аптадағы {n} кездесу шегі таусылды (X4).")
-                } else {
-                    format!("Лимит {n} встреч в неделю исчерпан (X4).")
-                }
-            }
+            Reason::MeetingTodayUsedUp { limit: n, by_contract } => match (kk, by_contract) {
+                (false, false) => format!("Лимит {n} встреч в день исчерпан (X4)."),
+                (false, true) => format!("Согласованный в договоре лимит {n} встреч в день исчерпан (X4)."),
+                (true, false) => format!("Бүгінгі {n} кездесу шегі таусылды (X4)."),
+                (true, true) => format!("Шартта келісілген бүгінгі {n} кездесу шегі таусылды (X4)."),
+            },
+            Reason::MeetingsThisWeekUsedUp { limit: n, by_contract } => match (kk, by_contract) {
+                (false, false) => format!("Лимит {n} встреч в неделю исчерпан (X4)."),
+                (false, true) => format!("Согласованный в договоре лимит {n} встреч в неделю исчерпан (X4)."),
+                (true, false) => format!("Осы аптадағы {n} кездесу шегі таусылды (X4)."),
+                (true, true) => format!("Шартта келісілген осы аптадағы {n} кездесу шегі таусылды (X4)."),
+            },
             Reason::ConscriptProtected(until) => {
                 if kk {
                     format!(
@@ -176,10 +294,31 @@ impl Reason {
                 "К заемщику применяется процедура восстановления платежеспособности или банкротства (R17.3).",
                 "Қарыз алушыға төлем қабілеттілігін қалпына келтіру немесе банкроттық рәсімі қолданылуда (R17.3).",
             ),
-            Reason::NoReducingSettlement => t(
-                "В течение 24 месяцев с даты просрочки не проводилось урегулирование со снижением обязательства: уступка коллекторскому агентству не допускается (R14).",
-                "Мерзімі өткен күннен бастап 24 ай ішінде міндеттемені азайтатын реттеу жүргізілмеді: коллекторлық агенттікке беруге болмайды (R14).",
-            ),
+            // R14, read as "settlement first" (ARCHITECTURE.md, Choices): the claim goes to
+            // an agency only after a reducing settlement carried out within the months
+            // from the overdue date; once they have passed without one, never.
+            Reason::NoReducingSettlement { months, window_end, passed: false } => {
+                if kk {
+                    format!(
+                        "Кәсіпкерлікпен байланысты емес микрокредит бойынша талап ету құқығын коллекторлық агенттікке беру мерзімі өткен күннен бастап {months} ай ішінде ({window_end} дейін) міндеттемені азайтатын реттеу (оның ішінде тұрақсыздық айыбын толық алып тастау) жүргізілгеннен кейін ғана мүмкін; ол әлі жүргізілмеген (R14)."
+                    )
+                } else {
+                    format!(
+                        "Уступка права требования коллекторскому агентству по микрокредиту, не связанному с предпринимательством, допускается только после урегулирования со снижением обязательства (в т.ч. полной отменой неустойки), проведённого в течение {months} месяцев с даты просрочки, то есть до {window_end}; такого урегулирования ещё не было (R14)."
+                    )
+                }
+            }
+            Reason::NoReducingSettlement { months, window_end, passed: true } => {
+                if kk {
+                    format!(
+                        "Мерзімі өткен күннен бастап {months} ай ішінде ({window_end} дейін) міндеттемені азайтатын реттеу жүргізілмеді: талап ету құқығын коллекторлық агенттікке беруге болмайды (R14)."
+                    )
+                } else {
+                    format!(
+                        "В течение {months} месяцев с даты просрочки (до {window_end}) урегулирование со снижением обязательства не проводилось: уступка права требования коллекторскому агентству не допускается (R14)."
+                    )
+                }
+            }
             Reason::ClaimAlreadyAssigned => t("Право требования уже уступлено.", "Талап ету құқығы бұрын берілген."),
             Reason::ContractForbidsAgency => t(
                 "Договор не предусматривает привлечение коллекторского агентства (R17.2).",
@@ -220,7 +359,7 @@ const CONTACTS: [CollectionAction; 7] = [
     CollectionAction::ContactThirdParty,
 ];
 
-const ALL: [CollectionAction; 15] = [
+const ALL: [CollectionAction; 16] = [
     CollectionAction::Call,
     CollectionAction::Sms,
     CollectionAction::Email,
@@ -234,6 +373,7 @@ const ALL: [CollectionAction; 15] = [
     CollectionAction::FileLawsuit,
     CollectionAction::Foreclose,
     CollectionAction::AssignClaim,
+    CollectionAction::AssignClaimToAgency,
     CollectionAction::HandToCollectionAgency,
     CollectionAction::FileBankruptcy,
 ];
@@ -277,42 +417,24 @@ fn next_day_start(cal: &Calendar, d: NaiveDate) -> DateTime<Utc> {
     cal.end_of_day(d)
 }
 
-/// X3/X4: the first instant at or after `t` that is inside the contact window of a
-/// business day.
+/// X3/X4: the first instant at or after `t` that is inside the policy's contact window of
+/// a business day.
 pub fn window_open_at_or_after(cal: &Calendar, p: &Policy, t: DateTime<Utc>) -> DateTime<Utc> {
-    let local = cal.local(t);
-    let (start, end) = (p.contact.window_start, p.contact.window_end);
-    let mut day = local.date();
-    if cal.is_business_day(day) {
-        if local.time() < start {
-            return cal.instant(day, start);
-        }
-        if local.time() < end {
-            return t;
-        }
-    }
-    loop {
-        day = day.succ_opt().unwrap_or(NaiveDate::MAX);
-        if cal.is_business_day(day) {
-            return cal.instant(day, start);
-        }
-    }
+    Window::of_policy(p).open_at_or_after(cal, t)
 }
 
-fn window_block(cal: &Calendar, p: &Policy, at: DateTime<Utc>, rule: &'static str) -> Option<Block> {
+/// X3/X4: outside the window at `at`, and when it opens.
+fn window_block(cal: &Calendar, w: Window, by_contract: bool, at: DateTime<Utc>, rule: &'static str) -> Option<Block> {
     let local = cal.local(at);
-    if !cal.is_business_day(local.date()) {
-        return Some(Block {
-            rule,
-            reason: Reason::NotAWorkingDay,
-            clears_at: Some(window_open_at_or_after(cal, p, at)),
-        });
+    let clears_at = Some(w.open_at_or_after(cal, at));
+    if !w.open_day(cal, local.date()) {
+        return Some(Block { rule, reason: Reason::NotAWorkingDay, clears_at });
     }
-    if local.time() < p.contact.window_start || local.time() >= p.contact.window_end {
+    if local.time() < w.start || local.time() >= w.end {
         return Some(Block {
             rule,
-            reason: Reason::OutsideHours,
-            clears_at: Some(window_open_at_or_after(cal, p, at)),
+            reason: Reason::OutsideHours { start: w.start, end: w.end, by_contract },
+            clears_at,
         });
     }
     None
@@ -342,230 +464,311 @@ fn monday(d: NaiveDate) -> NaiveDate {
     d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
 
+/// What one action's own rules say: the rules it is judged by, what blocks it now, what
+/// is left of a counted allowance, and the window a refusal's end is pushed into.
+struct Judged {
+    basis: Vec<&'static str>,
+    blocks: Vec<Block>,
+    remaining: Option<u32>,
+    window: Option<Window>,
+    allowed_reason: Reason,
+}
+
+impl Judged {
+    fn new(basis: &[&'static str]) -> Self {
+        Self {
+            basis: basis.to_vec(),
+            blocks: Vec::new(),
+            remaining: None,
+            window: None,
+            allowed_reason: Reason::Allowed,
+        }
+    }
+}
+
+/// X3: at most the policy's calls a day, inside the policy's window of a business day. The
+/// seed gives no contract exception for calls.
+fn call(f: &Facts, at: DateTime<Utc>, cal: &Calendar, p: &Policy) -> Judged {
+    let today = cal.local_date(at);
+    let window = Window::of_policy(p);
+    let mut j = Judged::new(&["X3"]);
+    j.window = Some(window);
+    j.blocks.extend(window_block(cal, window, false, at, "X3"));
+    let used = f
+        .contacts
+        .iter()
+        .filter(|c| {
+            c.channel == ContactChannel::Call && c.party == ContactParty::Borrower && cal.local_date(c.at) == today
+        })
+        .count() as u32;
+    let limit = p.contact.calls_per_day;
+    j.remaining = Some(limit.saturating_sub(used));
+    if used >= limit {
+        j.blocks.push(Block {
+            rule: "X3",
+            reason: Reason::CallsUsedUp(limit),
+            clears_at: Some(window.open_at_or_after(cal, next_day_start(cal, today))),
+        });
+    }
+    j
+}
+
+/// X4: meetings at the MFO's premises, per day and per week (Monday to Sunday), inside the
+/// window, on business days: the contract's terms where it sets them (cited as CONTRACT).
+fn office_meeting(f: &Facts, at: DateTime<Utc>, cal: &Calendar, p: &Policy) -> Judged {
+    let today = cal.local_date(at);
+    let terms = meeting_terms(&f.contract_meetings, p);
+    let mut j = Judged::new(if terms.by_contract { &["X4", CONTRACT] } else { &["X4"] });
+    j.window = Some(terms.window);
+    j.blocks.extend(window_block(cal, terms.window, terms.by_contract, at, "X4"));
+    let meetings: Vec<NaiveDate> = f
+        .contacts
+        .iter()
+        .filter(|c| c.channel == ContactChannel::OfficeMeeting && c.party == ContactParty::Borrower)
+        .map(|c| cal.local_date(c.at))
+        .collect();
+    let week_start = monday(today);
+    let today_count = meetings.iter().filter(|d| **d == today).count() as u32;
+    let week_count = meetings.iter().filter(|d| **d >= week_start && **d <= today).count() as u32;
+    let (per_day, per_week, by_contract) = (terms.per_day, terms.per_week, terms.by_contract);
+    j.remaining = Some(per_day.saturating_sub(today_count).min(per_week.saturating_sub(week_count)));
+    if week_count >= per_week {
+        let next_week = week_start.checked_add_days(Days::new(7)).unwrap_or(NaiveDate::MAX);
+        j.blocks.push(Block {
+            rule: "X4",
+            reason: Reason::MeetingsThisWeekUsedUp { limit: per_week, by_contract },
+            clears_at: Some(terms.window.open_at_or_after(cal, cal.instant(next_week, NaiveTime::MIN))),
+        });
+    } else if today_count >= per_day {
+        j.blocks.push(Block {
+            rule: "X4",
+            reason: Reason::MeetingTodayUsedUp { limit: per_day, by_contract },
+            clears_at: Some(terms.window.open_at_or_after(cal, next_day_start(cal, today))),
+        });
+    }
+    j
+}
+
+/// R18: while the debt is with an agency the MFO sues for nothing (a foreclosure suit
+/// is a suit for the debt it secures).
+fn agency_block(f: &Facts) -> Option<Block> {
+    f.at_agency.then_some(Block { rule: "R18", reason: Reason::AtCollectionAgency, clears_at: None })
+}
+
+/// R17.4 with R18: a suit for the debt. R16 does not bar it: R16 bars foreclosure on the
+/// mortgaged home through the courts ("обращение взыскания на заложенное имущество путем
+/// подачи иска в суд"), not a claim for the money.
+fn file_lawsuit(f: &Facts) -> Judged {
+    let mut j = Judged::new(&["R17.4", "R18"]);
+    j.blocks.extend(agency_block(f));
+    if f.overdue_since.is_none() {
+        j.blocks.push(Block { rule: "R17.4", reason: Reason::NotOverdue, clears_at: None });
+    }
+    j
+}
+
+/// R17.4: foreclosure on the mortgaged property; R18 while at an agency; R16 while the
+/// regulator reviews a protected borrower's appeal (until day 60).
+fn foreclose(f: &Facts, cal: &Calendar, today: NaiveDate) -> Judged {
+    let mut j = Judged::new(&["R17.4", "R18", "R16"]);
+    if !f.mortgage_secured {
+        j.blocks.push(Block { rule: "R17.4", reason: Reason::NoMortgage, clears_at: None });
+    }
+    if f.overdue_since.is_none() {
+        j.blocks.push(Block { rule: "R17.4", reason: Reason::NotOverdue, clears_at: None });
+    }
+    j.blocks.extend(agency_block(f));
+    if let Some(until) = f.home_protected_until.filter(|u| *u >= today) {
+        j.blocks.push(Block {
+            rule: "R16",
+            reason: Reason::HomeProtected(until),
+            clears_at: Some(next_day_start(cal, until)),
+        });
+    }
+    j
+}
+
+/// R17.3: assignment of the claim to any third party (a bank, a fund, an agency): more
+/// than 90 (180 when mortgage-secured) consecutive overdue days, not during insolvency.
+fn assign_claim(f: &Facts, cal: &Calendar, today: NaiveDate, p: &Policy) -> Judged {
+    let mut j = Judged::new(&["R17.3"]);
+    if in_force(f.claim_assigned_on, today) {
+        j.blocks.push(Block { rule: "R17.3", reason: Reason::ClaimAlreadyAssigned, clears_at: None });
+    }
+    let insolvent = in_force(f.insolvency_from, today) && f.insolvency_to.is_none_or(|to| to >= today);
+    if insolvent {
+        let clears = f.insolvency_to.map(|to| next_day_start(cal, to));
+        j.blocks.push(Block { rule: "R17.3", reason: Reason::Insolvency, clears_at: clears });
+    }
+    let needed =
+        if f.mortgage_secured { p.assignment.min_overdue_days_mortgage } else { p.assignment.min_overdue_days };
+    match f.overdue_since {
+        None => j.blocks.push(Block { rule: "R17.3", reason: Reason::NotOverdue, clears_at: None }),
+        Some(since) => {
+            // Day 1 is the overdue date; "more than N consecutive days" is day N+1.
+            let days = (today - since).num_days() + 1;
+            if days <= i64::from(needed) {
+                let first_day = since.checked_add_days(Days::new(u64::from(needed))).unwrap_or(NaiveDate::MAX);
+                j.blocks.push(Block {
+                    rule: "R17.3",
+                    reason: Reason::OverdueTooShort { needed, days },
+                    clears_at: Some(cal.instant(first_day, NaiveTime::MIN)),
+                });
+            }
+        }
+    }
+    j
+}
+
+/// R14 on top of R17.3, for an assignment to a collection agency. Read as "settlement
+/// first" (ARCHITECTURE.md, Choices): a non-business loan's claim goes to an agency only
+/// once a settlement reducing the obligation was carried out within 24 months of the
+/// overdue date; before one, the answer is no (no known end); after the 24 months without
+/// one, no for good.
+fn assign_claim_to_agency(f: &Facts, cal: &Calendar, today: NaiveDate, p: &Policy) -> Judged {
+    let mut j = assign_claim(f, cal, today, p);
+    j.basis.push("R14");
+    if let (false, Some(since)) = (f.business_purpose, f.overdue_since) {
+        let months = p.assignment.agency_reducing_settlement_window_months;
+        let window_end = since.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX);
+        let settled = f.reducing_settlement_on.is_some_and(|s| s >= since && s <= window_end && s <= today);
+        if !settled {
+            j.blocks.push(Block {
+                rule: "R14",
+                reason: Reason::NoReducingSettlement { months, window_end, passed: today > window_end },
+                clears_at: None,
+            });
+        }
+    }
+    j
+}
+
 /// The verdict on one action at `at`.
 pub fn verdict(action: CollectionAction, f: &Facts, at: DateTime<Utc>, cal: &Calendar, p: &Policy) -> Verdict {
     let today = cal.local_date(at);
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut basis: Vec<&'static str> = Vec::new();
-    let mut remaining = None;
-    let mut allowed_reason = Reason::Allowed;
-    let windowed = matches!(action, CollectionAction::Call | CollectionAction::OfficeMeeting);
-    match action {
-        CollectionAction::Call => {
-            basis.push("X3");
-            blocks.extend(window_block(cal, p, at, "X3"));
-            let used = f
-                .contacts
-                .iter()
-                .filter(|c| {
-                    c.channel == ContactChannel::Call
-                        && c.party == ContactParty::Borrower
-                        && cal.local_date(c.at) == today
-                })
-                .count() as u32;
-            let limit = p.contact.calls_per_day;
-            remaining = Some(limit.saturating_sub(used));
-            if used >= limit {
-                let tomorrow = next_day_start(cal, today);
-                blocks.push(Block {
-                    rule: "X3",
-                    reason: Reason::CallsUsedUp(limit),
-                    clears_at: Some(window_open_at_or_after(cal, p, tomorrow)),
-                });
-            }
-        }
-        CollectionAction::OfficeMeeting => {
-            basis.push("X4");
-            blocks.extend(window_block(cal, p, at, "X4"));
-            let meetings: Vec<NaiveDate> = f
-                .contacts
-                .iter()
-                .filter(|c| c.channel == ContactChannel::OfficeMeeting && c.party == ContactParty::Borrower)
-                .map(|c| cal.local_date(c.at))
-                .collect();
-            let week_start = monday(today);
-            let today_count = meetings.iter().filter(|d| **d == today).count() as u32;
-            let week_count = meetings.iter().filter(|d| **d >= week_start && **d <= today).count() as u32;
-            let (per_day, per_week) = (p.contact.meetings_per_day, p.contact.meetings_per_week);
-            remaining = Some(per_day.saturating_sub(today_count).min(per_week.saturating_sub(week_count)));
-            if week_count >= per_week {
-                let next_week = week_start.checked_add_days(Days::new(7)).unwrap_or(NaiveDate::MAX);
-                let opens = window_open_at_or_after(cal, p, cal.instant(next_week, chrono::NaiveTime::MIN));
-                blocks.push(Block {
-                    rule: "X4",
-                    reason: Reason::MeetingsThisWeekUsedUp(per_week),
-                    clears_at: Some(opens),
-                });
-            } else if today_count >= per_day {
-                let opens = window_open_at_or_after(cal, p, next_day_start(cal, today));
-                blocks.push(Block { rule: "X4", reason: Reason::MeetingTodayUsedUp(per_day), clears_at: Some(opens) });
-            }
-        }
+    let mut j = match action {
+        CollectionAction::Call => call(f, at, cal, p),
+        CollectionAction::OfficeMeeting => office_meeting(f, at, cal, p),
         CollectionAction::Sms | CollectionAction::Email | CollectionAction::Messenger | CollectionAction::Letter => {
-            basis.push("X1")
+            Judged::new(&["X1"])
         }
         CollectionAction::ContactThirdParty => {
-            basis.push("X5");
-            allowed_reason = Reason::ThirdPartyLocateOnly;
+            let mut j = Judged::new(&["X5"]);
+            j.allowed_reason = Reason::ThirdPartyLocateOnly;
+            j
         }
         CollectionAction::DemandEarlyRepayment => {
-            basis.push("R9");
+            let mut j = Judged::new(&["R9"]);
             if f.application_under_review {
-                blocks.push(Block { rule: "R9", reason: Reason::ApplicationUnderReview, clears_at: None });
+                j.blocks.push(Block { rule: "R9", reason: Reason::ApplicationUnderReview, clears_at: None });
             }
+            j
         }
         CollectionAction::ChargeInterest => {
-            basis.push("R18");
-            if f.at_agency {
-                blocks.push(Block { rule: "R18", reason: Reason::AtCollectionAgency, clears_at: None });
-            }
+            let mut j = Judged::new(&["R18"]);
+            j.blocks.extend(agency_block(f));
             if let Some(c) = f.conscript.filter(|c| c.deferral_in_force && today <= c.protected_until) {
-                blocks.push(Block {
+                j.blocks.push(Block {
                     rule: "M2",
                     reason: Reason::DeferralWithoutInterest(c.protected_until),
                     clears_at: Some(next_day_start(cal, c.protected_until)),
                 });
             }
+            j
         }
         CollectionAction::AccruePenalty => {
-            basis.push("R18");
-            if f.at_agency {
-                blocks.push(Block { rule: "R18", reason: Reason::AtCollectionAgency, clears_at: None });
-            }
+            let mut j = Judged::new(&["R18"]);
+            j.blocks.extend(agency_block(f));
+            j
         }
-        CollectionAction::FileLawsuit => {
-            basis.extend(["R17.4", "R18", "R16"]);
-            if f.at_agency {
-                blocks.push(Block { rule: "R18", reason: Reason::AtCollectionAgency, clears_at: None });
-            }
-            if f.overdue_since.is_none() {
-                blocks.push(Block { rule: "R17.4", reason: Reason::NotOverdue, clears_at: None });
-            }
-            if let Some(until) = f.home_protected_until.filter(|u| *u >= today) {
-                blocks.push(Block {
-                    rule: "R16",
-                    reason: Reason::HomeProtected(until),
-                    clears_at: Some(next_day_start(cal, until)),
-                });
-            }
-        }
-        CollectionAction::Foreclose => {
-            basis.extend(["R17.4", "R16"]);
-            if !f.mortgage_secured {
-                blocks.push(Block { rule: "R17.4", reason: Reason::NoMortgage, clears_at: None });
-            }
-            if f.overdue_since.is_none() {
-                blocks.push(Block { rule: "R17.4", reason: Reason::NotOverdue, clears_at: None });
-            }
-            if let Some(until) = f.home_protected_until.filter(|u| *u >= today) {
-                blocks.push(Block {
-                    rule: "R16",
-                    reason: Reason::HomeProtected(until),
-                    clears_at: Some(next_day_start(cal, until)),
-                });
-            }
-        }
-        CollectionAction::AssignClaim => {
-            basis.extend(["R17.3", "R14"]);
-            if in_force(f.claim_assigned_on, today) {
-                blocks.push(Block { rule: "R17.3", reason: Reason::ClaimAlreadyAssigned, clears_at: None });
-            }
-            let insolvent = in_force(f.insolvency_from, today) && f.insolvency_to.is_none_or(|to| to >= today);
-            if insolvent {
-                let clears = f.insolvency_to.map(|to| next_day_start(cal, to));
-                blocks.push(Block { rule: "R17.3", reason: Reason::Insolvency, clears_at: clears });
-            }
-            let needed =
-                if f.mortgage_secured { p.assignment.min_overdue_days_mortgage } else { p.assignment.min_overdue_days };
-            match f.overdue_since {
-                None => blocks.push(Block { rule: "R17.3", reason: Reason::NotOverdue, clears_at: None }),
-                Some(since) => {
-                    // Day 1 is the overdue date; "more than N consecutive days" is day N+1.
-                    let days = (today - since).num_days() + 1;
-                    if days <= i64::from(needed) {
-                        let first_day = since.checked_add_days(Days::new(u64::from(needed))).unwrap_or(NaiveDate::MAX);
-                        blocks.push(Block {
-                            rule: "R17.3",
-                            reason: Reason::OverdueTooShort { needed, days },
-                            clears_at: Some(cal.instant(first_day, chrono::NaiveTime::MIN)),
-                        });
-                    }
-                    // R14: a non-business loan goes to a collection agency only after a
-                    // reducing settlement carried out within 24 months of the overdue date.
-                    if !f.business_purpose {
-                        let window_end = since
-                            .checked_add_months(Months::new(p.assignment.agency_reducing_settlement_window_months))
-                            .unwrap_or(NaiveDate::MAX);
-                        let settled =
-                            f.reducing_settlement_on.is_some_and(|s| s >= since && s <= window_end && s <= today);
-                        if !settled {
-                            blocks.push(Block { rule: "R14", reason: Reason::NoReducingSettlement, clears_at: None });
-                        }
-                    }
-                }
-            }
-        }
+        CollectionAction::FileLawsuit => file_lawsuit(f),
+        CollectionAction::Foreclose => foreclose(f, cal, today),
+        CollectionAction::AssignClaim => assign_claim(f, cal, today, p),
+        CollectionAction::AssignClaimToAgency => assign_claim_to_agency(f, cal, today, p),
         CollectionAction::HandToCollectionAgency => {
-            basis.push("R17.2");
+            let mut j = Judged::new(&["R17.2"]);
             if !f.contract_allows_agency {
-                blocks.push(Block { rule: "R17.2", reason: Reason::ContractForbidsAgency, clears_at: None });
+                j.blocks.push(Block { rule: "R17.2", reason: Reason::ContractForbidsAgency, clears_at: None });
             }
             if f.overdue_since.is_none() {
-                blocks.push(Block { rule: "R17.2", reason: Reason::NotOverdue, clears_at: None });
+                j.blocks.push(Block { rule: "R17.2", reason: Reason::NotOverdue, clears_at: None });
             }
             if f.at_agency {
-                blocks.push(Block { rule: "R17.2", reason: Reason::AlreadyAtAgency, clears_at: None });
+                j.blocks.push(Block { rule: "R17.2", reason: Reason::AlreadyAtAgency, clears_at: None });
             }
+            j
         }
         CollectionAction::FileBankruptcy => {
-            basis.push("R17.5");
+            let mut j = Judged::new(&["R17.5"]);
             if !f.business_purpose {
-                blocks.push(Block { rule: "R17.5", reason: Reason::NotABusiness, clears_at: None });
+                j.blocks.push(Block { rule: "R17.5", reason: Reason::NotABusiness, clears_at: None });
             }
+            j
         }
-    }
+    };
     if f.conscript.is_some() {
-        basis.push("M5");
+        j.basis.push("M5");
     }
     if let Some(b) = conscript_block(f, cal, today) {
-        blocks.push(b);
+        j.blocks.push(b);
     }
 
-    if blocks.is_empty() {
+    if j.blocks.is_empty() {
         return Verdict {
             action,
             allowed: true,
-            basis,
-            reasons: vec![allowed_reason],
+            basis: j.basis,
+            reasons: vec![j.allowed_reason],
             next_allowed_at: None,
-            remaining,
+            remaining: j.remaining,
         };
     }
     let mut decided: Vec<&'static str> = Vec::new();
-    for b in &blocks {
+    for b in &j.blocks {
         if !decided.contains(&b.rule) {
             decided.push(b.rule);
         }
+        // X4 refused under the contract's terms cites the contract beside the rule.
+        if b.rule == "X4" && j.basis.contains(&CONTRACT) && !decided.contains(&CONTRACT) {
+            decided.push(CONTRACT);
+        }
     }
-    let next_allowed_at = blocks
+    let next_allowed_at = j
+        .blocks
         .iter()
         .map(|b| b.clears_at)
         .collect::<Option<Vec<_>>>()
         .and_then(|times| times.into_iter().max())
-        .map(|t| if windowed { window_open_at_or_after(cal, p, t) } else { t });
+        .map(|t| j.window.map_or(t, |w| w.open_at_or_after(cal, t)));
     Verdict {
         action,
         allowed: false,
         basis: decided,
-        reasons: blocks.into_iter().map(|b| b.reason).collect(),
+        reasons: j.blocks.into_iter().map(|b| b.reason).collect(),
         next_allowed_at,
-        remaining,
+        remaining: j.remaining,
     }
 }
 
 /// Verdicts on every action the role can take.
 pub fn verdicts(role: Role, f: &Facts, at: DateTime<Utc>, cal: &Calendar, p: &Policy) -> Vec<Verdict> {
     actions_for(role).iter().map(|a| verdict(*a, f, at, cal, p)).collect()
+}
+
+/// X6: a name as compared: quotation marks dropped, whitespace runs collapsed to one
+/// space and trimmed, lowercase (Unicode).
+fn comparable_name(s: &str) -> String {
+    const QUOTES: [char; 9] = ['"', '\'', '«', '»', '“', '”', '„', '‘', '’'];
+    let unquoted: String = s.chars().filter(|c| !QUOTES.contains(c)).collect();
+    unquoted.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// X6: whether a disclosed organisation name is the registered one. Names are compared
+/// after trimming, collapsing whitespace and ignoring case and quotation marks, so
+/// `ТОО «Qomeq finance»` and ` тоо "QOMEQ  finance" ` are one name; anything else (another
+/// word, an added or missing legal form) is another name.
+pub fn same_name(disclosed: &str, registered: &str) -> bool {
+    comparable_name(disclosed) == comparable_name(registered)
 }
 
 /// The start of `at`'s local week (Monday 00:00): the contact log is read from here.
@@ -686,7 +889,13 @@ mod tests {
     fn r18_at_an_agency_no_lawsuit_no_interest_no_penalties() {
         let mut f = overdue("2026-03-01");
         f.at_agency = true;
-        for a in [CollectionAction::FileLawsuit, CollectionAction::ChargeInterest, CollectionAction::AccruePenalty] {
+        f.mortgage_secured = true;
+        for a in [
+            CollectionAction::FileLawsuit,
+            CollectionAction::Foreclose,
+            CollectionAction::ChargeInterest,
+            CollectionAction::AccruePenalty,
+        ] {
             let r = v(a, &f, "2026-03-17 10:00:00");
             assert!(!r.allowed && r.basis == vec!["R18"], "{a:?}: {r:?}");
         }
@@ -720,31 +929,106 @@ mod tests {
     }
 
     #[test]
-    fn r14_a_consumer_loan_goes_to_an_agency_only_after_a_reducing_settlement_within_24_months() {
+    fn r14_a_consumer_loans_claim_goes_to_an_agency_only_after_a_reducing_settlement_within_24_months() {
         let mut f = overdue("2026-01-01");
-        let r = v(CollectionAction::AssignClaim, &f, "2026-06-01 10:00:00");
-        assert_eq!((r.allowed, r.basis), (false, vec!["R14"]));
+        let r = v(CollectionAction::AssignClaimToAgency, &f, "2026-06-01 10:00:00");
+        assert_eq!((r.allowed, r.basis, r.next_allowed_at), (false, vec!["R14"], None));
+        assert_eq!(
+            r.reasons,
+            vec![Reason::NoReducingSettlement { months: 24, window_end: d("2028-01-01"), passed: false }],
+            "settlement first: no agency before one, though the 24 months still run"
+        );
+        assert!(
+            v(CollectionAction::AssignClaim, &f, "2026-06-01 10:00:00").allowed,
+            "the same claim may go to a bank: R17.3 only"
+        );
         f.reducing_settlement_on = Some(d("2027-12-31"));
-        assert!(v(CollectionAction::AssignClaim, &f, "2028-01-05 10:00:00").allowed, "settled inside the 24 months");
+        assert!(
+            v(CollectionAction::AssignClaimToAgency, &f, "2028-01-05 10:00:00").allowed,
+            "settled inside the 24 months"
+        );
         f.reducing_settlement_on = Some(d("2028-01-02"));
-        assert!(!v(CollectionAction::AssignClaim, &f, "2028-01-05 10:00:00").allowed, "settled after them");
+        let late = v(CollectionAction::AssignClaimToAgency, &f, "2028-01-05 10:00:00");
+        assert!(!late.allowed, "settled after them");
+        assert_eq!(
+            late.reasons,
+            vec![Reason::NoReducingSettlement { months: 24, window_end: d("2028-01-01"), passed: true }]
+        );
+        assert!(late.reasons[0].text(Language::Ru).contains("до 2028-01-01"), "{:?}", late.reasons);
+        f.reducing_settlement_on = Some(d("2026-02-01"));
+        let early = v(CollectionAction::AssignClaimToAgency, &f, "2026-03-01 10:00:00");
+        assert_eq!((early.allowed, early.basis), (false, vec!["R17.3"]), "R14 met, R17.3 still counts its 90 days");
         f.business_purpose = true;
         f.reducing_settlement_on = None;
-        assert!(v(CollectionAction::AssignClaim, &f, "2026-06-01 10:00:00").allowed, "business loans are outside R14");
+        assert!(
+            v(CollectionAction::AssignClaimToAgency, &f, "2026-06-01 10:00:00").allowed,
+            "business loans are outside R14"
+        );
     }
 
     #[test]
-    fn r16_no_foreclosure_while_a_protected_appeal_runs_until_day_60() {
+    fn r16_no_foreclosure_while_a_protected_appeal_runs_until_day_60_but_a_suit_for_the_debt_is_not_barred() {
         let mut f = overdue("2026-01-01");
         f.mortgage_secured = true;
         f.home_protected_until = Some(d("2026-05-01"));
         let r = v(CollectionAction::Foreclose, &f, "2026-05-01 12:00:00");
         assert_eq!((r.allowed, r.basis.clone()), (false, vec!["R16"]));
         assert_eq!(r.next_allowed_at, Some(almaty("2026-05-02 00:00:00")));
-        assert!(!v(CollectionAction::FileLawsuit, &f, "2026-05-01 12:00:00").allowed);
+        let suit = v(CollectionAction::FileLawsuit, &f, "2026-05-01 12:00:00");
+        assert!(suit.allowed, "R16 bars foreclosure on the home, not a claim for the money: {suit:?}");
+        assert!(!suit.basis.contains(&"R16"));
         assert!(v(CollectionAction::Foreclose, &f, "2026-05-02 00:00:00").allowed, "day 61");
+        f.at_agency = true;
+        assert_eq!(v(CollectionAction::FileLawsuit, &f, "2026-05-01 12:00:00").basis, vec!["R18"]);
+        assert_eq!(v(CollectionAction::Foreclose, &f, "2026-05-01 12:00:00").basis, vec!["R18", "R16"]);
+        f.at_agency = false;
         f.mortgage_secured = false;
         assert_eq!(v(CollectionAction::Foreclose, &f, "2026-05-02 12:00:00").basis, vec!["R17.4"]);
+    }
+
+    #[test]
+    fn x4_contract_terms_replace_the_policys_window_limits_and_days_and_are_cited() {
+        let mut f = overdue("2026-03-01");
+        f.contract_meetings = ContractMeetingTerms {
+            window_start: NaiveTime::from_hms_opt(10, 0, 0),
+            window_end: NaiveTime::from_hms_opt(18, 0, 0),
+            per_day: Some(2),
+            per_week: Some(4),
+            on_days_off: false,
+        };
+        let early = v(CollectionAction::OfficeMeeting, &f, "2026-03-17 09:00:00");
+        assert_eq!((early.allowed, early.basis.clone()), (false, vec!["X4", CONTRACT]));
+        assert_eq!(early.next_allowed_at, Some(almaty("2026-03-17 10:00:00")), "the contract's 10:00");
+        assert!(early.reasons[0].text(Language::Ru).contains("10:00–18:00"), "{:?}", early.reasons);
+        let late = v(CollectionAction::OfficeMeeting, &f, "2026-03-17 18:00:00");
+        assert_eq!(late.next_allowed_at, Some(almaty("2026-03-18 10:00:00")), "18:00 is closed");
+        let ok = v(CollectionAction::OfficeMeeting, &f, "2026-03-17 12:00:00");
+        assert_eq!((ok.allowed, ok.basis, ok.remaining), (true, vec!["X4", CONTRACT], Some(2)));
+        f.contacts = vec![meeting("2026-03-17 10:30:00")];
+        assert!(v(CollectionAction::OfficeMeeting, &f, "2026-03-17 12:00:00").allowed, "two a day by contract");
+        f.contacts.push(meeting("2026-03-17 12:00:00"));
+        let third = v(CollectionAction::OfficeMeeting, &f, "2026-03-17 15:00:00");
+        assert_eq!((third.allowed, third.basis), (false, vec!["X4", CONTRACT]));
+        assert_eq!(third.reasons, vec![Reason::MeetingTodayUsedUp { limit: 2, by_contract: true }]);
+        f.contacts = vec![
+            meeting("2026-03-16 10:30:00"),
+            meeting("2026-03-16 11:30:00"),
+            meeting("2026-03-17 10:30:00"),
+            meeting("2026-03-17 11:30:00"),
+        ];
+        let fifth = v(CollectionAction::OfficeMeeting, &f, "2026-03-18 12:00:00");
+        assert_eq!(fifth.reasons, vec![Reason::MeetingsThisWeekUsedUp { limit: 4, by_contract: true }]);
+        // Calls keep X3's figures: the seed gives no contract exception for them.
+        let call = v(CollectionAction::Call, &overdue("2026-03-01"), "2026-03-17 09:00:00");
+        assert_eq!((call.allowed, call.basis), (true, vec!["X3"]));
+        // A contract may agree meetings on days off.
+        f.contacts.clear();
+        f.contract_meetings.on_days_off = true;
+        let saturday = v(CollectionAction::OfficeMeeting, &f, "2026-03-21 12:00:00");
+        assert!(saturday.allowed, "{saturday:?}");
+        f.contract_meetings = ContractMeetingTerms::default();
+        let plain = v(CollectionAction::OfficeMeeting, &f, "2026-03-21 12:00:00");
+        assert_eq!((plain.allowed, plain.basis), (false, vec!["X4"]), "no contract terms: no citation");
     }
 
     #[test]
@@ -780,6 +1064,20 @@ mod tests {
     }
 
     #[test]
+    fn x6_names_match_whatever_the_case_spacing_and_quotes() {
+        let cases = [
+            ("ТОО «Qomeq finance»", "ТОО \"Qomeq finance\"", true),
+            ("  тоо  qomeq\tFINANCE ", "ТОО «Qomeq finance»", true),
+            ("Collect KZ", "Agency", false),
+            ("Qomeq finance", "ТОО «Qomeq finance»", false),
+            ("ТОО «Qomeq fnance»", "ТОО «Qomeq finance»", false),
+        ];
+        for (disclosed, registered, same) in cases {
+            assert_eq!(same_name(disclosed, registered), same, "{disclosed} / {registered}");
+        }
+    }
+
+    #[test]
     fn reasons_speak_the_borrowers_language() {
         let r = Reason::CallsUsedUp(3);
         assert!(r.text(Language::Ru).contains("звонков"));
@@ -790,7 +1088,7 @@ mod tests {
     #[test]
     fn an_agency_is_asked_about_contacts_only() {
         assert_eq!(actions_for(Role::CollectionAgency).len(), 7);
-        assert_eq!(actions_for(Role::MfoStaff).len(), 15);
+        assert_eq!(actions_for(Role::MfoStaff).len(), 16);
         assert!(actions_for(Role::Borrower).is_empty());
     }
 }

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{
-    CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty, DeferralStatus, EscalationKind,
-    Language, OrgKind, Role, ThirdPartyPurpose,
+    ClaimAssignee, CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty, DeferralStatus,
+    EscalationKind, Language, Misrepresentation, OrgKind, Role, ThirdPartyPurpose,
 };
 use entity::{
     app_secret, borrower, collection_assignment, contact_detail_change, contact_event, loan, military_deferral,
@@ -58,7 +58,9 @@ pub async fn load_facts<C: ConnectionTrait>(db: &C, l: loan::Model, at: DateTime
     let law = reference::law(db, l.jurisdiction, at).await?;
     let today = law.calendar.local_date(at);
     let schedule = loans::schedule_of(db, l.id).await?;
-    let payments = loans::payments_of_loan(db, l.id).await?;
+    let mut payments = loans::payments_of_loan(db, l.id).await?;
+    // The facts at `at`: money received later had not paid anything yet.
+    payments.retain(|p| p.paid_at <= at);
     let overdue_since = loans::ledger(&l, &schedule, &payments).overdue(today).since;
     let at_agency = restructuring::assigned_agency(db, l.id).await?.is_some();
     let application_under_review = restructuring::has_application_under_review(db, l.id).await?;
@@ -100,9 +102,49 @@ pub async fn load_facts<C: ConnectionTrait>(db: &C, l: loan::Model, at: DateTime
         application_under_review,
         home_protected_until,
         conscript,
+        contract_meetings: contract_meeting_terms(&l),
         contacts,
     };
     Ok(Loaded { loan: l, language: b.language, facts, calendar: law.calendar, policy: law.policy })
+}
+
+/// X4: the meeting terms stored on the loan from its contract.
+pub fn contract_meeting_terms(l: &loan::Model) -> rules::ContractMeetingTerms {
+    let count = |n: Option<i32>| n.and_then(|n| u32::try_from(n).ok());
+    rules::ContractMeetingTerms {
+        window_start: l.contract_meeting_window_start,
+        window_end: l.contract_meeting_window_end,
+        per_day: count(l.contract_meetings_per_day),
+        per_week: count(l.contract_meetings_per_week),
+        on_days_off: l.contract_meetings_on_days_off,
+    }
+}
+
+/// R17.3 and, for a collection agency, R14: the verdict on assigning the claim on the
+/// local date `on`, judged at that day's start on the facts then (the assignment being
+/// recorded aside: it is what is judged), with its reason in the borrower's language.
+/// `None` when no policy version was in force then: there is no law of ours to judge by.
+/// An assignee not reported is judged as another third party (R17.3 only).
+pub async fn assignment_verdict<C: ConnectionTrait>(
+    db: &C,
+    l: &loan::Model,
+    on: NaiveDate,
+    assignee: Option<ClaimAssignee>,
+) -> ServiceResult<Option<(Verdict, String)>> {
+    if reference::policies(db).await?.in_force(l.jurisdiction, on).is_none() {
+        return Ok(None);
+    }
+    let calendar = reference::calendar(db, l.jurisdiction).await?;
+    let at = calendar.instant(on, chrono::NaiveTime::MIN);
+    let mut loaded = load_facts(db, l.clone(), at).await?;
+    loaded.facts.claim_assigned_on = None;
+    let action = match assignee {
+        Some(ClaimAssignee::CollectionAgency) => CollectionAction::AssignClaimToAgency,
+        Some(ClaimAssignee::OtherThirdParty) | None => CollectionAction::AssignClaim,
+    };
+    let v = rules::verdict(action, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
+    let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
+    Ok(Some((v, reason)))
 }
 
 /// The deployment's clearance key, created on first use and shared by every instance.
@@ -316,9 +358,25 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     // The rules as they stood when the contact happened, without this contact counted.
     let loaded = load_facts(w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
     let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.calendar, &loaded.policy.policy);
-    let mut violations: Vec<&'static str> = if verdict.allowed { vec![] } else { verdict.basis.clone() };
+    let by_contract = verdict.basis.contains(&rules::CONTRACT);
+    // CONTRACT says whose terms X4 used; it is not a rule a contact can break.
+    let mut violations: Vec<&'static str> = if verdict.allowed {
+        vec![]
+    } else {
+        verdict.basis.iter().copied().filter(|b| *b != rules::CONTRACT).collect()
+    };
     if !input.disclosure.complete() {
         violations.push("X2");
+    }
+    // X6: the organisation named is not the one that made the contact.
+    let contactor = organization::Entity::find_by_id(p.org_id.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let named_falsely = input
+        .disclosure
+        .organization_name
+        .as_deref()
+        .is_some_and(|n| !n.trim().is_empty() && !rules::same_name(n, &contactor.name));
+    if named_falsely {
+        violations.push("X6");
     }
     if input.party == ContactParty::ThirdParty && input.third_party_purpose != Some(ThirdPartyPurpose::LocateBorrower) {
         violations.push("X5");
@@ -352,6 +410,7 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
         note: input.note.clone(),
         clearance: if cleared { ContactClearance::Cleared } else { ContactClearance::Uncleared },
         violations: json!(violations),
+        misrepresentation: None,
         created_at: w.now,
     };
     contact_event::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
@@ -369,13 +428,149 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
             subject_type: "contact".into(),
             subject_id: row.id,
             deadline_id: None,
-            message: format!("a contact ({}) on loan {} broke {rule}", sea_orm::ActiveEnum::to_value(&row.channel), l.contract_number),
-            details: json!({ "contactId": row.id, "loanId": l.id, "contactor": p.org_id, "occurredAt": row.occurred_at }),
+            message: format!(
+                "a contact ({}) on loan {} broke {rule}",
+                sea_orm::ActiveEnum::to_value(&row.channel),
+                l.contract_number
+            ),
+            details: contact_breach_details(&row, rule, by_contract, &contactor, &input.disclosure),
         });
     }
     idempotency::remember(&w, row.id).await?;
     w.commit().await?;
     Ok(row)
+}
+
+/// What an escalation about a contact records: the organisation responsible for it (the
+/// one that made the contact, `responsibleOrgId`), and for X4 whether the contract's terms
+/// were the ones broken, for X6 the name given against the registered one.
+fn contact_breach_details(
+    row: &contact_event::Model,
+    rule: &str,
+    by_contract: bool,
+    contactor: &organization::Model,
+    disclosure: &Disclosure,
+) -> serde_json::Value {
+    let mut details = json!({ "contactId": row.id, "loanId": row.loan_id, "contactor": row.contactor_org_id,
+        "responsibleOrgId": row.contactor_org_id, "occurredAt": row.occurred_at });
+    if rule == "X4" && by_contract {
+        details["terms"] = json!(rules::CONTRACT);
+    }
+    if rule == "X6" {
+        details["disclosedOrganizationName"] = json!(disclosure.organization_name);
+        details["registeredOrganizationName"] = json!(contactor.name);
+    }
+    details
+}
+
+/// X6: the MFO found that a collector's stated name or position was false.
+#[derive(Debug, Clone, Serialize)]
+pub struct MisrepresentationInput {
+    pub contact_id: ContactId,
+    pub fields: Vec<Misrepresentation>,
+    pub note: Option<String>,
+}
+
+/// X6: the loan's MFO (staff or manager) flags a contact's stated name and/or position
+/// as false. The contact is marked X6 (once) and an escalation attributed to the
+/// organisation that made the contact is raised.
+pub async fn flag_misrepresentation(
+    ctx: &Ctx,
+    p: &Principal,
+    input: MisrepresentationInput,
+) -> ServiceResult<contact_event::Model> {
+    match p.role {
+        Role::MfoStaff | Role::MfoManager => {}
+        Role::Borrower | Role::CollectionAgency | Role::Regulator => {
+            return Err(ServiceError::Forbidden("the loan's MFO flags what its collectors said"));
+        }
+    }
+    let mut problems = Problems::new();
+    problems.check(!input.fields.is_empty(), || UserError::invalid(&["fields"], "name what was false"));
+    problems.check(input.note.as_deref().is_none_or(|n| n.chars().count() <= 2000), || {
+        UserError::invalid(&["note"], "note must be at most 2000 characters")
+    });
+    problems.finish()?;
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let c = contact_event::Entity::find_by_id(input.contact_id.0)
+        .filter(contact_event::Column::MfoId.eq(p.org_id.0))
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if c.misrepresentation.is_some() {
+        w.rollback().await?;
+        return Err(ServiceError::user(UserError::conflict(&["contactId"], "the contact was already flagged (X6)")));
+    }
+    let l = loan::Entity::find_by_id(c.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let mut fields = input.fields.clone();
+    fields.sort();
+    fields.dedup();
+    let flag = json!({ "fields": fields, "note": input.note, "flaggedBy": p.key(), "flaggedAt": w.now });
+    let mut violations: Vec<String> = serde_json::from_value(c.violations.clone()).unwrap_or_default();
+    if !violations.iter().any(|v| v == "X6") {
+        violations.push("X6".into());
+    }
+    let row =
+        contact_event::Model { misrepresentation: Some(flag.clone()), violations: json!(violations), ..c.clone() };
+    contact_event::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    let subject = Subject::new("contact", row.id);
+    w.audit(
+        "contact.misrepresentation_flagged",
+        subject,
+        Some(row.mfo_id),
+        Some(json!({ "violations": c.violations, "misrepresentation": null })),
+        Some(json!({ "violations": row.violations, "misrepresentation": flag })),
+    );
+    w.event("contact.misrepresentation_flagged", subject, loans::visibility(&l), json!({ "fields": fields }));
+    w.escalate(EscalationDraft {
+        kind: EscalationKind::RuleBreach,
+        rule: "X6".into(),
+        org_id: row.mfo_id,
+        jurisdiction: row.jurisdiction,
+        subject_type: "contact".into(),
+        subject_id: row.id,
+        deadline_id: None,
+        message: format!("a collector gave a false name or position in a contact on loan {} (X6)", l.contract_number),
+        details: json!({ "contactId": row.id, "loanId": l.id, "contactor": row.contactor_org_id,
+            "responsibleOrgId": row.contactor_org_id, "occurredAt": row.occurred_at, "source": "MFO_FLAG",
+            "fields": fields, "note": input.note }),
+    });
+    w.commit().await?;
+    Ok(row)
+}
+
+/// X6: a complaint registered about a contact is a report of unfair practice: an
+/// escalation attributed to the organisation that made the contact. The contact must be
+/// on a loan of the MFO (and the named borrower's, when one is named); it is returned so
+/// the complaint can take its loan and borrower.
+pub async fn contact_for_complaint(w: &Write, mfo: Uuid, contact: ContactId) -> ServiceResult<contact_event::Model> {
+    contact_event::Entity::find_by_id(contact.0)
+        .filter(contact_event::Column::MfoId.eq(mfo))
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
+/// X6: raises the escalation of a complaint about a contact.
+pub fn escalate_complaint_about_contact(
+    w: &mut Write,
+    c: &contact_event::Model,
+    complaint: Uuid,
+    journal_number: &str,
+) {
+    w.escalate(EscalationDraft {
+        kind: EscalationKind::RuleBreach,
+        rule: "X6".into(),
+        org_id: c.mfo_id,
+        jurisdiction: c.jurisdiction,
+        subject_type: "contact".into(),
+        subject_id: c.id,
+        deadline_id: None,
+        message: format!("complaint {journal_number} reports unfair practice in a contact (X6)"),
+        details: json!({ "contactId": c.id, "loanId": c.loan_id, "contactor": c.contactor_org_id,
+            "responsibleOrgId": c.contactor_org_id, "occurredAt": c.occurred_at, "source": "COMPLAINT",
+            "complaintId": complaint }),
+    });
 }
 
 /// A contact the principal may see: the MFO's staff, the regulator, or the agency that made it.

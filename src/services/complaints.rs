@@ -30,7 +30,7 @@ use super::write::{Actor, Subject, Visibility, Write};
 use super::{Ctx, Page, loans, reference, refused, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
-use crate::ids::{BorrowerId, ComplaintId, InfoRequestId, LoanId, OrgId};
+use crate::ids::{BorrowerId, ComplaintId, ContactId, InfoRequestId, LoanId, OrgId};
 use crate::rules::complaints::{self as rules, Complainant, Content, Step};
 use crate::rules::loans::Statement;
 
@@ -52,6 +52,8 @@ pub struct RegisterInput {
     pub loan_id: Option<LoanId>,
     pub branch: Option<String>,
     pub received_at: Option<DateTime<Utc>>,
+    /// The contact with a collector the complaint is about: an X6 report.
+    pub contact_id: Option<ContactId>,
 }
 
 fn visibility(c: &complaint::Model) -> Visibility {
@@ -65,6 +67,7 @@ fn snapshot(c: &complaint::Model) -> Value {
         "closureNote": c.closure_note, "missingContent": c.missing_content, "forwardedTo": c.forwarded_to,
         "acknowledgedAt": c.acknowledged_at, "extensionReason": c.extension_reason,
         "extensionNotice": c.extension_notice, "borrowerId": c.borrower_id, "loanId": c.loan_id,
+        "contactId": c.contact_id,
     })
 }
 
@@ -151,6 +154,33 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
     {
         return Err(ServiceError::NotFound);
     }
+    // X6: a complaint about a collector's contact names it; the contact gives the
+    // complaint its loan and borrower.
+    let contact = match input.contact_id {
+        Some(c) => {
+            let c = super::collection::contact_for_complaint(&w, mfo, c).await?;
+            if input.borrower_id.is_some_and(|b| b.0 != c.borrower_id) {
+                if is_borrower {
+                    // Another borrower's contact: as if it did not exist.
+                    return Err(ServiceError::NotFound);
+                }
+                return Err(ServiceError::user(UserError::invalid(
+                    &["contactId"],
+                    "the contact is not with the named borrower",
+                )));
+            }
+            if input.loan_id.is_some_and(|l| l.0 != c.loan_id) {
+                return Err(ServiceError::user(UserError::invalid(
+                    &["contactId"],
+                    "the contact is not about the named loan",
+                )));
+            }
+            input.loan_id.get_or_insert(LoanId(c.loan_id));
+            input.borrower_id.get_or_insert(BorrowerId(c.borrower_id));
+            Some(c)
+        }
+        None => None,
+    };
     if let Some(l) = input.loan_id {
         let found = loan::Entity::find_by_id(l.0).filter(scope::loans(p)).one(w.txn()).await?;
         let Some(found) = found else { return Err(ServiceError::NotFound) };
@@ -202,6 +232,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         missing_content: serde_json::to_value(&missing).map_err(|e| ServiceError::Internal(e.into()))?,
         borrower_id: input.borrower_id.map(|b| b.0),
         loan_id: input.loan_id.map(|l| l.0),
+        contact_id: contact.as_ref().map(|c| c.id),
         branch: input.branch.clone(),
         received_at,
         registered_at: w.now,
@@ -252,6 +283,10 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         if anonymous {
             deadlines::close(&mut w, row.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Cancelled).await?;
         }
+    }
+    if let Some(c) = &contact {
+        let number = rules::journal_number(row.journal_year, row.journal_seq);
+        super::collection::escalate_complaint_about_contact(&mut w, c, row.id, &number);
     }
     w.audit("complaint.registered", subject, Some(mfo), None, Some(snapshot(&row)));
     w.event("complaint.registered", subject, visibility(&row), json!({ "status": row.status }));

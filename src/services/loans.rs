@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use entity::enums::{ClaimAssignee, Currency, EscalationKind, Language, LegalFactKind, LoanStatus, RepaymentOrder};
 use entity::{DbDecimal, borrower, installment, loan, payment};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::write::{Actor, Subject, Visibility, Write};
+use super::write::{Actor, EscalationDraft, Subject, Visibility, Write};
 use super::{Ctx, Page, reference, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
@@ -68,7 +68,24 @@ pub struct LoanInput {
     pub secured_by_dwelling: bool,
     pub business_purpose: bool,
     pub contract_allows_agency: bool,
+    /// X4: the meeting terms the contract sets, if any (none: the policy's).
+    pub contract_meetings: Option<MeetingTermsInput>,
     pub schedule: Vec<InstallmentInput>,
+}
+
+/// X4 "unless the contract sets other terms": what the contract agreed about meetings at
+/// the MFO's premises. A term left out is the policy's.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MeetingTermsInput {
+    /// Local time (borrower's jurisdiction) the window opens, included.
+    pub window_start: Option<NaiveTime>,
+    /// Local time it closes, excluded.
+    pub window_end: Option<NaiveTime>,
+    pub per_day: Option<i32>,
+    /// Monday to Sunday.
+    pub per_week: Option<i32>,
+    /// Meetings also on weekends and official days off.
+    pub on_days_off: bool,
 }
 
 /// A loan named by our id or by the MFO's own.
@@ -93,6 +110,8 @@ pub struct LegalFactInput {
     pub occurred_on: NaiveDate,
     /// Only for an insolvency procedure that has ended.
     pub ended_on: Option<NaiveDate>,
+    /// Only for an assigned claim: who took it (R14 applies to a collection agency).
+    pub assignee: Option<ClaimAssignee>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -223,7 +242,13 @@ fn loan_snapshot(l: &loan::Model, schedule: &[installment::Model]) -> serde_json
         "contractAllowsAgency": l.contract_allows_agency, "borrowerId": l.borrower_id,
         "courtActOn": l.court_act_on, "enforcementInscriptionOn": l.enforcement_inscription_on,
         "settlementAgreementOn": l.settlement_agreement_on, "reducingSettlementOn": l.reducing_settlement_on,
-        "claimAssignedOn": l.claim_assigned_on, "insolvencyFrom": l.insolvency_from, "insolvencyTo": l.insolvency_to,
+        "claimAssignedOn": l.claim_assigned_on, "claimAssignee": l.claim_assignee,
+        "insolvencyFrom": l.insolvency_from, "insolvencyTo": l.insolvency_to,
+        "contractMeetingTerms": {
+            "windowStart": l.contract_meeting_window_start, "windowEnd": l.contract_meeting_window_end,
+            "perDay": l.contract_meetings_per_day, "perWeek": l.contract_meetings_per_week,
+            "onDaysOff": l.contract_meetings_on_days_off,
+        },
         "schedule": schedule.iter().map(|i| json!([i.seq, i.due_date, i.principal.to_string(), i.interest.to_string()])).collect::<Vec<_>>(),
     })
 }
@@ -234,6 +259,27 @@ fn parse_currency(code: &str) -> Option<Currency> {
         "KGS" => Some(Currency::Kgs),
         "USD" => Some(Currency::Usd),
         _ => None,
+    }
+}
+
+/// X4's contract terms must describe a window that opens before it closes and at least
+/// one meeting a day and a week (a contract that forbids meetings sets no X4 terms).
+fn check_meeting_terms(problems: &mut Problems, t: &MeetingTermsInput) {
+    let field = "contractMeetingTerms";
+    problems.check(t.window_start.is_some() == t.window_end.is_some(), || {
+        UserError::invalid(&[field, "windowStart"], "give both windowStart and windowEnd, or neither")
+    });
+    if let (Some(start), Some(end)) = (t.window_start, t.window_end) {
+        problems
+            .check(start < end, || UserError::invalid(&[field, "windowEnd"], "windowEnd must be after windowStart"));
+    }
+    for (name, v) in [("perDay", t.per_day), ("perWeek", t.per_week)] {
+        problems.check(v.is_none_or(|n| n >= 1), || {
+            UserError::invalid(&[field, name], format!("{name} must be at least 1"))
+        });
+    }
+    if let (Some(day), Some(week)) = (t.per_day, t.per_week) {
+        problems.check(day <= week, || UserError::invalid(&[field, "perDay"], "perDay must not exceed perWeek"));
     }
 }
 
@@ -259,6 +305,9 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
         problems.check(limit >= Decimal::ZERO && limit <= MAX_AMOUNT, || {
             UserError::invalid(&["creditLimit"], format!("creditLimit must be between 0 and {MAX_AMOUNT}"))
         });
+    }
+    if let Some(terms) = &input.contract_meetings {
+        check_meeting_terms(&mut problems, terms);
     }
     problems
         .check(input.schedule.len() <= 600, || UserError::invalid(&["schedule"], "a schedule has at most 600 lines"));
@@ -364,6 +413,12 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
         first_unpaid_due_date: None,
         notice_episode_since: None,
         notice_checked_due_date: None,
+        contract_meeting_window_start: None,
+        contract_meeting_window_end: None,
+        contract_meetings_per_day: None,
+        contract_meetings_per_week: None,
+        contract_meetings_on_days_off: false,
+        claim_assignee: None,
         created_at: w.now,
         updated_at: w.now,
     });
@@ -381,6 +436,13 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
     row.secured_by_dwelling = input.secured_by_dwelling;
     row.business_purpose = input.business_purpose;
     row.contract_allows_agency = input.contract_allows_agency;
+    // X4: the whole loan is sent each time; no terms sent means none agreed.
+    let terms = input.contract_meetings.clone().unwrap_or_default();
+    row.contract_meeting_window_start = terms.window_start;
+    row.contract_meeting_window_end = terms.window_end;
+    row.contract_meetings_per_day = terms.per_day;
+    row.contract_meetings_per_week = terms.per_week;
+    row.contract_meetings_on_days_off = terms.on_days_off;
     let new_schedule: Vec<installment::Model> = input
         .schedule
         .iter()
@@ -587,6 +649,9 @@ pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) 
         (_, Some(_)) => problems.push(UserError::invalid(&["endedOn"], "only an insolvency procedure has an end date")),
         (_, None) => {}
     }
+    problems.check(input.assignee.is_none() || input.kind == LegalFactKind::ClaimAssigned, || {
+        UserError::invalid(&["assignee"], "only an assigned claim has an assignee")
+    });
     // Dropping `w` on the error path rolls the (so far read-only) transaction back.
     problems.finish()?;
     let schedule = schedule_of(w.txn(), l.id).await?;
@@ -598,21 +663,56 @@ pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) 
         LegalFactKind::EnforcementInscription => row.enforcement_inscription_on = on,
         LegalFactKind::SettlementAgreement => row.settlement_agreement_on = on,
         LegalFactKind::ReducingSettlement => row.reducing_settlement_on = on,
-        LegalFactKind::ClaimAssigned => row.claim_assigned_on = on,
+        LegalFactKind::ClaimAssigned => {
+            row.claim_assigned_on = on;
+            row.claim_assignee = input.assignee;
+        }
         LegalFactKind::InsolvencyProcedure => {
             row.insolvency_from = on;
             row.insolvency_to = input.ended_on;
         }
     }
+    let after = loan_snapshot(&row, &schedule);
+    if after == before {
+        // The same fact again: nothing changed, nothing to record or flag twice.
+        w.rollback().await?;
+        return Ok(row);
+    }
     row.updated_at = w.now;
     loan::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
     let subject = Subject::new("loan", row.id);
-    w.audit("loan.legal_fact_recorded", subject, Some(row.mfo_id), Some(before), Some(loan_snapshot(&row, &schedule)));
+    if input.kind == LegalFactKind::ClaimAssigned {
+        // R17.3 / R14: an assignment is a fact that already happened, so it is recorded
+        // whatever it broke (R3 must know of it); what it broke is escalated.
+        if let Some((v, reason)) =
+            super::collection::assignment_verdict(w.txn(), &row, input.occurred_on, input.assignee).await?
+            && !v.allowed
+        {
+            for rule in &v.basis {
+                w.escalate(EscalationDraft {
+                    kind: EscalationKind::RuleBreach,
+                    rule: (*rule).to_owned(),
+                    org_id: row.mfo_id,
+                    jurisdiction: row.jurisdiction,
+                    subject_type: "loan".into(),
+                    subject_id: row.id,
+                    deadline_id: None,
+                    message: format!(
+                        "the claim on loan {} was assigned on {} against {rule}",
+                        row.contract_number, input.occurred_on
+                    ),
+                    details: json!({ "loanId": row.id, "action": v.action, "assignee": input.assignee,
+                        "occurredOn": input.occurred_on, "reason": reason }),
+                });
+            }
+        }
+    }
+    w.audit("loan.legal_fact_recorded", subject, Some(row.mfo_id), Some(before), Some(after));
     w.event(
         "loan.legal_fact_recorded",
         subject,
         visibility(&row),
-        json!({ "kind": input.kind, "occurredOn": input.occurred_on, "endedOn": input.ended_on }),
+        json!({ "kind": input.kind, "occurredOn": input.occurred_on, "endedOn": input.ended_on, "assignee": input.assignee }),
     );
     w.commit().await?;
     Ok(row)

@@ -22,8 +22,9 @@ fn verdict<'a>(list: &'a [Value], action: &str) -> &'a Value {
     list.iter().find(|v| v["action"] == action).unwrap_or_else(|| panic!("no verdict for {action}: {list:?}"))
 }
 
+/// X2's disclosure as the test agency makes it: its registered name (X6 compares it).
 fn disclosure() -> Value {
-    json!({ "organizationName": "Collect KZ", "organizationLocation": "Almaty, Dostyk 5", "personName": "Nurzhan Abenov", "personPosition": "Collector" })
+    json!({ "organizationName": "Agency", "organizationLocation": "Almaty, Dostyk 5", "personName": "Nurzhan Abenov", "personPosition": "Collector" })
 }
 
 fn contact(loan: &str, csid: u32, channel: &str, when: &str) -> Value {
@@ -206,7 +207,7 @@ async fn x2_x5_a_contact_without_disclosure_or_with_a_third_party_for_another_pu
     on(&app, "2026-03-17");
     let (s, token) = agency_loan(&app).await;
     let mut anonymous = contact(&s.loan, 1, "CALL", "2026-03-17T05:00:00Z");
-    anonymous["disclosure"] = json!({ "organizationName": "Collect KZ" });
+    anonymous["disclosure"] = json!({ "organizationName": "Agency" });
     assert_eq!(
         app.gql(&token, RECORD, json!({ "input": anonymous })).await["recordContact"]["contact"]["violations"],
         json!(["X2"])
@@ -318,12 +319,11 @@ async fn r09_no_early_repayment_demand_while_the_application_is_reviewed() {
     assert_eq!((v["allowed"].clone(), v["basis"].clone()), (json!(false), json!(["R9"])));
 }
 
-#[tokio::test]
-async fn r16_no_foreclosure_while_the_regulator_reviews_a_protected_appeal() {
-    let app = TestApp::spawn().await;
-    on(&app, "2026-03-17");
+/// A socially vulnerable borrower's home-secured loan, refused restructuring, whose
+/// appeal the regulator now reviews (R15, R16): protected until 2026-05-16.
+async fn protected_appeal(app: &TestApp) -> Setup {
     let home = json!({ "mortgageSecured": true, "securedByDwelling": true });
-    let s = overdue_loan(&app, "A", "2026-03-02", home, json!({ "sociallyVulnerable": true })).await;
+    let s = overdue_loan(app, "A", "2026-03-02", home, json!({ "sociallyVulnerable": true })).await;
     let submit = "mutation($input: SubmitRestructuringApplicationInput!) { submitRestructuringApplication(input: $input) { application { id } } }";
     let a = app
         .gql(
@@ -344,11 +344,318 @@ async fn r16_no_foreclosure_while_the_regulator_reviews_a_protected_appeal() {
         )
         .await;
     assert_eq!(r["fileRegulatorAppeal"]["appeal"]["homeProtection"]["until"], "2026-05-16");
+    s
+}
+
+#[tokio::test]
+async fn r16_no_foreclosure_while_the_regulator_reviews_a_protected_appeal() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let s = protected_appeal(&app).await;
     let v = verdict(&verdicts(&app, &app.staff(), &s.loan, None).await, "FORECLOSE").clone();
     assert_eq!((v["allowed"].clone(), v["basis"].clone()), (json!(false), json!(["R16"])));
     assert_eq!(v["nextAllowedAt"], "2026-05-16T19:00:00+00:00", "from day 61, local midnight");
     let later = verdicts(&app, &app.staff(), &s.loan, Some("2026-05-17T05:00:00Z")).await;
     assert_eq!(verdict(&later, "FORECLOSE")["allowed"], true);
+}
+
+#[tokio::test]
+async fn r16_a_suit_for_the_debt_is_allowed_during_the_review_foreclosure_is_not_and_r18_refuses_both() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let s = protected_appeal(&app).await;
+    let list = verdicts(&app, &app.staff(), &s.loan, None).await;
+    let suit = verdict(&list, "FILE_LAWSUIT");
+    assert_eq!(suit["allowed"], true, "R16 bars foreclosure on the home, not a claim for the money: {suit}");
+    assert!(!suit["basis"].as_array().expect("basis").contains(&json!("R16")), "{suit}");
+    let foreclose = verdict(&list, "FORECLOSE");
+    assert_eq!((foreclose["allowed"].clone(), foreclose["basis"].clone()), (json!(false), json!(["R16"])));
+
+    // R18: while the debt is with an agency the MFO sues for nothing, foreclosure included.
+    assign(&app, crate::helpers::fixtures::uuid_of(&s.loan), &app.orgs.agency).await;
+    let list = verdicts(&app, &app.staff(), &s.loan, None).await;
+    let suit = verdict(&list, "FILE_LAWSUIT");
+    assert_eq!((suit["allowed"].clone(), suit["basis"].clone()), (json!(false), json!(["R18"])));
+    let foreclose = verdict(&list, "FORECLOSE");
+    assert_eq!((foreclose["allowed"].clone(), foreclose["basis"].clone()), (json!(false), json!(["R18", "R16"])));
+    let after_review = verdicts(&app, &app.staff(), &s.loan, Some("2026-05-17T05:00:00Z")).await;
+    assert_eq!(verdict(&after_review, "FORECLOSE")["basis"], json!(["R18"]), "R18 outlasts R16");
+}
+
+const FACT: &str = "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { loan { legalFacts { claimAssignedOn claimAssignee } } userErrors { field code rule } } }";
+const ESCALATIONS: &str = "query($rule: String) { escalations(filter: { rule: $rule }) { edges { node { rule subjectType subjectId message details organization { name } responsibleOrganization { name } } } } }";
+
+async fn escalations(app: &TestApp, rule: &str) -> Vec<Value> {
+    let r = app.gql(&app.regulator(Jurisdiction::Kz), ESCALATIONS, json!({ "rule": rule })).await;
+    r["escalations"]["edges"].as_array().expect("edges").iter().map(|e| e["node"].clone()).collect()
+}
+
+#[tokio::test]
+async fn r14_assignment_to_an_agency_is_refused_where_assignment_to_a_bank_is_allowed_on_the_same_facts() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-06-01");
+    // A consumer loan overdue since 2 February: day 120, past R17.3's 90 days.
+    let s = overdue_loan(&app, "A", "2026-02-02", json!({}), json!({})).await;
+    let list = verdicts(&app, &app.staff(), &s.loan, None).await;
+    let bank = verdict(&list, "ASSIGN_CLAIM");
+    assert_eq!((bank["allowed"].clone(), bank["basis"].clone()), (json!(true), json!(["R17.3"])));
+    let agency = verdict(&list, "ASSIGN_CLAIM_TO_AGENCY");
+    assert_eq!((agency["allowed"].clone(), agency["basis"].clone()), (json!(false), json!(["R14"])));
+    assert!(agency["nextAllowedAt"].is_null(), "it waits for a settlement, not for a date");
+    let reason = agency["reason"].as_str().expect("reason");
+    assert!(reason.contains("24 месяцев") && reason.contains("до 2028-02-02"), "the reading is stated: {reason}");
+    assert_eq!(verdict(&list, "HAND_TO_COLLECTION_AGENCY")["allowed"], true, "R17.2 hand-over is no assignment");
+
+    // The hand-over is recorded either way; the agency one is escalated under R14.
+    let to_bank = overdue_loan(&app, "B", "2026-02-02", json!({}), json!({})).await;
+    let r = app
+        .gql(
+            &app.staff(),
+            FACT,
+            json!({ "input": { "loanId": to_bank.loan, "kind": "CLAIM_ASSIGNED", "occurredOn": "2026-06-01", "assignee": "OTHER_THIRD_PARTY" } }),
+        )
+        .await;
+    assert_eq!(
+        r["recordLoanLegalFact"]["loan"]["legalFacts"],
+        json!({ "claimAssignedOn": "2026-06-01", "claimAssignee": "OTHER_THIRD_PARTY" })
+    );
+    let r = app
+        .gql(
+            &app.staff(),
+            FACT,
+            json!({ "input": { "loanId": s.loan, "kind": "CLAIM_ASSIGNED", "occurredOn": "2026-06-01", "assignee": "COLLECTION_AGENCY" } }),
+        )
+        .await;
+    assert_eq!(r["recordLoanLegalFact"]["userErrors"], json!([]), "{r}");
+    assert_eq!(r["recordLoanLegalFact"]["loan"]["legalFacts"]["claimAssignee"], "COLLECTION_AGENCY");
+    let r14 = escalations(&app, "R14").await;
+    assert_eq!(r14.len(), 1, "only the agency assignment: {r14:?}");
+    assert_eq!((r14[0]["subjectType"].clone(), r14[0]["subjectId"].clone()), (json!("loan"), json!(s.loan)));
+    assert_eq!(r14[0]["details"]["action"], "ASSIGN_CLAIM_TO_AGENCY");
+    assert!(escalations(&app, "R17.3").await.is_empty(), "both were past 90 days");
+    // Sending the same fact again flags nothing twice.
+    app.gql(
+        &app.staff(),
+        FACT,
+        json!({ "input": { "loanId": s.loan, "kind": "CLAIM_ASSIGNED", "occurredOn": "2026-06-01", "assignee": "COLLECTION_AGENCY" } }),
+    )
+    .await;
+    assert_eq!(escalations(&app, "R14").await.len(), 1);
+
+    // A bank assignment on day 30 breaks R17.3 alone.
+    let early = overdue_loan(&app, "C", "2026-05-03", json!({}), json!({})).await;
+    app.gql(
+        &app.staff(),
+        FACT,
+        json!({ "input": { "loanId": early.loan, "kind": "CLAIM_ASSIGNED", "occurredOn": "2026-06-01", "assignee": "OTHER_THIRD_PARTY" } }),
+    )
+    .await;
+    let r173 = escalations(&app, "R17.3").await;
+    assert_eq!(r173.len(), 1);
+    assert_eq!(r173[0]["subjectId"], json!(early.loan));
+
+    // After a reducing settlement within the 24 months, an agency may take the claim.
+    let settled = overdue_loan(&app, "D", "2026-02-02", json!({}), json!({})).await;
+    app.gql(
+        &app.staff(),
+        FACT,
+        json!({ "input": { "loanId": settled.loan, "kind": "REDUCING_SETTLEMENT", "occurredOn": "2026-05-20" } }),
+    )
+    .await;
+    let v = verdict(&verdicts(&app, &app.staff(), &settled.loan, None).await, "ASSIGN_CLAIM_TO_AGENCY").clone();
+    assert_eq!((v["allowed"].clone(), v["basis"].clone()), (json!(true), json!(["R17.3", "R14"])));
+
+    let r = app
+        .gql(
+            &app.staff(),
+            FACT,
+            json!({ "input": { "loanId": settled.loan, "kind": "COURT_ACT", "occurredOn": "2026-05-20", "assignee": "COLLECTION_AGENCY" } }),
+        )
+        .await;
+    assert_eq!(r["recordLoanLegalFact"]["userErrors"][0]["field"], json!(["input", "assignee"]));
+}
+
+const LOAN_TERMS: &str =
+    "query($id: ID!) { loan(id: $id) { contractMeetingTerms { windowStart windowEnd perDay perWeek onDaysOff } } }";
+
+/// X2 as the MFO's own staff disclose themselves.
+fn mfo_contact(loan: &str, csid: u32, channel: &str, when: &str) -> Value {
+    let mut c = contact(loan, csid, channel, when);
+    c["disclosure"]["organizationName"] = json!("KZ MFO");
+    c
+}
+
+#[tokio::test]
+async fn x4_contract_meeting_terms_replace_the_policys_and_are_cited_beside_x4() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let terms = json!({ "windowStart": "10:00", "windowEnd": "18:00", "perDay": 2, "perWeek": 4 });
+    let s = overdue_loan(&app, "A", "2026-03-02", json!({ "contractMeetingTerms": terms }), json!({})).await;
+    let plain = overdue_loan(&app, "P", "2026-03-02", json!({}), json!({})).await;
+    let staff = app.staff();
+    let stored = app.gql(&staff, LOAN_TERMS, json!({ "id": s.loan })).await;
+    assert_eq!(
+        stored["loan"]["contractMeetingTerms"],
+        json!({ "windowStart": "10:00", "windowEnd": "18:00", "perDay": 2, "perWeek": 4, "onDaysOff": false })
+    );
+    assert_eq!(
+        app.gql(&staff, LOAN_TERMS, json!({ "id": plain.loan })).await["loan"]["contractMeetingTerms"],
+        Value::Null
+    );
+
+    // 09:00 in Almaty: the policy's window is open, the contract's is not yet.
+    let nine = verdicts(&app, &staff, &s.loan, Some("2026-03-17T04:00:00Z")).await;
+    let meeting = verdict(&nine, "OFFICE_MEETING");
+    assert_eq!((meeting["allowed"].clone(), meeting["basis"].clone()), (json!(false), json!(["X4", "CONTRACT"])));
+    assert_eq!(meeting["nextAllowedAt"], "2026-03-17T05:00:00+00:00", "the contract's 10:00");
+    assert!(meeting["reason"].as_str().unwrap_or("").contains("10:00–18:00"), "{meeting}");
+    assert_eq!(verdict(&nine, "CALL")["basis"], json!(["X3"]), "calls keep X3's window");
+    assert_eq!(verdict(&nine, "CALL")["allowed"], true);
+    let plain_nine = verdicts(&app, &staff, &plain.loan, Some("2026-03-17T04:00:00Z")).await;
+    let m = verdict(&plain_nine, "OFFICE_MEETING");
+    assert_eq!((m["allowed"].clone(), m["basis"].clone()), (json!(true), json!(["X4"])));
+    let noon = verdicts(&app, &staff, &s.loan, Some("2026-03-17T07:00:00Z")).await;
+    let m = verdict(&noon, "OFFICE_MEETING");
+    assert_eq!(
+        (m["allowed"].clone(), m["basis"].clone(), m["remaining"].clone()),
+        (json!(true), json!(["X4", "CONTRACT"]), json!(2))
+    );
+
+    // recordContact flags by the same terms: two meetings a day, the third breaks X4.
+    app.clock.set(at("2026-03-17T08:00:00Z"));
+    let staff = app.staff();
+    for (i, hour) in ["05:30", "06:30"].iter().enumerate() {
+        let c = mfo_contact(&s.loan, i as u32 + 1, "OFFICE_MEETING", &format!("2026-03-17T{hour}:00Z"));
+        let r = app.gql(&staff, RECORD, json!({ "input": c })).await;
+        assert_eq!(r["recordContact"]["contact"]["violations"], json!([]), "meeting {i}: {r}");
+    }
+    let third = mfo_contact(&s.loan, 3, "OFFICE_MEETING", "2026-03-17T07:30:00Z");
+    let r = app.gql(&staff, RECORD, json!({ "input": third })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X4"]), "CONTRACT is no rule: {r}");
+    // 09:00 the next day is inside the policy's window, outside the contract's.
+    app.clock.set(at("2026-03-18T05:00:00Z"));
+    let staff = app.staff();
+    let early = mfo_contact(&s.loan, 4, "OFFICE_MEETING", "2026-03-18T04:00:00Z");
+    let r = app.gql(&staff, RECORD, json!({ "input": early })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X4"]));
+    let plain_early = mfo_contact(&plain.loan, 5, "OFFICE_MEETING", "2026-03-18T04:00:00Z");
+    let r = app.gql(&staff, RECORD, json!({ "input": plain_early })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!([]), "the policy's window");
+    let x4 = escalations(&app, "X4").await;
+    assert_eq!(x4.len(), 2);
+    assert!(x4.iter().all(|e| e["details"]["terms"] == "CONTRACT"), "{x4:?}");
+
+    let bad = json!({ "windowStart": "18:00", "windowEnd": "10:00", "perDay": 0 });
+    let mut l = crate::helpers::fixtures::loan_input("L-BAD", "A", "2026-01-01");
+    l["contractMeetingTerms"] = bad;
+    let r = app.gql(&staff, crate::helpers::fixtures::UPSERT_LOAN, json!({ "input": l })).await;
+    let fields: Vec<Value> =
+        r["upsertLoan"]["userErrors"].as_array().expect("errors").iter().map(|e| e["field"].clone()).collect();
+    assert_eq!(
+        fields,
+        vec![json!(["input", "contractMeetingTerms", "windowEnd"]), json!(["input", "contractMeetingTerms", "perDay"])]
+    );
+}
+
+const FLAG: &str = "mutation($input: FlagContactMisrepresentationInput!) { flagContactMisrepresentation(input: $input) { contact { id violations misrepresentation { fields note } } userErrors { field code rule } } }";
+
+#[tokio::test]
+async fn x6_a_contact_naming_another_organisation_is_stored_flagged_and_escalated_to_the_contactor() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let mut posing = contact(&s.loan, 1, "CALL", "2026-03-17T04:10:00Z");
+    posing["disclosure"]["organizationName"] = json!("KZ MFO");
+    let r = app.gql(&token, RECORD, json!({ "input": posing })).await;
+    let c = r["recordContact"]["contact"].clone();
+    assert_eq!(c["violations"], json!(["X6"]), "the agency named the MFO, not itself: {r}");
+    assert_eq!(app.count("contact_event").await, 1, "stored, never refused");
+    let x6 = escalations(&app, "X6").await;
+    assert_eq!(x6.len(), 1);
+    assert_eq!(x6[0]["subjectId"], c["id"]);
+    assert_eq!(x6[0]["organization"]["name"], "KZ MFO", "answerable for the loan");
+    assert_eq!(x6[0]["responsibleOrganization"]["name"], "Agency", "the contacting organisation");
+    assert_eq!(x6[0]["details"]["disclosedOrganizationName"], "KZ MFO");
+    // Case, spacing and quotes are not another name.
+    let mut sloppy = contact(&s.loan, 2, "CALL", "2026-03-17T04:20:00Z");
+    sloppy["disclosure"]["organizationName"] = json!("  «AGENCY» ");
+    let r = app.gql(&token, RECORD, json!({ "input": sloppy })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!([]));
+}
+
+#[tokio::test]
+async fn x6_the_mfo_flags_a_false_name_or_position_and_an_x6_escalation_is_raised() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let r = app.gql(&token, RECORD, json!({ "input": contact(&s.loan, 1, "CALL", "2026-03-17T04:10:00Z") })).await;
+    let id = r["recordContact"]["contact"]["id"].clone();
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!([]));
+    let input = json!({ "input": { "contactId": id, "fields": ["PERSON_POSITION"], "note": "no such collector at the agency" } });
+    assert_eq!(app.error_code(&token, FLAG, input.clone()).await, "FORBIDDEN", "the agency does not flag itself");
+    let other_mfo = app.staff_of(&app.orgs.kz_mfo_2);
+    assert_eq!(app.error_code(&other_mfo, FLAG, input.clone()).await, "NOT_FOUND");
+    assert!(escalations(&app, "X6").await.is_empty());
+    let r = app.gql(&app.staff(), FLAG, input.clone()).await;
+    let c = &r["flagContactMisrepresentation"]["contact"];
+    assert_eq!(c["violations"], json!(["X6"]), "{r}");
+    assert_eq!(
+        c["misrepresentation"],
+        json!({ "fields": ["PERSON_POSITION"], "note": "no such collector at the agency" })
+    );
+    let x6 = escalations(&app, "X6").await;
+    assert_eq!(x6.len(), 1);
+    assert_eq!((x6[0]["subjectType"].clone(), x6[0]["subjectId"].clone()), (json!("contact"), id.clone()));
+    assert_eq!(x6[0]["details"]["source"], "MFO_FLAG");
+    assert_eq!(x6[0]["responsibleOrganization"]["name"], "Agency");
+    let again = app.gql(&app.manager(), FLAG, input).await;
+    assert_eq!(again["flagContactMisrepresentation"]["userErrors"][0]["code"], "CONFLICT");
+    assert_eq!(escalations(&app, "X6").await.len(), 1);
+    let trail =
+        app.gql(&app.staff(), "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": id })).await;
+    let actions: Vec<&str> =
+        trail["auditTrail"].as_array().expect("trail").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, vec!["contact.recorded", "contact.misrepresentation_flagged"]);
+}
+
+const REGISTER: &str = "mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) { complaint { id contactId loan { id } } userErrors { field code rule } } }";
+
+#[tokio::test]
+async fn x6_a_borrowers_complaint_linked_to_a_contact_counts_as_an_x6_report() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let r = app.gql(&token, RECORD, json!({ "input": contact(&s.loan, 1, "CALL", "2026-03-17T04:10:00Z") })).await;
+    let contact_id = r["recordContact"]["contact"]["id"].clone();
+    let borrower = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let input = json!({ "clientSubmissionId": "7f1c1a10-0000-4000-8000-0000000000c6", "kind": "COMPLAINT", "language": "RU",
+        "substance": "The collector shouted and would not give his real name.", "contactId": contact_id });
+    let r = app.gql(&borrower, REGISTER, json!({ "input": input })).await;
+    let complaint = r["registerComplaint"]["complaint"].clone();
+    assert_eq!(complaint["contactId"], contact_id, "{r}");
+    assert_eq!(complaint["loan"]["id"], json!(s.loan), "the contact gives the complaint its loan");
+    let x6 = escalations(&app, "X6").await;
+    assert_eq!(x6.len(), 1);
+    assert_eq!(x6[0]["subjectId"], contact_id);
+    assert_eq!(x6[0]["details"]["source"], "COMPLAINT");
+    assert_eq!(
+        x6[0]["details"]["complaintId"],
+        json!(crate::helpers::fixtures::uuid_of(complaint["id"].as_str().expect("id")))
+    );
+    assert_eq!(x6[0]["responsibleOrganization"]["name"], "Agency");
+
+    // Another borrower cannot hang a complaint on this contact.
+    let other = overdue_loan(&app, "O", "2026-02-02", json!({}), json!({})).await;
+    let stranger = app.borrower_token(&app.orgs.kz_mfo, other.borrower);
+    let input = json!({ "clientSubmissionId": "7f1c1a10-0000-4000-8000-0000000000c7", "kind": "COMPLAINT", "language": "RU",
+        "substance": "x", "contactId": contact_id });
+    assert_eq!(app.error_code(&stranger, REGISTER, json!({ "input": input })).await, "NOT_FOUND");
+    // Staff registering it against another loan is told so.
+    let input = json!({ "kind": "COMPLAINT", "channel": "CALL_CENTRE", "language": "RU", "substance": "x",
+        "loanId": other.loan, "contactId": contact_id });
+    let r = app.gql(&app.staff(), REGISTER, json!({ "input": input })).await;
+    assert_eq!(r["registerComplaint"]["userErrors"][0]["field"], json!(["input", "contactId"]));
+    assert_eq!(escalations(&app, "X6").await.len(), 1);
 }
 
 const DEFERRAL: &str =
