@@ -12,7 +12,7 @@ const APP: &str = "id incomingNumber status receivedAt applicationDate decisionD
     admissibility { admissible rule facts overdueSince daysAfterOverdue }
     borrowerNotice { text } documentRequests { dueDate status }
     deadlines { kind rule status dueDate obligor }
-    decision { kind draft reasons replyBy response debtBurden { before after limit lowered } refusalLetter { language text } terms { newTermMonths deferral { months } } }
+    decision { kind draft reasons replyBy response debtBurden { before after limit lowered withinLimit monthlyPaymentBefore monthlyPaymentAfter } refusalLetter { language text } terms { newTermMonths deferral { months } } }
     appeals { id status repeat homeProtection { applies until } }";
 
 fn payload_query(mutation: &str, input_type: &str) -> String {
@@ -358,10 +358,14 @@ async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_ar
     let r = decide(&app, decide_input(&a["id"], "APPROVE")).await;
     assert_eq!(r["userErrors"], json!([]), "{r}");
     let burden = &r["application"]["decision"]["debtBurden"];
-    // Before: the October installment overdue plus November's, 217 500, and 20 000 of other debts over 250 000.
-    assert_eq!(burden["before"], "0.95");
-    assert_eq!(burden["lowered"], true);
-    assert_eq!(burden["limit"], "0.5");
+    // Updated for issue 8: "before" was the October arrears plus November (0.95); it is now the
+    // contractual monthly payment, 108 750, with 20 000 of other debts over 250 000 of income.
+    // After: 300 000 over 12 months, 25 000 + 8 750 interest + 729.17 of October's interest.
+    assert_eq!(
+        *burden,
+        json!({ "before": "0.515", "after": "0.2179", "limit": "0.5", "lowered": true, "withinLimit": true,
+            "monthlyPaymentBefore": "108750", "monthlyPaymentAfter": "34479.17" })
+    );
 
     let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
     let mut no_income = submission(&s.loan, &csid(2));
@@ -371,6 +375,57 @@ async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_ar
         .clone();
     assert_eq!(b["status"], "REGISTERED", "registered without an income (R5)");
     assert_eq!(decide(&app, decide_input(&b["id"], "APPROVE")).await["userErrors"][0]["rule"], "R7");
+}
+
+/// A 12-month loan of 1 200 000 at 35 %: 100 000 + 35 000 a month from 1 October 2026.
+fn twelve_month_loan() -> Value {
+    let schedule: Vec<Value> = (0..12)
+        .map(|m| {
+            let due = day("2026-10-01").checked_add_months(chrono::Months::new(m)).expect("date");
+            json!({ "dueDate": due.to_string(), "principal": "100000", "interest": "35000" })
+        })
+        .collect();
+    json!({ "principal": "1200000", "termMonths": 12, "schedule": schedule })
+}
+
+#[tokio::test]
+async fn r07_r10_on_an_overdue_loan_a_rate_raise_or_a_term_cut_is_refused_a_longer_term_or_lower_rate_allowed() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", twelve_month_loan(), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let b = submit(&app, &s, &csid(2)).await["application"].clone();
+    assert_eq!(a["admissibility"]["overdueSince"], "2026-10-02", "October's 135 000 is overdue");
+    let with_terms = |id: &Value, terms: Value| {
+        let mut input = decide_input(id, "APPROVE");
+        input["terms"] = terms;
+        input
+    };
+    // Under the old formula (arrears + next installment = 270 000) both counted as "lowering".
+    for (case, terms) in [
+        ("rate raise 35 % -> 90 %", json!({ "newAnnualRate": "0.9" })),
+        ("term cut to 6 months", json!({ "newTermMonths": 6 })),
+    ] {
+        let r = decide(&app, with_terms(&a["id"], terms)).await;
+        assert_eq!(errors(&r), vec![(json!(["input", "terms"]), json!("RULE_VIOLATION"), json!("R10"))], "{case}");
+    }
+    // Rate cut to 5 %: November carries 100 000 + 9 090.91 of October's principal, 5 000 of
+    // interest and 3 181.82 of October's interest: lower than 135 000, though above the limit.
+    let r = decide(&app, with_terms(&a["id"], json!({ "newAnnualRate": "0.05" }))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    assert_eq!(
+        r["application"]["decision"]["debtBurden"],
+        json!({ "before": "0.62", "after": "0.5491", "limit": "0.5", "lowered": true, "withinLimit": false,
+            "monthlyPaymentBefore": "135000", "monthlyPaymentAfter": "117272.73" })
+    );
+    // 24 months: 50 000 + 35 000 of interest + 1 458.33 of October's interest.
+    let r = decide(&app, with_terms(&b["id"], json!({ "newTermMonths": 24 }))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    assert_eq!(
+        r["application"]["decision"]["debtBurden"],
+        json!({ "before": "0.62", "after": "0.4258", "limit": "0.5", "lowered": true, "withinLimit": true,
+            "monthlyPaymentBefore": "135000", "monthlyPaymentAfter": "86458.33" })
+    );
 }
 
 #[tokio::test]
@@ -422,7 +477,10 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
     let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
     let a = submit(&app, &s, &csid(1)).await["application"].clone();
     let mut counter = decide_input(&a["id"], "COUNTER_PROPOSAL");
-    counter["terms"] = json!({ "deferral": { "months": 3, "interestToo": true } });
+    // Updated for issue 8 (R10): a deferral alone folds October's arrears into November and
+    // December (163 125 a month, above the 108 750 in force) and is refused now; spread over
+    // four months it lowers the monthly payment to 85 937.50.
+    counter["terms"] = json!({ "deferral": { "months": 3, "interestToo": true }, "newTermMonths": 4 });
     counter["replyBy"] = json!("2026-10-30");
     decide(&app, counter).await;
     let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
@@ -445,9 +503,9 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
     let after = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
     let dates: Vec<&str> =
         after["installments"].as_array().expect("rows").iter().map(|i| i["dueDate"].as_str().unwrap_or("")).collect();
-    // The overdue October payment is folded into November and December; both move three months.
-    assert_eq!(dates, vec!["2027-02-01", "2027-03-01"], "before: {before}");
-    assert_eq!(after["installments"][0]["principal"], "150000", "same payment size for the rest, longer term");
+    // The overdue October payment is spread over four months from November; all move three months.
+    assert_eq!(dates, vec!["2027-02-01", "2027-03-01", "2027-04-01", "2027-05-01"], "before: {before}");
+    assert_eq!(after["installments"][0]["principal"], "75000", "300 000 over four months");
     assert_eq!(after["overdue"]["overdue"], false);
     let trail = app
         .gql(
@@ -464,7 +522,7 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
         .expect("recorded")
         .clone();
     assert_eq!(restructured["before"]["schedule"].as_array().map(Vec::len), Some(3));
-    assert_eq!(restructured["after"]["schedule"].as_array().map(Vec::len), Some(2));
+    assert_eq!(restructured["after"]["schedule"].as_array().map(Vec::len), Some(4));
     let again =
         run(&app, &app.staff(), "markDecisionImplemented", "ApplicationRefInput", json!({ "applicationId": a["id"] }))
             .await;
