@@ -777,3 +777,139 @@ async fn r19_grounds_and_measures_other_need_a_text_and_the_app_needs_a_submissi
     assert_eq!(r["application"]["status"], "REGISTERED");
     assert_eq!(app.count("restructuring_application").await, 1);
 }
+
+const DEADLINES_Q: &str =
+    "query($id: ID!) { restructuringApplication(id: $id) { deadlines { kind dueDate startedAt policyVersionId } } }";
+
+fn staff_submission(loan: &str, received_at: Option<&str>) -> Value {
+    let mut input = submission(loan, &csid(0));
+    input.as_object_mut().expect("object").remove("clientSubmissionId");
+    input["channel"] = json!("POST");
+    if let Some(r) = received_at {
+        input["receivedAt"] = json!(r);
+    }
+    input
+}
+
+async fn staff_submit(app: &TestApp, loan: &str, received_at: Option<&str>) -> Value {
+    run(
+        app,
+        &app.staff(),
+        "submitRestructuringApplication",
+        "SubmitRestructuringApplicationInput",
+        staff_submission(loan, received_at),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn r08_an_application_received_10_days_ago_and_entered_today_is_due_in_5_days() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-20");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let r = staff_submit(&app, &s.loan, Some("2026-10-10T05:00:00Z")).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    let a = r["application"].clone();
+    assert_eq!(a["receivedAt"], "2026-10-10T05:00:00+00:00");
+    assert_eq!(a["decisionDueDate"], "2026-10-25", "15 days from receipt: 5 days from today");
+    assert_eq!(a["applicationDate"], "2026-10-10", "dated the day it was received");
+    assert_eq!(a["admissibility"]["daysAfterOverdue"], 8, "R2 counts to receipt, not to entry");
+    assert_eq!(a["incomingNumber"], "R-2026/000001");
+    let d = app.gql(&app.staff(), DEADLINES_Q, json!({ "id": a["id"] })).await;
+    assert_eq!(
+        d["restructuringApplication"]["deadlines"][0]["startedAt"], "2026-10-10T05:00:00+00:00",
+        "the clock start"
+    );
+    on(&app, "2026-10-25");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(!escalation_rules(&app).await.contains(&"R8".to_owned()));
+    on(&app, "2026-10-26");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(escalation_rules(&app).await.contains(&"R8".to_owned()), "missed 15 days after receipt");
+}
+
+#[tokio::test]
+async fn r02_an_application_received_on_day_30_and_entered_on_day_35_is_inside_the_window() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-05");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let fact =
+        "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { userErrors { code } } }";
+    app.gql(
+        &app.staff(),
+        fact,
+        json!({ "input": { "loanId": s.loan, "kind": "COURT_ACT", "occurredOn": "2026-10-04" } }),
+    )
+    .await;
+    on(&app, "2026-11-06");
+    let posted = staff_submit(&app, &s.loan, Some("2026-11-01T05:00:00Z")).await["application"].clone();
+    assert_eq!(posted["status"], "REGISTERED", "{posted}");
+    assert_eq!(
+        posted["admissibility"],
+        json!({ "admissible": true, "rule": "R2", "facts": [], "overdueSince": "2026-10-02", "daysAfterOverdue": 30 })
+    );
+    let today = staff_submit(&app, &s.loan, None).await["application"].clone();
+    assert_eq!(today["status"], "INADMISSIBLE", "received on day 35 with a court act (R3)");
+}
+
+#[tokio::test]
+async fn r08_a_received_at_in_the_future_or_before_the_loan_existed_is_refused() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-20");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await; // contract of 2026-09-01
+    for received in ["2026-10-20T05:00:01Z", "2026-08-31T05:00:00Z"] {
+        let r = staff_submit(&app, &s.loan, Some(received)).await;
+        assert_eq!(errors(&r), vec![(json!(["input", "receivedAt"]), json!("INVALID"), json!("R8"))], "{received}");
+        assert_eq!(r["application"], Value::Null);
+    }
+    assert_eq!(app.count("restructuring_application").await, 0);
+    // The contract's first local day (Almaty, UTC+5) is accepted.
+    let r = staff_submit(&app, &s.loan, Some("2026-08-31T19:00:00Z")).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    // The mobile app's submissions are received when sent, whatever they claim.
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let mut input = submission(&s.loan, &csid(1));
+    input["receivedAt"] = json!("2026-10-01T05:00:00Z");
+    let r = run(&app, &token, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", input).await;
+    assert_eq!(r["application"]["receivedAt"], "2026-10-20T05:00:00+00:00");
+}
+
+#[tokio::test]
+async fn r06_a_documents_request_sent_earlier_is_due_earlier_and_cannot_predate_receipt_or_lie_ahead() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-20"); // Tuesday
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let now = staff_submit(&app, &s.loan, Some("2026-10-12T05:00:00Z")).await["application"].clone();
+    let earlier = staff_submit(&app, &s.loan, Some("2026-10-12T05:00:00Z")).await["application"].clone();
+    let ask = |id: &Value, sent_at: Option<&str>| {
+        let mut input = json!({ "applicationId": id, "items": [{ "kind": "INCOME_CERTIFICATE", "description": "Income certificate" }] });
+        if let Some(t) = sent_at {
+            input["sentAt"] = json!(t);
+        }
+        input
+    };
+    let request = |input: Value| {
+        let app = &app;
+        async move { run(app, &app.staff(), "requestApplicationDocuments", "RequestApplicationDocumentsInput", input).await }
+    };
+    for (sent_at, why) in [("2026-10-20T05:00:01Z", "in the future"), ("2026-10-12T04:59:59Z", "before receipt")] {
+        let r = request(ask(&earlier["id"], Some(sent_at))).await;
+        assert_eq!(errors(&r), vec![(json!(["input", "sentAt"]), json!("INVALID"), json!("R6"))], "{why}");
+    }
+    let r = request(ask(&now["id"], None)).await;
+    // Oct 21, 22, 23, (26 is Republic Day observed) 27, 28.
+    assert_eq!(r["application"]["documentRequests"][0]["dueDate"], "2026-10-28");
+    let r = request(ask(&earlier["id"], Some("2026-10-14T05:00:00Z"))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    // Oct 15, 16, 19, 20, 21.
+    assert_eq!(r["application"]["documentRequests"][0]["dueDate"], "2026-10-21", "five business days from sending");
+    let d = app.gql(&app.staff(), DEADLINES_Q, json!({ "id": earlier["id"] })).await;
+    let docs = d["restructuringApplication"]["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["kind"] == "APPLICATION_DOCUMENTS")
+        .cloned()
+        .expect("R6 deadline");
+    assert_eq!(docs["startedAt"], "2026-10-14T05:00:00+00:00");
+}
