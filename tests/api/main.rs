@@ -10,6 +10,7 @@ mod demo;
 mod ingestion;
 mod mechanisms;
 mod performance;
+mod policies;
 mod restructuring;
 mod schema;
 mod scoping;
