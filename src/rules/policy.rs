@@ -187,10 +187,7 @@ pub fn problems(p: &Policy) -> Vec<String> {
         ("restructuring.home_protection_calendar_days", p.restructuring.home_protection_calendar_days),
         ("assignment.min_overdue_days", p.assignment.min_overdue_days),
         ("assignment.min_overdue_days_mortgage", p.assignment.min_overdue_days_mortgage),
-        (
-            "assignment.agency_reducing_settlement_window_months",
-            p.assignment.agency_reducing_settlement_window_months,
-        ),
+        ("assignment.agency_reducing_settlement_window_months", p.assignment.agency_reducing_settlement_window_months),
         ("contact.details_change_report_calendar_days", p.contact.details_change_report_calendar_days),
         ("military.grant_calendar_days", p.military.grant_calendar_days),
         ("military.deferral_extra_days", p.military.deferral_extra_days),
@@ -286,8 +283,10 @@ pub(crate) mod tests {
         assert!(file(|v| v["extra"] = 1.into()).is_err(), "unknown top-level field");
         assert!(file(|v| v["jurisdiction"] = "RU".into()).is_err());
         assert!(file(|v| v["figures"]["delinquency"]["notice_calendar_days"] = (-1).into()).is_err());
-        assert!(file(|v| v["figures"].as_object_mut().expect("object").remove("military").map(|_| ()).unwrap_or(()))
-            .is_err());
+        assert!(
+            file(|v| v["figures"].as_object_mut().expect("object").remove("military").map(|_| ()).unwrap_or(()))
+                .is_err()
+        );
     }
 
     #[test]

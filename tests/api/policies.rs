@@ -58,7 +58,11 @@ async fn a_version_on_or_before_a_running_clock_needs_retroactive_and_a_duplicat
 
     for d in ["2025-07-01", "2026-10-05"] {
         let r = refusal(import_policy(&app.ctx, &dated(d), false).await);
-        assert_eq!((r[0].0.clone(), r[0].1), (vec!["input".to_owned(), "effective_from".to_owned()], UserErrorCode::Conflict), "{d}");
+        assert_eq!(
+            (r[0].0.clone(), r[0].1),
+            (vec!["input".to_owned(), "effective_from".to_owned()], UserErrorCode::Conflict),
+            "{d}"
+        );
         assert!(r[0].2.contains("--retroactive"), "{}", r[0].2);
     }
     assert_eq!(app.count("policy_version").await, 2, "only the shipped ones");
