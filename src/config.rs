@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage holiday calendars.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Manage policy versions (the figures of DOMAIN.md in force from a date).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -239,6 +242,20 @@ pub enum CalendarCommand {
         db: DbArgs,
         #[arg(long, value_parser = parse_jurisdiction)]
         jurisdiction: Jurisdiction,
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Add a policy version from a JSON file `{jurisdiction, effective_from, figures}`
+    /// (figures as in `policies/*.json`); prints the new version's id.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Allow an effective date on or before the start of a running deadline's clock.
+        #[arg(long)]
+        retroactive: bool,
         file: PathBuf,
     },
 }

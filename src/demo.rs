@@ -341,6 +341,7 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
             name: "record.pdf".into(),
             checksum: None,
         }],
+        received_at: None,
     };
     let decide =
         |kind, terms: Option<Terms>, reasons: Option<&str>, reply_by: Option<NaiveDate>| restructuring::DecideInput {
@@ -374,6 +375,7 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
             kind: "INCOME_CERTIFICATE".into(),
             description: "Income for the last 6 months".into(),
         }],
+        None,
     )
     .await
     .map_err(err)?;
@@ -399,7 +401,13 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
         id(&done),
         decide(
             DecisionKind::Approve,
-            Some(Terms { deferral: Some(Deferral { months: 2, interest_too: false }), ..Terms::default() }),
+            // R10: a deferral alone would fold the arrears into fewer months and raise the
+            // monthly payment; with a longer term it lowers it.
+            Some(Terms {
+                deferral: Some(Deferral { months: 2, interest_too: false }),
+                new_term_months: Some(18),
+                ..Terms::default()
+            }),
             None,
             None,
         ),
@@ -460,6 +468,7 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
             kind: "UNEMPLOYMENT_CERTIFICATE".into(),
             description: "Certificate from the employment centre".into(),
         }],
+        None,
     )
     .await
     .map_err(err)?;

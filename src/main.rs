@@ -11,10 +11,10 @@ use mfo_api::app::{self, AppConfig};
 use mfo_api::auth::{self, JwtSettings, Keys, TokenRequest};
 use mfo_api::clock::SystemClock;
 use mfo_api::config::{
-    AuditCommand, CalendarCommand, Cli, Command, DbArgs, HttpLimits, JwtArgs, OrgCommand, ServeArgs,
+    AuditCommand, CalendarCommand, Cli, Command, DbArgs, HttpLimits, JwtArgs, OrgCommand, PolicyCommand, ServeArgs,
 };
 use mfo_api::events::{Broker, scanner::Scanner};
-use mfo_api::services::{Ctx, audit, orgs};
+use mfo_api::services::{Ctx, audit, orgs, reference};
 use mfo_api::{db, demo, graphql};
 use sea_orm::ActiveEnum;
 
@@ -165,6 +165,20 @@ async fn main() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file).with_context(|| format!("failed to read {}", file.display()))?;
             let n = orgs::import_calendar(&ctx, jurisdiction, &text).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{n} days loaded for {}", jurisdiction.to_value());
+            Ok(())
+        }
+        Some(Command::Policy(PolicyCommand::Import { db: db_args, retroactive, file })) => {
+            let ctx = context(&db_args).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("failed to read {}", file.display()))?;
+            let v = reference::import_policy(&ctx, &text, retroactive).await.map_err(|e| match e {
+                mfo_api::error::ServiceError::User(errors) => anyhow::anyhow!(
+                    "{} refused:\n{}",
+                    file.display(),
+                    errors.iter().map(|e| format!("  {}", e.message)).collect::<Vec<_>>().join("\n")
+                ),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+            println!("{}", v.id);
             Ok(())
         }
         Some(Command::Audit(AuditCommand::Verify { db: db_args })) => {

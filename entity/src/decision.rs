@@ -28,6 +28,9 @@ pub struct Model {
     pub burden_before: Option<DbDecimal>,
     pub burden_after: Option<DbDecimal>,
     pub burden_limit: Option<DbDecimal>,
+    /// R7: the monthly payments compared: of the schedule in force and of the new one.
+    pub burden_payment_before: Option<DbDecimal>,
+    pub burden_payment_after: Option<DbDecimal>,
     /// R12: the reply date the counter-proposal letter gives.
     pub reply_by: Option<Date>,
     pub response: Option<CounterProposalResponse>,

@@ -10,6 +10,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_complaints;
 mod m20261122_000003_restructuring;
 mod m20261122_000004_collection;
+mod m20261128_000001_decision_burden_payments;
 mod m20261128_000005_collection_terms;
 pub mod seed;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_complaints::Migration),
             Box::new(m20261122_000003_restructuring::Migration),
             Box::new(m20261122_000004_collection::Migration),
+            Box::new(m20261128_000001_decision_burden_payments::Migration),
             Box::new(m20261128_000005_collection_terms::Migration),
         ]
     }

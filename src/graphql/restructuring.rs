@@ -232,15 +232,27 @@ impl From<Terms> for RestructuringTerms {
     }
 }
 
-/// R7/R10: the debt-burden ratios the decision was checked with.
+/// R7/R10: the debt-burden ratios the decision was checked with (NBK resolution No. 215:
+/// monthly debt payments over monthly income). A schedule's monthly payment is its
+/// heaviest calendar month (installments as scheduled, principal plus interest) from the
+/// decision's local date on; arrears are not a monthly payment. The borrower's declared
+/// other monthly debt payments count on both sides.
 #[derive(SimpleObject)]
 pub struct DebtBurden {
+    /// Ratio under the schedule in force: (monthlyPaymentBefore + other payments) / income.
     pub before: Decimal,
+    /// Ratio under the new schedule: (monthlyPaymentAfter + other payments) / income.
     pub after: Decimal,
     /// The limit in force (NBK resolution No. 215).
     pub limit: Decimal,
+    /// R10: the new monthly payment is lower than the one in force.
     pub lowered: bool,
     pub within_limit: bool,
+    /// R7: the monthly payment of the schedule in force, in the loan's currency (null for
+    /// decisions signed before it was recorded).
+    pub monthly_payment_before: Option<Decimal>,
+    /// R7: the monthly payment of the new schedule, in the loan's currency.
+    pub monthly_payment_after: Option<Decimal>,
 }
 
 /// D1: the refusal letter.
@@ -290,8 +302,13 @@ impl Decision {
             before: before.0,
             after: after.0,
             limit: limit.0,
-            lowered: after < before,
+            lowered: match (self.0.burden_payment_before, self.0.burden_payment_after) {
+                (Some(pb), Some(pa)) => pa < pb,
+                _ => after < before,
+            },
             within_limit: after <= limit,
+            monthly_payment_before: self.0.burden_payment_before.map(|d| d.0),
+            monthly_payment_after: self.0.burden_payment_after.map(|d| d.0),
         })
     }
     /// R12: the reply date the counter-proposal gives.
@@ -516,6 +533,12 @@ pub struct SubmitRestructuringApplicationInput {
     pub circumstances: Option<String>,
     #[graphql(default)]
     pub documents: Vec<Document>,
+    /// When the application reached the MFO (by post, at a branch), if it is entered
+    /// later; defaults to now. R8's 15 calendar days and R2/R3's day count run from it, in
+    /// the jurisdiction's local time. Not in the future, not before the loan's contract
+    /// date (userErrors INVALID with rule R8). Ignored from the mobile app (BORROWER),
+    /// whose submissions are received when sent.
+    pub received_at: Option<DateTime<Utc>>,
 }
 
 payload!(RestructuringApplicationPayload { application: RestructuringApplication });
@@ -530,6 +553,10 @@ fn application_payload(
 pub struct RequestApplicationDocumentsInput {
     pub application_id: ID,
     pub items: Vec<RequestedDocument>,
+    /// When the request was sent to the borrower, if it is recorded later; defaults to
+    /// now. R6's 5 business days run from its local date. Not in the future, not before
+    /// the application was received (userErrors INVALID with rule R6).
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 #[derive(InputObject)]
@@ -601,7 +628,7 @@ impl RestructuringMutation {
     }
 
     /// R2, R5, R19: submits an application; it is always registered with an incoming
-    /// number, and a 15-day decision deadline opens (R8).
+    /// number, and a 15-day decision deadline opens (R8), counted from `receivedAt`.
     async fn submit_restructuring_application(
         &self,
         ctx: &Context<'_>,
@@ -628,11 +655,13 @@ impl RestructuringMutation {
                 .into_iter()
                 .map(|d| svc::DocumentInput { kind: d.kind, name: d.name, checksum: d.checksum })
                 .collect(),
+            received_at: input.received_at,
         };
         application_payload(svc::submit(ctx.services(), p, input).await)
     }
 
-    /// R6: asks for missing documents; the borrower has five business days.
+    /// R6: asks for missing documents; the borrower has five business days from the
+    /// request's sending (`sentAt`).
     async fn request_application_documents(
         &self,
         ctx: &Context<'_>,
@@ -641,7 +670,8 @@ impl RestructuringMutation {
         let p = ctx.principal()?;
         let items =
             input.items.into_iter().map(|i| svc::RequestedItem { kind: i.kind, description: i.description }).collect();
-        application_payload(svc::request_documents(ctx.services(), p, app_id(&input.application_id)?, items).await)
+        let id = app_id(&input.application_id)?;
+        application_payload(svc::request_documents(ctx.services(), p, id, items, input.sent_at).await)
     }
 
     /// R6: provides the requested documents.

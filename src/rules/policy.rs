@@ -149,6 +149,77 @@ impl PolicyBook {
     }
 }
 
+/// A policy version as an operator imports it (`mfo-api policy import FILE.json`): the
+/// jurisdiction, the first local date it governs, and the figures, whose shape is
+/// `Policy` (unknown fields refused at every level).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    pub jurisdiction: Jurisdiction,
+    pub effective_from: NaiveDate,
+    pub figures: Policy,
+}
+
+impl PolicyFile {
+    /// Parses a file; the error says where it does not fit the figures' schema.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        serde_json::from_str(text).map_err(|e| format!("the file does not fit the policy schema: {e}"))
+    }
+}
+
+/// What is wrong with a set of figures beyond its shape: every period a positive number
+/// of days (or months), the contact window opening before it closes, and the debt-burden
+/// limit a ratio in (0, 1]. Each problem names its field.
+pub fn problems(p: &Policy) -> Vec<String> {
+    let mut out = Vec::new();
+    let periods: [(&str, u32); 22] = [
+        ("complaints.registration_business_days", p.complaints.registration_business_days),
+        ("complaints.acknowledgement_business_days", p.complaints.acknowledgement_business_days),
+        ("complaints.answer_business_days", p.complaints.answer_business_days),
+        ("complaints.extension_business_days", p.complaints.extension_business_days),
+        ("info_requests.answer_business_days", p.info_requests.answer_business_days),
+        ("delinquency.notice_calendar_days", p.delinquency.notice_calendar_days),
+        ("restructuring.application_window_calendar_days", p.restructuring.application_window_calendar_days),
+        ("restructuring.documents_business_days", p.restructuring.documents_business_days),
+        ("restructuring.decision_calendar_days", p.restructuring.decision_calendar_days),
+        ("restructuring.implementation_calendar_days", p.restructuring.implementation_calendar_days),
+        (
+            "restructuring.counter_proposal_min_reply_calendar_days",
+            p.restructuring.counter_proposal_min_reply_calendar_days,
+        ),
+        ("restructuring.deemed_refusal_calendar_days", p.restructuring.deemed_refusal_calendar_days),
+        ("restructuring.appeal_calendar_days", p.restructuring.appeal_calendar_days),
+        ("restructuring.home_protection_calendar_days", p.restructuring.home_protection_calendar_days),
+        ("assignment.min_overdue_days", p.assignment.min_overdue_days),
+        ("assignment.min_overdue_days_mortgage", p.assignment.min_overdue_days_mortgage),
+        ("assignment.agency_reducing_settlement_window_months", p.assignment.agency_reducing_settlement_window_months),
+        ("contact.details_change_report_calendar_days", p.contact.details_change_report_calendar_days),
+        ("military.grant_calendar_days", p.military.grant_calendar_days),
+        ("military.deferral_extra_days", p.military.deferral_extra_days),
+        ("military.refusal_calendar_days", p.military.refusal_calendar_days),
+        ("military.refusal_confirmation_calendar_days", p.military.refusal_confirmation_calendar_days),
+    ];
+    for (field, value) in periods {
+        if value == 0 {
+            out.push(format!("{field} must be positive"));
+        }
+    }
+    if p.contact.window_start >= p.contact.window_end {
+        out.push(format!(
+            "contact.window_start ({}) must be before contact.window_end ({})",
+            p.contact.window_start, p.contact.window_end
+        ));
+    }
+    let limit = p.restructuring.debt_burden_limit;
+    if limit <= Decimal::ZERO || limit > Decimal::ONE {
+        out.push(format!("restructuring.debt_burden_limit ({limit}) must be above 0 and at most 1"));
+    }
+    if p.name.trim().is_empty() {
+        out.push("name must not be empty".to_owned());
+    }
+    out
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -195,5 +266,49 @@ pub(crate) mod tests {
         assert!(book.in_force(Jurisdiction::Kz, on(2024, 1, 1)).is_none());
         assert!(book.in_force(Jurisdiction::Kg, on(2025, 7, 1)).is_none());
         assert_eq!(book.first(Jurisdiction::Kz).map(|v| v.id), Some(v1.id));
+    }
+
+    fn file(edit: impl FnOnce(&mut serde_json::Value)) -> Result<PolicyFile, String> {
+        let (_, _, text) = migration::seed::POLICIES.iter().find(|(c, _, _)| *c == "KZ").expect("shipped KZ");
+        let mut v = serde_json::json!({
+            "jurisdiction": "KZ",
+            "effective_from": "2025-07-01",
+            "figures": serde_json::from_str::<serde_json::Value>(text).expect("json"),
+        });
+        edit(&mut v);
+        PolicyFile::parse(&v.to_string())
+    }
+
+    #[test]
+    fn an_imported_file_must_fit_the_schema_exactly() {
+        let ok = file(|_| {}).expect("the shipped figures fit");
+        assert_eq!((ok.jurisdiction, ok.effective_from.to_string()), (Jurisdiction::Kz, "2025-07-01".to_owned()));
+        assert!(problems(&ok.figures).is_empty());
+        let unknown = file(|v| v["figures"]["delinquency"]["notice_days"] = 10.into()).expect_err("unknown field");
+        assert!(unknown.contains("notice_days"), "{unknown}");
+        assert!(file(|v| v["extra"] = 1.into()).is_err(), "unknown top-level field");
+        assert!(file(|v| v["jurisdiction"] = "RU".into()).is_err());
+        assert!(file(|v| v["figures"]["delinquency"]["notice_calendar_days"] = (-1).into()).is_err());
+        assert!(
+            file(|v| v["figures"].as_object_mut().expect("object").remove("military").map(|_| ()).unwrap_or(()))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn an_imported_policy_needs_positive_periods_an_open_window_and_a_burden_limit_in_0_1() {
+        let broken = |edit: fn(&mut Policy)| {
+            let mut p = shipped(Jurisdiction::Kz).policy;
+            edit(&mut p);
+            problems(&p)
+        };
+        assert_eq!(
+            broken(|p| p.delinquency.notice_calendar_days = 0),
+            vec!["delinquency.notice_calendar_days must be positive"]
+        );
+        assert_eq!(broken(|p| p.contact.window_end = p.contact.window_start).len(), 1);
+        assert_eq!(broken(|p| p.restructuring.debt_burden_limit = Decimal::ZERO).len(), 1);
+        assert_eq!(broken(|p| p.restructuring.debt_burden_limit = Decimal::new(101, 2)).len(), 1);
+        assert!(broken(|p| p.restructuring.debt_burden_limit = Decimal::ONE).is_empty(), "1 is allowed");
     }
 }

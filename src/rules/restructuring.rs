@@ -505,10 +505,12 @@ pub fn new_schedule(
 /// R7: the debt-burden ratios before and after a change, and the limit in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Burden {
-    /// The largest monthly payment now: everything overdue plus the next installment.
+    /// The monthly payment of the schedule in force (`monthly_payment`), arrears not included.
     pub payment_before: Decimal,
-    /// The largest monthly payment of the new schedule from the change.
+    /// The monthly payment of the new schedule, measured the same way.
     pub payment_after: Decimal,
+    /// The borrower's declared monthly payments on other debts, added to both sides.
+    pub other_debts: Decimal,
     pub ratio_before: Decimal,
     pub ratio_after: Decimal,
     pub limit: Decimal,
@@ -520,8 +522,29 @@ impl Burden {
     }
 }
 
+/// R7: the monthly payment of a schedule, as the debt-burden ratio counts it: its
+/// installments (principal plus interest, as scheduled, whatever has been paid) summed by
+/// calendar month, and the largest month from `from` on. An irregular schedule is judged
+/// by its heaviest month, so no change can hide a heavier month behind a lighter first
+/// one. A schedule whose every installment fell due before `from` (a matured loan) is
+/// judged by the largest month it had.
+pub fn monthly_payment(installments: &[(NaiveDate, Decimal)], from: NaiveDate) -> Decimal {
+    let largest = |only_from: bool| {
+        let mut months: std::collections::BTreeMap<(i32, u32), Decimal> = std::collections::BTreeMap::new();
+        for (due, amount) in installments.iter().filter(|(due, _)| !only_from || *due >= from) {
+            *months.entry((due.year(), due.month())).or_default() += *amount;
+        }
+        months.into_values().max()
+    };
+    largest(true).or_else(|| largest(false)).unwrap_or_default()
+}
+
 /// R7: monthly debt payments over monthly income (NBK resolution No. 215), before and
-/// after. `other_debts` are the borrower's monthly payments on other loans.
+/// after a change on `start`. Before is the monthly payment of the schedule in force,
+/// after that of the new schedule (`monthly_payment` for both); `other_debts`, the
+/// borrower's monthly payments on other loans, count on both sides. Arrears are not a
+/// monthly payment: folding them into the schedule (R2.3, R2.4) shows up in the new
+/// schedule's months, it does not lower the burden by itself.
 pub fn burden(
     ledger: &Ledger,
     schedule: &[Installment],
@@ -533,32 +556,32 @@ pub fn burden(
     if income <= Decimal::ZERO {
         return Err(Refusal::rule("R7", "the debt burden needs the borrower's monthly income: ask for it (R6)"));
     }
-    let overdue: Decimal = ledger.installments.iter().filter(|s| s.due_date < start).map(|s| s.unpaid()).sum();
-    let next = ledger
-        .installments
-        .iter()
-        .find(|s| s.due_date >= start && !s.is_paid())
-        .map(|s| s.unpaid())
-        .unwrap_or_default();
-    let payment_before = overdue + next;
-    let payment_after =
-        schedule.iter().filter(|i| i.due_date > start).map(|i| i.principal + i.interest).max().unwrap_or_default();
+    let in_force: Vec<(NaiveDate, Decimal)> =
+        ledger.installments.iter().map(|s| (s.due_date, s.principal + s.interest)).collect();
+    let new: Vec<(NaiveDate, Decimal)> = schedule.iter().map(|i| (i.due_date, i.principal + i.interest)).collect();
+    let payment_before = monthly_payment(&in_force, start);
+    let payment_after = monthly_payment(&new, start);
     let ratio = |payment: Decimal| ((payment + other_debts) / income).round_dp(4);
     Ok(Burden {
         payment_before,
         payment_after,
+        other_debts,
         ratio_before: ratio(payment_before),
         ratio_after: ratio(payment_after),
         limit: p.restructuring.debt_burden_limit,
     })
 }
 
-/// R10: changes must lower the borrower's debt burden.
+/// R10: changes must lower the borrower's debt burden: the new monthly payment must be
+/// lower than the one in force, whatever the arrears (an equal payment lowers nothing).
 pub fn check_lowers_burden(b: &Burden) -> Result<(), Refusal> {
-    if b.ratio_after >= b.ratio_before {
+    if b.payment_after >= b.payment_before {
         return Err(Refusal::rule(
             "R10",
-            format!("the terms do not lower the debt burden ({} before, {} after)", b.ratio_before, b.ratio_after),
+            format!(
+                "the terms do not lower the debt burden: the monthly payment goes from {} to {} (ratio {} before, {} after)",
+                b.payment_before, b.payment_after, b.ratio_before, b.ratio_after
+            ),
         ));
     }
     Ok(())
@@ -821,22 +844,85 @@ mod tests {
     }
 
     #[test]
-    fn r07_r10_burden_before_and_after_and_a_raising_change_is_refused() {
+    fn r07_the_monthly_payment_is_the_heaviest_calendar_month_from_the_change_on() {
+        let rows = |r: &[(&str, Decimal)]| r.iter().map(|(d_, a)| (d(d_), *a)).collect::<Vec<_>>();
+        let annuity = rows(&[("2026-01-10", dec!(1100)), ("2026-02-10", dec!(1100)), ("2026-03-10", dec!(1100))]);
+        assert_eq!(monthly_payment(&annuity, d("2026-01-20")), dec!(1100), "past months do not count");
+        let balloon = rows(&[("2026-02-10", dec!(100)), ("2026-03-10", dec!(100)), ("2026-04-10", dec!(3000))]);
+        assert_eq!(monthly_payment(&balloon, d("2026-01-20")), dec!(3000), "judged by its heaviest month");
+        let twice = rows(&[("2026-02-01", dec!(600)), ("2026-02-25", dec!(600)), ("2026-03-01", dec!(1000))]);
+        assert_eq!(monthly_payment(&twice, d("2026-01-20")), dec!(1200), "two installments in one month add up");
+        assert_eq!(monthly_payment(&annuity, d("2026-03-10")), dec!(1100), "an installment due on the day counts");
+        assert_eq!(monthly_payment(&balloon, d("2026-05-01")), dec!(3000), "a matured schedule: its largest month");
+        assert_eq!(monthly_payment(&[], d("2026-05-01")), Decimal::ZERO);
+    }
+
+    /// (case, terms, change date, monthly payment after or None when R10 refuses).
+    #[test]
+    fn r07_r10_before_is_the_payment_in_force_not_the_arrears_and_a_higher_payment_is_refused() {
         let p = policy();
         let l = ledger();
-        let start = d("2026-01-20");
-        let longer = Terms { new_term_months: Some(12), ..Default::default() };
-        let s = new_schedule(&l, &longer, dec!(0.4), start).expect("schedule");
-        let b = burden(&l, &s, start, dec!(5000), dec!(200), &p).expect("burden");
-        assert_eq!(b.payment_before, dec!(2200), "January overdue plus February");
-        assert_eq!(b.ratio_before, dec!(0.48));
-        assert!(b.ratio_after < b.ratio_before);
-        assert!(check_lowers_burden(&b).is_ok());
-        let shorter = Terms { new_term_months: Some(1), new_annual_rate: Some(dec!(0.9)), ..Default::default() };
-        let s = new_schedule(&l, &shorter, dec!(0.4), start).expect("schedule");
-        let b = burden(&l, &s, start, dec!(5000), dec!(200), &p).expect("burden");
-        assert_eq!(check_lowers_burden(&b).expect_err("R10").rule, Some("R10"));
-        assert_eq!(burden(&l, &s, start, Decimal::ZERO, dec!(0), &p).expect_err("R7").rule, Some("R7"));
+        let overdue = d("2026-01-20"); // January's 1 100 is overdue
+        let current = d("2026-01-05"); // nothing overdue yet
+        let cases: [(&str, Terms, NaiveDate, Option<Decimal>); 7] = [
+            (
+                // 3 000 over 12 months: 250 + 100 interest at 40 % + 8.33 of January's interest.
+                "term extension",
+                Terms { new_term_months: Some(12), ..Default::default() },
+                overdue,
+                Some(dec!(358.33)),
+            ),
+            (
+                // Old formula: 2 200 before (arrears + February), 1 775 after: "lowered".
+                "rate raise 40 % -> 90 % on an overdue loan",
+                Terms { new_annual_rate: Some(dec!(0.9)), ..Default::default() },
+                overdue,
+                None,
+            ),
+            ("term cut to one month", Terms { new_term_months: Some(1), ..Default::default() }, overdue, None),
+            (
+                // January's arrears folded into February and March: 1 550 a month.
+                "rate cut that folds the arrears into two months",
+                Terms { new_annual_rate: Some(dec!(0)), ..Default::default() },
+                overdue,
+                None,
+            ),
+            (
+                // 1 000 + 3 000 x 10 % / 12.
+                "rate cut 40 % -> 10 % before any overdue",
+                Terms { new_annual_rate: Some(dec!(0.1)), ..Default::default() },
+                current,
+                Some(dec!(1025)),
+            ),
+            (
+                "a deferral alone keeps the payment: nothing lowered",
+                Terms { deferral: Some(Deferral { months: 2, interest_too: true }), ..Default::default() },
+                current,
+                None,
+            ),
+            (
+                "rate cut with a longer term on an overdue loan",
+                Terms { new_annual_rate: Some(dec!(0.2)), new_term_months: Some(6), ..Default::default() },
+                overdue,
+                Some(dec!(566.67)),
+            ),
+        ];
+        for (case, terms, start, after) in cases.clone() {
+            let s = new_schedule(&l, &terms, dec!(0.4), start).expect(case);
+            let b = burden(&l, &s, start, dec!(5000), dec!(200), &p).expect(case);
+            assert_eq!(b.payment_before, dec!(1100), "{case}: the contractual monthly payment, arrears aside");
+            assert_eq!(b.ratio_before, dec!(0.26), "{case}: (1 100 + 200) / 5 000");
+            match after {
+                Some(payment) => {
+                    assert_eq!(b.payment_after, payment, "{case}");
+                    assert_eq!(b.ratio_after, ((payment + dec!(200)) / dec!(5000)).round_dp(4), "{case}");
+                    assert!(check_lowers_burden(&b).is_ok(), "{case}");
+                }
+                None => assert_eq!(check_lowers_burden(&b).expect_err(case).rule, Some("R10"), "{case}: {b:?}"),
+            }
+        }
+        let s = new_schedule(&l, &cases[0].1, dec!(0.4), overdue).expect("schedule");
+        assert_eq!(burden(&l, &s, overdue, Decimal::ZERO, dec!(0), &p).expect_err("R7").rule, Some("R7"));
     }
 
     #[test]

@@ -42,9 +42,22 @@ fn snapshot(d: &deadline::Model) -> serde_json::Value {
 
 /// Opens a deadline; opening the same (subject, kind, occurrence) again returns the first.
 pub async fn open(w: &mut Write, d: NewDeadline) -> ServiceResult<deadline::Model> {
+    let now = w.now;
+    open_started(w, d, now).await
+}
+
+/// Opens a deadline whose clock started before it was entered (an application received
+/// at a branch and entered later, R8; a documents request sent before it was recorded,
+/// R6): `started_at` records that instant, so `policy import` sees the true clock start.
+pub async fn open_started(
+    w: &mut Write,
+    d: NewDeadline,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<deadline::Model> {
     let dedupe_key = format!("{}:{}:{}", d.subject.id, d.kind.to_value(), d.occurrence);
+    let id = w.new_id();
     let row = deadline::ActiveModel {
-        id: Set(w.new_id()),
+        id: Set(id),
         org_id: Set(d.org_id),
         jurisdiction: Set(d.jurisdiction),
         subject_type: Set(d.subject.kind.to_owned()),
@@ -53,7 +66,7 @@ pub async fn open(w: &mut Write, d: NewDeadline) -> ServiceResult<deadline::Mode
         rule: Set(d.rule.to_owned()),
         obligor: Set(d.obligor),
         dedupe_key: Set(dedupe_key.clone()),
-        started_at: Set(w.now),
+        started_at: Set(started_at),
         due_at: Set(d.due.at),
         due_date: Set(d.due.date),
         status: Set(DeadlineStatus::Open),
@@ -72,7 +85,7 @@ pub async fn open(w: &mut Write, d: NewDeadline) -> ServiceResult<deadline::Mode
         .one(w.txn())
         .await?
         .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("deadline vanished after insert")))?;
-    if stored.started_at == w.now {
+    if stored.id == id {
         let subject = Subject::new("deadline", stored.id);
         w.audit("deadline.opened", subject, Some(stored.org_id), None, Some(snapshot(&stored)));
         w.event("deadline.opened", subject, visibility(&stored), snapshot(&stored));

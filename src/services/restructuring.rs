@@ -149,7 +149,9 @@ pub async fn examine_overdue(ctx: &Ctx, loan_id: Uuid, cal: &Calendar) -> Servic
         return Ok(OverdueExamined::BeforeTheLaw);
     };
     let due = rules::notice_due(cal, &policy.policy, since);
-    deadlines::open(
+    // R1's clock started on the overdue date, not when the sweep noticed it.
+    let started = cal.instant(since, chrono::NaiveTime::MIN);
+    deadlines::open_started(
         &mut w,
         NewDeadline {
             subject,
@@ -162,6 +164,7 @@ pub async fn examine_overdue(ctx: &Ctx, loan_id: Uuid, cal: &Calendar) -> Servic
             policy_version_id: policy.id,
             occurrence: since.to_string(),
         },
+        started,
     )
     .await?;
     let after = json!({ "overdueSince": since, "policyVersionId": policy.id });
@@ -303,6 +306,10 @@ pub struct SubmitInput {
     pub other_monthly_debt_payments: Option<Decimal>,
     pub circumstances: Option<String>,
     pub documents: Vec<DocumentInput>,
+    /// When the application reached the MFO (posted, handed in at a branch), if before it
+    /// was entered; R8's days and R2/R3's day count run from it. Staff only: the app's
+    /// submissions are received when sent.
+    pub received_at: Option<DateTime<Utc>>,
 }
 
 /// The next incoming number of an organisation's series for the year; like the complaint
@@ -367,6 +374,12 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
             });
     }
     problems.each_filled("documents", "name", &input.documents, |x| &x.name, "a document needs a name");
+    let now = ctx.clock.now();
+    if !is_borrower {
+        problems.check(input.received_at.is_none_or(|r| r <= now), || {
+            UserError::invalid(&["receivedAt"], "receivedAt is in the future").with_rule("R8")
+        });
+    }
     problems.finish()?;
 
     let key = p.key();
@@ -384,10 +397,27 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
         .one(w.txn())
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let law = reference::law(w.txn(), l.jurisdiction, w.now).await?;
-    let received_on = law.calendar.local_date(w.now);
+    // R8, R2: the clocks run from receipt; the app's submissions are received when sent.
+    let received_at = if is_borrower { w.now } else { input.received_at.unwrap_or(w.now) };
+    // The law in force at receipt: the R8 deadline keeps the version its clock started under.
+    let law = reference::law(w.txn(), l.jurisdiction, received_at).await?;
+    let received_on = law.calendar.local_date(received_at);
+    if received_on < l.contract_date {
+        return Err(ServiceError::user(
+            UserError::invalid(
+                &["receivedAt"],
+                format!("receivedAt is before the loan's contract date {}", l.contract_date),
+            )
+            .with_rule("R8"),
+        ));
+    }
     let schedule = loans::schedule_of(w.txn(), l.id).await?;
-    let payments = loans::payments_of_loan(w.txn(), l.id).await?;
+    // R2/R3 as they stood at receipt: payments made after it do not move the overdue date.
+    let payments: Vec<_> = loans::payments_of_loan(w.txn(), l.id)
+        .await?
+        .into_iter()
+        .filter(|pay| law.calendar.local_date(pay.paid_at) <= received_on)
+        .collect();
     let overdue_since = loans::ledger(&l, &schedule, &payments).overdue(received_on).since;
     let facts = BlockingFacts {
         court_act_on: l.court_act_on,
@@ -396,7 +426,8 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
         claim_assigned_on: l.claim_assigned_on,
     };
     let verdict = rules::admissibility(overdue_since, received_on, &facts, &law.policy.policy);
-    let year = received_on.year();
+    // The incoming number belongs to the series of the year the MFO registers it in.
+    let year = law.calendar.local_date(w.now).year();
     let seq = next_incoming_number(&w, l.mfo_id, "application", year).await?;
     let row = application::Model {
         id: w.new_id(),
@@ -406,7 +437,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
         borrower_id: l.borrower_id,
         incoming_year: year,
         incoming_seq: seq,
-        received_at: w.now,
+        received_at,
         application_date: input.application_date.unwrap_or(received_on),
         language: input.language,
         channel: if is_borrower { SubmissionChannel::MobileApp } else { input.channel },
@@ -429,7 +460,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     application::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
     let subject = Subject::new(SUBJECT, row.id);
     // R8: the answer is due within 15 calendar days of receipt, admissible or not.
-    deadlines::open(
+    deadlines::open_started(
         &mut w,
         NewDeadline {
             subject,
@@ -442,6 +473,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
             policy_version_id: law.policy.id,
             occurrence: "1".into(),
         },
+        received_at,
     )
     .await?;
     if !verdict.admissible {
@@ -474,6 +506,8 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
             burden_before: None,
             burden_after: None,
             burden_limit: None,
+            burden_payment_before: None,
+            burden_payment_after: None,
             reply_by: None,
             response: None,
             responded_at: None,
@@ -628,28 +662,40 @@ pub struct RequestedItem {
     pub description: String,
 }
 
-/// R6: asks for what is missing; the borrower has five business days.
+/// R6: asks for what is missing; the borrower has five business days from the request's
+/// sending (`sent_at`, when it went out before it was recorded; now otherwise).
 pub async fn request_documents(
     ctx: &Ctx,
     p: &Principal,
     id: ApplicationId,
     items: Vec<RequestedItem>,
+    sent_at: Option<DateTime<Utc>>,
 ) -> ServiceResult<application::Model> {
     scope::require_staff(p)?;
     let mut problems = Problems::new();
     problems.check(!items.is_empty(), || UserError::invalid(&["items"], "list what is missing"));
     problems.each_filled("items", "description", &items, |x| &x.description, "describe the document");
+    problems.check(sent_at.is_none_or(|s| s <= ctx.clock.now()), || {
+        UserError::invalid(&["sentAt"], "sentAt is in the future").with_rule("R6")
+    });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let a = for_change(&w, p, id, false).await?;
-    let law = reference::law(w.txn(), a.jurisdiction, w.now).await?;
-    let due = rules::documents_due(&law.calendar, &law.policy.policy, law.calendar.local_date(w.now));
+    let sent_at = sent_at.unwrap_or(w.now);
+    if sent_at < a.received_at {
+        return Err(ServiceError::user(
+            UserError::invalid(&["sentAt"], "sentAt is before the application was received").with_rule("R6"),
+        ));
+    }
+    // The law in force when the request went out: its clock started then.
+    let law = reference::law(w.txn(), a.jurisdiction, sent_at).await?;
+    let due = rules::documents_due(&law.calendar, &law.policy.policy, law.calendar.local_date(sent_at));
     let after = transition(&mut w, &a, AppStep::RequestDocuments, "application.documents_requested", |_| {}).await?;
     let request = document_request::Model {
         id: w.new_id(),
         application_id: a.id,
         items: to_json(&items)?,
-        requested_at: w.now,
+        requested_at: sent_at,
         requested_by: p.key(),
         due_date: due.date,
         status: DocumentRequestStatus::Open,
@@ -657,7 +703,7 @@ pub async fn request_documents(
         provided_at: None,
     };
     document_request::Entity::insert(request.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    deadlines::open(
+    deadlines::open_started(
         &mut w,
         new_deadline(
             &a,
@@ -668,6 +714,7 @@ pub async fn request_documents(
             law.policy.id,
             request.id.to_string(),
         ),
+        sent_at,
     )
     .await?;
     w.commit().await?;
@@ -881,6 +928,8 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
         burden_before: burden.map(|b| DbDecimal(b.ratio_before)),
         burden_after: burden.map(|b| DbDecimal(b.ratio_after)),
         burden_limit: burden.map(|b| DbDecimal(b.limit)),
+        burden_payment_before: burden.map(|b| DbDecimal(b.payment_before)),
+        burden_payment_after: burden.map(|b| DbDecimal(b.payment_after)),
         reply_by: input.reply_by,
         response: None,
         responded_at: None,
@@ -898,6 +947,8 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
         None,
         Some(json!({ "kind": row.kind, "terms": row.terms, "reasons": row.reasons, "signatory": row.signatory_name,
             "burdenBefore": row.burden_before.map(|b| b.to_string()), "burdenAfter": row.burden_after.map(|b| b.to_string()),
+            "monthlyPaymentBefore": row.burden_payment_before.map(|b| b.to_string()),
+            "monthlyPaymentAfter": row.burden_payment_after.map(|b| b.to_string()),
             "replyBy": row.reply_by, "deliveredAt": row.delivered_at })),
     );
     deadlines::close(&mut w, a.id, DeadlineKind::ApplicationDecision, DeadlineStatus::Met).await?;

@@ -11,6 +11,7 @@ mod ingestion;
 mod legacy;
 mod mechanisms;
 mod performance;
+mod policies;
 mod restructuring;
 mod schema;
 mod scoping;

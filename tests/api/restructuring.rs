@@ -12,7 +12,7 @@ const APP: &str = "id incomingNumber status receivedAt applicationDate decisionD
     admissibility { admissible rule facts overdueSince daysAfterOverdue }
     borrowerNotice { text } documentRequests { dueDate status }
     deadlines { kind rule status dueDate obligor }
-    decision { kind draft reasons replyBy response debtBurden { before after limit lowered } refusalLetter { language text } terms { newTermMonths deferral { months } } }
+    decision { kind draft reasons replyBy response debtBurden { before after limit lowered withinLimit monthlyPaymentBefore monthlyPaymentAfter } refusalLetter { language text } terms { newTermMonths deferral { months } } }
     appeals { id status repeat homeProtection { applies until } }";
 
 fn payload_query(mutation: &str, input_type: &str) -> String {
@@ -358,10 +358,14 @@ async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_ar
     let r = decide(&app, decide_input(&a["id"], "APPROVE")).await;
     assert_eq!(r["userErrors"], json!([]), "{r}");
     let burden = &r["application"]["decision"]["debtBurden"];
-    // Before: the October installment overdue plus November's, 217 500, and 20 000 of other debts over 250 000.
-    assert_eq!(burden["before"], "0.95");
-    assert_eq!(burden["lowered"], true);
-    assert_eq!(burden["limit"], "0.5");
+    // Updated for issue 8: "before" was the October arrears plus November (0.95); it is now the
+    // contractual monthly payment, 108 750, with 20 000 of other debts over 250 000 of income.
+    // After: 300 000 over 12 months, 25 000 + 8 750 interest + 729.17 of October's interest.
+    assert_eq!(
+        *burden,
+        json!({ "before": "0.515", "after": "0.2179", "limit": "0.5", "lowered": true, "withinLimit": true,
+            "monthlyPaymentBefore": "108750", "monthlyPaymentAfter": "34479.17" })
+    );
 
     let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
     let mut no_income = submission(&s.loan, &csid(2));
@@ -371,6 +375,57 @@ async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_ar
         .clone();
     assert_eq!(b["status"], "REGISTERED", "registered without an income (R5)");
     assert_eq!(decide(&app, decide_input(&b["id"], "APPROVE")).await["userErrors"][0]["rule"], "R7");
+}
+
+/// A 12-month loan of 1 200 000 at 35 %: 100 000 + 35 000 a month from 1 October 2026.
+fn twelve_month_loan() -> Value {
+    let schedule: Vec<Value> = (0..12)
+        .map(|m| {
+            let due = day("2026-10-01").checked_add_months(chrono::Months::new(m)).expect("date");
+            json!({ "dueDate": due.to_string(), "principal": "100000", "interest": "35000" })
+        })
+        .collect();
+    json!({ "principal": "1200000", "termMonths": 12, "schedule": schedule })
+}
+
+#[tokio::test]
+async fn r07_r10_on_an_overdue_loan_a_rate_raise_or_a_term_cut_is_refused_a_longer_term_or_lower_rate_allowed() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", twelve_month_loan(), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let b = submit(&app, &s, &csid(2)).await["application"].clone();
+    assert_eq!(a["admissibility"]["overdueSince"], "2026-10-02", "October's 135 000 is overdue");
+    let with_terms = |id: &Value, terms: Value| {
+        let mut input = decide_input(id, "APPROVE");
+        input["terms"] = terms;
+        input
+    };
+    // Under the old formula (arrears + next installment = 270 000) both counted as "lowering".
+    for (case, terms) in [
+        ("rate raise 35 % -> 90 %", json!({ "newAnnualRate": "0.9" })),
+        ("term cut to 6 months", json!({ "newTermMonths": 6 })),
+    ] {
+        let r = decide(&app, with_terms(&a["id"], terms)).await;
+        assert_eq!(errors(&r), vec![(json!(["input", "terms"]), json!("RULE_VIOLATION"), json!("R10"))], "{case}");
+    }
+    // Rate cut to 5 %: November carries 100 000 + 9 090.91 of October's principal, 5 000 of
+    // interest and 3 181.82 of October's interest: lower than 135 000, though above the limit.
+    let r = decide(&app, with_terms(&a["id"], json!({ "newAnnualRate": "0.05" }))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    assert_eq!(
+        r["application"]["decision"]["debtBurden"],
+        json!({ "before": "0.62", "after": "0.5491", "limit": "0.5", "lowered": true, "withinLimit": false,
+            "monthlyPaymentBefore": "135000", "monthlyPaymentAfter": "117272.73" })
+    );
+    // 24 months: 50 000 + 35 000 of interest + 1 458.33 of October's interest.
+    let r = decide(&app, with_terms(&b["id"], json!({ "newTermMonths": 24 }))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    assert_eq!(
+        r["application"]["decision"]["debtBurden"],
+        json!({ "before": "0.62", "after": "0.4258", "limit": "0.5", "lowered": true, "withinLimit": true,
+            "monthlyPaymentBefore": "135000", "monthlyPaymentAfter": "86458.33" })
+    );
 }
 
 #[tokio::test]
@@ -422,7 +477,10 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
     let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
     let a = submit(&app, &s, &csid(1)).await["application"].clone();
     let mut counter = decide_input(&a["id"], "COUNTER_PROPOSAL");
-    counter["terms"] = json!({ "deferral": { "months": 3, "interestToo": true } });
+    // Updated for issue 8 (R10): a deferral alone folds October's arrears into November and
+    // December (163 125 a month, above the 108 750 in force) and is refused now; spread over
+    // four months it lowers the monthly payment to 85 937.50.
+    counter["terms"] = json!({ "deferral": { "months": 3, "interestToo": true }, "newTermMonths": 4 });
     counter["replyBy"] = json!("2026-10-30");
     decide(&app, counter).await;
     let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
@@ -445,9 +503,9 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
     let after = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
     let dates: Vec<&str> =
         after["installments"].as_array().expect("rows").iter().map(|i| i["dueDate"].as_str().unwrap_or("")).collect();
-    // The overdue October payment is folded into November and December; both move three months.
-    assert_eq!(dates, vec!["2027-02-01", "2027-03-01"], "before: {before}");
-    assert_eq!(after["installments"][0]["principal"], "150000", "same payment size for the rest, longer term");
+    // The overdue October payment is spread over four months from November; all move three months.
+    assert_eq!(dates, vec!["2027-02-01", "2027-03-01", "2027-04-01", "2027-05-01"], "before: {before}");
+    assert_eq!(after["installments"][0]["principal"], "75000", "300 000 over four months");
     assert_eq!(after["overdue"]["overdue"], false);
     let trail = app
         .gql(
@@ -464,7 +522,7 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
         .expect("recorded")
         .clone();
     assert_eq!(restructured["before"]["schedule"].as_array().map(Vec::len), Some(3));
-    assert_eq!(restructured["after"]["schedule"].as_array().map(Vec::len), Some(2));
+    assert_eq!(restructured["after"]["schedule"].as_array().map(Vec::len), Some(4));
     let again =
         run(&app, &app.staff(), "markDecisionImplemented", "ApplicationRefInput", json!({ "applicationId": a["id"] }))
             .await;
@@ -718,4 +776,140 @@ async fn r19_grounds_and_measures_other_need_a_text_and_the_app_needs_a_submissi
         .await;
     assert_eq!(r["application"]["status"], "REGISTERED");
     assert_eq!(app.count("restructuring_application").await, 1);
+}
+
+const DEADLINES_Q: &str =
+    "query($id: ID!) { restructuringApplication(id: $id) { deadlines { kind dueDate startedAt policyVersionId } } }";
+
+fn staff_submission(loan: &str, received_at: Option<&str>) -> Value {
+    let mut input = submission(loan, &csid(0));
+    input.as_object_mut().expect("object").remove("clientSubmissionId");
+    input["channel"] = json!("POST");
+    if let Some(r) = received_at {
+        input["receivedAt"] = json!(r);
+    }
+    input
+}
+
+async fn staff_submit(app: &TestApp, loan: &str, received_at: Option<&str>) -> Value {
+    run(
+        app,
+        &app.staff(),
+        "submitRestructuringApplication",
+        "SubmitRestructuringApplicationInput",
+        staff_submission(loan, received_at),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn r08_an_application_received_10_days_ago_and_entered_today_is_due_in_5_days() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-20");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let r = staff_submit(&app, &s.loan, Some("2026-10-10T05:00:00Z")).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    let a = r["application"].clone();
+    assert_eq!(a["receivedAt"], "2026-10-10T05:00:00+00:00");
+    assert_eq!(a["decisionDueDate"], "2026-10-25", "15 days from receipt: 5 days from today");
+    assert_eq!(a["applicationDate"], "2026-10-10", "dated the day it was received");
+    assert_eq!(a["admissibility"]["daysAfterOverdue"], 8, "R2 counts to receipt, not to entry");
+    assert_eq!(a["incomingNumber"], "R-2026/000001");
+    let d = app.gql(&app.staff(), DEADLINES_Q, json!({ "id": a["id"] })).await;
+    assert_eq!(
+        d["restructuringApplication"]["deadlines"][0]["startedAt"], "2026-10-10T05:00:00+00:00",
+        "the clock start"
+    );
+    on(&app, "2026-10-25");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(!escalation_rules(&app).await.contains(&"R8".to_owned()));
+    on(&app, "2026-10-26");
+    app.scanner("s").tick().await.expect("tick");
+    assert!(escalation_rules(&app).await.contains(&"R8".to_owned()), "missed 15 days after receipt");
+}
+
+#[tokio::test]
+async fn r02_an_application_received_on_day_30_and_entered_on_day_35_is_inside_the_window() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-05");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let fact =
+        "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { userErrors { code } } }";
+    app.gql(
+        &app.staff(),
+        fact,
+        json!({ "input": { "loanId": s.loan, "kind": "COURT_ACT", "occurredOn": "2026-10-04" } }),
+    )
+    .await;
+    on(&app, "2026-11-06");
+    let posted = staff_submit(&app, &s.loan, Some("2026-11-01T05:00:00Z")).await["application"].clone();
+    assert_eq!(posted["status"], "REGISTERED", "{posted}");
+    assert_eq!(
+        posted["admissibility"],
+        json!({ "admissible": true, "rule": "R2", "facts": [], "overdueSince": "2026-10-02", "daysAfterOverdue": 30 })
+    );
+    let today = staff_submit(&app, &s.loan, None).await["application"].clone();
+    assert_eq!(today["status"], "INADMISSIBLE", "received on day 35 with a court act (R3)");
+}
+
+#[tokio::test]
+async fn r08_a_received_at_in_the_future_or_before_the_loan_existed_is_refused() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-20");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await; // contract of 2026-09-01
+    for received in ["2026-10-20T05:00:01Z", "2026-08-31T05:00:00Z"] {
+        let r = staff_submit(&app, &s.loan, Some(received)).await;
+        assert_eq!(errors(&r), vec![(json!(["input", "receivedAt"]), json!("INVALID"), json!("R8"))], "{received}");
+        assert_eq!(r["application"], Value::Null);
+    }
+    assert_eq!(app.count("restructuring_application").await, 0);
+    // The contract's first local day (Almaty, UTC+5) is accepted.
+    let r = staff_submit(&app, &s.loan, Some("2026-08-31T19:00:00Z")).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    // The mobile app's submissions are received when sent, whatever they claim.
+    let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
+    let mut input = submission(&s.loan, &csid(1));
+    input["receivedAt"] = json!("2026-10-01T05:00:00Z");
+    let r = run(&app, &token, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", input).await;
+    assert_eq!(r["application"]["receivedAt"], "2026-10-20T05:00:00+00:00");
+}
+
+#[tokio::test]
+async fn r06_a_documents_request_sent_earlier_is_due_earlier_and_cannot_predate_receipt_or_lie_ahead() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-20"); // Tuesday
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let now = staff_submit(&app, &s.loan, Some("2026-10-12T05:00:00Z")).await["application"].clone();
+    let earlier = staff_submit(&app, &s.loan, Some("2026-10-12T05:00:00Z")).await["application"].clone();
+    let ask = |id: &Value, sent_at: Option<&str>| {
+        let mut input = json!({ "applicationId": id, "items": [{ "kind": "INCOME_CERTIFICATE", "description": "Income certificate" }] });
+        if let Some(t) = sent_at {
+            input["sentAt"] = json!(t);
+        }
+        input
+    };
+    let request = |input: Value| {
+        let app = &app;
+        async move { run(app, &app.staff(), "requestApplicationDocuments", "RequestApplicationDocumentsInput", input).await }
+    };
+    for (sent_at, why) in [("2026-10-20T05:00:01Z", "in the future"), ("2026-10-12T04:59:59Z", "before receipt")] {
+        let r = request(ask(&earlier["id"], Some(sent_at))).await;
+        assert_eq!(errors(&r), vec![(json!(["input", "sentAt"]), json!("INVALID"), json!("R6"))], "{why}");
+    }
+    let r = request(ask(&now["id"], None)).await;
+    // Oct 21, 22, 23, (26 is Republic Day observed) 27, 28.
+    assert_eq!(r["application"]["documentRequests"][0]["dueDate"], "2026-10-28");
+    let r = request(ask(&earlier["id"], Some("2026-10-14T05:00:00Z"))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    // Oct 15, 16, 19, 20, 21.
+    assert_eq!(r["application"]["documentRequests"][0]["dueDate"], "2026-10-21", "five business days from sending");
+    let d = app.gql(&app.staff(), DEADLINES_Q, json!({ "id": earlier["id"] })).await;
+    let docs = d["restructuringApplication"]["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .find(|d| d["kind"] == "APPLICATION_DOCUMENTS")
+        .cloned()
+        .expect("R6 deadline");
+    assert_eq!(docs["startedAt"], "2026-10-14T05:00:00+00:00");
 }
