@@ -7,6 +7,7 @@ mod auth;
 mod collection;
 mod complaints;
 mod demo;
+mod hostile;
 mod ingestion;
 mod mechanisms;
 mod performance;
