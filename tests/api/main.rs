@@ -15,4 +15,5 @@ mod performance;
 mod restructuring;
 mod schema;
 mod scoping;
+mod token_matrix;
 mod transport;
