@@ -104,8 +104,12 @@ pub struct ServeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
+    /// Field nesting; the `__schema`/`__type` subtrees of introspection are not counted.
     #[arg(long, env = "MFO_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
+    /// Fields in a document once its fragments are expanded, checked before validation.
+    #[arg(long, env = "MFO_MAX_FIELDS", default_value_t = 5_000)]
+    pub max_fields: usize,
     #[arg(long, env = "MFO_MAX_COMPLEXITY", default_value_t = 20_000)]
     pub max_complexity: usize,
     #[arg(long, env = "MFO_MAX_ALIASES", default_value_t = 30)]
@@ -124,6 +128,20 @@ pub struct LimitArgs {
     /// Requests per principal (or per client address without a token) per minute.
     #[arg(long, env = "MFO_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
     pub rate_limit_per_minute: u32,
+    /// Seconds a connection has to send a complete request head, counted from when it is
+    /// ready for one (accepted, or done with its previous response).
+    #[arg(long, env = "MFO_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "MFO_KEEP_ALIVE_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub keep_alive_timeout_seconds: u64,
+    /// Seconds without a byte read or written after which a connection is closed (a
+    /// trickled body, a client that stops reading); above the request timeout.
+    #[arg(long, env = "MFO_IDLE_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub idle_timeout_seconds: u64,
+    /// Open connections (WebSockets included); one more is answered 503 and closed.
+    #[arg(long, env = "MFO_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
 }
 
 impl LimitArgs {
@@ -133,6 +151,7 @@ impl LimitArgs {
             complexity: self.max_complexity,
             aliases: self.max_aliases,
             directives: self.max_directives,
+            fields: self.max_fields,
         }
     }
 }
@@ -164,6 +183,37 @@ impl From<&LimitArgs> for HttpLimits {
             max_body_bytes: a.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
             rate_limit_per_minute: a.rate_limit_per_minute,
+        }
+    }
+}
+
+/// What the connection layer (`http::server`) enforces on every TCP connection.
+#[derive(Debug, Clone)]
+pub struct ConnLimits {
+    pub header_read_timeout: std::time::Duration,
+    pub keep_alive_timeout: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
+    pub max_connections: usize,
+}
+
+impl Default for ConnLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: std::time::Duration::from_secs(10),
+            keep_alive_timeout: std::time::Duration::from_secs(5),
+            idle_timeout: std::time::Duration::from_secs(60),
+            max_connections: 1024,
+        }
+    }
+}
+
+impl From<&LimitArgs> for ConnLimits {
+    fn from(a: &LimitArgs) -> Self {
+        Self {
+            header_read_timeout: std::time::Duration::from_secs(a.header_read_timeout_seconds.max(1)),
+            keep_alive_timeout: std::time::Duration::from_secs(a.keep_alive_timeout_seconds.max(1)),
+            idle_timeout: std::time::Duration::from_secs(a.idle_timeout_seconds.max(1)),
+            max_connections: a.max_connections.max(1),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! The `mfo-api` binary: parses the command line and runs one command. Start-up code may
 //! fail loudly; nothing here holds a business rule.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
@@ -11,7 +10,8 @@ use mfo_api::app::{self, AppConfig};
 use mfo_api::auth::{self, JwtSettings, Keys, TokenRequest};
 use mfo_api::clock::SystemClock;
 use mfo_api::config::{
-    AuditCommand, CalendarCommand, Cli, Command, DbArgs, HttpLimits, JwtArgs, OrgCommand, PolicyCommand, ServeArgs,
+    AuditCommand, CalendarCommand, Cli, Command, ConnLimits, DbArgs, HttpLimits, JwtArgs, OrgCommand, PolicyCommand,
+    ServeArgs,
 };
 use mfo_api::events::{Broker, scanner::Scanner};
 use mfo_api::services::{Ctx, audit, orgs, reference};
@@ -107,12 +107,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let owner = format!("{}-{}", addr, std::process::id());
     tokio::spawn(Scanner::new(ctx, owner).run(std::time::Duration::from_secs(args.scan_interval_seconds.max(1))));
     tracing::info!(%addr, "serving GraphQL on /graphql");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("server failed")
+    let conn = ConnLimits::from(&args.limits);
+    mfo_api::http::server::serve(listener, router, conn, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("server failed")
 }
 
 #[tokio::main]

@@ -136,12 +136,39 @@ pub struct JwtSettings {
     pub audience: String,
 }
 
+/// `aud`: one audience or several (RFC 7519 §4.1.3). jsonwebtoken checks that ours is
+/// among them; this type only lets either form through deserialisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The token of an `Authorization` value `Bearer <token68>`: the scheme in any case
+/// (RFC 7235 §2.1), one or more spaces, then a token68 and nothing else. `None` for
+/// another scheme, an empty token or one with characters outside token68 (so that
+/// `Bearer a, Bearer b` is refused, never read as `a`).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_start_matches(' ');
+    let body = token.trim_end_matches('=');
+    let token68 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/');
+    if body.is_empty() || !body.chars().all(token68) {
+        return None;
+    }
+    Some(token)
+}
+
 /// The claims this API reads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
@@ -315,7 +342,7 @@ pub fn mint_hs256(
     let claims = Claims {
         sub: req.subject.clone(),
         iss: issuer.to_owned(),
-        aud: audience.to_owned(),
+        aud: Audience::One(audience.to_owned()),
         exp: (now + req.ttl).timestamp(),
         nbf: Some(now.timestamp()),
         iat: Some(now.timestamp()),
@@ -325,4 +352,23 @@ pub fn mint_hs256(
     };
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret))
         .context("failed to sign the token")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_the_token_is_one_token68() {
+        assert_eq!(bearer_token("Bearer abc.def-_~+/=="), Some("abc.def-_~+/=="));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER abc"), Some("abc"));
+        assert_eq!(bearer_token("bEaReR   abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearer a, Bearer b"), None);
+        assert_eq!(bearer_token("Bearer a b"), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
+    }
 }

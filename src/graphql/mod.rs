@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, ServerResult, Variables};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::services::Ctx;
 
@@ -18,6 +18,7 @@ pub mod connection;
 pub mod context;
 pub mod errors;
 pub mod escalations;
+pub mod guard;
 pub mod ids;
 pub mod loaders;
 pub mod loans;
@@ -62,26 +63,42 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Query-shape limits, on by default (DESIGN.md, API contract).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Field nesting, introspection subtrees (`__schema`, `__type`) not counted.
     pub depth: usize,
     pub complexity: usize,
     pub aliases: usize,
     pub directives: usize,
+    /// Fields once every fragment spread is expanded (checked before validation).
+    pub fields: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { depth: 12, complexity: 20_000, aliases: 30, directives: 10 }
+        Self { depth: 12, complexity: 20_000, aliases: 30, directives: 10, fields: 5_000 }
+    }
+}
+
+impl Limits {
+    /// Nesting of selection sets and fragment spreads: async-graphql's recursive depth.
+    fn nesting(&self) -> usize {
+        self.depth.max(32)
     }
 }
 
 /// Builds the schema; `ctx` is absent only when printing the SDL.
 pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> AppSchema {
+    // Depth is measured by `guard` (without the introspection subtrees), not by
+    // async-graphql's `limit_depth`, so that the standard introspection query passes.
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
-        .limit_depth(limits.depth)
-        .limit_recursive_depth(limits.depth.max(32))
+        .limit_recursive_depth(limits.nesting())
         .limit_complexity(limits.complexity)
         .limit_directives(limits.directives)
-        .extension(AliasLimit(limits.aliases))
+        .extension(DocumentGuard(guard::ShapeLimits {
+            fields: limits.fields,
+            depth: limits.depth,
+            nesting: limits.nesting(),
+            aliases: limits.aliases,
+        }))
         .extension(text::StorableText);
     if production {
         builder = builder.disable_introspection().disable_suggestions();
@@ -97,31 +114,34 @@ pub fn sdl() -> String {
     build(None, Limits::default(), false).sdl()
 }
 
-/// Refuses documents with more aliases than allowed (alias bombs multiply work without
-/// deepening the query, so depth and complexity alone miss them).
-struct AliasLimit(usize);
+/// Refuses documents whose shape is over the limits before async-graphql expands their
+/// fragments (see `guard`), and keeps parsing and validation off the async workers.
+struct DocumentGuard(guard::ShapeLimits);
 
-impl ExtensionFactory for AliasLimit {
+impl ExtensionFactory for DocumentGuard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension(self.0))
+        Arc::new(DocumentGuardExtension(self.0))
     }
 }
 
-struct AliasLimitExtension(usize);
+struct DocumentGuardExtension(guard::ShapeLimits);
 
-fn count_aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|s| match &s.node {
-            Selection::Field(f) => usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node),
-            Selection::InlineFragment(f) => count_aliases(&f.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
+/// Runs CPU-bound work (parsing, validation) with `block_in_place` on a multi-threaded
+/// runtime, so a worker busy with one document hands its other tasks (health checks,
+/// timers, other connections) to another thread instead of starving them. A
+/// current-thread runtime (the unit tests') runs it in place.
+async fn cpu_bound<F: Future>(fut: F) -> F::Output {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(|| handle.block_on(fut))
+        }
+        _ => fut.await,
+    }
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for AliasLimitExtension {
+impl Extension for DocumentGuardExtension {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -129,16 +149,23 @@ impl Extension for AliasLimitExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let aliases: usize =
-            doc.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum::<usize>()
-                + doc.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum::<usize>();
-        if aliases > self.0 {
-            return Err(ServerError::new(
-                format!("the query uses {aliases} aliases; at most {} are allowed", self.0),
-                None,
-            ));
-        }
-        Ok(doc)
+        let limits = self.0;
+        cpu_bound(async move {
+            // Parsed once more here, before async-graphql's own checks that expand
+            // fragments; a document that does not parse is left to async-graphql to report.
+            if let Ok(doc) = async_graphql::parser::parse_query(query) {
+                guard::check(&doc, limits).map_err(|e| ServerError::new(e.to_string(), None))?;
+            }
+            next.run(ctx, query, variables).await
+        })
+        .await
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        cpu_bound(next.run(ctx)).await
     }
 }

@@ -6,6 +6,7 @@
 //! Nothing here knows a business rule; it authenticates, limits and hands over to the
 //! schema.
 
+pub mod server;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Request as GqlRequest, Response as GqlResponse, Value};
+use async_graphql::{BatchRequest, Request as GqlRequest, Response as GqlResponse, Value};
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -89,14 +90,22 @@ pub async fn authenticate_token(state: &AppState, token: &str) -> Result<Princip
     auth::resolve(&state.ctx.db, verified).await
 }
 
+/// The caller from the `Authorization` header: none without one, a 401 for a bad one,
+/// a 400 for two (RFC 6750 §3.1 `invalid_request`: never "the first one wins").
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .ok_or_else(|| unauthenticated(&AuthError::Malformed))?;
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        let mut r = error_response(
+            StatusCode::BAD_REQUEST,
+            "UNAUTHENTICATED",
+            "the request carries more than one Authorization header",
+        );
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_request\""));
+        return Err(r);
+    }
+    let token =
+        value.to_str().ok().and_then(auth::bearer_token).ok_or_else(|| unauthenticated(&AuthError::Malformed))?;
     authenticate_token(state, token).await.map(Some).map_err(|e| unauthenticated(&e))
 }
 
@@ -161,6 +170,32 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GRAPHQL_RESPONSE_JSON))
 }
 
+/// The client asked for `application/json` and not the newer media type: GraphQL over
+/// HTTP then wants 200 even for a body that is not a GraphQL request.
+fn wants_plain_json(headers: &HeaderMap) -> bool {
+    !wants_graphql_response(headers)
+        && headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+}
+
+/// A body that is not a GraphQL request: 400, or 200 with the error for a client that
+/// accepts only `application/json` (GraphQL over HTTP, audits D477/F5AF/2163/17C5); never
+/// a `data` entry.
+fn not_a_request(headers: &HeaderMap) -> Response {
+    let status = if wants_plain_json(headers) { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let mut r = error_response(status, "BAD_USER_INPUT", "the body is not a GraphQL request");
+    if wants_graphql_response(headers) {
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPHQL_RESPONSE_JSON));
+    }
+    r
+}
+
+/// A response to a request that never executed: no data, and only errors raised before
+/// execution (parse, validation, limits), which carry no path. A field's error always
+/// has one, so an execution that nulled `data` does not count.
+fn never_executed(r: &GqlResponse) -> bool {
+    r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
+}
+
 async fn execute(state: &AppState, principal: Option<Principal>, requests: Vec<GqlRequest>) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
     for req in requests {
@@ -182,17 +217,25 @@ async fn request_timeout(State(state): State<AppState>, req: Request, next: Next
 
 fn respond(headers: &HeaderMap, batch: bool, responses: Vec<GqlResponse>) -> Response {
     let graphql_json = wants_graphql_response(headers);
-    // With the newer media type, a request that never executed is a 400 (GraphQL over HTTP).
-    let status = if graphql_json && responses.iter().all(|r| r.data == Value::Null && r.is_err()) {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let body = if batch {
-        serde_json::to_string(&BatchResponse::Batch(responses))
-    } else {
-        serde_json::to_string(&responses.into_iter().next().unwrap_or_default())
-    };
+    // With the newer media type, a request that never executed is a 400 and its body has
+    // no `data` entry (GraphQL over HTTP; audits 556A/D586, 74FF/5E5B). With
+    // application/json it stays a 200 with `data: null`.
+    let status =
+        if graphql_json && responses.iter().all(never_executed) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let bodies = responses
+        .into_iter()
+        .map(|r| {
+            let drop_data = graphql_json && never_executed(&r);
+            let mut v = serde_json::to_value(&r)?;
+            if drop_data && let Some(obj) = v.as_object_mut() {
+                obj.remove("data");
+            }
+            Ok(v)
+        })
+        .collect::<Result<Vec<serde_json::Value>, serde_json::Error>>();
+    let body = bodies.and_then(|mut bodies| {
+        if batch { serde_json::to_string(&bodies) } else { serde_json::to_string(&bodies.pop().unwrap_or_default()) }
+    });
     let content_type = if graphql_json { GRAPHQL_RESPONSE_JSON } else { "application/json" };
     match body {
         Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
@@ -226,9 +269,7 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     };
     let batch: BatchRequest = match serde_json::from_slice(&bytes) {
         Ok(b) => b,
-        Err(_) => {
-            return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the body is not a GraphQL request");
-        }
+        Err(_) => return not_a_request(&parts.headers),
     };
     let (is_batch, requests) = match batch {
         BatchRequest::Single(r) => (false, vec![r]),

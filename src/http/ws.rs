@@ -64,20 +64,27 @@ fn text(v: Value) -> Out {
     Out::Text(v.to_string())
 }
 
-/// The bearer token from `connection_init`'s payload: `{"Authorization": "Bearer …"}`
-/// (any case) or `{"token": "…"}`.
+/// The bearer token from `connection_init`'s payload: an `Authorization` key holding
+/// `Bearer …` or a `token` key holding the bare token, each in any case and among any
+/// other keys (`{"apiVersion": 2, "authorization": …}`). A malformed credential, or two
+/// that disagree, finds none: the socket is refused rather than one of them picked.
 fn token_of(payload: &Option<Value>) -> Option<String> {
     let obj = payload.as_ref()?.as_object()?;
-    for (k, v) in obj {
-        let v = v.as_str()?;
-        if k.eq_ignore_ascii_case("authorization") {
-            return v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(|t| t.trim().to_owned());
-        }
-        if k == "token" {
-            return Some(v.to_owned());
+    let mut found: Option<&str> = None;
+    for (key, value) in obj {
+        let candidate = if key.eq_ignore_ascii_case("authorization") {
+            value.as_str().and_then(crate::auth::bearer_token)?
+        } else if key.eq_ignore_ascii_case("token") {
+            value.as_str().filter(|t| !t.is_empty())?
+        } else {
+            continue;
+        };
+        match found {
+            Some(earlier) if earlier != candidate => return None,
+            _ => found = Some(candidate),
         }
     }
-    None
+    found.map(str::to_owned)
 }
 
 async fn serve(state: AppState, socket: WebSocket) {

@@ -12,9 +12,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::write::{Actor, AuditDraft};
+use super::{Ctx, appeals, collection, complaints, loans, military, restructuring};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
-use crate::ids::new_id;
+use crate::ids::{
+    AppealId, ApplicationId, BorrowerId, ComplaintId, ContactId, DeferralId, InfoRequestId, LoanId, new_id,
+};
 
 pub const AUDIT_CHAIN: &str = "audit";
 pub const ESCALATION_CHAIN: &str = "escalation";
@@ -136,6 +139,40 @@ pub async fn verify_chain<C: ConnectionTrait>(db: &C) -> ServiceResult<Result<u6
         Some(h) if h.last_hash == prev && h.appended == entries.len() as i64 => Ok(Ok(entries.len() as u64)),
         _ => Ok(Err(ChainBreak::HeadMismatch)),
     }
+}
+
+/// The records whose audit trail can be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrailSubject {
+    Loan(LoanId),
+    Borrower(BorrowerId),
+    Complaint(ComplaintId),
+    InfoRequest(InfoRequestId),
+    Application(ApplicationId),
+    Appeal(AppealId),
+    Contact(ContactId),
+    Deferral(DeferralId),
+}
+
+/// The audit entries of a record, oldest first, for MFO staff and regulators who can see
+/// the record itself: its scope is the one its own query applies (a contact through
+/// `collection::get_contact`, a military deferral through its loan), so a record outside
+/// it answers NOT_FOUND like a missing one.
+pub async fn trail(ctx: &Ctx, p: &Principal, subject: TrailSubject) -> ServiceResult<Vec<audit_entry::Model>> {
+    if !may_read_audit(p) {
+        return Err(ServiceError::Forbidden("audit trails are for MFO staff and regulators"));
+    }
+    let id = match subject {
+        TrailSubject::Loan(id) => loans::get(ctx, p, id).await?.id,
+        TrailSubject::Borrower(id) => loans::get_borrower(ctx, p, id).await?.id,
+        TrailSubject::Complaint(id) => complaints::get(ctx, p, id).await?.id,
+        TrailSubject::InfoRequest(id) => complaints::get_info_request(ctx, p, id).await?.id,
+        TrailSubject::Application(id) => restructuring::get(ctx, p, id).await?.id,
+        TrailSubject::Appeal(id) => appeals::get(ctx, p, id).await?.id,
+        TrailSubject::Contact(id) => collection::get_contact(ctx, p, id).await?.id,
+        TrailSubject::Deferral(id) => military::get(ctx, p, id).await?.id,
+    };
+    trail_for(&ctx.db, id).await
 }
 
 /// The entries about one record, oldest first, for a principal allowed to see it (the

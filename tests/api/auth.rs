@@ -225,3 +225,119 @@ async fn websocket_connection_init_applies_the_same_check() {
     let mut socket = ws_connect(&app, &hs256(&claims(&app, "ADMIN", app.orgs.kz_regulator.id))).await;
     assert_eq!(close_code(&mut socket).await, Some(4403), "an unknown role is forbidden");
 }
+
+/// POSTs `ME` with the given `Authorization` header values (each its own header line).
+async fn with_authorization(app: &TestApp, values: &[&str]) -> (u16, Value) {
+    let mut req = app.client.post(&app.url).json(&json!({ "query": ME }));
+    for v in values {
+        req = req.header("authorization", *v);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    // RFC 7235 §2.1: the authentication scheme is a case-insensitive token.
+    let app = TestApp::spawn().await;
+    let token = app.staff();
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let (status, body) = with_authorization(&app, &[&format!("{scheme} {token}")]).await;
+        assert_eq!(status, 200, "{scheme}: {body}");
+        assert_eq!(body["data"]["me"]["role"], "MFO_STAFF", "{scheme}: {body}");
+    }
+    for value in [
+        format!("Basic {token}"),
+        format!("Bearer{token}"),
+        "Bearer ".to_owned(),
+        format!("Bearer {token}, Bearer {token}"),
+    ] {
+        let (status, body) = with_authorization(&app, &[&value]).await;
+        assert_eq!(status, 401, "{value}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    }
+}
+
+#[tokio::test]
+async fn an_audience_array_is_accepted_when_it_contains_ours() {
+    // RFC 7519 §4.1.3: `aud` is one string or an array of them.
+    let app = TestApp::spawn().await;
+    let mut c = claims(&app, "MFO_STAFF", app.orgs.kz_mfo.id);
+    c["aud"] = json!(["another-api", AUDIENCE]);
+    assert_eq!(app.gql(&hs256(&c), ME, json!({})).await["me"]["role"], "MFO_STAFF");
+    c["aud"] = json!([AUDIENCE]);
+    assert_eq!(app.gql(&hs256(&c), ME, json!({})).await["me"]["role"], "MFO_STAFF");
+    c["aud"] = json!(["another-api", "a-third"]);
+    assert_refused(&app, &hs256(&c), "aud array without ours").await;
+    c["aud"] = json!([]);
+    assert_refused(&app, &hs256(&c), "empty aud array").await;
+    c["aud"] = json!(42);
+    assert_refused(&app, &hs256(&c), "aud a number").await;
+}
+
+#[tokio::test]
+async fn two_authorization_headers_are_refused_never_first_one_wins() {
+    let app = TestApp::spawn().await;
+    let staff = format!("Bearer {}", app.staff());
+    let manager = format!("Bearer {}", app.manager());
+    for pair in [[&staff, &manager], [&staff, &staff], [&staff, &"garbage".to_owned()], [&"Basic x".to_owned(), &staff]]
+    {
+        let (status, body) = with_authorization(&app, &[pair[0], pair[1]]).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{body}");
+        assert!(body.get("data").is_none(), "{body}");
+    }
+}
+
+/// Opens a graphql-transport-ws socket and sends `connection_init` with `payload`.
+async fn ws_init(
+    app: &TestApp,
+    payload: Value,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut req = format!("ws://{}/graphql", app.addr).into_client_request().expect("request");
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+    let init = json!({ "type": "connection_init", "payload": payload });
+    socket.send(Message::Text(init.to_string().into())).await.expect("send init");
+    socket
+}
+
+async fn first_message_type(
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+) -> String {
+    match socket.next().await {
+        Some(Ok(Message::Text(t))) => {
+            serde_json::from_str::<Value>(&t).expect("json")["type"].as_str().unwrap_or("").to_owned()
+        }
+        Some(Ok(Message::Close(frame))) => format!("close {}", frame.map(|f| u16::from(f.code)).unwrap_or(0)),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn connection_init_finds_the_token_among_other_keys_in_any_case() {
+    let app = TestApp::spawn().await;
+    let token = app.mint(Role::Regulator, app.orgs.kz_regulator.id, None, "dash");
+    for payload in [
+        json!({ "apiVersion": 2, "authorization": format!("Bearer {token}") }),
+        json!({ "authorization": format!("Bearer {token}"), "apiVersion": 2 }),
+        json!({ "AUTHORIZATION": format!("bearer {token}"), "client": { "name": "dash" } }),
+        json!({ "apiVersion": "2", "Token": token }),
+        json!({ "x": null, "Authorization": format!("BEARER {token}"), "token": token }),
+    ] {
+        let mut socket = ws_init(&app, payload.clone()).await;
+        assert_eq!(first_message_type(&mut socket).await, "connection_ack", "{payload}");
+    }
+    let other = app.mint(Role::Regulator, app.orgs.kg_regulator.id, None, "other");
+    for payload in [
+        json!({ "apiVersion": 2 }),
+        json!({ "Authorization": format!("Bearer {token}"), "authorization": format!("Bearer {other}") }),
+        json!({ "Authorization": format!("Bearer {token}"), "token": other }),
+        json!({ "authorization": format!("Basic {token}") }),
+        json!({ "authorization": 42 }),
+    ] {
+        let mut socket = ws_init(&app, payload.clone()).await;
+        assert_eq!(first_message_type(&mut socket).await, "close 4403", "{payload}");
+    }
+}

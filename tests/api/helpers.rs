@@ -11,7 +11,7 @@ use entity::organization;
 use mfo_api::app::{self, AppConfig, AppState};
 use mfo_api::auth::{self, JwtSettings, Keys, TokenRequest};
 use mfo_api::clock::{Clock, ManualClock};
-use mfo_api::config::HttpLimits;
+use mfo_api::config::{ConnLimits, HttpLimits};
 use mfo_api::events::{Broker, scanner::Scanner};
 use mfo_api::graphql::Limits;
 use mfo_api::services::{Ctx, orgs};
@@ -57,7 +57,10 @@ pub struct TestApp {
 pub struct Options {
     pub keys: Keys,
     pub http: HttpLimits,
+    pub conn: ConnLimits,
     pub limits: Limits,
+    /// Introspection, suggestions and GraphiQL off.
+    pub production: bool,
     pub extra_routes: axum::Router<AppState>,
 }
 
@@ -66,7 +69,9 @@ impl Default for Options {
         Self {
             keys: Keys::Hs256(SECRET.to_vec()),
             http: HttpLimits::default(),
+            conn: ConnLimits::default(),
             limits: Limits::default(),
+            production: false,
             extra_routes: axum::Router::new(),
         }
     }
@@ -129,13 +134,14 @@ impl TestApp {
             jwt: JwtSettings { keys: opts.keys, issuer: ISSUER.into(), audience: AUDIENCE.into() },
             limits: opts.limits,
             http: opts.http,
-            production: false,
+            production: opts.production,
         };
         let (_state, router) = app::build_with_routes(ctx.clone(), cfg, opts.extra_routes);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let conn = opts.conn;
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+            mfo_api::http::server::serve(listener, router, conn, std::future::pending()).await.ok();
         });
         Self {
             statements,
@@ -163,7 +169,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.ok();
+            mfo_api::http::server::serve(listener, router, ConnLimits::default(), std::future::pending()).await.ok();
         });
         TestApp {
             statements: self.statements.clone(),

@@ -3,10 +3,12 @@
 
 mod helpers;
 
+mod audit_trail;
 mod auth;
 mod collection;
 mod complaints;
 mod demo;
+mod hostile;
 mod ingestion;
 mod legacy;
 mod mechanisms;
@@ -16,4 +18,5 @@ mod restructuring;
 mod schema;
 mod scoping;
 mod text;
+mod token_matrix;
 mod transport;

@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 
 use axum::routing::get;
 use mfo_api::config::HttpLimits;
+use mfo_api::graphql::Limits;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -68,8 +69,16 @@ async fn a_body_over_the_limit_is_413() {
 async fn depth_complexity_alias_and_batch_bombs_are_refused_without_a_5xx() {
     let app = TestApp::spawn().await;
     let token = app.staff();
-    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }";
-    let (status, body) = app.post(Some(&token), deep, json!({})).await;
+    // Issue 9 changed this case: introspection subtrees no longer count towards the
+    // depth limit (the standard introspection query must pass), so the bomb here nests
+    // past the nesting limit (32) instead of the depth limit (12). Depth on data fields is
+    // checked in `depth_is_measured_on_data_fields_not_introspection`.
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {} name {} }} }} }} }} }}",
+        "ofType { ".repeat(30),
+        "} ".repeat(30)
+    );
+    let (status, body) = app.post(Some(&token), &deep, json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "depth: {body}");
     assert!(body["data"].is_null());
@@ -200,3 +209,113 @@ async fn graphiql_is_served_to_a_browser() {
     assert_eq!(resp.status().as_u16(), 200);
     assert!(resp.text().await.expect("text").to_lowercase().contains("graphiql"));
 }
+
+fn introspection_fixture(name: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name))
+        .expect("fixture")
+}
+
+/// graphql-js 16's `getIntrospectionQuery()` (what GraphiQL, graphql-codegen and most
+/// clients send), plain and with every option on.
+const INTROSPECTION_FIXTURES: [&str; 2] = ["introspection_query.graphql", "introspection_query_all_options.graphql"];
+
+#[tokio::test]
+async fn the_standard_introspection_query_passes_at_the_default_limits() {
+    let app = TestApp::spawn().await;
+    for fixture in INTROSPECTION_FIXTURES {
+        let query = introspection_fixture(fixture);
+        for token in [Some(app.staff()), None] {
+            let (status, body) = app.post(token.as_deref(), &query, json!({})).await;
+            assert_eq!(status, 200, "{fixture}: {body}");
+            assert!(body.get("errors").is_none(), "{fixture}: {body}");
+            let types = body["data"]["__schema"]["types"].as_array().map(Vec::len).unwrap_or(0);
+            assert!(types > 50, "{fixture}: {types} types");
+            assert_eq!(body["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+        }
+    }
+}
+
+#[tokio::test]
+async fn production_mode_still_refuses_introspection() {
+    let app = TestApp::spawn_with(Options { production: true, ..Options::default() }).await;
+    for fixture in INTROSPECTION_FIXTURES {
+        let (status, body) = app.post(Some(&app.staff()), &introspection_fixture(fixture), json!({})).await;
+        // async-graphql answers a disabled `__schema` with null (and no error): nothing
+        // of the schema is disclosed.
+        assert_eq!(status, 200, "{body}");
+        assert!(body["data"]["__schema"].is_null(), "{fixture}: {body}");
+        assert!(!body.to_string().contains("RestructuringApplication"), "{fixture}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn depth_is_measured_on_data_fields_not_introspection() {
+    let limits = Limits { depth: 4, ..Limits::default() };
+    let app = TestApp::spawn_with(Options { limits, ..Options::default() }).await;
+    let token = app.staff();
+    // loans > edges > node > borrower > id: depth 5, also when written through fragments.
+    for query in [
+        "{ loans { edges { node { borrower { id } } } } }",
+        "{ loans { ...P } } fragment P on LoanConnection { edges { node { ...L } } } fragment L on Loan { borrower { id } }",
+    ] {
+        let (status, body) = app.post(Some(&token), query, json!({})).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{query}: {body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("deep"), "{body}");
+    }
+    app.gql(&token, "{ loans { edges { node { id } } } }", json!({})).await;
+    // The introspection query, far deeper than 4, passes: its subtrees are not counted.
+    let (status, body) = app.post(Some(&token), &introspection_fixture(INTROSPECTION_FIXTURES[0]), json!({})).await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+async fn post_accepting(app: &TestApp, accept: &str, body: String) -> (u16, String, Value) {
+    let resp = app
+        .client
+        .post(&app.url)
+        .header("content-type", "application/json")
+        .header("accept", accept)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = resp.status().as_u16();
+    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (status, content_type, resp.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn with_graphql_response_json_a_request_that_never_ran_is_400_without_data() {
+    // GraphQL over HTTP, audits 556A/D586 (parse) and 74FF/5E5B (validation), 2163/17C5/34D6
+    // (body); with application/json the same requests stay 200 (572B, FDE2, D477, F5AF).
+    let app = TestApp::spawn().await;
+    let never_ran = [
+        json!({ "query": "{" }).to_string(),
+        json!({ "query": "{ 8f31403dfe404bccbb0e835f2629c6a7 }" }).to_string(),
+        json!({ "qeury": "{ __typename }" }).to_string(),
+        "{ \"not a JSON".to_owned(),
+    ];
+    for body in &never_ran {
+        let (status, content_type, resp) = post_accepting(&app, GRAPHQL_RESPONSE, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {resp}");
+        assert_eq!(content_type, GRAPHQL_RESPONSE, "{body}");
+        assert!(resp.get("data").is_none(), "{body}: {resp}");
+        assert_eq!(resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}: {resp}");
+
+        let (status, _, resp) = post_accepting(&app, "application/json", body.clone()).await;
+        assert_eq!(status, 200, "{body}: {resp}");
+        assert!(resp.get("errors").is_some(), "{body}: {resp}");
+    }
+    // An execution that nulls `data` did run: 200 with `data: null`.
+    let (status, _, resp) =
+        post_accepting(&app, GRAPHQL_RESPONSE, json!({ "query": "{ me { role } }" }).to_string()).await;
+    assert_eq!(status, 200, "{resp}");
+    assert!(resp.get("data").is_some_and(Value::is_null), "{resp}");
+    assert_eq!(resp["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    let (status, _, resp) =
+        post_accepting(&app, GRAPHQL_RESPONSE, json!({ "query": "{ __typename }" }).to_string()).await;
+    assert_eq!((status, resp["data"]["__typename"].clone()), (200, json!("QueryRoot")));
+}
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
