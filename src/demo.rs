@@ -306,6 +306,46 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     )
     .await
     .map_err(err)?;
+    // Yerlan: a loan migrated from the MFO's old book, overdue since March 2023, before the
+    // first KZ policy version (2024-09-09): the sweep opens no R1 duty for it (R1 was not law
+    // when its overdue began) and stalls nothing; its collection verdicts follow today's law.
+    loans::upsert_borrower(
+        &ctx,
+        &staff,
+        person(
+            "B-1005",
+            "Yerlan Maratovich Tulegenov",
+            "Almaty, Tole Bi 101",
+            "+7 708 555 66 77",
+            None,
+            Language::Ru,
+            false,
+        ),
+    )
+    .await
+    .map_err(err)?;
+    let legacy_issued = NaiveDate::from_ymd_opt(2022, 11, 15).unwrap_or(long_ago);
+    let l1999 = loans::upsert_loan(
+        &ctx,
+        &staff,
+        loan("L-1999", "B-1005", "MK-1999/22", legacy_issued, Decimal::from(500_000), 24, true, false),
+    )
+    .await
+    .map_err(err)?;
+    for (i, due) in monthly_schedule(legacy_issued, 24, Decimal::from(500_000), rate).into_iter().take(3).enumerate() {
+        loans::record_payment(
+            &ctx,
+            &staff,
+            PaymentInput {
+                loan: LoanRef::Id(LoanId(l1999.id)),
+                external_id: format!("P-1999-{}", i + 1),
+                paid_at: due.due_date.and_hms_opt(6, 0, 0).map(|t| t.and_utc()).unwrap_or(t0),
+                amount: due.principal + due.interest,
+            },
+        )
+        .await
+        .map_err(err)?;
+    }
     scanner.tick().await.map_err(err)?;
     restructuring::record_notice(
         &ctx,

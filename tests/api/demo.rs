@@ -67,5 +67,13 @@ async fn demo_data_loads_every_state_and_loading_again_changes_nothing() {
     assert_eq!(app.count("contact_event").await, 2);
     assert!(app.count("escalation WHERE rule = 'X3'").await >= 1, "the late call was flagged");
     assert_eq!(app.count("military_deferral").await, 1);
+    // The legacy loan overdue since before the first KZ policy version: no R1 duty, no stall.
+    let legacy = "loan WHERE external_id = 'L-1999' AND first_unpaid_due_date < '2024-09-09'";
+    assert_eq!(app.count(legacy).await, 1, "the demo holds a legacy overdue loan");
+    assert_eq!(
+        app.count("deadline d WHERE d.kind = 'DELINQUENCY_NOTICE' AND d.subject_id IN (SELECT id FROM loan WHERE external_id = 'L-1999')").await,
+        0,
+        "no R1 duty for an overdue that began before the rules"
+    );
     assert!(mfo_api::services::audit::verify_chain(&app.ctx.db).await.expect("verify").is_ok());
 }
