@@ -309,43 +309,12 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     // Yerlan: a loan migrated from the MFO's old book, overdue since March 2023, before the
     // first KZ policy version (2024-09-09): the sweep opens no R1 duty for it (R1 was not law
     // when its overdue began) and stalls nothing; its collection verdicts follow today's law.
-    loans::upsert_borrower(
-        &ctx,
-        &staff,
-        person(
-            "B-1005",
-            "Yerlan Maratovich Tulegenov",
-            "Almaty, Tole Bi 101",
-            "+7 708 555 66 77",
-            None,
-            Language::Ru,
-            false,
-        ),
-    )
-    .await
-    .map_err(err)?;
-    let legacy_issued = NaiveDate::from_ymd_opt(2022, 11, 15).unwrap_or(long_ago);
-    let l1999 = loans::upsert_loan(
-        &ctx,
-        &staff,
-        loan("L-1999", "B-1005", "MK-1999/22", legacy_issued, Decimal::from(500_000), 24, true, false),
-    )
-    .await
-    .map_err(err)?;
-    for (i, due) in monthly_schedule(legacy_issued, 24, Decimal::from(500_000), rate).into_iter().take(3).enumerate() {
-        loans::record_payment(
-            &ctx,
-            &staff,
-            PaymentInput {
-                loan: LoanRef::Id(LoanId(l1999.id)),
-                external_id: format!("P-1999-{}", i + 1),
-                paid_at: due.due_date.and_hms_opt(6, 0, 0).map(|t| t.and_utc()).unwrap_or(t0),
-                amount: due.principal + due.interest,
-            },
-        )
-        .await
-        .map_err(err)?;
-    }
+    // (Boxed, like the complaints below: the demo's one long future must stay small.)
+    Box::pin(legacy_loan(&ctx, &staff, t0)).await?;
+    // The KZ MFO's complaint journal, so that the KZ regulator's view is not empty: a
+    // complaint by post forwarded and left unanswered past C8 (missed, escalated), and one
+    // by e-mail in Kazakh.
+    Box::pin(kz_complaints(&ctx, &kz_mfo, aigerim.id)).await?;
     scanner.tick().await.map_err(err)?;
     restructuring::record_notice(
         &ctx,
@@ -398,7 +367,9 @@ pub async fn load(ctx: &Ctx) -> anyhow::Result<Demo> {
     let step = |days: i64| {
         clock.set(t0 + Duration::days(days));
     };
-    let local_today = |c: &ManualClock| c.now().date_naive();
+    // The KZ MFO's local date (the services judge R12 by it), not the UTC one.
+    let local_today =
+        |c: &ManualClock| c.now().with_timezone(&crate::rules::calendar::time_zone(Jurisdiction::Kz)).date_naive();
     // A counter-proposal of a longer term, with `days` to reply (R12 wants at least 15).
     let counter = |days: i64| {
         decide(DecisionKind::CounterProposal, longer(), None, Some(local_today(&clock) + Duration::days(days)))
@@ -785,5 +756,100 @@ async fn complaints(ctx: &Ctx, mfo: &organization::Model) -> anyhow::Result<()> 
     )
     .await
     .map_err(err)?;
+    Ok(())
+}
+
+/// Two KZ complaints, registered on the demo's first day: one forwarded and never answered
+/// (its C8 deadline is missed by the end of the forty days), one by e-mail in Kazakh.
+async fn kz_complaints(ctx: &Ctx, mfo: &organization::Model, aigerim: uuid::Uuid) -> anyhow::Result<()> {
+    use crate::ids::ComplaintId;
+    use crate::rules::complaints::Complainant;
+    use crate::services::complaints::{self as svc, RegisterInput, ResponsibleManager};
+    use entity::enums::{ComplaintChannel, ComplaintKind};
+    let now = ctx.clock.now();
+    let staff = loader_principal(mfo, now);
+    let complaint = |channel, language, substance: &str| RegisterInput {
+        client_submission_id: None,
+        kind: ComplaintKind::Complaint,
+        channel,
+        form: None,
+        language,
+        complainants: vec![Complainant {
+            full_name: Some("Aigerim Nurlanovna Sadykova".into()),
+            address: Some("Almaty, Satpayev 30, apt 12".into()),
+            phone: Some("+7 701 555 12 34".into()),
+            email: Some("aigerim@example.kz".into()),
+        }],
+        answer_address: None,
+        substance: Some(substance.to_owned()),
+        signed: true,
+        dated_on: Some(now.date_naive()),
+        borrower_id: Some(BorrowerId(aigerim)),
+        loan_id: None,
+        branch: Some("Almaty branch".into()),
+        received_at: None,
+        contact_id: None,
+    };
+    let posted = svc::register(
+        ctx,
+        &staff,
+        complaint(ComplaintChannel::Post, Language::Ru, "The interest in my statement does not match the contract."),
+    )
+    .await
+    .map_err(err)?;
+    let managers = vec![ResponsibleManager { name: "Omarov D. K.".into(), position: "Chairman of the board".into() }];
+    svc::forward(ctx, &staff, ComplaintId(posted.id), managers).await.map_err(err)?;
+    svc::register(ctx, &staff, complaint(ComplaintChannel::Email, Language::Kk, "Төлемім есепке алынбады."))
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+/// A loan migrated from an old book: issued in November 2022, three installments paid, overdue
+/// since March 2023.
+async fn legacy_loan(ctx: &Ctx, staff: &Principal, t0: DateTime<Utc>) -> anyhow::Result<()> {
+    let rate = Decimal::new(35, 2);
+    let borrower = BorrowerInput {
+        external_id: "B-1005".into(),
+        full_name: "Yerlan Maratovich Tulegenov".into(),
+        national_id: None,
+        address: Some("Almaty, Tole Bi 101".into()),
+        phone: Some("+7 708 555 66 77".into()),
+        email: None,
+        language: Language::Ru,
+        socially_vulnerable: false,
+    };
+    loans::upsert_borrower(ctx, staff, borrower).await.map_err(err)?;
+    let issued = NaiveDate::from_ymd_opt(2022, 11, 15).ok_or_else(|| anyhow::anyhow!("date"))?;
+    let schedule = monthly_schedule(issued, 24, Decimal::from(500_000), rate);
+    let loan = LoanInput {
+        external_id: "L-1999".into(),
+        borrower_external_id: "B-1005".into(),
+        contract_number: "MK-1999/22".into(),
+        contract_date: issued,
+        currency: "KZT".into(),
+        principal: Decimal::from(500_000),
+        annual_rate: rate,
+        term_months: 24,
+        credit_limit: None,
+        status: LoanStatus::Active,
+        repayment_order: RepaymentOrder::InterestFirst,
+        mortgage_secured: false,
+        secured_by_dwelling: false,
+        business_purpose: false,
+        contract_allows_agency: true,
+        contract_meetings: None,
+        schedule: schedule.clone(),
+    };
+    let l = loans::upsert_loan(ctx, staff, loan).await.map_err(err)?;
+    for (i, due) in schedule.into_iter().take(3).enumerate() {
+        let payment = PaymentInput {
+            loan: LoanRef::Id(LoanId(l.id)),
+            external_id: format!("P-1999-{}", i + 1),
+            paid_at: due.due_date.and_hms_opt(6, 0, 0).map(|t| t.and_utc()).unwrap_or(t0),
+            amount: due.principal + due.interest,
+        };
+        loans::record_payment(ctx, staff, payment).await.map_err(err)?;
+    }
     Ok(())
 }

@@ -21,7 +21,9 @@ use sea_orm::ActiveEnum;
 fn init_tracing(filter: &str, format: &str) {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a person at a terminal: piped or collected logs get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi);
     if format == "json" {
         builder.json().init();
     } else {
@@ -76,26 +78,75 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             bail!("--demo prints HS256 tokens: do not combine it with public keys")
         };
         let now = ctx.clock.now();
+        let ttl = chrono::Duration::hours(12);
         let mint = |role: Role, org: uuid::Uuid, borrower: Option<uuid::Uuid>, sub: &str| {
-            let req = TokenRequest {
-                role,
-                org_id: org,
-                borrower_id: borrower,
-                subject: sub.to_owned(),
-                ttl: chrono::Duration::hours(12),
-            };
+            let req = TokenRequest { role, org_id: org, borrower_id: borrower, subject: sub.to_owned(), ttl };
             auth::mint_hs256(secret, &settings.issuer, &settings.audience, now, &req)
         };
-        println!("\nmfo-api demo: GraphiQL at http://{addr}/graphql\n");
-        println!("Paste one of these into GraphiQL's headers as {{\"Authorization\": \"Bearer <token>\"}}:\n");
+        println!("\nmfo-api demo: GraphiQL at http://{addr}/graphql");
+        println!("Subscriptions: ws://{addr}/graphql, protocol graphql-transport-ws, the token in connection_init's");
+        println!("payload as {{\"Authorization\": \"Bearer <token>\"}}.\n");
+        println!(
+            "Tokens below live {} hours (until {} UTC). {}",
+            ttl.num_hours(),
+            (now + ttl).format("%Y-%m-%d %H:%M"),
+            if demo_secret.is_some() {
+                "They are signed with a random secret made at start-up: a restart mints new ones and the old ones stop working (set MFO_JWT_SECRET to keep them)."
+            } else {
+                "They are signed with MFO_JWT_SECRET, so they outlive a restart."
+            }
+        );
+        println!("Paste one into GraphiQL's headers as {{\"Authorization\": \"Bearer <token>\"}}:\n");
         for (label, role, org, borrower, sub) in [
-            ("MFO_STAFF (KZ MFO)", Role::MfoStaff, d.kz_mfo.id, None, "staff-1"),
-            ("MFO_MANAGER (KZ MFO)", Role::MfoManager, d.kz_mfo.id, None, "manager-1"),
-            ("BORROWER (Aigerim, KZ MFO)", Role::Borrower, d.kz_mfo.id, Some(d.borrower_id), "app-user-1"),
-            ("COLLECTION_AGENCY (KZ)", Role::CollectionAgency, d.agency.id, None, "agency-system"),
-            ("REGULATOR (KZ)", Role::Regulator, d.kz_regulator.id, None, "supervisor-1"),
-            ("MFO_STAFF (KG MFO)", Role::MfoStaff, d.kg_mfo.id, None, "staff-kg"),
-            ("REGULATOR (KG)", Role::Regulator, d.kg_regulator.id, None, "supervisor-kg"),
+            (
+                "MFO_STAFF, Qomeq Finance (KZ): its loans, complaints, applications; registers and records",
+                Role::MfoStaff,
+                d.kz_mfo.id,
+                None,
+                "staff-1",
+            ),
+            (
+                "MFO_MANAGER, Qomeq Finance (KZ): what staff do, plus decisions, extensions, answers",
+                Role::MfoManager,
+                d.kz_mfo.id,
+                None,
+                "manager-1",
+            ),
+            (
+                "BORROWER Aigerim Sadykova (KZ): her loans, complaints and applications only",
+                Role::Borrower,
+                d.kz_mfo.id,
+                Some(d.borrower_id),
+                "app-user-1",
+            ),
+            (
+                "COLLECTION_AGENCY Collect KZ: only the loan handed to it; permittedActions, recordContact",
+                Role::CollectionAgency,
+                d.agency.id,
+                None,
+                "agency-system",
+            ),
+            (
+                "REGULATOR (KZ): read-only over KZ MFOs; escalations, appeals",
+                Role::Regulator,
+                d.kz_regulator.id,
+                None,
+                "supervisor-1",
+            ),
+            (
+                "MFO_STAFF, Alma Kredit (KG): its complaint journal and loans",
+                Role::MfoStaff,
+                d.kg_mfo.id,
+                None,
+                "staff-kg",
+            ),
+            (
+                "REGULATOR (KG): read-only over KG MFOs; escalations",
+                Role::Regulator,
+                d.kg_regulator.id,
+                None,
+                "supervisor-kg",
+            ),
         ] {
             println!("{label}:\n{}\n", mint(role, org, borrower, sub)?);
         }

@@ -10,6 +10,8 @@ use crate::helpers::TestApp;
 #[tokio::test]
 async fn demo_data_loads_every_state_and_loading_again_changes_nothing() {
     let app = TestApp::spawn().await;
+    // A Saturday evening in UTC, already Sunday in Almaty: the demo must load at any hour.
+    app.clock.set(crate::helpers::at("2026-11-28T22:50:00Z"));
     mfo_api::demo::load(&app.ctx).await.expect("demo loads");
     let counts = (app.count("loan").await, app.count("complaint").await, app.count("audit_entry").await);
     mfo_api::demo::load(&app.ctx).await.expect("demo loads again");
@@ -67,6 +69,10 @@ async fn demo_data_loads_every_state_and_loading_again_changes_nothing() {
     assert_eq!(app.count("contact_event").await, 2);
     assert!(app.count("escalation WHERE rule = 'X3'").await >= 1, "the late call was flagged");
     assert_eq!(app.count("military_deferral").await, 1);
+    // Both jurisdictions have complaints, and the KZ regulator sees a missed C8 answer.
+    assert!(app.count("complaint WHERE jurisdiction = 'KZ'").await >= 2, "the KZ journal is not empty");
+    assert!(app.count("complaint WHERE jurisdiction = 'KG'").await >= 8);
+    assert!(app.count("escalation WHERE jurisdiction = 'KZ' AND rule = 'C8'").await >= 1, "a missed C8 answer in KZ");
     // The legacy loan overdue since before the first KZ policy version: no R1 duty, no stall.
     let legacy = "loan WHERE external_id = 'L-1999' AND first_unpaid_due_date < '2024-09-09'";
     assert_eq!(app.count(legacy).await, 1, "the demo holds a legacy overdue loan");
