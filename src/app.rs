@@ -4,7 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::auth::{JwtSettings, Verifier};
 use crate::config::HttpLimits;
@@ -39,9 +39,15 @@ fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
-                .install_recorder()
-                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder().handle())
+            // Durations are histograms (buckets an operator can aggregate across instances),
+            // not summaries: 5 ms to 30 s, the request timeout.
+            let buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+            let builder = || {
+                let b = PrometheusBuilder::new();
+                b.set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), &buckets)
+                    .unwrap_or_else(|_| PrometheusBuilder::new())
+            };
+            builder().install_recorder().unwrap_or_else(|_| builder().build_recorder().handle())
         })
         .clone()
 }

@@ -21,7 +21,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::deadline;
 use entity::enums::DeadlineStatus;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 
 use entity::enums::Jurisdiction;
@@ -162,6 +162,28 @@ impl Scanner {
         Ok(rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect::<Result<_, _>>()?)
     }
 
+    /// `/metrics`: how far behind the scan is (the oldest open deadline already due; 0 when
+    /// none is), so an operator sees a stalled or overloaded scanner before a regulator does.
+    async fn record_lag(&self, now: DateTime<Utc>) {
+        let oldest: Result<Option<Option<DateTime<Utc>>>, _> = deadline::Entity::find()
+            .select_only()
+            .column_as(deadline::Column::DueAt.min(), "oldest")
+            .filter(deadline::Column::Status.eq(DeadlineStatus::Open))
+            .filter(deadline::Column::DueAt.lte(now))
+            .into_tuple()
+            .one(&self.ctx.db)
+            .await;
+        let lag = match oldest {
+            Ok(Some(Some(t))) => (now - t).num_milliseconds() as f64 / 1000.0,
+            Ok(_) => 0.0,
+            Err(e) => {
+                tracing::warn!(error = ?e, "could not measure the scanner's lag");
+                return;
+            }
+        };
+        metrics::gauge!("mfo_scanner_lag_seconds").set(lag);
+    }
+
     /// R1: examines every loan that may have fallen overdue, each on its own.
     async fn sweep_overdue(&self, report: &mut TickReport) -> ServiceResult<()> {
         let now = self.ctx.clock.now();
@@ -211,6 +233,7 @@ impl Scanner {
         let now = self.ctx.clock.now();
         let claimed = self.claim(now).await?;
         report.claimed = claimed.len();
+        self.record_lag(now).await;
         for id in claimed {
             if self.waiting(Stage::Deadline, id, now) {
                 report.backing_off += 1;

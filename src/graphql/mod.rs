@@ -25,6 +25,7 @@ pub mod loans;
 pub mod me;
 pub mod military;
 pub mod node;
+pub mod observe;
 pub mod restructuring;
 pub mod scalars;
 pub mod text;
@@ -99,7 +100,8 @@ pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> AppSchema {
             nesting: limits.nesting(),
             aliases: limits.aliases,
         }))
-        .extension(text::StorableText);
+        .extension(text::StorableText)
+        .extension(observe::Observe);
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }

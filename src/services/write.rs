@@ -188,6 +188,9 @@ impl Write {
         audit::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
 
         let escalations = std::mem::take(&mut self.escalations);
+        // Counted once committed (/metrics: escalations raised by kind and rule).
+        let raised: Vec<(String, String)> =
+            escalations.iter().map(|e| (sea_orm::ActiveEnum::to_value(&e.kind), e.rule.clone())).collect();
         if !escalations.is_empty() {
             // Hold the escalation head's row lock until commit: sequence numbers are then
             // handed out in commit order, which is what `after:` replays rely on.
@@ -257,6 +260,9 @@ impl Write {
             }
         }
         self.txn.commit().await?;
+        for (kind, rule) in raised {
+            metrics::counter!("mfo_escalations_raised_total", "kind" => kind, "rule" => rule).increment(1);
+        }
         self.ctx.broker.publish(published);
         Ok(())
     }

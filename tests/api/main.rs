@@ -12,6 +12,7 @@ mod hostile;
 mod ingestion;
 mod legacy;
 mod mechanisms;
+mod observability;
 mod performance;
 mod policies;
 mod restructuring;

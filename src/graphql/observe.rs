@@ -1,0 +1,155 @@
+//! What operators see of each GraphQL operation (issue 12, "Seeing it in production"): a
+//! duration histogram labelled by operation name and type, errors by code, and one `info`
+//! line per operation (operation, type, principal key, outcome, duration; the request id
+//! comes from the HTTP span it runs in). Observation only: it never changes a response.
+//!
+//! Operation names are the client's words, so they could grow a metric without bound: a
+//! name is used as a label only if it is a plain GraphQL name of at most 64 characters and
+//! one of the first `MAX_NAMES` seen; anything else is counted as `other`.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{Response, ServerResult, Variables};
+
+use crate::graphql::context::RequestAuth;
+
+const MAX_NAMES: usize = 200;
+
+/// Registers `ObserveExtension` for each request.
+pub struct Observe;
+
+impl ExtensionFactory for Observe {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ObserveExtension { types: Mutex::new(Vec::new()) })
+    }
+}
+
+struct ObserveExtension {
+    /// The document's operations: (name, type).
+    types: Mutex<Vec<(Option<String>, &'static str)>>,
+}
+
+fn type_label(t: OperationType) -> &'static str {
+    match t {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    }
+}
+
+/// The label for a client's operation name (bounded, see the module doc).
+fn name_label(name: Option<&str>) -> String {
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let Some(name) = name else { return "anonymous".to_owned() };
+    let plain = name.len() <= 64
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !plain {
+        return "other".to_owned();
+    }
+    let Ok(mut seen) = SEEN.get_or_init(|| Mutex::new(HashSet::new())).lock() else {
+        return "other".to_owned();
+    };
+    if seen.contains(name) || seen.len() < MAX_NAMES {
+        seen.insert(name.to_owned());
+        name.to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ObserveExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let ops = match &doc.operations {
+            DocumentOperations::Single(op) => vec![(None, type_label(op.node.ty))],
+            DocumentOperations::Multiple(ops) => {
+                ops.iter().map(|(n, op)| (Some(n.to_string()), type_label(op.node.ty))).collect()
+            }
+        };
+        if let Ok(mut t) = self.types.lock() {
+            *t = ops;
+        }
+        Ok(doc)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let kind = self
+            .types
+            .lock()
+            .ok()
+            .and_then(|t| t.iter().find(|(n, _)| n.as_deref() == operation_name || t.len() == 1).map(|(_, k)| *k))
+            .unwrap_or("query");
+        // A monotonic timer for latency only; business time always comes from the Clock.
+        let started = Instant::now();
+        let resp = next.run(ctx, operation_name).await;
+        let took = started.elapsed();
+        let operation = name_label(operation_name);
+        let principal = ctx
+            .data_opt::<RequestAuth>()
+            .and_then(|a| a.principal.as_ref())
+            .map(|p| p.key())
+            .unwrap_or_else(|| "anonymous".to_owned());
+        let codes: Vec<String> = resp
+            .errors
+            .iter()
+            .map(|e| {
+                e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .map(|c| c.to_string().trim_matches('"').to_owned())
+                    .unwrap_or_else(|| "BAD_USER_INPUT".to_owned())
+            })
+            .collect();
+        let outcome = if codes.is_empty() { "ok".to_owned() } else { codes.join(",") };
+        metrics::histogram!("graphql_operation_duration_seconds", "operation" => operation.clone(), "type" => kind)
+            .record(took.as_secs_f64());
+        for code in &codes {
+            metrics::counter!("graphql_errors_total", "operation" => operation.clone(), "code" => code.clone())
+                .increment(1);
+        }
+        tracing::info!(
+            operation = %operation,
+            r#type = kind,
+            principal = %principal,
+            outcome = %outcome,
+            duration_ms = took.as_secs_f64() * 1000.0,
+            "graphql operation"
+        );
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_names_are_bounded_labels() {
+        assert_eq!(name_label(None), "anonymous");
+        assert_eq!(name_label(Some("LoansPage")), "LoansPage");
+        assert_eq!(name_label(Some("x\" } evil")), "other");
+        assert_eq!(name_label(Some(&"a".repeat(65))), "other");
+        for i in 0..MAX_NAMES + 5 {
+            name_label(Some(&format!("op_{i}")));
+        }
+        assert_eq!(name_label(Some("a_brand_new_name_after_the_cap")), "other");
+        assert_eq!(name_label(Some("LoansPage")), "LoansPage", "a name seen before keeps its label");
+    }
+}
