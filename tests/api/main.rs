@@ -9,6 +9,7 @@ mod collection;
 mod complaints;
 mod demo;
 mod hostile;
+mod hostile_suite;
 mod ingestion;
 mod legacy;
 mod mechanisms;
