@@ -11,6 +11,7 @@ mod demo;
 mod hostile;
 mod hostile_suite;
 mod ingestion;
+mod isolation_matrix;
 mod legacy;
 mod mechanisms;
 mod performance;
