@@ -110,6 +110,10 @@ pub struct LimitArgs {
     /// Fields in a document once its fragments are expanded, checked before validation.
     #[arg(long, env = "MFO_MAX_FIELDS", default_value_t = 5_000)]
     pub max_fields: usize,
+    /// Lexical tokens in a document, counted before it is parsed (the parser's memory
+    /// grows with them).
+    #[arg(long, env = "MFO_MAX_TOKENS", default_value_t = 10_000)]
+    pub max_tokens: usize,
     #[arg(long, env = "MFO_MAX_COMPLEXITY", default_value_t = 20_000)]
     pub max_complexity: usize,
     #[arg(long, env = "MFO_MAX_ALIASES", default_value_t = 30)]
@@ -152,6 +156,7 @@ impl LimitArgs {
             aliases: self.max_aliases,
             directives: self.max_directives,
             fields: self.max_fields,
+            tokens: self.max_tokens,
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct ShapeLimits {
     pub nesting: usize,
     /// Aliased fields in the document as written.
     pub aliases: usize,
+    /// Lexical tokens of the document, counted before it is parsed.
+    pub tokens: usize,
 }
 
 /// Why a document was refused; the text is the client's.
@@ -36,6 +38,7 @@ pub enum ShapeError {
     Depth { depth: usize, limit: usize },
     Nesting { limit: usize },
     Aliases { count: usize, limit: usize },
+    Tokens { limit: usize },
 }
 
 impl std::fmt::Display for ShapeError {
@@ -54,6 +57,7 @@ impl std::fmt::Display for ShapeError {
             ShapeError::Aliases { count, limit } => {
                 write!(f, "the query uses {count} aliases; at most {limit} are allowed")
             }
+            ShapeError::Tokens { limit } => write!(f, "the query is longer than {limit} tokens"),
         }
     }
 }
@@ -156,6 +160,64 @@ fn count_aliases(set: &SelectionSet) -> usize {
         .sum()
 }
 
+/// Counts the document's lexical tokens (names, numbers, strings, punctuators; not
+/// whitespace, commas or comments) and refuses it past `limit`, before it is parsed.
+///
+/// Why: the parser holds every token of a document at once and allocates far more than
+/// its text for it, so a 1 MB body of 100 000 field names cost tens of MB and most of a
+/// second per parse, times every concurrent request (issue 9, suite 1). graphql-js bounds
+/// this with `parse(…, { maxTokens })`, GraphQL Armor with `maxTokens`. The count is a
+/// single pass over the bytes that stops at the limit; it over-counts rather than under
+/// (a malformed number or an unterminated string still counts), and the parser reports
+/// what is malformed.
+pub fn check_tokens(src: &str, limit: usize) -> Result<(), ShapeError> {
+    let b = src.as_bytes();
+    let name = |c: u8| c == b'_' || c.is_ascii_alphanumeric();
+    let (mut i, mut count) = (0usize, 0usize);
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
+                i += 1;
+                continue;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' if b[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
+                    i += if b[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                }
+                i += 3;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'.' if b[i..].starts_with(b"...") => i += 3,
+            c if name(c) || c == b'-' => {
+                i += 1;
+                while i < b.len() && (name(b[i]) || b[i] == b'.' || b[i] == b'+' || b[i] == b'-') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+        count += 1;
+        if count > limit {
+            return Err(ShapeError::Tokens { limit });
+        }
+    }
+    Ok(())
+}
+
 /// Checks a parsed document against the limits; cost is linear in its written size.
 pub fn check(doc: &ExecutableDocument, limits: ShapeLimits) -> Result<(), ShapeError> {
     // Aliases as written (an alias bomb multiplies work without deepening the query).
@@ -198,7 +260,18 @@ pub fn check(doc: &ExecutableDocument, limits: ShapeLimits) -> Result<(), ShapeE
 mod tests {
     use super::*;
 
-    const LIMITS: ShapeLimits = ShapeLimits { fields: 5_000, depth: 12, nesting: 32, aliases: 30 };
+    const LIMITS: ShapeLimits = ShapeLimits { fields: 5_000, depth: 12, nesting: 32, aliases: 30, tokens: 10_000 };
+
+    #[test]
+    fn tokens_are_counted_without_whitespace_commas_comments_or_string_contents() {
+        let count = |q: &str| (0..).find(|n| check_tokens(q, *n).is_ok()).expect("a count");
+        assert_eq!(count("{ __typename }"), 3);
+        assert_eq!(count("{ a, b , c } # a comment { { {"), 5);
+        assert_eq!(count("query($x: Int = -12.5e3) { f(s: \"a } b \\\" c\") ...F }"), 19);
+        assert_eq!(count("{ f(s: \"\"\" { } \\\"\"\" \"\"\") }"), 8);
+        assert_eq!(check_tokens(&" a".repeat(10_001), 10_000), Err(ShapeError::Tokens { limit: 10_000 }));
+        assert_eq!(check_tokens(&" a".repeat(10_000), 10_000), Ok(()));
+    }
 
     fn check_text(q: &str) -> Result<(), ShapeError> {
         check(&async_graphql::parser::parse_query(q).expect("parses"), LIMITS)

@@ -17,7 +17,7 @@ use std::time::Instant;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request as GqlRequest, Response as GqlResponse, Value};
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -243,6 +243,40 @@ fn respond(headers: &HeaderMap, batch: bool, responses: Vec<GqlResponse>) -> Res
     }
 }
 
+/// How many times the body limit a refused body is still read (and discarded) for.
+const DRAIN_FACTOR: usize = 16;
+
+/// Reads a body of at most `limit` bytes. A longer one is `Err`, but is read to its end
+/// and discarded (up to `DRAIN_FACTOR × drain_unit` bytes) before the refusal is sent: a
+/// server that answers and closes while the client is still writing makes the client's
+/// next write fail with a reset, and the client never reads its 413 (nginx's "lingering
+/// close"; issue 9, suite 1). Past that, the connection is cut; the idle timeout bounds
+/// a client that trickles its body.
+async fn read_body(body: Body, limit: usize, drain_unit: usize) -> Result<axum::body::Bytes, ()> {
+    use axum::body::HttpBody;
+    use futures_util::StreamExt;
+    let drain_cap = drain_unit.saturating_mul(DRAIN_FACTOR);
+    // A declared length past what would be drained: no use reading any of it.
+    if usize::try_from(body.size_hint().lower()).unwrap_or(usize::MAX) > drain_cap {
+        return Err(());
+    }
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ())?;
+        seen = seen.saturating_add(chunk.len());
+        if seen <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if seen > drain_cap {
+            return Err(());
+        } else if !buf.is_empty() {
+            buf = Vec::new();
+        }
+    }
+    if seen > limit { Err(()) } else { Ok(buf.into()) }
+}
+
 async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let (parts, body) = req.into_parts();
@@ -251,15 +285,16 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if essence != "application/json" {
+        let _ = read_body(body, 0, state.http.max_body_bytes).await;
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_USER_INPUT",
             "POST /graphql takes Content-Type: application/json",
         );
     }
-    let bytes = match to_bytes(body, state.http.max_body_bytes).await {
+    let bytes = match read_body(body, state.http.max_body_bytes, state.http.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => {
+        Err(()) => {
             return error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "BAD_USER_INPUT",
@@ -380,7 +415,13 @@ async fn track_metrics(req: Request, next: Next) -> Response {
         p @ ("/graphql" | "/healthz" | "/readyz" | "/metrics") => p.to_owned(),
         _ => "other".to_owned(),
     };
-    let method = req.method().to_string();
+    // Known methods only: a label per made-up method would grow the registry without end.
+    let method = match *req.method() {
+        Method::GET | Method::POST | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::PATCH => {
+            req.method().to_string()
+        }
+        _ => "other".to_owned(),
+    };
     // A monotonic timer for latency only; business time always comes from the Clock.
     let started = Instant::now();
     let resp = next.run(req).await;
