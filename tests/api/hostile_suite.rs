@@ -642,7 +642,11 @@ fn healthz_blocking(addr: std::net::SocketAddr) -> bool {
     answer.starts_with("HTTP/1.1 200")
 }
 
+// Run alone (`.ci/run`, README): it saturates both cores by design, and the other tests'
+// timing bounds (a refusal in milliseconds, /healthz within 1 s) are not meant to measure
+// a machine that this suite keeps busy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "suite 1: run alone with --ignored (see README)"]
 async fn hostile_requests_suite() {
     // Rate limiting would answer most of these with 429 before they reach anything worth
     // probing; its own tests are in `transport`. Every other limit is the default.
