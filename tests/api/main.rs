@@ -12,6 +12,7 @@ mod hostile;
 mod ingestion;
 mod legacy;
 mod mechanisms;
+mod partner;
 mod performance;
 mod policies;
 mod restructuring;
