@@ -49,10 +49,9 @@ impl NodeQuery {
             Kind::Borrower => {
                 Node::Borrower(Borrower(loans::get_borrower(s, p, BorrowerId(uuid)).await.map_err(top_level)?))
             }
-            Kind::Organization if uuid == p.org_id.0 => {
-                let org = crate::services::orgs::find(s, p.org_id).await.map_err(top_level)?.ok_or_else(not_found)?;
-                Node::Organization(Organization(org))
-            }
+            Kind::Organization => Node::Organization(Organization(
+                crate::services::orgs::get(s, p, crate::ids::OrgId(uuid)).await.map_err(top_level)?,
+            )),
             Kind::Deadline => Node::Deadline(Deadline(escalations::get_deadline(s, p, uuid).await.map_err(top_level)?)),
             Kind::Escalation => Node::Escalation(Escalation(escalations::get(s, p, uuid).await.map_err(top_level)?)),
             Kind::Complaint => {

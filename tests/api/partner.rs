@@ -43,3 +43,126 @@ async fn a_json_number_for_a_decimal_is_bad_user_input_and_records_nothing() {
     assert_eq!(app.error_code(&app.staff(), &literal, json!({})).await, "BAD_USER_INPUT");
     assert_eq!(app.count("payment").await, 0);
 }
+
+const BORROWERS: &str = "{ borrowers(first: 100) { edges { node { externalId } } } }";
+const ORGS: &str = "query($kind: OrgKind) { organizations(kind: $kind) { name } }";
+
+fn names(v: &serde_json::Value, list: &str, field: &str) -> Vec<String> {
+    let mut out: Vec<String> = match list {
+        "borrowers" => v["borrowers"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"][field].as_str().expect("field").to_owned())
+            .collect(),
+        _ => v[list].as_array().expect("list").iter().map(|o| o[field].as_str().expect("field").to_owned()).collect(),
+    };
+    out.sort();
+    out
+}
+
+/// Two KZ MFOs using the same external ids, a KG MFO, one loan handed to the agency.
+async fn three_mfos(app: &TestApp) -> (uuid::Uuid, String) {
+    let (b, loan, loan_gid) = borrower_with_loan(app, &app.orgs.kz_mfo, "a", "2026-01-05").await;
+    borrower_with_loan(app, &app.orgs.kz_mfo_2, "a", "2026-01-05").await;
+    borrower_with_loan(app, &app.orgs.kz_mfo_2, "b", "2026-01-05").await;
+    borrower_with_loan(app, &app.orgs.kg_mfo, "k", "2026-01-05").await;
+    assign(app, loan, &app.orgs.agency).await;
+    (b, loan_gid)
+}
+
+#[tokio::test]
+async fn borrowers_connection_is_scoped_like_loans_for_every_role() {
+    let app = TestApp::spawn().await;
+    let (b, _) = three_mfos(&app).await;
+    let o = &app.orgs;
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("staff of the MFO", app.staff_of(&o.kz_mfo), vec!["a"]),
+        ("staff of the other MFO", app.staff_of(&o.kz_mfo_2), vec!["a", "b"]),
+        ("agency with one loan handed to it (R17.2)", app.agency_token(&o.agency), vec!["a"]),
+        ("agency with none", app.agency_token(&o.agency_2), vec![]),
+        ("the borrower", app.borrower_token(&o.kz_mfo, b), vec!["a"]),
+        ("KZ regulator", app.regulator(entity::enums::Jurisdiction::Kz), vec!["a", "a", "b"]),
+        ("KG regulator", app.regulator(entity::enums::Jurisdiction::Kg), vec!["k"]),
+    ];
+    for (who, token, expected) in cases {
+        let data = app.gql(&token, BORROWERS, json!({})).await;
+        assert_eq!(names(&data, "borrowers", "externalId"), expected, "{who}");
+    }
+}
+
+#[tokio::test]
+async fn loan_and_borrower_by_external_id_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let (_, loan_gid) = three_mfos(&app).await;
+    let o = &app.orgs;
+    let by_ext = "query($e: String!, $m: ID) { loan(externalId: $e, mfoId: $m) { id } borrower(externalId: \"a\", mfoId: $m) { externalId } }";
+    let staff = app.staff_of(&o.kz_mfo);
+    let data = app.gql(&staff, by_ext, json!({ "e": "L-a" })).await;
+    assert_eq!(data["loan"]["id"], loan_gid.as_str());
+    assert_eq!(data["borrower"]["externalId"], "a");
+    let agency = app.gql(&app.agency_token(&o.agency), by_ext, json!({ "e": "L-a" })).await;
+    assert_eq!(agency["loan"]["id"], loan_gid.as_str(), "the agency the loan is handed to finds it");
+    assert_eq!(app.error_code(&app.agency_token(&o.agency_2), by_ext, json!({ "e": "L-a" })).await, "NOT_FOUND");
+    assert_eq!(app.error_code(&staff, by_ext, json!({ "e": "L-k" })).await, "NOT_FOUND", "another MFO's loan");
+    let kz = app.regulator(entity::enums::Jurisdiction::Kz);
+    assert_eq!(app.error_code(&kz, by_ext, json!({ "e": "L-a" })).await, "BAD_USER_INPUT", "two MFOs use L-a");
+    let mfo = app.gql(&staff, "{ me { organization { id } } }", json!({})).await["me"]["organization"]["id"].clone();
+    let data = app.gql(&kz, by_ext, json!({ "e": "L-a", "m": mfo })).await;
+    assert_eq!(data["loan"]["id"], loan_gid.as_str());
+    let kg = app.regulator(entity::enums::Jurisdiction::Kg);
+    assert_eq!(app.error_code(&kg, by_ext, json!({ "e": "L-a", "m": mfo })).await, "NOT_FOUND");
+    let both = format!("{{ loan(id: \"{loan_gid}\", externalId: \"L-a\") {{ id }} }}");
+    assert_eq!(app.error_code(&staff, &both, json!({})).await, "BAD_USER_INPUT");
+    assert_eq!(app.error_code(&staff, "{ loan { id } }", json!({})).await, "BAD_USER_INPUT");
+    assert_eq!(app.error_code(&staff, "{ borrower { id } }", json!({})).await, "BAD_USER_INPUT");
+    let by_id = format!("{{ loan(id: \"{loan_gid}\") {{ externalId }} }}");
+    assert_eq!(app.gql(&staff, &by_id, json!({})).await["loan"]["externalId"], "L-a", "loan(id:) still works");
+}
+
+#[tokio::test]
+async fn organizations_are_scoped_for_every_role() {
+    let app = TestApp::spawn().await;
+    let (b, _) = three_mfos(&app).await;
+    let o = &app.orgs;
+    let agencies = json!({ "kind": "COLLECTION_AGENCY" });
+    let cases: Vec<(&str, String, serde_json::Value, Vec<&str>)> = vec![
+        (
+            "MFO staff: itself and the agencies of KZ",
+            app.staff_of(&o.kz_mfo),
+            json!({}),
+            vec!["Agency", "Agency two", "KZ MFO"],
+        ),
+        ("MFO staff, agencies only", app.staff_of(&o.kz_mfo), agencies.clone(), vec!["Agency", "Agency two"]),
+        ("KG MFO: no agency in KG", app.staff_of(&o.kg_mfo), json!({}), vec!["KG MFO"]),
+        (
+            "KZ regulator",
+            app.regulator(entity::enums::Jurisdiction::Kz),
+            json!({}),
+            vec!["Agency", "Agency two", "KZ MFO", "KZ MFO two", "KZ regulator"],
+        ),
+        (
+            "KZ regulator, MFOs",
+            app.regulator(entity::enums::Jurisdiction::Kz),
+            json!({ "kind": "MFO" }),
+            vec!["KZ MFO", "KZ MFO two"],
+        ),
+        ("KG regulator", app.regulator(entity::enums::Jurisdiction::Kg), json!({}), vec!["KG MFO", "KG regulator"]),
+        ("agency", app.agency_token(&o.agency), json!({}), vec!["Agency"]),
+        ("borrower", app.borrower_token(&o.kz_mfo, b), json!({}), vec!["KZ MFO"]),
+    ];
+    for (who, token, vars, expected) in cases {
+        let data = app.gql(&token, ORGS, vars).await;
+        assert_eq!(names(&data, "organizations", "name"), expected, "{who}");
+    }
+    // node(id:) answers for the same organisations and no others.
+    let agency_id =
+        app.gql(&app.agency_token(&o.agency), "{ me { organization { id } } }", json!({})).await["me"]["organization"]
+            ["id"]
+            .clone();
+    let node = "query($id: ID!) { node(id: $id) { ... on Organization { name } } }";
+    let data = app.gql(&app.staff_of(&o.kz_mfo), node, json!({ "id": agency_id })).await;
+    assert_eq!(data["node"]["name"], "Agency");
+    let kg = app.regulator(entity::enums::Jurisdiction::Kg);
+    assert_eq!(app.error_code(&kg, node, json!({ "id": agency_id })).await, "NOT_FOUND");
+}
