@@ -857,3 +857,10 @@ pub async fn list_borrowers(
     items.truncate(first as usize);
     Ok(Page { items, has_next })
 }
+
+/// A payment, seen by whoever may see its loan (`scope::loans`); NOT_FOUND otherwise.
+pub async fn get_payment(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<payment::Model> {
+    let row = payment::Entity::find_by_id(id).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    get(ctx, p, LoanId(row.loan_id)).await?;
+    Ok(row)
+}

@@ -166,3 +166,30 @@ async fn organizations_are_scoped_for_every_role() {
     let kg = app.regulator(entity::enums::Jurisdiction::Kg);
     assert_eq!(app.error_code(&kg, node, json!({ "id": agency_id })).await, "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn a_payment_resolves_through_node_and_nodes_nulls_what_the_caller_may_not_see() {
+    let app = TestApp::spawn().await;
+    let (_, _, loan) = borrower_with_loan(&app, &app.orgs.kz_mfo, "pay", "2026-01-05").await;
+    let staff = app.staff();
+    let input = json!({ "loanId": loan, "externalId": "P-1", "paidAt": "2026-02-01T05:00:00Z", "amount": "1000" });
+    let paid = app.gql(&staff, RECORD_PAYMENT, json!({ "input": input })).await;
+    let payment = paid["recordPayment"]["payment"]["id"].clone();
+    let node = "query($id: ID!) { node(id: $id) { id __typename } }";
+    let data = app.gql(&staff, node, json!({ "id": payment })).await;
+    assert_eq!(data["node"]["__typename"], "Payment");
+    assert_eq!(data["node"]["id"], payment);
+    let other = app.staff_of(&app.orgs.kz_mfo_2);
+    assert_eq!(app.error_code(&other, node, json!({ "id": payment })).await, "NOT_FOUND", "another MFO's payment");
+
+    let nodes = "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }";
+    let ids = json!([payment, "not-an-id", loan]);
+    let data = app.gql(&staff, nodes, json!({ "ids": ids })).await;
+    assert_eq!(data["nodes"][0]["__typename"], "Payment");
+    assert_eq!(data["nodes"][1], serde_json::Value::Null, "malformed: null");
+    assert_eq!(data["nodes"][2]["__typename"], "Loan");
+    let data = app.gql(&other, nodes, json!({ "ids": ids })).await;
+    assert_eq!(data["nodes"], json!([null, null, null]), "out of scope: null, like missing");
+    let many: Vec<_> = (0..101).map(|_| loan.clone()).collect();
+    assert_eq!(app.error_code(&staff, nodes, json!({ "ids": many })).await, "BAD_USER_INPUT");
+}
