@@ -79,52 +79,48 @@ impl NodeQuery {
 
 /// One node, scoped; NOT_FOUND for anything the caller may not see.
 async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
-    {
-        let p = ctx.principal()?;
-        let s = ctx.services();
-        let (kind, uuid) = parse(&id).ok_or_else(not_found)?;
-        let node = match kind {
-            Kind::Loan => Node::Loan(Loan(loans::get(s, p, LoanId(uuid)).await.map_err(top_level)?)),
-            Kind::Borrower => {
-                Node::Borrower(Borrower(loans::get_borrower(s, p, BorrowerId(uuid)).await.map_err(top_level)?))
-            }
-            Kind::Organization => Node::Organization(Organization(
-                crate::services::orgs::get(s, p, crate::ids::OrgId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Deadline => Node::Deadline(Deadline(escalations::get_deadline(s, p, uuid).await.map_err(top_level)?)),
-            Kind::Escalation => Node::Escalation(Escalation(escalations::get(s, p, uuid).await.map_err(top_level)?)),
-            Kind::Complaint => {
-                Node::Complaint(Complaint(complaints::get(s, p, ComplaintId(uuid)).await.map_err(top_level)?))
-            }
-            Kind::InfoRequest => Node::InfoRequest(InfoRequest(
-                complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Application => Node::RestructuringApplication(RestructuringApplication(
-                restructuring::get(s, p, ApplicationId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Appeal => {
-                Node::RegulatorAppeal(RegulatorAppeal(appeals::get(s, p, AppealId(uuid)).await.map_err(top_level)?))
-            }
-            Kind::Contact => Node::ContactEvent(ContactEvent(
-                collection::get_contact(s, p, ContactId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Deferral => Node::MilitaryDeferral(MilitaryDeferral(
-                military::get(s, p, DeferralId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Payment => Node::Payment(Payment(loans::get_payment(s, p, uuid).await.map_err(top_level)?)),
-            Kind::Notice => Node::DelinquencyNotice(DelinquencyNotice(
-                restructuring::get_notice(s, p, uuid).await.map_err(top_level)?,
-            )),
-            Kind::Decision => {
-                Node::Decision(Decision(restructuring::get_decision(s, p, uuid).await.map_err(top_level)?))
-            }
-            Kind::Assignment => Node::CollectionAssignment(CollectionAssignment(
-                collection::get_assignment(s, p, uuid).await.map_err(top_level)?,
-            )),
-            // Installments are reached through their loan; audit entries through
-            // `auditTrail` (not yet resolvable here, issue 10).
-            Kind::Installment | Kind::AuditEntry => return Err(not_found()),
-        };
-        Ok(node)
-    }
+    let p = ctx.principal()?;
+    let s = ctx.services();
+    let (kind, uuid) = parse(id).ok_or_else(not_found)?;
+    let node = match kind {
+        Kind::Loan => Node::Loan(Loan(loans::get(s, p, LoanId(uuid)).await.map_err(top_level)?)),
+        Kind::Borrower => {
+            Node::Borrower(Borrower(loans::get_borrower(s, p, BorrowerId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Organization => Node::Organization(Organization(
+            crate::services::orgs::get(s, p, crate::ids::OrgId(uuid)).await.map_err(top_level)?,
+        )),
+        Kind::Deadline => Node::Deadline(Deadline(escalations::get_deadline(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Escalation => Node::Escalation(Escalation(escalations::get(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Complaint => {
+            Node::Complaint(Complaint(complaints::get(s, p, ComplaintId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::InfoRequest => Node::InfoRequest(InfoRequest(
+            complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map_err(top_level)?,
+        )),
+        Kind::Application => Node::RestructuringApplication(RestructuringApplication(
+            restructuring::get(s, p, ApplicationId(uuid)).await.map_err(top_level)?,
+        )),
+        Kind::Appeal => {
+            Node::RegulatorAppeal(RegulatorAppeal(appeals::get(s, p, AppealId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Contact => {
+            Node::ContactEvent(ContactEvent(collection::get_contact(s, p, ContactId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Deferral => {
+            Node::MilitaryDeferral(MilitaryDeferral(military::get(s, p, DeferralId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Payment => Node::Payment(Payment(loans::get_payment(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Notice => {
+            Node::DelinquencyNotice(DelinquencyNotice(restructuring::get_notice(s, p, uuid).await.map_err(top_level)?))
+        }
+        Kind::Decision => Node::Decision(Decision(restructuring::get_decision(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Assignment => Node::CollectionAssignment(CollectionAssignment(
+            collection::get_assignment(s, p, uuid).await.map_err(top_level)?,
+        )),
+        // Installments are reached through their loan; audit entries through
+        // `auditTrail` (not yet resolvable here, issue 10).
+        Kind::Installment | Kind::AuditEntry => return Err(not_found()),
+    };
+    Ok(node)
 }
