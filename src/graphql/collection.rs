@@ -44,7 +44,7 @@ pub struct CollectionAssignment(pub collection_assignment::Model);
 
 #[Object]
 impl CollectionAssignment {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         encode(Kind::Assignment, self.0.id)
     }
     async fn agency(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {

@@ -232,11 +232,18 @@ impl Complaint {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.complaint_answers.load_one(self.0.id).await?.map(ComplaintAnswer))
     }
-    /// The last day the answer is due (C8), local time; none when no answer is owed.
+    /// The last day the answer is due (C8), local date of the MFO's jurisdiction; null when
+    /// no answer is owed: none was ever due (a simple request), or the duty was cancelled
+    /// (left without consideration, C3; incomplete, C2). The cancelled deadline, with its
+    /// date, stays in `deadlines` with status CANCELLED. Once answered (or missed) it shows
+    /// the date the answer was due.
     async fn answer_due_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Date>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let deadlines = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(deadlines.iter().find(|d| d.kind == DeadlineKind::ComplaintAnswer).map(|d| Date(d.due_date)))
+        Ok(deadlines
+            .iter()
+            .find(|d| d.kind == DeadlineKind::ComplaintAnswer && d.status != entity::enums::DeadlineStatus::Cancelled)
+            .map(|d| Date(d.due_date)))
     }
     /// The timed duties on this complaint (C4, C5, C8).
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {

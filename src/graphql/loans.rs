@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::graphql::connection::{after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{not_found, payload, top_level};
+use crate::graphql::errors::{bad_input, not_found, payload, top_level};
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
@@ -402,11 +402,86 @@ impl LoanQuery {
         Ok(from_page(page, had_cursor, |l| l.id, Loan))
     }
 
-    /// One loan; NOT_FOUND when it does not exist or is outside the caller's scope.
-    async fn loan(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Loan>> {
+    /// One loan, by exactly one of `id` (our global id) or `externalId` (the MFO's own id,
+    /// for the core-banking sync; `mfoId` narrows it when the caller sees several MFOs'
+    /// loans). Both or neither: BAD_USER_INPUT; an `externalId` two MFOs in the caller's
+    /// scope use, without `mfoId`: BAD_USER_INPUT. NOT_FOUND when it does not exist or is
+    /// outside the caller's scope (the same scope as `loans`).
+    async fn loan(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        external_id: Option<String>,
+        mfo_id: Option<ID>,
+    ) -> async_graphql::Result<Option<Loan>> {
         let p = ctx.principal()?;
-        let id = LoanId(decode(&id, Kind::Loan)?);
-        svc::get(ctx.services(), p, id).await.map(|l| Some(Loan(l))).map_err(top_level)
+        match (id, external_id) {
+            (Some(id), None) => {
+                let id = LoanId(decode(&id, Kind::Loan)?);
+                svc::get(ctx.services(), p, id).await.map(|l| Some(Loan(l))).map_err(top_level)
+            }
+            (None, Some(external_id)) => {
+                let mfo = mfo_id.map(|m| decode(&m, Kind::Organization)).transpose()?;
+                let rows = svc::find_by_external_id(ctx.services(), p, &external_id, mfo).await.map_err(top_level)?;
+                one_of(rows).map(|l| Some(Loan(l)))
+            }
+            _ => Err(bad_input("give exactly one of `id` and `externalId`")),
+        }
+    }
+
+    /// One borrower, by exactly one of `id` or `externalId` (the MFO's own id; `mfoId` as
+    /// for `loan`). Both or neither, or an ambiguous `externalId`: BAD_USER_INPUT.
+    /// NOT_FOUND when it does not exist or is outside the caller's scope (as `borrowers`).
+    async fn borrower(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        external_id: Option<String>,
+        mfo_id: Option<ID>,
+    ) -> async_graphql::Result<Option<Borrower>> {
+        let p = ctx.principal()?;
+        match (id, external_id) {
+            (Some(id), None) => {
+                let id = BorrowerId(decode(&id, Kind::Borrower)?);
+                svc::get_borrower(ctx.services(), p, id).await.map(|b| Some(Borrower(b))).map_err(top_level)
+            }
+            (None, Some(external_id)) => {
+                let mfo = mfo_id.map(|m| decode(&m, Kind::Organization)).transpose()?;
+                let rows = svc::find_borrowers_by_external_id(ctx.services(), p, &external_id, mfo)
+                    .await
+                    .map_err(top_level)?;
+                one_of(rows).map(|b| Some(Borrower(b)))
+            }
+            _ => Err(bad_input("give exactly one of `id` and `externalId`")),
+        }
+    }
+
+    /// Borrowers the caller may see: MFO staff their MFO's, an agency the borrowers of
+    /// loans currently handed to it (R17.2), a borrower themself, a regulator those of its
+    /// jurisdiction's MFOs. Stable order: by id, i.e. in the order the borrowers were first
+    /// synced (ids are UUIDv7).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn borrowers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Borrower>> {
+        let p = ctx.principal()?;
+        let limit = self::first(first)?;
+        let had_cursor = after.is_some();
+        let after = after_uuid(after)?;
+        let page = svc::list_borrowers(ctx.services(), p, after, limit).await.map_err(top_level)?;
+        Ok(from_page(page, had_cursor, |b| b.id, Borrower))
+    }
+}
+
+/// The one row of an external-id lookup (at most two are loaded).
+fn one_of<T>(mut rows: Vec<T>) -> async_graphql::Result<T> {
+    match rows.len() {
+        0 => Err(not_found()),
+        1 => rows.pop().ok_or_else(not_found),
+        _ => Err(bad_input("several records in your scope have this `externalId`: give `mfoId`")),
     }
 }
 

@@ -70,6 +70,20 @@ pub struct MeQuery;
 
 #[Object]
 impl MeQuery {
+    /// Organisations the caller may deal with, by name then id, optionally of one `kind`:
+    /// MFO staff see their MFO and the collection agencies of its jurisdiction (those it
+    /// may hand loans to, R17.2); a regulator itself and the MFOs and agencies of its
+    /// jurisdiction; an agency itself; a borrower the MFO that lent to them.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<OrgKind>,
+    ) -> async_graphql::Result<Vec<Organization>> {
+        let p = ctx.principal()?;
+        let rows = crate::services::orgs::list(ctx.services(), p, kind).await.map_err(top_level)?;
+        Ok(rows.into_iter().map(Organization).collect())
+    }
+
     /// Who the bearer token identifies.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Principal> {
         let p = ctx.principal()?;

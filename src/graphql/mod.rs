@@ -104,7 +104,8 @@ pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> AppSchema {
             tokens: limits.tokens,
         }))
         .extension(text::StorableText)
-        .extension(observe::Observe);
+        .extension(observe::Observe)
+        .register_output_type::<scalars::ScalarDocs>();
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -116,7 +117,8 @@ pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> AppSchema {
 
 /// The SDL of the contract, as `mfo-api schema` prints it and `schema.graphql` holds it.
 pub fn sdl() -> String {
-    build(None, Limits::default(), false).sdl()
+    build(None, Limits::default(), false)
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// Refuses documents whose shape is over the limits before async-graphql expands their

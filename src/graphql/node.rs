@@ -4,16 +4,17 @@
 use async_graphql::{Context, ID, Interface, Object};
 
 use crate::graphql::appeals::RegulatorAppeal;
-use crate::graphql::collection::ContactEvent;
+use crate::graphql::collection::{CollectionAssignment, ContactEvent};
 use crate::graphql::complaints::{Complaint, InfoRequest};
+use crate::graphql::connection::MAX_PAGE;
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{not_found, top_level};
+use crate::graphql::errors::{bad_input, not_found, top_level};
 use crate::graphql::escalations::{Deadline, Escalation};
 use crate::graphql::ids::{Kind, parse};
-use crate::graphql::loans::{Borrower, Loan};
+use crate::graphql::loans::{Borrower, Loan, Payment};
 use crate::graphql::me::Organization;
 use crate::graphql::military::MilitaryDeferral;
-use crate::graphql::restructuring::RestructuringApplication;
+use crate::graphql::restructuring::{Decision, DelinquencyNotice, RestructuringApplication};
 use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, ContactId, DeferralId, InfoRequestId, LoanId};
 use crate::services::{appeals, collection, complaints, escalations, loans, military, restructuring};
 
@@ -31,6 +32,10 @@ pub enum Node {
     RegulatorAppeal(RegulatorAppeal),
     ContactEvent(ContactEvent),
     MilitaryDeferral(MilitaryDeferral),
+    Payment(Payment),
+    DelinquencyNotice(DelinquencyNotice),
+    Decision(Decision),
+    CollectionAssignment(CollectionAssignment),
 }
 
 #[derive(Default)]
@@ -39,42 +44,83 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global ID; NOT_FOUND when it does not exist or is outside the
-    /// caller's scope.
+    /// caller's scope (each type is scoped like the query that lists it; payments, notices
+    /// and hand-overs like their loan, decisions like their application).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        let p = ctx.principal()?;
-        let s = ctx.services();
-        let (kind, uuid) = parse(&id).ok_or_else(not_found)?;
-        let node = match kind {
-            Kind::Loan => Node::Loan(Loan(loans::get(s, p, LoanId(uuid)).await.map_err(top_level)?)),
-            Kind::Borrower => {
-                Node::Borrower(Borrower(loans::get_borrower(s, p, BorrowerId(uuid)).await.map_err(top_level)?))
-            }
-            Kind::Organization if uuid == p.org_id.0 => {
-                let org = crate::services::orgs::find(s, p.org_id).await.map_err(top_level)?.ok_or_else(not_found)?;
-                Node::Organization(Organization(org))
-            }
-            Kind::Deadline => Node::Deadline(Deadline(escalations::get_deadline(s, p, uuid).await.map_err(top_level)?)),
-            Kind::Escalation => Node::Escalation(Escalation(escalations::get(s, p, uuid).await.map_err(top_level)?)),
-            Kind::Complaint => {
-                Node::Complaint(Complaint(complaints::get(s, p, ComplaintId(uuid)).await.map_err(top_level)?))
-            }
-            Kind::InfoRequest => Node::InfoRequest(InfoRequest(
-                complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Application => Node::RestructuringApplication(RestructuringApplication(
-                restructuring::get(s, p, ApplicationId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Appeal => {
-                Node::RegulatorAppeal(RegulatorAppeal(appeals::get(s, p, AppealId(uuid)).await.map_err(top_level)?))
-            }
-            Kind::Contact => Node::ContactEvent(ContactEvent(
-                collection::get_contact(s, p, ContactId(uuid)).await.map_err(top_level)?,
-            )),
-            Kind::Deferral => Node::MilitaryDeferral(MilitaryDeferral(
-                military::get(s, p, DeferralId(uuid)).await.map_err(top_level)?,
-            )),
-            _ => return Err(not_found()),
-        };
-        Ok(Some(node))
+        resolve(ctx, &id).await.map(Some)
     }
+
+    /// Up to 100 objects by their global IDs, in the order asked; an entry is null where
+    /// `node(id:)` would answer NOT_FOUND (missing, malformed or outside the caller's
+    /// scope). More than 100 ids: BAD_USER_INPUT.
+    #[graphql(complexity = "ids.len() * child_complexity")]
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE as usize {
+            return Err(bad_input(format!("at most {MAX_PAGE} ids")));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            match resolve(ctx, id).await {
+                Ok(node) => out.push(Some(node)),
+                Err(e)
+                    if e.extensions
+                        .as_ref()
+                        .and_then(|x| x.get("code"))
+                        .is_some_and(|c| *c == async_graphql::Value::from("NOT_FOUND")) =>
+                {
+                    out.push(None)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One node, scoped; NOT_FOUND for anything the caller may not see.
+async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
+    let p = ctx.principal()?;
+    let s = ctx.services();
+    let (kind, uuid) = parse(id).ok_or_else(not_found)?;
+    let node = match kind {
+        Kind::Loan => Node::Loan(Loan(loans::get(s, p, LoanId(uuid)).await.map_err(top_level)?)),
+        Kind::Borrower => {
+            Node::Borrower(Borrower(loans::get_borrower(s, p, BorrowerId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Organization => Node::Organization(Organization(
+            crate::services::orgs::get(s, p, crate::ids::OrgId(uuid)).await.map_err(top_level)?,
+        )),
+        Kind::Deadline => Node::Deadline(Deadline(escalations::get_deadline(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Escalation => Node::Escalation(Escalation(escalations::get(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Complaint => {
+            Node::Complaint(Complaint(complaints::get(s, p, ComplaintId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::InfoRequest => Node::InfoRequest(InfoRequest(
+            complaints::get_info_request(s, p, InfoRequestId(uuid)).await.map_err(top_level)?,
+        )),
+        Kind::Application => Node::RestructuringApplication(RestructuringApplication(
+            restructuring::get(s, p, ApplicationId(uuid)).await.map_err(top_level)?,
+        )),
+        Kind::Appeal => {
+            Node::RegulatorAppeal(RegulatorAppeal(appeals::get(s, p, AppealId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Contact => {
+            Node::ContactEvent(ContactEvent(collection::get_contact(s, p, ContactId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Deferral => {
+            Node::MilitaryDeferral(MilitaryDeferral(military::get(s, p, DeferralId(uuid)).await.map_err(top_level)?))
+        }
+        Kind::Payment => Node::Payment(Payment(loans::get_payment(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Notice => {
+            Node::DelinquencyNotice(DelinquencyNotice(restructuring::get_notice(s, p, uuid).await.map_err(top_level)?))
+        }
+        Kind::Decision => Node::Decision(Decision(restructuring::get_decision(s, p, uuid).await.map_err(top_level)?)),
+        Kind::Assignment => Node::CollectionAssignment(CollectionAssignment(
+            collection::get_assignment(s, p, uuid).await.map_err(top_level)?,
+        )),
+        // Installments are reached through their loan; audit entries through
+        // `auditTrail` (not yet resolvable here, issue 10).
+        Kind::Installment | Kind::AuditEntry => return Err(not_found()),
+    };
+    Ok(node)
 }

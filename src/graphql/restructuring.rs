@@ -34,7 +34,7 @@ pub struct DelinquencyNotice(pub delinquency_notice::Model);
 
 #[Object]
 impl DelinquencyNotice {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         encode(Kind::Notice, self.0.id)
     }
     async fn sent_at(&self) -> DateTime<Utc> {
@@ -267,7 +267,7 @@ pub struct Decision(pub decision::Model);
 
 #[Object]
 impl Decision {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         encode(Kind::Decision, self.0.id)
     }
     async fn kind(&self) -> DecisionKind {

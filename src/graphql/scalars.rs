@@ -1,15 +1,29 @@
-//! Scalars of the contract that async-graphql does not name our way: `Date` (a local
-//! calendar date, `YYYY-MM-DD`). `DateTime` (RFC 3339, UTC) and `Decimal` (a string) are
-//! async-graphql's own.
+//! The contract's scalars. `Date` (a local calendar date, `YYYY-MM-DD`) is ours;
+//! `DateTime` (RFC 3339, UTC), `Decimal`, `JSON` and `UUID` are async-graphql's own, and
+//! `ScalarDocs` gives all five their descriptions and `@specifiedBy` URLs (so
+//! `graphql-codegen --strictScalars` and other generators can map them) and makes `Decimal`
+//! refuse JSON numbers. It must not change how a value is parsed or printed otherwise.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_graphql::parser::types::Field;
+use async_graphql::registry::{MetaType, Registry};
+use async_graphql::{
+    ContextSelectionSet, InputValueError, InputValueResult, OutputType, Positioned, Scalar, ScalarType, ServerResult,
+    Value,
+};
 use chrono::NaiveDate;
 
-/// A calendar date in the record's local time zone, `YYYY-MM-DD`.
+/// A calendar date in the record's local time zone (see the scalar's description).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
-#[Scalar(name = "Date")]
+/// A calendar date, `YYYY-MM-DD` (RFC 3339 `full-date`), in the local time zone of the
+/// record's jurisdiction (Asia/Almaty for KZ, Asia/Bishkek for KG) unless the field says
+/// otherwise. Deadlines that fall on a date end at the end of that local day.
+#[Scalar(name = "Date", specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6")]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -28,5 +42,72 @@ impl ScalarType for Date {
 impl From<NaiveDate> for Date {
     fn from(d: NaiveDate) -> Self {
         Date(d)
+    }
+}
+
+/// The descriptions and `@specifiedBy` URLs of the scalars async-graphql defines.
+const BUILT_IN: [(&str, &str, &str); 4] = [
+    (
+        "DateTime",
+        "An instant, an RFC 3339 `date-time` string. Always returned in UTC with a `Z` offset \
+         (`2025-03-01T09:30:00Z`); accepted with any offset and converted to UTC. Local dates \
+         (deadlines, contact windows) are computed from it in the jurisdiction's time zone.",
+        "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6",
+    ),
+    (
+        "Decimal",
+        "An exact decimal number as a JSON string (`\"67500.5\"`, `\"-3.5\"`): an optional \
+         minus sign, digits, optionally a dot and more digits (the XML Schema `decimal` \
+         lexical form; no exponent, no thousands separators). JSON numbers are refused with \
+         BAD_USER_INPUT, because a JSON number is read as a binary float and `300.005` would \
+         not arrive exactly. Amounts come back with the digits they were stored with; rates \
+         are fractions per year (`\"0.35\"` is 35 %).",
+        "https://www.w3.org/TR/xmlschema11-2/#decimal",
+    ),
+    (
+        "JSON",
+        "Any JSON value (RFC 8259), used for structured details whose shape depends on a \
+         record's kind (an escalation's `details`, an audit entry's `before`/`after`). \
+         Identifiers inside it are raw UUIDs unless the field's description says otherwise.",
+        "https://datatracker.ietf.org/doc/html/rfc8259",
+    ),
+    (
+        "UUID",
+        "A UUID in its canonical hyphenated text form (RFC 9562), e.g. a \
+         `clientSubmissionId` the caller generates (any version; v4 or v7 recommended).",
+        "https://datatracker.ietf.org/doc/html/rfc9562",
+    ),
+];
+
+/// A registry hook, never a field's type: registering it (`SchemaBuilder::register_output_type`
+/// after every other type) documents the scalars async-graphql defines, which carry no
+/// description (and `Decimal`, `JSON`, `UUID` no `@specifiedBy`) of their own, and makes
+/// validation refuse a JSON number where a `Decimal` is expected (async-graphql would read it
+/// through `f64`). It adds no type of its own to the schema.
+pub struct ScalarDocs;
+
+impl OutputType for ScalarDocs {
+    fn type_name() -> Cow<'static, str> {
+        Cow::Borrowed("DateTime")
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        for (name, text, url) in BUILT_IN {
+            if let Some(MetaType::Scalar { description, specified_by_url, is_valid, .. }) = registry.types.get_mut(name)
+            {
+                *description = Some(text.to_owned());
+                *specified_by_url = Some(url.to_owned());
+                if name == "Decimal" {
+                    *is_valid = Some(Arc::new(
+                        |v: &Value| matches!(v, Value::String(s) if rust_decimal::Decimal::from_str(s).is_ok()),
+                    ));
+                }
+            }
+        }
+        Self::type_name().into_owned()
+    }
+
+    async fn resolve(&self, _ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
+        Ok(Value::Null)
     }
 }

@@ -765,3 +765,11 @@ pub async fn update_my_contact_details(
         (today - changed_on).num_days() > i64::from(law.policy.policy.contact.details_change_report_calendar_days);
     Ok(DetailsChanged { borrower: after, reported_late })
 }
+
+/// A hand-over to an agency, seen by whoever may see its loan now (an agency: while the
+/// loan is handed to it, R17.2); NOT_FOUND otherwise.
+pub async fn get_assignment(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<collection_assignment::Model> {
+    let row = collection_assignment::Entity::find_by_id(id).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    super::loans::get(ctx, p, LoanId(row.loan_id)).await?;
+    Ok(row)
+}

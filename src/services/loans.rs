@@ -807,3 +807,60 @@ pub async fn payments_by_loan<C: ConnectionTrait>(
 pub async fn get_borrower(ctx: &Ctx, p: &Principal, id: BorrowerId) -> ServiceResult<borrower::Model> {
     borrower::Entity::find_by_id(id.0).filter(scope::borrowers(p)).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
 }
+
+/// Loans in the principal's scope with the MFO's own id `external_id` (optionally of one
+/// MFO); at most two, so the caller can tell "one" from "ambiguous" (several MFOs may use
+/// the same external id; a regulator or agency then names the MFO).
+pub async fn find_by_external_id(
+    ctx: &Ctx,
+    p: &Principal,
+    external_id: &str,
+    mfo: Option<Uuid>,
+) -> ServiceResult<Vec<loan::Model>> {
+    let mut q = loan::Entity::find().filter(scope::loans(p)).filter(loan::Column::ExternalId.eq(external_id));
+    if let Some(m) = mfo {
+        q = q.filter(loan::Column::MfoId.eq(m));
+    }
+    Ok(q.order_by_asc(loan::Column::Id).limit(2).all(&ctx.db).await?)
+}
+
+/// Borrowers in the principal's scope with the MFO's own id `external_id`; see
+/// `find_by_external_id`.
+pub async fn find_borrowers_by_external_id(
+    ctx: &Ctx,
+    p: &Principal,
+    external_id: &str,
+    mfo: Option<Uuid>,
+) -> ServiceResult<Vec<borrower::Model>> {
+    let mut q =
+        borrower::Entity::find().filter(scope::borrowers(p)).filter(borrower::Column::ExternalId.eq(external_id));
+    if let Some(m) = mfo {
+        q = q.filter(borrower::Column::MfoId.eq(m));
+    }
+    Ok(q.order_by_asc(borrower::Column::Id).limit(2).all(&ctx.db).await?)
+}
+
+/// A page of borrowers in the principal's scope (`scope::borrowers`), by id (UUIDv7, so
+/// in the order they were first synced), after the cursor.
+pub async fn list_borrowers(
+    ctx: &Ctx,
+    p: &Principal,
+    after: Option<Uuid>,
+    first: u64,
+) -> ServiceResult<Page<borrower::Model>> {
+    let mut q = borrower::Entity::find().filter(scope::borrowers(p));
+    if let Some(after) = after {
+        q = q.filter(borrower::Column::Id.gt(after));
+    }
+    let mut items = q.order_by_asc(borrower::Column::Id).limit(first + 1).all(&ctx.db).await?;
+    let has_next = items.len() as u64 > first;
+    items.truncate(first as usize);
+    Ok(Page { items, has_next })
+}
+
+/// A payment, seen by whoever may see its loan (`scope::loans`); NOT_FOUND otherwise.
+pub async fn get_payment(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<payment::Model> {
+    let row = payment::Entity::find_by_id(id).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    get(ctx, p, LoanId(row.loan_id)).await?;
+    Ok(row)
+}

@@ -91,3 +91,28 @@ pub async fn import_calendar(ctx: &Ctx, jurisdiction: Jurisdiction, csv: &str) -
     w.commit().await?;
     Ok(days.len())
 }
+
+/// An organisation the principal may see (`scope::organizations`), or NOT_FOUND.
+pub async fn get(ctx: &Ctx, p: &crate::auth::Principal, id: OrgId) -> ServiceResult<organization::Model> {
+    use sea_orm::QueryFilter;
+    organization::Entity::find_by_id(id.0)
+        .filter(super::scope::organizations(p))
+        .one(&ctx.db)
+        .await?
+        .ok_or(crate::error::ServiceError::NotFound)
+}
+
+/// The organisations the principal may see, optionally of one kind, by name then id (a
+/// register of a few dozen rows: no paging).
+pub async fn list(
+    ctx: &Ctx,
+    p: &crate::auth::Principal,
+    kind: Option<OrgKind>,
+) -> ServiceResult<Vec<organization::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let mut q = organization::Entity::find().filter(super::scope::organizations(p));
+    if let Some(kind) = kind {
+        q = q.filter(organization::Column::Kind.eq(kind));
+    }
+    Ok(q.order_by_asc(organization::Column::Name).order_by_asc(organization::Column::Id).all(&ctx.db).await?)
+}

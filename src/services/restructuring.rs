@@ -1207,3 +1207,17 @@ pub async fn assigned_agency<C: ConnectionTrait>(db: &C, loan_id: Uuid) -> Servi
         .await?;
     Ok(a.map(|a| OrgId(a.agency_id)))
 }
+
+/// A delinquency notice, seen by whoever may see its loan; NOT_FOUND otherwise.
+pub async fn get_notice(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<delinquency_notice::Model> {
+    let row = delinquency_notice::Entity::find_by_id(id).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    super::loans::get(ctx, p, crate::ids::LoanId(row.loan_id)).await?;
+    Ok(row)
+}
+
+/// A decision, seen by whoever may see its application (`get`); NOT_FOUND otherwise.
+pub async fn get_decision(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<decision::Model> {
+    let row = decision::Entity::find_by_id(id).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    get(ctx, p, ApplicationId(row.application_id)).await?;
+    Ok(row)
+}

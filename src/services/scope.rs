@@ -126,3 +126,26 @@ pub fn info_requests(p: &Principal) -> Option<Condition> {
         Role::CollectionAgency => None,
     }
 }
+
+/// Organisations a principal may list and fetch. MFO staff: their MFO and the collection
+/// agencies of its jurisdiction (those it may hand loans to, R17.2). Agency: itself.
+/// Regulator: itself and the MFOs and agencies of its jurisdiction. Borrower: the MFO that
+/// lent to them.
+pub fn organizations(p: &Principal) -> Condition {
+    use entity::enums::OrgKind;
+    let own = organization::Column::Id.eq(p.org_id.0);
+    let of_jurisdiction = |kinds: Vec<OrgKind>| {
+        Condition::all()
+            .add(organization::Column::Jurisdiction.eq(p.jurisdiction))
+            .add(organization::Column::Kind.is_in(kinds))
+    };
+    match p.role {
+        Role::Borrower | Role::CollectionAgency => Condition::all().add(own),
+        Role::MfoStaff | Role::MfoManager => {
+            Condition::any().add(own).add(of_jurisdiction(vec![OrgKind::CollectionAgency]))
+        }
+        Role::Regulator => {
+            Condition::any().add(own).add(of_jurisdiction(vec![OrgKind::Mfo, OrgKind::CollectionAgency]))
+        }
+    }
+}

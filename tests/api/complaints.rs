@@ -172,6 +172,12 @@ async fn c03_a_manager_leaves_an_abusive_written_complaint_without_consideration
     assert_eq!(r["complaint"]["status"], "LEFT_WITHOUT_CONSIDERATION");
     assert_eq!(r["complaint"]["closureReason"], "ABUSIVE");
     assert_eq!(deadline(&r["complaint"], "COMPLAINT_ANSWER")["status"], "CANCELLED");
+    assert_eq!(r["complaint"]["answerDueDate"], Value::Null, "issue 10: no live answer date once none is owed");
+    assert_eq!(
+        c["answerDueDate"],
+        deadline(&r["complaint"], "COMPLAINT_ANSWER")["dueDate"],
+        "the date stays in deadlines"
+    );
 
     let empty = register(&app, &staff, written("RU")).await["complaint"].clone();
     let r = act(

@@ -15,6 +15,7 @@ mod isolation_matrix;
 mod legacy;
 mod mechanisms;
 mod observability;
+mod partner;
 mod performance;
 mod policies;
 mod restructuring;
