@@ -12,6 +12,7 @@ mod m20261122_000003_restructuring;
 mod m20261122_000004_collection;
 mod m20261128_000001_decision_burden_payments;
 mod m20261128_000005_collection_terms;
+mod m20261128_000006_list_indexes;
 pub mod seed;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_collection::Migration),
             Box::new(m20261128_000001_decision_burden_payments::Migration),
             Box::new(m20261128_000005_collection_terms::Migration),
+            Box::new(m20261128_000006_list_indexes::Migration),
         ]
     }
 }

@@ -368,7 +368,12 @@ impl Loan {
 #[derive(InputObject, Default)]
 pub struct LoanFilter {
     pub status: Option<LoanStatus>,
-    /// Only loans with (true) or without (false) an overdue installment now.
+    /// R1: only loans that are (true) or are not (false) overdue now, in the local time of
+    /// the loan's jurisdiction (Asia/Almaty for KZ, Asia/Bishkek for KG). Overdue: an
+    /// installment due before today is not fully paid (as `Loan.overdue.overdue`), whatever
+    /// the loan's status. `false` is everything else: loans repaid in full, closed loans,
+    /// and loans with nothing due yet or nothing unpaid. `true` and `false` together list
+    /// every loan exactly once.
     pub overdue: Option<bool>,
     pub borrower_id: Option<ID>,
 }

@@ -739,19 +739,7 @@ pub async fn list(
         query = query.filter(loan::Column::BorrowerId.eq(b.0));
     }
     if let Some(overdue) = filter.overdue {
-        // Overdue now: the oldest unpaid installment fell due before today, local time of
-        // the loan's jurisdiction.
-        let now = ctx.clock.now();
-        let mut any = sea_orm::Condition::any();
-        for j in [entity::enums::Jurisdiction::Kz, entity::enums::Jurisdiction::Kg] {
-            let today = now.with_timezone(&time_zone(j)).date_naive();
-            any = any.add(
-                sea_orm::Condition::all()
-                    .add(loan::Column::Jurisdiction.eq(j))
-                    .add(loan::Column::FirstUnpaidDueDate.lt(today)),
-            );
-        }
-        query = if overdue { query.filter(any) } else { query.filter(any.not()) };
+        query = query.filter(overdue_now(ctx.clock.now(), overdue));
     }
     if let Some(after) = after {
         query = query.filter(loan::Column::Id.gt(after));
@@ -760,6 +748,29 @@ pub async fn list(
     let has_next = items.len() as u64 > first;
     items.truncate(first as usize);
     Ok(Page { items, has_next })
+}
+
+/// R1: the loans that are (`true`) or are not (`false`) overdue at `now`, each in the local
+/// time of its jurisdiction. Overdue: the oldest unpaid installment fell due before today
+/// (`first_unpaid_due_date < today`), whatever the loan's status. Not overdue is exactly
+/// the rest: nothing unpaid (`first_unpaid_due_date` NULL: repaid, closed, or a loan with no
+/// schedule) or nothing unpaid due before today. Written positively for both answers
+/// because `NOT (date < today)` is NULL, not true, for a NULL date: the two filters
+/// partition every loan.
+fn overdue_now(now: DateTime<Utc>, overdue: bool) -> sea_orm::Condition {
+    let mut any = sea_orm::Condition::any();
+    for j in [entity::enums::Jurisdiction::Kz, entity::enums::Jurisdiction::Kg] {
+        let today = now.with_timezone(&time_zone(j)).date_naive();
+        let position = if overdue {
+            sea_orm::Condition::all().add(loan::Column::FirstUnpaidDueDate.lt(today))
+        } else {
+            sea_orm::Condition::any()
+                .add(loan::Column::FirstUnpaidDueDate.is_null())
+                .add(loan::Column::FirstUnpaidDueDate.gte(today))
+        };
+        any = any.add(sea_orm::Condition::all().add(loan::Column::Jurisdiction.eq(j)).add(position));
+    }
+    any
 }
 
 /// Borrowers by id, for a loader; the caller has already scoped the loans they hang off.

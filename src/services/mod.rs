@@ -34,11 +34,14 @@ pub struct Ctx {
     pub db: DatabaseConnection,
     pub clock: SharedClock,
     pub broker: Broker,
+    /// SQLite: one permit, held by the open `Write` (see `write.rs`), so this process's
+    /// writers queue here in arrival order instead of polling the busy timeout.
+    pub writers: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Ctx {
     pub fn new(db: DatabaseConnection, clock: SharedClock, broker: Broker) -> Self {
-        Self { db, clock, broker }
+        Self { db, clock, broker, writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)) }
     }
 }
 

@@ -345,3 +345,36 @@ async fn on_postgresql_an_escalation_raised_by_one_instance_reaches_a_subscriber
     let v: Value = serde_json::from_str(msg.to_text().expect("text")).expect("json");
     assert_eq!(v["payload"]["data"]["escalations"]["rule"], "R1", "{v}");
 }
+
+/// Issue 12: on SQLite a second writer of the process waits for the open `Write` in the
+/// process's queue (not on the busy timeout) and begins as soon as the first one ends; on
+/// PostgreSQL writers do not queue.
+#[tokio::test]
+async fn sqlite_writers_queue_in_process_and_postgres_writers_do_not() {
+    let app = TestApp::spawn().await;
+    let first = Write::begin(&app.ctx, Actor::system("first")).await.expect("first writer");
+    let second =
+        tokio::time::timeout(std::time::Duration::from_millis(300), Write::begin(&app.ctx, Actor::system("second")))
+            .await;
+    match app.ctx.db.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => {
+            assert!(second.is_err(), "the second writer must wait while the first is open");
+            assert_eq!(app.ctx.writers.available_permits(), 0, "the open Write holds the process's writer permit");
+            drop(first);
+            let second = tokio::time::timeout(
+                std::time::Duration::from_secs(2),
+                Write::begin(&app.ctx, Actor::system("second")),
+            )
+            .await
+            .expect("the second writer begins once the first has ended")
+            .expect("begin");
+            second.rollback().await.expect("rollback");
+            assert_eq!(app.ctx.writers.available_permits(), 1, "a rolled-back Write gives the permit back");
+        }
+        _ => {
+            let second = second.expect("PostgreSQL writers run concurrently").expect("begin");
+            second.rollback().await.expect("rollback");
+            first.rollback().await.expect("rollback");
+        }
+    }
+}

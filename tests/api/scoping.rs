@@ -132,3 +132,58 @@ async fn loans_filter_by_overdue_status_and_page_with_cursors() {
     let code = w.app.error_code(&token, q, json!({ "first": 101 })).await;
     assert_eq!(code, "BAD_USER_INPUT", "first is capped at 100");
 }
+
+/// R1: `overdue: true` and `overdue: false` split every loan in two, and each agrees with the
+/// loan's own `overdue` field. A loan repaid in full (no unpaid installment at all) and one
+/// with nothing due yet are "not overdue"; so is one whose oldest unpaid installment falls
+/// due today (overdue starts the day after).
+#[tokio::test]
+async fn r1_overdue_true_and_false_partition_every_loan_including_repaid_ones() {
+    use crate::helpers::fixtures::RECORD_PAYMENT;
+    let app = TestApp::spawn().await;
+    let staff = app.staff();
+    // Now: Monday 2026-11-23 in Almaty. Installments fall on the contract day of each
+    // following month (108 750 each).
+    let (_, _, _late) = borrower_with_loan(&app, &app.orgs.kz_mfo, "LATE", "2026-09-01").await;
+    let (_, _, repaid) = borrower_with_loan(&app, &app.orgs.kz_mfo, "REPAID", "2026-09-01").await;
+    let (_, _, partly) = borrower_with_loan(&app, &app.orgs.kz_mfo, "PARTLY", "2026-09-01").await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "NEW", "2026-11-20").await;
+    borrower_with_loan(&app, &app.orgs.kz_mfo, "TODAY", "2026-10-23").await;
+    for (loan, amount, key) in [(&repaid, "326250", "P-R"), (&partly, "217500", "P-P")] {
+        let r = app
+            .gql(
+                &staff,
+                RECORD_PAYMENT,
+                json!({ "input": { "loanId": loan, "externalId": key, "paidAt": app.now(), "amount": amount } }),
+            )
+            .await;
+        assert_eq!(r["recordPayment"]["userErrors"], json!([]), "{r}");
+    }
+    let q = "query($f: LoanFilter) { loans(filter: $f, first: 100) { edges { node { externalId status overdue { overdue } } } } }";
+    let listed = |data: Value, expect_overdue: bool| -> Vec<String> {
+        let edges = data["loans"]["edges"].as_array().expect("edges").clone();
+        for e in &edges {
+            assert_eq!(e["node"]["overdue"]["overdue"], expect_overdue, "the filter and the field disagree: {e}");
+        }
+        let mut v: Vec<String> =
+            edges.iter().map(|e| e["node"]["externalId"].as_str().expect("id").to_owned()).collect();
+        v.sort();
+        v
+    };
+    let overdue = listed(app.gql(&staff, q, json!({ "f": { "overdue": true } })).await, true);
+    let not_overdue = listed(app.gql(&staff, q, json!({ "f": { "overdue": false } })).await, false);
+    assert_eq!(overdue, vec!["L-LATE"]);
+    assert_eq!(not_overdue, vec!["L-NEW", "L-PARTLY", "L-REPAID", "L-TODAY"]);
+    let all = ids(&app.gql(&staff, LOANS, json!({})).await);
+    let mut both = [overdue, not_overdue].concat();
+    both.sort();
+    assert_eq!(both, all, "true and false together list every loan exactly once");
+
+    // A day later the installment due today is overdue, the others unchanged.
+    app.advance(chrono::Duration::days(1));
+    let staff = app.staff();
+    let overdue = listed(app.gql(&staff, q, json!({ "f": { "overdue": true } })).await, true);
+    assert_eq!(overdue, vec!["L-LATE", "L-TODAY"]);
+    let not_overdue = listed(app.gql(&staff, q, json!({ "f": { "overdue": false } })).await, false);
+    assert_eq!(not_overdue, vec!["L-NEW", "L-PARTLY", "L-REPAID"]);
+}
