@@ -39,7 +39,11 @@ async fn seed(app: &TestApp, from: usize, to: usize) {
     }
 }
 
+// Run alone (`.ci/run`, README): under CPU load a DataLoader's batch delay can fire while a
+// page is still resolving and split one batch in several (issue 12's open finding), which
+// is not the N+1 this guards against; beside the CPU-bound hostile tests it did (11 → 15).
 #[tokio::test]
+#[ignore = "statement counts: run alone with --ignored (see README)"]
 async fn nested_lists_cost_the_same_number_of_statements_for_3_rows_as_for_12() {
     let app = TestApp::spawn().await;
     on(&app, "2026-03-17");
