@@ -236,3 +236,20 @@ async fn permitted_actions_before_the_first_policy_version_is_bad_user_input_wit
     let body = app.gql(&app.staff(), q, json!({ "id": s.loan, "at": "2026-10-01T05:00:00Z" })).await;
     assert!(body["permittedActions"].as_array().is_some_and(|v| !v.is_empty()), "{body}");
 }
+
+#[tokio::test]
+async fn r08_an_application_received_before_the_first_policy_version_is_bad_user_input_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-01");
+    let s = overdue_loan(&app, "OLD", "2023-03-02", json!({}), json!({})).await;
+    let m = "mutation($input: SubmitRestructuringApplicationInput!) { submitRestructuringApplication(input: $input) { application { id } userErrors { field code rule } } }";
+    let input = json!({
+        "loanId": s.loan, "channel": "POST", "language": "RU", "receivedAt": "2024-01-10T05:00:00Z",
+        "requestedMeasures": [{ "measure": "NEW_TERM" }], "monthlyIncome": "250000",
+    });
+    let (status, body) = app.post(Some(&app.staff()), m, json!({ "input": input })).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("2024-09-09"), "{body}");
+    assert_eq!(app.count("restructuring_application").await, 0, "nothing half-written");
+}
