@@ -302,11 +302,11 @@ impl Decision {
             before: before.0,
             after: after.0,
             limit: limit.0,
-            lowered: match (self.0.burden_payment_before, self.0.burden_payment_after) {
-                (Some(pb), Some(pa)) => pa < pb,
-                _ => after < before,
-            },
-            within_limit: after <= limit,
+            lowered: crate::rules::restructuring::lowers_burden(
+                self.0.burden_payment_before.zip(self.0.burden_payment_after).map(|(b, a)| (b.0, a.0)),
+                (before.0, after.0),
+            ),
+            within_limit: crate::rules::restructuring::within_burden_limit(after.0, limit.0),
             monthly_payment_before: self.0.burden_payment_before.map(|d| d.0),
             monthly_payment_after: self.0.burden_payment_after.map(|d| d.0),
         })

@@ -518,7 +518,7 @@ pub struct Burden {
 
 impl Burden {
     pub fn within_limit(&self) -> bool {
-        self.ratio_after <= self.limit
+        within_burden_limit(self.ratio_after, self.limit)
     }
 }
 
@@ -575,7 +575,7 @@ pub fn burden(
 /// R10: changes must lower the borrower's debt burden: the new monthly payment must be
 /// lower than the one in force, whatever the arrears (an equal payment lowers nothing).
 pub fn check_lowers_burden(b: &Burden) -> Result<(), Refusal> {
-    if b.payment_after >= b.payment_before {
+    if !lowers_burden(Some((b.payment_before, b.payment_after)), (b.ratio_before, b.ratio_after)) {
         return Err(Refusal::rule(
             "R10",
             format!(
@@ -585,6 +585,20 @@ pub fn check_lowers_burden(b: &Burden) -> Result<(), Refusal> {
         ));
     }
     Ok(())
+}
+
+/// R10: a change lowers the burden when its monthly payment is lower; a decision stored
+/// before payments were recorded is judged by its ratios.
+pub fn lowers_burden(payments: Option<(Decimal, Decimal)>, ratios: (Decimal, Decimal)) -> bool {
+    match payments {
+        Some((before, after)) => after < before,
+        None => ratios.1 < ratios.0,
+    }
+}
+
+/// R7: the ratio after the change is within the limit in force.
+pub fn within_burden_limit(ratio_after: Decimal, limit: Decimal) -> bool {
+    ratio_after <= limit
 }
 
 /// The contract's term in months once the schedule ends on `last_due`.
