@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use async_graphql::Name;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql_value::{ConstValue, Value};
 
@@ -145,7 +144,7 @@ fn normalise_selection_set(set: &mut SelectionSet, found: &mut BTreeMap<String, 
             Selection::Field(field) => {
                 let field = &mut field.node;
                 for (name, value) in &mut field.arguments {
-                    normalise_value(&mut value.node, &arg_path(&name.node), found);
+                    normalise_value(&mut value.node, name.node.as_str(), found);
                 }
                 normalise_selection_set(&mut field.selection_set.node, found);
             }
@@ -153,10 +152,6 @@ fn normalise_selection_set(set: &mut SelectionSet, found: &mut BTreeMap<String, 
             Selection::FragmentSpread(_) => {}
         }
     }
-}
-
-fn arg_path(name: &Name) -> String {
-    name.to_string()
 }
 
 #[cfg(test)]
