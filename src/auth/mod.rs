@@ -11,8 +11,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
+use entity::borrower;
 use entity::enums::{Jurisdiction, OrgKind, Role};
-use entity::{borrower, organization};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::{ActiveEnum, ConnectionTrait, EntityTrait};
@@ -283,9 +283,13 @@ fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
 
 /// Completes a verified token into a principal: the organisation must exist and be of
 /// the role's kind, and a borrower token must name a borrower of that MFO.
-pub async fn resolve<C: ConnectionTrait>(db: &C, v: Verified) -> Result<Principal, AuthError> {
-    let org = organization::Entity::find_by_id(v.org_id)
-        .one(db)
+pub async fn resolve<C: ConnectionTrait>(
+    cache: &crate::services::reference::Cache,
+    db: &C,
+    v: Verified,
+) -> Result<Principal, AuthError> {
+    // Through the cache: the organisation behind a token is read on every request.
+    let org = crate::services::reference::organization(cache, db, v.org_id)
         .await
         .map_err(|_| AuthError::Unavailable)?
         .ok_or(AuthError::UnknownOrganisation)?;

@@ -188,7 +188,7 @@ impl Scanner {
     async fn sweep_overdue(&self, report: &mut TickReport) -> ServiceResult<()> {
         let now = self.ctx.clock.now();
         for j in [Jurisdiction::Kz, Jurisdiction::Kg] {
-            let cal = reference::calendar(&self.ctx.db, j).await?;
+            let cal = reference::calendar(&self.ctx.reference, &self.ctx.db, j).await?;
             let today = cal.local_date(now);
             let mut after = None;
             loop {

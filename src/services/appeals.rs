@@ -5,10 +5,7 @@
 use chrono::NaiveDate;
 use entity::enums::{AppealOutcome, AppealStatus, ApplicationStatus, DecisionKind, Role};
 use entity::{borrower, decision, loan, regulator_appeal as appeal, restructuring_application as application};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -81,7 +78,7 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
         .await?
         .ok_or(ServiceError::NotFound)?;
     let d = decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
-    let law = reference::law(w.txn(), a.jurisdiction, w.now).await?;
+    let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
     let tz = law.calendar.tz();
     let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).date_naive();
     // R15: the window opens on the refusal's receipt, the day it was deemed, or the rejection.
@@ -199,19 +196,4 @@ pub async fn resolve(
 pub async fn get(ctx: &Ctx, p: &Principal, id: AppealId) -> ServiceResult<appeal::Model> {
     let scope = scope(p).ok_or(ServiceError::NotFound)?;
     appeal::Entity::find_by_id(id.0).filter(scope).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
-}
-
-/// R16: the last day of a home-protection window running on the loan at `today`, if any:
-/// an appeal under review whose window has not ended.
-pub async fn home_protection<C: ConnectionTrait>(
-    db: &C,
-    loan_id: Uuid,
-    today: NaiveDate,
-) -> ServiceResult<Option<NaiveDate>> {
-    let appeals = appeal::Entity::find()
-        .filter(appeal::Column::LoanId.eq(loan_id))
-        .filter(appeal::Column::Status.eq(AppealStatus::UnderReview))
-        .all(db)
-        .await?;
-    Ok(appeals.into_iter().filter_map(|a| a.home_protected_until).filter(|until| *until >= today).max())
 }

@@ -5,18 +5,18 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{
-    ClaimAssignee, CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty, DeferralStatus,
-    EscalationKind, Language, Misrepresentation, OrgKind, Role, ThirdPartyPurpose,
+    AppealStatus, ClaimAssignee, CollectionAction, ContactChannel, ContactClearance, ContactOutcome, ContactParty,
+    DeferralStatus, EscalationKind, Language, Misrepresentation, OrgKind, Role, ThirdPartyPurpose,
 };
 use entity::{
     app_secret, borrower, collection_assignment, contact_detail_change, contact_event, loan, military_deferral,
-    organization,
+    organization, regulator_appeal as appeal, restructuring_application as application,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -24,7 +24,7 @@ use uuid::Uuid;
 
 use super::idempotency::{self, Claim};
 use super::write::{Actor, EscalationDraft, Subject, Write};
-use super::{Ctx, appeals, loans, reference, restructuring, scope};
+use super::{Ctx, loans, reference, restructuring, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
 use crate::ids::{ContactId, LoanId, OrgId};
@@ -53,29 +53,160 @@ pub struct Loaded {
     pub policy: PolicyVersion,
 }
 
+/// What a loan's facts need beyond its own row, read in the same statement as the row
+/// (scalar subqueries), because `permittedActions` runs before every step a collector
+/// takes (issue 12: four statements at most per call).
+#[derive(Debug, FromQueryResult)]
+struct Situation {
+    /// The borrower's language, for the reasons.
+    s_language: Language,
+    /// R1/R18: an agency works the loan now.
+    s_at_agency: bool,
+    /// R9: a restructuring application is under review.
+    s_under_review: bool,
+    /// R16: the latest end of a home-protection window of an appeal under review.
+    s_home_protected_until: Option<NaiveDate>,
+    /// M: the latest military deferral that applies.
+    s_deferral_status: Option<DeferralStatus>,
+    s_deferral_service_start: Option<NaiveDate>,
+    s_deferral_protected_until: Option<NaiveDate>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct LoanInSituation {
+    #[sea_orm(nested)]
+    loan: loan::Model,
+    #[sea_orm(nested)]
+    situation: Situation,
+}
+
+/// Adds `Situation`'s columns to a select of loans.
+fn with_situation(q: sea_orm::Select<loan::Entity>) -> sea_orm::Select<loan::Entity> {
+    use sea_orm::sea_query::{Query, SelectStatement};
+    let of_loan = |col: sea_orm::sea_query::Expr| col.equals((loan::Entity, loan::Column::Id));
+    let scalar = |sel: SelectStatement| Expr::SubQuery(None, Box::new(sel.into()));
+    let latest_deferral = |col: military_deferral::Column| {
+        scalar(
+            Query::select()
+                .column((military_deferral::Entity, col))
+                .from(military_deferral::Entity)
+                .and_where(of_loan(Expr::col((military_deferral::Entity, military_deferral::Column::LoanId))))
+                .and_where(
+                    Expr::col((military_deferral::Entity, military_deferral::Column::Status))
+                        .ne(DeferralStatus::NotApplicable.into_value()),
+                )
+                .order_by((military_deferral::Entity, military_deferral::Column::CreatedAt), sea_orm::Order::Desc)
+                .limit(1)
+                .to_owned(),
+        )
+    };
+    q.column_as(
+        scalar(
+            Query::select()
+                .column((borrower::Entity, borrower::Column::Language))
+                .from(borrower::Entity)
+                .and_where(
+                    Expr::col((borrower::Entity, borrower::Column::Id))
+                        .equals((loan::Entity, loan::Column::BorrowerId)),
+                )
+                .to_owned(),
+        ),
+        "s_language",
+    )
+    .column_as(
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(collection_assignment::Entity)
+                .and_where(of_loan(Expr::col((collection_assignment::Entity, collection_assignment::Column::LoanId))))
+                .and_where(Expr::col((collection_assignment::Entity, collection_assignment::Column::EndedAt)).is_null())
+                .to_owned(),
+        ),
+        "s_at_agency",
+    )
+    .column_as(
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(application::Entity)
+                .and_where(of_loan(Expr::col((application::Entity, application::Column::LoanId))))
+                .and_where(
+                    Expr::col((application::Entity, application::Column::Status))
+                        .is_in(restructuring::UNDER_REVIEW.map(|s| s.into_value())),
+                )
+                .to_owned(),
+        ),
+        "s_under_review",
+    )
+    .column_as(
+        scalar(
+            Query::select()
+                .expr(Expr::col((appeal::Entity, appeal::Column::HomeProtectedUntil)).max())
+                .from(appeal::Entity)
+                .and_where(of_loan(Expr::col((appeal::Entity, appeal::Column::LoanId))))
+                .and_where(
+                    Expr::col((appeal::Entity, appeal::Column::Status)).eq(AppealStatus::UnderReview.into_value()),
+                )
+                .to_owned(),
+        ),
+        "s_home_protected_until",
+    )
+    .column_as(latest_deferral(military_deferral::Column::Status), "s_deferral_status")
+    .column_as(latest_deferral(military_deferral::Column::ServiceStart), "s_deferral_service_start")
+    .column_as(latest_deferral(military_deferral::Column::ProtectedUntil), "s_deferral_protected_until")
+}
+
+/// The loan `id` as `p` may see it (NOT_FOUND otherwise), with its situation: one statement.
+async fn visible_loan_in_situation<C: ConnectionTrait>(
+    db: &C,
+    p: &Principal,
+    id: LoanId,
+) -> ServiceResult<LoanInSituation> {
+    with_situation(loan::Entity::find_by_id(id.0).filter(scope::loans(p)))
+        .into_model::<LoanInSituation>()
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)
+}
+
 /// Loads the facts of a loan at `at` (contacts before `at` in its local week).
-pub async fn load_facts<C: ConnectionTrait>(db: &C, l: loan::Model, at: DateTime<Utc>) -> ServiceResult<Loaded> {
-    let law = reference::law(db, l.jurisdiction, at).await?;
+pub async fn load_facts<C: ConnectionTrait>(
+    cache: &reference::Cache,
+    db: &C,
+    l: loan::Model,
+    at: DateTime<Utc>,
+) -> ServiceResult<Loaded> {
+    let row = with_situation(loan::Entity::find_by_id(l.id))
+        .into_model::<LoanInSituation>()
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    // The caller's row: it may hold changes of its own transaction's making.
+    facts_of(cache, db, LoanInSituation { loan: l, situation: row.situation }, at).await
+}
+
+async fn facts_of<C: ConnectionTrait>(
+    cache: &reference::Cache,
+    db: &C,
+    row: LoanInSituation,
+    at: DateTime<Utc>,
+) -> ServiceResult<Loaded> {
+    let LoanInSituation { loan: l, situation: s } = row;
+    let law = reference::law(cache, db, l.jurisdiction, at).await?;
     let today = law.calendar.local_date(at);
     let schedule = loans::schedule_of(db, l.id).await?;
     let mut payments = loans::payments_of_loan(db, l.id).await?;
     // The facts at `at`: money received later had not paid anything yet.
     payments.retain(|p| p.paid_at <= at);
     let overdue_since = loans::ledger(&l, &schedule, &payments).overdue(today).since;
-    let at_agency = restructuring::assigned_agency(db, l.id).await?.is_some();
-    let application_under_review = restructuring::has_application_under_review(db, l.id).await?;
-    let home_protected_until = appeals::home_protection(db, l.id, today).await?;
-    let deferral = military_deferral::Entity::find()
-        .filter(military_deferral::Column::LoanId.eq(l.id))
-        .filter(military_deferral::Column::Status.ne(DeferralStatus::NotApplicable))
-        .order_by_desc(military_deferral::Column::CreatedAt)
-        .one(db)
-        .await?;
-    let conscript = deferral.map(|d| rules::Conscript {
-        service_start: d.service_start,
-        protected_until: d.protected_until,
-        deferral_in_force: d.status == DeferralStatus::Granted,
-    });
+    let conscript = match (s.s_deferral_status, s.s_deferral_service_start, s.s_deferral_protected_until) {
+        (Some(status), Some(service_start), Some(protected_until)) => Some(rules::Conscript {
+            service_start,
+            protected_until,
+            deferral_in_force: status == DeferralStatus::Granted,
+        }),
+        _ => None,
+    };
     let contacts = contact_event::Entity::find()
         .filter(contact_event::Column::BorrowerId.eq(l.borrower_id))
         .filter(contact_event::Column::OccurredAt.gte(rules::week_start(&law.calendar, at)))
@@ -85,13 +216,12 @@ pub async fn load_facts<C: ConnectionTrait>(db: &C, l: loan::Model, at: DateTime
         .into_iter()
         .map(|c| ContactFact { at: c.occurred_at, channel: c.channel, party: c.party })
         .collect();
-    let b = borrower::Entity::find_by_id(l.borrower_id).one(db).await?.ok_or(ServiceError::NotFound)?;
     let facts = Facts {
         overdue_since,
         mortgage_secured: l.mortgage_secured,
         business_purpose: l.business_purpose,
         contract_allows_agency: l.contract_allows_agency,
-        at_agency,
+        at_agency: s.s_at_agency,
         court_act_on: l.court_act_on,
         enforcement_inscription_on: l.enforcement_inscription_on,
         settlement_agreement_on: l.settlement_agreement_on,
@@ -99,13 +229,14 @@ pub async fn load_facts<C: ConnectionTrait>(db: &C, l: loan::Model, at: DateTime
         claim_assigned_on: l.claim_assigned_on,
         insolvency_from: l.insolvency_from,
         insolvency_to: l.insolvency_to,
-        application_under_review,
-        home_protected_until,
+        application_under_review: s.s_under_review,
+        // R16: a window that ended before today protects nothing.
+        home_protected_until: s.s_home_protected_until.filter(|until| *until >= today),
         conscript,
         contract_meetings: contract_meeting_terms(&l),
         contacts,
     };
-    Ok(Loaded { loan: l, language: b.language, facts, calendar: law.calendar, policy: law.policy })
+    Ok(Loaded { loan: l, language: s.s_language, facts, calendar: law.calendar, policy: law.policy })
 }
 
 /// X4: the meeting terms stored on the loan from its contract.
@@ -126,17 +257,18 @@ pub fn contract_meeting_terms(l: &loan::Model) -> rules::ContractMeetingTerms {
 /// `None` when no policy version was in force then: there is no law of ours to judge by.
 /// An assignee not reported is judged as another third party (R17.3 only).
 pub async fn assignment_verdict<C: ConnectionTrait>(
+    cache: &reference::Cache,
     db: &C,
     l: &loan::Model,
     on: NaiveDate,
     assignee: Option<ClaimAssignee>,
 ) -> ServiceResult<Option<(Verdict, String)>> {
-    if reference::policies(db).await?.in_force(l.jurisdiction, on).is_none() {
+    if reference::policies(cache, db).await?.in_force(l.jurisdiction, on).is_none() {
         return Ok(None);
     }
-    let calendar = reference::calendar(db, l.jurisdiction).await?;
+    let calendar = reference::calendar(cache, db, l.jurisdiction).await?;
     let at = calendar.instant(on, chrono::NaiveTime::MIN);
-    let mut loaded = load_facts(db, l.clone(), at).await?;
+    let mut loaded = load_facts(cache, db, l.clone(), at).await?;
     loaded.facts.claim_assigned_on = None;
     let action = match assignee {
         Some(ClaimAssignee::CollectionAgency) => CollectionAction::AssignClaimToAgency,
@@ -148,7 +280,16 @@ pub async fn assignment_verdict<C: ConnectionTrait>(
 }
 
 /// The deployment's clearance key, created on first use and shared by every instance.
-async fn clearance_key<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<u8>> {
+async fn clearance_key<C: ConnectionTrait>(cache: &reference::Cache, db: &C) -> ServiceResult<Vec<u8>> {
+    if let Some(key) = cache.secret(CLEARANCE_SECRET) {
+        return Ok(key);
+    }
+    let key = read_or_create_clearance_key(db).await?;
+    cache.keep_secret(CLEARANCE_SECRET, &key);
+    Ok(key)
+}
+
+async fn read_or_create_clearance_key<C: ConnectionTrait>(db: &C) -> ServiceResult<Vec<u8>> {
     use rand::RngCore;
     // Read first: permittedActions is a read path and must not take the write lock.
     if let Some(stored) = app_secret::Entity::find_by_id(CLEARANCE_SECRET.to_owned()).one(db).await? {
@@ -241,11 +382,15 @@ pub async fn permitted_actions(
     };
     let now = ctx.clock.now();
     let at = at.unwrap_or(now);
-    let l = visible_loan(&ctx.db, p, id).await?;
-    let loaded = load_facts(&ctx.db, l, at).await?;
+    let row = visible_loan_in_situation(&ctx.db, p, id).await?;
+    let loaded = facts_of(&ctx.reference, &ctx.db, row, at).await?;
     let verdicts = rules::verdicts(p.role, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
     // A clearance is for acting now, not for a hypothetical moment.
-    let key = if clears && (at - now).num_seconds().abs() <= 60 { Some(clearance_key(&ctx.db).await?) } else { None };
+    let key = if clears && (at - now).num_seconds().abs() <= 60 {
+        Some(clearance_key(&ctx.reference, &ctx.db).await?)
+    } else {
+        None
+    };
     verdicts
         .into_iter()
         .map(|v| {
@@ -356,7 +501,7 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     let l = visible_loan(w.txn(), p, input.loan_id).await?;
     let action = rules::action_of(input.channel, input.party);
     // The rules as they stood when the contact happened, without this contact counted.
-    let loaded = load_facts(w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
+    let loaded = load_facts(w.reference(), w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
     let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.calendar, &loaded.policy.policy);
     let by_contract = verdict.basis.contains(&rules::CONTRACT);
     // CONTRACT says whose terms X4 used; it is not a rule a contact can break.
@@ -389,7 +534,9 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
         violations.push("X7");
     }
     let cleared = match &input.clearance {
-        Some(token) => clearance_covers(&clearance_key(w.txn()).await?, token, p, l.id, action, input.occurred_at),
+        Some(token) => {
+            clearance_covers(&clearance_key(w.reference(), w.txn()).await?, token, p, l.id, action, input.occurred_at)
+        }
         None => false,
     };
     let row = contact_event::Model {
@@ -622,7 +769,7 @@ pub async fn assign(
             "not a collection agency of the loan's jurisdiction",
         )));
     };
-    let loaded = load_facts(w.txn(), l.clone(), w.now).await?;
+    let loaded = load_facts(w.reference(), w.txn(), l.clone(), w.now).await?;
     let v = rules::verdict(
         CollectionAction::HandToCollectionAgency,
         &loaded.facts,
@@ -723,7 +870,7 @@ pub async fn update_my_contact_details(
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let b = borrower::Entity::find_by_id(b_id.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    let law = reference::law(w.txn(), p.jurisdiction, w.now).await?;
+    let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
     let today = law.calendar.local_date(w.now);
     let changed_on = input.changed_on.unwrap_or(today);
     if changed_on > today {

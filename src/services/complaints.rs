@@ -191,7 +191,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         input.borrower_id.get_or_insert(BorrowerId(found.borrower_id));
     }
 
-    let law = reference::law(w.txn(), p.jurisdiction, w.now).await?;
+    let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
     let cal = &law.calendar;
     let policy = &law.policy.policy;
     let received_at = input.received_at.unwrap_or(w.now);
@@ -503,7 +503,7 @@ pub async fn extend(
     let open = deadlines::find_open(&w, c.id, DeadlineKind::ComplaintAnswer).await?.ok_or_else(|| {
         ServiceError::user(UserError::conflict(&["complaintId"], "the complaint has no open answer deadline to extend"))
     })?;
-    let law = reference::law(w.txn(), c.jurisdiction, open.started_at).await?;
+    let law = reference::law(w.reference(), w.txn(), c.jurisdiction, open.started_at).await?;
     let due = rules::extended_due(
         &law.calendar,
         &law.policy.policy,
@@ -785,7 +785,7 @@ pub async fn request_information(
             return Err(ServiceError::user(UserError::rule("C9", &["loanId"], "the loan is no longer serviced")));
         }
     }
-    let law = reference::law(w.txn(), l.jurisdiction, w.now).await?;
+    let law = reference::law(w.reference(), w.txn(), l.jurisdiction, w.now).await?;
     let today = law.calendar.local_date(w.now);
     let month = format!("{:04}-{:02}", today.year(), today.month());
     let earlier = info_request::Entity::find()

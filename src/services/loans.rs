@@ -636,7 +636,7 @@ pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) 
     require_ingest(p)?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let l = find_own_loan(&w, p, &input.loan).await?;
-    let today = reference::calendar(w.txn(), l.jurisdiction).await?.local_date(w.now);
+    let today = reference::calendar(w.reference(), w.txn(), l.jurisdiction).await?.local_date(w.now);
     let mut problems = Problems::new();
     problems.check(input.occurred_on <= today, || UserError::invalid(&["occurredOn"], "occurredOn is in the future"));
     match (input.kind, input.ended_on) {
@@ -685,7 +685,8 @@ pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) 
         // R17.3 / R14: an assignment is a fact that already happened, so it is recorded
         // whatever it broke (R3 must know of it); what it broke is escalated.
         if let Some((v, reason)) =
-            super::collection::assignment_verdict(w.txn(), &row, input.occurred_on, input.assignee).await?
+            super::collection::assignment_verdict(w.reference(), w.txn(), &row, input.occurred_on, input.assignee)
+                .await?
             && !v.allowed
         {
             for rule in &v.basis {

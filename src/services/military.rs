@@ -55,7 +55,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
     if received > w.now {
         return Err(ServiceError::user(UserError::invalid(&["bureauReceivedAt"], "bureauReceivedAt is in the future")));
     }
-    let law = reference::law(w.txn(), l.jurisdiction, received).await?;
+    let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received).await?;
     let bureau_on = law.calendar.local_date(received);
     let applicable = rules::applicable(
         l.court_act_on,
@@ -225,7 +225,7 @@ pub async fn refuse(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<d
     let Some(granted_at) = d.granted_at.filter(|_| d.status == DeferralStatus::Granted) else {
         return Err(wrong_state(&d, "refuse it"));
     };
-    let law = reference::law(w.txn(), d.jurisdiction, w.now).await?;
+    let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
     let today = law.calendar.local_date(w.now);
     rules::check_refusal_in_time(&law.policy.policy, law.calendar.local_date(granted_at), today)
         .map_err(|r| refused(r, &["deferralId"]))?;
@@ -307,7 +307,7 @@ pub async fn register_discharge(
             "a discharge falls within the service, before its planned end",
         )));
     }
-    let law = reference::law(w.txn(), d.jurisdiction, w.now).await?;
+    let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
     if discharged_on > law.calendar.local_date(w.now) {
         return Err(ServiceError::user(UserError::invalid(&["dischargedOn"], "dischargedOn is in the future")));
     }

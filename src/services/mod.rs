@@ -37,11 +37,20 @@ pub struct Ctx {
     /// SQLite: one permit, held by the open `Write` (see `write.rs`), so this process's
     /// writers queue here in arrival order instead of polling the busy timeout.
     pub writers: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Calendars, policy versions, organisations and secrets kept in memory (see
+    /// `reference`); shared by the clones of one `Ctx`, one per process.
+    pub reference: std::sync::Arc<reference::Cache>,
 }
 
 impl Ctx {
     pub fn new(db: DatabaseConnection, clock: SharedClock, broker: Broker) -> Self {
-        Self { db, clock, broker, writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)) }
+        Self {
+            db,
+            clock,
+            broker,
+            writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            reference: std::sync::Arc::default(),
+        }
     }
 }
 

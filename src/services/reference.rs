@@ -1,13 +1,27 @@
-//! Reference data the rules need: the jurisdiction calendars and the policy versions.
-//! Read from the database on use (a few dozen rows), so an operator's
-//! `mfo-api calendar import` or `mfo-api policy import` takes effect without a restart.
+//! Reference data the rules need: the jurisdiction calendars and the policy versions,
+//! and the organisation behind a token. Kept in memory (`Cache`, one per `Ctx`), because
+//! every request needs them and they change only when an operator runs
+//! `mfo-api calendar import` / `mfo-api policy import` (issue 12: re-reading and re-parsing
+//! them was a third of `permittedActions`' statements). An import takes effect without a
+//! restart: its commit empties this process's cache (`Write::commit`), other instances
+//! empty theirs when the import's outbox event reaches them through the NOTIFY relay
+//! (PostgreSQL), and whatever a missed notification or another process writing a SQLite
+//! file leaves stale is reloaded after `MAX_AGE`.
+//!
+//! Nothing here decides a rule; it only hands the rules their data.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use entity::enums::{DeadlineStatus, Jurisdiction};
-use entity::{deadline, holiday, policy_version};
+use entity::{deadline, holiday, organization, policy_version};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde_json::json;
+use uuid::Uuid;
 
 use super::Ctx;
 use super::write::{Actor, Subject, Visibility, Write};
@@ -15,12 +29,139 @@ use crate::error::{ServiceError, ServiceResult, UserError, is_unique_violation};
 use crate::rules::calendar::Calendar;
 use crate::rules::policy::{self as rules, Policy, PolicyBook, PolicyFile, PolicyVersion};
 
-pub async fn calendar<C: ConnectionTrait>(db: &C, j: Jurisdiction) -> ServiceResult<Calendar> {
-    let days = holiday::Entity::find().filter(holiday::Column::Jurisdiction.eq(j)).all(db).await?;
-    Ok(Calendar::new(j, days.into_iter().map(|d| (d.date, d.kind))))
+/// How long cached reference data is trusted without a notification: the bound on
+/// staleness after a missed NOTIFY, or after another process imported into a SQLite file.
+/// Operational, not a legal figure: imports are rare and announced.
+pub const MAX_AGE: Duration = Duration::from_secs(60);
+
+/// This process's copy of the reference data. Organisations never change kind or
+/// jurisdiction once created (`mfo-api org create` is the only writer), so an organisation
+/// once read is kept until the next invalidation; the clearance key never changes.
+#[derive(Default)]
+pub struct Cache {
+    state: RwLock<Cached>,
+    /// Bumped by every invalidation: a value read from the database before an
+    /// invalidation is not stored after it (it may predate the import).
+    generation: AtomicU64,
 }
 
-pub async fn policies<C: ConnectionTrait>(db: &C) -> ServiceResult<PolicyBook> {
+#[derive(Default)]
+struct Cached {
+    loaded_at: Option<Instant>,
+    calendars: HashMap<Jurisdiction, Calendar>,
+    book: Option<Arc<PolicyBook>>,
+    orgs: HashMap<Uuid, organization::Model>,
+    secrets: HashMap<String, Vec<u8>>,
+}
+
+impl Cache {
+    /// Forgets everything: the next use reads the database again.
+    pub fn invalidate(&self) {
+        let mut state = self.write();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *state = Cached::default();
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Cached> {
+        // A panic while holding the lock cannot leave `Cached` half-updated (every
+        // update is one insert), so a poisoned lock is still good data.
+        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Cached> {
+        self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The fresh state, emptied first when it outlived `MAX_AGE`.
+    fn fresh<T>(&self, f: impl FnOnce(&Cached) -> Option<T>) -> Option<T> {
+        let state = self.read();
+        match state.loaded_at {
+            Some(at) if at.elapsed() < MAX_AGE => f(&state),
+            Some(_) => {
+                drop(state);
+                self.invalidate();
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Keeps what was read from the database under `generation`, unless an invalidation
+    /// came in between.
+    fn store(&self, generation: u64, f: impl FnOnce(&mut Cached)) {
+        let mut state = self.write();
+        if self.generation() != generation {
+            return;
+        }
+        state.loaded_at.get_or_insert_with(Instant::now);
+        f(&mut state);
+    }
+
+    /// A secret of `app_secret` (immutable once created), read through the cache.
+    pub(crate) fn secret(&self, name: &str) -> Option<Vec<u8>> {
+        self.fresh(|c| c.secrets.get(name).cloned())
+    }
+
+    pub(crate) fn keep_secret(&self, name: &str, value: &[u8]) {
+        self.store(self.generation(), |c| {
+            c.secrets.insert(name.to_owned(), value.to_vec());
+        });
+    }
+}
+
+/// Whether an outbox event's topic changes reference data (its commit must empty the
+/// caches of every instance).
+pub fn changes_reference(topic: &str) -> bool {
+    matches!(topic, "calendar.imported" | "policy_version.imported")
+}
+
+/// The organisation `id`, through the cache.
+pub async fn organization<C: ConnectionTrait>(
+    cache: &Cache,
+    db: &C,
+    id: Uuid,
+) -> Result<Option<organization::Model>, sea_orm::DbErr> {
+    if let Some(org) = cache.fresh(|c| c.orgs.get(&id).cloned()) {
+        return Ok(Some(org));
+    }
+    let generation = cache.generation();
+    let org = organization::Entity::find_by_id(id).one(db).await?;
+    if let Some(o) = &org {
+        cache.store(generation, |c| {
+            c.orgs.insert(id, o.clone());
+        });
+    }
+    Ok(org)
+}
+
+pub async fn calendar<C: ConnectionTrait>(cache: &Cache, db: &C, j: Jurisdiction) -> ServiceResult<Calendar> {
+    if let Some(cal) = cache.fresh(|c| c.calendars.get(&j).cloned()) {
+        return Ok(cal);
+    }
+    let generation = cache.generation();
+    let days = holiday::Entity::find().filter(holiday::Column::Jurisdiction.eq(j)).all(db).await?;
+    let cal = Calendar::new(j, days.into_iter().map(|d| (d.date, d.kind)));
+    cache.store(generation, |c| {
+        c.calendars.insert(j, cal.clone());
+    });
+    Ok(cal)
+}
+
+pub async fn policies<C: ConnectionTrait>(cache: &Cache, db: &C) -> ServiceResult<Arc<PolicyBook>> {
+    if let Some(book) = cache.fresh(|c| c.book.clone()) {
+        return Ok(book);
+    }
+    let generation = cache.generation();
+    let book = Arc::new(read_policies(db).await?);
+    cache.store(generation, |c| c.book = Some(book.clone()));
+    Ok(book)
+}
+
+async fn read_policies<C: ConnectionTrait>(db: &C) -> ServiceResult<PolicyBook> {
     let rows = policy_version::Entity::find().all(db).await?;
     let mut versions = Vec::with_capacity(rows.len());
     for r in rows {
@@ -40,11 +181,12 @@ pub async fn policies<C: ConnectionTrait>(db: &C) -> ServiceResult<PolicyBook> {
 /// to apply: `ServiceError::OutsideLaw` (the client's `BAD_USER_INPUT`), never INTERNAL,
 /// since a legacy record or an `at:` in the past reaches such a date in ordinary use.
 pub async fn policy_in_force<C: ConnectionTrait>(
+    cache: &Cache,
     db: &C,
     j: Jurisdiction,
     on: NaiveDate,
 ) -> ServiceResult<PolicyVersion> {
-    let book = policies(db).await?;
+    let book = policies(cache, db).await?;
     book.in_force(j, on).cloned().ok_or_else(|| outside_law(&book, j, on))
 }
 
@@ -67,12 +209,13 @@ pub struct Law {
 }
 
 pub async fn law<C: ConnectionTrait>(
+    cache: &Cache,
     db: &C,
     j: Jurisdiction,
     on_utc: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<Law> {
-    let calendar = calendar(db, j).await?;
-    let policy = policy_in_force(db, j, calendar.local_date(on_utc)).await?;
+    let calendar = calendar(cache, db, j).await?;
+    let policy = policy_in_force(cache, db, j, calendar.local_date(on_utc)).await?;
     Ok(Law { calendar, policy })
 }
 
@@ -111,7 +254,7 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
             .one(w.txn())
             .await?;
         if let Some(d) = latest_open {
-            let started_on = calendar(w.txn(), j).await?.local_date(d.started_at);
+            let started_on = calendar(w.reference(), w.txn(), j).await?.local_date(d.started_at);
             if file.effective_from <= started_on {
                 return Err(ServiceError::user(UserError::conflict(
                     &["effective_from"],

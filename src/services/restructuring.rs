@@ -136,7 +136,7 @@ pub async fn examine_overdue(ctx: &Ctx, loan_id: Uuid, cal: &Calendar) -> Servic
         .await?;
     let subject = Subject::new("loan", l.id);
     // The clock started on the overdue date: the policy in force then sets the figure.
-    let book = reference::policies(w.txn()).await?;
+    let book = reference::policies(w.reference(), w.txn()).await?;
     let Some(policy) = book.in_force(l.jurisdiction, since) else {
         // R1 did not exist when this overdue began (a book migrated from before the first
         // version): no notice duty opens for it. The duties whose clocks start later (an
@@ -400,7 +400,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     // R8, R2: the clocks run from receipt; the app's submissions are received when sent.
     let received_at = if is_borrower { w.now } else { input.received_at.unwrap_or(w.now) };
     // The law in force at receipt: the R8 deadline keeps the version its clock started under.
-    let law = reference::law(w.txn(), l.jurisdiction, received_at).await?;
+    let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received_at).await?;
     let received_on = law.calendar.local_date(received_at);
     if received_on < l.contract_date {
         return Err(ServiceError::user(
@@ -688,7 +688,7 @@ pub async fn request_documents(
         ));
     }
     // The law in force when the request went out: its clock started then.
-    let law = reference::law(w.txn(), a.jurisdiction, sent_at).await?;
+    let law = reference::law(w.reference(), w.txn(), a.jurisdiction, sent_at).await?;
     let due = rules::documents_due(&law.calendar, &law.policy.policy, law.calendar.local_date(sent_at));
     let after = transition(&mut w, &a, AppStep::RequestDocuments, "application.documents_requested", |_| {}).await?;
     let request = document_request::Model {
@@ -870,7 +870,7 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
             "deliveredAt must lie between receipt and now",
         )));
     }
-    let law = reference::law(w.txn(), a.jurisdiction, w.now).await?;
+    let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
     let policy = &law.policy.policy;
     let today = law.calendar.local_date(w.now);
     let delivered_on = law.calendar.local_date(delivered_at);
@@ -1017,7 +1017,7 @@ pub async fn respond(
         .await?;
     deadlines::close(&mut w, a.id, DeadlineKind::CounterProposalReply, DeadlineStatus::Met).await?;
     if response == CounterProposalResponse::Accept {
-        let law = reference::law(w.txn(), a.jurisdiction, w.now).await?;
+        let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
         let due = rules::implementation_due(&law.calendar, &law.policy.policy, law.calendar.local_date(w.now));
         deadlines::open(
             &mut w,
@@ -1183,16 +1183,19 @@ pub fn days_after_overdue(a: &application::Model) -> Option<i64> {
     a.overdue_since.map(|since| rules::days_after_overdue(since, received_on))
 }
 
+/// R9: the states in which an application is under review.
+pub const UNDER_REVIEW: [ApplicationStatus; 4] = [
+    ApplicationStatus::Registered,
+    ApplicationStatus::DocumentsRequested,
+    ApplicationStatus::Inadmissible,
+    ApplicationStatus::CounterProposed,
+];
+
 /// R9: whether the loan has an application under review now (collection uses this).
 pub async fn has_application_under_review<C: ConnectionTrait>(db: &C, loan_id: Uuid) -> ServiceResult<bool> {
     let open = application::Entity::find()
         .filter(application::Column::LoanId.eq(loan_id))
-        .filter(application::Column::Status.is_in([
-            ApplicationStatus::Registered,
-            ApplicationStatus::DocumentsRequested,
-            ApplicationStatus::Inadmissible,
-            ApplicationStatus::CounterProposed,
-        ]))
+        .filter(application::Column::Status.is_in(UNDER_REVIEW))
         .one(db)
         .await?;
     Ok(open.is_some())

@@ -112,6 +112,11 @@ pub struct Write {
 }
 
 impl Write {
+    /// The process's reference data (calendars, policy versions), for the rules.
+    pub fn reference(&self) -> &super::reference::Cache {
+        &self.ctx.reference
+    }
+
     pub async fn begin(ctx: &Ctx, actor: Actor) -> ServiceResult<Self> {
         let writer =
             if ctx.db.get_database_backend() == DbBackend::Sqlite {
@@ -269,16 +274,21 @@ impl Write {
 
         if self.txn.get_database_backend() == DbBackend::Postgres {
             // A wake-up for the other instances, delivered at commit; the row is the record.
+            // The payload names the schema, so that the instances of other deployments (or
+            // other tests) sharing the database ignore it without a query.
             for e in &published {
                 let notify = Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
+                    "SELECT pg_notify($1, current_schema() || ' ' || $2)",
                     [crate::events::relay::CHANNEL.into(), e.id.to_string().into()],
                 );
                 self.txn.execute_raw(notify).await?;
             }
         }
         self.txn.commit().await?;
+        if published.iter().any(|e| super::reference::changes_reference(&e.topic)) {
+            self.ctx.reference.invalidate();
+        }
         for (kind, rule) in raised {
             metrics::counter!("mfo_escalations_raised_total", "kind" => kind, "rule" => rule).increment(1);
         }

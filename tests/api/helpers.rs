@@ -107,7 +107,10 @@ impl TestApp {
         mfo_api::db::migrate(&db).await.expect("migrations");
         let statements = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
+            if std::env::var_os("MFO_TEST_PRINT_SQL").is_some() {
+                eprintln!("SQL: {}", info.statement);
+            }
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         });
         let clock = ManualClock::new(default_start());

@@ -50,7 +50,9 @@ async fn poison_loan(app: &TestApp, id: uuid::Uuid) {
 }
 
 async fn poisoned_deadline(app: &TestApp, subject: uuid::Uuid) -> uuid::Uuid {
-    let law = mfo_api::services::reference::law(&app.ctx.db, Jurisdiction::Kz, app.now()).await.expect("law");
+    let law = mfo_api::services::reference::law(&app.ctx.reference, &app.ctx.db, Jurisdiction::Kz, app.now())
+        .await
+        .expect("law");
     let mut w = Write::begin(&app.ctx, Actor::system("test")).await.expect("begin");
     let due = law.calendar.due_in_calendar_days(law.calendar.local_date(w.now), 1);
     let d = deadlines::open(
@@ -141,6 +143,8 @@ async fn r01_the_notice_duty_keeps_the_figures_in_force_when_its_overdue_began()
     .exec_without_returning(&app.ctx.db)
     .await
     .expect("insert version");
+    // As `mfo-api policy import` would: the running instance forgets its cached versions.
+    app.ctx.reference.invalidate();
 
     on(&app, "2026-09-30");
     let before = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;

@@ -19,7 +19,9 @@ use crate::helpers::fixtures::{UPSERT_LOAN, borrower_with_loan, loan_input};
 
 /// Opens a deadline on `subject` due `days` calendar days from now (KZ calendar).
 async fn open_deadline(app: &TestApp, subject: uuid::Uuid, days: u32, obligor: Obligor) -> entity::deadline::Model {
-    let law = mfo_api::services::reference::law(&app.ctx.db, Jurisdiction::Kz, app.now()).await.expect("law");
+    let law = mfo_api::services::reference::law(&app.ctx.reference, &app.ctx.db, Jurisdiction::Kz, app.now())
+        .await
+        .expect("law");
     let mut w = Write::begin(&app.ctx, Actor::system("test")).await.expect("begin");
     let due = law.calendar.due_in_calendar_days(law.calendar.local_date(w.now), days);
     let d = deadlines::open(
@@ -376,5 +378,42 @@ async fn sqlite_writers_queue_in_process_and_postgres_writers_do_not() {
             second.rollback().await.expect("rollback");
             first.rollback().await.expect("rollback");
         }
+    }
+}
+
+/// Issue 12: calendars are cached in memory, and an import takes effect at once on the
+/// instance that ran it and, through the NOTIFY relay, on the others (PostgreSQL; a
+/// SQLite database has one process, whose cache the import's commit empties).
+#[tokio::test]
+async fn a_calendar_import_moves_the_next_c8_due_date_on_every_instance_without_a_restart() {
+    async fn due(app: &TestApp) -> String {
+        let register = "mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) { complaint { answerDueDate } userErrors { code } } }";
+        let asel = json!({ "fullName": "Asel", "address": "Abay 1, Almaty", "phone": "+7 701 111 2233" });
+        let input = json!({ "input": { "kind": "COMPLAINT", "channel": "POST", "language": "RU", "complainants": [asel],
+            "substance": "The fee was charged twice.", "signed": true, "datedOn": "2026-06-15" } });
+        let r = app.gql(&app.staff(), register, input).await;
+        r["registerComplaint"]["complaint"]["answerDueDate"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned()
+    }
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    crate::helpers::fixtures::on(&app, "2026-06-16");
+    let before = due(&app).await;
+    assert_eq!(due(&other).await, before, "both instances read the same calendar");
+    // The operator declares the due date itself a day off.
+    let csv = format!("date,kind,name\n{before},day_off,test holiday\n");
+    mfo_api::services::orgs::import_calendar(&app.ctx, Jurisdiction::Kz, &csv).await.expect("import");
+    let moved = due(&app).await;
+    assert!(moved > before, "the importing instance: {before} → {moved}");
+    if app.ctx.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // The relay delivers the import's event asynchronously; wait for it, not for a deadline.
+        let mut seen = due(&other).await;
+        for _ in 0..50 {
+            if seen == moved {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            seen = due(&other).await;
+        }
+        assert_eq!(seen, moved, "the other instance, told through NOTIFY");
     }
 }

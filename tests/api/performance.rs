@@ -151,3 +151,28 @@ async fn every_list_filter_and_the_r1_sweep_are_backed_by_an_index() {
     }
     txn.rollback().await.expect("rollback");
 }
+
+/// Issue 12: `permittedActions` runs before every step a collector takes. Once the
+/// reference data is cached (calendars, policy versions, the organisation behind the
+/// token, the clearance key), a call costs at most four statements: the loan with its
+/// situation, its schedule, its payments and the week's contacts.
+#[tokio::test]
+async fn permitted_actions_costs_at_most_four_statements_once_reference_data_is_cached() {
+    use crate::helpers::fixtures::{assign, uuid_of};
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let s = overdue_loan(&app, "A", "2026-02-02", json!({}), json!({})).await;
+    assign(&app, uuid_of(&s.loan), &app.orgs.agency).await;
+    let token = app.agency_token(&app.orgs.agency);
+    let query = format!(r#"{{ permittedActions(loanId: "{}") {{ action allowed basis clearance }} }}"#, s.loan);
+    let first = app.gql(&token, &query, json!({})).await;
+    let verdicts = first["permittedActions"].as_array().expect("verdicts");
+    assert!(verdicts.iter().any(|v| v["allowed"] == true && v["clearance"].is_string()), "{first}");
+    let cold_then_warm = app.statements_for(&token, &query).await;
+    assert!(cold_then_warm <= 4, "{cold_then_warm} statements for a permittedActions call");
+    // The same answer from the cache as from the database.
+    assert_eq!(
+        app.gql(&token, &query, json!({})).await["permittedActions"].as_array().map(Vec::len),
+        Some(verdicts.len())
+    );
+}

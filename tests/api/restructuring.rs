@@ -630,14 +630,21 @@ async fn r16_a_vulnerable_borrowers_home_is_protected_for_60_days_but_not_on_a_r
         .gql(&app.borrower_token(&app.orgs.kz_mfo, s2.borrower), FILE, json!({ "input": appeal_input(&b["id"]) }))
         .await;
     assert_eq!(other["fileRegulatorAppeal"]["appeal"]["homeProtection"]["applies"], false, "not socially vulnerable");
-    let protection = mfo_api::services::appeals::home_protection(&app.ctx.db, uuid_of(&s.loan), day("2026-12-09"))
-        .await
-        .expect("read");
-    assert_eq!(protection, Some(day("2026-12-09")), "day 60 protected");
-    let protection = mfo_api::services::appeals::home_protection(&app.ctx.db, uuid_of(&s.loan), day("2026-12-10"))
-        .await
-        .expect("read");
-    assert_eq!(protection, None, "day 61 not");
+    // R16 as a collector meets it: foreclosure is refused on day 60, not on day 61.
+    let foreclose = |at: &'static str| {
+        let app = &app;
+        let loan = s.loan.clone();
+        async move {
+            let q =
+                "query($id: ID!, $at: DateTime) { permittedActions(loanId: $id, at: $at) { action allowed basis } }";
+            let r = app.gql(&app.staff(), q, json!({ "id": loan, "at": at })).await;
+            let verdicts = r["permittedActions"].as_array().expect("verdicts").clone();
+            let v = verdicts.into_iter().find(|v| v["action"] == "FORECLOSE").expect("FORECLOSE verdict");
+            (v["allowed"].clone(), v["basis"].clone())
+        }
+    };
+    assert_eq!(foreclose("2026-12-09T12:00:00Z").await, (json!(false), json!(["R16"])), "day 60 protected");
+    assert_eq!(foreclose("2026-12-10T12:00:00Z").await.0, json!(true), "day 61 not");
 }
 
 #[tokio::test]
