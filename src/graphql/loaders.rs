@@ -1,14 +1,25 @@
 //! DataLoaders for nested fields, one per request (created with the request, so caches
 //! never outlive a principal). A list of N loans costs one query per nested field, not N.
+//!
+//! A DataLoader gathers keys for a short delay (1 ms) and then fetches; when resolving a
+//! page takes longer than that (a busy CPU), one nested list is fetched in several
+//! batches (issue 12 saw 22+10+4+14 keys). So the root lists prime the loaders of the
+//! nested fields their query selects, all keys of the page in one batch each
+//! (`prefetch_*`), and the nodes' resolvers then find the rows in the loader's cache. The
+//! caches stay off until a root list of a query primes them: a mutation's payload must
+//! see the rows as its own write left them, not as an earlier field of the request read
+//! them.
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::Lookahead;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     borrower, collection_assignment, complaint_answer, contact_event, deadline, decision, delinquency_notice,
     document_request, installment, loan, military_deferral, organization, payment, regulator_appeal,
     restructuring_application,
 };
+use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -17,43 +28,162 @@ use crate::graphql::errors::top_level;
 use crate::services::{Ctx, loans};
 
 pub struct Loaders {
-    pub borrowers: DataLoader<BorrowerLoader>,
-    pub organizations: DataLoader<OrganizationLoader>,
-    pub schedules: DataLoader<ScheduleLoader>,
-    pub payments: DataLoader<PaymentsLoader>,
-    pub complaint_answers: DataLoader<ComplaintAnswerLoader>,
-    pub deadlines: DataLoader<DeadlinesLoader>,
-    pub decisions: DataLoader<DecisionLoader>,
-    pub notices: DataLoader<NoticesLoader>,
-    pub loans: DataLoader<LoanLoader>,
-    pub applications: DataLoader<ApplicationLoader>,
-    pub document_requests: DataLoader<DocumentRequestsLoader>,
-    pub appeals: DataLoader<AppealsLoader>,
-    pub assignments: DataLoader<AssignmentLoader>,
-    pub contacts: DataLoader<ContactsLoader>,
-    pub deferrals: DataLoader<DeferralsLoader>,
+    pub borrowers: DataLoader<BorrowerLoader, HashMapCache>,
+    pub organizations: DataLoader<OrganizationLoader, HashMapCache>,
+    pub schedules: DataLoader<ScheduleLoader, HashMapCache>,
+    pub payments: DataLoader<PaymentsLoader, HashMapCache>,
+    pub complaint_answers: DataLoader<ComplaintAnswerLoader, HashMapCache>,
+    pub deadlines: DataLoader<DeadlinesLoader, HashMapCache>,
+    pub decisions: DataLoader<DecisionLoader, HashMapCache>,
+    pub notices: DataLoader<NoticesLoader, HashMapCache>,
+    pub loans: DataLoader<LoanLoader, HashMapCache>,
+    pub applications: DataLoader<ApplicationLoader, HashMapCache>,
+    pub document_requests: DataLoader<DocumentRequestsLoader, HashMapCache>,
+    pub appeals: DataLoader<AppealsLoader, HashMapCache>,
+    pub assignments: DataLoader<AssignmentLoader, HashMapCache>,
+    pub contacts: DataLoader<ContactsLoader, HashMapCache>,
+    pub deferrals: DataLoader<DeferralsLoader, HashMapCache>,
 }
 
 impl Loaders {
     /// Loaders for one request of `principal` (the contact log is filtered per principal).
     pub fn new(ctx: &Ctx, principal: Option<&Principal>) -> Self {
         Self {
-            borrowers: DataLoader::new(BorrowerLoader(ctx.clone()), tokio::spawn),
-            organizations: DataLoader::new(OrganizationLoader(ctx.clone()), tokio::spawn),
-            schedules: DataLoader::new(ScheduleLoader(ctx.clone()), tokio::spawn),
-            payments: DataLoader::new(PaymentsLoader(ctx.clone()), tokio::spawn),
-            complaint_answers: DataLoader::new(ComplaintAnswerLoader(ctx.clone()), tokio::spawn),
-            deadlines: DataLoader::new(DeadlinesLoader(ctx.clone()), tokio::spawn),
-            decisions: DataLoader::new(DecisionLoader(ctx.clone()), tokio::spawn),
-            notices: DataLoader::new(NoticesLoader(ctx.clone()), tokio::spawn),
-            loans: DataLoader::new(LoanLoader(ctx.clone()), tokio::spawn),
-            applications: DataLoader::new(ApplicationLoader(ctx.clone()), tokio::spawn),
-            document_requests: DataLoader::new(DocumentRequestsLoader(ctx.clone()), tokio::spawn),
-            appeals: DataLoader::new(AppealsLoader(ctx.clone()), tokio::spawn),
-            assignments: DataLoader::new(AssignmentLoader(ctx.clone()), tokio::spawn),
-            contacts: DataLoader::new(ContactsLoader(ctx.clone(), principal.cloned()), tokio::spawn),
-            deferrals: DataLoader::new(DeferralsLoader(ctx.clone()), tokio::spawn),
+            borrowers: cached(BorrowerLoader(ctx.clone())),
+            organizations: cached(OrganizationLoader(ctx.clone())),
+            schedules: cached(ScheduleLoader(ctx.clone())),
+            payments: cached(PaymentsLoader(ctx.clone())),
+            complaint_answers: cached(ComplaintAnswerLoader(ctx.clone())),
+            deadlines: cached(DeadlinesLoader(ctx.clone())),
+            decisions: cached(DecisionLoader(ctx.clone())),
+            notices: cached(NoticesLoader(ctx.clone())),
+            loans: cached(LoanLoader(ctx.clone())),
+            applications: cached(ApplicationLoader(ctx.clone())),
+            document_requests: cached(DocumentRequestsLoader(ctx.clone())),
+            appeals: cached(AppealsLoader(ctx.clone())),
+            assignments: cached(AssignmentLoader(ctx.clone())),
+            contacts: cached(ContactsLoader(ctx.clone(), principal.cloned())),
+            deferrals: cached(DeferralsLoader(ctx.clone())),
         }
+    }
+}
+
+/// A loader whose cache is off until `prime` turns it on.
+fn cached<T: Loader<Uuid>>(loader: T) -> DataLoader<T, HashMapCache> {
+    let l = DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default());
+    l.enable_all_cache(false);
+    l
+}
+
+/// Fetches `keys` in one batch and keeps the rows for the resolvers that ask next.
+fn prime<'a, T>(l: &'a DataLoader<T, HashMapCache>, keys: Vec<Uuid>) -> BoxFuture<'a, async_graphql::Result<()>>
+where
+    T: Loader<Uuid, Error = async_graphql::Error>,
+{
+    async move {
+        l.enable_all_cache(true);
+        l.load_many(keys).await?;
+        Ok(())
+    }
+    .boxed()
+}
+
+/// Whether the node selection of a connection (`edges { node }` or `nodes`) asks for
+/// any of `fields`.
+fn selects(connection: &Lookahead<'_>, fields: &[&str]) -> bool {
+    let edges = connection.field("edges").field("node");
+    let nodes = connection.field("nodes");
+    fields.iter().any(|f| edges.field(f).exists() || nodes.field(f).exists())
+}
+
+impl Loaders {
+    /// Primes the loaders a page of `Loan`s will use (see the module doc). Keep in step
+    /// with `graphql::loans::Loan`: a field left out here still works, in batches.
+    pub async fn prefetch_loans(&self, connection: &Lookahead<'_>, page: &[loan::Model]) -> async_graphql::Result<()> {
+        let ids: Vec<Uuid> = page.iter().map(|l| l.id).collect();
+        let mut jobs = Vec::new();
+        if selects(connection, &["installments", "payments", "overdue", "principalBalance"]) {
+            jobs.push(prime(&self.schedules, ids.clone()));
+            jobs.push(prime(&self.payments, ids.clone()));
+        }
+        if selects(connection, &["borrower"]) {
+            jobs.push(prime(&self.borrowers, page.iter().map(|l| l.borrower_id).collect()));
+        }
+        if selects(connection, &["mfo"]) {
+            jobs.push(prime(&self.organizations, page.iter().map(|l| l.mfo_id).collect()));
+        }
+        if selects(connection, &["deadlines"]) {
+            jobs.push(prime(&self.deadlines, ids.clone()));
+        }
+        if selects(connection, &["delinquencyNotices"]) {
+            jobs.push(prime(&self.notices, ids.clone()));
+        }
+        if selects(connection, &["collectionAssignment"]) {
+            jobs.push(prime(&self.assignments, ids.clone()));
+        }
+        if selects(connection, &["contacts"]) {
+            jobs.push(prime(&self.contacts, ids.clone()));
+        }
+        if selects(connection, &["militaryDeferrals"]) {
+            jobs.push(prime(&self.deferrals, ids));
+        }
+        try_join_all(jobs).await.map(drop)
+    }
+
+    /// Primes the loaders a page of `Complaint`s will use (`graphql::complaints::Complaint`).
+    pub async fn prefetch_complaints(
+        &self,
+        connection: &Lookahead<'_>,
+        page: &[entity::complaint::Model],
+    ) -> async_graphql::Result<()> {
+        let ids: Vec<Uuid> = page.iter().map(|c| c.id).collect();
+        let mut jobs = Vec::new();
+        if selects(connection, &["answer"]) {
+            jobs.push(prime(&self.complaint_answers, ids.clone()));
+        }
+        if selects(connection, &["answerDueDate", "deadlines"]) {
+            jobs.push(prime(&self.deadlines, ids));
+        }
+        if selects(connection, &["mfo"]) {
+            jobs.push(prime(&self.organizations, page.iter().map(|c| c.mfo_id).collect()));
+        }
+        if selects(connection, &["borrower"]) {
+            jobs.push(prime(&self.borrowers, page.iter().filter_map(|c| c.borrower_id).collect()));
+        }
+        if selects(connection, &["loan"]) {
+            jobs.push(prime(&self.loans, page.iter().filter_map(|c| c.loan_id).collect()));
+        }
+        try_join_all(jobs).await.map(drop)
+    }
+
+    /// Primes the loaders a page of `RestructuringApplication`s will use
+    /// (`graphql::restructuring::RestructuringApplication`).
+    pub async fn prefetch_applications(
+        &self,
+        connection: &Lookahead<'_>,
+        page: &[restructuring_application::Model],
+    ) -> async_graphql::Result<()> {
+        let ids: Vec<Uuid> = page.iter().map(|a| a.id).collect();
+        let mut jobs = Vec::new();
+        if selects(connection, &["decision"]) {
+            jobs.push(prime(&self.decisions, ids.clone()));
+        }
+        if selects(connection, &["decisionDueDate", "deadlines"]) {
+            jobs.push(prime(&self.deadlines, ids.clone()));
+        }
+        if selects(connection, &["appeals"]) {
+            jobs.push(prime(&self.appeals, ids.clone()));
+        }
+        if selects(connection, &["documentRequests"]) {
+            jobs.push(prime(&self.document_requests, ids));
+        }
+        if selects(connection, &["loan"]) {
+            jobs.push(prime(&self.loans, page.iter().map(|a| a.loan_id).collect()));
+        }
+        if selects(connection, &["borrower"]) {
+            jobs.push(prime(&self.borrowers, page.iter().map(|a| a.borrower_id).collect()));
+        }
+        try_join_all(jobs).await.map(drop)
     }
 }
 

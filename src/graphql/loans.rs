@@ -404,6 +404,7 @@ impl LoanQuery {
         };
         let f = svc::LoanFilter { status: filter.status, overdue: filter.overdue, borrower_id };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        ctx.data_unchecked::<Loaders>().prefetch_loans(&ctx.look_ahead(), &page.items).await?;
         Ok(from_page(page, had_cursor, |l| l.id, Loan))
     }
 

@@ -479,6 +479,7 @@ impl RestructuringQuery {
             loan_id: f.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
         };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        ctx.data_unchecked::<Loaders>().prefetch_applications(&ctx.look_ahead(), &page.items).await?;
         Ok(from_page(page, had_cursor, |a| a.id, RestructuringApplication))
     }
 

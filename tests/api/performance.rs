@@ -176,3 +176,29 @@ async fn permitted_actions_costs_at_most_four_statements_once_reference_data_is_
         Some(verdicts.len())
     );
 }
+
+/// Issue 12: the benchmark's page (`loans(first: 50)` with installments and borrower)
+/// costs the same statements for 3 loans as for 12, at most six, and exactly that even
+/// with the CPU busy: the root list primes its nested loaders in one batch each, so a
+/// DataLoader's delay firing mid-page can no longer split a batch. Runs in the parallel
+/// suite on purpose.
+#[tokio::test]
+async fn a_page_of_loans_with_installments_and_borrower_costs_a_constant_handful_of_statements() {
+    const PAGE: &str =
+        "{ loans(first: 50) { edges { node { id installments { seq status } borrower { fullName } } } } }";
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    for i in 0..3 {
+        overdue_loan(&app, &format!("P{i}"), "2026-03-02", json!({}), json!({})).await;
+    }
+    let small = app.statements_for(&app.staff(), PAGE).await;
+    for i in 3..12 {
+        overdue_loan(&app, &format!("P{i}"), "2026-03-02", json!({}), json!({})).await;
+    }
+    let page = app.gql(&app.staff(), PAGE, json!({})).await;
+    assert_eq!(page["loans"]["edges"].as_array().map(Vec::len), Some(12), "{page}");
+    assert!(page["loans"]["edges"][11]["node"]["installments"][0]["seq"].is_number(), "{page}");
+    let large = app.statements_for(&app.staff(), PAGE).await;
+    assert_eq!(small, large, "3 loans: {small} statements, 12 loans: {large}");
+    assert!(large <= 6, "{large} statements for a page of loans with installments and borrower");
+}
