@@ -52,6 +52,10 @@ pub struct DbArgs {
     /// Connections in the pool.
     #[arg(long, env = "MFO_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+    /// Ping each pooled connection before use (costs two round trips per statement; for
+    /// proxies or firewalls that drop idle connections silently).
+    #[arg(long, env = "MFO_DB_TEST_BEFORE_ACQUIRE", default_value_t = false)]
+    pub db_test_before_acquire: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -32,7 +32,9 @@ fn init_tracing(filter: &str, format: &str) {
 }
 
 async fn context(args: &DbArgs) -> anyhow::Result<Ctx> {
-    let db = db::connect(&args.database_url, args.db_max_connections, None).await?;
+    let pool =
+        db::PoolSettings { max_connections: args.db_max_connections, test_before_acquire: args.db_test_before_acquire };
+    let db = db::connect_with(&args.database_url, pool, None).await?;
     db::migrate(&db).await?;
     Ok(Ctx::new(db, Arc::new(SystemClock), Broker::default()))
 }

@@ -112,6 +112,7 @@ impl TestApp {
                 eprintln!("SQL: {}", info.statement);
             }
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            mfo_api::db::record_statement(info);
         });
         let clock = ManualClock::new(default_start());
         let ctx = Ctx::new(db, clock.clone(), Broker::default());

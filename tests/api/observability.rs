@@ -52,3 +52,13 @@ async fn escalations_by_rule_and_the_scanners_lag_are_exported() {
     assert!(has_line(&text, "mfo_escalations_raised_total", &["kind=\"DEADLINE_MISSED\"", "rule=\"R1\""]), "{text}");
     assert!(has_line(&text, "mfo_scanner_lag_seconds", &[]), "{text}");
 }
+
+#[tokio::test]
+async fn sql_statements_are_timed_and_the_pool_is_gauged() {
+    let app = TestApp::spawn().await;
+    app.post(Some(&app.staff()), "{ loans(first: 5) { edges { node { id } } } }", json!({})).await;
+    let text = metrics(&app).await;
+    assert!(has_line(&text, "mfo_db_statement_duration_seconds_bucket", &["outcome=\"ok\"", "le=\""]), "{text}");
+    assert!(has_line(&text, "mfo_db_pool_connections", &["state=\"idle\""]), "{text}");
+    assert!(has_line(&text, "mfo_db_pool_connections", &["state=\"in_use\""]), "{text}");
+}
