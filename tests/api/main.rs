@@ -8,6 +8,7 @@ mod auth;
 mod collection;
 mod complaints;
 mod demo;
+mod duplicate_suite;
 mod hostile;
 mod hostile_suite;
 mod ingestion;
