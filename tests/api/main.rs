@@ -7,6 +7,7 @@ mod audit_trail;
 mod auth;
 mod collection;
 mod complaints;
+mod crash_suite;
 mod demo;
 mod duplicate_suite;
 mod hostile;
