@@ -291,12 +291,13 @@ async fn with_graphql_response_json_a_request_that_never_ran_is_400_without_data
     // (body); with application/json a well-formed request whose document fails stays 200
     // (572B, FDE2), and a body that is no GraphQL request at all is 400 (BCF8, 3E3A).
     let app = TestApp::spawn().await;
-    let document_fails = [
-        json!({ "query": "{" }).to_string(),
-        json!({ "query": "{ 8f31403dfe404bccbb0e835f2629c6a7 }" }).to_string(),
+    let document_fails =
+        [json!({ "query": "{" }).to_string(), json!({ "query": "{ 8f31403dfe404bccbb0e835f2629c6a7 }" }).to_string()];
+    let not_a_request = [
+        json!({ "qeury": "{ __typename }" }).to_string(),
+        json!({ "query": " " }).to_string(),
+        "{ \"not a JSON".to_owned(),
     ];
-    let not_a_request =
-        [json!({ "qeury": "{ __typename }" }).to_string(), json!({ "query": " " }).to_string(), "{ \"not a JSON".to_owned()];
     for body in document_fails.iter().chain(&not_a_request) {
         let (status, content_type, resp) = post_accepting(&app, GRAPHQL_RESPONSE, body.clone()).await;
         assert_eq!(status, 400, "{body}: {resp}");
