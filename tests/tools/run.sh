@@ -73,7 +73,7 @@ node "$tools/node/audit.mjs" "$url" "$token" || status=1
 set +e
 # From the temporary directory: schemathesis keeps a `.schemathesis/` folder in its cwd.
 cd "$work"
-PYTHONPATH="$root/tests/tools" SCHEMATHESIS_HOOKS=st_hooks "$tools/venv/bin/st" run "$url" \
+MFO_ST_URL="$url" MFO_ST_TOKEN="$token" PYTHONPATH="$root/tests/tools" SCHEMATHESIS_HOOKS=st_hooks "$tools/venv/bin/st" run "$url" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error \
   --continue-on-failure \
