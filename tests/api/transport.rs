@@ -288,24 +288,33 @@ async fn post_accepting(app: &TestApp, accept: &str, body: String) -> (u16, Stri
 #[tokio::test]
 async fn with_graphql_response_json_a_request_that_never_ran_is_400_without_data() {
     // GraphQL over HTTP, audits 556A/D586 (parse) and 74FF/5E5B (validation), 2163/17C5/34D6
-    // (body); with application/json the same requests stay 200 (572B, FDE2, D477, F5AF).
+    // (body); with application/json a well-formed request whose document fails stays 200
+    // (572B, FDE2), and a body that is no GraphQL request at all is 400 (BCF8, 3E3A).
     let app = TestApp::spawn().await;
-    let never_ran = [
-        json!({ "query": "{" }).to_string(),
-        json!({ "query": "{ 8f31403dfe404bccbb0e835f2629c6a7 }" }).to_string(),
+    let document_fails =
+        [json!({ "query": "{" }).to_string(), json!({ "query": "{ 8f31403dfe404bccbb0e835f2629c6a7 }" }).to_string()];
+    let not_a_request = [
         json!({ "qeury": "{ __typename }" }).to_string(),
+        json!({ "query": " " }).to_string(),
         "{ \"not a JSON".to_owned(),
     ];
-    for body in &never_ran {
+    for body in document_fails.iter().chain(&not_a_request) {
         let (status, content_type, resp) = post_accepting(&app, GRAPHQL_RESPONSE, body.clone()).await;
         assert_eq!(status, 400, "{body}: {resp}");
         assert_eq!(content_type, GRAPHQL_RESPONSE, "{body}");
         assert!(resp.get("data").is_none(), "{body}: {resp}");
         assert_eq!(resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}: {resp}");
-
+    }
+    for body in &document_fails {
         let (status, _, resp) = post_accepting(&app, "application/json", body.clone()).await;
         assert_eq!(status, 200, "{body}: {resp}");
         assert!(resp.get("errors").is_some(), "{body}: {resp}");
+    }
+    for body in &not_a_request {
+        let (status, _, resp) = post_accepting(&app, "application/json", body.clone()).await;
+        assert_eq!(status, 400, "{body}: {resp}");
+        assert!(resp.get("data").is_none(), "{body}: {resp}");
+        assert_eq!(resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}: {resp}");
     }
     // An execution that nulls `data` did run: 200 with `data: null`.
     let (status, _, resp) =

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Suite 5 of issue 9: outside tools against the real server.
+#   1. the graphql-http audit (GraphQL over HTTP conformance): 0 errors, 0 warnings;
+#   2. schemathesis against /graphql, the schema loaded from the URL with a staff token:
+#      0 server errors (the not_a_server_error check).
+# The tools are pinned (tests/tools/package.json, SCHEMATHESIS below) and installed into
+# target/tools/ (npm, a Python venv); a re-run reuses them. The server is the debug binary
+# in demo mode on a SQLite file under a temporary directory and a free port; it is
+# stopped on every exit path. Prints one figure line per tool; exits non-zero otherwise.
+# Environment: SCHEMATHESIS_MAX_EXAMPLES (default 50) cases per operation.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+tools="$root/target/tools"
+SCHEMATHESIS=4.32.5
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
+
+# --- install (cached) ---------------------------------------------------------------
+mkdir -p "$tools/node"
+if ! cmp -s tests/tools/package.json "$tools/node/package.json" || [ ! -d "$tools/node/node_modules/graphql-http" ]; then
+  cp tests/tools/package.json "$tools/node/package.json"
+  (cd "$tools/node" && npm install --no-audit --no-fund --silent --no-package-lock)
+fi
+cp tests/tools/audit.mjs "$tools/node/audit.mjs"
+if [ "$("$tools/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))' 2>/dev/null)" != "$SCHEMATHESIS" ]; then
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS"
+fi
+
+# --- the server -----------------------------------------------------------------------
+cargo build -q --bin mfo-api
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  cd "$root"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A rate limit of 1,200 a minute per principal would answer schemathesis with 429s, which
+# say nothing about the server's handling of what it sends (the limit has its own tests).
+MFO_DATABASE_URL="sqlite://$work/demo.db?mode=rwc" MFO_RATE_LIMIT_PER_MINUTE=1000000 MFO_LOG=warn \
+  target/debug/mfo-api serve --demo --listen "127.0.0.1:$port" >"$work/server.out" 2>"$work/server.err" &
+pid=$!
+for _ in $(seq 1 240); do
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/server.err" >&2; echo "the server did not start" >&2; exit 1; }
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server did not answer /healthz" >&2; exit 1; }
+# The demo prints one token per role, each on the line after its label.
+token=$(awk '/^MFO_STAFF, Qomeq Finance/ { getline; print; exit }' "$work/server.out")
+[ -n "$token" ] || { echo "no staff token in the demo's output" >&2; exit 1; }
+url="http://127.0.0.1:$port/graphql"
+
+status=0
+
+# --- 1. graphql-http audit ---------------------------------------------------------------
+node "$tools/node/audit.mjs" "$url" "$token" || status=1
+
+# --- 2. schemathesis ----------------------------------------------------------------------
+# Every response is judged from the HAR record: a server error is an HTTP 5xx or a GraphQL
+# error coded INTERNAL (or with no code at all). schemathesis's own not_a_server_error
+# check runs too, but for GraphQL it counts every `errors` entry that is not a validation
+# error, and the contract (DESIGN.md) answers a random id with a top-level NOT_FOUND and a
+# role's missing right with FORBIDDEN: those are tallied by code, not counted as failures.
+set +e
+# From the temporary directory: schemathesis keeps a `.schemathesis/` folder in its cwd.
+cd "$work"
+MFO_ST_URL="$url" MFO_ST_TOKEN="$token" PYTHONPATH="$root/tests/tools" SCHEMATHESIS_HOOKS=st_hooks "$tools/venv/bin/st" run "$url" \
+  --header "Authorization: Bearer $token" \
+  --checks not_a_server_error \
+  --continue-on-failure \
+  --max-examples "$max_examples" \
+  --seed 9 \
+  --generation-database none \
+  --workers 2 \
+  --no-color \
+  --report har --report-har-path "$work/run.har" \
+  >"$work/schemathesis.out" 2>&1
+set -e
+cd "$root"
+python3 - "$work/run.har" "$work/schemathesis.out" <<'PY' || status=1
+import collections, json, re, sys
+har_path, out_path = sys.argv[1], sys.argv[2]
+out = open(out_path, encoding="utf-8", errors="replace").read()
+try:
+    entries = json.load(open(har_path, encoding="utf-8"))["log"]["entries"]
+except (OSError, ValueError, KeyError):
+    entries = []
+operations, codes, server_errors, examples = set(), collections.Counter(), 0, []
+for e in entries:
+    body = e["request"].get("postData", {}).get("text", "")
+    try:
+        query = json.loads(body).get("query", "")
+    except ValueError:
+        query = ""
+    m = re.search(r"^\s*(?:mutation|query|subscription)?\s*\{\s*(\w+)", query)
+    if m:
+        operations.add(m.group(1))
+    status = e["response"]["status"]
+    text = e["response"].get("content", {}).get("text", "") or ""
+    try:
+        errors = json.loads(text).get("errors") or []
+    except (ValueError, AttributeError):
+        errors = []
+    bad = status >= 500
+    for err in errors:
+        code = (err.get("extensions") or {}).get("code")
+        codes[code or "(none)"] += 1
+        bad = bad or code in (None, "INTERNAL")
+    if bad:
+        server_errors += 1
+        examples.append(f"{status} {query[:300]!r} -> {text[:300]}")
+# An operation schemathesis could not generate for (an unknown scalar) or an error of its
+# own means part of the API went untested.
+m = re.search(r"Errors:\n((?:.*\n)+?)\n", out)
+tool_errors = m.group(1).strip() if m else ""
+print(
+    f"schemathesis: {len(operations)} operations, {len(entries)} requests, {server_errors} server errors "
+    f"(GraphQL error codes: {dict(sorted(codes.items()))})"
+)
+for x in examples[:10]:
+    print("  " + x)
+failed = server_errors > 0 or not entries or bool(tool_errors)
+if tool_errors:
+    print("schemathesis errors:\n" + tool_errors)
+if not entries:
+    print(out[-4000:])
+sys.exit(1 if failed else 0)
+PY
+
+exit "$status"
