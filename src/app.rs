@@ -19,6 +19,9 @@ pub struct AppConfig {
     pub http: HttpLimits,
     /// Introspection, suggestions and GraphiQL off.
     pub production: bool,
+    /// The token GraphiQL's headers editor opens with: set by `serve --demo` only, never
+    /// outside demo mode (the page would hand it to anyone who opens it).
+    pub graphiql_token: Option<String>,
 }
 
 /// What every request handler shares.
@@ -29,6 +32,8 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub http: Arc<HttpLimits>,
     pub production: bool,
+    /// See `AppConfig::graphiql_token`.
+    pub graphiql_token: Option<Arc<str>>,
     pub rate: Arc<RateLimiter>,
     pub metrics: PrometheusHandle,
 }
@@ -67,6 +72,7 @@ pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (
         verifier: Arc::new(Verifier::new(cfg.jwt)),
         http: Arc::new(cfg.http),
         production: cfg.production,
+        graphiql_token: cfg.graphiql_token.map(Arc::from),
         metrics: metrics_handle(),
     };
     // PostgreSQL: other instances' commits reach this instance's subscribers too.

@@ -74,6 +74,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("failed to bind {}", args.listen))?;
     let addr = listener.local_addr()?;
+    let mut graphiql_token = None;
     if args.demo {
         let d = demo::load(&ctx).await?;
         let Keys::Hs256(secret) = &keys else {
@@ -150,12 +151,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 "supervisor-kg",
             ),
         ] {
-            println!("{label}:\n{}\n", mint(role, org, borrower, sub)?);
+            let token = mint(role, org, borrower, sub)?;
+            println!("{label}:\n{token}\n");
+            // GraphiQL opens as the KZ MFO's manager, who may run most of the API.
+            if role == Role::MfoManager {
+                graphiql_token = Some(token);
+            }
         }
+        println!("GraphiQL opens with the MFO_MANAGER token above in its headers; replace it to act as another.\n");
     }
 
     let http = HttpLimits::from(&args.limits);
-    let cfg = AppConfig { jwt: settings, limits: args.limits.graphql(), http, production: args.production };
+    let cfg =
+        AppConfig { jwt: settings, limits: args.limits.graphql(), http, production: args.production, graphiql_token };
     let (_state, router) = app::build(ctx.clone(), cfg);
     let owner = format!("{}-{}", addr, std::process::id());
     tokio::spawn(Scanner::new(ctx, owner).run(std::time::Duration::from_secs(args.scan_interval_seconds.max(1))));

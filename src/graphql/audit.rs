@@ -14,11 +14,15 @@ use crate::services::audit::{self, TrailSubject};
 
 pub struct AuditEntry(pub audit_entry::Model);
 
+/// One entry of the tamper-evident audit chain: who changed what, before and after. Visible to MFO staff and
+/// managers and regulators who can see the record.
 #[Object]
 impl AuditEntry {
+    /// Global ID.
     async fn id(&self) -> ID {
         encode(Kind::AuditEntry, self.0.id)
     }
+    /// When it was recorded (UTC instant).
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
     }
@@ -26,18 +30,23 @@ impl AuditEntry {
     async fn actor(&self) -> &str {
         &self.0.actor
     }
+    /// What was done, e.g. "complaint.registered".
     async fn action(&self) -> &str {
         &self.0.action
     }
+    /// The type of the record changed.
     async fn subject_type(&self) -> &str {
         &self.0.subject_type
     }
+    /// The record's global ID.
     async fn subject_id(&self) -> ID {
         subject_global_id(&self.0.subject_type, self.0.subject_id)
     }
+    /// The record before the change (JSON); null when it was created.
     async fn before(&self) -> Option<Json<serde_json::Value>> {
         self.0.before.clone().map(Json)
     }
+    /// The record after the change (JSON); null when it was removed.
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         self.0.after.clone().map(Json)
     }
@@ -45,6 +54,7 @@ impl AuditEntry {
     async fn prev_hash(&self) -> &str {
         &self.0.prev_hash
     }
+    /// SHA-256 of this entry and `prevHash`.
     async fn hash(&self) -> &str {
         &self.0.hash
     }
@@ -59,7 +69,11 @@ impl AuditQuery {
     /// information request, restructuring application, regulator appeal, contact event
     /// or military deferral. For MFO staff and regulators who can see that record;
     /// NOT_FOUND for a record outside their scope, as for a missing one.
-    async fn audit_trail(&self, ctx: &Context<'_>, subject_id: ID) -> async_graphql::Result<Vec<AuditEntry>> {
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record's global ID.")] subject_id: ID,
+    ) -> async_graphql::Result<Vec<AuditEntry>> {
         let p = ctx.principal()?;
         let (kind, uuid) = parse(&subject_id).ok_or_else(not_found)?;
         let subject = match kind {

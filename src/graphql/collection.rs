@@ -24,7 +24,9 @@ use crate::services::collection::{self as svc, Disclosure};
 /// Whether an action is allowed now, why, and when it will be if it is not.
 #[derive(SimpleObject)]
 pub struct ActionVerdict {
+    /// The action judged.
     pub action: CollectionAction,
+    /// Whether the caller may take it at the verdict's instant.
     pub allowed: bool,
     /// The DOMAIN.md rules that decided it; `CONTRACT` beside `X4` when the loan's
     /// contract set the meeting terms used (X4 "unless the contract sets other terms").
@@ -42,18 +44,23 @@ pub struct ActionVerdict {
 /// A loan in an agency's hands.
 pub struct CollectionAssignment(pub collection_assignment::Model);
 
+/// A loan in an agency's hands.
 #[Object]
 impl CollectionAssignment {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Assignment, self.0.id)
     }
+    /// The collection agency working the loan.
     async fn agency(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.0.agency_id).await?.map(Organization).ok_or_else(not_found)
     }
+    /// When the loan was handed over (UTC instant); R18 applies from here.
     async fn assigned_at(&self) -> DateTime<Utc> {
         self.0.assigned_at
     }
+    /// When the agency's work ended (UTC instant); null while it lasts.
     async fn ended_at(&self) -> Option<DateTime<Utc>> {
         self.0.ended_at
     }
@@ -64,41 +71,55 @@ impl CollectionAssignment {
 #[graphql(input_name = "DisclosureInput")]
 #[serde(rename_all = "camelCase")]
 pub struct ContactDisclosure {
+    /// The organisation's name the collector stated (X2); compared with the contactor's registered name (X6).
     pub organization_name: Option<String>,
+    /// The organisation's location the collector stated (X2).
     pub organization_location: Option<String>,
+    /// The full name the person contacting stated (X2).
     pub person_name: Option<String>,
+    /// The position the person contacting stated (X2).
     pub person_position: Option<String>,
 }
 
 /// A contact with a debtor or a third party.
 pub struct ContactEvent(pub contact_event::Model);
 
+/// A contact with a debtor or a third party.
 #[Object]
 impl ContactEvent {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Contact, self.0.id)
     }
+    /// How the contact was made (X1).
     async fn channel(&self) -> ContactChannel {
         self.0.channel
     }
+    /// When it happened (UTC instant); X3/X4 judge it in the borrower's local time.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
+    /// The borrower or a third party (X5).
     async fn party(&self) -> ContactParty {
         self.0.party
     }
+    /// Why a third party was contacted (X5).
     async fn third_party_purpose(&self) -> Option<ThirdPartyPurpose> {
         self.0.third_party_purpose
     }
+    /// The phone, e-mail or address used.
     async fn destination(&self) -> Option<&str> {
         self.0.destination.as_deref()
     }
+    /// What the collector said about themselves (X2).
     async fn disclosure(&self) -> ContactDisclosure {
         serde_json::from_value(self.0.disclosure.clone()).unwrap_or_default()
     }
+    /// What came of it.
     async fn outcome(&self) -> ContactOutcome {
         self.0.outcome
     }
+    /// The collector's note.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -121,6 +142,7 @@ impl ContactEvent {
             flagged_at: serde_json::from_value(m["flaggedAt"].clone()).ok(),
         })
     }
+    /// The organisation that made the contact (the MFO or the agency).
     async fn contactor(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.0.contactor_org_id).await?.map(Organization).ok_or_else(not_found)
@@ -150,7 +172,8 @@ impl CollectionQuery {
     async fn permitted_actions(
         &self,
         ctx: &Context<'_>,
-        loan_id: ID,
+        #[graphql(desc = "The loan's global ID.")] loan_id: ID,
+        #[graphql(desc = "The instant to judge at (UTC); now when omitted. A clearance is issued only for now.")]
         at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Vec<ActionVerdict>> {
         let p = ctx.principal()?;
@@ -171,26 +194,39 @@ impl CollectionQuery {
     }
 }
 
+/// R17.2: a loan handed to a collection agency.
 #[derive(InputObject)]
 pub struct AssignLoanToAgencyInput {
+    /// The loan's global ID (the caller's MFO's, overdue).
     pub loan_id: ID,
+    /// The agency's global ID (a collection agency of the loan's jurisdiction).
     pub agency_id: ID,
 }
 
+/// Ends an agency's work on a loan.
 #[derive(InputObject)]
 pub struct RecallLoanFromAgencyInput {
+    /// The loan's global ID.
     pub loan_id: ID,
 }
 
-payload!(CollectionAssignmentPayload { assignment: CollectionAssignment });
+payload!(
+    /// The hand-over to an agency (R17.2) after the mutation, or why it was refused.
+    CollectionAssignmentPayload { assignment: CollectionAssignment });
 
+/// X1–X7: a contact with the borrower or a third party. The MFO's staff and managers, or the agency holding
+/// the loan.
 #[derive(InputObject)]
 pub struct RecordContactInput {
     /// Required: agencies' systems retry; a retry stores one contact.
     pub client_submission_id: Uuid,
+    /// The loan's global ID.
     pub loan_id: ID,
+    /// How the contact was made (X1).
     pub channel: ContactChannel,
+    /// When it happened (UTC instant); judged in the borrower's local time (X3, X4).
     pub occurred_at: DateTime<Utc>,
+    /// The borrower or a third party (X5).
     #[graphql(default_with = "ContactParty::Borrower")]
     pub party: ContactParty,
     /// Required for a third party (X5).
@@ -200,14 +236,19 @@ pub struct RecordContactInput {
     /// X2: required; a contact without it is stored and flagged.
     #[graphql(default)]
     pub disclosure: ContactDisclosure,
+    /// What came of it.
     pub outcome: ContactOutcome,
+    /// A free-text note.
     pub note: Option<String>,
     /// The clearance `permittedActions` gave for this contact, if any.
     pub clearance: Option<String>,
 }
 
-payload!(ContactPayload { contact: ContactEvent });
+payload!(
+    /// The recorded contact (X1–X7), or why it was refused.
+    ContactPayload { contact: ContactEvent });
 
+/// X6: the MFO's finding that a collector stated a false name or position.
 #[derive(InputObject)]
 pub struct FlagContactMisrepresentationInput {
     /// A contact on a loan of the caller's MFO.
@@ -218,20 +259,27 @@ pub struct FlagContactMisrepresentationInput {
     pub note: Option<String>,
 }
 
+/// X7: new contact details the borrower reports; a field left out keeps its value.
 #[derive(InputObject)]
 pub struct UpdateMyContactDetailsInput {
+    /// New phone number.
     pub phone: Option<String>,
+    /// New e-mail address.
     pub email: Option<String>,
+    /// New address (X1 letters go here once reported).
     pub address: Option<String>,
     /// When the details changed (report within 10 calendar days, X7).
     pub changed_on: Option<Date>,
 }
 
+/// The borrower after the X7 report, or why it was refused.
 #[derive(SimpleObject)]
 pub struct ContactDetailsPayload {
+    /// The borrower with the new details; null on userErrors.
     pub borrower: Option<Borrower>,
     /// Reported more than 10 calendar days after the change (X7).
     pub reported_late: bool,
+    /// Why the report was refused; empty on success.
     pub user_errors: Vec<UserErrorObject>,
 }
 
@@ -245,7 +293,7 @@ impl CollectionMutation {
     async fn assign_loan_to_agency(
         &self,
         ctx: &Context<'_>,
-        input: AssignLoanToAgencyInput,
+        #[graphql(desc = "The loan and the agency.")] input: AssignLoanToAgencyInput,
     ) -> async_graphql::Result<CollectionAssignmentPayload> {
         let p = ctx.principal()?;
         let loan = LoanId(decode(&input.loan_id, Kind::Loan)?);
@@ -259,7 +307,7 @@ impl CollectionMutation {
     async fn recall_loan_from_agency(
         &self,
         ctx: &Context<'_>,
-        input: RecallLoanFromAgencyInput,
+        #[graphql(desc = "The loan.")] input: RecallLoanFromAgencyInput,
     ) -> async_graphql::Result<CollectionAssignmentPayload> {
         let p = ctx.principal()?;
         let loan = LoanId(decode(&input.loan_id, Kind::Loan)?);
@@ -272,7 +320,7 @@ impl CollectionMutation {
     async fn record_contact(
         &self,
         ctx: &Context<'_>,
-        input: RecordContactInput,
+        #[graphql(desc = "The contact; retried safely with the same `clientSubmissionId`.")] input: RecordContactInput,
     ) -> async_graphql::Result<ContactPayload> {
         let p = ctx.principal()?;
         let d = input.disclosure;
@@ -304,7 +352,7 @@ impl CollectionMutation {
     async fn flag_contact_misrepresentation(
         &self,
         ctx: &Context<'_>,
-        input: FlagContactMisrepresentationInput,
+        #[graphql(desc = "The contact and what was false.")] input: FlagContactMisrepresentationInput,
     ) -> async_graphql::Result<ContactPayload> {
         let p = ctx.principal()?;
         let input = svc::MisrepresentationInput {
@@ -319,7 +367,7 @@ impl CollectionMutation {
     async fn update_my_contact_details(
         &self,
         ctx: &Context<'_>,
-        input: UpdateMyContactDetailsInput,
+        #[graphql(desc = "The new details and when they changed.")] input: UpdateMyContactDetailsInput,
     ) -> async_graphql::Result<ContactDetailsPayload> {
         let p = ctx.principal()?;
         let input = svc::ContactDetailsInput {

@@ -1,7 +1,6 @@
 //! Complaints, the journal, loan-information requests and statements, reception hours:
 //! types, queries, mutations and the `complaintUpdates` subscription (C1–C13).
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveTime, Utc};
 use entity::enums::{
@@ -31,9 +30,14 @@ use crate::services::complaints::{self as svc};
 #[derive(SimpleObject, InputObject, Clone, Default)]
 #[graphql(input_name = "ComplainantInput")]
 pub struct Complainant {
+    /// Full name (C3 requires it; without it, contacts and a postal address a written complaint is
+    /// anonymous).
     pub full_name: Option<String>,
+    /// Postal address (C3); a collective complaint's answer goes to the first one listed (C11).
     pub address: Option<String>,
+    /// Phone number, a contact detail (C3).
     pub phone: Option<String>,
+    /// E-mail address, a contact detail (C3).
     pub email: Option<String>,
 }
 
@@ -49,16 +53,21 @@ impl From<Complainant> for ComplainantFacts {
     }
 }
 
+/// A responsible manager a complaint is forwarded to (C7 step 2).
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "ResponsibleManagerInput")]
 pub struct ResponsibleManager {
+    /// The manager's full name.
     pub name: String,
+    /// The manager's position.
     pub position: String,
 }
 
+/// A document attached to a written answer (C10: certified copies may be attached).
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "AttachmentInput")]
 pub struct Attachment {
+    /// The document's name or title.
     pub name: String,
     /// A certified copy of a document (C10).
     #[graphql(default)]
@@ -68,27 +77,35 @@ pub struct Attachment {
 /// C8: the extension of the answer deadline.
 #[derive(SimpleObject)]
 pub struct ComplaintExtension {
+    /// Why an extra check was needed (C8).
     pub reason: String,
+    /// How the consumer was told of the extension (e-mail, phone, letter…), as recorded.
     pub consumer_notified_by: Option<String>,
+    /// When the consumer was told (UTC instant).
     pub consumer_notified_at: Option<DateTime<Utc>>,
+    /// When the manager extended the deadline (UTC instant).
     pub extended_at: Option<DateTime<Utc>>,
 }
 
 /// C10–C12: the answer given.
 pub struct ComplaintAnswer(pub complaint_answer::Model);
 
+/// C10–C12: the answer given.
 #[Object]
 impl ComplaintAnswer {
     /// Given orally on the spot (C12).
     async fn oral(&self) -> bool {
         self.0.oral
     }
+    /// Who signed a written answer (C10); null for an oral answer.
     async fn signatory_role(&self) -> Option<SignatoryRole> {
         self.0.signatory_role
     }
+    /// The signatory's full name (C10); null for an oral answer.
     async fn signatory_name(&self) -> Option<&str> {
         self.0.signatory_name.as_deref()
     }
+    /// The answer's ground (C10); null for an oral answer.
     async fn ground(&self) -> Option<AnswerGround> {
         self.0.ground
     }
@@ -96,15 +113,19 @@ impl ComplaintAnswer {
     async fn text(&self) -> &str {
         &self.0.text
     }
+    /// The responsible executor named in the answer (C10).
     async fn executor_name(&self) -> Option<&str> {
         self.0.executor_name.as_deref()
     }
+    /// How to reach the responsible executor (C10).
     async fn executor_contact(&self) -> Option<&str> {
         self.0.executor_contact.as_deref()
     }
+    /// The answer's language: the complaint's (C10: Kyrgyz or Russian in KG).
     async fn language(&self) -> Language {
         self.0.language
     }
+    /// How the written answer was delivered (C10); null for an oral answer.
     async fn delivery_channel(&self) -> Option<AnswerDeliveryChannel> {
         self.0.delivery_channel
     }
@@ -112,9 +133,12 @@ impl ComplaintAnswer {
     async fn delivered_to(&self) -> Option<&str> {
         self.0.delivered_to.as_deref()
     }
+    /// When the answer was sent or given (UTC instant); it meets the C8 deadline if on or before the due
+    /// date, local time.
     async fn sent_at(&self) -> DateTime<Utc> {
         self.0.sent_at
     }
+    /// Documents attached, e.g. certified copies (C10).
     async fn attachments(&self) -> Vec<Attachment> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -127,11 +151,16 @@ impl ComplaintAnswer {
     }
 }
 
+/// A complaint, suggestion or request registered in an MFO's single journal (C1–C13). Visible to the borrower
+/// it concerns, the MFO's staff and managers, and the regulator of its jurisdiction.
 #[derive(Clone)]
 pub struct Complaint(pub complaint::Model);
 
+/// A complaint, suggestion or request registered in an MFO's single journal (C1–C13). Visible to the borrower
+/// it concerns, the MFO's staff and managers, and the regulator of its jurisdiction.
 #[Object]
 impl Complaint {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Complaint, self.0.id)
     }
@@ -139,36 +168,47 @@ impl Complaint {
     async fn number(&self) -> String {
         journal_number(self.0.journal_year, self.0.journal_seq)
     }
+    /// The journal year of its number (C4).
     async fn journal_year(&self) -> i32 {
         self.0.journal_year
     }
+    /// The sequence number within the MFO's journal year: gapless, never reused (C4).
     async fn journal_seq(&self) -> i32 {
         self.0.journal_seq
     }
+    /// Complaint, suggestion or information request.
     async fn kind(&self) -> ComplaintKind {
         self.0.kind
     }
+    /// How it reached the MFO (C1).
     async fn channel(&self) -> ComplaintChannel {
         self.0.channel
     }
+    /// Written or oral (C3, C12).
     async fn form(&self) -> ComplaintForm {
         self.0.form
     }
+    /// Its language; the answer is written in it (C10).
     async fn language(&self) -> Language {
         self.0.language
     }
+    /// Where its handling stands (C7).
     async fn status(&self) -> ComplaintStatus {
         self.0.status
     }
+    /// Why it was left without consideration (C3), if it was.
     async fn closure_reason(&self) -> Option<ClosureReason> {
         self.0.closure_reason
     }
+    /// The note recorded when it was closed without an answer or without consideration.
     async fn closure_note(&self) -> Option<&str> {
         self.0.closure_note.as_deref()
     }
+    /// What it is about (C3); null if it lacks one (it is registered all the same, C2).
     async fn substance(&self) -> Option<&str> {
         self.0.substance.as_deref()
     }
+    /// Who complains: several for a collective complaint (C11).
     async fn complainants(&self) -> Vec<Complainant> {
         svc::complainants_of(&self.0).into_iter().map(Into::into).collect()
     }
@@ -176,9 +216,11 @@ impl Complaint {
     async fn answer_address(&self) -> Option<&str> {
         self.0.answer_address.as_deref()
     }
+    /// A written complaint bears a signature (C3).
     async fn signed(&self) -> bool {
         self.0.signed
     }
+    /// The date written on the complaint (C3), as written.
     async fn dated_on(&self) -> Option<Date> {
         self.0.dated_on.map(Date)
     }
@@ -190,21 +232,27 @@ impl Complaint {
     async fn anonymous(&self) -> bool {
         self.0.closure_reason == Some(ClosureReason::Anonymous)
     }
+    /// The branch where it was received, if any (C4: branches forward to head office).
     async fn branch(&self) -> Option<&str> {
         self.0.branch.as_deref()
     }
+    /// When it reached the MFO (UTC instant); C4 and C5 count from it.
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
     }
+    /// When it was registered in the journal (UTC instant); C8 counts from it.
     async fn registered_at(&self) -> DateTime<Utc> {
         self.0.registered_at
     }
+    /// When receipt of an e-mailed complaint was confirmed (C5; UTC instant).
     async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
         self.0.acknowledged_at
     }
+    /// How receipt was confirmed (C5).
     async fn acknowledgement_channel(&self) -> Option<AcknowledgementChannel> {
         self.0.acknowledgement_channel
     }
+    /// The responsible managers it was forwarded to (C7).
     async fn forwarded_to(&self) -> Vec<ResponsibleManager> {
         #[derive(serde::Deserialize)]
         struct M {
@@ -214,6 +262,7 @@ impl Complaint {
         let list: Vec<M> = self.0.forwarded_to.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
         list.into_iter().map(|m| ResponsibleManager { name: m.name, position: m.position }).collect()
     }
+    /// The one C8 extension of the answer deadline, if granted.
     async fn extension(&self) -> Option<ComplaintExtension> {
         let reason = self.0.extension_reason.clone()?;
         let notice = self.0.extension_notice.clone().unwrap_or_default();
@@ -228,6 +277,7 @@ impl Complaint {
             extended_at: self.0.extended_at,
         })
     }
+    /// The answer given (C10–C12), once there is one.
     async fn answer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ComplaintAnswer>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.complaint_answers.load_one(self.0.id).await?.map(ComplaintAnswer))
@@ -250,10 +300,12 @@ impl Complaint {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
     }
+    /// The MFO whose journal holds it.
     async fn mfo(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.0.mfo_id).await?.map(Organization).ok_or_else(not_found)
     }
+    /// The borrower it was filed by or for, when known.
     async fn borrower(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Borrower>> {
         let Some(b) = self.0.borrower_id else { return Ok(None) };
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -272,28 +324,38 @@ impl Complaint {
     }
 }
 
+/// Narrows `complaints`; every field given must match.
 #[derive(InputObject, Default)]
 pub struct ComplaintFilter {
+    /// Only complaints in this status.
     pub status: Option<ComplaintStatus>,
+    /// Only this kind.
     pub kind: Option<ComplaintKind>,
+    /// Only those of this borrower (global ID).
     pub borrower_id: Option<ID>,
+    /// Only those about this loan (global ID).
     pub loan_id: Option<ID>,
 }
 
 /// C9: a loan-information request.
 pub struct InfoRequest(pub info_request::Model);
 
+/// C9: a loan-information request.
 #[Object]
 impl InfoRequest {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::InfoRequest, self.0.id)
     }
+    /// How the request reached the MFO (C9: orally or in writing, by any C1 channel).
     async fn channel(&self) -> ComplaintChannel {
         self.0.channel
     }
+    /// Written or oral (C9 allows both).
     async fn form(&self) -> ComplaintForm {
         self.0.form
     }
+    /// When it reached the MFO (UTC instant); the 5 business days count from it (C9).
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
     }
@@ -302,9 +364,11 @@ impl InfoRequest {
     async fn beyond_free_monthly_request(&self) -> bool {
         self.0.beyond_free_monthly
     }
+    /// Open or answered.
     async fn status(&self) -> entity::enums::InfoRequestStatus {
         self.0.status
     }
+    /// When the information was given (UTC instant).
     async fn answered_at(&self) -> Option<DateTime<Utc>> {
         self.0.answered_at
     }
@@ -328,19 +392,28 @@ impl InfoRequest {
 /// C9.2: an upcoming payment.
 #[derive(SimpleObject)]
 pub struct NextPayment {
+    /// The installment's due date (local date of the loan's jurisdiction).
     pub due_date: Date,
+    /// Principal still due on it, in the loan's currency.
     pub principal: Decimal,
+    /// Interest still due on it, in the loan's currency.
     pub interest: Decimal,
+    /// principal + interest, in the loan's currency.
     pub amount: Decimal,
 }
 
 /// C9.4: where (part of) a payment went.
 #[derive(SimpleObject)]
 pub struct PaymentAllocation {
+    /// The payment's id in the MFO's core-banking system.
     pub payment_external_id: String,
+    /// When the payment was made (UTC instant).
     pub paid_at: DateTime<Utc>,
+    /// The installment it went to (1-based schedule position).
     pub installment_seq: i32,
+    /// The part that paid interest, in the loan's currency.
     pub to_interest: Decimal,
+    /// The part that paid principal, in the loan's currency.
     pub to_principal: Decimal,
 }
 
@@ -352,27 +425,37 @@ pub struct EarlyRepayment {
     /// What a partial early repayment covers first (overdue and accrued interest); any
     /// amount above it reduces the principal.
     pub partial_minimum: Decimal,
+    /// Interest accrued in the current period up to `asOf`, in the loan's currency.
     pub accrued_interest: Decimal,
 }
 
 /// C9.3: the overdue.
 #[derive(SimpleObject)]
 pub struct StatementOverdue {
+    /// The due date of the oldest unpaid installment (local date); null when nothing is overdue.
     pub since: Option<Date>,
+    /// Calendar days overdue as of `asOf` (0 when nothing is overdue).
     pub days: i64,
+    /// Overdue principal, in the loan's currency.
     pub principal: Decimal,
+    /// Overdue interest, in the loan's currency.
     pub interest: Decimal,
+    /// principal + interest overdue, in the loan's currency.
     pub amount: Decimal,
 }
 
 /// C9: the seven items of a serviced loan, computed from its schedule and payments.
 #[derive(SimpleObject)]
 pub struct LoanStatement {
+    /// The loan.
     pub loan: Loan,
+    /// The date the figures are computed for: today in the loan's jurisdiction (local date).
     pub as_of: Date,
+    /// The currency of every amount here.
     pub currency: entity::enums::Currency,
     /// C9.1: What has been paid.
     pub amount_paid: Decimal,
+    /// The payments received, oldest first.
     pub payments: Vec<Payment>,
     /// C9.2: The next payments.
     pub next_payments: Vec<NextPayment>,
@@ -442,14 +525,18 @@ async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql::Result<Lo
 /// C13: one reception slot of a manager.
 pub struct ReceptionHours(pub reception_hours::Model);
 
+/// C13: one reception slot of a manager.
 #[Object]
 impl ReceptionHours {
+    /// The manager's full name.
     async fn manager_name(&self) -> &str {
         &self.0.manager_name
     }
+    /// The manager's position.
     async fn position(&self) -> &str {
         &self.0.position
     }
+    /// The day of the week of this slot.
     async fn weekday(&self) -> Weekday {
         self.0.weekday
     }
@@ -457,6 +544,7 @@ impl ReceptionHours {
     async fn starts_at(&self) -> String {
         self.0.starts_at.format("%H:%M").to_string()
     }
+    /// Local time, `HH:MM`, exclusive.
     async fn ends_at(&self) -> String {
         self.0.ends_at.format("%H:%M").to_string()
     }
@@ -473,10 +561,10 @@ impl ComplaintQuery {
     async fn complaints(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ComplaintFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Complaint>> {
+        #[graphql(desc = "Only complaints matching every field given.")] filter: Option<ComplaintFilter>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<Complaint>> {
         let p = ctx.principal()?;
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
@@ -493,7 +581,12 @@ impl ComplaintQuery {
         Ok(from_page(page, had_cursor, |c| c.id, Complaint))
     }
 
-    async fn complaint(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Complaint>> {
+    /// One complaint by global ID; NOT_FOUND when missing or outside the caller's scope (as `complaints`).
+    async fn complaint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The complaint's global ID.")] id: ID,
+    ) -> async_graphql::Result<Option<Complaint>> {
         let p = ctx.principal()?;
         let id = ComplaintId(decode(&id, Kind::Complaint)?);
         svc::get(ctx.services(), p, id).await.map(|c| Some(Complaint(c))).map_err(top_level)
@@ -505,11 +598,14 @@ impl ComplaintQuery {
     async fn complaint_journal(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The MFO (global ID); staff may omit it (their own), a regulator must name one of its jurisdiction."
+        )]
         mfo_id: Option<ID>,
-        year: i32,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Complaint>> {
+        #[graphql(desc = "The journal year (numbers restart each year, C4).")] year: i32,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<Complaint>> {
         let p = ctx.principal()?;
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
@@ -524,12 +620,21 @@ impl ComplaintQuery {
     }
 
     /// C9: the seven items of a loan the caller may see, as of now.
-    async fn loan_statement(&self, ctx: &Context<'_>, loan_id: ID) -> async_graphql::Result<LoanStatement> {
+    async fn loan_statement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The loan's global ID.")] loan_id: ID,
+    ) -> async_graphql::Result<LoanStatement> {
         let id = LoanId(decode(&loan_id, Kind::Loan)?);
         statement_of(ctx, id).await
     }
 
-    async fn info_request(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<InfoRequest>> {
+    /// One loan-information request (C9) by global ID; NOT_FOUND when missing or outside the caller's scope.
+    async fn info_request(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's global ID.")] id: ID,
+    ) -> async_graphql::Result<Option<InfoRequest>> {
         let p = ctx.principal()?;
         let id = InfoRequestId(decode(&id, Kind::InfoRequest)?);
         svc::get_info_request(ctx.services(), p, id).await.map(|r| Some(InfoRequest(r))).map_err(top_level)
@@ -539,6 +644,9 @@ impl ComplaintQuery {
     async fn reception_hours(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The MFO (global ID); a borrower and staff may omit it (their MFO), a regulator names one of its jurisdiction."
+        )]
         mfo_id: Option<ID>,
     ) -> async_graphql::Result<Vec<ReceptionHours>> {
         let p = ctx.principal()?;
@@ -548,29 +656,38 @@ impl ComplaintQuery {
     }
 }
 
+/// What `registerComplaint` records (C1–C4). Staff and managers of the MFO, or a borrower from the app.
 #[derive(InputObject)]
 pub struct RegisterComplaintInput {
     /// Required from the mobile app: a retry with the same id returns the first result.
     pub client_submission_id: Option<Uuid>,
+    /// Complaint, suggestion or information request.
     pub kind: ComplaintKind,
     /// C1 (the mobile app is always MOBILE_APP).
     #[graphql(default_with = "ComplaintChannel::MobileApp")]
     pub channel: ComplaintChannel,
     /// Written or oral; by default what the channel implies.
     pub form: Option<ComplaintForm>,
+    /// The complaint's language; the answer is written in it (C10).
     pub language: Language,
+    /// Who complains; several for a collective complaint (C11). May be empty (C2): it is then flagged as
+    /// lacking content.
     #[graphql(default)]
     pub complainants: Vec<Complainant>,
     /// Where the answer should go, if not to the first complainant's address (C11).
     pub answer_address: Option<String>,
+    /// What it is about (C3).
     pub substance: Option<String>,
     /// A written complaint bears a signature (C3).
     #[graphql(default)]
     pub signed: bool,
     /// …and a date (C3).
     pub dated_on: Option<Date>,
+    /// The borrower's global ID, when known (a borrower filing from the app: themself).
     pub borrower_id: Option<ID>,
+    /// The loan it concerns (global ID): must be the borrower's and the MFO's.
     pub loan_id: Option<ID>,
+    /// The branch where it was received (C4).
     pub branch: Option<String>,
     /// When it reached the MFO (defaults to now).
     pub received_at: Option<DateTime<Utc>>,
@@ -580,38 +697,57 @@ pub struct RegisterComplaintInput {
     pub contact_id: Option<ID>,
 }
 
-payload!(ComplaintPayload { complaint: Complaint });
-payload!(InfoRequestPayload { info_request: InfoRequest });
+payload!(
+    /// The complaint after the mutation, or why it was refused.
+    ComplaintPayload { complaint: Complaint });
+payload!(
+    /// The information request (C9) after the mutation, or why it was refused.
+    InfoRequestPayload { info_request: InfoRequest });
 
-payload!(ReceptionHoursPayload { reception_hours: Vec<ReceptionHours> });
+payload!(
+    /// The MFO's reception hours (C13) after the change, or why it was refused.
+    ReceptionHoursPayload { reception_hours: Vec<ReceptionHours> });
 
+/// C5: the confirmation of receipt of an e-mailed complaint.
 #[derive(InputObject)]
 pub struct AcknowledgeComplaintInput {
+    /// The complaint's global ID.
     pub complaint_id: ID,
+    /// How receipt was confirmed (C5).
     pub channel: AcknowledgementChannel,
+    /// When it was confirmed (UTC instant; defaults to now); due by the end of the next business day (C5).
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
+/// C7: who a complaint is forwarded to.
 #[derive(InputObject)]
 pub struct ForwardComplaintInput {
+    /// The complaint's global ID.
     pub complaint_id: ID,
+    /// The responsible managers (at least one, each with a name).
     pub managers: Vec<ResponsibleManager>,
 }
 
+/// Names one complaint.
 #[derive(InputObject)]
 pub struct ComplaintRefInput {
+    /// The complaint's global ID.
     pub complaint_id: ID,
 }
 
+/// How and when the consumer was told of something (C8).
 #[derive(InputObject)]
 pub struct ConsumerNoticeInput {
     /// How the consumer was told (e-mail, phone, letter…).
     pub channel: String,
+    /// When the consumer was told (UTC instant).
     pub sent_at: DateTime<Utc>,
 }
 
+/// C8: the one extension of a complaint's answer deadline by 10 business days.
 #[derive(InputObject)]
 pub struct ExtendComplaintDeadlineInput {
+    /// The complaint's global ID.
     pub complaint_id: ID,
     /// Why an extra check is needed (C8).
     pub reason: String,
@@ -619,84 +755,123 @@ pub struct ExtendComplaintDeadlineInput {
     pub consumer_notice: ConsumerNoticeInput,
 }
 
+/// C10: who signs the answer.
 #[derive(InputObject)]
 pub struct SignatoryInput {
+    /// Chairman, branch director or authorised person (C10).
     pub role: SignatoryRole,
+    /// The signatory's full name.
     pub full_name: String,
 }
 
+/// C10, C11: a signed written answer.
 #[derive(InputObject)]
 pub struct AnswerComplaintInput {
+    /// The complaint's global ID.
     pub complaint_id: ID,
+    /// Who signs it (C10).
     pub signatory: SignatoryInput,
+    /// Satisfied (fully or partly), refused, or explained (C10).
     pub ground: AnswerGround,
+    /// Why: the reasoning behind the ground (C10).
     pub justification: String,
+    /// The responsible executor (C10).
     pub executor_name: String,
+    /// The executor's contact (C10).
     pub executor_contact: String,
+    /// Must be the complaint's language (C10).
     pub language: Language,
+    /// In person or a channel that records the sending date (C10).
     pub delivery_channel: AnswerDeliveryChannel,
+    /// When it was sent or handed over (UTC instant); the C8 deadline is met if this is on or before the due
+    /// date (local).
     pub sent_at: DateTime<Utc>,
+    /// Attached documents, e.g. certified copies (C10).
     #[graphql(default)]
     pub attachments: Vec<Attachment>,
 }
 
+/// C12: an oral answer given at once.
 #[derive(InputObject)]
 pub struct AnswerComplaintOrallyInput {
+    /// The oral complaint's global ID.
     pub complaint_id: ID,
     /// What was answered.
     pub answer: String,
+    /// When it was answered (UTC instant; defaults to now).
     pub answered_at: Option<DateTime<Utc>>,
 }
 
+/// C12: an oral complaint whose consumer is invited to write it.
 #[derive(InputObject)]
 pub struct InviteToWriteInput {
+    /// The oral complaint's global ID.
     pub complaint_id: ID,
+    /// What the consumer was told, if worth recording.
     pub note: Option<String>,
 }
 
+/// C3: an abusive complaint left without consideration by a manager.
 #[derive(InputObject)]
 pub struct LeaveComplaintWithoutConsiderationInput {
+    /// The complaint's global ID.
     pub complaint_id: ID,
+    /// Why (C3); ABUSIVE is the manager's decision, ANONYMOUS is applied at registration.
     pub reason: ClosureReason,
     /// The abusive content, quoted or described (C3).
     pub note: String,
 }
 
+/// C7: a suggestion closed without an answer.
 #[derive(InputObject)]
 pub struct CloseSuggestionInput {
+    /// The suggestion's global ID (kind SUGGESTION).
     pub complaint_id: ID,
+    /// Why, if worth recording.
     pub note: Option<String>,
 }
 
+/// C9: a request for the seven items of a serviced loan.
 #[derive(InputObject)]
 pub struct RequestLoanInformationInput {
     /// Required from the mobile app.
     pub client_submission_id: Option<Uuid>,
+    /// The loan's global ID (a borrower: their own).
     pub loan_id: ID,
+    /// How the request reached the MFO (C1; the app is MOBILE_APP).
     #[graphql(default_with = "ComplaintChannel::MobileApp")]
     pub channel: ComplaintChannel,
+    /// Written or oral (C9 allows both).
     #[graphql(default_with = "ComplaintForm::Written")]
     pub form: ComplaintForm,
 }
 
+/// C9: the information was given.
 #[derive(InputObject)]
 pub struct AnswerLoanInformationRequestInput {
+    /// The request's global ID.
     pub info_request_id: ID,
     /// How the information was given (in writing, orally, by e-mail…).
     pub channel: String,
 }
 
+/// C13: one weekly reception slot.
 #[derive(InputObject)]
 pub struct ReceptionSlotInput {
+    /// The day of the week.
     pub weekday: Weekday,
     /// Local time, `HH:MM`.
     pub starts_at: String,
+    /// Local time, `HH:MM`, after `startsAt`.
     pub ends_at: String,
 }
 
+/// C13: one manager's whole reception schedule.
 #[derive(InputObject)]
 pub struct SetReceptionHoursInput {
+    /// The manager's full name (required); identifies the schedule replaced.
     pub manager_name: String,
+    /// The manager's position.
     pub position: String,
     /// The manager's whole schedule; an empty list removes it.
     pub slots: Vec<ReceptionSlotInput>,
@@ -726,6 +901,7 @@ impl ComplaintMutation {
     async fn register_complaint(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The complaint as received; only `kind` and `language` are required (C2).")]
         input: RegisterComplaintInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
@@ -753,7 +929,7 @@ impl ComplaintMutation {
     async fn acknowledge_complaint(
         &self,
         ctx: &Context<'_>,
-        input: AcknowledgeComplaintInput,
+        #[graphql(desc = "Which complaint, how and when receipt was confirmed.")] input: AcknowledgeComplaintInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
         let id = complaint_id(&input.complaint_id)?;
@@ -766,7 +942,7 @@ impl ComplaintMutation {
     async fn forward_complaint(
         &self,
         ctx: &Context<'_>,
-        input: ForwardComplaintInput,
+        #[graphql(desc = "Which complaint and to which managers.")] input: ForwardComplaintInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
         let id = complaint_id(&input.complaint_id)?;
@@ -782,7 +958,7 @@ impl ComplaintMutation {
     async fn start_complaint_review(
         &self,
         ctx: &Context<'_>,
-        input: ComplaintRefInput,
+        #[graphql(desc = "Which complaint.")] input: ComplaintRefInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
         let id = complaint_id(&input.complaint_id)?;
@@ -793,6 +969,7 @@ impl ComplaintMutation {
     async fn extend_complaint_deadline(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which complaint, why, and how the consumer was told (C8).")]
         input: ExtendComplaintDeadlineInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
@@ -806,7 +983,7 @@ impl ComplaintMutation {
     async fn answer_complaint(
         &self,
         ctx: &Context<'_>,
-        input: AnswerComplaintInput,
+        #[graphql(desc = "The answer and its C10 particulars.")] input: AnswerComplaintInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
         let id = complaint_id(&input.complaint_id)?;
@@ -833,7 +1010,7 @@ impl ComplaintMutation {
     async fn answer_complaint_orally(
         &self,
         ctx: &Context<'_>,
-        input: AnswerComplaintOrallyInput,
+        #[graphql(desc = "Which oral complaint and what was answered.")] input: AnswerComplaintOrallyInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
         let id = complaint_id(&input.complaint_id)?;
@@ -846,7 +1023,7 @@ impl ComplaintMutation {
     async fn invite_complainant_to_write(
         &self,
         ctx: &Context<'_>,
-        input: InviteToWriteInput,
+        #[graphql(desc = "Which oral complaint.")] input: InviteToWriteInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
         let id = complaint_id(&input.complaint_id)?;
@@ -857,6 +1034,7 @@ impl ComplaintMutation {
     async fn leave_complaint_without_consideration(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which complaint, the reason and the quoted content.")]
         input: LeaveComplaintWithoutConsiderationInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
@@ -870,7 +1048,7 @@ impl ComplaintMutation {
     async fn close_suggestion_without_answer(
         &self,
         ctx: &Context<'_>,
-        input: CloseSuggestionInput,
+        #[graphql(desc = "Which suggestion.")] input: CloseSuggestionInput,
     ) -> async_graphql::Result<ComplaintPayload> {
         let p = ctx.principal()?;
         let id = complaint_id(&input.complaint_id)?;
@@ -881,6 +1059,7 @@ impl ComplaintMutation {
     async fn request_loan_information(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which loan; retried safely with the same `clientSubmissionId`.")]
         input: RequestLoanInformationInput,
     ) -> async_graphql::Result<InfoRequestPayload> {
         let p = ctx.principal()?;
@@ -897,7 +1076,7 @@ impl ComplaintMutation {
     async fn answer_loan_information_request(
         &self,
         ctx: &Context<'_>,
-        input: AnswerLoanInformationRequestInput,
+        #[graphql(desc = "Which request and how the information was given.")] input: AnswerLoanInformationRequestInput,
     ) -> async_graphql::Result<InfoRequestPayload> {
         let p = ctx.principal()?;
         let id = InfoRequestId(decode(&input.info_request_id, Kind::InfoRequest)?);
@@ -910,7 +1089,7 @@ impl ComplaintMutation {
     async fn set_reception_hours(
         &self,
         ctx: &Context<'_>,
-        input: SetReceptionHoursInput,
+        #[graphql(desc = "The manager and their slots; replaces their schedule.")] input: SetReceptionHoursInput,
     ) -> async_graphql::Result<ReceptionHoursPayload> {
         let p = ctx.principal()?;
         let slots: Result<Vec<svc::ReceptionSlot>, _> = input
@@ -941,7 +1120,7 @@ impl ComplaintSubscription {
     async fn complaint_updates(
         &self,
         ctx: &Context<'_>,
-        complaint_id: ID,
+        #[graphql(desc = "The complaint's global ID; scoped like `complaint(id:)`.")] complaint_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Complaint>>> {
         let p = ctx.principal()?.clone();
         let services = ctx.services().clone();

@@ -1,14 +1,18 @@
 //! Relay connections over service pages: `first` (at most 100, default 20) and an opaque
 //! `after` cursor. Lists cost `first ×` their children in the complexity limit (set on
-//! each field).
+//! each field). Resolvers return `Page<N>`, async-graphql's `Connection` with a type
+//! description (the schema documents every type).
 
-use async_graphql::OutputType;
+use std::borrow::Cow;
+
 use async_graphql::connection::{Connection, Edge};
+use async_graphql::parser::types::Field;
+use async_graphql::registry::{MetaType, Registry};
+use async_graphql::{ContextSelectionSet, OutputType, Positioned, ServerResult, Value};
 use uuid::Uuid;
 
 use crate::graphql::errors::bad_input;
 use crate::graphql::ids::{cursor, parse_cursor};
-use crate::services::Page;
 
 pub const DEFAULT_PAGE: i32 = 20;
 pub const MAX_PAGE: i32 = 100;
@@ -31,13 +35,43 @@ pub fn after_uuid(after: Option<String>) -> async_graphql::Result<Option<Uuid>> 
         .transpose()
 }
 
+/// A connection of `N` (`<N>Connection` in the schema): async-graphql's `Connection`,
+/// whose type it registers and resolves, plus the type description that one lacks.
+pub struct Page<N: OutputType>(pub Connection<String, N>);
+
+impl<N: OutputType> OutputType for Page<N> {
+    fn type_name() -> Cow<'static, str> {
+        Connection::<String, N>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        let qualified = Connection::<String, N>::create_type_info(registry);
+        let name = Self::type_name();
+        if let Some(MetaType::Object { description, .. }) = registry.types.get_mut(name.as_ref())
+            && description.is_none()
+        {
+            *description = Some(format!(
+                "A page of `{node}` objects in the order the field documents: `edges` (each with its \
+                 `cursor`) or just `nodes`, and `pageInfo`. For the next page pass \
+                 `pageInfo.endCursor` as `after`; `first` is 0 to 100 (default 20).",
+                node = N::type_name()
+            ));
+        }
+        qualified
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        self.0.resolve(ctx, field).await
+    }
+}
+
 /// Builds a connection from a page; `key` gives each row's cursor key.
 pub fn from_page<T, N, K>(
-    page: Page<T>,
+    page: crate::services::Page<T>,
     had_cursor: bool,
     key: impl Fn(&T) -> K,
     node: impl Fn(T) -> N,
-) -> Connection<String, N>
+) -> Page<N>
 where
     N: OutputType,
     K: std::fmt::Display,
@@ -47,5 +81,5 @@ where
         let k = cursor(key(&item));
         Edge::new(k, node(item))
     }));
-    c
+    Page(c)
 }

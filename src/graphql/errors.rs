@@ -12,7 +12,9 @@ use crate::error::{ServiceError, UserError, UserErrorCode};
 pub struct UserErrorObject {
     /// Path to the input field at fault, e.g. `["input", "schedule", "2", "dueDate"]`.
     pub field: Option<Vec<String>>,
+    /// What is wrong, for a person (English).
     pub message: String,
+    /// What kind of refusal, for a program to switch on.
     pub code: UserErrorCode,
     /// The DOMAIN.md rule ID when a rule refused it (e.g. "C8").
     pub rule: Option<String>,
@@ -63,7 +65,11 @@ macro_rules! payload {
         $(#[$m])*
         #[derive(async_graphql::SimpleObject)]
         pub struct $name {
+            /// The record as the mutation left it; null when `userErrors` is not empty.
             pub $field: Option<$ty>,
+            /// Why the mutation was refused (business rules, invalid input): each names the
+            /// input field, a code and the rule; empty on success, and then nothing was
+            /// refused. Nothing is stored when any is returned (one transaction).
             pub user_errors: Vec<$crate::graphql::errors::UserErrorObject>,
         }
 

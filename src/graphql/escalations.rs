@@ -6,7 +6,6 @@
 
 use std::collections::VecDeque;
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Subscription};
 use chrono::{DateTime, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, Jurisdiction, Obligor};
@@ -27,11 +26,14 @@ use crate::services::{Ctx, escalations as svc};
 /// A timed duty of DOMAIN.md on a record.
 pub struct Deadline(pub deadline::Model);
 
+/// A timed duty of DOMAIN.md on a record.
 #[Object]
 impl Deadline {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Deadline, self.0.id)
     }
+    /// Which duty (each kind names its rule).
     async fn kind(&self) -> DeadlineKind {
         self.0.kind
     }
@@ -43,15 +45,19 @@ impl Deadline {
     async fn obligor(&self) -> Obligor {
         self.0.obligor
     }
+    /// Open, met, missed or cancelled.
     async fn status(&self) -> DeadlineStatus {
         self.0.status
     }
+    /// The type of the record the duty is on (e.g. "Complaint", "RestructuringApplication", "Loan").
     async fn subject_type(&self) -> &str {
         &self.0.subject_type
     }
+    /// The record's global ID.
     async fn subject_id(&self) -> ID {
         subject_global_id(&self.0.subject_type, self.0.subject_id)
     }
+    /// When its clock started (UTC instant); the policy version in force then sets its figures.
     async fn started_at(&self) -> DateTime<Utc> {
         self.0.started_at
     }
@@ -63,9 +69,11 @@ impl Deadline {
     async fn due_at(&self) -> DateTime<Utc> {
         self.0.due_at
     }
+    /// How many times it was extended (C8 allows one).
     async fn extensions(&self) -> i32 {
         self.0.extensions
     }
+    /// When it was met, missed or cancelled (UTC instant).
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
@@ -97,8 +105,10 @@ pub fn subject_global_id(subject_type: &str, id: uuid::Uuid) -> ID {
 /// A missed legal deadline or a rule breach.
 pub struct Escalation(pub escalation::Model);
 
+/// A missed legal deadline or a rule breach.
 #[Object]
 impl Escalation {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Escalation, self.0.id)
     }
@@ -106,9 +116,11 @@ impl Escalation {
     async fn cursor(&self) -> String {
         cursor(self.0.seq)
     }
+    /// When it was raised (UTC instant).
     async fn raised_at(&self) -> DateTime<Utc> {
         self.0.raised_at
     }
+    /// A missed deadline or a rule breach.
     async fn kind(&self) -> EscalationKind {
         self.0.kind
     }
@@ -116,25 +128,32 @@ impl Escalation {
     async fn rule(&self) -> &str {
         &self.0.rule
     }
+    /// The jurisdiction whose regulator sees it.
     async fn jurisdiction(&self) -> Jurisdiction {
         self.0.jurisdiction
     }
+    /// The MFO answerable for it.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.0.org_id).await?.map(Organization).ok_or_else(not_found)
     }
+    /// The type of the record it is about (e.g. "Complaint", "ContactEvent").
     async fn subject_type(&self) -> &str {
         &self.0.subject_type
     }
+    /// The record's global ID.
     async fn subject_id(&self) -> ID {
         subject_global_id(&self.0.subject_type, self.0.subject_id)
     }
+    /// The missed deadline's global ID (DEADLINE_MISSED only).
     async fn deadline_id(&self) -> Option<ID> {
         self.0.deadline_id.map(|d| encode(Kind::Deadline, d))
     }
+    /// What happened, in words.
     async fn message(&self) -> &str {
         &self.0.message
     }
+    /// Machine-readable particulars (JSON object): e.g. `dueAt`, `responsibleOrgId`, counts against a limit.
     async fn details(&self) -> async_graphql::Json<serde_json::Value> {
         async_graphql::Json(self.0.details.clone())
     }
@@ -150,11 +169,16 @@ impl Escalation {
     }
 }
 
+/// Narrows `escalations`; every field given must match.
 #[derive(InputObject, Default, Clone)]
 pub struct EscalationFilter {
+    /// Only this kind.
     pub kind: Option<EscalationKind>,
+    /// Only this rule ID, e.g. "X3".
     pub rule: Option<String>,
+    /// Only those of this MFO (global ID).
     pub organization_id: Option<ID>,
+    /// Only those about this record (global ID).
     pub subject_id: Option<ID>,
 }
 
@@ -173,10 +197,14 @@ impl EscalationFilter {
     }
 }
 
+/// Narrows `deadlines`; every field given must match.
 #[derive(InputObject, Default)]
 pub struct DeadlineFilter {
+    /// Only deadlines in this status.
     pub status: Option<DeadlineStatus>,
+    /// Only this kind.
     pub kind: Option<DeadlineKind>,
+    /// Only those on this record (global ID).
     pub subject_id: Option<ID>,
 }
 
@@ -199,10 +227,12 @@ impl EscalationQuery {
     async fn escalations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<EscalationFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Escalation>> {
+        #[graphql(desc = "Only escalations matching every field given.")] filter: Option<EscalationFilter>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page (or an `Escalation.cursor`).")] after: Option<
+            String,
+        >,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<Escalation>> {
         let p = ctx.principal()?;
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
@@ -217,10 +247,10 @@ impl EscalationQuery {
     async fn deadlines(
         &self,
         ctx: &Context<'_>,
-        filter: Option<DeadlineFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Deadline>> {
+        #[graphql(desc = "Only deadlines matching every field given.")] filter: Option<DeadlineFilter>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<Deadline>> {
         let p = ctx.principal()?;
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
@@ -284,8 +314,8 @@ impl EscalationSubscription {
     async fn escalations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<EscalationFilter>,
-        after: Option<String>,
+        #[graphql(desc = "Only escalations matching every field given.")] filter: Option<EscalationFilter>,
+        #[graphql(desc = "Replay those raised after this `Escalation.cursor` first; without it, only new ones.")] after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Escalation>>> {
         let principal = ctx.principal()?.clone();
         let services = ctx.services().clone();

@@ -1,7 +1,6 @@
 //! Loans, borrowers, schedules and payments: the types, the `loans`/`loan` queries and the
 //! ingestion mutations of the MFO's core-banking system.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{ClaimAssignee, Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
@@ -22,8 +21,11 @@ use crate::services::loans::{self as svc, LoanRef};
 #[derive(Clone)]
 pub struct Borrower(pub borrower::Model);
 
+/// A borrower of an MFO, as its core-banking system syncs them. Visible to the MFO's staff and managers, the
+/// agency holding one of their loans (R17.2), themself, and the regulator of the MFO's jurisdiction.
 #[Object]
 impl Borrower {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Borrower, self.0.id)
     }
@@ -31,21 +33,27 @@ impl Borrower {
     async fn external_id(&self) -> &str {
         &self.0.external_id
     }
+    /// Full name.
     async fn full_name(&self) -> &str {
         &self.0.full_name
     }
+    /// National identification number (IIN in KZ, PIN in KG), if synced.
     async fn national_id(&self) -> Option<&str> {
         self.0.national_id.as_deref()
     }
+    /// Registered or contract address (X1 letters go here; X7: changes count once reported).
     async fn address(&self) -> Option<&str> {
         self.0.address.as_deref()
     }
+    /// Phone number (X3 calls go here).
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// E-mail address.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// Preferred language for texts to the borrower.
     async fn language(&self) -> Language {
         self.0.language
     }
@@ -58,14 +66,21 @@ impl Borrower {
 /// The legal facts that bind what may be done with a loan (R3, R14, R17, M6).
 #[derive(SimpleObject)]
 pub struct LoanLegalFacts {
+    /// Local date of a court act in force on the debt (R3, M6), if any.
     pub court_act_on: Option<Date>,
+    /// Local date of a notary's enforcement inscription (R3, M6), if any.
     pub enforcement_inscription_on: Option<Date>,
+    /// Local date of a settlement or mediation agreement (R3, M6), if any.
     pub settlement_agreement_on: Option<Date>,
+    /// Local date a settlement reducing the obligation was carried out (R14), if any.
     pub reducing_settlement_on: Option<Date>,
+    /// Local date the claim was assigned to a third party (R3, R17.3), if it was.
     pub claim_assigned_on: Option<Date>,
     /// Who the claim was assigned to, when reported (R14 applies to a collection agency).
     pub claim_assignee: Option<ClaimAssignee>,
+    /// Local date an insolvency or bankruptcy procedure began (R17.3), if any.
     pub insolvency_from: Option<Date>,
+    /// Local date it ended; null while it applies.
     pub insolvency_to: Option<Date>,
 }
 
@@ -131,32 +146,49 @@ impl ContractMeetingTerms {
 /// R1: the overdue position now, in the loan's local time.
 #[derive(SimpleObject)]
 pub struct Overdue {
+    /// An installment due before today (local date of the loan's jurisdiction) is not fully paid.
     pub overdue: bool,
     /// The first overdue day (the day after the oldest unpaid due date).
     pub since: Option<Date>,
     /// Consecutive overdue days including today.
     pub days: i64,
+    /// Overdue principal, in the loan's currency.
     pub principal: Decimal,
+    /// Overdue interest, in the loan's currency.
     pub interest: Decimal,
+    /// principal + interest overdue, in the loan's currency.
     pub amount: Decimal,
 }
 
+/// Where an installment stands today (local date of the loan's jurisdiction).
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum InstallmentStatus {
+    /// Paid in full.
     Paid,
+    /// Partly paid and not yet past due.
     PartiallyPaid,
+    /// Not yet due and nothing paid.
     Due,
+    /// Past its due date and not paid in full (R1).
     Overdue,
 }
 
+/// One installment of a loan's current schedule and what has been paid of it.
 #[derive(SimpleObject)]
 pub struct Installment {
+    /// Position in the schedule, from 1.
     pub seq: i32,
+    /// Due date (local date of the loan's jurisdiction).
     pub due_date: Date,
+    /// Principal due, in the loan's currency.
     pub principal: Decimal,
+    /// Interest due, in the loan's currency.
     pub interest: Decimal,
+    /// Principal paid so far, in the loan's currency.
     pub paid_principal: Decimal,
+    /// Interest paid so far, in the loan's currency.
     pub paid_interest: Decimal,
+    /// Paid, partly paid, due or overdue today.
     pub status: InstallmentStatus,
 }
 
@@ -185,17 +217,22 @@ impl Installment {
 
 pub struct Payment(pub payment::Model);
 
+/// Money received on a loan, as the MFO's core-banking system reports it. Visible like its loan.
 #[Object]
 impl Payment {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Payment, self.0.id)
     }
+    /// The MFO's own id for the payment (idempotency key of `recordPayment`).
     async fn external_id(&self) -> &str {
         &self.0.external_id
     }
+    /// When it was paid (UTC instant).
     async fn paid_at(&self) -> DateTime<Utc> {
         self.0.paid_at
     }
+    /// The amount, in the loan's currency.
     async fn amount(&self) -> Decimal {
         self.0.amount.0
     }
@@ -222,8 +259,11 @@ impl Loan {
     }
 }
 
+/// A loan of an MFO with its terms, schedule and what the rules say about it now. Visible to its borrower,
+/// the MFO's staff and managers, the agency it is handed to (R17.2), and the regulator of its jurisdiction.
 #[Object]
 impl Loan {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Loan, self.0.id)
     }
@@ -231,18 +271,23 @@ impl Loan {
     async fn external_id(&self) -> &str {
         &self.0.external_id
     }
+    /// The contract's number (D1 names it).
     async fn contract_number(&self) -> &str {
         &self.0.contract_number
     }
+    /// The contract's date (local date).
     async fn contract_date(&self) -> Date {
         self.0.contract_date.into()
     }
+    /// Whose rules, calendar and time zone apply (KZ: Asia/Almaty, KG: Asia/Bishkek).
     async fn jurisdiction(&self) -> entity::enums::Jurisdiction {
         self.0.jurisdiction
     }
+    /// The currency of every amount of the loan.
     async fn currency(&self) -> Currency {
         self.0.currency
     }
+    /// The principal lent, in the loan's currency.
     async fn principal(&self) -> Decimal {
         self.0.principal.0
     }
@@ -250,6 +295,7 @@ impl Loan {
     async fn annual_rate(&self) -> Decimal {
         self.0.annual_rate.0
     }
+    /// The term in months.
     async fn term_months(&self) -> i32 {
         self.0.term_months
     }
@@ -257,21 +303,27 @@ impl Loan {
     async fn credit_limit(&self) -> Decimal {
         self.0.credit_limit.map(|c| c.0).unwrap_or(self.0.principal.0)
     }
+    /// Servicing status as the core-banking system reports it.
     async fn status(&self) -> LoanStatus {
         self.0.status
     }
+    /// How payments are applied (R2.3 may change it).
     async fn repayment_order(&self) -> RepaymentOrder {
         self.0.repayment_order
     }
+    /// Secured by a mortgage: R17.3 allows assignment after 180 overdue days instead of 90.
     async fn mortgage_secured(&self) -> bool {
         self.0.mortgage_secured
     }
+    /// Secured by a mortgage on the borrower's home (R16 home protection).
     async fn secured_by_dwelling(&self) -> bool {
         self.0.secured_by_dwelling
     }
+    /// A business loan: R14 and R16 do not apply.
     async fn business_purpose(&self) -> bool {
         self.0.business_purpose
     }
+    /// The contract allows handing the debt to a collection agency (R17.2).
     async fn contract_allows_agency(&self) -> bool {
         self.0.contract_allows_agency
     }
@@ -280,6 +332,7 @@ impl Loan {
     async fn contract_meeting_terms(&self) -> Option<ContractMeetingTerms> {
         ContractMeetingTerms::of(&self.0)
     }
+    /// Court acts, settlements, assignment and insolvency recorded on the loan (R3, R14, R17, M6).
     async fn legal_facts(&self) -> LoanLegalFacts {
         let l = &self.0;
         LoanLegalFacts {
@@ -293,10 +346,12 @@ impl Loan {
             insolvency_to: l.insolvency_to.map(Date),
         }
     }
+    /// The lending MFO.
     async fn mfo(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.0.mfo_id).await?.map(Organization).ok_or_else(not_found)
     }
+    /// The borrower.
     async fn borrower(&self, ctx: &Context<'_>) -> async_graphql::Result<Borrower> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.borrowers.load_one(self.0.borrower_id).await?.map(Borrower).ok_or_else(not_found)
@@ -307,6 +362,7 @@ impl Loan {
         let today = self.today(ctx);
         Ok(ledger.installments.iter().map(|s| Installment::new(s, today)).collect())
     }
+    /// Payments received, oldest first.
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
         let (_, payments) = self.rows(ctx).await?;
         Ok(payments.into_iter().map(Payment).collect())
@@ -365,8 +421,10 @@ impl Loan {
     }
 }
 
+/// Narrows `loans`; every field given must match.
 #[derive(InputObject, Default)]
 pub struct LoanFilter {
+    /// Only loans in this servicing status.
     pub status: Option<LoanStatus>,
     /// R1: only loans that are (true) or are not (false) overdue now, in the local time of
     /// the loan's jurisdiction (Asia/Almaty for KZ, Asia/Bishkek for KG). Overdue: an
@@ -375,6 +433,7 @@ pub struct LoanFilter {
     /// and loans with nothing due yet or nothing unpaid. `true` and `false` together list
     /// every loan exactly once.
     pub overdue: Option<bool>,
+    /// Only this borrower's loans (global ID).
     pub borrower_id: Option<ID>,
 }
 
@@ -389,10 +448,10 @@ impl LoanQuery {
     async fn loans(
         &self,
         ctx: &Context<'_>,
-        filter: Option<LoanFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Loan>> {
+        #[graphql(desc = "Only loans matching every field given.")] filter: Option<LoanFilter>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<Loan>> {
         let p = ctx.principal()?;
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
@@ -416,9 +475,9 @@ impl LoanQuery {
     async fn loan(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        external_id: Option<String>,
-        mfo_id: Option<ID>,
+        #[graphql(desc = "The loan's global ID.")] id: Option<ID>,
+        #[graphql(desc = "The MFO's own id for the loan.")] external_id: Option<String>,
+        #[graphql(desc = "With `externalId`: the MFO whose id it is (global ID).")] mfo_id: Option<ID>,
     ) -> async_graphql::Result<Option<Loan>> {
         let p = ctx.principal()?;
         match (id, external_id) {
@@ -441,9 +500,9 @@ impl LoanQuery {
     async fn borrower(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        external_id: Option<String>,
-        mfo_id: Option<ID>,
+        #[graphql(desc = "The borrower's global ID.")] id: Option<ID>,
+        #[graphql(desc = "The MFO's own id for the borrower.")] external_id: Option<String>,
+        #[graphql(desc = "With `externalId`: the MFO whose id it is (global ID).")] mfo_id: Option<ID>,
     ) -> async_graphql::Result<Option<Borrower>> {
         let p = ctx.principal()?;
         match (id, external_id) {
@@ -470,9 +529,9 @@ impl LoanQuery {
     async fn borrowers(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Borrower>> {
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<Borrower>> {
         let p = ctx.principal()?;
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
@@ -491,51 +550,76 @@ fn one_of<T>(mut rows: Vec<T>) -> async_graphql::Result<T> {
     }
 }
 
+/// A borrower as the MFO's core-banking system holds them; every field replaces what was stored.
 #[derive(InputObject)]
 pub struct UpsertBorrowerInput {
     /// The MFO's own id for the borrower: sending it again updates the same borrower.
     pub external_id: String,
+    /// Full name.
     pub full_name: String,
+    /// National identification number (IIN, PIN).
     pub national_id: Option<String>,
+    /// Registered or contract address.
     pub address: Option<String>,
+    /// Phone number.
     pub phone: Option<String>,
+    /// E-mail address.
     pub email: Option<String>,
+    /// Preferred language.
     pub language: Language,
+    /// Socially vulnerable status (R16, R19); false when omitted.
     #[graphql(default)]
     pub socially_vulnerable: bool,
 }
 
+/// One installment of a schedule.
 #[derive(InputObject)]
 pub struct InstallmentInput {
+    /// Due date (local date of the loan's jurisdiction).
     pub due_date: Date,
+    /// Principal due, in the loan's currency, at its scale.
     pub principal: Decimal,
+    /// Interest due, in the loan's currency, at its scale.
     pub interest: Decimal,
 }
 
+/// A loan as the MFO's core-banking system holds it; every field replaces what was stored.
 #[derive(InputObject)]
 pub struct UpsertLoanInput {
     /// The MFO's own id for the loan: sending it again updates the same loan.
     pub external_id: String,
+    /// The MFO's own id of the borrower (upserted before).
     pub borrower_external_id: String,
+    /// The contract's number.
     pub contract_number: String,
+    /// The contract's date (local date).
     pub contract_date: Date,
     /// ISO 4217: KZT, KGS or USD.
     pub currency: String,
+    /// The principal lent, in the loan's currency.
     pub principal: Decimal,
     /// Annual nominal rate as a fraction (0.35 = 35 %).
     pub annual_rate: Decimal,
+    /// The term in months.
     pub term_months: i32,
+    /// The credit limit (C9.7) for a credit line; the principal when omitted.
     pub credit_limit: Option<Decimal>,
+    /// Servicing status; ACTIVE when omitted.
     #[graphql(default_with = "LoanStatus::Active")]
     pub status: LoanStatus,
+    /// How payments are applied; INTEREST_FIRST when omitted.
     #[graphql(default_with = "RepaymentOrder::InterestFirst")]
     pub repayment_order: RepaymentOrder,
+    /// Secured by a mortgage (R17.3's 180 days); false when omitted.
     #[graphql(default)]
     pub mortgage_secured: bool,
+    /// Secured by a mortgage on the borrower's home (R16); false when omitted.
     #[graphql(default)]
     pub secured_by_dwelling: bool,
+    /// A business loan (R14, R16 do not apply); false when omitted.
     #[graphql(default)]
     pub business_purpose: bool,
+    /// The contract allows a collection agency (R17.2); false when omitted.
     #[graphql(default)]
     pub contract_allows_agency: bool,
     /// X4: the meeting terms the contract sets, if any. Like every field, it replaces
@@ -545,6 +629,7 @@ pub struct UpsertLoanInput {
     pub schedule: Vec<InstallmentInput>,
 }
 
+/// Money received on a loan.
 #[derive(InputObject)]
 pub struct RecordPaymentInput {
     /// The loan, by our id…
@@ -553,15 +638,22 @@ pub struct RecordPaymentInput {
     pub loan_external_id: Option<String>,
     /// The MFO's own id for the payment: sending it again records nothing new.
     pub external_id: String,
+    /// When it was paid (UTC instant).
     pub paid_at: DateTime<Utc>,
+    /// The amount, in the loan's currency, positive.
     pub amount: Decimal,
 }
 
+/// A legal fact about a loan (R3, R14, R17, M6).
 #[derive(InputObject)]
 pub struct RecordLoanLegalFactInput {
+    /// The loan by our global ID (or give `loanExternalId`).
     pub loan_id: Option<ID>,
+    /// The loan by the MFO's own id (or give `loanId`).
     pub loan_external_id: Option<String>,
+    /// Which fact.
     pub kind: LegalFactKind,
+    /// When it took effect (local date).
     pub occurred_on: Date,
     /// Only for an insolvency procedure that has ended.
     pub ended_on: Option<Date>,
@@ -571,14 +663,21 @@ pub struct RecordLoanLegalFactInput {
     pub assignee: Option<ClaimAssignee>,
 }
 
-payload!(BorrowerPayload { borrower: Borrower });
-payload!(LoanPayload { loan: Loan });
+payload!(
+    /// The borrower after the upsert, or why it was refused.
+    BorrowerPayload { borrower: Borrower });
+payload!(
+    /// The loan after the mutation, or why it was refused.
+    LoanPayload { loan: Loan });
 
 /// A recorded payment and the loan it paid.
 #[derive(SimpleObject)]
 pub struct PaymentPayload {
+    /// The payment recorded (or the one recorded before with the same `externalId`); null on userErrors.
     pub payment: Option<Payment>,
+    /// The loan after the payment; null on userErrors.
     pub loan: Option<Loan>,
+    /// Why the payment was refused; empty on success.
     pub user_errors: Vec<crate::graphql::errors::UserErrorObject>,
 }
 
@@ -603,7 +702,7 @@ impl LoanMutation {
     async fn upsert_borrower(
         &self,
         ctx: &Context<'_>,
-        input: UpsertBorrowerInput,
+        #[graphql(desc = "The borrower; keyed by `externalId` within the caller's MFO.")] input: UpsertBorrowerInput,
     ) -> async_graphql::Result<BorrowerPayload> {
         let p = ctx.principal()?;
         let input = svc::BorrowerInput {
@@ -620,7 +719,12 @@ impl LoanMutation {
     }
 
     /// Creates or updates a loan with its terms and full schedule (MFO_STAFF, MFO_MANAGER).
-    async fn upsert_loan(&self, ctx: &Context<'_>, input: UpsertLoanInput) -> async_graphql::Result<LoanPayload> {
+    async fn upsert_loan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The loan and its full schedule; keyed by `externalId` within the caller's MFO.")]
+        input: UpsertLoanInput,
+    ) -> async_graphql::Result<LoanPayload> {
         let p = ctx.principal()?;
         let contract_meetings = match input.contract_meeting_terms.map(ContractMeetingTerms::parse).transpose() {
             Ok(t) => t,
@@ -656,6 +760,7 @@ impl LoanMutation {
     async fn record_payment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The payment; keyed by `externalId`, so a retry records nothing new.")]
         input: RecordPaymentInput,
     ) -> async_graphql::Result<PaymentPayload> {
         let p = ctx.principal()?;
@@ -689,7 +794,7 @@ impl LoanMutation {
     async fn record_loan_legal_fact(
         &self,
         ctx: &Context<'_>,
-        input: RecordLoanLegalFactInput,
+        #[graphql(desc = "The loan, the fact and its date.")] input: RecordLoanLegalFactInput,
     ) -> async_graphql::Result<LoanPayload> {
         let p = ctx.principal()?;
         let result = match loan_ref(input.loan_id, input.loan_external_id)? {

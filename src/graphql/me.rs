@@ -16,17 +16,22 @@ use crate::services::loans;
 #[derive(Clone)]
 pub struct Organization(pub organization::Model);
 
+/// An MFO, collection agency or regulator.
 #[Object]
 impl Organization {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Organization, self.0.id)
     }
+    /// MFO, collection agency or regulator.
     async fn kind(&self) -> OrgKind {
         self.0.kind
     }
+    /// Registered name (X6 compares a collector's disclosure with it).
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Whose rules, calendar and time zone apply.
     async fn jurisdiction(&self) -> Jurisdiction {
         self.0.jurisdiction
     }
@@ -40,9 +45,11 @@ impl Organization {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Principal {
+    /// The token's role (DOMAIN.md, Actors).
     pub role: Role,
     /// The token's `sub`.
     pub subject: String,
+    /// When the token expires (UTC instant).
     pub expires_at: DateTime<Utc>,
     #[graphql(skip)]
     org_id: uuid::Uuid,
@@ -52,6 +59,7 @@ pub struct Principal {
 
 #[async_graphql::ComplexObject]
 impl Principal {
+    /// The organisation the token acts for.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.org_id).await?.map(Organization).ok_or_else(not_found)
@@ -77,7 +85,7 @@ impl MeQuery {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        kind: Option<OrgKind>,
+        #[graphql(desc = "Only organisations of this kind.")] kind: Option<OrgKind>,
     ) -> async_graphql::Result<Vec<Organization>> {
         let p = ctx.principal()?;
         let rows = crate::services::orgs::list(ctx.services(), p, kind).await.map_err(top_level)?;

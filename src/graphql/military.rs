@@ -16,23 +16,30 @@ use crate::services::military as svc;
 
 pub struct MilitaryDeferral(pub military_deferral::Model);
 
+/// M1–M6: a conscripted borrower's deferral on one loan. Visible like its loan.
 #[Object]
 impl MilitaryDeferral {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Deferral, self.0.id)
     }
+    /// Where the deferral stands (M1–M6).
     async fn status(&self) -> DeferralStatus {
         self.0.status
     }
+    /// When the credit bureau's data arrived (UTC instant); M1's 15 calendar days count from its local date.
     async fn bureau_received_at(&self) -> DateTime<Utc> {
         self.0.bureau_received_at
     }
+    /// First day of service (local date).
     async fn service_start(&self) -> Date {
         Date(self.0.service_start)
     }
+    /// Last day of service as reported (local date).
     async fn service_end(&self) -> Date {
         Date(self.0.service_end)
     }
+    /// Early discharge date (M4), if any (local date).
     async fn discharged_on(&self) -> Option<Date> {
         self.0.discharged_on.map(Date)
     }
@@ -40,42 +47,57 @@ impl MilitaryDeferral {
     async fn protected_until(&self) -> Date {
         Date(self.0.protected_until)
     }
+    /// When the MFO granted it (M1; UTC instant).
     async fn granted_at(&self) -> Option<DateTime<Utc>> {
         self.0.granted_at
     }
+    /// When the borrower refused it (M3; UTC instant).
     async fn refused_at(&self) -> Option<DateTime<Utc>> {
         self.0.refused_at
     }
+    /// When the MFO confirmed the refusal (M3; UTC instant).
     async fn refusal_confirmed_at(&self) -> Option<DateTime<Utc>> {
         self.0.refusal_confirmed_at
     }
+    /// The timed duties on it (M1 grant, M3 confirmation).
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
     }
 }
 
+/// M1: credit-bureau data that a borrower was conscripted (MFO_STAFF, MFO_MANAGER).
 #[derive(InputObject)]
 pub struct RegisterConscriptionInput {
+    /// The loan's global ID.
     pub loan_id: ID,
+    /// First day of service (local date).
     pub service_start: Date,
+    /// Last day of service (local date); protection lasts until 60 days after it (M1, M5).
     pub service_end: Date,
     /// When the credit bureau's data arrived (M1's clock; defaults to now).
     pub bureau_received_at: Option<DateTime<Utc>>,
 }
 
+/// Names one military deferral.
 #[derive(InputObject)]
 pub struct DeferralRefInput {
+    /// The deferral's global ID.
     pub deferral_id: ID,
 }
 
+/// M4: an early discharge from service.
 #[derive(InputObject)]
 pub struct RegisterDischargeInput {
+    /// The deferral's global ID.
     pub deferral_id: ID,
+    /// The discharge date (local date); the deferral ends 60 days after it.
     pub discharged_on: Date,
 }
 
-payload!(MilitaryDeferralPayload { deferral: MilitaryDeferral });
+payload!(
+    /// The conscription record after the mutation (M1–M6), or why it was refused.
+    MilitaryDeferralPayload { deferral: MilitaryDeferral });
 
 fn deferral_id(id: &ID) -> async_graphql::Result<DeferralId> {
     decode(id, Kind::Deferral).map(DeferralId)
@@ -91,7 +113,7 @@ impl MilitaryMutation {
     async fn register_conscription(
         &self,
         ctx: &Context<'_>,
-        input: RegisterConscriptionInput,
+        #[graphql(desc = "The loan and the service period.")] input: RegisterConscriptionInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
         let input = svc::ConscriptionInput {
@@ -107,7 +129,7 @@ impl MilitaryMutation {
     async fn grant_military_deferral(
         &self,
         ctx: &Context<'_>,
-        input: DeferralRefInput,
+        #[graphql(desc = "Which deferral (MFO_STAFF, MFO_MANAGER).")] input: DeferralRefInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
         MilitaryDeferralPayload::from_result(
@@ -119,7 +141,7 @@ impl MilitaryMutation {
     async fn refuse_military_deferral(
         &self,
         ctx: &Context<'_>,
-        input: DeferralRefInput,
+        #[graphql(desc = "Which deferral (BORROWER, their own).")] input: DeferralRefInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
         MilitaryDeferralPayload::from_result(
@@ -131,7 +153,7 @@ impl MilitaryMutation {
     async fn confirm_military_deferral_refusal(
         &self,
         ctx: &Context<'_>,
-        input: DeferralRefInput,
+        #[graphql(desc = "Which deferral (MFO_STAFF, MFO_MANAGER).")] input: DeferralRefInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
         MilitaryDeferralPayload::from_result(
@@ -143,7 +165,7 @@ impl MilitaryMutation {
     async fn register_discharge(
         &self,
         ctx: &Context<'_>,
-        input: RegisterDischargeInput,
+        #[graphql(desc = "Which deferral and the discharge date.")] input: RegisterDischargeInput,
     ) -> async_graphql::Result<MilitaryDeferralPayload> {
         let p = ctx.principal()?;
         let id = deferral_id(&input.deferral_id)?;

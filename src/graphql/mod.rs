@@ -30,6 +30,9 @@ pub mod restructuring;
 pub mod scalars;
 pub mod text;
 
+/// Reads. Every query needs a bearer token (introspection does not); each returns
+/// only what the caller's role and organisation may see (DOMAIN.md, Actors), and NOT_FOUND
+/// for anything outside it. Instants are UTC; dates are local to the record's jurisdiction.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     me::MeQuery,
@@ -42,6 +45,9 @@ pub struct QueryRoot(
     audit::AuditQuery,
 );
 
+/// Writes, each in one transaction: a business refusal comes back in the payload's
+/// `userErrors` (field, code, rule) with nothing stored; other failures are top-level
+/// errors with `extensions.code`. Each mutation says which roles may call it.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     loans::LoanMutation,
@@ -52,6 +58,8 @@ pub struct MutationRoot(
     military::MilitaryMutation,
 );
 
+/// Live updates over graphql-transport-ws on `/graphql`, the bearer token in
+/// `connection_init`'s payload; scoped like the matching queries.
 #[derive(MergedSubscription, Default)]
 pub struct SubscriptionRoot(
     escalations::EscalationSubscription,

@@ -18,8 +18,9 @@ use crate::graphql::restructuring::{Decision, DelinquencyNotice, RestructuringAp
 use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, ContactId, DeferralId, InfoRequestId, LoanId};
 use crate::services::{appeals, collection, complaints, escalations, loans, military, restructuring};
 
+/// An object with a global ID that `node(id:)` and `nodes(ids:)` resolve (Relay).
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(name = "id", ty = "ID", desc = "Global ID: opaque and stable; `node(id:)` resolves it."))]
 pub enum Node {
     Organization(Organization),
     Borrower(Borrower),
@@ -46,7 +47,11 @@ impl NodeQuery {
     /// Any object by its global ID; NOT_FOUND when it does not exist or is outside the
     /// caller's scope (each type is scoped like the query that lists it; payments, notices
     /// and hand-overs like their loan, decisions like their application).
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The object's global ID.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         resolve(ctx, &id).await.map(Some)
     }
 
@@ -54,7 +59,11 @@ impl NodeQuery {
     /// `node(id:)` would answer NOT_FOUND (missing, malformed or outside the caller's
     /// scope). More than 100 ids: BAD_USER_INPUT.
     #[graphql(complexity = "ids.len() * child_complexity")]
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most 100 global IDs.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_PAGE as usize {
             return Err(bad_input(format!("at most {MAX_PAGE} ids")));
         }

@@ -1,7 +1,6 @@
 //! Delinquency notices and restructuring applications (R1–R13, R19, D1): types, queries,
 //! mutations and the `applicationUpdates` subscription.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use entity::enums::{
@@ -32,14 +31,19 @@ use crate::services::restructuring as svc;
 /// R1: a delinquency notice.
 pub struct DelinquencyNotice(pub delinquency_notice::Model);
 
+/// R1: a delinquency notice.
 #[Object]
 impl DelinquencyNotice {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Notice, self.0.id)
     }
+    /// When it was sent (UTC instant); R1 is met if its local date is within 20 calendar days of the overdue
+    /// date.
     async fn sent_at(&self) -> DateTime<Utc> {
         self.0.sent_at
     }
+    /// How it reached the borrower (X1).
     async fn channel(&self) -> NoticeChannel {
         self.0.channel
     }
@@ -51,18 +55,23 @@ impl DelinquencyNotice {
     async fn overdue_since(&self) -> Date {
         Date(self.0.overdue_since)
     }
+    /// R1 content 1: the amount owed, in the loan's currency.
     async fn overdue_amount(&self) -> Decimal {
         self.0.overdue_amount.0
     }
+    /// The local date the amount is stated as of (R1 content 1).
     async fn amount_as_of(&self) -> Date {
         Date(self.0.amount_as_of)
     }
+    /// R1 content 2: it tells the borrower of the right to apply to the MFO (R2).
     async fn states_right_to_apply(&self) -> bool {
         self.0.states_right_to_apply
     }
+    /// R1 content 3: it states the consequences of non-payment.
     async fn states_consequences(&self) -> bool {
         self.0.states_consequences
     }
+    /// The notice's text, if recorded.
     async fn text(&self) -> Option<&str> {
         self.0.text.as_deref()
     }
@@ -72,35 +81,47 @@ impl DelinquencyNotice {
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum BlockingFact {
+    /// A court act in force on the debt.
     CourtAct,
+    /// A notary's enforcement inscription.
     EnforcementInscription,
+    /// A settlement or mediation agreement on the debt.
     SettlementAgreement,
+    /// The claim was assigned to a third party.
     ClaimAssigned,
 }
 
 /// R2/R3 as judged at receipt.
 #[derive(SimpleObject)]
 pub struct Admissibility {
+    /// Whether the application is admissible: inside the R2 window of 30 calendar days from the overdue date,
+    /// or after it with no R3 fact.
     pub admissible: bool,
     /// R2 inside the window (or not overdue), R3 after it.
     pub rule: String,
+    /// The R3 facts that made a late application inadmissible (empty when admissible).
     pub facts: Vec<BlockingFact>,
+    /// The overdue date the R2 window counts from (local date); null when nothing was overdue.
     pub overdue_since: Option<Date>,
     /// Calendar days from the overdue date to receipt.
     pub days_after_overdue: Option<i64>,
 }
 
+/// R19: a hardship ground the borrower states.
 #[derive(SimpleObject, InputObject, Clone, Deserialize)]
 #[graphql(input_name = "HardshipGroundInput")]
 pub struct Ground {
+    /// The ground (R19).
     pub ground: HardshipGround,
     /// Required for OTHER (R19).
     pub text: Option<String>,
 }
 
+/// R2: a measure the borrower asks for.
 #[derive(SimpleObject, InputObject, Clone, Deserialize)]
 #[graphql(input_name = "RequestedMeasureInput")]
 pub struct RequestedMeasure {
+    /// The measure (R2.1–R2.8, or OTHER).
     pub measure: RestructuringMeasure,
     /// Required for OTHER (R2).
     pub text: Option<String>,
@@ -110,26 +131,36 @@ pub struct RequestedMeasure {
 #[derive(SimpleObject, InputObject, Clone, Deserialize)]
 #[graphql(input_name = "DocumentInput")]
 pub struct Document {
+    /// What the document is (e.g. "income statement"), free text.
     pub kind: String,
+    /// The file or document name.
     pub name: String,
+    /// A checksum of the file, if the caller has one (e.g. SHA-256 hex).
     pub checksum: Option<String>,
 }
 
+/// R6: one document the MFO asks for.
 #[derive(SimpleObject, InputObject, Clone, Deserialize)]
 #[graphql(input_name = "RequestedDocumentInput")]
 pub struct RequestedDocument {
+    /// What document is missing (free text).
     pub kind: String,
+    /// What exactly is needed, as the borrower is told.
     pub description: String,
 }
 
 /// R6: documents the MFO asked for.
 pub struct DocumentRequest(pub document_request::Model);
 
+/// R6: documents the MFO asked for.
 #[Object]
 impl DocumentRequest {
+    /// The documents asked for.
     async fn items(&self) -> Vec<RequestedDocument> {
         serde_json::from_value(self.0.items.clone()).unwrap_or_default()
     }
+    /// When the request was sent to the borrower (UTC instant); R6's 5 business days count from its local
+    /// date.
     async fn requested_at(&self) -> DateTime<Utc> {
         self.0.requested_at
     }
@@ -137,9 +168,11 @@ impl DocumentRequest {
     async fn due_date(&self) -> Date {
         Date(self.0.due_date)
     }
+    /// Open, provided or lapsed (R6).
     async fn status(&self) -> DocumentRequestStatus {
         self.0.status
     }
+    /// When the borrower provided them (UTC instant).
     async fn provided_at(&self) -> Option<DateTime<Utc>> {
         self.0.provided_at
     }
@@ -149,25 +182,34 @@ impl DocumentRequest {
 #[derive(SimpleObject, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BorrowerNotice {
+    /// How the notice was sent (e.g. "MOBILE_APP").
     pub channel: String,
+    /// What the borrower was told.
     pub text: String,
+    /// When it was sent (UTC instant).
     pub sent_at: DateTime<Utc>,
 }
 
+/// R2.2: a deferral of payments.
 #[derive(SimpleObject, InputObject, Clone, Copy)]
 #[graphql(input_name = "DeferralInput")]
 pub struct DeferralTerms {
+    /// Months of deferral (whole calendar months).
     pub months: u32,
     /// Interest is deferred too (otherwise it is paid monthly during the deferral).
     #[graphql(default)]
     pub interest_too: bool,
 }
 
+/// R2.6–R2.8: the terms of a measure concerning mortgaged property.
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(input_name = "PropertyTermsInput")]
 pub struct PropertyMeasureTerms {
+    /// Which property measure.
     pub measure: PropertyMeasure,
+    /// The agreed local date by which it is to be completed.
     pub complete_by: Date,
+    /// Further terms, free text.
     pub note: Option<String>,
 }
 
@@ -186,8 +228,10 @@ pub struct RestructuringTerms {
     /// R2.5
     #[graphql(default)]
     pub forgive_overdue_principal: Decimal,
+    /// R2.5: overdue interest forgiven, in the loan's currency (0 for none).
     #[graphql(default)]
     pub forgive_overdue_interest: Decimal,
+    /// R2.5: penalties cancelled.
     #[graphql(default)]
     pub cancel_penalties: bool,
     /// R2.6–8
@@ -247,6 +291,7 @@ pub struct DebtBurden {
     pub limit: Decimal,
     /// R10: the new monthly payment is lower than the one in force.
     pub lowered: bool,
+    /// R7: the ratio after the change is within the limit in force.
     pub within_limit: bool,
     /// R7: the monthly payment of the schedule in force, in the loan's currency (null for
     /// decisions signed before it was recorded).
@@ -258,18 +303,24 @@ pub struct DebtBurden {
 /// D1: the refusal letter.
 #[derive(SimpleObject)]
 pub struct RefusalLetter {
+    /// The letter's language: Russian, or Kazakh for an application in Kazakh.
     pub language: Language,
+    /// The letter with every D1 particular: borrower's name and address, creditor, application date and
+    /// incoming number, contract number and date, motivated reason, authorised person.
     pub text: String,
 }
 
 /// R8: the MFO's answer.
 pub struct Decision(pub decision::Model);
 
+/// R8: the MFO's answer.
 #[Object]
 impl Decision {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Decision, self.0.id)
     }
+    /// Agreement, counter-proposal or refusal (R8).
     async fn kind(&self) -> DecisionKind {
         self.0.kind
     }
@@ -277,18 +328,24 @@ impl Decision {
     async fn draft(&self) -> bool {
         self.0.draft
     }
+    /// The agreed or proposed terms (APPROVE, COUNTER_PROPOSAL).
     async fn terms(&self) -> Option<RestructuringTerms> {
         self.0.terms.clone().and_then(|t| serde_json::from_value::<Terms>(t).ok()).map(Into::into)
     }
+    /// The motivated reasons of a refusal (R8.3, D1).
     async fn reasons(&self) -> Option<&str> {
         self.0.reasons.as_deref()
     }
+    /// Who signed it (an MFO_MANAGER); null for an unsigned draft.
     async fn signatory_name(&self) -> Option<&str> {
         self.0.signatory_name.as_deref()
     }
+    /// The signatory's position.
     async fn signatory_position(&self) -> Option<&str> {
         self.0.signatory_position.as_deref()
     }
+    /// When it was signed (UTC instant); R8 is met if on or before the due date (local); R11's 15 calendar
+    /// days count from it.
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
     }
@@ -296,6 +353,7 @@ impl Decision {
     async fn delivered_at(&self) -> Option<DateTime<Utc>> {
         self.0.delivered_at
     }
+    /// R7/R10: the debt-burden check the terms passed; null for a refusal.
     async fn debt_burden(&self) -> Option<DebtBurden> {
         let (before, after, limit) = (self.0.burden_before?, self.0.burden_after?, self.0.burden_limit?);
         Some(DebtBurden {
@@ -315,12 +373,15 @@ impl Decision {
     async fn reply_by(&self) -> Option<Date> {
         self.0.reply_by.map(Date)
     }
+    /// The borrower's answer to a counter-proposal (R12).
     async fn response(&self) -> Option<CounterProposalResponse> {
         self.0.response
     }
+    /// When the borrower answered (UTC instant).
     async fn responded_at(&self) -> Option<DateTime<Utc>> {
         self.0.responded_at
     }
+    /// When the agreed changes were made to the loan (R11; UTC instant).
     async fn implemented_at(&self) -> Option<DateTime<Utc>> {
         self.0.implemented_at
     }
@@ -348,11 +409,16 @@ impl Decision {
     }
 }
 
+/// R2–R13: a borrower's application for restructuring. Visible to the borrower, the MFO's staff and managers,
+/// and the regulator of its jurisdiction.
 #[derive(Clone)]
 pub struct RestructuringApplication(pub application::Model);
 
+/// R2–R13: a borrower's application for restructuring. Visible to the borrower, the MFO's staff and managers,
+/// and the regulator of its jurisdiction.
 #[Object]
 impl RestructuringApplication {
+    /// Global ID.
     pub async fn id(&self) -> ID {
         encode(Kind::Application, self.0.id)
     }
@@ -360,21 +426,27 @@ impl RestructuringApplication {
     async fn incoming_number(&self) -> String {
         rules::incoming_number(self.0.incoming_year, self.0.incoming_seq)
     }
+    /// When it reached the MFO (UTC instant); R8's 15 calendar days and R2's 30 count from its local date.
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
     }
+    /// The date on the application (local date).
     async fn application_date(&self) -> Date {
         Date(self.0.application_date)
     }
+    /// Its language; the D1 letter follows it.
     async fn language(&self) -> Language {
         self.0.language
     }
+    /// How it reached the MFO (R2).
     async fn channel(&self) -> SubmissionChannel {
         self.0.channel
     }
+    /// Where it stands (R5–R13).
     async fn status(&self) -> ApplicationStatus {
         self.0.status
     }
+    /// R2/R3 as judged at receipt.
     async fn admissibility(&self) -> Admissibility {
         let facts: Vec<BlockingFact> =
             self.0.inadmissible_facts.clone().and_then(|f| serde_json::from_value(f).ok()).unwrap_or_default();
@@ -386,24 +458,31 @@ impl RestructuringApplication {
             days_after_overdue: svc::days_after_overdue(&self.0),
         }
     }
+    /// The hardship grounds stated (R19).
     async fn grounds(&self) -> Vec<Ground> {
         serde_json::from_value(self.0.grounds.clone()).unwrap_or_default()
     }
+    /// The measures asked for (R2).
     async fn requested_measures(&self) -> Vec<RequestedMeasure> {
         serde_json::from_value(self.0.requested_measures.clone()).unwrap_or_default()
     }
+    /// The borrower's declared monthly income, in the loan's currency (R2, R7).
     async fn monthly_income(&self) -> Option<Decimal> {
         self.0.monthly_income.map(|m| m.0)
     }
+    /// The borrower's declared monthly payments on other debts, in the loan's currency (R7; 0 if none).
     async fn other_monthly_debt_payments(&self) -> Decimal {
         self.0.other_monthly_debt_payments.0
     }
+    /// The borrower's account of their circumstances (R2, R10).
     async fn circumstances(&self) -> Option<&str> {
         self.0.circumstances.as_deref()
     }
+    /// Documents submitted with it or later (R2, R6).
     async fn documents(&self) -> Vec<Document> {
         serde_json::from_value(self.0.documents.clone()).unwrap_or_default()
     }
+    /// The MFO's requests for missing documents (R6), oldest first.
     async fn document_requests(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DocumentRequest>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders
@@ -415,9 +494,11 @@ impl RestructuringApplication {
             .map(DocumentRequest)
             .collect())
     }
+    /// The last notice sent to the borrower automatically (e.g. left without review, R6).
     async fn borrower_notice(&self) -> Option<BorrowerNotice> {
         self.0.borrower_notice.clone().and_then(|n| serde_json::from_value(n).ok())
     }
+    /// The MFO's decision (R8), once there is one.
     async fn decision(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Decision>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.decisions.load_one(self.0.id).await?.map(Decision))
@@ -428,29 +509,36 @@ impl RestructuringApplication {
         let deadlines = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
         Ok(deadlines.iter().find(|d| d.kind == DeadlineKind::ApplicationDecision).map(|d| Date(d.due_date)))
     }
+    /// The timed duties on it (R6, R8, R11, R13).
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
     }
+    /// Appeals to the regulator about it (R15).
     async fn appeals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegulatorAppeal>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.appeals.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(RegulatorAppeal).collect())
     }
+    /// The loan it is about.
     async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Loan> {
         let loaders = ctx.data_unchecked::<Loaders>();
         // Read through the application's own scope: whoever sees it sees its loan.
         let rows = loaders.loans.load_one(self.0.loan_id).await?;
         rows.map(Loan).ok_or_else(not_found)
     }
+    /// The borrower who applied.
     async fn borrower(&self, ctx: &Context<'_>) -> async_graphql::Result<Borrower> {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.borrowers.load_one(self.0.borrower_id).await?.map(Borrower).ok_or_else(not_found)
     }
 }
 
+/// Narrows `restructuringApplications`; every field given must match.
 #[derive(InputObject, Default)]
 pub struct ApplicationFilter {
+    /// Only applications in this status.
     pub status: Option<ApplicationStatus>,
+    /// Only those about this loan (global ID).
     pub loan_id: Option<ID>,
 }
 
@@ -465,10 +553,10 @@ impl RestructuringQuery {
     async fn restructuring_applications(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ApplicationFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<Connection<String, RestructuringApplication>> {
+        #[graphql(desc = "Only applications matching every field given.")] filter: Option<ApplicationFilter>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<RestructuringApplication>> {
         let p = ctx.principal()?;
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
@@ -483,10 +571,12 @@ impl RestructuringQuery {
         Ok(from_page(page, had_cursor, |a| a.id, RestructuringApplication))
     }
 
+    /// One application by global ID; NOT_FOUND when missing or outside the caller's scope (as
+    /// `restructuringApplications`).
     async fn restructuring_application(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The application's global ID.")] id: ID,
     ) -> async_graphql::Result<Option<RestructuringApplication>> {
         let p = ctx.principal()?;
         let id = ApplicationId(decode(&id, Kind::Application)?);
@@ -494,10 +584,14 @@ impl RestructuringQuery {
     }
 }
 
+/// R1: a notice sent about a loan's overdue. MFO staff and managers, or the agency the loan is handed to.
 #[derive(InputObject)]
 pub struct RecordDelinquencyNoticeInput {
+    /// The loan's global ID.
     pub loan_id: ID,
+    /// When it was sent (UTC instant); not in the future.
     pub sent_at: DateTime<Utc>,
+    /// How it was sent (X1).
     pub channel: NoticeChannel,
     /// R1 content 1: the overdue amount…
     pub overdue_amount: Option<Decimal>,
@@ -509,29 +603,43 @@ pub struct RecordDelinquencyNoticeInput {
     /// R1 content 3.
     #[graphql(default)]
     pub states_consequences: bool,
+    /// The notice's text, if it is to be kept.
     pub text: Option<String>,
 }
 
-payload!(DelinquencyNoticePayload { notice: DelinquencyNotice });
+payload!(
+    /// The recorded R1 notice, or why it was refused.
+    DelinquencyNoticePayload { notice: DelinquencyNotice });
 
+/// R2: an application for restructuring. A borrower from the app (their own loan), or MFO staff and managers
+/// entering a paper one.
 #[derive(InputObject)]
 pub struct SubmitRestructuringApplicationInput {
     /// Required from the mobile app: a retry with the same id returns the first result.
     pub client_submission_id: Option<Uuid>,
+    /// The loan's global ID.
     pub loan_id: ID,
+    /// How it reached the MFO (R2; the app is MOBILE_APP).
     #[graphql(default_with = "SubmissionChannel::MobileApp")]
     pub channel: SubmissionChannel,
+    /// The application's language.
     #[graphql(default_with = "Language::Ru")]
     pub language: Language,
     /// The date on the application, if not the day it is received.
     pub application_date: Option<Date>,
+    /// Hardship grounds (R19); OTHER needs a text.
     #[graphql(default)]
     pub grounds: Vec<Ground>,
+    /// One or more measures asked for (R2); OTHER needs a text.
     #[graphql(default)]
     pub requested_measures: Vec<RequestedMeasure>,
+    /// Declared monthly income, in the loan's currency (R2, R7); at the currency's scale.
     pub monthly_income: Option<Decimal>,
+    /// Declared monthly payments on other debts, in the loan's currency (R7); 0 when omitted.
     pub other_monthly_debt_payments: Option<Decimal>,
+    /// The borrower's account of the circumstances (R2).
     pub circumstances: Option<String>,
+    /// Documents submitted with it (R2).
     #[graphql(default)]
     pub documents: Vec<Document>,
     /// When the application reached the MFO (by post, at a branch), if it is entered
@@ -542,7 +650,9 @@ pub struct SubmitRestructuringApplicationInput {
     pub received_at: Option<DateTime<Utc>>,
 }
 
-payload!(RestructuringApplicationPayload { application: RestructuringApplication });
+payload!(
+    /// The application after the mutation (R2–R13), or why it was refused.
+    RestructuringApplicationPayload { application: RestructuringApplication });
 
 fn application_payload(
     r: Result<application::Model, ServiceError>,
@@ -550,9 +660,12 @@ fn application_payload(
     RestructuringApplicationPayload::from_result(r.map(RestructuringApplication))
 }
 
+/// R6: documents the MFO asks for.
 #[derive(InputObject)]
 pub struct RequestApplicationDocumentsInput {
+    /// The application's global ID.
     pub application_id: ID,
+    /// What is missing (at least one).
     pub items: Vec<RequestedDocument>,
     /// When the request was sent to the borrower, if it is recorded later; defaults to
     /// now. R6's 5 business days run from its local date. Not in the future, not before
@@ -560,26 +673,36 @@ pub struct RequestApplicationDocumentsInput {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+/// R6: documents the borrower provides.
 #[derive(InputObject)]
 pub struct ProvideApplicationDocumentsInput {
+    /// The application's global ID.
     pub application_id: ID,
+    /// The documents provided.
     pub documents: Vec<Document>,
 }
 
+/// R8, D1: who signs the decision (the authorised person).
 #[derive(InputObject)]
 pub struct DecisionSignatoryInput {
+    /// The signatory's full name.
     pub full_name: String,
+    /// The signatory's position.
     pub position: Option<String>,
 }
 
+/// R8: the manager's decision on an application.
 #[derive(InputObject)]
 pub struct DecideRestructuringApplicationInput {
+    /// The application's global ID.
     pub application_id: ID,
+    /// Agreement, counter-proposal or refusal.
     pub decision: DecisionKind,
     /// For APPROVE and COUNTER_PROPOSAL.
     pub terms: Option<RestructuringTerms>,
     /// Required for REFUSE: the motivated reasons (D1).
     pub reasons: Option<String>,
+    /// Who signs it (D1).
     pub signatory: DecisionSignatoryInput,
     /// COUNTER_PROPOSAL: the reply date, at least 15 calendar days after receipt (R12).
     pub reply_by: Option<Date>,
@@ -587,14 +710,19 @@ pub struct DecideRestructuringApplicationInput {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
+/// R12: the borrower's answer to a counter-proposal.
 #[derive(InputObject)]
 pub struct RespondToCounterProposalInput {
+    /// The application's global ID.
     pub application_id: ID,
+    /// Accept or reject.
     pub response: CounterProposalResponse,
 }
 
+/// Names one application.
 #[derive(InputObject)]
 pub struct ApplicationRefInput {
+    /// The application's global ID.
     pub application_id: ID,
 }
 
@@ -612,7 +740,7 @@ impl RestructuringMutation {
     async fn record_delinquency_notice(
         &self,
         ctx: &Context<'_>,
-        input: RecordDelinquencyNoticeInput,
+        #[graphql(desc = "The notice and its three R1 contents.")] input: RecordDelinquencyNoticeInput,
     ) -> async_graphql::Result<DelinquencyNoticePayload> {
         let p = ctx.principal()?;
         let input = svc::NoticeInput {
@@ -633,6 +761,7 @@ impl RestructuringMutation {
     async fn submit_restructuring_application(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The application; retried safely with the same `clientSubmissionId`.")]
         input: SubmitRestructuringApplicationInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
@@ -666,7 +795,7 @@ impl RestructuringMutation {
     async fn request_application_documents(
         &self,
         ctx: &Context<'_>,
-        input: RequestApplicationDocumentsInput,
+        #[graphql(desc = "Which application and what is missing.")] input: RequestApplicationDocumentsInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
         let items =
@@ -679,7 +808,7 @@ impl RestructuringMutation {
     async fn provide_application_documents(
         &self,
         ctx: &Context<'_>,
-        input: ProvideApplicationDocumentsInput,
+        #[graphql(desc = "Which application and the documents.")] input: ProvideApplicationDocumentsInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
         let docs = input
@@ -695,6 +824,7 @@ impl RestructuringMutation {
     async fn decide_restructuring_application(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The decision, its terms or reasons, and the signatory.")]
         input: DecideRestructuringApplicationInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
@@ -715,7 +845,7 @@ impl RestructuringMutation {
     async fn respond_to_counter_proposal(
         &self,
         ctx: &Context<'_>,
-        input: RespondToCounterProposalInput,
+        #[graphql(desc = "Which application and the borrower's answer.")] input: RespondToCounterProposalInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
         application_payload(svc::respond(ctx.services(), p, app_id(&input.application_id)?, input.response).await)
@@ -725,6 +855,7 @@ impl RestructuringMutation {
     async fn mark_decision_implemented(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which application (its decision must be agreed: APPROVED or AGREED).")]
         input: ApplicationRefInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
@@ -735,7 +866,7 @@ impl RestructuringMutation {
     async fn withdraw_restructuring_application(
         &self,
         ctx: &Context<'_>,
-        input: ApplicationRefInput,
+        #[graphql(desc = "Which application (the borrower's own).")] input: ApplicationRefInput,
     ) -> async_graphql::Result<RestructuringApplicationPayload> {
         let p = ctx.principal()?;
         application_payload(svc::withdraw(ctx.services(), p, app_id(&input.application_id)?).await)
@@ -751,6 +882,7 @@ impl RestructuringSubscription {
     async fn application_updates(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The application's global ID; scoped like `restructuringApplication(id:)`.")]
         application_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<RestructuringApplication>>> {
         let p = ctx.principal()?.clone();

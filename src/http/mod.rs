@@ -6,6 +6,7 @@
 //! Nothing here knows a business rule; it authenticates, limits and hands over to the
 //! schema.
 
+pub mod graphiql;
 pub mod server;
 pub mod ws;
 
@@ -14,14 +15,13 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request as GqlRequest, Response as GqlResponse, Value};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -47,6 +47,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     ]);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route(&format!("{}/{{name}}", graphiql::ASSETS_PATH), get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -353,8 +354,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
         parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if !query.contains("query=") {
         if accepts_html && !state.production {
-            return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
-                .into_response();
+            return graphiql::page_response(&state);
         }
         return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "GET /graphql needs a `query` parameter");
     }

@@ -61,6 +61,8 @@ pub struct Options {
     pub limits: Limits,
     /// Introspection, suggestions and GraphiQL off.
     pub production: bool,
+    /// The demo token GraphiQL opens with (`serve --demo` sets one).
+    pub graphiql_token: Option<String>,
     pub extra_routes: axum::Router<AppState>,
 }
 
@@ -72,6 +74,7 @@ impl Default for Options {
             conn: ConnLimits::default(),
             limits: Limits::default(),
             production: false,
+            graphiql_token: None,
             extra_routes: axum::Router::new(),
         }
     }
@@ -139,6 +142,7 @@ impl TestApp {
             limits: opts.limits,
             http: opts.http,
             production: opts.production,
+            graphiql_token: opts.graphiql_token,
         };
         let (_state, router) = app::build_with_routes(ctx.clone(), cfg, opts.extra_routes);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -168,6 +172,7 @@ impl TestApp {
             limits: Limits::default(),
             http: HttpLimits::default(),
             production: false,
+            graphiql_token: None,
         };
         let (_state, router) = app::build(ctx.clone(), cfg);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");

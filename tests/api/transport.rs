@@ -202,12 +202,95 @@ async fn graphql_response_json_is_honoured() {
     );
 }
 
-#[tokio::test]
-async fn graphiql_is_served_to_a_browser() {
-    let app = TestApp::spawn().await;
+async fn graphiql_page(app: &TestApp) -> (reqwest::header::HeaderMap, String) {
     let resp = app.client.get(&app.url).header("accept", "text/html").send().await.expect("send");
     assert_eq!(resp.status().as_u16(), 200);
-    assert!(resp.text().await.expect("text").to_lowercase().contains("graphiql"));
+    let headers = resp.headers().clone();
+    (headers, resp.text().await.expect("text"))
+}
+
+/// Every `src="…"` and `href="…"` value in an HTML page.
+fn page_urls(html: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for (i, _) in html.match_indices(attr) {
+            let rest = &html[i + attr.len()..];
+            urls.push(rest[..rest.find('"').expect("closing quote")].to_owned());
+        }
+    }
+    urls
+}
+
+#[tokio::test]
+async fn graphiql_is_served_to_a_browser_from_the_binary_alone() {
+    let app = TestApp::spawn().await;
+    let (headers, html) = graphiql_page(&app).await;
+    assert!(html.contains("graphiql-4.1.2.min.js"), "{html}");
+    let urls = page_urls(&html);
+    let scripts: Vec<_> = urls.iter().filter(|u| u.ends_with(".js")).collect();
+    assert_eq!(scripts.len(), 4, "React, ReactDOM, GraphiQL and its start-up: {urls:?}");
+    assert!(urls.iter().any(|u| u.ends_with(".css")), "{urls:?}");
+    for u in &urls {
+        assert!(!u.contains("//"), "an external or protocol-relative URL on the page: {u}");
+    }
+    assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+    // The browser is told the same: nothing from elsewhere, and no inline script.
+    let csp = headers.get("content-security-policy").and_then(|v| v.to_str().ok()).expect("a CSP");
+    assert!(csp.contains("script-src 'self';") && csp.contains("default-src 'none'"), "{csp}");
+    // Outside demo mode no token is on the page.
+    assert!(!html.contains("Bearer"), "{html}");
+    assert!(html.contains(r#""headers":null"#), "{html}");
+
+    // Every asset the page names is served, whole, with its type and a long cache life
+    // for the versioned ones.
+    for u in urls.iter().filter(|u| u.starts_with("/graphiql/assets/")) {
+        let resp = app.client.get(format!("http://{}{u}", app.addr)).send().await.expect("send");
+        assert_eq!(resp.status().as_u16(), 200, "{u}");
+        let h = resp.headers().clone();
+        let ct = h.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let cache = h.get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let body = resp.bytes().await.expect("body");
+        let file = u.trim_start_matches("/graphiql/assets/");
+        let on_disk =
+            std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/graphiql").join(file))
+                .expect("the asset is committed");
+        assert_eq!(body.as_ref(), on_disk.as_slice(), "{u}");
+        if u.ends_with(".css") {
+            assert!(ct.starts_with("text/css"), "{u}: {ct}");
+        } else {
+            assert!(ct.starts_with("text/javascript"), "{u}: {ct}");
+        }
+        if file == "mfo-graphiql.js" {
+            assert_eq!(cache, "no-cache", "{u}");
+        } else {
+            assert_eq!(cache, "public, max-age=31536000, immutable", "{u}");
+        }
+    }
+    let missing = app.client.get(format!("http://{}/graphiql/assets/nope.js", app.addr)).send().await.expect("send");
+    assert_eq!(missing.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn graphiql_opens_with_the_demo_token_in_demo_mode_only() {
+    let token = "eyJhbGciOiJIUzI1NiJ9.e30.demo-signature";
+    let app = TestApp::spawn_with(Options { graphiql_token: Some(token.into()), ..Options::default() }).await;
+    let (headers, html) = graphiql_page(&app).await;
+    assert!(html.contains(&format!("Bearer {token}")), "{html}");
+    assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+
+    let plain = TestApp::spawn().await;
+    let (_, html) = graphiql_page(&plain).await;
+    assert!(!html.contains("Bearer"), "{html}");
+}
+
+#[tokio::test]
+async fn graphiql_and_its_assets_are_off_in_production() {
+    let app = TestApp::spawn_with(Options { production: true, ..Options::default() }).await;
+    let resp = app.client.get(&app.url).header("accept", "text/html").send().await.expect("send");
+    assert_eq!(resp.status().as_u16(), 400);
+    let asset = format!("http://{}/graphiql/assets/graphiql-4.1.2.min.js", app.addr);
+    let resp = app.client.get(asset).send().await.expect("send");
+    assert_eq!(resp.status().as_u16(), 404);
 }
 
 fn introspection_fixture(name: &str) -> String {
