@@ -28,6 +28,7 @@ pub mod node;
 pub mod observe;
 pub mod restructuring;
 pub mod scalars;
+pub mod statistics;
 pub mod text;
 
 /// Reads. Every query needs a bearer token (introspection does not); each returns
@@ -43,6 +44,7 @@ pub struct QueryRoot(
     collection::CollectionQuery,
     escalations::EscalationQuery,
     audit::AuditQuery,
+    statistics::StatisticsQuery,
 );
 
 /// Writes, each in one transaction: a business refusal comes back in the payload's
@@ -56,6 +58,7 @@ pub struct MutationRoot(
     appeals::AppealMutation,
     collection::CollectionMutation,
     military::MilitaryMutation,
+    escalations::EscalationMutation,
 );
 
 /// Live updates over graphql-transport-ws on `/graphql`, the bearer token in

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod attribution;
 mod audit_trail;
 mod auth;
 mod collection;
@@ -23,6 +24,7 @@ mod policies;
 mod restructuring;
 mod schema;
 mod scoping;
+mod statistics;
 mod text;
 mod token_matrix;
 mod transport;
