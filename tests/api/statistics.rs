@@ -76,6 +76,7 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
     on(&app, "2026-10-10");
     let a = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
     let b = overdue_loan(&app, "B", "2026-10-02", json!({}), json!({})).await;
+    let conscript = overdue_loan(&app, "C", "2026-10-02", json!({}), json!({})).await;
     let (_, _, other) = borrower_with_loan(&app, &app.orgs.kz_mfo_2, "O", "2026-09-01").await;
     let assign = "mutation($input: AssignLoanToAgencyInput!) { assignLoanToAgency(input: $input) { assignment { id } userErrors { field code rule } } }";
     let r = app
@@ -111,6 +112,15 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
         "signatory": { "fullName": "Omarov D. K.", "position": "Chairman" } });
     let r = app.gql(&app.manager(), DECIDE, json!({ "input": refuse })).await;
     assert_eq!(r["decideRestructuringApplication"]["application"]["status"], "REFUSED", "{r}");
+    // R15: the borrower appeals the refusal (not home-secured: no R16 window).
+    let file = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { id } userErrors { code } } }";
+    let r = app.gql(&token, file, json!({ "input": { "applicationId": decided, "statement": "unfair" } })).await;
+    assert_eq!(r["fileRegulatorAppeal"]["userErrors"], json!([]), "{r}");
+    // M1: a conscript's deferral, never granted (due 27 October).
+    let m = "mutation($input: RegisterConscriptionInput!) { registerConscription(input: $input) { deferral { id } userErrors { code } } }";
+    let input = json!({ "loanId": conscript.loan, "serviceStart": "2026-10-05", "serviceEnd": "2027-10-05" });
+    let r = app.gql(&app.staff(), m, json!({ "input": input })).await;
+    assert_eq!(r["registerConscription"]["userErrors"], json!([]), "{r}");
 
     // 28 October: the R1 notices (due 22 October) and the forgotten application's R8
     // decision (due 27 October) are missed.
@@ -134,7 +144,6 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
         "answeredOnTime": 0, "answeredLate": 0, "openOverdue": 0, "openInTime": 0, "extensionsUsed": 0,
         "leftWithoutConsiderationByReason": [], "registration": zero_deadlines, "acknowledgement": zero_deadlines,
         "infoRequests": { "total": 0, "answeredOnTime": 0, "answeredLate": 0, "openOverdue": 0, "openInTime": 0, "beyondFreeMonthly": 0 } });
-    let no_deferrals = json!({ "total": 0, "byStatus": [], "grantedOnTime": 0, "grant": zero_deadlines });
     let counts =
         |pairs: &[(&str, i64)]| -> Value { pairs.iter().map(|(k, n)| json!({ "key": k, "count": n })).collect() };
     assert_eq!(
@@ -145,19 +154,22 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
             "applications": { "total": 2, "byMeasureRequested": counts(&[("DEFERRAL", 2), ("NEW_TERM", 1)]),
                 "byStatus": counts(&[("REFUSED", 1), ("REGISTERED", 1)]), "byOutcome": counts(&[("REFUSED", 1)]),
                 "decidedOnTime": 1, "decidedLate": 0, "undecidedOverdue": 1, "undecidedInTime": 0, "implementedOnTime": 0,
-                "implementation": zero_deadlines, "appeals": 0, "appealsByOutcome": [], "homeProtectionWindows": 0 },
+                "implementation": zero_deadlines, "appeals": 1, "appealsByOutcome": counts(&[("UNDER_REVIEW", 1)]),
+                "homeProtectionWindows": 0 },
             // Three agency contacts (X3; clean; X6) and the other MFO's call (X3 and X6).
             "contacts": { "total": 4, "byChannel": counts(&[("CALL", 3), ("SMS", 1)]),
                 "byViolatedRule": counts(&[("X3", 2), ("X6", 2)]), "withViolations": 3 },
             "assignments": 1,
-            "deferrals": no_deferrals,
-            // R1 missed on the three overdue loans, R8 on the forgotten application, the
-            // four contact breaches; the agency's X6 acknowledged.
-            "escalations": { "total": 8, "byKind": counts(&[("DEADLINE_MISSED", 4), ("RULE_BREACH", 4)]),
-                "byRule": counts(&[("R1", 3), ("R8", 1), ("X3", 2), ("X6", 2)]),
-                "bySeverity": counts(&[("CRITICAL", 2), ("HIGH", 3), ("MEDIUM", 3)]), "acknowledged": 1 },
-            // Due in October: three R1 notices (missed), two R8 decisions (one met, one missed).
-            "deadlines": { "open": 0, "met": 1, "missed": 4, "cancelled": 0 },
+            "deferrals": { "total": 1, "byStatus": counts(&[("REGISTERED", 1)]), "grantedOnTime": 0,
+                "grant": { "open": 0, "met": 0, "missed": 1, "cancelled": 0 } },
+            // R1 missed on the four overdue loans, R8 on the forgotten application, M1 on
+            // the deferral, the four contact breaches; the agency's X6 acknowledged.
+            "escalations": { "total": 10, "byKind": counts(&[("DEADLINE_MISSED", 6), ("RULE_BREACH", 4)]),
+                "byRule": counts(&[("M1", 1), ("R1", 4), ("R8", 1), ("X3", 2), ("X6", 2)]),
+                "bySeverity": counts(&[("CRITICAL", 2), ("HIGH", 4), ("MEDIUM", 4)]), "acknowledged": 1 },
+            // Due in October: four R1 notices (missed), two R8 decisions (one met, one
+            // missed), the M1 grant (missed).
+            "deadlines": { "open": 0, "met": 1, "missed": 6, "cancelled": 0 },
         })
     );
     let by_mfo = |s: &Value, name: &str| -> Value {
@@ -179,9 +191,9 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
     let one = by_mfo(&all, "KZ MFO");
     assert_eq!(
         (one["contacts"]["total"].clone(), one["escalations"]["total"].clone(), one["assignments"].clone()),
-        (json!(3), json!(5), json!(1))
+        (json!(3), json!(7), json!(1))
     );
-    assert_eq!(one["deadlines"], json!({ "open": 0, "met": 1, "missed": 3, "cancelled": 0 }));
+    assert_eq!(one["deadlines"], json!({ "open": 0, "met": 1, "missed": 5, "cancelled": 0 }));
     assert_eq!(
         all["byAgency"],
         json!([{ "agency": { "name": "Agency" }, "assignments": 1, "escalations": 2,
