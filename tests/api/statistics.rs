@@ -473,7 +473,7 @@ async fn statistics_are_for_the_regulator_of_the_jurisdiction_and_an_mfos_own_ma
     assert_eq!(
         year["regulatorStatistics"]["complaintsByWeek"].as_array().map(Vec::len),
         Some(53),
-        "366 days: 53 Mondays"
+        "Monday 1 December 2025 to Monday 30 November 2026: 53 weeks"
     );
 }
 
