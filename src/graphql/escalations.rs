@@ -4,16 +4,12 @@
 //! sends are always read from the table, so a reconnecting dashboard misses nothing and
 //! sees nothing twice.
 
-use std::collections::VecDeque;
-
 use async_graphql::{Context, ID, InputObject, Object, Subscription};
 use chrono::{DateTime, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Jurisdiction, Obligor};
 use entity::{deadline, escalation};
-use futures_util::Stream;
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::{Stream, StreamExt};
 
-use crate::auth::Principal;
 use crate::graphql::connection::{after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, payload, top_level};
@@ -21,7 +17,7 @@ use crate::graphql::ids::{Kind, cursor, decode, encode, parse_cursor};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
-use crate::services::{Ctx, escalations as svc};
+use crate::services::escalations as svc;
 
 /// A timed duty of DOMAIN.md on a record.
 pub struct Deadline(pub deadline::Model);
@@ -339,44 +335,6 @@ impl EscalationMutation {
 #[derive(Default)]
 pub struct EscalationSubscription;
 
-struct Replay {
-    ctx: Ctx,
-    principal: Principal,
-    filter: svc::EscalationFilter,
-    last_seq: i64,
-    backlog: VecDeque<escalation::Model>,
-    rx: tokio::sync::broadcast::Receiver<crate::events::Published>,
-}
-
-impl Replay {
-    /// Fills the backlog from the table; waits for a wake-up when there is nothing new.
-    async fn next(mut self) -> Option<(async_graphql::Result<Escalation>, Self)> {
-        loop {
-            if let Some(e) = self.backlog.pop_front() {
-                self.last_seq = e.seq;
-                return Some((Ok(Escalation(e)), self));
-            }
-            match svc::list(&self.ctx, &self.principal, &self.filter, Some(self.last_seq), 100).await {
-                Ok(page) if !page.items.is_empty() => {
-                    self.backlog.extend(page.items);
-                    continue;
-                }
-                Ok(_) => {}
-                Err(e) => return Some((Err(top_level(e)), self)),
-            }
-            loop {
-                match self.rx.recv().await {
-                    Ok(event) if event.topic == "escalation.raised" => break,
-                    Ok(_) => {}
-                    // Fell behind: the table still has everything, so just read it again.
-                    Err(RecvError::Lagged(_)) => break,
-                    Err(RecvError::Closed) => return None,
-                }
-            }
-        }
-    }
-}
-
 #[Subscription]
 impl EscalationSubscription {
     /// Every escalation visible to the caller: first those after `after` (a cursor from
@@ -387,17 +345,9 @@ impl EscalationSubscription {
         #[graphql(desc = "Only escalations matching every field given.")] filter: Option<EscalationFilter>,
         #[graphql(desc = "Replay those raised after this `Escalation.cursor` first; without it, only new ones.")] after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Escalation>>> {
-        let principal = ctx.principal()?.clone();
-        let services = ctx.services().clone();
-        svc::escalation_scope(&principal).map_err(top_level)?;
+        let principal = ctx.principal()?;
         let filter = filter.unwrap_or_default().to_service()?;
-        // Subscribe before reading, so nothing raised in between is missed.
-        let rx = services.broker.subscribe();
-        let last_seq = match seq_cursor(after)? {
-            Some(s) => s,
-            None => svc::latest_seq(&services).await.map_err(top_level)?,
-        };
-        let replay = Replay { ctx: services, principal, filter, last_seq, backlog: VecDeque::new(), rx };
-        Ok(futures_util::stream::unfold(replay, Replay::next))
+        let live = svc::live(ctx.services(), principal, filter, seq_cursor(after)?).await.map_err(top_level)?;
+        Ok(live.map(|e| e.map(Escalation).map_err(top_level)))
     }
 }

@@ -124,6 +124,16 @@ pub fn escalation_scope(p: &Principal) -> ServiceResult<Condition> {
     org_scope(p, escalation::Column::OrgId, escalation::Column::Jurisdiction)
 }
 
+/// `escalation_scope` in memory, for rows the live feed read once for every subscriber
+/// (`tests/api/mechanisms.rs` checks the two agree).
+pub fn in_scope(p: &Principal, e: &escalation::Model) -> bool {
+    match p.role {
+        Role::Regulator => e.jurisdiction == p.jurisdiction,
+        Role::MfoStaff | Role::MfoManager => e.org_id == p.org_id.0,
+        Role::Borrower | Role::CollectionAgency => false,
+    }
+}
+
 pub fn deadline_scope(p: &Principal) -> ServiceResult<Condition> {
     org_scope(p, deadline::Column::OrgId, deadline::Column::Jurisdiction)
 }
@@ -142,6 +152,19 @@ pub struct EscalationFilter {
 }
 
 impl EscalationFilter {
+    /// `condition` in memory, for the live feed (see `in_scope`).
+    pub fn admits(&self, e: &escalation::Model) -> bool {
+        self.kind.is_none_or(|k| e.kind == k)
+            && self.rule.as_ref().is_none_or(|r| e.rule == *r)
+            && self.org_id.is_none_or(|o| e.org_id == o)
+            && self.subject_id.is_none_or(|s| e.subject_id == s)
+            && self
+                .responsible_org_id
+                .is_none_or(|o| e.responsible_org_id == Some(o) || (e.responsible_org_id.is_none() && e.org_id == o))
+            && self.severity.is_none_or(|s| severity(e.kind, &e.rule) == s)
+            && self.acknowledged.is_none_or(|a| e.acknowledged_at.is_some() == a)
+    }
+
     fn condition(&self) -> Condition {
         let mut c = Condition::all();
         if let Some(k) = self.kind {
@@ -187,6 +210,78 @@ pub async fn list(
     let has_next = items.len() as u64 > first;
     items.truncate(first as usize);
     Ok(Page { items, has_next })
+}
+
+/// The `escalations` subscription: those after `after_seq` (from now when `None`), read
+/// from the table, then each new one from the process's feed (`events::feed`), filtered
+/// here by scope and filter. Behind the feed's buffer, it reads the table again: nothing
+/// is lost and nothing doubled (sequence numbers only grow, in commit order).
+pub async fn live(
+    ctx: &Ctx,
+    p: &Principal,
+    filter: EscalationFilter,
+    after_seq: Option<i64>,
+) -> ServiceResult<impl futures_util::Stream<Item = ServiceResult<escalation::Model>> + use<>> {
+    escalation_scope(p)?;
+    // Subscribe before reading the table, so nothing raised in between is missed.
+    let feed = ctx.escalation_feed.subscribe(ctx).await?;
+    let last_seq = match after_seq {
+        Some(s) => s,
+        None => latest_seq(ctx).await?,
+    };
+    let live = Live {
+        ctx: ctx.clone(),
+        principal: p.clone(),
+        filter,
+        last_seq,
+        backlog: std::collections::VecDeque::new(),
+        catching_up: true,
+        feed,
+    };
+    Ok(futures_util::stream::unfold(live, Live::next))
+}
+
+struct Live {
+    ctx: Ctx,
+    principal: Principal,
+    filter: EscalationFilter,
+    /// The last escalation delivered.
+    last_seq: i64,
+    backlog: std::collections::VecDeque<escalation::Model>,
+    /// Reading the table (at the start, and after falling behind the feed).
+    catching_up: bool,
+    feed: tokio::sync::broadcast::Receiver<std::sync::Arc<escalation::Model>>,
+}
+
+impl Live {
+    async fn next(mut self) -> Option<(ServiceResult<escalation::Model>, Self)> {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(e) = self.backlog.pop_front() {
+                self.last_seq = e.seq;
+                return Some((Ok(e), self));
+            }
+            if self.catching_up {
+                match list(&self.ctx, &self.principal, &self.filter, Some(self.last_seq), 100).await {
+                    Ok(page) => {
+                        self.catching_up = page.has_next;
+                        self.backlog.extend(page.items);
+                        continue;
+                    }
+                    Err(e) => return Some((Err(e), self)),
+                }
+            }
+            match self.feed.recv().await {
+                Ok(e) if e.seq > self.last_seq && in_scope(&self.principal, &e) && self.filter.admits(&e) => {
+                    self.last_seq = e.seq;
+                    return Some((Ok((*e).clone()), self));
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => self.catching_up = true,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    }
 }
 
 /// The highest sequence number raised so far (0 when none): where a live-only

@@ -41,6 +41,8 @@ pub struct Ctx {
     /// Calendars, policy versions, organisations and secrets kept in memory (see
     /// `reference`); shared by the clones of one `Ctx`, one per process.
     pub reference: std::sync::Arc<reference::Cache>,
+    /// New escalations, read once per process and fanned out to the subscriptions.
+    pub escalation_feed: std::sync::Arc<crate::events::feed::Feed>,
 }
 
 impl Ctx {
@@ -51,6 +53,7 @@ impl Ctx {
             broker,
             writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             reference: std::sync::Arc::default(),
+            escalation_feed: std::sync::Arc::default(),
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct Orgs {
 pub struct TestApp {
     /// SQL statements run on the app's pool so far (N+1 checks read it).
     pub statements: Arc<std::sync::atomic::AtomicUsize>,
+    /// Reads of the `escalation` table so far (the live feed's cost).
+    pub escalation_reads: Arc<std::sync::atomic::AtomicUsize>,
     pub addr: SocketAddr,
     pub url: String,
     pub client: reqwest::Client,
@@ -110,11 +112,16 @@ impl TestApp {
         mfo_api::db::migrate(&db).await.expect("migrations");
         let statements = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = statements.clone();
+        let escalation_reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let reads = escalation_reads.clone();
         db.set_metric_callback(move |info| {
             if std::env::var_os("MFO_TEST_PRINT_SQL").is_some() {
                 eprintln!("SQL: {}", info.statement);
             }
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if info.statement.sql.starts_with("SELECT") && info.statement.sql.contains(r#"FROM "escalation""#) {
+                reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
             mfo_api::db::record_statement(info);
         });
         let clock = ManualClock::new(default_start());
@@ -153,6 +160,7 @@ impl TestApp {
         });
         Self {
             statements,
+            escalation_reads,
             addr,
             url: format!("http://{addr}/graphql"),
             client: reqwest::Client::new(),
@@ -182,6 +190,7 @@ impl TestApp {
         });
         TestApp {
             statements: self.statements.clone(),
+            escalation_reads: self.escalation_reads.clone(),
             addr,
             url: format!("http://{addr}/graphql"),
             client: reqwest::Client::new(),

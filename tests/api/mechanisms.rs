@@ -417,3 +417,138 @@ async fn a_calendar_import_moves_the_next_c8_due_date_on_every_instance_without_
         assert_eq!(seen, moved, "the other instance, told through NOTIFY");
     }
 }
+
+/// Issue 12: the live escalation stream filters in memory what the feed read once; the
+/// in-memory scope and filter must admit exactly what the SQL ones select.
+#[tokio::test]
+async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
+    use entity::enums::{EscalationKind, EscalationSeverity, Role};
+    use mfo_api::services::escalations::{self as esc, EscalationFilter};
+    use sea_orm::ActiveValue::Set;
+    let app = TestApp::spawn().await;
+    let o = &app.orgs;
+    let rules = ["C8", "X3", "X6", "R17.3", "R1", "M5", "Z9"];
+    let orgs = [(o.kz_mfo.id, Jurisdiction::Kz), (o.kg_mfo.id, Jurisdiction::Kg)];
+    let mut seq = 0;
+    for (i, rule) in rules.iter().enumerate() {
+        for (org, j) in orgs {
+            for kind in [EscalationKind::DeadlineMissed, EscalationKind::RuleBreach] {
+                seq += 1;
+                let row = entity::escalation::ActiveModel {
+                    seq: Set(seq),
+                    id: Set(uuid::Uuid::new_v4()),
+                    raised_at: Set(app.now()),
+                    kind: Set(kind),
+                    rule: Set((*rule).to_owned()),
+                    org_id: Set(org),
+                    jurisdiction: Set(j),
+                    subject_type: Set("loan".into()),
+                    subject_id: Set(uuid::Uuid::from_u128(seq as u128 % 3)),
+                    deadline_id: Set(None),
+                    message: Set("m".into()),
+                    details: Set(json!({})),
+                    responsible_org_id: Set((i % 2 == 0).then_some(o.agency.id)),
+                    acknowledged_at: Set((seq % 3 == 0).then(|| app.now())),
+                    acknowledged_by: Set(None),
+                    acknowledgement_note: Set(None),
+                };
+                entity::escalation::Entity::insert(row).exec_without_returning(&app.ctx.db).await.expect("insert");
+            }
+        }
+    }
+    let all = entity::escalation::Entity::find().all(&app.ctx.db).await.expect("rows");
+    let principal = |role: Role, org: &entity::organization::Model| mfo_api::auth::Principal {
+        role,
+        subject: "t".into(),
+        org_id: mfo_api::ids::OrgId(org.id),
+        org_kind: org.kind,
+        jurisdiction: org.jurisdiction,
+        borrower_id: None,
+        expires_at: app.now() + Duration::hours(1),
+    };
+    let principals = [
+        principal(Role::Regulator, &o.kz_regulator),
+        principal(Role::Regulator, &o.kg_regulator),
+        principal(Role::MfoStaff, &o.kz_mfo),
+    ];
+    let mut filters = vec![EscalationFilter::default()];
+    for s in
+        [EscalationSeverity::Low, EscalationSeverity::Medium, EscalationSeverity::High, EscalationSeverity::Critical]
+    {
+        filters.push(EscalationFilter { severity: Some(s), ..Default::default() });
+    }
+    filters.push(EscalationFilter {
+        kind: Some(EscalationKind::RuleBreach),
+        rule: Some("X3".into()),
+        ..Default::default()
+    });
+    filters.push(EscalationFilter { responsible_org_id: Some(o.agency.id), ..Default::default() });
+    filters.push(EscalationFilter {
+        responsible_org_id: Some(o.kz_mfo.id),
+        acknowledged: Some(false),
+        ..Default::default()
+    });
+    filters.push(EscalationFilter {
+        acknowledged: Some(true),
+        subject_id: Some(uuid::Uuid::from_u128(1)),
+        ..Default::default()
+    });
+    filters.push(EscalationFilter { org_id: Some(o.kg_mfo.id), ..Default::default() });
+    let mut checked = 0;
+    for p in &principals {
+        for f in &filters {
+            let sql: Vec<i64> =
+                esc::list(&app.ctx, p, f, None, 1000).await.expect("list").items.iter().map(|e| e.seq).collect();
+            let memory: Vec<i64> = all.iter().filter(|e| esc::in_scope(p, e) && f.admits(e)).map(|e| e.seq).collect();
+            assert_eq!(sql, memory, "{:?} {f:?}", p.role);
+            checked += sql.len();
+        }
+    }
+    assert!(checked > 50, "the filters select something: {checked}");
+}
+
+/// Issue 12: an escalation reaches every subscriber of the instance through one read of
+/// the table: with ten subscribers the `escalation` table is read as often as with one
+/// (before the feed, every subscriber re-read it after every wake-up).
+#[tokio::test]
+async fn ten_escalation_subscribers_cost_the_statements_of_one() {
+    use std::sync::atomic::Ordering;
+    let app = TestApp::spawn().await;
+    let regulator =
+        app.mint_for(entity::enums::Role::Regulator, app.orgs.kz_regulator.id, None, "dash", Duration::days(30));
+    let mut costs = Vec::new();
+    for (round, subscribers) in [1usize, 10].into_iter().enumerate() {
+        let mut sockets = Vec::new();
+        for i in 0..subscribers {
+            let mut socket = ws_connect(&app, &regulator).await;
+            socket.next().await.expect("ack").expect("ok");
+            let sub = json!({ "id": format!("s{i}"), "type": "subscribe",
+                "payload": { "query": "subscription { escalations { rule subjectId } }" } });
+            socket.send(Message::Text(sub.to_string().into())).await.expect("subscribe");
+            sockets.push(socket);
+        }
+        // Let every subscription reach the feed before the escalation is raised.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let (_, loan, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, &format!("F{round}"), "2026-11-01").await;
+        open_deadline(&app, loan, 1, Obligor::Mfo).await;
+        app.advance(Duration::days(2));
+        let before = app.escalation_reads.load(Ordering::SeqCst);
+        let tick = app.scanner("s").tick().await.expect("tick");
+        assert_eq!(tick.missed, 1);
+        for socket in &mut sockets {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+                .await
+                .expect("delivered in time")
+                .expect("msg")
+                .expect("ok");
+            let v: Value = serde_json::from_str(msg.to_text().expect("text")).expect("json");
+            assert_eq!(v["payload"]["data"]["escalations"]["rule"], "R1", "{v}");
+        }
+        costs.push(app.escalation_reads.load(Ordering::SeqCst) - before);
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "reads of the escalation table to deliver one escalation to 1 and to 10 subscribers"
+    );
+    assert!(costs[1] <= 2, "the feed's read and its check for more: {costs:?}");
+}

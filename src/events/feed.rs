@@ -1,0 +1,106 @@
+//! The escalation feed: one reader of the `escalation` table per process, fanned out in
+//! memory to every live `escalations` subscription (issue 12: at 500 subscribers each
+//! escalation cost ≈ 1,059 queries, every subscriber re-reading the table).
+//!
+//! The feed wakes on the broker's `escalation.raised` events (this process's commits and,
+//! through the relay, other instances'), reads the rows past the last one it has sent,
+//! in sequence order, and broadcasts them. It knows nothing of who may see what: each
+//! subscription filters with `services::escalations::admits`. A subscription that falls
+//! behind the broadcast reads the table itself to catch up (`services::escalations::live`),
+//! so a slow consumer can lose nothing.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use entity::escalation;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::services::Ctx;
+
+/// Rows read per statement while catching up.
+const BATCH: u64 = 500;
+/// Escalations a subscription may fall behind before it catches up from the table.
+const CAPACITY: usize = 4096;
+
+pub struct Feed {
+    tx: broadcast::Sender<Arc<escalation::Model>>,
+    started: AtomicBool,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Self { tx: broadcast::channel(CAPACITY).0, started: AtomicBool::new(false) }
+    }
+}
+
+impl Feed {
+    /// A receiver of every escalation committed from now on (starting the process's reader
+    /// on first use). Rows already committed are the caller's to read from the table.
+    pub async fn subscribe(&self, ctx: &Ctx) -> Result<broadcast::Receiver<Arc<escalation::Model>>, sea_orm::DbErr> {
+        let rx = self.tx.subscribe();
+        if !self.started.swap(true, Ordering::SeqCst) {
+            // Wake-ups first, then the position: an escalation committed in between is
+            // both past the position and announced.
+            let wakeups = ctx.broker.subscribe();
+            match latest(ctx).await {
+                Ok(from) => {
+                    tokio::spawn(run(ctx.clone(), self.tx.clone(), wakeups, from));
+                }
+                Err(e) => {
+                    self.started.store(false, Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(rx)
+    }
+}
+
+async fn latest(ctx: &Ctx) -> Result<i64, sea_orm::DbErr> {
+    let last = escalation::Entity::find().order_by_desc(escalation::Column::Seq).one(&ctx.db).await?;
+    Ok(last.map(|e| e.seq).unwrap_or(0))
+}
+
+async fn run(
+    ctx: Ctx,
+    tx: broadcast::Sender<Arc<escalation::Model>>,
+    mut wakeups: broadcast::Receiver<crate::events::Published>,
+    mut last: i64,
+) {
+    loop {
+        // Everything past `last`, then wait for the next wake-up.
+        loop {
+            let rows = escalation::Entity::find()
+                .filter(escalation::Column::Seq.gt(last))
+                .order_by_asc(escalation::Column::Seq)
+                .limit(BATCH)
+                .all(&ctx.db)
+                .await;
+            match rows {
+                Ok(rows) if rows.is_empty() => break,
+                Ok(rows) => {
+                    for row in rows {
+                        last = row.seq;
+                        // No receiver is not an error: nobody subscribes right now.
+                        let _ = tx.send(Arc::new(row));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "escalation feed could not read; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        loop {
+            match wakeups.recv().await {
+                Ok(event) if event.topic == "escalation.raised" => break,
+                Ok(_) => {}
+                // Fell behind the broker: read the table anyway.
+                Err(RecvError::Lagged(_)) => break,
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+}
