@@ -632,11 +632,13 @@ pub async fn assign(
     );
     if !v.allowed {
         let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
-        return Err(ServiceError::user(UserError::rule(
-            v.basis.first().copied().unwrap_or("R17.2"),
-            &["loanId"],
-            reason,
-        )));
+        let mut e = UserError::rule(v.basis.first().copied().unwrap_or("R17.2"), &["loanId"], reason)
+            .because(crate::error::UserErrorReason::HandOverNotAllowed)
+            .with_param("basis", v.basis.clone());
+        if let Some(next) = v.next_allowed_at {
+            e = e.with_param("nextAllowedAt", next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        }
+        return Err(ServiceError::user(e));
     }
     let row = collection_assignment::Model {
         id: w.new_id(),

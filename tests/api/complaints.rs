@@ -41,7 +41,7 @@ fn written(language: &str) -> Value {
 /// Runs a step mutation taking `{ complaintId }` plus extra input; returns the payload.
 async fn act(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
     let q = format!(
-        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule }} }} }}"
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule reason params }} }} }}"
     );
     app.gql(token, &q, json!({ "input": input })).await[mutation].clone()
 }
@@ -423,9 +423,14 @@ async fn c08_the_manager_extends_the_deadline_once_and_only_once() {
     assert_eq!(r["complaint"]["extension"]["consumerNotifiedBy"], "EMAIL");
     let second = act(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput", input).await;
     assert_eq!(errors(&second), vec![(json!(["input", "complaintId"]), json!("RULE_VIOLATION"), json!("C8"))]);
+    // The specific reason a program switches on (issue 10), with no particulars.
+    assert_eq!(second["userErrors"][0]["reason"], "EXTENSION_ALREADY_USED", "{second}");
+    assert_eq!(second["userErrors"][0]["params"], json!({}), "{second}");
     let missing_notice = json!({ "complaintId": c["id"], "reason": " ", "consumerNotice": { "channel": "EMAIL", "sentAt": "2025-12-29T05:00:00Z" } });
     let r = act(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput", missing_notice).await;
     assert_eq!(r["userErrors"][0]["field"], json!(["input", "reason"]));
+    // A malformed value has no specific reason yet: the broad one of INVALID.
+    assert_eq!(r["userErrors"][0]["reason"], "INVALID_VALUE", "{r}");
 }
 
 #[tokio::test]
