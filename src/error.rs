@@ -25,6 +25,16 @@ pub enum UserErrorReason {
     WrongState,
     /// A rule refuses it and no more specific reason is listed yet; `rule` names it.
     RuleRefused,
+    /// A retry (same `clientSubmissionId`, or a payment's same `externalId`) carries other
+    /// input than the first request (code CONFLICT).
+    RetryWithOtherInput,
+    /// What the mutation would do is already done: receipt acknowledged, request answered,
+    /// appeal resolved, contact flagged (code CONFLICT).
+    AlreadyDone,
+    /// The loan is not with a collection agency (code CONFLICT).
+    NotAtAgency,
+    /// R1: the loan has no overdue to notify of (code CONFLICT).
+    NothingOverdue,
     /// C7: the step is out of order (register → forward → review → answer).
     OutOfStepOrder,
     /// C8: the answer deadline was already extended once.

@@ -499,7 +499,10 @@ pub async fn flag_misrepresentation(
         .ok_or(ServiceError::NotFound)?;
     if c.misrepresentation.is_some() {
         w.rollback().await?;
-        return Err(ServiceError::user(UserError::conflict(&["contactId"], "the contact was already flagged (X6)")));
+        return Err(ServiceError::user(
+            UserError::conflict(&["contactId"], "the contact was already flagged (X6)")
+                .because(crate::error::UserErrorReason::AlreadyDone),
+        ));
     }
     let l = loan::Entity::find_by_id(c.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
     let mut fields = input.fields.clone();
@@ -671,7 +674,10 @@ pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<colle
         .one(w.txn())
         .await?
     else {
-        return Err(ServiceError::user(UserError::conflict(&["loanId"], "the loan is not with an agency")));
+        return Err(ServiceError::user(
+            UserError::conflict(&["loanId"], "the loan is not with an agency")
+                .because(crate::error::UserErrorReason::NotAtAgency),
+        ));
     };
     collection_assignment::Entity::update_many()
         .col_expr(collection_assignment::Column::EndedAt, Expr::value(w.now))

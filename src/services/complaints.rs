@@ -419,7 +419,10 @@ pub async fn acknowledge(
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
     if c.acknowledged_at.is_some() {
-        return Err(ServiceError::user(UserError::conflict(&["complaintId"], "receipt was already acknowledged")));
+        return Err(ServiceError::user(
+            UserError::conflict(&["complaintId"], "receipt was already acknowledged")
+                .because(crate::error::UserErrorReason::AlreadyDone),
+        ));
     }
     let at = at.unwrap_or(w.now);
     if at > w.now || at < c.received_at {
@@ -869,10 +872,10 @@ pub async fn answer_information(
     match r.status {
         InfoRequestStatus::Open => {}
         InfoRequestStatus::Answered => {
-            return Err(ServiceError::user(UserError::conflict(
-                &["infoRequestId"],
-                "the request was already answered",
-            )));
+            return Err(ServiceError::user(
+                UserError::conflict(&["infoRequestId"], "the request was already answered")
+                    .because(crate::error::UserErrorReason::AlreadyDone),
+            ));
         }
     }
     let mut after = r.clone();

@@ -221,7 +221,9 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
         .ok_or(ServiceError::NotFound)?;
     let Some(since) = l.notice_episode_since else {
         return Err(ServiceError::user(
-            UserError::conflict(&["loanId"], "the loan has no overdue to notify of").with_rule("R1"),
+            UserError::conflict(&["loanId"], "the loan has no overdue to notify of")
+                .with_rule("R1")
+                .because(crate::error::UserErrorReason::NothingOverdue),
         ));
     };
     let row = delinquency_notice::Model {

@@ -18,7 +18,7 @@ const FIELDS: &str = "id number journalSeq kind channel form status closureReaso
 
 fn register_query() -> String {
     format!(
-        "mutation($input: RegisterComplaintInput!) {{ registerComplaint(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule }} }} }}"
+        "mutation($input: RegisterComplaintInput!) {{ registerComplaint(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule reason }} }} }}"
     )
 }
 
@@ -299,6 +299,7 @@ async fn c05_an_emailed_complaint_is_acknowledged_by_the_next_business_day() {
     )
     .await;
     assert_eq!(again["userErrors"][0]["code"], "CONFLICT");
+    assert_eq!(again["userErrors"][0]["reason"], "ALREADY_DONE", "{again}");
     // Monday passes.
     app.clock.set(at("2026-11-23T18:30:00Z"));
     app.scanner("s").tick().await.expect("tick");
@@ -331,6 +332,7 @@ async fn c07_steps_run_register_forward_review_answer_and_others_are_conflicts()
     let sent = "2026-11-23T04:10:00Z";
     let early = answer(&app, &manager, answer_input(&c["id"], "RU", sent)).await;
     assert_eq!(early["userErrors"][0]["code"], "CONFLICT", "not reviewed yet: {early}");
+    assert_eq!(early["userErrors"][0]["reason"], "OUT_OF_STEP_ORDER", "C7: {early}");
     assert_eq!(review(&app, &staff, &c["id"]).await["userErrors"][0]["code"], "CONFLICT", "not forwarded yet");
     assert_eq!(forward(&app, &staff, &c["id"]).await["complaint"]["status"], "FORWARDED");
     assert_eq!(forward(&app, &staff, &c["id"]).await["userErrors"][0]["code"], "CONFLICT");
@@ -676,6 +678,7 @@ async fn a_retried_submission_from_the_app_registers_one_complaint() {
     other["substance"] = json!("Something else.");
     let r = register(&app, &token, other).await;
     assert_eq!(errors(&r), vec![(json!(["input", "clientSubmissionId"]), json!("CONFLICT"), Value::Null)]);
+    assert_eq!(r["userErrors"][0]["reason"], "RETRY_WITH_OTHER_INPUT", "{r}");
     let mut missing = input;
     missing.as_object_mut().expect("object").remove("clientSubmissionId");
     let r = register(&app, &token, missing).await;
