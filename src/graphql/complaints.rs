@@ -681,7 +681,7 @@ pub struct RegisterComplaintInput {
     /// A written complaint bears a signature (C3).
     #[graphql(default)]
     pub signed: bool,
-    /// …and a date (C3).
+    /// The date written on a written complaint (C3 requires one).
     pub dated_on: Option<Date>,
     /// The borrower's global ID, when known (a borrower filing from the app: themself).
     pub borrower_id: Option<ID>,

@@ -4,7 +4,7 @@
 
 use async_graphql::{Error, ErrorExtensions, SimpleObject};
 
-use crate::error::{ServiceError, UserError, UserErrorCode};
+use crate::error::{ServiceError, UserError, UserErrorCode, UserErrorReason};
 
 /// A business refusal: which input field, why, and under which rule.
 #[derive(Debug, Clone, SimpleObject)]
@@ -18,11 +18,26 @@ pub struct UserErrorObject {
     pub code: UserErrorCode,
     /// The DOMAIN.md rule ID when a rule refused it (e.g. "C8").
     pub rule: Option<String>,
+    /// The specific refusal, stable for a program to switch on (e.g. EXTENSION_ALREADY_USED);
+    /// the broad INVALID_VALUE, WRONG_STATE or RULE_REFUSED where none is listed yet.
+    pub reason: UserErrorReason,
+    /// Machine-readable particulars of the refusal as a JSON object (e.g. `{"lastDay":
+    /// "2026-05-16"}` for APPEAL_WINDOW_CLOSED: a local date); `{}` when there are none.
+    /// Each reason's description names its keys.
+    pub params: async_graphql::Json<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl From<UserError> for UserErrorObject {
     fn from(e: UserError) -> Self {
-        Self { field: Some(e.field), message: e.message, code: e.code, rule: e.rule }
+        let reason = e.reason_or_broad();
+        Self {
+            field: Some(e.field),
+            message: e.message,
+            code: e.code,
+            rule: e.rule,
+            reason,
+            params: async_graphql::Json(e.params),
+        }
     }
 }
 

@@ -632,9 +632,9 @@ pub struct UpsertLoanInput {
 /// Money received on a loan.
 #[derive(InputObject)]
 pub struct RecordPaymentInput {
-    /// The loan, by our id…
+    /// The loan by our global ID (or give `loanExternalId`).
     pub loan_id: Option<ID>,
-    /// …or by the MFO's own id.
+    /// The loan by the MFO's own id (or give `loanId`).
     pub loan_external_id: Option<String>,
     /// The MFO's own id for the payment: sending it again records nothing new.
     pub external_id: String,

@@ -219,13 +219,13 @@ pub struct PropertyMeasureTerms {
 pub struct RestructuringTerms {
     /// R2.1: the new annual rate as a fraction.
     pub new_annual_rate: Option<Decimal>,
-    /// R2.2
+    /// R2.2: a deferral of principal (and interest, if `interestToo`).
     pub deferral: Option<DeferralTerms>,
-    /// R2.3
+    /// R2.3: the new order in which payments are applied.
     pub repayment_order: Option<RepaymentOrder>,
     /// R2.4: months of the new schedule from the change.
     pub new_term_months: Option<u32>,
-    /// R2.5
+    /// R2.5: overdue principal forgiven, in the loan's currency (0 for none).
     #[graphql(default)]
     pub forgive_overdue_principal: Decimal,
     /// R2.5: overdue interest forgiven, in the loan's currency (0 for none).
@@ -234,7 +234,7 @@ pub struct RestructuringTerms {
     /// R2.5: penalties cancelled.
     #[graphql(default)]
     pub cancel_penalties: bool,
-    /// R2.6–8
+    /// R2.6–R2.8: a measure concerning mortgaged property and its terms.
     pub property: Option<PropertyMeasureTerms>,
 }
 
@@ -593,14 +593,14 @@ pub struct RecordDelinquencyNoticeInput {
     pub sent_at: DateTime<Utc>,
     /// How it was sent (X1).
     pub channel: NoticeChannel,
-    /// R1 content 1: the overdue amount…
+    /// R1 content 1: the overdue amount owed, in the loan's currency (as of `amountAsOf`).
     pub overdue_amount: Option<Decimal>,
-    /// …as of this date.
+    /// The local date `overdueAmount` is stated as of (R1 content 1).
     pub amount_as_of: Option<Date>,
-    /// R1 content 2.
+    /// R1 content 2: the notice tells the borrower of the right to apply to the MFO (R2).
     #[graphql(default)]
     pub states_right_to_apply: bool,
-    /// R1 content 3.
+    /// R1 content 3: the notice states the consequences of non-payment.
     #[graphql(default)]
     pub states_consequences: bool,
     /// The notice's text, if it is to be kept.

@@ -21,6 +21,10 @@ pub struct Refusal {
     /// The DOMAIN.md rule, when a rule (not just the state) refuses.
     pub rule: Option<&'static str>,
     pub message: String,
+    /// The specific reason a client can switch on, when one is listed.
+    pub reason: Option<crate::error::UserErrorReason>,
+    /// Machine-readable particulars of the refusal (`lastDay`, `minDays`, …).
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,15 +37,31 @@ pub enum RefusalKind {
 
 impl Refusal {
     pub fn rule(rule: &'static str, message: impl Into<String>) -> Self {
-        Self { kind: RefusalKind::RuleViolation, rule: Some(rule), message: message.into() }
+        Self::new(RefusalKind::RuleViolation, Some(rule), message)
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self { kind: RefusalKind::Conflict, rule: None, message: message.into() }
+        Self::new(RefusalKind::Conflict, None, message)
     }
 
     /// A state conflict that a rule defines (e.g. C7's order of steps).
     pub fn conflict_under(rule: &'static str, message: impl Into<String>) -> Self {
-        Self { kind: RefusalKind::Conflict, rule: Some(rule), message: message.into() }
+        Self::new(RefusalKind::Conflict, Some(rule), message)
+    }
+
+    fn new(kind: RefusalKind, rule: Option<&'static str>, message: impl Into<String>) -> Self {
+        Self { kind, rule, message: message.into(), reason: None, params: Default::default() }
+    }
+
+    /// The same refusal with its specific reason.
+    pub fn because(mut self, reason: crate::error::UserErrorReason) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// The same refusal with a machine-readable particular.
+    pub fn with_param(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.insert(key.to_owned(), value.into());
+        self
     }
 }

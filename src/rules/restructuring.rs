@@ -36,20 +36,32 @@ pub struct NoticeContents {
 pub fn missing_notice_contents(c: &NoticeContents) -> Vec<(&'static str, Refusal)> {
     let mut missing = Vec::new();
     if c.overdue_amount.is_none_or(|a| a <= Decimal::ZERO) {
-        missing.push(("overdueAmount", Refusal::rule("R1", "the notice must state the overdue amount")));
+        missing.push((
+            "overdueAmount",
+            Refusal::rule("R1", "the notice must state the overdue amount")
+                .because(crate::error::UserErrorReason::NoticeContentMissing),
+        ));
     }
     if c.amount_as_of.is_none() {
-        missing.push(("amountAsOf", Refusal::rule("R1", "the notice must state the date the amount is owed as of")));
+        missing.push((
+            "amountAsOf",
+            Refusal::rule("R1", "the notice must state the date the amount is owed as of")
+                .because(crate::error::UserErrorReason::NoticeContentMissing),
+        ));
     }
     if !c.right_to_apply {
         missing.push((
             "statesRightToApply",
-            Refusal::rule("R1", "the notice must tell the borrower of the right to apply to the MFO"),
+            Refusal::rule("R1", "the notice must tell the borrower of the right to apply to the MFO")
+                .because(crate::error::UserErrorReason::NoticeContentMissing),
         ));
     }
     if !c.consequences {
-        missing
-            .push(("statesConsequences", Refusal::rule("R1", "the notice must state the consequences of non-payment")));
+        missing.push((
+            "statesConsequences",
+            Refusal::rule("R1", "the notice must state the consequences of non-payment")
+                .because(crate::error::UserErrorReason::NoticeContentMissing),
+        ));
     }
     missing
 }
@@ -143,7 +155,9 @@ pub fn check_reply_by(p: &Policy, delivered_on: NaiveDate, reply_by: NaiveDate) 
         return Err(Refusal::rule(
             "R12",
             format!("the borrower must have at least {min} calendar days from receipt to reply"),
-        ));
+        )
+        .because(crate::error::UserErrorReason::ReplyPeriodTooShort)
+        .with_param("minDays", min));
     }
     Ok(())
 }
@@ -167,7 +181,9 @@ pub fn appeal_last_day(p: &Policy, from: NaiveDate) -> NaiveDate {
 pub fn check_appeal_in_time(p: &Policy, from: NaiveDate, filed_on: NaiveDate) -> Result<(), Refusal> {
     let last = appeal_last_day(p, from);
     if filed_on > last {
-        return Err(Refusal::rule("R15", format!("the appeal had to be filed by {last}")));
+        return Err(Refusal::rule("R15", format!("the appeal had to be filed by {last}"))
+            .because(crate::error::UserErrorReason::AppealWindowClosed)
+            .with_param("lastDay", last.to_string()));
     }
     Ok(())
 }
@@ -245,12 +261,14 @@ pub fn next_status(s: ApplicationStatus, step: AppStep) -> Result<ApplicationSta
             Err(Refusal::rule(
                 "R3",
                 "a late application with a court act, enforcement inscription, settlement or assignment can only be refused",
-            ))
+            )
+            .because(crate::error::UserErrorReason::LateApplicationOnlyRefusable))
         }
         (S::DocumentsRequested, AppStep::Decide(_)) => Err(Refusal::conflict_under(
             "R6",
             "documents were requested: decide once they are provided or the period lapses",
-        )),
+        )
+        .because(crate::error::UserErrorReason::DocumentsPending)),
         (S::CounterProposed, AppStep::Accept) => Ok(S::Agreed),
         (S::CounterProposed, AppStep::Reject) => Ok(S::CounterRejected),
         (S::CounterProposed, AppStep::DeemRefused) => Ok(S::DeemedRefused),
@@ -417,7 +435,8 @@ pub fn new_schedule(
         return Err(Refusal::rule(
             "R2",
             "only overdue principal and interest can be forgiven, and no more than is overdue",
-        ));
+        )
+        .because(crate::error::UserErrorReason::ForgivenessExceedsOverdue));
     }
     overdue_principal -= terms.forgive_overdue_principal;
     overdue_interest -= terms.forgive_overdue_interest;
@@ -426,7 +445,10 @@ pub fn new_schedule(
 
     // Regular installments: (due date, principal, interest).
     let mut regular: Vec<(NaiveDate, Decimal, Decimal)> = match terms.new_term_months {
-        Some(0) => return Err(Refusal::rule("R2", "a new term has at least one month")),
+        Some(0) => {
+            return Err(Refusal::rule("R2", "a new term has at least one month")
+                .because(crate::error::UserErrorReason::NewTermTooShort));
+        }
         Some(n) => {
             let first = future.first().map(|f| f.0).filter(|d| *d > start).unwrap_or_else(|| add_months(start, 1));
             let parts = spread(total_principal, n as usize);
@@ -554,7 +576,8 @@ pub fn burden(
     p: &Policy,
 ) -> Result<Burden, Refusal> {
     if income <= Decimal::ZERO {
-        return Err(Refusal::rule("R7", "the debt burden needs the borrower's monthly income: ask for it (R6)"));
+        return Err(Refusal::rule("R7", "the debt burden needs the borrower's monthly income: ask for it (R6)")
+            .because(crate::error::UserErrorReason::IncomeRequired));
     }
     let in_force: Vec<(NaiveDate, Decimal)> =
         ledger.installments.iter().map(|s| (s.due_date, s.principal + s.interest)).collect();
@@ -582,7 +605,10 @@ pub fn check_lowers_burden(b: &Burden) -> Result<(), Refusal> {
                 "the terms do not lower the debt burden: the monthly payment goes from {} to {} (ratio {} before, {} after)",
                 b.payment_before, b.payment_after, b.ratio_before, b.ratio_after
             ),
-        ));
+        )
+        .because(crate::error::UserErrorReason::DebtBurdenNotLowered)
+        .with_param("monthlyPaymentBefore", b.payment_before.to_string())
+        .with_param("monthlyPaymentAfter", b.payment_after.to_string()));
     }
     Ok(())
 }

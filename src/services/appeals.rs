@@ -170,7 +170,10 @@ pub async fn resolve(
     match a.status {
         AppealStatus::UnderReview => {}
         AppealStatus::Resolved => {
-            return Err(ServiceError::user(UserError::conflict(&["appealId"], "the appeal is already resolved")));
+            return Err(ServiceError::user(
+                UserError::conflict(&["appealId"], "the appeal is already resolved")
+                    .because(crate::error::UserErrorReason::AlreadyDone),
+            ));
         }
     }
     let mut after = a.clone();

@@ -646,7 +646,10 @@ pub async fn flag_misrepresentation(
         .ok_or(ServiceError::NotFound)?;
     if c.misrepresentation.is_some() {
         w.rollback().await?;
-        return Err(ServiceError::user(UserError::conflict(&["contactId"], "the contact was already flagged (X6)")));
+        return Err(ServiceError::user(
+            UserError::conflict(&["contactId"], "the contact was already flagged (X6)")
+                .because(crate::error::UserErrorReason::AlreadyDone),
+        ));
     }
     let l = loan::Entity::find_by_id(c.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
     let mut fields = input.fields.clone();
@@ -779,11 +782,13 @@ pub async fn assign(
     );
     if !v.allowed {
         let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
-        return Err(ServiceError::user(UserError::rule(
-            v.basis.first().copied().unwrap_or("R17.2"),
-            &["loanId"],
-            reason,
-        )));
+        let mut e = UserError::rule(v.basis.first().copied().unwrap_or("R17.2"), &["loanId"], reason)
+            .because(crate::error::UserErrorReason::HandOverNotAllowed)
+            .with_param("basis", v.basis.clone());
+        if let Some(next) = v.next_allowed_at {
+            e = e.with_param("nextAllowedAt", next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        }
+        return Err(ServiceError::user(e));
     }
     let row = collection_assignment::Model {
         id: w.new_id(),
@@ -816,7 +821,10 @@ pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<colle
         .one(w.txn())
         .await?
     else {
-        return Err(ServiceError::user(UserError::conflict(&["loanId"], "the loan is not with an agency")));
+        return Err(ServiceError::user(
+            UserError::conflict(&["loanId"], "the loan is not with an agency")
+                .because(crate::error::UserErrorReason::NotAtAgency),
+        ));
     };
     collection_assignment::Entity::update_many()
         .col_expr(collection_assignment::Column::EndedAt, Expr::value(w.now))

@@ -419,7 +419,10 @@ pub async fn acknowledge(
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
     if c.acknowledged_at.is_some() {
-        return Err(ServiceError::user(UserError::conflict(&["complaintId"], "receipt was already acknowledged")));
+        return Err(ServiceError::user(
+            UserError::conflict(&["complaintId"], "receipt was already acknowledged")
+                .because(crate::error::UserErrorReason::AlreadyDone),
+        ));
     }
     let at = at.unwrap_or(w.now);
     if at > w.now || at < c.received_at {
@@ -554,7 +557,10 @@ pub async fn answer(ctx: &Ctx, p: &Principal, id: ComplaintId, a: AnswerInput) -
         required("executorName", &a.executor_name),
         required("executorContact", &a.executor_contact),
     ] {
-        problems.check(!empty, || UserError::rule("C10", &[field], format!("{field} is required in an answer")));
+        problems.check(!empty, || {
+            UserError::rule("C10", &[field], format!("{field} is required in an answer"))
+                .because(crate::error::UserErrorReason::AnswerParticularRequired)
+        });
     }
     problems.each_filled("attachments", "name", &a.attachments, |x| &x.name, "an attachment needs a name");
     problems.finish()?;
@@ -564,10 +570,10 @@ pub async fn answer(ctx: &Ctx, p: &Principal, id: ComplaintId, a: AnswerInput) -
     rules::next_status(c.status, Step::Answer, c.kind, c.form).map_err(|r| refused(r, &["complaintId"]))?;
     let mut problems = Problems::new();
     if let Err(r) = rules::check_answer_language(c.language, a.language) {
-        problems.push(UserError::rule("C10", &["language"], r.message));
+        problems.push(super::refusal_error(r, &["language"]));
     }
     if let Err(r) = rules::check_sent_at(a.sent_at, c.registered_at, w.now) {
-        problems.push(UserError::rule("C10", &["sentAt"], r.message));
+        problems.push(super::refusal_error(r, &["sentAt"]));
     }
     problems.finish()?;
     let delivered_to = rules::answer_destination(&complainants_of(&c), c.answer_address.as_deref(), a.delivery_channel);
@@ -677,15 +683,21 @@ pub async fn leave_without_consideration(
     match reason {
         ClosureReason::Abusive => {}
         ClosureReason::Anonymous => {
-            return Err(ServiceError::user(UserError::rule(
-                "C3",
-                &["reason"],
-                "anonymity is established at registration from the complaint's content, not by a decision",
-            )));
+            return Err(ServiceError::user(
+                UserError::rule(
+                    "C3",
+                    &["reason"],
+                    "anonymity is established at registration from the complaint's content, not by a decision",
+                )
+                .because(crate::error::UserErrorReason::AnonymityNotDecided),
+            ));
         }
     }
     if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::rule("C3", &["note"], "quote or describe the abusive content")));
+        return Err(ServiceError::user(
+            UserError::rule("C3", &["note"], "quote or describe the abusive content")
+                .because(crate::error::UserErrorReason::AbusiveContentRequired),
+        ));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
@@ -782,7 +794,10 @@ pub async fn request_information(
     match l.status {
         LoanStatus::Active => {}
         LoanStatus::Closed | LoanStatus::WrittenOff => {
-            return Err(ServiceError::user(UserError::rule("C9", &["loanId"], "the loan is no longer serviced")));
+            return Err(ServiceError::user(
+                UserError::rule("C9", &["loanId"], "the loan is no longer serviced")
+                    .because(crate::error::UserErrorReason::LoanNotServiced),
+            ));
         }
     }
     let law = reference::law(w.reference(), w.txn(), l.jurisdiction, w.now).await?;
@@ -857,10 +872,10 @@ pub async fn answer_information(
     match r.status {
         InfoRequestStatus::Open => {}
         InfoRequestStatus::Answered => {
-            return Err(ServiceError::user(UserError::conflict(
-                &["infoRequestId"],
-                "the request was already answered",
-            )));
+            return Err(ServiceError::user(
+                UserError::conflict(&["infoRequestId"], "the request was already answered")
+                    .because(crate::error::UserErrorReason::AlreadyDone),
+            ));
         }
     }
     let mut after = r.clone();
@@ -929,6 +944,7 @@ pub async fn set_reception_hours(
         };
         problems.check(weekday, || {
             UserError::rule("C13", &["slots", &i.to_string(), "weekday"], "management receives citizens on weekdays")
+                .because(crate::error::UserErrorReason::ReceptionOnWeekdaysOnly)
         });
         problems.check(s.starts_at < s.ends_at, || {
             UserError::invalid(&["slots", &i.to_string(), "endsAt"], "endsAt must be after startsAt")

@@ -608,10 +608,13 @@ pub async fn record_payment(
         return if existing.amount.0 == input.amount && existing.paid_at == input.paid_at {
             Ok((existing, l))
         } else {
-            Err(ServiceError::user(UserError::conflict(
-                &["externalId"],
-                "a payment with this externalId was recorded with another amount or date",
-            )))
+            Err(ServiceError::user(
+                UserError::conflict(
+                    &["externalId"],
+                    "a payment with this externalId was recorded with another amount or date",
+                )
+                .because(crate::error::UserErrorReason::RetryWithOtherInput),
+            ))
         };
     }
     let row = payment::Model {

@@ -67,9 +67,15 @@ pub struct Page<T> {
 
 /// Turns a rule's refusal into the user error of the input field it concerns.
 pub(crate) fn refused(r: crate::rules::Refusal, field: &[&str]) -> crate::error::ServiceError {
-    use crate::error::{ServiceError, UserError};
+    crate::error::ServiceError::user(refusal_error(r, field))
+}
+
+/// A rule's refusal as the user error of the input field it concerns, with its reason
+/// and particulars.
+pub(crate) fn refusal_error(r: crate::rules::Refusal, field: &[&str]) -> crate::error::UserError {
+    use crate::error::UserError;
     use crate::rules::RefusalKind;
-    let e = match r.kind {
+    let mut e = match r.kind {
         RefusalKind::RuleViolation => UserError::rule(r.rule.unwrap_or(""), field, r.message),
         RefusalKind::Conflict => {
             let e = UserError::conflict(field, r.message);
@@ -79,7 +85,9 @@ pub(crate) fn refused(r: crate::rules::Refusal, field: &[&str]) -> crate::error:
             }
         }
     };
-    ServiceError::user(e)
+    e.reason = r.reason;
+    e.params = r.params;
+    e
 }
 
 /// Runs a counter's upsert-increment (`… ON CONFLICT DO UPDATE SET last_number =

@@ -208,7 +208,7 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
         right_to_apply: input.states_right_to_apply,
         consequences: input.states_consequences,
     }) {
-        problems.push(UserError::rule("R1", &[field], r.message));
+        problems.push(super::refusal_error(r, &[field]));
     }
     problems.check(input.sent_at <= ctx.clock.now(), || UserError::invalid(&["sentAt"], "sentAt is in the future"));
     problems.finish()?;
@@ -221,7 +221,9 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
         .ok_or(ServiceError::NotFound)?;
     let Some(since) = l.notice_episode_since else {
         return Err(ServiceError::user(
-            UserError::conflict(&["loanId"], "the loan has no overdue to notify of").with_rule("R1"),
+            UserError::conflict(&["loanId"], "the loan has no overdue to notify of")
+                .with_rule("R1")
+                .because(crate::error::UserErrorReason::NothingOverdue),
         ));
     };
     let row = delinquency_notice::Model {
@@ -842,6 +844,7 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
     let mut problems = Problems::new();
     problems.check(!input.signatory_name.trim().is_empty(), || {
         UserError::rule("R8", &["signatoryName"], "the decision is signed")
+            .because(crate::error::UserErrorReason::DecisionUnsigned)
     });
     match input.kind {
         DecisionKind::Refuse => {
@@ -855,6 +858,7 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
     if input.kind == DecisionKind::CounterProposal {
         problems.check(input.reply_by.is_some(), || {
             UserError::rule("R12", &["replyBy"], "a counter-proposal gives the borrower a reply date")
+                .because(crate::error::UserErrorReason::ReplyDateRequired)
         });
     }
     problems.finish()?;
@@ -903,11 +907,10 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
             match reasons {
                 Some(r) => Some(r),
                 None => {
-                    return Err(ServiceError::user(UserError::rule(
-                        "R8",
-                        &["reasons"],
-                        "a refusal states its motivated reasons (D1)",
-                    )));
+                    return Err(ServiceError::user(
+                        UserError::rule("R8", &["reasons"], "a refusal states its motivated reasons (D1)")
+                            .because(crate::error::UserErrorReason::RefusalReasonsRequired),
+                    ));
                 }
             }
         }

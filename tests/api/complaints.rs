@@ -18,7 +18,7 @@ const FIELDS: &str = "id number journalSeq kind channel form status closureReaso
 
 fn register_query() -> String {
     format!(
-        "mutation($input: RegisterComplaintInput!) {{ registerComplaint(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule }} }} }}"
+        "mutation($input: RegisterComplaintInput!) {{ registerComplaint(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule reason }} }} }}"
     )
 }
 
@@ -41,7 +41,7 @@ fn written(language: &str) -> Value {
 /// Runs a step mutation taking `{ complaintId }` plus extra input; returns the payload.
 async fn act(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
     let q = format!(
-        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule }} }} }}"
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ complaint {{ {FIELDS} }} userErrors {{ field message code rule reason params }} }} }}"
     );
     app.gql(token, &q, json!({ "input": input })).await[mutation].clone()
 }
@@ -299,6 +299,7 @@ async fn c05_an_emailed_complaint_is_acknowledged_by_the_next_business_day() {
     )
     .await;
     assert_eq!(again["userErrors"][0]["code"], "CONFLICT");
+    assert_eq!(again["userErrors"][0]["reason"], "ALREADY_DONE", "{again}");
     // Monday passes.
     app.clock.set(at("2026-11-23T18:30:00Z"));
     app.scanner("s").tick().await.expect("tick");
@@ -331,6 +332,7 @@ async fn c07_steps_run_register_forward_review_answer_and_others_are_conflicts()
     let sent = "2026-11-23T04:10:00Z";
     let early = answer(&app, &manager, answer_input(&c["id"], "RU", sent)).await;
     assert_eq!(early["userErrors"][0]["code"], "CONFLICT", "not reviewed yet: {early}");
+    assert_eq!(early["userErrors"][0]["reason"], "OUT_OF_STEP_ORDER", "C7: {early}");
     assert_eq!(review(&app, &staff, &c["id"]).await["userErrors"][0]["code"], "CONFLICT", "not forwarded yet");
     assert_eq!(forward(&app, &staff, &c["id"]).await["complaint"]["status"], "FORWARDED");
     assert_eq!(forward(&app, &staff, &c["id"]).await["userErrors"][0]["code"], "CONFLICT");
@@ -423,9 +425,14 @@ async fn c08_the_manager_extends_the_deadline_once_and_only_once() {
     assert_eq!(r["complaint"]["extension"]["consumerNotifiedBy"], "EMAIL");
     let second = act(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput", input).await;
     assert_eq!(errors(&second), vec![(json!(["input", "complaintId"]), json!("RULE_VIOLATION"), json!("C8"))]);
+    // The specific reason a program switches on (issue 10), with no particulars.
+    assert_eq!(second["userErrors"][0]["reason"], "EXTENSION_ALREADY_USED", "{second}");
+    assert_eq!(second["userErrors"][0]["params"], json!({}), "{second}");
     let missing_notice = json!({ "complaintId": c["id"], "reason": " ", "consumerNotice": { "channel": "EMAIL", "sentAt": "2025-12-29T05:00:00Z" } });
     let r = act(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput", missing_notice).await;
     assert_eq!(r["userErrors"][0]["field"], json!(["input", "reason"]));
+    // A malformed value has no specific reason yet: the broad one of INVALID.
+    assert_eq!(r["userErrors"][0]["reason"], "INVALID_VALUE", "{r}");
 }
 
 #[tokio::test]
@@ -671,6 +678,7 @@ async fn a_retried_submission_from_the_app_registers_one_complaint() {
     other["substance"] = json!("Something else.");
     let r = register(&app, &token, other).await;
     assert_eq!(errors(&r), vec![(json!(["input", "clientSubmissionId"]), json!("CONFLICT"), Value::Null)]);
+    assert_eq!(r["userErrors"][0]["reason"], "RETRY_WITH_OTHER_INPUT", "{r}");
     let mut missing = input;
     missing.as_object_mut().expect("object").remove("clientSubmissionId");
     let r = register(&app, &token, missing).await;

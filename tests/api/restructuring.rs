@@ -553,7 +553,7 @@ fn appeal_input(id: &Value) -> Value {
     json!({ "applicationId": id, "statement": "The MFO refused without looking at my income.", "evidence": [{ "name": "refusal.pdf" }] })
 }
 
-const FILE: &str = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { id status repeat homeProtection { applies until } } userErrors { field code rule } } }";
+const FILE: &str = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { id status repeat homeProtection { applies until } } userErrors { field code rule reason params } } }";
 
 #[tokio::test]
 async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
@@ -572,7 +572,14 @@ async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
         .await;
     assert_eq!(
         r["fileRegulatorAppeal"]["userErrors"],
-        json!([{ "field": ["input", "applicationId"], "code": "RULE_VIOLATION", "rule": "R15" }])
+        json!([{
+            "field": ["input", "applicationId"],
+            "code": "RULE_VIOLATION",
+            "rule": "R15",
+            // Refused on 10-10: its 15 calendar days ended on 10-25 (local date).
+            "reason": "APPEAL_WINDOW_CLOSED",
+            "params": { "lastDay": "2026-10-25" }
+        }])
     );
     // The MFO was notified: the event is addressed to it.
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
