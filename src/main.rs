@@ -14,6 +14,7 @@ use mfo_api::config::{
     ServeArgs,
 };
 use mfo_api::events::{Broker, scanner::Scanner};
+use mfo_api::http::dashboard::{self, DemoToken};
 use mfo_api::services::{Ctx, audit, orgs, reference};
 use mfo_api::{db, demo, graphql};
 use sea_orm::ActiveEnum;
@@ -72,6 +73,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("failed to bind {}", args.listen))?;
     let addr = listener.local_addr()?;
+    let mut demo_tokens = Vec::new();
     if args.demo {
         let d = demo::load(&ctx).await?;
         let Keys::Hs256(secret) = &keys else {
@@ -84,6 +86,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             auth::mint_hs256(secret, &settings.issuer, &settings.audience, now, &req)
         };
         println!("\nmfo-api demo: GraphiQL at http://{addr}/graphql");
+        println!("Dashboard (pick a token there): http://{addr}/dashboard");
         println!("Subscriptions: ws://{addr}/graphql, protocol graphql-transport-ws, the token in connection_init's");
         println!("payload as {{\"Authorization\": \"Bearer <token>\"}}.\n");
         println!(
@@ -148,13 +151,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 "supervisor-kg",
             ),
         ] {
-            println!("{label}:\n{}\n", mint(role, org, borrower, sub)?);
+            let token = mint(role, org, borrower, sub)?;
+            println!("{label}:\n{token}\n");
+            let role = serde_json::to_value(role)?.as_str().unwrap_or_default().to_owned();
+            demo_tokens.push(DemoToken { label: label.to_owned(), role, token });
         }
     }
 
     let http = HttpLimits::from(&args.limits);
     let cfg = AppConfig { jwt: settings, limits: args.limits.graphql(), http, production: args.production };
-    let (_state, router) = app::build(ctx.clone(), cfg);
+    // The page's token list exists in demo mode only: never otherwise does the server
+    // hand out a token.
+    let extra = if args.demo { dashboard::demo_routes(demo_tokens) } else { axum::Router::new() };
+    let (_state, router) = app::build_with_routes(ctx.clone(), cfg, extra);
     let owner = format!("{}-{}", addr, std::process::id());
     tokio::spawn(Scanner::new(ctx, owner).run(std::time::Duration::from_secs(args.scan_interval_seconds.max(1))));
     tracing::info!(%addr, "serving GraphQL on /graphql");

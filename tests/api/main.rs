@@ -7,6 +7,7 @@ mod audit_trail;
 mod auth;
 mod collection;
 mod complaints;
+mod dashboard;
 mod demo;
 mod hostile;
 mod hostile_suite;
