@@ -64,6 +64,7 @@ const DICT = {
     assignments: 'Assignments',
     noRows: 'Nothing in the period.',
     noStats: 'This server does not offer statistics yet; tables count the escalations received.',
+    noStatsChart: 'No statistics on this server',
     noData: 'No complaints in the period.',
     periodNote: 'Dates are local to {tz}.',
     weekOf: 'week of {d}',
@@ -128,6 +129,7 @@ const DICT = {
     assignments: 'Передачи',
     noRows: 'За период ничего нет.',
     noStats: 'Сервер пока не отдаёт статистику; таблицы считают полученные эскалации.',
+    noStatsChart: 'Сервер не отдаёт статистику',
     noData: 'За период жалоб нет.',
     periodNote: 'Даты по местному времени {tz}.',
     weekOf: 'неделя с {d}',
@@ -551,6 +553,8 @@ function groupBy(keyOf) {
 
 function renderTables() {
   if (!state.me) return;
+  $('stats-note').hidden = Boolean(state.stats);
+  $('stats-note').textContent = state.stats ? '' : t('noStats');
   const mfo = groupBy((e) => (e.organization && e.organization.kind === 'MFO' ? e.organization : null));
   table('table-mfo', [t('org'), t('escalations'), t('breaches'), t('missed')],
     mfo.map((g) => [g.name, fmtNum(g.total), fmtNum(g.breaches), fmtNum(g.missed)]));
@@ -591,7 +595,7 @@ function renderChart() {
   }
   if (!weeks || !weeks.length || weeks.every((w) => total(w) === 0)) {
     root.append(svg('text', { x: pad.l + plotW / 2, y: pad.t + plotH / 2, class: 'empty', 'text-anchor': 'middle' },
-      state.stats ? t('noData') : t('noStats')));
+      state.stats ? t('noData') : t('noStatsChart')));
   } else {
     const slot = plotW / weeks.length;
     const barW = Math.max(6, Math.min(38, slot * 0.6));
