@@ -448,8 +448,36 @@ function scheduleStatsRefresh() {
   statsTimer = setTimeout(loadStats, 1500);
 }
 
+// The fields of the contract the page reads (issue 11's `regulatorStatistics`).
+const STATS_MFO_FIGURES = '';
+const STATS_AGENCY_CONTACTS = '';
+function statsQuery() {
+  const mfoFigures = STATS_MFO_FIGURES ? `figures { ${STATS_MFO_FIGURES} }` : '';
+  const agencyContacts = STATS_AGENCY_CONTACTS ? `contacts { ${STATS_AGENCY_CONTACTS} }` : '';
+  return `query($j: Jurisdiction!, $from: Date!, $to: Date!) {
+    regulatorStatistics(jurisdiction: $j, from: $from, to: $to) {
+      from to
+      complaintsByWeek { weekStart answeredOnTime answeredLate openOverdue }
+      byMfo { mfo { id name } ${mfoFigures} }
+      byAgency { agency { id name } ${agencyContacts} assignments escalations }
+    } }`;
+}
+
+let statsRequest = 0;
 async function loadStats() {
-  state.stats = null;
+  if (!state.me) return;
+  const mine = ++statsRequest;
+  let stats = null;
+  try {
+    const vars = { j: state.me.organization.jurisdiction, from: state.from, to: state.to };
+    stats = (await gql(statsQuery(), vars)).regulatorStatistics;
+  } catch (e) {
+    // A server without the query (a validation error) or a caller without the right to
+    // it: the page shows what the escalations say, and says so.
+    stats = null;
+  }
+  if (mine !== statsRequest) return; // a newer period was asked for meanwhile
+  state.stats = stats;
   renderTables();
   renderChart();
   renderCounters();
@@ -497,6 +525,14 @@ function renderCounters() {
     counter('c_breaches', period.filter((e) => e.kind === 'RULE_BREACH').length, 'bad'),
     counter('c_missed', period.filter((e) => e.kind === 'DEADLINE_MISSED').length, 'warn'),
   ];
+  if (state.stats) {
+    const sum = (k) => state.stats.complaintsByWeek.reduce((n, w) => n + (w[k] || 0), 0);
+    cards.push(
+      counter('c_onTime', sum('answeredOnTime'), 'ok'),
+      counter('c_late', sum('answeredLate'), 'bad'),
+      counter('c_openOverdue', sum('openOverdue'), 'warn'),
+    );
+  }
   $('counters').replaceChildren(...cards);
 }
 
@@ -560,6 +596,14 @@ function renderTables() {
     mfo.map((g) => [g.name, fmtNum(g.total), fmtNum(g.breaches), fmtNum(g.missed)]));
   const agencies = groupBy((e) =>
     e.responsibleOrganization && e.responsibleOrganization.kind === 'COLLECTION_AGENCY' ? e.responsibleOrganization : null);
+  if (state.stats) {
+    // The server's figures, with the rules broken taken from the escalations received.
+    const rulesOf = new Map(agencies.map((g) => [g.name, [...g.rules].sort().join(', ')]));
+    table('table-agency', [t('agency'), t('assignments'), t('escalations'), t('rules')],
+      state.stats.byAgency.map((a) => [a.agency.name, fmtNum(a.assignments), fmtNum(a.escalations),
+        rulesOf.get(a.agency.name) || '—']));
+    return;
+  }
   table('table-agency', [t('agency'), t('breaches'), t('rules')],
     agencies.map((g) => [g.name, fmtNum(g.breaches), [...g.rules].sort().join(', ')]));
 }
