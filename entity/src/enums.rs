@@ -118,6 +118,24 @@ domain_enum!(
 );
 
 domain_enum!(
+    /// How grave an escalation is, for the regulator's triage. Not stored: derived from the
+    /// escalation's kind and rule by `services::escalations::severity`, the one place that
+    /// says which breach weighs how much.
+    EscalationSeverity {
+        /// A registration or acknowledgement formality missed (C4, C5).
+        Low,
+        /// A duty to answer or notify missed (C8, C9, R1); an unclassified missed deadline.
+        Medium,
+        /// A decision or conduct rule broken (R8, R11, M1, M3, X2–X5, X7, R9, R14, R17, R18);
+        /// an unclassified breach.
+        High,
+        /// Harm the law protects against most: unfair practices (X6), a lawsuit against a
+        /// protected home (R16), collection against a conscript (M5).
+        Critical,
+    }
+);
+
+domain_enum!(
     /// C1: how a complaint reached the MFO.
     ComplaintChannel {
         CallCentre,

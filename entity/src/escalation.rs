@@ -24,6 +24,14 @@ pub struct Model {
     pub deadline_id: Option<Uuid>,
     pub message: String,
     pub details: Json,
+    /// The organisation whose conduct the breach is when it is not `org_id` (e.g. the
+    /// collection agency that made the contact); NULL: the MFO itself.
+    pub responsible_org_id: Option<Uuid>,
+    /// The regulator's acknowledgement; the escalation stays in the stream and statistics.
+    pub acknowledged_at: Option<DateTimeUtc>,
+    /// The acknowledging principal's key.
+    pub acknowledged_by: Option<String>,
+    pub acknowledgement_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

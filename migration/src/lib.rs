@@ -13,6 +13,7 @@ mod m20261122_000004_collection;
 mod m20261128_000001_decision_burden_payments;
 mod m20261128_000005_collection_terms;
 mod m20261128_000006_list_indexes;
+mod m20261129_000011_escalation_attribution;
 pub mod seed;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_decision_burden_payments::Migration),
             Box::new(m20261128_000005_collection_terms::Migration),
             Box::new(m20261128_000006_list_indexes::Migration),
+            Box::new(m20261129_000011_escalation_attribution::Migration),
         ]
     }
 }

@@ -56,8 +56,8 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The audit entries of a record, oldest first: a loan, borrower, complaint,
-    /// information request, restructuring application, regulator appeal, contact event
-    /// or military deferral. For MFO staff and regulators who can see that record;
+    /// information request, restructuring application, regulator appeal, contact event,
+    /// military deferral or escalation (its acknowledgement). For MFO staff and regulators who can see that record;
     /// NOT_FOUND for a record outside their scope, as for a missing one.
     async fn audit_trail(&self, ctx: &Context<'_>, subject_id: ID) -> async_graphql::Result<Vec<AuditEntry>> {
         let p = ctx.principal()?;
@@ -71,11 +71,11 @@ impl AuditQuery {
             Kind::Appeal => TrailSubject::Appeal(AppealId(uuid)),
             Kind::Contact => TrailSubject::Contact(ContactId(uuid)),
             Kind::Deferral => TrailSubject::Deferral(DeferralId(uuid)),
+            Kind::Escalation => TrailSubject::Escalation(uuid),
             Kind::Organization
             | Kind::Installment
             | Kind::Payment
             | Kind::Deadline
-            | Kind::Escalation
             | Kind::Decision
             | Kind::Notice
             | Kind::Assignment

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, InputObject, Object, Subscription};
 use chrono::{DateTime, Utc};
-use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, Jurisdiction, Obligor};
+use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Jurisdiction, Obligor};
 use entity::{deadline, escalation};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
@@ -17,7 +17,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::auth::Principal;
 use crate::graphql::connection::{after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{bad_input, not_found, top_level};
+use crate::graphql::errors::{bad_input, not_found, payload, top_level};
 use crate::graphql::ids::{Kind, cursor, decode, encode, parse_cursor};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
@@ -142,11 +142,29 @@ impl Escalation {
     /// an X2–X7 contact), when it is not `organization` itself: read from
     /// `details.responsibleOrgId`. `organization` stays the MFO answerable for the loan.
     async fn responsible_organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
-        let Some(id) = self.0.details["responsibleOrgId"].as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()) else {
+        let Some(id) = self.0.responsible_org_id else {
             return Ok(None);
         };
         let loaders = ctx.data_unchecked::<Loaders>();
         Ok(loaders.organizations.load_one(id).await?.map(Organization))
+    }
+    /// How grave it is, derived from `kind` and `rule` (one table, documented on
+    /// `EscalationSeverity`); filter with `EscalationFilter.severity`.
+    async fn severity(&self) -> EscalationSeverity {
+        svc::severity(self.0.kind, &self.0.rule)
+    }
+    /// When the regulator acknowledged it (`acknowledgeEscalation`), UTC; null until then.
+    /// An acknowledged escalation stays in the stream and the statistics.
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.0.acknowledged_at
+    }
+    /// Who acknowledged it: the regulator principal's key (as in the audit trail).
+    async fn acknowledged_by(&self) -> Option<&str> {
+        self.0.acknowledged_by.as_deref()
+    }
+    /// The regulator's note on acknowledging it.
+    async fn acknowledgement_note(&self) -> Option<&str> {
+        self.0.acknowledgement_note.as_deref()
     }
 }
 
@@ -156,6 +174,14 @@ pub struct EscalationFilter {
     pub rule: Option<String>,
     pub organization_id: Option<ID>,
     pub subject_id: Option<ID>,
+    /// The organisation responsible: escalations naming it as `responsibleOrganization`
+    /// (e.g. an agency's contact breaches), and, for an MFO, its own ones that name no
+    /// other organisation.
+    pub responsible_organization_id: Option<ID>,
+    /// Only escalations of this severity (`Escalation.severity`).
+    pub severity: Option<EscalationSeverity>,
+    /// true: only those the regulator acknowledged; false: only those not yet acknowledged.
+    pub acknowledged: Option<bool>,
 }
 
 impl EscalationFilter {
@@ -169,6 +195,13 @@ impl EscalationFilter {
                 .as_ref()
                 .map(|s| crate::graphql::ids::parse(s).map(|(_, u)| u).ok_or_else(not_found))
                 .transpose()?,
+            responsible_org_id: self
+                .responsible_organization_id
+                .as_ref()
+                .map(|o| decode(o, Kind::Organization))
+                .transpose()?,
+            severity: self.severity,
+            acknowledged: self.acknowledged,
         })
     }
 }
@@ -233,6 +266,43 @@ impl EscalationQuery {
         };
         let page = svc::deadlines(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         Ok(from_page(page, had_cursor, |d| d.id, Deadline))
+    }
+}
+
+/// The regulator acknowledges an escalation of its jurisdiction.
+#[derive(InputObject)]
+pub struct AcknowledgeEscalationInput {
+    /// The escalation's ID (`Escalation.id`).
+    pub escalation_id: ID,
+    /// What the regulator did about it; required, kept on the escalation and in the audit.
+    pub note: String,
+}
+
+payload!(
+    /// The acknowledged escalation, or `userErrors` (CONFLICT when already acknowledged,
+    /// INVALID for an empty note).
+    AcknowledgeEscalationPayload { escalation: Escalation }
+);
+
+#[derive(Default)]
+pub struct EscalationMutation;
+
+#[Object]
+impl EscalationMutation {
+    /// REGULATOR of the escalation's jurisdiction only (others FORBIDDEN; another
+    /// jurisdiction's is NOT_FOUND): marks it acknowledged, audited as
+    /// `escalation.acknowledged`. Acknowledging twice is a CONFLICT user error and keeps the
+    /// first acknowledgement. The escalation stays in the stream and the statistics.
+    async fn acknowledge_escalation(
+        &self,
+        ctx: &Context<'_>,
+        input: AcknowledgeEscalationInput,
+    ) -> async_graphql::Result<AcknowledgeEscalationPayload> {
+        let p = ctx.principal()?;
+        let id = decode(&input.escalation_id, Kind::Escalation)?;
+        AcknowledgeEscalationPayload::from_result(
+            svc::acknowledge(ctx.services(), p, id, input.note).await.map(Escalation),
+        )
     }
 }
 

@@ -50,6 +50,7 @@ pub struct MutationRoot(
     appeals::AppealMutation,
     collection::CollectionMutation,
     military::MilitaryMutation,
+    escalations::EscalationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -152,6 +152,8 @@ pub enum TrailSubject {
     Appeal(AppealId),
     Contact(ContactId),
     Deferral(DeferralId),
+    /// An escalation: its acknowledgement (`escalation.acknowledged`).
+    Escalation(Uuid),
 }
 
 /// The audit entries of a record, oldest first, for MFO staff and regulators who can see
@@ -171,6 +173,7 @@ pub async fn trail(ctx: &Ctx, p: &Principal, subject: TrailSubject) -> ServiceRe
         TrailSubject::Appeal(id) => appeals::get(ctx, p, id).await?.id,
         TrailSubject::Contact(id) => collection::get_contact(ctx, p, id).await?.id,
         TrailSubject::Deferral(id) => military::get(ctx, p, id).await?.id,
+        TrailSubject::Escalation(id) => super::escalations::get(ctx, p, id).await?.id,
     };
     trail_for(&ctx.db, id).await
 }

@@ -1,14 +1,113 @@
 //! Escalations (missed MFO deadlines and rule breaches) and deadlines as the supervising
-//! authority and MFO staff read them.
+//! authority and MFO staff read them; the severity of an escalation (`severity`, the one
+//! classification) and the regulator's acknowledgement (`acknowledge`).
 
-use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, Role};
+use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Role};
 use entity::{deadline, escalation};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
 use uuid::Uuid;
 
+use super::write::{Actor, Subject, Visibility, Write};
 use super::{Ctx, Page};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{ServiceError, ServiceResult, UserError};
+
+/// The severity of the escalations of a kind whose rule family is listed here; a rule
+/// family is the rule ID before any `.` ("R17.3" is of "R17"). The why, per line:
+/// formalities of intake (C4 registration, C5 acknowledgement) are LOW; a borrower left
+/// without an answer or a notice (C8, C9, R1) is MEDIUM; a decision on the borrower's
+/// restructuring or deferral not taken or not carried out in time (R8, R11, M1, M3) and
+/// every conduct rule of collection (X2–X5, X7, R9, R14, R17, R18) are HIGH; unfair
+/// practices (X6), a foreclosure lawsuit during home protection (R16) and collection
+/// against a serving conscript (M5) are CRITICAL.
+const SEVERITIES: &[(EscalationKind, &str, EscalationSeverity)] = {
+    use EscalationKind::{DeadlineMissed as D, RuleBreach as B};
+    use EscalationSeverity::{Critical, High, Low, Medium};
+    &[
+        (D, "C4", Low),
+        (D, "C5", Low),
+        (D, "C8", Medium),
+        (D, "C9", Medium),
+        (D, "R1", Medium),
+        (D, "R8", High),
+        (D, "R11", High),
+        (D, "M1", High),
+        (D, "M3", High),
+        (B, "X2", High),
+        (B, "X3", High),
+        (B, "X4", High),
+        (B, "X5", High),
+        (B, "X7", High),
+        (B, "R9", High),
+        (B, "R14", High),
+        (B, "R17", High),
+        (B, "R18", High),
+        (B, "X6", Critical),
+        (B, "R16", Critical),
+        (B, "M5", Critical),
+    ]
+};
+
+/// An escalation kind's severity when its rule is not in `SEVERITIES`.
+fn default_severity(kind: EscalationKind) -> EscalationSeverity {
+    match kind {
+        EscalationKind::DeadlineMissed => EscalationSeverity::Medium,
+        EscalationKind::RuleBreach => EscalationSeverity::High,
+    }
+}
+
+fn family(rule: &str) -> &str {
+    rule.split('.').next().unwrap_or(rule)
+}
+
+/// The severity of an escalation of `kind` about `rule`: the one classification, read by
+/// the `Escalation.severity` field and mirrored in SQL by `severity_condition`.
+pub fn severity(kind: EscalationKind, rule: &str) -> EscalationSeverity {
+    SEVERITIES
+        .iter()
+        .find(|(k, f, _)| *k == kind && *f == family(rule))
+        .map(|(_, _, s)| *s)
+        .unwrap_or_else(|| default_severity(kind))
+}
+
+/// `rule` is of the family `f`: "R17" or "R17.x".
+fn of_family(f: &str) -> Condition {
+    Condition::any().add(escalation::Column::Rule.eq(f)).add(escalation::Column::Rule.like(format!("{f}.%")))
+}
+
+/// The escalations whose `severity` is `s`, as a SQL condition built from the same table.
+pub fn severity_condition(s: EscalationSeverity) -> Condition {
+    let mut any = Condition::any();
+    for (kind, f, sev) in SEVERITIES {
+        if *sev == s {
+            any = any.add(Condition::all().add(escalation::Column::Kind.eq(*kind)).add(of_family(f)));
+        }
+    }
+    for kind in [EscalationKind::DeadlineMissed, EscalationKind::RuleBreach] {
+        if default_severity(kind) == s {
+            let mut unlisted = Condition::all().add(escalation::Column::Kind.eq(kind));
+            for (_, f, _) in SEVERITIES.iter().filter(|(k, _, _)| *k == kind) {
+                unlisted = unlisted.add(of_family(f).not());
+            }
+            any = any.add(unlisted);
+        }
+    }
+    // `Condition::any()` with no terms matches everything; a severity nothing maps to
+    // must match nothing.
+    if any.is_empty() { Condition::all().add(Expr::val(1).eq(0)) } else { any }
+}
+
+/// Escalations attributed to `org`: those naming it as responsible, and the MFO's own
+/// (no other organisation named) when `org` is their MFO.
+pub fn responsible_condition(org: Uuid) -> Condition {
+    Condition::any().add(escalation::Column::ResponsibleOrgId.eq(org)).add(
+        Condition::all().add(escalation::Column::ResponsibleOrgId.is_null()).add(escalation::Column::OrgId.eq(org)),
+    )
+}
 
 /// Regulator: its jurisdiction. MFO staff and managers: their MFO. Nobody else.
 fn org_scope(p: &Principal, org_col: impl ColumnTrait, jurisdiction_col: impl ColumnTrait) -> ServiceResult<Condition> {
@@ -35,6 +134,11 @@ pub struct EscalationFilter {
     pub rule: Option<String>,
     pub org_id: Option<Uuid>,
     pub subject_id: Option<Uuid>,
+    /// See `responsible_condition`.
+    pub responsible_org_id: Option<Uuid>,
+    pub severity: Option<EscalationSeverity>,
+    /// `Some(true)`: only acknowledged ones; `Some(false)`: only those not yet acknowledged.
+    pub acknowledged: Option<bool>,
 }
 
 impl EscalationFilter {
@@ -51,6 +155,17 @@ impl EscalationFilter {
         }
         if let Some(s) = self.subject_id {
             c = c.add(escalation::Column::SubjectId.eq(s));
+        }
+        if let Some(o) = self.responsible_org_id {
+            c = c.add(responsible_condition(o));
+        }
+        if let Some(s) = self.severity {
+            c = c.add(severity_condition(s));
+        }
+        match self.acknowledged {
+            Some(true) => c = c.add(escalation::Column::AcknowledgedAt.is_not_null()),
+            Some(false) => c = c.add(escalation::Column::AcknowledgedAt.is_null()),
+            None => {}
         }
         c
     }
@@ -90,6 +205,57 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<escalation
         .ok_or(ServiceError::NotFound)
 }
 
+/// The regulator acknowledges an escalation of its jurisdiction: it has seen it and taken
+/// it up. Audited (`escalation.acknowledged`) and announced; the escalation stays in the
+/// stream and in the statistics. Acknowledging one already acknowledged is a CONFLICT
+/// user error (the first acknowledgement, its author and note are kept, not overwritten).
+pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> ServiceResult<escalation::Model> {
+    match p.role {
+        Role::Regulator => {}
+        Role::MfoStaff | Role::MfoManager | Role::Borrower | Role::CollectionAgency => {
+            return Err(ServiceError::Forbidden("the supervising authority acknowledges escalations"));
+        }
+    }
+    if note.trim().is_empty() {
+        return Err(ServiceError::user(UserError::invalid(&["note"], "state what was done about it")));
+    }
+    let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let e = escalation::Entity::find()
+        .filter(escalation::Column::Id.eq(id))
+        .filter(escalation_scope(p)?)
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    if let Some(at) = e.acknowledged_at {
+        return Err(ServiceError::user(UserError::conflict(
+            &["escalationId"],
+            format!("the escalation was already acknowledged at {}", at.to_rfc3339()),
+        )));
+    }
+    let mut after = e.clone();
+    after.acknowledged_at = Some(w.now);
+    after.acknowledged_by = Some(p.key());
+    after.acknowledgement_note = Some(note);
+    escalation::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    let subject = Subject::new("escalation", e.id);
+    w.audit(
+        "escalation.acknowledged",
+        subject,
+        Some(e.org_id),
+        Some(json!({ "acknowledgedAt": null })),
+        Some(json!({ "acknowledgedAt": after.acknowledged_at, "acknowledgedBy": after.acknowledged_by,
+            "note": after.acknowledgement_note })),
+    );
+    w.event(
+        "escalation.acknowledged",
+        subject,
+        Visibility { org_id: Some(e.org_id), jurisdiction: Some(e.jurisdiction) },
+        json!({ "seq": e.seq, "acknowledgedAt": after.acknowledged_at }),
+    );
+    w.commit().await?;
+    Ok(after)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct DeadlineFilter {
     pub status: Option<DeadlineStatus>,
@@ -125,4 +291,20 @@ pub async fn deadlines(
 
 pub async fn get_deadline(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<deadline::Model> {
     deadline::Entity::find_by_id(id).filter(deadline_scope(p)?).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_reads_the_rule_family_and_falls_back_per_kind() {
+        use EscalationKind::{DeadlineMissed, RuleBreach};
+        assert_eq!(severity(DeadlineMissed, "C4"), EscalationSeverity::Low);
+        assert_eq!(severity(DeadlineMissed, "C8"), EscalationSeverity::Medium);
+        assert_eq!(severity(RuleBreach, "R17.3"), EscalationSeverity::High, "R17's point 3 is R17");
+        assert_eq!(severity(RuleBreach, "R16"), EscalationSeverity::Critical);
+        assert_eq!(severity(RuleBreach, "C8"), EscalationSeverity::High, "unlisted breach");
+        assert_eq!(severity(DeadlineMissed, "Z1"), EscalationSeverity::Medium, "unlisted deadline");
+    }
 }

@@ -227,6 +227,11 @@ impl Write {
                     subject_id: Set(e.subject_id),
                     deadline_id: Set(e.deadline_id),
                     message: Set(e.message.clone()),
+                    // The column the filters and statistics use; the details keep it too.
+                    responsible_org_id: Set(e.details["responsibleOrgId"]
+                        .as_str()
+                        .and_then(|s| Uuid::parse_str(s).ok())
+                        .filter(|o| *o != e.org_id)),
                     details: Set(e.details.clone()),
                     ..Default::default()
                 };

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod attribution;
 mod audit_trail;
 mod auth;
 mod collection;

@@ -1,0 +1,150 @@
+//! Issue 11, attribution: an escalation names the organisation responsible for the breach
+//! (`responsibleOrganization`, filterable), has a severity derived from its kind and rule,
+//! and the regulator of its jurisdiction acknowledges it (audited; it stays in the stream).
+
+use entity::enums::{Jurisdiction, Role};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::helpers::fixtures::{assign, on, overdue_loan, uuid_of};
+
+const RECORD: &str = "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id violations } userErrors { field code rule } } }";
+const LIST: &str = "query($f: EscalationFilter) { escalations(filter: $f) { edges { node { id rule kind severity organization { name } responsibleOrganization { name } acknowledgedAt acknowledgedBy acknowledgementNote } } } }";
+const ACK: &str = "mutation($input: AcknowledgeEscalationInput!) { acknowledgeEscalation(input: $input) { escalation { id acknowledgedAt acknowledgedBy acknowledgementNote } userErrors { field code } } }";
+
+fn contact(loan: &str, csid: u32, org_name: &str, when: &str) -> Value {
+    json!({
+        "clientSubmissionId": format!("00000000-0000-4000-9000-{csid:012}"), "loanId": loan, "channel": "CALL",
+        "occurredAt": when, "outcome": "REACHED", "destination": "+7 701 000 00 00",
+        "disclosure": { "organizationName": org_name, "organizationLocation": "Almaty, Dostyk 5",
+            "personName": "Nurzhan Abenov", "personPosition": "Collector" },
+    })
+}
+
+async fn list(app: &TestApp, token: &str, filter: Value) -> Vec<Value> {
+    let r = app.gql(token, LIST, json!({ "f": filter })).await;
+    r["escalations"]["edges"].as_array().unwrap_or_else(|| panic!("{r}")).iter().map(|e| e["node"].clone()).collect()
+}
+
+fn rules(list: &[Value]) -> Vec<String> {
+    list.iter().map(|e| e["rule"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
+/// Three breaches on 17 March 2026: the agency calls at 07:59 Almaty time (X3) and calls
+/// again posing as the MFO (X6); the MFO's own staff call at 07:50 (X3).
+async fn three_breaches(app: &TestApp) {
+    on(app, "2026-03-17");
+    let a = overdue_loan(app, "A", "2026-02-02", json!({}), json!({})).await;
+    let m = overdue_loan(app, "M", "2026-02-02", json!({}), json!({})).await;
+    assign(app, uuid_of(&a.loan), &app.orgs.agency).await;
+    let agency = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    let r = app.gql(&agency, RECORD, json!({ "input": contact(&a.loan, 1, "Agency", "2026-03-17T02:59:00Z") })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X3"]), "{r}");
+    let r = app.gql(&agency, RECORD, json!({ "input": contact(&a.loan, 2, "KZ MFO", "2026-03-17T04:10:00Z") })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X6"]), "{r}");
+    let r =
+        app.gql(&app.staff(), RECORD, json!({ "input": contact(&m.loan, 3, "KZ MFO", "2026-03-17T02:50:00Z") })).await;
+    assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X3"]), "{r}");
+}
+
+#[tokio::test]
+async fn escalations_name_the_responsible_organisation_and_a_severity_and_filter_by_both() {
+    let app = TestApp::spawn().await;
+    three_breaches(&app).await;
+    let reg = app.regulator(Jurisdiction::Kz);
+    let all = list(&app, &reg, json!({})).await;
+    assert_eq!(rules(&all), ["X3", "X6", "X3"]);
+    let by: Vec<(Value, Value, Value)> = all
+        .iter()
+        .map(|e| {
+            (e["severity"].clone(), e["organization"]["name"].clone(), e["responsibleOrganization"]["name"].clone())
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            (json!("HIGH"), json!("KZ MFO"), json!("Agency")),
+            (json!("CRITICAL"), json!("KZ MFO"), json!("Agency")),
+            (json!("HIGH"), json!("KZ MFO"), Value::Null),
+        ],
+        "the agency's contacts are its breaches; the MFO's own names no other organisation"
+    );
+    let org_gid = |o: &entity::organization::Model| {
+        mfo_api::graphql::ids::encode(mfo_api::graphql::ids::Kind::Organization, o.id).0
+    };
+    let agency = list(&app, &reg, json!({ "responsibleOrganizationId": org_gid(&app.orgs.agency) })).await;
+    assert_eq!(rules(&agency), ["X3", "X6"]);
+    let mfo = list(&app, &reg, json!({ "responsibleOrganizationId": org_gid(&app.orgs.kz_mfo) })).await;
+    assert_eq!(rules(&mfo), ["X3"], "the MFO's own breach, not the agency's on its loan");
+    assert!(list(&app, &reg, json!({ "responsibleOrganizationId": org_gid(&app.orgs.agency_2) })).await.is_empty());
+    assert_eq!(rules(&list(&app, &reg, json!({ "severity": "CRITICAL" })).await), ["X6"]);
+    assert_eq!(rules(&list(&app, &reg, json!({ "severity": "HIGH" })).await), ["X3", "X3"]);
+    assert!(list(&app, &reg, json!({ "severity": "LOW" })).await.is_empty());
+    let both = json!({ "severity": "HIGH", "responsibleOrganizationId": org_gid(&app.orgs.agency) });
+    assert_eq!(rules(&list(&app, &reg, both).await), ["X3"]);
+}
+
+#[tokio::test]
+async fn the_regulator_acknowledges_once_audited_and_the_escalation_stays_in_the_stream() {
+    let app = TestApp::spawn().await;
+    three_breaches(&app).await;
+    let reg = app.regulator(Jurisdiction::Kz);
+    let all = list(&app, &reg, json!({})).await;
+    let id = all[1]["id"].clone();
+    let input = |note: &str| json!({ "input": { "escalationId": id, "note": note } });
+
+    assert_eq!(app.error_code(&app.staff(), ACK, input("seen")).await, "FORBIDDEN", "MFO staff");
+    assert_eq!(app.error_code(&app.manager(), ACK, input("seen")).await, "FORBIDDEN", "MFO manager");
+    let agency = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    assert_eq!(app.error_code(&agency, ACK, input("seen")).await, "FORBIDDEN");
+    let kg = app.regulator(Jurisdiction::Kg);
+    assert_eq!(app.error_code(&kg, ACK, input("seen")).await, "NOT_FOUND", "another jurisdiction's, as if missing");
+    let empty = app.gql(&reg, ACK, input("  ")).await;
+    assert_eq!(
+        empty["acknowledgeEscalation"]["userErrors"],
+        json!([{ "field": ["input", "note"], "code": "INVALID" }])
+    );
+
+    app.advance(chrono::Duration::hours(1));
+    let reg = app.regulator(Jurisdiction::Kz);
+    let r = app.gql(&reg, ACK, input("inspection of the agency opened")).await;
+    let e = &r["acknowledgeEscalation"]["escalation"];
+    assert_eq!(r["acknowledgeEscalation"]["userErrors"], json!([]), "{r}");
+    assert_eq!(e["acknowledgedAt"], "2026-03-17T06:00:00+00:00");
+    assert!(e["acknowledgedBy"].as_str().is_some_and(|s| !s.is_empty()), "{e}");
+    assert_eq!(e["acknowledgementNote"], "inspection of the agency opened");
+
+    app.advance(chrono::Duration::hours(1));
+    let reg = app.regulator(Jurisdiction::Kz);
+    let kg = app.regulator(Jurisdiction::Kg);
+    let again = app.gql(&reg, ACK, input("again")).await;
+    assert_eq!(
+        again["acknowledgeEscalation"]["userErrors"],
+        json!([{ "field": ["input", "escalationId"], "code": "CONFLICT" }])
+    );
+    assert!(again["acknowledgeEscalation"]["escalation"].is_null());
+
+    let after = list(&app, &reg, json!({})).await;
+    assert_eq!(rules(&after), ["X3", "X6", "X3"], "acknowledged, still in the stream");
+    assert_eq!(after[1]["acknowledgedAt"], "2026-03-17T06:00:00+00:00", "the first acknowledgement is kept");
+    assert_eq!(after[1]["acknowledgementNote"], "inspection of the agency opened");
+    assert!(after[0]["acknowledgedAt"].is_null());
+    assert_eq!(rules(&list(&app, &reg, json!({ "acknowledged": true })).await), ["X6"]);
+    assert_eq!(rules(&list(&app, &reg, json!({ "acknowledged": false })).await), ["X3", "X3"]);
+    // The MFO sees the acknowledgement of its escalation too.
+    let mfo_view = list(&app, &app.staff(), json!({ "acknowledged": true })).await;
+    assert_eq!(mfo_view[0]["acknowledgementNote"], "inspection of the agency opened");
+
+    let trail = app
+        .gql(&reg, "query($id: ID!) { auditTrail(subjectId: $id) { action actor after } }", json!({ "id": id }))
+        .await;
+    let entries = trail["auditTrail"].as_array().unwrap_or_else(|| panic!("{trail}"));
+    assert_eq!(entries.len(), 1, "one acknowledgement, the refused second one left no entry: {trail}");
+    assert_eq!(entries[0]["action"], "escalation.acknowledged");
+    assert_eq!(entries[0]["actor"], e["acknowledgedBy"]);
+    assert_eq!(entries[0]["after"]["note"], "inspection of the agency opened");
+    assert_eq!(
+        app.error_code(&kg, "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": id })).await,
+        "NOT_FOUND"
+    );
+}
