@@ -77,6 +77,15 @@ const DICT = {
     expired: 'The session ended (the token expired or was refused). Sign in again.',
     failed: 'Could not load: {msg}',
     signedInAs: '{role} · {org}',
+    c_unacknowledged: 'Not yet acknowledged',
+    severity: 'Severity',
+    sev_LOW: 'low',
+    sev_MEDIUM: 'medium',
+    sev_HIGH: 'high',
+    sev_CRITICAL: 'critical',
+    acknowledge: 'Acknowledge',
+    ackNote: 'What was done about it (kept in the audit trail)',
+    acknowledgedAt: 'acknowledged {at}',
   },
   ru: {
     title: 'Панель надзора',
@@ -142,6 +151,15 @@ const DICT = {
     expired: 'Сеанс завершён (токен истёк или отклонён). Войдите снова.',
     failed: 'Не удалось загрузить: {msg}',
     signedInAs: '{role} · {org}',
+    c_unacknowledged: 'Не рассмотрено',
+    severity: 'Серьёзность',
+    sev_LOW: 'низкая',
+    sev_MEDIUM: 'средняя',
+    sev_HIGH: 'высокая',
+    sev_CRITICAL: 'критическая',
+    acknowledge: 'Отметить рассмотренным',
+    ackNote: 'Что сделано (сохраняется в журнале аудита)',
+    acknowledgedAt: 'рассмотрено {at}',
   },
 };
 
@@ -173,8 +191,11 @@ function t(key, args = {}) {
 
 // ---------------------------------------------------------------------------------
 // GraphQL documents.
-const ESCALATION_FIELDS = `id cursor raisedAt kind rule jurisdiction subjectType subjectId message
+const ESCALATION_FIELDS = `id cursor raisedAt kind rule jurisdiction subjectType subjectId message severity
+  acknowledgedAt acknowledgedBy acknowledgementNote
   organization { id name kind } responsibleOrganization { id name kind }`;
+const M_ACK = `mutation($input: AcknowledgeEscalationInput!) { acknowledgeEscalation(input: $input) {
+  escalation { id acknowledgedAt acknowledgedBy acknowledgementNote } userErrors { field code message } } }`;
 
 const Q_ME = `query { me { role subject expiresAt organization { id name kind jurisdiction timeZone } } }`;
 const Q_LIST = `query($after: String) { escalations(first: 100, after: $after) {
@@ -524,6 +545,7 @@ function renderCounters() {
     counter('c_period', period.length),
     counter('c_breaches', period.filter((e) => e.kind === 'RULE_BREACH').length, 'bad'),
     counter('c_missed', period.filter((e) => e.kind === 'DEADLINE_MISSED').length, 'warn'),
+    counter('c_unacknowledged', period.filter((e) => !e.acknowledgedAt).length),
   ];
   if (state.stats) {
     const sum = (k) => state.stats.complaintsByWeek.reduce((n, w) => n + (w[k] || 0), 0);
@@ -548,18 +570,22 @@ function escalationItem(e) {
   const subjectName = (SUBJECT_NAMES[lang] && SUBJECT_NAMES[lang][e.subjectType]) || e.subjectType;
   const responsible = e.responsibleOrganization;
   return el('li', {
-    class: `esc ${e.kind === 'RULE_BREACH' ? 'breach' : 'missed'} ${state.fresh.has(e.id) ? 'fresh' : ''}`,
+    class: `esc ${e.kind === 'RULE_BREACH' ? 'breach' : 'missed'} ${state.fresh.has(e.id) ? 'fresh' : ''}`
+      + (e.acknowledgedAt ? ' acknowledged' : ''),
     'data-id': e.id, 'data-subject': e.subjectId, 'data-rule': e.rule,
   },
   el('div', { class: 'esc-head' },
     el('span', { class: 'rule', text: e.rule }),
+    e.severity ? el('span', { class: `sev sev-${e.severity}`, text: t(`sev_${e.severity}`) }) : null,
     el('span', { class: 'kind', text: t(`kind_${e.kind}`) }),
     el('time', { datetime: e.raisedAt, text: fmtTime(e.raisedAt) })),
   el('div', { class: 'esc-org' },
     el('strong', { text: e.organization ? e.organization.name : '' }),
     responsible ? el('span', { class: 'responsible', text: ` · ${t('by', { org: responsible.name })}` }) : null),
   el('div', { class: 'esc-msg', text: e.message }),
-  el('button', { type: 'button', class: 'link', onclick: () => openDetail(e), text: t('openSubject', { type: subjectName }) }));
+  el('div', { class: 'esc-foot' },
+    el('button', { type: 'button', class: 'link', onclick: () => openDetail(e), text: t('openSubject', { type: subjectName }) }),
+    e.acknowledgedAt ? el('span', { class: 'ack', text: t('acknowledgedAt', { at: fmtTime(e.acknowledgedAt) }) }) : null));
 }
 
 function table(id, headers, rows) {
@@ -675,9 +701,12 @@ async function openDetail(e) {
   const subjectName = (SUBJECT_NAMES[lang] && SUBJECT_NAMES[lang][e.subjectType]) || e.subjectType;
   $('detail-title').textContent = `${e.rule} · ${subjectName}`;
   const body = $('detail-body');
-  const escalationRows = el('dl', { class: 'kv' },
-    el('dt', { text: t('raisedAt') }), el('dd', { text: fmtTime(e.raisedAt) }),
-    el('dt', { text: t('message') }), el('dd', { text: e.message }));
+  const escalationRows = el('div', {},
+    el('dl', { class: 'kv' },
+      el('dt', { text: t('raisedAt') }), el('dd', { text: fmtTime(e.raisedAt) }),
+      e.severity ? [el('dt', { text: t('severity') }), el('dd', { text: t(`sev_${e.severity}`) })] : null,
+      el('dt', { text: t('message') }), el('dd', { text: e.message })),
+    acknowledgement(e));
   body.replaceChildren(escalationRows, el('h3', { text: t('subject') }), el('p', { class: 'muted', text: t('loading') }));
   panel.hidden = false;
   panel.dataset.subject = e.subjectId;
@@ -690,6 +719,37 @@ async function openDetail(e) {
     body.replaceChildren(escalationRows, el('h3', { text: t('subject') }),
       el('p', { class: 'error', text: t('failed', { msg: err.message }) }));
   }
+}
+
+/** The escalation's acknowledgement, or for a regulator the form that makes it. */
+function acknowledgement(e) {
+  if (e.acknowledgedAt) {
+    return el('div', { class: 'ack-box done', 'data-acknowledged': 'true' },
+      el('strong', { text: t('acknowledgedAt', { at: fmtTime(e.acknowledgedAt) }) }),
+      e.acknowledgementNote ? el('p', { text: e.acknowledgementNote }) : null,
+      e.acknowledgedBy ? el('p', { class: 'muted', text: e.acknowledgedBy }) : null);
+  }
+  if (!state.me || state.me.role !== 'REGULATOR') return null;
+  const note = el('textarea', { id: 'ack-note', rows: 2, placeholder: t('ackNote') });
+  const error = el('p', { class: 'error', hidden: true });
+  const form = el('form', { class: 'ack-box', id: 'ack-form' }, note,
+    el('button', { type: 'submit', id: 'ack-submit', text: t('acknowledge') }), error);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.hidden = true;
+    try {
+      const r = (await gql(M_ACK, { input: { escalationId: e.id, note: note.value } })).acknowledgeEscalation;
+      if (r.userErrors.length) throw new Error(r.userErrors.map((u) => u.message).join('; '));
+      Object.assign(e, r.escalation);
+      renderStream();
+      renderCounters();
+      form.replaceWith(acknowledgement(e));
+    } catch (err) {
+      error.textContent = t('failed', { msg: err.message });
+      error.hidden = false;
+    }
+  });
+  return form;
 }
 
 /** A node's fields as a definition list; nested objects flattened to `a.b`. */

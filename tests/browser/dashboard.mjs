@@ -5,8 +5,9 @@
 // causes an escalation (a collection agency records a call at 23:xx in Almaty: X3) and
 // checks that it appears on the page; drops the socket, causes another while the page
 // is away, and checks that it arrives exactly once after the page resumes from its
-// cursor; checks the tables and the chart, opens the subject panel, switches to Russian,
-// and saves a screenshot. The server is killed on every exit path.
+// cursor; checks the tables and the chart, opens the subject panel and acknowledges the
+// escalation there, switches to Russian, and saves a screenshot. The server is killed on
+// every exit path.
 //
 // Run through tests/browser/dashboard.sh (it installs playwright-core and builds).
 // Env: MFO_BIN (the binary), MFO_TOOLS (dir holding node_modules), CHROMIUM (binary),
@@ -208,6 +209,13 @@ async function main() {
   await page.waitForSelector('#detail:not([hidden]) dl.node[data-typename="ContactEvent"]');
   const detail = await page.textContent('#detail-body');
   if (!detail.includes('X3')) fail(`the contact panel does not show its X3 violation: ${detail}`);
+  // Its severity, and the regulator acknowledges it there (acknowledgeEscalation).
+  const severity = await page.getAttribute(`#stream li.esc[data-subject="${contactId}"] .sev`, 'class');
+  if (!/sev-(HIGH|CRITICAL|MEDIUM|LOW)/.test(severity || '')) fail(`no severity on the live escalation: ${severity}`);
+  await page.fill('#ack-note', 'Called the agency; browser test');
+  await page.click('#ack-submit');
+  await page.waitForSelector('#detail [data-acknowledged="true"]');
+  await page.waitForSelector(`#stream li.esc.acknowledged[data-subject="${contactId}"]`);
   await page.click('#detail-close');
 
   // Russian.
