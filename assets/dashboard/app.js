@@ -78,6 +78,9 @@ const DICT = {
     failed: 'Could not load: {msg}',
     signedInAs: '{role} · {org}',
     c_unacknowledged: 'Not yet acknowledged',
+    c_decidedLate: 'Applications decided late or overdue',
+    applications: 'Applications',
+    decidedLate: 'Late (R8)',
     severity: 'Severity',
     sev_LOW: 'low',
     sev_MEDIUM: 'medium',
@@ -152,6 +155,9 @@ const DICT = {
     failed: 'Не удалось загрузить: {msg}',
     signedInAs: '{role} · {org}',
     c_unacknowledged: 'Не рассмотрено',
+    c_decidedLate: 'Заявлений решено с опозданием или просрочено',
+    applications: 'Заявления',
+    decidedLate: 'С опозданием (R8)',
     severity: 'Серьёзность',
     sev_LOW: 'низкая',
     sev_MEDIUM: 'средняя',
@@ -469,20 +475,17 @@ function scheduleStatsRefresh() {
   statsTimer = setTimeout(loadStats, 1500);
 }
 
-// The fields of the contract the page reads (issue 11's `regulatorStatistics`).
-const STATS_MFO_FIGURES = '';
-const STATS_AGENCY_CONTACTS = '';
-function statsQuery() {
-  const mfoFigures = STATS_MFO_FIGURES ? `figures { ${STATS_MFO_FIGURES} }` : '';
-  const agencyContacts = STATS_AGENCY_CONTACTS ? `contacts { ${STATS_AGENCY_CONTACTS} }` : '';
-  return `query($j: Jurisdiction!, $from: Date!, $to: Date!) {
-    regulatorStatistics(jurisdiction: $j, from: $from, to: $to) {
-      from to
-      complaintsByWeek { weekStart answeredOnTime answeredLate openOverdue }
-      byMfo { mfo { id name } ${mfoFigures} }
-      byAgency { agency { id name } ${agencyContacts} assignments escalations }
-    } }`;
-}
+// The fields of issue 11's `regulatorStatistics` the page reads.
+const STATS_FIGURES = `complaints { total answeredOnTime answeredLate openOverdue }
+  applications { total decidedLate undecidedOverdue } escalations { total acknowledged }`;
+const Q_STATS = `query($j: Jurisdiction!, $from: Date!, $to: Date!) {
+  regulatorStatistics(jurisdiction: $j, from: $from, to: $to) {
+    from to
+    total { ${STATS_FIGURES} }
+    complaintsByWeek { weekStart answeredOnTime answeredLate openOverdue }
+    byMfo { mfo { id name } figures { ${STATS_FIGURES} } }
+    byAgency { agency { id name } contacts { total withViolations byViolatedRule { key count } } assignments escalations }
+  } }`;
 
 let statsRequest = 0;
 async function loadStats() {
@@ -491,7 +494,7 @@ async function loadStats() {
   let stats = null;
   try {
     const vars = { j: state.me.organization.jurisdiction, from: state.from, to: state.to };
-    stats = (await gql(statsQuery(), vars)).regulatorStatistics;
+    stats = (await gql(Q_STATS, vars)).regulatorStatistics;
   } catch (e) {
     // A server without the query (a validation error) or a caller without the right to
     // it: the page shows what the escalations say, and says so.
@@ -540,20 +543,30 @@ function renderCounters() {
   if (!state.me) return;
   const today = localDate(Date.now());
   const period = state.escalations.filter(inPeriod);
-  const cards = [
-    counter('c_today', state.escalations.filter((e) => localDate(e.raisedAt) === today).length, 'accent'),
-    counter('c_period', period.length),
-    counter('c_breaches', period.filter((e) => e.kind === 'RULE_BREACH').length, 'bad'),
-    counter('c_missed', period.filter((e) => e.kind === 'DEADLINE_MISSED').length, 'warn'),
-    counter('c_unacknowledged', period.filter((e) => !e.acknowledgedAt).length),
-  ];
+  const todays = counter('c_today', state.escalations.filter((e) => localDate(e.raisedAt) === today).length, 'accent');
+  const unacknowledged = counter('c_unacknowledged', period.filter((e) => !e.acknowledgedAt).length);
+  let cards;
   if (state.stats) {
-    const sum = (k) => state.stats.complaintsByWeek.reduce((n, w) => n + (w[k] || 0), 0);
-    cards.push(
-      counter('c_onTime', sum('answeredOnTime'), 'ok'),
-      counter('c_late', sum('answeredLate'), 'bad'),
-      counter('c_openOverdue', sum('openOverdue'), 'warn'),
-    );
+    // The server's figures for the period; today's and the unacknowledged from the stream.
+    const f = state.stats.total;
+    cards = [
+      todays,
+      counter('c_period', f.escalations.total),
+      unacknowledged,
+      counter('c_complaints', f.complaints.total),
+      counter('c_onTime', f.complaints.answeredOnTime, 'ok'),
+      counter('c_late', f.complaints.answeredLate, 'bad'),
+      counter('c_openOverdue', f.complaints.openOverdue, 'warn'),
+      counter('c_decidedLate', f.applications.decidedLate + f.applications.undecidedOverdue, 'bad'),
+    ];
+  } else {
+    cards = [
+      todays,
+      counter('c_period', period.length),
+      counter('c_breaches', period.filter((e) => e.kind === 'RULE_BREACH').length, 'bad'),
+      counter('c_missed', period.filter((e) => e.kind === 'DEADLINE_MISSED').length, 'warn'),
+      unacknowledged,
+    ];
   }
   $('counters').replaceChildren(...cards);
 }
@@ -618,16 +631,25 @@ function renderTables() {
   $('stats-note').hidden = Boolean(state.stats);
   $('stats-note').textContent = state.stats ? '' : t('noStats');
   const mfo = groupBy((e) => (e.organization && e.organization.kind === 'MFO' ? e.organization : null));
-  table('table-mfo', [t('org'), t('escalations'), t('breaches'), t('missed')],
-    mfo.map((g) => [g.name, fmtNum(g.total), fmtNum(g.breaches), fmtNum(g.missed)]));
+  if (state.stats) {
+    table('table-mfo',
+      [t('org'), t('complaints'), t('onTime'), t('late'), t('openOverdue'), t('applications'), t('decidedLate'),
+        t('escalations')],
+      state.stats.byMfo.map(({ mfo: o, figures: f }) => [o.name, fmtNum(f.complaints.total),
+        fmtNum(f.complaints.answeredOnTime), fmtNum(f.complaints.answeredLate), fmtNum(f.complaints.openOverdue),
+        fmtNum(f.applications.total), fmtNum(f.applications.decidedLate + f.applications.undecidedOverdue),
+        fmtNum(f.escalations.total)]));
+  } else {
+    table('table-mfo', [t('org'), t('escalations'), t('breaches'), t('missed')],
+      mfo.map((g) => [g.name, fmtNum(g.total), fmtNum(g.breaches), fmtNum(g.missed)]));
+  }
   const agencies = groupBy((e) =>
     e.responsibleOrganization && e.responsibleOrganization.kind === 'COLLECTION_AGENCY' ? e.responsibleOrganization : null);
   if (state.stats) {
-    // The server's figures, with the rules broken taken from the escalations received.
-    const rulesOf = new Map(agencies.map((g) => [g.name, [...g.rules].sort().join(', ')]));
-    table('table-agency', [t('agency'), t('assignments'), t('escalations'), t('rules')],
-      state.stats.byAgency.map((a) => [a.agency.name, fmtNum(a.assignments), fmtNum(a.escalations),
-        rulesOf.get(a.agency.name) || '—']));
+    table('table-agency', [t('agency'), t('assignments'), t('contacts'), t('violating'), t('escalations'), t('rules')],
+      state.stats.byAgency.map((a) => [a.agency.name, fmtNum(a.assignments), fmtNum(a.contacts.total),
+        fmtNum(a.contacts.withViolations), fmtNum(a.escalations),
+        a.contacts.byViolatedRule.map((r) => `${r.key} ×${r.count}`).join(', ') || '—']));
     return;
   }
   table('table-agency', [t('agency'), t('breaches'), t('rules')],
