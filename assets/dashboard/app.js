@@ -79,6 +79,7 @@ const DICT = {
     signedInAs: '{role} · {org}',
     c_unacknowledged: 'Not yet acknowledged',
     c_decidedLate: 'Applications decided late or overdue',
+    c_complaintsToday: 'Complaints today',
     applications: 'Applications',
     decidedLate: 'Late (R8)',
     severity: 'Severity',
@@ -156,6 +157,7 @@ const DICT = {
     signedInAs: '{role} · {org}',
     c_unacknowledged: 'Не рассмотрено',
     c_decidedLate: 'Заявлений решено с опозданием или просрочено',
+    c_complaintsToday: 'Жалоб сегодня',
     applications: 'Заявления',
     decidedLate: 'С опозданием (R8)',
     severity: 'Серьёзность',
@@ -478,8 +480,9 @@ function scheduleStatsRefresh() {
 // The fields of issue 11's `regulatorStatistics` the page reads.
 const STATS_FIGURES = `complaints { total answeredOnTime answeredLate openOverdue }
   applications { total decidedLate undecidedOverdue } escalations { total acknowledged }`;
-const Q_STATS = `query($j: Jurisdiction!, $from: Date!, $to: Date!) {
-  regulatorStatistics(jurisdiction: $j, from: $from, to: $to) {
+const Q_STATS = `query($j: Jurisdiction!, $from: Date!, $to: Date!, $today: Date!) {
+  today: regulatorStatistics(jurisdiction: $j, from: $today, to: $today) { total { complaints { total } } }
+  period: regulatorStatistics(jurisdiction: $j, from: $from, to: $to) {
     from to
     total { ${STATS_FIGURES} }
     complaintsByWeek { weekStart answeredOnTime answeredLate openOverdue }
@@ -493,8 +496,10 @@ async function loadStats() {
   const mine = ++statsRequest;
   let stats = null;
   try {
-    const vars = { j: state.me.organization.jurisdiction, from: state.from, to: state.to };
-    stats = (await gql(Q_STATS, vars)).regulatorStatistics;
+    const today = localDate(Date.now());
+    const vars = { j: state.me.organization.jurisdiction, from: state.from, to: state.to, today };
+    const data = await gql(Q_STATS, vars);
+    stats = { ...data.period, complaintsToday: data.today.total.complaints.total };
   } catch (e) {
     // A server without the query (a validation error) or a caller without the right to
     // it: the page shows what the escalations say, and says so.
@@ -551,6 +556,7 @@ function renderCounters() {
     const f = state.stats.total;
     cards = [
       todays,
+      counter('c_complaintsToday', state.stats.complaintsToday, 'accent'),
       counter('c_period', f.escalations.total),
       unacknowledged,
       counter('c_complaints', f.complaints.total),
