@@ -28,6 +28,7 @@ pub mod node;
 pub mod observe;
 pub mod restructuring;
 pub mod scalars;
+pub mod statistics;
 pub mod text;
 
 #[derive(MergedObject, Default)]
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     collection::CollectionQuery,
     escalations::EscalationQuery,
     audit::AuditQuery,
+    statistics::StatisticsQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod reference;
 pub mod restructuring;
 pub mod scope;
+pub mod statistics;
 pub mod write;
 
 pub use write::{Actor, Subject, Write};

@@ -23,6 +23,7 @@ mod policies;
 mod restructuring;
 mod schema;
 mod scoping;
+mod statistics;
 mod text;
 mod token_matrix;
 mod transport;
