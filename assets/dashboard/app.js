@@ -66,6 +66,8 @@ const DICT = {
     noRows: 'Nothing in the period.',
     noStats: 'This server does not offer statistics yet; tables count the escalations received.',
     noStatsChart: 'No statistics on this server',
+    noStatsRole: 'Statistics are for regulators and MFO managers; the tables count the escalations received.',
+    noStatsRoleChart: 'No statistics for this role',
     noData: 'No complaints in the period.',
     periodNote: 'Dates are local to {tz}.',
     weekOf: 'week of {d}',
@@ -145,6 +147,8 @@ const DICT = {
     noRows: 'За период ничего нет.',
     noStats: 'Сервер пока не отдаёт статистику; таблицы считают полученные эскалации.',
     noStatsChart: 'Сервер не отдаёт статистику',
+    noStatsRole: 'Статистика доступна регулятору и руководителю МФО; таблицы считают полученные эскалации.',
+    noStatsRoleChart: 'Статистика недоступна для этой роли',
     noData: 'За период жалоб нет.',
     periodNote: 'Даты по местному времени {tz}.',
     weekOf: 'неделя с {d}',
@@ -497,6 +501,7 @@ async function loadStats() {
   if (!state.me) return;
   const mine = ++statsRequest;
   let stats = null;
+  let failure = null;
   try {
     const today = localDate(Date.now());
     const vars = { j: state.me.organization.jurisdiction, from: state.from, to: state.to, today };
@@ -506,9 +511,11 @@ async function loadStats() {
     // A server without the query (a validation error) or a caller without the right to
     // it: the page shows what the escalations say, and says so.
     stats = null;
+    failure = e.code;
   }
   if (mine !== statsRequest) return; // a newer period was asked for meanwhile
   state.stats = stats;
+  state.statsFailure = failure;
   renderTables();
   renderChart();
   renderCounters();
@@ -634,10 +641,15 @@ function groupBy(keyOf) {
   return [...groups.values()].sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
 }
 
+/** The statistics were refused to this caller (rather than missing on the server). */
+function statsDenied() {
+  return state.statsFailure === 'FORBIDDEN' || state.statsFailure === 'NOT_FOUND';
+}
+
 function renderTables() {
   if (!state.me) return;
   $('stats-note').hidden = Boolean(state.stats);
-  $('stats-note').textContent = state.stats ? '' : t('noStats');
+  $('stats-note').textContent = state.stats ? '' : t(statsDenied() ? 'noStatsRole' : 'noStats');
   const mfo = groupBy((e) => (e.organization && e.organization.kind === 'MFO' ? e.organization : null));
   if (state.stats) {
     table('table-mfo',
@@ -695,7 +707,7 @@ function renderChart() {
   }
   if (!weeks || !weeks.length || weeks.every((w) => total(w) === 0)) {
     root.append(svg('text', { x: pad.l + plotW / 2, y: pad.t + plotH / 2, class: 'empty', 'text-anchor': 'middle' },
-      state.stats ? t('noData') : t('noStatsChart')));
+      state.stats ? t('noData') : t(statsDenied() ? 'noStatsRoleChart' : 'noStatsChart')));
   } else {
     const slot = plotW / weeks.length;
     const barW = Math.max(6, Math.min(38, slot * 0.6));

@@ -244,6 +244,17 @@ async function main() {
 
   await page.waitForTimeout(2600); // let the arrival highlight fade for the picture
   await page.screenshot({ path: screenshot, fullPage: true });
+  // Signing out forgets the token; MFO staff (no statistics for that role) still get
+  // their MFO's stream, the tables counted from it, and the page says why.
+  await page.click('#sign-out');
+  await page.waitForSelector('#login:not([hidden])');
+  if (await page.evaluate(() => sessionStorage.getItem('mfo.dashboard.token'))) fail('the token outlived sign-out');
+  await page.click('button.demo-token[data-role="MFO_STAFF"] >> nth=0');
+  await page.waitForSelector('#status[data-state="live"]', { timeout: 20_000 });
+  await page.waitForSelector('#stream li.esc');
+  await page.waitForSelector('#stats-note:not([hidden])');
+  const note = await page.textContent('#stats-note');
+  if (!note.includes('регулятору')) fail(`no role note without statistics: ${note}`);
   if (problems.length) fail(`the page reported errors:\n${problems.join('\n')}`);
   console.log(
     `dashboard: loaded, live escalation received in ${liveMs} ms, screenshot ${screenshot}` +
