@@ -6,8 +6,8 @@
 use entity::enums::{Jurisdiction, Role};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
 use crate::helpers::fixtures::{borrower_with_loan, on, overdue_loan};
+use crate::helpers::{TestApp, at};
 
 const FIGURES: &str = "complaints { total byChannel { key count } byKind { key count } byForm { key count }
     byLanguage { key count } byOutcome { key count } answeredOnTime answeredLate openOverdue openInTime extensionsUsed
@@ -76,6 +76,7 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
     on(&app, "2026-10-10");
     let a = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
     let b = overdue_loan(&app, "B", "2026-10-02", json!({}), json!({})).await;
+    let conscript = overdue_loan(&app, "C", "2026-10-02", json!({}), json!({})).await;
     let (_, _, other) = borrower_with_loan(&app, &app.orgs.kz_mfo_2, "O", "2026-09-01").await;
     let assign = "mutation($input: AssignLoanToAgencyInput!) { assignLoanToAgency(input: $input) { assignment { id } userErrors { field code rule } } }";
     let r = app
@@ -111,6 +112,15 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
         "signatory": { "fullName": "Omarov D. K.", "position": "Chairman" } });
     let r = app.gql(&app.manager(), DECIDE, json!({ "input": refuse })).await;
     assert_eq!(r["decideRestructuringApplication"]["application"]["status"], "REFUSED", "{r}");
+    // R15: the borrower appeals the refusal (not home-secured: no R16 window).
+    let file = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { id } userErrors { code } } }";
+    let r = app.gql(&token, file, json!({ "input": { "applicationId": decided, "statement": "unfair" } })).await;
+    assert_eq!(r["fileRegulatorAppeal"]["userErrors"], json!([]), "{r}");
+    // M1: a conscript's deferral, never granted (due 27 October).
+    let m = "mutation($input: RegisterConscriptionInput!) { registerConscription(input: $input) { deferral { id } userErrors { code } } }";
+    let input = json!({ "loanId": conscript.loan, "serviceStart": "2026-10-05", "serviceEnd": "2027-10-05" });
+    let r = app.gql(&app.staff(), m, json!({ "input": input })).await;
+    assert_eq!(r["registerConscription"]["userErrors"], json!([]), "{r}");
 
     // 28 October: the R1 notices (due 22 October) and the forgotten application's R8
     // decision (due 27 October) are missed.
@@ -134,7 +144,6 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
         "answeredOnTime": 0, "answeredLate": 0, "openOverdue": 0, "openInTime": 0, "extensionsUsed": 0,
         "leftWithoutConsiderationByReason": [], "registration": zero_deadlines, "acknowledgement": zero_deadlines,
         "infoRequests": { "total": 0, "answeredOnTime": 0, "answeredLate": 0, "openOverdue": 0, "openInTime": 0, "beyondFreeMonthly": 0 } });
-    let no_deferrals = json!({ "total": 0, "byStatus": [], "grantedOnTime": 0, "grant": zero_deadlines });
     let counts =
         |pairs: &[(&str, i64)]| -> Value { pairs.iter().map(|(k, n)| json!({ "key": k, "count": n })).collect() };
     assert_eq!(
@@ -145,19 +154,22 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
             "applications": { "total": 2, "byMeasureRequested": counts(&[("DEFERRAL", 2), ("NEW_TERM", 1)]),
                 "byStatus": counts(&[("REFUSED", 1), ("REGISTERED", 1)]), "byOutcome": counts(&[("REFUSED", 1)]),
                 "decidedOnTime": 1, "decidedLate": 0, "undecidedOverdue": 1, "undecidedInTime": 0, "implementedOnTime": 0,
-                "implementation": zero_deadlines, "appeals": 0, "appealsByOutcome": [], "homeProtectionWindows": 0 },
+                "implementation": zero_deadlines, "appeals": 1, "appealsByOutcome": counts(&[("UNDER_REVIEW", 1)]),
+                "homeProtectionWindows": 0 },
             // Three agency contacts (X3; clean; X6) and the other MFO's call (X3 and X6).
             "contacts": { "total": 4, "byChannel": counts(&[("CALL", 3), ("SMS", 1)]),
                 "byViolatedRule": counts(&[("X3", 2), ("X6", 2)]), "withViolations": 3 },
             "assignments": 1,
-            "deferrals": no_deferrals,
-            // R1 missed on the three overdue loans, R8 on the forgotten application, the
-            // four contact breaches; the agency's X6 acknowledged.
-            "escalations": { "total": 8, "byKind": counts(&[("DEADLINE_MISSED", 4), ("RULE_BREACH", 4)]),
-                "byRule": counts(&[("R1", 3), ("R8", 1), ("X3", 2), ("X6", 2)]),
-                "bySeverity": counts(&[("CRITICAL", 2), ("HIGH", 3), ("MEDIUM", 3)]), "acknowledged": 1 },
-            // Due in October: three R1 notices (missed), two R8 decisions (one met, one missed).
-            "deadlines": { "open": 0, "met": 1, "missed": 4, "cancelled": 0 },
+            "deferrals": { "total": 1, "byStatus": counts(&[("REGISTERED", 1)]), "grantedOnTime": 0,
+                "grant": { "open": 0, "met": 0, "missed": 1, "cancelled": 0 } },
+            // R1 missed on the four overdue loans, R8 on the forgotten application, M1 on
+            // the deferral, the four contact breaches; the agency's X6 acknowledged.
+            "escalations": { "total": 10, "byKind": counts(&[("DEADLINE_MISSED", 6), ("RULE_BREACH", 4)]),
+                "byRule": counts(&[("M1", 1), ("R1", 4), ("R8", 1), ("X3", 2), ("X6", 2)]),
+                "bySeverity": counts(&[("CRITICAL", 2), ("HIGH", 4), ("MEDIUM", 4)]), "acknowledged": 1 },
+            // Due in October: four R1 notices (missed), two R8 decisions (one met, one
+            // missed), the M1 grant (missed).
+            "deadlines": { "open": 0, "met": 1, "missed": 6, "cancelled": 0 },
         })
     );
     let by_mfo = |s: &Value, name: &str| -> Value {
@@ -179,9 +191,9 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
     let one = by_mfo(&all, "KZ MFO");
     assert_eq!(
         (one["contacts"]["total"].clone(), one["escalations"]["total"].clone(), one["assignments"].clone()),
-        (json!(3), json!(5), json!(1))
+        (json!(3), json!(7), json!(1))
     );
-    assert_eq!(one["deadlines"], json!({ "open": 0, "met": 1, "missed": 3, "cancelled": 0 }));
+    assert_eq!(one["deadlines"], json!({ "open": 0, "met": 1, "missed": 5, "cancelled": 0 }));
     assert_eq!(
         all["byAgency"],
         json!([{ "agency": { "name": "Agency" }, "assignments": 1, "escalations": 2,
@@ -221,4 +233,246 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
     let september = stats(&app, &reg, json!({ "j": "KZ", "from": "2026-09-01", "to": "2026-09-30" })).await;
     assert_eq!(september["byMfo"], json!([]));
     assert_eq!(september["total"]["escalations"]["total"], 0);
+}
+
+fn person(name: &str) -> Value {
+    json!({ "fullName": name, "address": format!("{name} street 1, Bishkek"), "phone": "+996 555 111 222", "email": format!("{}@example.kg", name.to_lowercase()) })
+}
+
+fn written(channel: &str, language: &str) -> Value {
+    json!({
+        "kind": "COMPLAINT", "channel": channel, "language": language, "complainants": [person("Asel")],
+        "substance": "The fee was charged twice.", "signed": true, "datedOn": "2026-11-20",
+    })
+}
+
+async fn complaint_step(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
+    let q = format!(
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ complaint {{ id status }} userErrors {{ field code rule }} }} }}"
+    );
+    let r = app.gql(token, &q, json!({ "input": input })).await[mutation].clone();
+    assert_eq!(r["userErrors"], json!([]), "{mutation}: {r}");
+    r["complaint"].clone()
+}
+
+async fn register(app: &TestApp, token: &str, input: Value) -> Value {
+    complaint_step(app, token, "registerComplaint", "RegisterComplaintInput", input).await
+}
+
+/// Forward and review (staff), answer (the manager) (C7, C10), sent at `sent_at`.
+async fn answer(app: &TestApp, id: &Value, sent_at: &str) {
+    let token = &app.staff_of(&app.orgs.kg_mfo);
+    let manager = &app.mint(Role::MfoManager, app.orgs.kg_mfo.id, None, "manager-kg");
+    let managers = json!([{ "name": "Ermek T.", "position": "Head of client service" }]);
+    complaint_step(
+        app,
+        token,
+        "forwardComplaint",
+        "ForwardComplaintInput",
+        json!({ "complaintId": id, "managers": managers }),
+    )
+    .await;
+    complaint_step(app, token, "startComplaintReview", "ComplaintRefInput", json!({ "complaintId": id })).await;
+    let input = json!({
+        "complaintId": id, "signatory": { "role": "CHAIRMAN", "fullName": "Ormotoev E. D." },
+        "ground": "PARTIALLY_SATISFIED", "justification": "The second fee is refunded; the first was due.",
+        "executorName": "Talasbaev E.", "executorContact": "+996 312 881990",
+        "language": "RU", "deliveryChannel": "REGISTERED_MAIL", "sentAt": sent_at, "attachments": [],
+    });
+    let a = complaint_step(app, manager, "answerComplaint", "AnswerComplaintInput", input).await;
+    assert_eq!(a["status"], "ANSWERED");
+}
+
+/// KG, 23 November – 6 December 2026 (two weeks, local dates of Asia/Bishkek): complaints
+/// through every C-rule outcome, and C9 information requests.
+#[tokio::test]
+async fn kg_complaints_and_information_requests_are_counted_exactly_by_local_date_and_week() {
+    let app = TestApp::spawn().await;
+    app.clock.set(at("2026-11-24T04:00:00Z")); // Tuesday, 10:00 in Bishkek
+    let staff = app.staff_of(&app.orgs.kg_mfo);
+    let manager = app.mint(Role::MfoManager, app.orgs.kg_mfo.id, None, "manager-kg");
+    let on_time = register(&app, &staff, written("POST", "RU")).await;
+    let _email = register(&app, &staff, written("EMAIL", "KY")).await;
+    let anonymous =
+        json!({ "kind": "COMPLAINT", "channel": "POST", "language": "RU", "substance": "You are thieves." });
+    assert_eq!(register(&app, &staff, anonymous).await["status"], "LEFT_WITHOUT_CONSIDERATION");
+    // Received at 01:00 on Monday 23 November in Bishkek (Sunday in UTC): in the period.
+    let mut monday = written("COMPLAINT_BOOK", "RU");
+    monday["receivedAt"] = json!("2026-11-22T19:00:00Z");
+    let extended = register(&app, &staff, monday).await;
+    // Received at 23:30 on Sunday 22 November in Bishkek: before the period.
+    let mut sunday = written("COMPLAINT_BOOK", "RU");
+    sunday["receivedAt"] = json!("2026-11-22T17:30:00Z");
+    register(&app, &staff, sunday).await;
+    let late = register(&app, &staff, written("POST", "RU")).await;
+    let _phone = register(&app, &staff, written("HEAD_OFFICE_PHONE", "KY")).await;
+    let notice = json!({ "channel": "EMAIL", "sentAt": "2026-11-24T03:30:00Z" });
+    complaint_step(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput",
+        json!({ "complaintId": extended["id"], "reason": "The branch's cash records must be checked.", "consumerNotice": notice })).await;
+
+    // C9: two requests on 24 November, the second beyond the free one; the first answered.
+    let (borrower, _, loan) = borrower_with_loan(&app, &app.orgs.kg_mfo, "K1", "2026-01-20").await;
+    let token = app.borrower_token(&app.orgs.kg_mfo, borrower);
+    let ask = "mutation($input: RequestLoanInformationInput!) { requestLoanInformation(input: $input) { infoRequest { id } userErrors { code } } }";
+    let first = app
+        .gql(
+            &token,
+            ask,
+            json!({ "input": { "clientSubmissionId": "0b5e5b55-0000-4000-8000-000000000001", "loanId": loan } }),
+        )
+        .await;
+    app.gql(
+        &token,
+        ask,
+        json!({ "input": { "clientSubmissionId": "0b5e5b55-0000-4000-8000-000000000002", "loanId": loan } }),
+    )
+    .await;
+    let answer_ir = "mutation($input: AnswerLoanInformationRequestInput!) { answerLoanInformationRequest(input: $input) { userErrors { code } } }";
+    let r = app.gql(&staff, answer_ir, json!({ "input": { "infoRequestId": first["requestLoanInformation"]["infoRequest"]["id"], "channel": "in writing" } })).await;
+    assert_eq!(r["answerLoanInformationRequest"]["userErrors"], json!([]), "{r}");
+
+    app.clock.set(at("2026-11-25T04:00:00Z"));
+    answer(&app, &on_time["id"], "2026-11-25T03:00:00Z").await;
+    // Week two: received on Tuesday 1 December, answered the next day.
+    app.clock.set(at("2026-12-01T04:00:00Z"));
+    let staff = app.staff_of(&app.orgs.kg_mfo);
+    let week_two = register(&app, &staff, written("EMAIL", "RU")).await;
+    app.clock.set(at("2026-12-02T04:00:00Z"));
+    answer(&app, &week_two["id"], "2026-12-02T03:00:00Z").await;
+    // 9 December: the answers due on 8 December are missed; then `late` is answered.
+    app.clock.set(at("2026-12-09T04:00:00Z"));
+    app.scanner("s").tick().await.expect("tick");
+    answer(&app, &late["id"], "2026-12-09T03:00:00Z").await;
+
+    let reg = app.regulator(Jurisdiction::Kg);
+    let all = stats(&app, &reg, json!({ "j": "KG", "from": "2026-11-23", "to": "2026-12-06" })).await;
+    let counts =
+        |pairs: &[(&str, i64)]| -> Value { pairs.iter().map(|(k, n)| json!({ "key": k, "count": n })).collect() };
+    let c = &all["total"]["complaints"];
+    // Seven received in the period (the one of Sunday 23:30 local is not; the one of
+    // Monday 01:00 local, Sunday in UTC, is).
+    assert_eq!(c["total"], 7);
+    assert_eq!(c["byChannel"], counts(&[("COMPLAINT_BOOK", 1), ("EMAIL", 2), ("HEAD_OFFICE_PHONE", 1), ("POST", 3)]));
+    assert_eq!(c["byKind"], counts(&[("COMPLAINT", 7)]));
+    assert_eq!(c["byForm"], counts(&[("ORAL", 1), ("WRITTEN", 6)]));
+    assert_eq!(c["byLanguage"], counts(&[("KY", 2), ("RU", 5)]));
+    assert_eq!(c["byOutcome"], counts(&[("ANSWERED", 3), ("LEFT_WITHOUT_CONSIDERATION", 1), ("REGISTERED", 3)]));
+    // C8: two answered in time, one after its deadline; the e-mailed and the phoned ones
+    // are overdue; the extended one still runs (its extension counted).
+    let c8: Vec<Value> = ["answeredOnTime", "answeredLate", "openOverdue", "openInTime", "extensionsUsed"]
+        .iter()
+        .map(|k| c[*k].clone())
+        .collect();
+    assert_eq!(c8, [json!(2), json!(1), json!(2), json!(1), json!(1)]);
+    assert_eq!(c["leftWithoutConsiderationByReason"], counts(&[("ANONYMOUS", 1)]));
+    // C4: the one entered from the complaint book the next day, in time; C5: neither
+    // e-mailed complaint acknowledged.
+    assert_eq!(c["registration"], json!({ "open": 0, "met": 1, "missed": 0, "cancelled": 0 }));
+    assert_eq!(c["acknowledgement"], json!({ "open": 0, "met": 0, "missed": 2, "cancelled": 0 }));
+    assert_eq!(
+        c["infoRequests"],
+        json!({ "total": 2, "answeredOnTime": 1, "answeredLate": 0, "openOverdue": 1, "openInTime": 0, "beyondFreeMonthly": 1 })
+    );
+    // Escalations raised in the period: only the Sunday complaint's late registration (C4,
+    // raised on 24 November); those of 9 December are after it.
+    let e = &all["total"]["escalations"];
+    assert_eq!(
+        *e,
+        json!({ "total": 1, "byKind": counts(&[("DEADLINE_MISSED", 1)]), "byRule": counts(&[("C4", 1)]),
+            "bySeverity": counts(&[("LOW", 1)]), "acknowledged": 0 })
+    );
+    // Due in the period: C4 of the Monday (met) and Sunday (missed) complaints, two C5s
+    // (missed), two C9s (one met, one missed). The C8 answers fall due on 8 December.
+    assert_eq!(all["total"]["deadlines"], json!({ "open": 0, "met": 2, "missed": 4, "cancelled": 0 }));
+    for zero in [
+        &all["total"]["applications"]["total"],
+        &all["total"]["contacts"]["total"],
+        &all["total"]["assignments"],
+        &all["total"]["deferrals"]["total"],
+    ] {
+        assert_eq!(*zero, 0);
+    }
+    assert_eq!(all["byMfo"].as_array().map(Vec::len), Some(1));
+    assert_eq!(all["byMfo"][0]["figures"], all["total"]);
+    assert_eq!(all["byAgency"], json!([]));
+    assert_eq!(
+        all["complaintsByWeek"],
+        json!([
+            { "weekStart": "2026-11-23", "answeredOnTime": 1, "answeredLate": 1, "openOverdue": 2 },
+            { "weekStart": "2026-11-30", "answeredOnTime": 1, "answeredLate": 0, "openOverdue": 0 },
+        ])
+    );
+    // The MFO's manager sees the same, for its own MFO.
+    let mine = stats(&app, &manager_now(&app), json!({ "j": "KG", "from": "2026-11-23", "to": "2026-12-06" })).await;
+    assert_eq!(mine["total"], all["total"]);
+    // One day: Monday 23 November local holds the complaint received on Sunday in UTC.
+    let monday = stats(&app, &reg, json!({ "j": "KG", "from": "2026-11-23", "to": "2026-11-23" })).await;
+    assert_eq!(monday["total"]["complaints"]["byChannel"], counts(&[("COMPLAINT_BOOK", 1)]));
+    assert_eq!(
+        monday["complaintsByWeek"],
+        json!([{ "weekStart": "2026-11-23", "answeredOnTime": 0, "answeredLate": 0, "openOverdue": 0 }])
+    );
+}
+
+fn manager_now(app: &TestApp) -> String {
+    app.mint(Role::MfoManager, app.orgs.kg_mfo.id, None, "manager-kg")
+}
+
+/// REGULATOR: its jurisdiction; MFO_MANAGER: its own MFO (another MFO looks missing);
+/// everyone else FORBIDDEN; a bad period is BAD_USER_INPUT.
+#[tokio::test]
+async fn statistics_are_for_the_regulator_of_the_jurisdiction_and_an_mfos_own_manager() {
+    let app = TestApp::spawn().await;
+    let q = stats_query();
+    let kz = |extra: Value| {
+        let mut v = json!({ "j": "KZ", "from": "2026-11-01", "to": "2026-11-30" });
+        for (k, x) in extra.as_object().cloned().unwrap_or_default() {
+            v[k] = x;
+        }
+        v
+    };
+    let manager = app.manager();
+    let agency = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    let (b, _, _) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B1", "2026-10-01").await;
+    let borrower = app.borrower_token(&app.orgs.kz_mfo, b);
+    assert_eq!(app.error_code(&app.staff(), &q, kz(json!({}))).await, "FORBIDDEN", "MFO staff");
+    assert_eq!(app.error_code(&agency, &q, kz(json!({}))).await, "FORBIDDEN");
+    assert_eq!(app.error_code(&borrower, &q, kz(json!({}))).await, "FORBIDDEN");
+    assert_eq!(
+        app.error_code(&app.regulator(Jurisdiction::Kg), &q, kz(json!({}))).await,
+        "FORBIDDEN",
+        "another jurisdiction"
+    );
+    // The manager: its own MFO whether it names it or not; another MFO, or an MFO of
+    // another jurisdiction, is NOT_FOUND, as is the KG jurisdiction itself.
+    assert!(app.gql(&manager, &q, kz(json!({}))).await["regulatorStatistics"]["total"].is_object());
+    assert!(
+        app.gql(&manager, &q, kz(json!({ "mfo": org_id(&app.orgs.kz_mfo) }))).await["regulatorStatistics"].is_object()
+    );
+    assert_eq!(app.error_code(&manager, &q, kz(json!({ "mfo": org_id(&app.orgs.kz_mfo_2) }))).await, "NOT_FOUND");
+    assert_eq!(app.error_code(&manager, &q, kz(json!({ "mfo": org_id(&app.orgs.kg_mfo) }))).await, "NOT_FOUND");
+    let kg = json!({ "j": "KG", "from": "2026-11-01", "to": "2026-11-30" });
+    assert_eq!(app.error_code(&manager, &q, kg).await, "NOT_FOUND");
+    // The regulator: an MFO or organisation of another jurisdiction, or an agency as MFO,
+    // is NOT_FOUND.
+    let reg = app.regulator(Jurisdiction::Kz);
+    assert_eq!(app.error_code(&reg, &q, kz(json!({ "mfo": org_id(&app.orgs.kg_mfo) }))).await, "NOT_FOUND");
+    assert_eq!(app.error_code(&reg, &q, kz(json!({ "mfo": org_id(&app.orgs.agency) }))).await, "NOT_FOUND");
+    assert_eq!(app.error_code(&reg, &q, kz(json!({ "resp": org_id(&app.orgs.kg_mfo) }))).await, "NOT_FOUND");
+    assert!(
+        app.gql(&reg, &q, kz(json!({ "resp": org_id(&app.orgs.agency) }))).await["regulatorStatistics"].is_object()
+    );
+    // The period.
+    assert_eq!(
+        app.error_code(&reg, &q, kz(json!({ "to": "2026-10-31" }))).await,
+        "BAD_USER_INPUT",
+        "ends before it starts"
+    );
+    assert_eq!(app.error_code(&reg, &q, kz(json!({ "from": "2025-11-29" }))).await, "BAD_USER_INPUT", "over 366 days");
+    let year = app.gql(&reg, &q, kz(json!({ "from": "2025-12-01" }))).await;
+    assert_eq!(
+        year["regulatorStatistics"]["complaintsByWeek"].as_array().map(Vec::len),
+        Some(53),
+        "366 days: 53 Mondays"
+    );
 }
