@@ -11,7 +11,7 @@
 //
 // Run through tests/browser/dashboard.sh (it installs playwright-core and builds).
 // Env: MFO_BIN (the binary), MFO_TOOLS (dir holding node_modules), CHROMIUM (binary),
-// MFO_SCREENSHOT (path).
+// MFO_SCREENSHOT (path), DASHBOARD_DATABASE_URL (instead of a fresh SQLite file).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
@@ -61,7 +61,8 @@ function fail(msg) {
 function startServer() {
   mkdirSync(path.join(root, 'target/tmp'), { recursive: true });
   workDir = mkdtempSync(path.join(root, 'target/tmp/browser-'));
-  const db = `sqlite://${path.join(workDir, 'demo.db')}?mode=rwc`;
+  // A fresh SQLite file, or DASHBOARD_DATABASE_URL (e.g. an empty PostgreSQL database).
+  const db = process.env.DASHBOARD_DATABASE_URL || `sqlite://${path.join(workDir, 'demo.db')}?mode=rwc`;
   server = spawn(bin, ['serve', '--demo', '--listen', '127.0.0.1:0', '--database-url', db, '--log', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The server's own MFO_* settings only from its flags: a developer's environment
