@@ -799,7 +799,7 @@ function kv(node) {
   const dl = el('dl', { class: 'kv node', 'data-typename': node ? node.__typename : '' });
   const walk = (obj, prefix) => {
     for (const [k, v] of Object.entries(obj || {})) {
-      if (k === '__typename' && prefix) continue;
+      if (k === '__typename') continue; // the panel's title names the type
       const key = prefix ? `${prefix}.${k}` : k;
       if (v && typeof v === 'object' && !Array.isArray(v)) walk(v, key);
       else dl.append(el('dt', { text: key }), el('dd', { text: Array.isArray(v) ? v.join(', ') : v === null ? '—' : String(v) }));
