@@ -1,6 +1,7 @@
 //! Issue 11 (attribution): the organisation responsible for an escalation as a column
 //! (until now only `details.responsibleOrgId`), so escalations and statistics can be
 //! filtered by it with an index, and the regulator's acknowledgement of an escalation.
+//! Plus the indexes `regulatorStatistics` reads a period through (jurisdiction, instant).
 //!
 //! Existing rows are backfilled from `details.responsibleOrgId` by reading them here
 //! (JSON paths and UUID storage differ between the engines; a row-by-row update in Rust
@@ -32,6 +33,18 @@ fn added() -> Vec<(&'static str, ColumnDef)> {
     ]
 }
 
+/// The statistics' period filters: a jurisdiction's records between two instants (or
+/// local dates, for deadlines).
+fn period_indexes() -> Vec<(&'static str, &'static [&'static str])> {
+    vec![
+        ("complaint", &["jurisdiction", "received_at"]),
+        ("restructuring_application", &["jurisdiction", "received_at"]),
+        ("contact_event", &["jurisdiction", "occurred_at"]),
+        ("escalation", &["jurisdiction", "raised_at"]),
+        ("deadline", &["jurisdiction", "due_date"]),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     fn use_transaction(&self) -> Option<bool> {
@@ -43,6 +56,9 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(table).add_column(col).take()).await?;
         }
         m.create_index(index("escalation", &["responsible_org_id"], false)).await?;
+        for (table, cols) in period_indexes() {
+            m.create_index(index(table, cols, false)).await?;
+        }
         let db = m.get_connection();
         let select = Query::select().columns(["seq", "details"]).from("escalation").to_owned();
         for row in db.query_all(&select).await? {
@@ -62,6 +78,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (table, cols) in period_indexes().into_iter().rev() {
+            let name = format!("ix_{table}_{}", cols.join("_"));
+            m.drop_index(Index::drop().name(name).table(table).to_owned()).await?;
+        }
         m.drop_index(Index::drop().name("ix_escalation_responsible_org_id").table("escalation").to_owned()).await?;
         for (table, col) in added().into_iter().rev() {
             m.alter_table(Table::alter().table(table).drop_column(Alias::new(col.get_column_name())).take()).await?;

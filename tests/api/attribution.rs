@@ -148,3 +148,68 @@ async fn the_regulator_acknowledges_once_audited_and_the_escalation_stays_in_the
         "NOT_FOUND"
     );
 }
+
+/// The migration that added `escalation.responsible_org_id` fills it for escalations raised
+/// before it, from `details.responsibleOrgId`, on either engine.
+#[tokio::test]
+async fn escalations_raised_before_the_column_existed_get_their_responsible_organisation() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    let (db, _dir) = crate::helpers::fresh_database().await;
+    // Every step before m20261129_000011_escalation_attribution.
+    Migrator::up(&db, Some(7)).await.expect("earlier migrations");
+    let backend = db.get_database_backend();
+    let (mfo, agency) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let now = crate::helpers::default_start();
+    for (id, kind) in [(mfo, "MFO"), (agency, "COLLECTION_AGENCY")] {
+        let insert = Query::insert()
+            .into_table(Alias::new("organization"))
+            .columns(["id", "kind", "name", "jurisdiction", "time_zone", "created_at"].map(Alias::new))
+            .values_panic([id.into(), kind.into(), kind.into(), "KZ".into(), "Asia/Almaty".into(), now.into()])
+            .to_owned();
+        db.execute_raw(backend.build(&insert)).await.expect("organization");
+    }
+    let (breach, missed) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    for (id, details) in
+        [(breach, json!({ "responsibleOrgId": agency, "contactId": "c" })), (missed, json!({ "kind": "x" }))]
+    {
+        let insert = Query::insert()
+            .into_table(Alias::new("escalation"))
+            .columns(
+                [
+                    "id",
+                    "raised_at",
+                    "kind",
+                    "rule",
+                    "org_id",
+                    "jurisdiction",
+                    "subject_type",
+                    "subject_id",
+                    "message",
+                    "details",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                id.into(),
+                now.into(),
+                "RULE_BREACH".into(),
+                "X3".into(),
+                mfo.into(),
+                "KZ".into(),
+                "contact".into(),
+                uuid::Uuid::new_v4().into(),
+                "m".into(),
+                details.into(),
+            ])
+            .to_owned();
+        db.execute_raw(backend.build(&insert)).await.expect("escalation");
+    }
+    Migrator::up(&db, None).await.expect("the attribution step");
+    let rows = entity::escalation::Entity::find().all(&db).await.expect("escalations");
+    let by_id = |id| rows.iter().find(|e| e.id == id).map(|e| e.responsible_org_id);
+    assert_eq!(by_id(breach), Some(Some(agency)));
+    assert_eq!(by_id(missed), Some(None));
+    assert!(rows.iter().all(|e| e.acknowledged_at.is_none()));
+}

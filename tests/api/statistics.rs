@@ -476,3 +476,95 @@ async fn statistics_are_for_the_regulator_of_the_jurisdiction_and_an_mfos_own_ma
         "366 days: 53 Mondays"
     );
 }
+
+/// Issue 11's benchmark figure: `regulatorStatistics` over 300k loans, 50k complaints
+/// (each with its C8 deadline) and 100k contacts, bulk-inserted on PostgreSQL with
+/// `generate_series`. Run alone:
+/// `MFO_TEST_DATABASE_URL=postgres://… cargo test --test api statistics::at_scale -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "a timing on PostgreSQL, run alone with --ignored (see the doc comment)"]
+async fn at_scale_300k_loans_50k_complaints() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let db = &app.ctx.db;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        eprintln!("PostgreSQL only (generate_series)");
+        return;
+    }
+    let (m1, m2, agency) = (app.orgs.kz_mfo.id, app.orgs.kz_mfo_2.id, app.orgs.agency.id);
+    let mfo = |i: &str| format!("CASE WHEN {i} % 10 < 7 THEN '{m1}'::uuid ELSE '{m2}'::uuid END");
+    let started = std::time::Instant::now();
+    let statements = [
+        format!(
+            "INSERT INTO borrower (id, mfo_id, external_id, full_name, language, socially_vulnerable, created_at, updated_at)
+             SELECT md5('b' || i)::uuid, {}, 'B' || i, 'Borrower ' || i, 'RU', false, now(), now()
+             FROM generate_series(1, 300000) AS i",
+            mfo("i")
+        ),
+        format!(
+            "INSERT INTO loan (id, mfo_id, borrower_id, jurisdiction, external_id, contract_number, contract_date, currency,
+               principal, annual_rate, term_months, status, repayment_order, mortgage_secured, secured_by_dwelling,
+               business_purpose, contract_allows_agency, created_at, updated_at)
+             SELECT md5('l' || i)::uuid, {}, md5('b' || i)::uuid, 'KZ', 'L' || i, 'C-' || i, DATE '2025-06-01', 'KZT',
+               500000, 0.3, 12, 'ACTIVE', 'INTEREST_FIRST', false, false, false, true, now(), now()
+             FROM generate_series(1, 300000) AS i",
+            mfo("i")
+        ),
+        // 50k complaints over 2026 (one every ~10.5 minutes), channels, kinds and outcomes mixed.
+        format!(
+            "INSERT INTO complaint (id, mfo_id, jurisdiction, journal_year, journal_seq, kind, channel, form, language,
+               complainants, signed, missing_content, received_at, registered_at, registered_by, status, updated_at)
+             SELECT md5('c' || i)::uuid, {}, 'KZ', 2026, i,
+               (ARRAY['COMPLAINT','SUGGESTION','INFO_REQUEST'])[1 + i % 3],
+               (ARRAY['CALL_CENTRE','WHATSAPP','EMAIL','POST','MOBILE_APP'])[1 + i % 5],
+               CASE WHEN i % 5 = 0 THEN 'ORAL' ELSE 'WRITTEN' END, (ARRAY['RU','KK'])[1 + i % 2], '[]', true, '[]',
+               TIMESTAMPTZ '2026-01-01 00:00:00+05' + (i * interval '630 seconds'),
+               TIMESTAMPTZ '2026-01-01 00:00:00+05' + (i * interval '630 seconds'), 'bench',
+               (ARRAY['ANSWERED','ANSWERED','REGISTERED','UNDER_REVIEW','LEFT_WITHOUT_CONSIDERATION'])[1 + i % 5], now()
+             FROM generate_series(1, 50000) AS i",
+            mfo("i")
+        ),
+        format!(
+            "INSERT INTO deadline (id, org_id, jurisdiction, subject_type, subject_id, kind, rule, obligor, dedupe_key,
+               started_at, due_at, due_date, status, policy_version_id, extensions)
+             SELECT md5('d' || i)::uuid, {}, 'KZ', 'complaint', md5('c' || i)::uuid, 'COMPLAINT_ANSWER', 'C8', 'MFO',
+               'bench:' || i, now(), TIMESTAMPTZ '2026-01-15 00:00:00+05' + (i * interval '630 seconds'),
+               DATE '2026-01-15' + (i * 630 / 86400), (ARRAY['MET','MET','MISSED','OPEN','CANCELLED'])[1 + i % 5],
+               (SELECT id FROM policy_version LIMIT 1), 0
+             FROM generate_series(1, 50000) AS i",
+            mfo("i")
+        ),
+        // 100k contacts by the agency and the MFOs, one in seven breaking X3.
+        format!(
+            "INSERT INTO contact_event (id, loan_id, borrower_id, mfo_id, jurisdiction, contactor_org_id, recorded_by,
+               channel, occurred_at, party, disclosure, outcome, clearance, violations, created_at)
+             SELECT md5('e' || i)::uuid, md5('l' || i)::uuid, md5('b' || i)::uuid, {mfo}, 'KZ',
+               CASE WHEN i % 2 = 0 THEN '{agency}'::uuid ELSE {mfo} END, 'bench',
+               (ARRAY['CALL','SMS','EMAIL'])[1 + i % 3], TIMESTAMPTZ '2026-01-01 00:00:00+05' + (i * interval '315 seconds'),
+               'BORROWER', '{{}}', 'REACHED', 'CLEARED', CASE WHEN i % 7 = 0 THEN '[\"X3\"]'::jsonb ELSE '[]'::jsonb END, now()
+             FROM generate_series(1, 100000) AS i",
+            mfo = mfo("i")
+        ),
+        "ANALYZE".to_owned(),
+    ];
+    for sql in statements {
+        db.execute_unprepared(&sql).await.unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+    eprintln!("seeded in {:?}", started.elapsed());
+    let reg = app.regulator(Jurisdiction::Kz);
+    for (from, to) in [("2026-04-01", "2026-06-30"), ("2026-01-01", "2026-12-31")] {
+        let mut times = Vec::new();
+        let mut result = Value::Null;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            result = stats(&app, &reg, json!({ "j": "KZ", "from": from, "to": to })).await;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        eprintln!(
+            "regulatorStatistics {from}..{to}: median {:?}, min {:?}, max {:?}; complaints {}, contacts {}",
+            times[2], times[0], times[4], result["total"]["complaints"]["total"], result["total"]["contacts"]["total"]
+        );
+        assert!(result["total"]["complaints"]["total"].as_i64().is_some_and(|n| n > 0), "{result}");
+    }
+}
