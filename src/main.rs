@@ -14,6 +14,7 @@ use mfo_api::config::{
     ServeArgs,
 };
 use mfo_api::events::{Broker, scanner::Scanner};
+use mfo_api::http::dashboard::{self, DemoToken};
 use mfo_api::services::{Ctx, audit, orgs, reference};
 use mfo_api::{db, demo, graphql};
 use sea_orm::ActiveEnum;
@@ -75,6 +76,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("failed to bind {}", args.listen))?;
     let addr = listener.local_addr()?;
     let mut graphiql_token = None;
+    let mut demo_tokens = Vec::new();
     if args.demo {
         let d = demo::load(&ctx).await?;
         let Keys::Hs256(secret) = &keys else {
@@ -87,6 +89,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             auth::mint_hs256(secret, &settings.issuer, &settings.audience, now, &req)
         };
         println!("\nmfo-api demo: GraphiQL at http://{addr}/graphql");
+        println!("Dashboard (pick a token there): http://{addr}/dashboard");
         println!("Subscriptions: ws://{addr}/graphql, protocol graphql-transport-ws, the token in connection_init's");
         println!("payload as {{\"Authorization\": \"Bearer <token>\"}}.\n");
         println!(
@@ -155,8 +158,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("{label}:\n{token}\n");
             // GraphiQL opens as the KZ MFO's manager, who may run most of the API.
             if role == Role::MfoManager {
-                graphiql_token = Some(token);
+                graphiql_token = Some(token.clone());
             }
+            let role = serde_json::to_value(role)?.as_str().unwrap_or_default().to_owned();
+            demo_tokens.push(DemoToken { label: label.to_owned(), role, token });
         }
         println!("GraphiQL opens with the MFO_MANAGER token above in its headers; replace it to act as another.\n");
     }
@@ -164,7 +169,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let http = HttpLimits::from(&args.limits);
     let cfg =
         AppConfig { jwt: settings, limits: args.limits.graphql(), http, production: args.production, graphiql_token };
-    let (_state, router) = app::build(ctx.clone(), cfg);
+    // The page's token list exists in demo mode only: never otherwise does the server
+    // hand out a token.
+    let extra = if args.demo { dashboard::demo_routes(demo_tokens) } else { axum::Router::new() };
+    let (_state, router) = app::build_with_routes(ctx.clone(), cfg, extra);
     let owner = format!("{}-{}", addr, std::process::id());
     tokio::spawn(Scanner::new(ctx, owner).run(std::time::Duration::from_secs(args.scan_interval_seconds.max(1))));
     tracing::info!(%addr, "serving GraphQL on /graphql");

@@ -1,11 +1,12 @@
 //! HTTP transport: GraphQL over HTTP (POST JSON; queries, never mutations, over GET;
-//! GraphiQL for a browser), graphql-transport-ws on the same path, health, readiness and
-//! metrics, with the limits DESIGN.md asks for (body size, batch size, timeout, rate,
-//! CSRF-safe content types). A panic anywhere answers 500 with `INTERNAL`.
+//! GraphiQL for a browser), graphql-transport-ws on the same path, health, readiness,
+//! metrics and the `/dashboard` page (`dashboard.rs`), with the limits DESIGN.md asks for
+//! (body size, batch size, timeout, rate, CSRF-safe content types). A panic anywhere answers 500 with `INTERNAL`.
 //!
 //! Nothing here knows a business rule; it authenticates, limits and hands over to the
 //! schema.
 
+pub mod dashboard;
 pub mod graphiql;
 pub mod server;
 pub mod ws;
@@ -51,6 +52,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(dashboard::routes())
         .merge(extra)
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
         .layer(middleware::from_fn(track_metrics))
@@ -412,6 +414,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 async fn track_metrics(req: Request, next: Next) -> Response {
     let path = match req.uri().path() {
         p @ ("/graphql" | "/healthz" | "/readyz" | "/metrics") => p.to_owned(),
+        p if p.starts_with("/dashboard") => "/dashboard".to_owned(),
         _ => "other".to_owned(),
     };
     // Known methods only: a label per made-up method would grow the registry without end.

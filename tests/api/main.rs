@@ -9,6 +9,7 @@ mod auth;
 mod collection;
 mod complaints;
 mod crash_suite;
+mod dashboard;
 mod demo;
 mod duplicate_suite;
 mod hostile;
