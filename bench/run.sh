@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The benchmark of issue 12, one command: for each size (300,000 loans, then 1,000 for the
+# growth ratio) it creates a fresh PostgreSQL database, loads a deterministic portfolio
+# (bench/load.sql), starts the release build, drives each workload with wrk (every
+# response checked: a non-200 or an `errors` body is a failure), runs the baselines in the
+# same run (pgbench on the SQL the workload issues; PostGraphile from npm on the same
+# tables for the loan list) and writes bench/RESULTS.md.
+#
+#   bench/run.sh                      # 300k and 1k loans, 16 connections, 10 s per workload
+#   BENCH_SIZES=20000 BENCH_SECONDS=5 bench/run.sh     # a quick look
+#   BENCH_POSTGRAPHILE=0 bench/run.sh                  # without the npm baseline
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${BENCH_SIZES:-"300000 1000"}
+SECONDS_PER=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNECTIONS:-16}
+PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+POSTGRAPHILE=${BENCH_POSTGRAPHILE:-1}
+PORT=${BENCH_PORT:-18080}
+PGG_PORT=$((PORT + 1))
+SECRET=bench-secret-bench-secret-bench-secret-0123
+OUT=bench/RESULTS.md
+TOOLS=target/tools
+export MFO_JWT_SECRET=$SECRET
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 is missing ($2)" >&2; exit 1; }; }
+if ! command -v wrk >/dev/null 2>&1; then apt-get install -y wrk >/dev/null; fi
+need wrk "apt-get install wrk"
+need psql "PostgreSQL client"
+PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | head -1)
+[ -x "$PGBENCH" ] || { echo "bench: pgbench is missing" >&2; exit 1; }
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  echo "== release build"
+  cargo build --release -q
+fi
+BIN=target/release/mfo-api
+
+if [ "$POSTGRAPHILE" = 1 ] && [ ! -x "$TOOLS/postgraphile/node_modules/.bin/postgraphile" ]; then
+  echo "== installing PostGraphile 4 into $TOOLS/postgraphile"
+  mkdir -p "$TOOLS/postgraphile"
+  (cd "$TOOLS/postgraphile" && npm init -y >/dev/null && npm install --no-audit --no-fund postgraphile@4.14.1 >/dev/null)
+fi
+
+SERVER=""; PGG=""
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
+  [ -n "$PGG" ] && kill "$PGG" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+gql_json() { # a GraphQL request body: query, variables (JSON)
+  python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1], "variables": json.loads(sys.argv[2])}))' "$1" "$2"
+}
+
+# wrk_run NAME URL TOKEN BODY -> "rps p50 p99 checked failures"
+wrk_run() {
+  local line
+  line=$(BENCH_BODY="$4" BENCH_TOKEN="$3" wrk -t2 -c"$CONNS" -d"${SECONDS_PER}s" --latency -s bench/wrk.lua "$2" \
+    | tee "target/bench-$1.log" | grep '^BENCH rps' || true)
+  grep '^BENCH first failure' "target/bench-$1.log" >&2 || true
+  echo "$line" | sed -E 's/BENCH rps=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+) checked=([0-9]+) failures=([0-9]+).*/\1 \2 \3 \4 \5/'
+}
+
+# pgbench_run NAME SQLFILE -> tps
+pgbench_run() {
+  "$PGBENCH" -n -c"$CONNS" -j2 -T"$SECONDS_PER" -f "$2" "$DBURL" 2>/dev/null | tee "target/bench-pgbench-$1.log" \
+    | sed -nE 's/^tps = ([0-9.]+) .*/\1/p' | head -1
+}
+
+declare -A R
+for N in $SIZES; do
+  DB="mfo_bench_${N}_$$"
+  DBURL="$PG/$DB?sslmode=disable"
+  echo "== $N loans: database $DB"
+  psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+  MFO_DATABASE_URL="$DBURL" $BIN migrate >/dev/null
+  MFO=$(MFO_DATABASE_URL="$DBURL" $BIN org create --kind MFO --name "Bench MFO" --jurisdiction KZ --address "Almaty")
+  AGENCY=$(MFO_DATABASE_URL="$DBURL" $BIN org create --kind COLLECTION_AGENCY --name "Bench Agency" --jurisdiction KZ)
+  BORROWERS=$((N / 3)); COMPLAINTS=$((N / 6)); [ "$COMPLAINTS" -lt 50 ] && COMPLAINTS=50
+  start=$(date +%s.%N)
+  psql "$DBURL" -q -v loans="$N" -v borrowers="$BORROWERS" -v complaints="$COMPLAINTS" -v mfo="$MFO" \
+    -v agency="$AGENCY" -v assigned=1000 -f bench/load.sql
+  load_s=$(python3 -c "import time; print(f'{time.time() - $start:.0f}')")
+  size=$(psql "$DBURL" -tAc "SELECT pg_size_pretty(pg_database_size(current_database()))")
+  echo "   loaded in ${load_s} s, database ${size}"
+  R[$N,load]="$load_s s, $size"
+
+  STAFF=$(MFO_DATABASE_URL="$DBURL" $BIN token --role MFO_STAFF --org "$MFO" --ttl 2h)
+  AGENT=$(MFO_DATABASE_URL="$DBURL" $BIN token --role COLLECTION_AGENCY --org "$AGENCY" --ttl 2h)
+
+  MFO_DATABASE_URL="$DBURL" MFO_LISTEN="127.0.0.1:$PORT" MFO_RATE_LIMIT_PER_MINUTE=100000000 MFO_LOG=warn \
+    MFO_SCAN_INTERVAL_SECONDS=3600 $BIN serve >target/bench-server.log 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  URL="http://127.0.0.1:$PORT/graphql"
+
+  LOAN=$(curl -sf "$URL" -H "Authorization: Bearer $AGENT" -H 'Content-Type: application/json' \
+    -d '{"query":"{ loans(first: 1) { edges { node { id } } } }"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["loans"]["edges"][0]["node"]["id"])')
+  LOAN_UUID=$(python3 -c "import base64,sys; s=sys.argv[1]; s+='='*(-len(s)%4); print(base64.urlsafe_b64decode(s).decode().split(':')[1])" "$LOAN" 2>/dev/null || true)
+
+  declare -A BODY=(
+    [loans_page]=$(gql_json '{ loans(first: 50) { edges { node { id installments { seq dueDate } borrower { fullName } } } } }' '{}')
+    [permitted]=$(gql_json 'query($id: ID!) { permittedActions(loanId: $id) { action allowed } }' "{\"id\":\"$LOAN\"}")
+    [loans_overdue]=$(gql_json '{ loans(first: 50, filter: { overdue: true }) { edges { node { id } } } }' '{}')
+    [loans_closed]=$(gql_json '{ loans(first: 50, filter: { status: CLOSED }) { edges { node { id } } } }' '{}')
+    [complaints_page]=$(gql_json '{ complaints(first: 50) { edges { node { id number status answerDueDate } } } }' '{}')
+  )
+  for w in loans_page loans_overdue loans_closed complaints_page; do
+    R[$N,$w]=$(wrk_run "$w-$N" "$URL" "$STAFF" "${BODY[$w]}"); echo "   $w: ${R[$N,$w]}"
+  done
+  R[$N,permitted]=$(wrk_run "permitted-$N" "$URL" "$AGENT" "${BODY[permitted]}"); echo "   permitted: ${R[$N,permitted]}"
+  R[$N,healthz]=$(wrk_run "healthz-$N" "http://127.0.0.1:$PORT/healthz" "" ""); echo "   healthz: ${R[$N,healthz]}"
+
+  # Baselines: the statements each workload issues (tests/api/performance.rs counts them),
+  # with the same literal ids the API sends, run by pgbench.
+  IDS=$(psql "$DBURL" -tAc "SELECT string_agg(quote_literal(id::text), ',') FROM (SELECT id FROM loan WHERE mfo_id = '$MFO' ORDER BY id LIMIT 50) t")
+  BIDS=$(psql "$DBURL" -tAc "SELECT string_agg(DISTINCT quote_literal(borrower_id::text), ',') FROM (SELECT borrower_id FROM loan WHERE mfo_id = '$MFO' ORDER BY id LIMIT 50) t")
+  cat >target/bench-loans_page.sql <<SQL
+SELECT * FROM loan WHERE mfo_id = '$MFO' ORDER BY id LIMIT 51;
+SELECT * FROM installment WHERE loan_id IN ($IDS) ORDER BY loan_id, seq;
+SELECT * FROM payment WHERE loan_id IN ($IDS) ORDER BY paid_at;
+SELECT * FROM borrower WHERE id IN ($BIDS);
+SQL
+  cat >target/bench-permitted.sql <<SQL
+SELECT l.*, (SELECT language FROM borrower b WHERE b.id = l.borrower_id) AS s_language,
+  EXISTS (SELECT 1 FROM collection_assignment a WHERE a.loan_id = l.id AND a.ended_at IS NULL) AS s_at_agency,
+  EXISTS (SELECT 1 FROM restructuring_application r WHERE r.loan_id = l.id AND r.status IN ('REGISTERED','DOCUMENTS_REQUESTED','INADMISSIBLE','COUNTER_PROPOSED')) AS s_under_review,
+  (SELECT max(home_protected_until) FROM regulator_appeal p WHERE p.loan_id = l.id AND p.status = 'UNDER_REVIEW') AS s_home,
+  (SELECT status FROM military_deferral d WHERE d.loan_id = l.id AND d.status <> 'NOT_APPLICABLE' ORDER BY created_at DESC LIMIT 1) AS s_deferral
+FROM loan l WHERE l.id = '$LOAN_UUID' AND l.id IN (SELECT loan_id FROM collection_assignment WHERE agency_id = '$AGENCY' AND ended_at IS NULL);
+SELECT * FROM installment WHERE loan_id = '$LOAN_UUID' ORDER BY seq;
+SELECT * FROM payment WHERE loan_id = '$LOAN_UUID' ORDER BY paid_at;
+SELECT * FROM contact_event WHERE borrower_id = (SELECT borrower_id FROM loan WHERE id = '$LOAN_UUID') AND occurred_at >= now() - interval '7 days' AND occurred_at <= now();
+SQL
+  R[$N,pgbench_loans_page]=$(pgbench_run "loans_page-$N" target/bench-loans_page.sql); echo "   pgbench loans_page: ${R[$N,pgbench_loans_page]} tps"
+  R[$N,pgbench_permitted]=$(pgbench_run "permitted-$N" target/bench-permitted.sql); echo "   pgbench permitted: ${R[$N,pgbench_permitted]} tps"
+
+  if [ "$POSTGRAPHILE" = 1 ]; then
+    "$TOOLS/postgraphile/node_modules/.bin/postgraphile" -c "$DBURL" --schema public --port "$PGG_PORT" \
+      --disable-default-mutations --disable-query-log >target/bench-postgraphile.log 2>&1 &
+    PGG=$!
+    for _ in $(seq 1 150); do curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' "http://127.0.0.1:$PGG_PORT/graphql" && break; sleep 0.2; done
+    PG_BODY=$(gql_json '{ allLoans(first: 50, orderBy: PRIMARY_KEY_ASC) { nodes { id installmentsByLoanId(orderBy: SEQ_ASC) { nodes { seq dueDate } } borrowerByBorrowerId { fullName } } } }' '{}')
+    R[$N,postgraphile]=$(wrk_run "postgraphile-$N" "http://127.0.0.1:$PGG_PORT/graphql" "" "$PG_BODY"); echo "   postgraphile loans_page: ${R[$N,postgraphile]}"
+    kill "$PGG" 2>/dev/null || true; wait "$PGG" 2>/dev/null || true; PGG=""
+  fi
+  kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""
+  psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+done
+
+# bench/RESULTS.md (the figures go through a file: the report's text has backticks)
+FIGURES=target/bench-figures.tsv
+: >"$FIGURES"
+for k in "${!R[@]}"; do printf '%s\t%s\n' "$k" "${R[$k]}" >>"$FIGURES"; done
+python3 - "$OUT" "$SIZES" "$CONNS" "$SECONDS_PER" "$FIGURES" <<'PY'
+import sys, subprocess
+out, sizes, conns, secs, figures = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4], sys.argv[5]
+R = {}
+for line in open(figures).read().strip().splitlines():
+    k, v = line.split("\t", 1)
+    R[k] = v
+def f(n, w, i=0):
+    v = R.get(f"{n},{w}", "")
+    parts = v.split()
+    return float(parts[i]) if len(parts) > i and parts[i] not in ("", "-") else None
+cpu = subprocess.run(["sh", "-c", "nproc; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.split("\n")
+load = open("/proc/loadavg").read().split()[:3]
+lines = ["# Benchmark results (bench/run.sh)", "",
+         f"Machine: {cpu[0]} cores,{cpu[1] if len(cpu) > 1 else ''}; load average at the end {' '.join(load)}.",
+         f"wrk -t2 -c{conns} -d{secs}s per workload, every response checked; pgbench -c{conns} -j2 -T{secs}; PostgreSQL over loopback with sslmode=disable.",
+         "Reproduce: `bench/run.sh` (see its header for the knobs).", ""]
+for n in sizes:
+    lines += [f"## {int(n):,} loans", "", f"Load: {R.get(f'{n},load', '?')}.", "",
+              "| workload | req/s | p50 ms | p99 ms | checked | failures | baseline | ratio |", "|---|---|---|---|---|---|---|---|"]
+    for w, base, label in [("loans_page", "postgraphile", "PostGraphile"), ("loans_page", "pgbench_loans_page", "pgbench (same SQL)"),
+                           ("permitted", "pgbench_permitted", "pgbench (same SQL)"), ("loans_overdue", None, ""),
+                           ("loans_closed", None, ""), ("complaints_page", None, ""), ("healthz", None, "")]:
+        rps = f(n, w)
+        if rps is None:
+            continue
+        b = f(n, base) if base else None
+        ratio = f"{rps / b:.2f}" if b else ""
+        lines.append(f"| {w} | {rps:.0f} | {f(n, w, 1)} | {f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} | {label} {b:.0f} | {ratio} |" if b else
+                     f"| {w} | {rps:.0f} | {f(n, w, 1)} | {f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} | | |")
+    lines.append("")
+if len(sizes) >= 2:
+    big, small = sizes[0], sizes[-1]
+    lines += [f"## Growth: {int(big):,} vs {int(small):,} loans (throughput kept)", "", "| workload | kept |", "|---|---|"]
+    for w in ["loans_page", "permitted", "loans_overdue", "loans_closed", "complaints_page"]:
+        a, b = f(big, w), f(small, w)
+        if a and b:
+            lines.append(f"| {w} | {a / b:.0%} |")
+    lines.append("")
+open(out, "w").write("\n".join(lines))
+print("\n".join(lines))
+PY
