@@ -235,6 +235,137 @@ async fn kz_contacts_agencies_applications_escalations_and_deadlines_are_counted
     assert_eq!(september["total"]["escalations"]["total"], 0);
 }
 
+fn decision(id: &Value, kind: &str) -> Value {
+    let mut input = json!({ "applicationId": id, "decision": kind, "signatory": { "fullName": "Omarov D. K.", "position": "Chairman" } });
+    match kind {
+        "REFUSE" => input["reasons"] = json!("the stated income does not allow any schedule."),
+        _ => input["terms"] = json!({ "newTermMonths": 12 }),
+    }
+    input
+}
+
+/// Issue 11: the application and deferral figures that are zero in the data set above,
+/// each made non-zero here and checked exactly. KZ, October 2026, every application
+/// received on Saturday 10 October: approvals implemented on time and late (R11), a
+/// counter-proposal accepted and implemented on time, one left unanswered (R12, R13 deemed
+/// refusal), one left without review (R6), a refusal appealed with a home-protection window
+/// (R15, R16), and conscripts' deferrals granted on time (M1).
+#[tokio::test]
+async fn r08_r11_r13_r16_m1_outcomes_implementations_home_protection_and_deferrals_are_counted_exactly() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let mut n = 0;
+    let mut submit = |s: &crate::helpers::fixtures::Setup| {
+        n += 1;
+        let (token, input) = (app.borrower_token(&app.orgs.kz_mfo, s.borrower), submission(&s.loan, n, &["NEW_TERM"]));
+        let app = &app;
+        async move {
+            let r = app.gql(&token, SUBMIT, json!({ "input": input })).await;
+            let id = r["submitRestructuringApplication"]["application"]["id"].clone();
+            assert!(id.is_string(), "{r}");
+            id
+        }
+    };
+    let mut ids = Vec::new();
+    let mut setups = Vec::new();
+    for key in ["AP1", "AP2", "AP3", "CP1", "CP2", "LWR"] {
+        let s = overdue_loan(&app, key, "2026-10-02", json!({}), json!({})).await;
+        ids.push(submit(&s).await);
+        setups.push(s);
+    }
+    let home = json!({ "mortgageSecured": true, "securedByDwelling": true, "businessPurpose": false });
+    let h = overdue_loan(&app, "HOME", "2026-10-02", home, json!({ "sociallyVulnerable": true })).await;
+    ids.push(submit(&h).await);
+    let [ap1, ap2, ap3, cp1, cp2, lwr, home_app] = <[Value; 7]>::try_from(ids).expect("seven");
+    let decide = |input: Value, expect: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.gql(&app.manager(), DECIDE, json!({ "input": input })).await;
+            assert_eq!(r["decideRestructuringApplication"]["application"]["status"], expect, "{r}");
+        }
+    };
+    let implement = |id: Value| {
+        let app = &app;
+        async move {
+            let m = "mutation($input: ApplicationRefInput!) { markDecisionImplemented(input: $input) { application { status } userErrors { code } } }";
+            let r = app.gql(&app.staff(), m, json!({ "input": { "applicationId": id } })).await;
+            assert_eq!(r["markDecisionImplemented"]["application"]["status"], "IMPLEMENTED", "{r}");
+        }
+    };
+    // R8 on the day of receipt: three approvals, two counter-proposals, one refusal.
+    for id in [&ap1, &ap2, &ap3] {
+        decide(decision(id, "APPROVE"), "APPROVED").await;
+    }
+    for id in [&cp1, &cp2] {
+        let mut counter = decision(id, "COUNTER_PROPOSAL");
+        counter["replyBy"] = json!("2026-10-25");
+        decide(counter, "COUNTER_PROPOSED").await;
+    }
+    decide(decision(&home_app, "REFUSE"), "REFUSED").await;
+    // R6: documents asked for and never provided.
+    let ask = "mutation($input: RequestApplicationDocumentsInput!) { requestApplicationDocuments(input: $input) { application { status } userErrors { code } } }";
+    let items = json!([{ "kind": "INCOME_CERTIFICATE", "description": "Income certificate for the last 6 months" }]);
+    let r = app.gql(&app.staff(), ask, json!({ "input": { "applicationId": lwr, "items": items } })).await;
+    assert_eq!(r["requestApplicationDocuments"]["application"]["status"], "DOCUMENTS_REQUESTED", "{r}");
+    // R12: the first counter-proposal is accepted; the second is never answered.
+    let respond = "mutation($input: RespondToCounterProposalInput!) { respondToCounterProposal(input: $input) { application { status } userErrors { code } } }";
+    let token = app.borrower_token(&app.orgs.kz_mfo, setups[3].borrower);
+    let r = app.gql(&token, respond, json!({ "input": { "applicationId": cp1, "response": "ACCEPT" } })).await;
+    assert_eq!(r["respondToCounterProposal"]["application"]["status"], "AGREED", "{r}");
+    // R11 within 15 days: two approvals and the agreed counter-proposal implemented.
+    for id in [&ap1, &ap2, &cp1] {
+        implement(id.clone()).await;
+    }
+    // R15, R16: the vulnerable borrower appeals the refusal of a home-secured loan.
+    let file = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { homeProtection { applies } } userErrors { code } } }";
+    let token = app.borrower_token(&app.orgs.kz_mfo, h.borrower);
+    let r = app.gql(&token, file, json!({ "input": { "applicationId": home_app, "statement": "unfair" } })).await;
+    assert_eq!(r["fileRegulatorAppeal"]["appeal"]["homeProtection"]["applies"], true, "{r}");
+    // M1: two conscripts' deferrals granted the day the bureau's data came in.
+    let register = "mutation($input: RegisterConscriptionInput!) { registerConscription(input: $input) { deferral { id } userErrors { code } } }";
+    let grant = "mutation($input: DeferralRefInput!) { grantMilitaryDeferral(input: $input) { deferral { status } userErrors { code } } }";
+    for key in ["M1A", "M1B"] {
+        let c = overdue_loan(&app, key, "2026-10-02", json!({}), json!({})).await;
+        let input = json!({ "loanId": c.loan, "serviceStart": "2026-10-05", "serviceEnd": "2027-10-05" });
+        let r = app.gql(&app.staff(), register, json!({ "input": input })).await;
+        let id = r["registerConscription"]["deferral"]["id"].clone();
+        let r = app.gql(&app.staff(), grant, json!({ "input": { "deferralId": id } })).await;
+        assert_eq!(r["grantMilitaryDeferral"]["deferral"]["status"], "GRANTED", "{r}");
+    }
+    // 28 October: the third approval's implementation (due 25 October) is missed, then done.
+    on(&app, "2026-10-28");
+    app.scanner("s").tick().await.expect("tick");
+    implement(ap3.clone()).await;
+    // 10 November: the unanswered counter-proposal is a refusal (R13).
+    on(&app, "2026-11-10");
+    app.scanner("s").tick().await.expect("tick");
+
+    let reg = app.regulator(Jurisdiction::Kz);
+    let all = stats(&app, &reg, json!({ "j": "KZ", "from": "2026-10-01", "to": "2026-10-31" })).await;
+    let counts =
+        |pairs: &[(&str, i64)]| -> Value { pairs.iter().map(|(k, n)| json!({ "key": k, "count": n })).collect() };
+    assert_eq!(
+        all["total"]["applications"],
+        json!({ "total": 7, "byMeasureRequested": counts(&[("NEW_TERM", 7)]),
+            // The agreed counter-proposal and the three approvals are implemented.
+            "byStatus": counts(&[("DEEMED_REFUSED", 1), ("IMPLEMENTED", 4), ("LEFT_WITHOUT_REVIEW", 1), ("REFUSED", 1)]),
+            // Signed decisions by kind (R8), and what followed without one: the unanswered
+            // counter-proposal counts as a counter-proposal made and a deemed refusal (R13).
+            "byOutcome": counts(&[("APPROVED", 3), ("COUNTER_PROPOSAL", 2), ("DEEMED_REFUSAL", 1),
+                ("LEFT_WITHOUT_REVIEW", 1), ("REFUSED", 1)]),
+            // R8: six decided the day of receipt; the one left without review has no decision.
+            "decidedOnTime": 6, "decidedLate": 0, "undecidedOverdue": 0, "undecidedInTime": 0,
+            // R11: two approvals and the agreed counter-proposal on time, the third approval late.
+            "implementedOnTime": 3, "implementation": { "open": 0, "met": 3, "missed": 1, "cancelled": 0 },
+            "appeals": 1, "appealsByOutcome": counts(&[("UNDER_REVIEW", 1)]), "homeProtectionWindows": 1 })
+    );
+    assert_eq!(
+        all["total"]["deferrals"],
+        json!({ "total": 2, "byStatus": counts(&[("GRANTED", 2)]), "grantedOnTime": 2,
+            "grant": { "open": 0, "met": 2, "missed": 0, "cancelled": 0 } })
+    );
+}
+
 fn person(name: &str) -> Value {
     json!({ "fullName": name, "address": format!("{name} street 1, Bishkek"), "phone": "+996 555 111 222", "email": format!("{}@example.kg", name.to_lowercase()) })
 }
