@@ -332,6 +332,10 @@ async fn r08_r11_r13_r16_m1_outcomes_implementations_home_protection_and_deferra
         let r = app.gql(&app.staff(), grant, json!({ "input": { "deferralId": id } })).await;
         assert_eq!(r["grantMilitaryDeferral"]["deferral"]["status"], "GRANTED", "{r}");
     }
+    // 17 October: the documents (due Friday 16 October) lapse; R6 leaves the application
+    // without review, which cancels its R8 decision.
+    on(&app, "2026-10-17");
+    app.scanner("s").tick().await.expect("tick");
     // 28 October: the third approval's implementation (due 25 October) is missed, then done.
     on(&app, "2026-10-28");
     app.scanner("s").tick().await.expect("tick");
@@ -364,6 +368,12 @@ async fn r08_r11_r13_r16_m1_outcomes_implementations_home_protection_and_deferra
         json!({ "total": 2, "byStatus": counts(&[("GRANTED", 2)]), "grantedOnTime": 2,
             "grant": { "open": 0, "met": 2, "missed": 0, "cancelled": 0 } })
     );
+    let november = stats(&app, &reg, json!({ "j": "KZ", "from": "2026-11-01", "to": "2026-11-30" })).await;
+    // R12/R13: the counter-proposal replies fall due on 9 November, one met (accepted), one
+    // missed (deemed refused); the four restructured loans' first new payments (2 November)
+    // went unpaid, so their R1 notices are due on 22 November.
+    assert_eq!(november["total"]["deadlines"], json!({ "open": 4, "met": 1, "missed": 1, "cancelled": 0 }));
+    assert_eq!(november["total"]["applications"]["total"], 0, "all received in October");
 }
 
 fn person(name: &str) -> Value {
