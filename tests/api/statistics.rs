@@ -368,6 +368,9 @@ async fn r08_r11_r13_r16_m1_outcomes_implementations_home_protection_and_deferra
         json!({ "total": 2, "byStatus": counts(&[("GRANTED", 2)]), "grantedOnTime": 2,
             "grant": { "open": 0, "met": 2, "missed": 0, "cancelled": 0 } })
     );
+    // One MFO holds it all: its entry is the total.
+    assert_eq!(all["byMfo"].as_array().map(Vec::len), Some(1));
+    assert_eq!(all["byMfo"][0]["figures"], all["total"]);
     let november = stats(&app, &reg, json!({ "j": "KZ", "from": "2026-11-01", "to": "2026-11-30" })).await;
     // R12/R13: the counter-proposal replies fall due on 9 November, one met (accepted), one
     // missed (deemed refused); the four restructured loans' first new payments (2 November)
