@@ -156,10 +156,18 @@ impl Scanner {
             .value(deadline::Column::LeaseUntil, now + self.lease)
             .cond_where(Self::claimable(now))
             .and_where(deadline::Column::Id.in_subquery(due))
-            .returning_col(deadline::Column::Id)
+            .returning(Query::returning().columns([deadline::Column::Id, deadline::Column::DueAt]))
             .to_owned();
         let rows = self.ctx.db.query_all(&claim).await?;
-        Ok(rows.iter().map(|r| r.try_get::<Uuid>("", "id")).collect::<Result<_, _>>()?)
+        let mut claimed = rows
+            .iter()
+            .map(|r| Ok((r.try_get::<DateTime<Utc>>("", "due_at")?, r.try_get::<Uuid>("", "id")?)))
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        // RETURNING gives rows in no set order: handled in due order, an earlier duty's
+        // consequence comes first (R6's lapse cancels the R8 decision due after it, after
+        // a pass that catches up on several days).
+        claimed.sort();
+        Ok(claimed.into_iter().map(|(_, id)| id).collect())
     }
 
     /// `/metrics`: how far behind the scan is (the oldest open deadline already due; 0 when

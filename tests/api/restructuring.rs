@@ -927,3 +927,25 @@ async fn r06_a_documents_request_sent_earlier_is_due_earlier_and_cannot_predate_
         .expect("R6 deadline");
     assert_eq!(docs["startedAt"], "2026-10-14T05:00:00+00:00");
 }
+
+/// R6 before R8 after the scanner was down: a single catch-up pass handles the due
+/// deadlines in due order, so the documents' lapse (due first) leaves the application
+/// without review and cancels its R8 decision, which is then neither missed nor escalated.
+#[tokio::test]
+async fn r06_a_lapse_caught_up_late_cancels_the_r8_decision_instead_of_missing_it() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let ask = json!({ "applicationId": a["id"], "items": [{ "kind": "INCOME_CERTIFICATE", "description": "Income certificate" }] });
+    let r = run(&app, &app.staff(), "requestApplicationDocuments", "RequestApplicationDocumentsInput", ask).await;
+    assert_eq!(r["application"]["status"], "DOCUMENTS_REQUESTED", "{r}");
+    // No pass between the documents' deadline (16 October) and the decision's (25 October).
+    on(&app, "2026-10-28");
+    app.scanner("s").tick().await.expect("tick");
+    let q = format!("query($id: ID!) {{ restructuringApplication(id: $id) {{ {APP} }} }}");
+    let after = app.gql(&app.staff(), &q, json!({ "id": a["id"] })).await["restructuringApplication"].clone();
+    assert_eq!(after["status"], "LEFT_WITHOUT_REVIEW");
+    assert_eq!(deadline(&after, "APPLICATION_DECISION")["status"], "CANCELLED", "{after}");
+    assert!(!escalation_rules(&app).await.contains(&"R8".to_owned()));
+}
