@@ -79,12 +79,16 @@ async fn run(
                 .all(&ctx.db)
                 .await;
             match rows {
-                Ok(rows) if rows.is_empty() => break,
                 Ok(rows) => {
+                    // A short batch is the end of the table: no second read to learn it.
+                    let more = rows.len() as u64 == BATCH;
                     for row in rows {
                         last = row.seq;
                         // No receiver is not an error: nobody subscribes right now.
                         let _ = tx.send(Arc::new(row));
+                    }
+                    if !more {
+                        break;
                     }
                 }
                 Err(e) => {

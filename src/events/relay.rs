@@ -39,6 +39,9 @@ async fn listen(ctx: &Ctx) -> Result<(), sea_orm::sqlx::Error> {
     let schema = own_schema(ctx).await.map_err(|e| sea_orm::sqlx::Error::Protocol(e.to_string()))?;
     let mut listener = PgListener::connect_with(ctx.db.get_postgres_connection_pool()).await?;
     listener.listen(CHANNEL).await?;
+    // Notifications sent while this instance was not listening are lost: an import may
+    // have happened, so the reference data is read again.
+    ctx.reference.invalidate();
     loop {
         let n = listener.recv().await?;
         // Another schema's (another deployment's, another test's) event: not ours to load.
