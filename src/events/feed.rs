@@ -17,7 +17,8 @@ use entity::escalation;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::services::Ctx;
+use crate::error::ServiceResult;
+use crate::services::{Ctx, escalations};
 
 /// Rows read per statement while catching up.
 const BATCH: u64 = 500;
@@ -38,13 +39,13 @@ impl Default for Feed {
 impl Feed {
     /// A receiver of every escalation committed from now on (starting the process's reader
     /// on first use). Rows already committed are the caller's to read from the table.
-    pub async fn subscribe(&self, ctx: &Ctx) -> Result<broadcast::Receiver<Arc<escalation::Model>>, sea_orm::DbErr> {
+    pub async fn subscribe(&self, ctx: &Ctx) -> ServiceResult<broadcast::Receiver<Arc<escalation::Model>>> {
         let rx = self.tx.subscribe();
         if !self.started.swap(true, Ordering::SeqCst) {
             // Wake-ups first, then the position: an escalation committed in between is
             // both past the position and announced.
             let wakeups = ctx.broker.subscribe();
-            match latest(ctx).await {
+            match escalations::latest_seq(ctx).await {
                 Ok(from) => {
                     tokio::spawn(run(ctx.clone(), self.tx.clone(), wakeups, from));
                 }
@@ -56,11 +57,6 @@ impl Feed {
         }
         Ok(rx)
     }
-}
-
-async fn latest(ctx: &Ctx) -> Result<i64, sea_orm::DbErr> {
-    let last = escalation::Entity::find().order_by_desc(escalation::Column::Seq).one(&ctx.db).await?;
-    Ok(last.map(|e| e.seq).unwrap_or(0))
 }
 
 async fn run(

@@ -176,13 +176,13 @@ pub async fn load_facts<C: ConnectionTrait>(
     l: loan::Model,
     at: DateTime<Utc>,
 ) -> ServiceResult<Loaded> {
-    let row = with_situation(loan::Entity::find_by_id(l.id))
-        .into_model::<LoanInSituation>()
+    // Only the situation: the caller has the row (with its own transaction's changes).
+    let situation = with_situation(loan::Entity::find_by_id(l.id).select_only())
+        .into_model::<Situation>()
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    // The caller's row: it may hold changes of its own transaction's making.
-    facts_of(cache, db, LoanInSituation { loan: l, situation: row.situation }, at).await
+    facts_of(cache, db, LoanInSituation { loan: l, situation }, at).await
 }
 
 async fn facts_of<C: ConnectionTrait>(

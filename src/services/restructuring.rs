@@ -13,8 +13,8 @@ use entity::enums::{
     Role, SubmissionChannel,
 };
 use entity::{
-    DbDecimal, borrower, collection_assignment, deadline, decision, delinquency_notice, document_counter,
-    document_request, loan, organization, restructuring_application as application,
+    DbDecimal, borrower, deadline, decision, delinquency_notice, document_counter, document_request, loan,
+    organization, restructuring_application as application,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
@@ -32,7 +32,7 @@ use super::write::{Actor, Subject, Visibility, Write};
 use super::{Ctx, Page, loans, reference, refused, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
-use crate::ids::{ApplicationId, LoanId, OrgId};
+use crate::ids::{ApplicationId, LoanId};
 use crate::rules::calendar::Calendar;
 use crate::rules::restructuring::{self as rules, AppStep, BlockingFacts, Burden, RefusalLetterFacts, Terms};
 
@@ -1193,26 +1193,6 @@ pub const UNDER_REVIEW: [ApplicationStatus; 4] = [
     ApplicationStatus::Inadmissible,
     ApplicationStatus::CounterProposed,
 ];
-
-/// R9: whether the loan has an application under review now (collection uses this).
-pub async fn has_application_under_review<C: ConnectionTrait>(db: &C, loan_id: Uuid) -> ServiceResult<bool> {
-    let open = application::Entity::find()
-        .filter(application::Column::LoanId.eq(loan_id))
-        .filter(application::Column::Status.is_in(UNDER_REVIEW))
-        .one(db)
-        .await?;
-    Ok(open.is_some())
-}
-
-/// Whether an agency is working the loan now (R1: it may send the notice).
-pub async fn assigned_agency<C: ConnectionTrait>(db: &C, loan_id: Uuid) -> ServiceResult<Option<OrgId>> {
-    let a = collection_assignment::Entity::find()
-        .filter(collection_assignment::Column::LoanId.eq(loan_id))
-        .filter(collection_assignment::Column::EndedAt.is_null())
-        .one(db)
-        .await?;
-    Ok(a.map(|a| OrgId(a.agency_id)))
-}
 
 /// A delinquency notice, seen by whoever may see its loan; NOT_FOUND otherwise.
 pub async fn get_notice(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<delinquency_notice::Model> {
