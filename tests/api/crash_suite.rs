@@ -9,87 +9,20 @@
 //! server is killed on every exit path (a guard's `Drop`, also when an assertion fails).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mfo-api");
-const SECRET: &str = "crash-suite-secret-that-is-at-least-32-bytes";
+use crate::helpers::process::{self, BIN, cli};
+
 /// Complaints written in all; the suite needs at least 2,000 acknowledged.
 const WRITES: usize = 2_400;
 const CLIENTS: usize = 6;
 const KILLS: usize = 6;
-
-/// The server process; killed (SIGKILL) and reaped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-fn cli(db_url: &str, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("MFO_DATABASE_URL", db_url)
-        .env("MFO_JWT_SECRET", SECRET)
-        .env("MFO_LOG", "warn")
-        .output()
-        .expect("run mfo-api");
-    assert!(
-        out.status.success(),
-        "mfo-api {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// Starts the server on a free port and waits until `/healthz` answers.
-async fn start(db_url: &str, log: &std::path::Path) -> Server {
-    let client = reqwest::Client::new();
-    for _attempt in 0..5 {
-        let port = free_port();
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file");
-        let child = Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("MFO_DATABASE_URL", db_url)
-            .env("MFO_JWT_SECRET", SECRET)
-            .env("MFO_LOG", "warn")
-            // Six clients writing as fast as they can are one principal each: the rate
-            // limit (its own tests are in `transport`) is not what this suite is about.
-            .env("MFO_RATE_LIMIT_PER_MINUTE", "1000000")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start mfo-api");
-        let mut server = Server { child, url: format!("http://127.0.0.1:{port}") };
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(60) {
-            if let Ok(Some(_)) = server.child.try_wait() {
-                break; // the port was taken in between, or start-up failed: try again
-            }
-            if client.get(format!("{}/healthz", server.url)).send().await.is_ok_and(|r| r.status().is_success()) {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    panic!("mfo-api did not start; see {}", log.display())
-}
 
 const REGISTER: &str = "mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) { complaint { id journalSeq } userErrors { field code rule } } }";
 
@@ -140,18 +73,8 @@ struct Log {
 async fn crash_suite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server_log = dir.path().join("server.log");
-    let (db_name, db_url, schema) = match std::env::var("MFO_TEST_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-            let admin = mfo_api::db::connect(&base, 1, None).await.expect("connect to the test PostgreSQL");
-            admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create schema");
-            admin.close().await.ok();
-            let sep = if base.contains('?') { '&' } else { '?' };
-            ("postgresql", format!("{base}{sep}options[search_path]={schema}"), Some((base, schema)))
-        }
-        _ => ("sqlite", format!("sqlite://{}?mode=rwc", dir.path().join("crash.db").display()), None),
-    };
-
+    let db = process::Db::new(dir.path(), "crash.db").await;
+    let (db_name, db_url) = (db.name, db.url.clone());
     cli(&db_url, &["migrate"]);
     let mut tokens = Vec::new();
     for name in ["Crash MFO one", "Crash MFO two"] {
@@ -159,7 +82,7 @@ async fn crash_suite() {
         tokens.push(cli(&db_url, &["token", "--role", "MFO_STAFF", "--org", &org, "--subject", "crash-suite"]));
     }
 
-    let server = start(&db_url, &server_log).await;
+    let server = process::start(&db_url, &server_log, &[]).await;
     let base = Arc::new(RwLock::new(server.url.clone()));
     let server = Arc::new(Mutex::new(Some(server)));
     let log = Arc::new(Mutex::new(Log::default()));
@@ -212,7 +135,7 @@ async fn crash_suite() {
         // Child::kill is SIGKILL: no shutdown hook of the server runs.
         drop(server.lock().expect("server").take());
         kills += 1;
-        let next = start(&db_url, &server_log).await;
+        let next = process::start(&db_url, &server_log, &[]).await;
         *base.write().expect("url") = next.url.clone();
         *server.lock().expect("server") = Some(next);
     }
@@ -245,10 +168,7 @@ async fn crash_suite() {
     let audit_out = String::from_utf8_lossy(&audit.stdout).into_owned();
     let audit_ok = audit.status.success() && audit_out.contains("audit chain intact");
 
-    let db = match &schema {
-        Some((base, schema)) => mfo_api::db::connect(base, 2, Some(schema)).await.expect("connect"),
-        None => mfo_api::db::connect(&db_url, 2, None).await.expect("open SQLite"),
-    };
+    let db = db.connect().await;
     let complaints = entity::complaint::Entity::find().all(&db).await.expect("complaints");
     let stored: BTreeMap<uuid::Uuid, (uuid::Uuid, i32)> =
         complaints.iter().map(|c| (c.id, (c.mfo_id, c.journal_seq))).collect();

@@ -306,6 +306,8 @@ impl TestApp {
     }
 }
 
+pub mod process;
+
 /// Ingestion fixtures, through the GraphQL endpoint as the MFO's core-banking system.
 pub mod fixtures {
     use super::*;
