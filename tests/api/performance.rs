@@ -119,6 +119,43 @@ async fn every_list_filter_and_the_r1_sweep_are_backed_by_an_index() {
                 .to_owned(),
             "ix_deadline_status_due_at",
         ),
+        // Issue 10: the connections' date ranges and the `contacts` connection.
+        (
+            format!("SELECT id FROM loan WHERE mfo_id = '{m}' AND contract_date >= '2026-01-01' AND contract_date < '2026-02-01'"),
+            "ix_loan_mfo_id_contract_date",
+        ),
+        (
+            format!("SELECT id FROM borrower WHERE mfo_id = '{m}' AND created_at >= '2026-01-01T00:00:00Z'"),
+            "ix_borrower_mfo_id_created_at",
+        ),
+        (
+            format!("SELECT id FROM complaint WHERE mfo_id = '{m}' AND received_at >= '2026-01-01T00:00:00Z' AND received_at < '2026-02-01T00:00:00Z'"),
+            "ix_complaint_mfo_id_received_at",
+        ),
+        (
+            format!("SELECT id FROM restructuring_application WHERE mfo_id = '{m}' AND received_at >= '2026-01-01T00:00:00Z' AND received_at < '2026-02-01T00:00:00Z'"),
+            "ix_restructuring_application_mfo_id_received_at",
+        ),
+        (
+            format!("SELECT seq FROM escalation WHERE org_id = '{m}' AND raised_at >= '2026-01-01T00:00:00Z' AND raised_at < '2026-02-01T00:00:00Z'"),
+            "ix_escalation_org_id_raised_at",
+        ),
+        (
+            format!("SELECT id FROM deadline WHERE org_id = '{m}' AND due_at >= '2026-01-01T00:00:00Z' AND due_at < '2026-02-01T00:00:00Z'"),
+            "ix_deadline_org_id_due_at",
+        ),
+        (
+            format!("SELECT id FROM contact_event WHERE mfo_id = '{m}' ORDER BY occurred_at DESC, id DESC LIMIT 51"),
+            "ix_contact_event_mfo_id_occurred_at_id",
+        ),
+        (
+            "SELECT id FROM contact_event WHERE jurisdiction = 'KZ' ORDER BY occurred_at DESC, id DESC LIMIT 51".to_owned(),
+            "ix_contact_event_jurisdiction_occurred_at_id",
+        ),
+        (
+            format!("SELECT id FROM contact_event WHERE contactor_org_id = '{m}' ORDER BY occurred_at DESC, id DESC LIMIT 51"),
+            "ix_contact_event_contactor_org_id_occurred_at_id",
+        ),
     ];
     let db = &app.ctx.db;
     let backend = db.get_database_backend();
