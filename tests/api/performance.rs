@@ -19,10 +19,14 @@ const APPLICATIONS: &str = "{ restructuringApplications(first: 100) { edges { no
     documentRequests { dueDate } appeals { status } deadlines { kind } loan { contractNumber } borrower { fullName }
     decision { kind refusalLetter { language } } } } } }";
 
+const CONTACTS: &str =
+    "{ contacts(first: 100) { edges { node { id channel loan { contractNumber } contactor { name } } } } }";
+
 async fn seed(app: &TestApp, from: usize, to: usize) {
     let submit = "mutation($input: SubmitRestructuringApplicationInput!) { submitRestructuringApplication(input: $input) { application { id } } }";
     let register =
         "mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) { complaint { id } } }";
+    let record = "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id } } }";
     let decide = "mutation($input: DecideRestructuringApplicationInput!) { decideRestructuringApplication(input: $input) { userErrors { code } } }";
     for i in from..to {
         let s = overdue_loan(app, &format!("N{i}"), "2026-03-02", json!({}), json!({})).await;
@@ -36,6 +40,10 @@ async fn seed(app: &TestApp, from: usize, to: usize) {
         let id = a["submitRestructuringApplication"]["application"]["id"].clone();
         app.gql(&app.manager(), decide, json!({ "input": { "applicationId": id, "decision": "REFUSE", "reasons": "x", "signatory": { "fullName": "M" } } })).await;
         app.gql(&app.staff(), register, json!({ "input": { "kind": "COMPLAINT", "channel": "POST", "language": "RU", "loanId": s.loan, "substance": "x" } })).await;
+        let contact = json!({ "clientSubmissionId": format!("00000000-0000-4000-9000-{i:012}"), "loanId": s.loan,
+            "channel": "LETTER", "occurredAt": "2026-03-17T05:00:00Z", "outcome": "REACHED",
+            "disclosure": { "organizationName": "KZ MFO", "organizationLocation": "Almaty", "personName": "A", "personPosition": "B" } });
+        app.gql(&app.staff(), record, json!({ "input": contact })).await;
     }
 }
 
@@ -52,6 +60,7 @@ async fn nested_lists_cost_the_same_number_of_statements_for_3_rows_as_for_12() 
         app.statements_for(&app.staff(), LOANS).await,
         app.statements_for(&app.staff(), COMPLAINTS).await,
         app.statements_for(&app.staff(), APPLICATIONS).await,
+        app.statements_for(&app.staff(), CONTACTS).await,
     ]
     .into();
     seed(&app, 3, 12).await;
@@ -59,15 +68,21 @@ async fn nested_lists_cost_the_same_number_of_statements_for_3_rows_as_for_12() 
         app.statements_for(&app.staff(), LOANS).await,
         app.statements_for(&app.staff(), COMPLAINTS).await,
         app.statements_for(&app.staff(), APPLICATIONS).await,
+        app.statements_for(&app.staff(), CONTACTS).await,
     ]
     .into();
     // N+1 would add at least nine statements per nested field going from 3 rows to 12. A
     // DataLoader may split one batch in two when the rows resolve across its batching
     // window, so the bound allows that, and no more.
-    for ((s, l), list) in small.iter().zip(&large).zip(["loans", "complaints", "applications"]) {
+    for ((s, l), list) in small.iter().zip(&large).zip(["loans", "complaints", "applications", "contacts"]) {
         assert!(l <= &(s + 2), "{list}: {s} statements for 3 rows, {l} for 12");
     }
-    assert!(large.iter().all(|n| *n > 3 && *n < 30), "{large:?}");
+    assert!(large[..3].iter().all(|n| *n > 3 && *n < 30), "{large:?}");
+    // contacts: the page, its loans, their contactors.
+    assert!(large[3] <= 6, "{large:?}");
+    let listed = app.gql(&app.staff(), CONTACTS, json!({})).await;
+    assert_eq!(listed["contacts"]["edges"].as_array().map(Vec::len), Some(12), "one contact per loan");
+    println!("statements (loans, complaints, applications, contacts): 3 rows {small:?}, 12 rows {large:?}");
 }
 
 /// Issue 12: the lists' scope + filter + page order, and R1's overdue sweep, can each be
