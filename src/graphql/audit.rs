@@ -8,27 +8,35 @@ use entity::audit_entry;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{not_found, top_level};
 use crate::graphql::escalations::subject_global_id;
-use crate::graphql::ids::{Kind, encode, parse};
+use crate::graphql::ids::{Kind, encode, globalize, kind_of_subject, parse};
 use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, ContactId, DeferralId, InfoRequestId, LoanId};
 use crate::services::audit::{self, TrailSubject};
 
 pub struct AuditEntry(pub audit_entry::Model);
+
+impl AuditEntry {
+    /// The record the entry is about, for `globalize`.
+    fn subject(&self) -> Option<(Kind, uuid::Uuid)> {
+        kind_of_subject(&self.0.subject_type).map(|k| (k, self.0.subject_id))
+    }
+}
 
 /// One entry of the tamper-evident audit chain: who changed what, before and after. Visible to MFO staff and
 /// managers and regulators who can see the record.
 #[Object]
 impl AuditEntry {
     /// Global ID.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         encode(Kind::AuditEntry, self.0.id)
     }
     /// When it was recorded (UTC instant).
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
     }
-    /// `ROLE:sub@org` of the principal, or `system:<task>`.
-    async fn actor(&self) -> &str {
-        &self.0.actor
+    /// `ROLE:sub@org` of the principal (`org`: the organisation's global ID, so
+    /// `node(id:)` resolves it), or `system:<task>`.
+    async fn actor(&self) -> String {
+        crate::graphql::ids::actor(&self.0.actor)
     }
     /// What was done, e.g. "complaint.registered".
     async fn action(&self) -> &str {
@@ -42,13 +50,15 @@ impl AuditEntry {
     async fn subject_id(&self) -> ID {
         subject_global_id(&self.0.subject_type, self.0.subject_id)
     }
-    /// The record before the change (JSON); null when it was created.
+    /// The record before the change (JSON); null when it was created. Ids of records
+    /// in it are global IDs, as everywhere in the API.
     async fn before(&self) -> Option<Json<serde_json::Value>> {
-        self.0.before.clone().map(Json)
+        self.0.before.as_ref().map(|v| Json(globalize(v, self.subject())))
     }
-    /// The record after the change (JSON); null when it was removed.
+    /// The record after the change (JSON); null when it was removed. Ids of records in it
+    /// are global IDs, as everywhere in the API.
     async fn after(&self) -> Option<Json<serde_json::Value>> {
-        self.0.after.clone().map(Json)
+        self.0.after.as_ref().map(|v| Json(globalize(v, self.subject())))
     }
     /// SHA-256 of the previous entry: the chain that makes tampering detectable.
     async fn prev_hash(&self) -> &str {

@@ -11,14 +11,16 @@ use entity::{collection_assignment, contact_event};
 use uuid::Uuid;
 
 use crate::error::ServiceError;
+use crate::graphql::connection::{TotalCount, from_page};
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{UserErrorObject, not_found, payload, top_level};
-use crate::graphql::ids::{Kind, decode, encode};
+use crate::graphql::errors::{UserErrorObject, bad_input, not_found, payload, top_level};
+use crate::graphql::ids::{Kind, decode, encode, parse_cursor};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
 use crate::ids::{ContactId, LoanId, OrgId};
+use crate::services::Range;
 use crate::services::collection::{self as svc, Disclosure};
 
 /// Whether an action is allowed now, why, and when it will be if it is not.
@@ -147,6 +149,43 @@ impl ContactEvent {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.organizations.load_one(self.0.contactor_org_id).await?.map(Organization).ok_or_else(not_found)
     }
+    /// The loan whose debtor was contacted (whoever sees the contact sees its loan).
+    async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Loan> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        loaders.loans.load_one(self.0.loan_id).await?.map(Loan).ok_or_else(not_found)
+    }
+}
+
+/// Narrows `contacts`; every field given must match.
+#[derive(InputObject, Default)]
+pub struct ContactFilter {
+    /// Only contacts that happened at or after this instant (UTC; `occurredAt`). Half-open
+    /// with `to`: `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    /// Only contacts that happened before this instant (UTC, exclusive).
+    pub to: Option<DateTime<Utc>>,
+    /// Only contacts made through this channel (X1).
+    pub channel: Option<ContactChannel>,
+    /// true: only contacts that broke a rule (`violations` not empty: X1–X7, each raised
+    /// an escalation); false: only those that broke none.
+    pub flagged: Option<bool>,
+    /// Only contacts about this loan (global ID).
+    pub loan_id: Option<ID>,
+}
+
+/// The `contacts` cursor: `<occurredAt RFC 3339>|<id>`, the position in its order.
+fn contact_cursor(c: &contact_event::Model) -> String {
+    format!("{}|{}", c.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), c.id)
+}
+
+fn parse_contact_cursor(after: Option<String>) -> async_graphql::Result<Option<svc::ContactCursor>> {
+    let Some(after) = after else { return Ok(None) };
+    let key = parse_cursor(&after)?;
+    let (at, id) = key.split_once('|').ok_or_else(|| bad_input("`after` is not a valid cursor"))?;
+    let occurred_at =
+        DateTime::parse_from_rfc3339(at).map_err(|_| bad_input("`after` is not a valid cursor"))?.with_timezone(&Utc);
+    let id = Uuid::parse_str(id).map_err(|_| bad_input("`after` is not a valid cursor"))?;
+    Ok(Some(svc::ContactCursor { occurred_at, id }))
 }
 
 /// X6: the MFO's finding that a collector gave a false name or position.
@@ -165,6 +204,37 @@ pub struct CollectionQuery;
 
 #[Object]
 impl CollectionQuery {
+    /// Contacts with debtors across every loan the caller may see, as each loan's
+    /// `contacts` shows them: an agency its own contacts on the loans handed to it now
+    /// (R17.2), MFO staff their MFO's (the agencies' too), a regulator its jurisdiction's;
+    /// a borrower none (an empty list). Stable order: newest first by `occurredAt`, then
+    /// by id (descending); a cursor keeps its place while contacts are recorded.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only contacts matching every field given.")] filter: Option<ContactFilter>,
+        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::Page<ContactEvent>> {
+        let p = ctx.principal()?;
+        let limit = crate::graphql::connection::first(first)?;
+        let had_cursor = after.is_some();
+        let after = parse_contact_cursor(after)?;
+        let filter = filter.unwrap_or_default();
+        let f = svc::ContactFilter {
+            occurred: Range { from: filter.from, to: filter.to },
+            channel: filter.channel,
+            flagged: filter.flagged,
+            loan_id: filter.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
+        };
+        let page = svc::list_contacts(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        ctx.data_unchecked::<Loaders>().prefetch_contacts(&ctx.look_ahead(), &page.items).await?;
+        let total =
+            TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count_contacts(&c, &p, &f).await });
+        Ok(from_page(page, had_cursor, contact_cursor, ContactEvent, total))
+    }
+
     /// What the caller may do with the loan's debtor at `at` (now by default): one verdict
     /// per action its role can take (an agency: contacts; the MFO: everything; the
     /// regulator: every verdict, read-only). NOT_FOUND for a loan not in the caller's

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use crate::graphql::connection::{after_uuid, first, from_page};
+use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, payload, top_level};
 use crate::graphql::escalations::Deadline;
@@ -24,6 +24,7 @@ use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
 use crate::ids::{BorrowerId, ComplaintId, ContactId, InfoRequestId, LoanId, OrgId};
 use crate::rules::complaints::{Complainant as ComplainantFacts, journal_number};
+use crate::services::Range;
 use crate::services::complaints::{self as svc};
 
 /// One complainant (several for a collective complaint, C11).
@@ -335,6 +336,11 @@ pub struct ComplaintFilter {
     pub borrower_id: Option<ID>,
     /// Only those about this loan (global ID).
     pub loan_id: Option<ID>,
+    /// Only complaints received at or after this instant (UTC; `receivedAt`, when the
+    /// complaint reached the MFO, C2). Half-open with `to`: `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    /// Only complaints received before this instant (UTC, exclusive).
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// C9: a loan-information request.
@@ -556,7 +562,9 @@ pub struct ComplaintQuery;
 #[Object]
 impl ComplaintQuery {
     /// Complaints the caller may see: a borrower their own, staff their MFO's, a regulator
-    /// its jurisdiction's.
+    /// its jurisdiction's. Stable order: by id, i.e. in the order they were registered (ids
+    /// are UUIDv7), oldest first (`receivedAt` may be earlier than registration: filter on
+    /// it with `from`/`to`).
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn complaints(
         &self,
@@ -575,10 +583,12 @@ impl ComplaintQuery {
             kind: f.kind,
             borrower_id: f.borrower_id.as_ref().map(|b| decode(b, Kind::Borrower).map(BorrowerId)).transpose()?,
             loan_id: f.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
+            received: Range { from: f.from, to: f.to },
         };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_complaints(&ctx.look_ahead(), &page.items).await?;
-        Ok(from_page(page, had_cursor, |c| c.id, Complaint))
+        let total = TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count(&c, &p, &f).await });
+        Ok(from_page(page, had_cursor, |c| c.id, Complaint, total))
     }
 
     /// One complaint by global ID; NOT_FOUND when missing or outside the caller's scope (as `complaints`).
@@ -616,7 +626,10 @@ impl ComplaintQuery {
             .transpose()?;
         let mfo = mfo_id.as_ref().map(|m| decode(m, Kind::Organization).map(OrgId)).transpose()?;
         let page = svc::journal(ctx.services(), p, mfo, year, after_seq, limit).await.map_err(top_level)?;
-        Ok(from_page(page, had_cursor, |c| c.journal_seq, Complaint))
+        let total = TotalCount::of(ctx.services(), p, (mfo, year), |c, p, (mfo, year)| async move {
+            svc::journal_count(&c, &p, mfo, year).await
+        });
+        Ok(from_page(page, had_cursor, |c| c.journal_seq, Complaint, total))
     }
 
     /// C9: the seven items of a loan the caller may see, as of now.

@@ -10,13 +10,14 @@ use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeve
 use entity::{deadline, escalation};
 use futures_util::{Stream, StreamExt};
 
-use crate::graphql::connection::{after_uuid, first, from_page};
+use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, payload, top_level};
 use crate::graphql::ids::{Kind, cursor, decode, encode, parse_cursor};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
+use crate::services::Range;
 use crate::services::escalations as svc;
 
 /// A timed duty of DOMAIN.md on a record.
@@ -81,21 +82,10 @@ impl Deadline {
 
 /// A global ID for a stored subject reference.
 pub fn subject_global_id(subject_type: &str, id: uuid::Uuid) -> ID {
-    let kind = match subject_type {
-        "loan" => Kind::Loan,
-        "borrower" => Kind::Borrower,
-        "complaint" => Kind::Complaint,
-        "info_request" => Kind::InfoRequest,
-        "application" => Kind::Application,
-        "decision" => Kind::Decision,
-        "appeal" => Kind::Appeal,
-        "contact" => Kind::Contact,
-        "military_deferral" => Kind::Deferral,
-        "deadline" => Kind::Deadline,
-        "escalation" => Kind::Escalation,
-        _ => return ID(id.to_string()),
-    };
-    encode(kind, id)
+    match crate::graphql::ids::kind_of_subject(subject_type) {
+        Some(kind) => encode(kind, id),
+        None => ID(id.to_string()),
+    }
 }
 
 /// A missed legal deadline or a rule breach.
@@ -151,7 +141,8 @@ impl Escalation {
     }
     /// Machine-readable particulars (JSON object): e.g. `dueAt`, `responsibleOrgId`, counts against a limit.
     async fn details(&self) -> async_graphql::Json<serde_json::Value> {
-        async_graphql::Json(self.0.details.clone())
+        let subject = crate::graphql::ids::kind_of_subject(&self.0.subject_type).map(|k| (k, self.0.subject_id));
+        async_graphql::Json(crate::graphql::ids::globalize(&self.0.details, subject))
     }
     /// The organisation whose conduct the breach is (e.g. the collection agency that made
     /// an X2–X7 contact), when it is not `organization` itself: read from
@@ -173,9 +164,10 @@ impl Escalation {
     async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
         self.0.acknowledged_at
     }
-    /// Who acknowledged it: the regulator principal's key (as in the audit trail).
-    async fn acknowledged_by(&self) -> Option<&str> {
-        self.0.acknowledged_by.as_deref()
+    /// Who acknowledged it: the regulator principal's key (as in the audit trail:
+    /// `ROLE:sub@<organisation's global ID>`).
+    async fn acknowledged_by(&self) -> Option<String> {
+        self.0.acknowledged_by.as_deref().map(crate::graphql::ids::actor)
     }
     /// The regulator's note on acknowledging it.
     async fn acknowledgement_note(&self) -> Option<&str> {
@@ -202,6 +194,11 @@ pub struct EscalationFilter {
     pub severity: Option<EscalationSeverity>,
     /// true: only those the regulator acknowledged; false: only those not yet acknowledged.
     pub acknowledged: Option<bool>,
+    /// Only escalations raised at or after this instant (UTC; `raisedAt`). Half-open with
+    /// `to`: `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    /// Only escalations raised before this instant (UTC, exclusive).
+    pub to: Option<DateTime<Utc>>,
 }
 
 impl EscalationFilter {
@@ -222,6 +219,7 @@ impl EscalationFilter {
                 .transpose()?,
             severity: self.severity,
             acknowledged: self.acknowledged,
+            raised: Range { from: self.from, to: self.to },
         })
     }
 }
@@ -235,6 +233,11 @@ pub struct DeadlineFilter {
     pub kind: Option<DeadlineKind>,
     /// Only those on this record (global ID).
     pub subject_id: Option<ID>,
+    /// Only deadlines due at or after this instant (UTC; `dueAt`). Half-open with `to`:
+    /// `[from, to)`, e.g. the duties falling due this week.
+    pub from: Option<DateTime<Utc>>,
+    /// Only deadlines due before this instant (UTC, exclusive).
+    pub to: Option<DateTime<Utc>>,
 }
 
 fn seq_cursor(after: Option<String>) -> async_graphql::Result<Option<i64>> {
@@ -251,7 +254,8 @@ pub struct EscalationQuery;
 #[Object]
 impl EscalationQuery {
     /// Escalations in the order they were raised (regulators: their jurisdiction; MFO staff:
-    /// their MFO).
+    /// their MFO). Stable order: by sequence number (`Escalation.cursor`), i.e. commit
+    /// order, oldest first; the same order and cursors as the `escalations` subscription.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn escalations(
         &self,
@@ -268,10 +272,12 @@ impl EscalationQuery {
         let after = seq_cursor(after)?;
         let f = filter.unwrap_or_default().to_service()?;
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
-        Ok(from_page(page, had_cursor, |e| e.seq, Escalation))
+        let total = TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count(&c, &p, &f).await });
+        Ok(from_page(page, had_cursor, |e| e.seq, Escalation, total))
     }
 
-    /// Deadlines (regulators: their jurisdiction; MFO staff: their MFO).
+    /// Deadlines (regulators: their jurisdiction; MFO staff: their MFO). Stable order: by
+    /// id, i.e. in the order their clocks were started (ids are UUIDv7), oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn deadlines(
         &self,
@@ -289,9 +295,12 @@ impl EscalationQuery {
             status: filter.status,
             kind: filter.kind,
             subject_id: filter.subject_id.as_ref().and_then(|s| crate::graphql::ids::parse(s).map(|(_, u)| u)),
+            due: Range { from: filter.from, to: filter.to },
         };
         let page = svc::deadlines(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
-        Ok(from_page(page, had_cursor, |d| d.id, Deadline))
+        let total =
+            TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count_deadlines(&c, &p, &f).await });
+        Ok(from_page(page, had_cursor, |d| d.id, Deadline, total))
     }
 }
 

@@ -130,6 +130,22 @@ impl Loaders {
         try_join_all(jobs).await.map(drop)
     }
 
+    /// Primes the loaders a page of `ContactEvent`s will use (`graphql::collection::ContactEvent`).
+    pub async fn prefetch_contacts(
+        &self,
+        connection: &Lookahead<'_>,
+        page: &[entity::contact_event::Model],
+    ) -> async_graphql::Result<()> {
+        let mut jobs = Vec::new();
+        if selects(connection, &["loan"]) {
+            jobs.push(prime(&self.loans, page.iter().map(|c| c.loan_id).collect()));
+        }
+        if selects(connection, &["contactor"]) {
+            jobs.push(prime(&self.organizations, page.iter().map(|c| c.contactor_org_id).collect()));
+        }
+        try_join_all(jobs).await.map(drop)
+    }
+
     /// Primes the loaders a page of `Complaint`s will use (`graphql::complaints::Complaint`).
     pub async fn prefetch_complaints(
         &self,

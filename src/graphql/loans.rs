@@ -2,12 +2,12 @@
 //! ingestion mutations of the MFO's core-banking system.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{ClaimAssignee, Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
 use entity::{borrower, installment, loan, payment};
 use rust_decimal::Decimal;
 
-use crate::graphql::connection::{after_uuid, first, from_page};
+use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, payload, top_level};
 use crate::graphql::ids::{Kind, decode, encode};
@@ -16,6 +16,7 @@ use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
 use crate::ids::{BorrowerId, LoanId};
 use crate::rules::loans::{InstallmentState, Ledger};
+use crate::services::Range;
 use crate::services::loans::{self as svc, LoanRef};
 
 #[derive(Clone)]
@@ -32,6 +33,10 @@ impl Borrower {
     /// The MFO's own id for the borrower.
     async fn external_id(&self) -> &str {
         &self.0.external_id
+    }
+    /// When the MFO first synced the borrower (UTC instant; `borrowers(filter: {from, to})`).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
     }
     /// Full name.
     async fn full_name(&self) -> &str {
@@ -435,6 +440,22 @@ pub struct LoanFilter {
     pub overdue: Option<bool>,
     /// Only this borrower's loans (global ID).
     pub borrower_id: Option<ID>,
+    /// Only loans whose contract is dated on or after this date (`contractDate`, the
+    /// contract's own date, no time zone). Half-open with `contractDateTo`.
+    pub contract_date_from: Option<NaiveDate>,
+    /// Only loans whose contract is dated before this date (exclusive): `[contractDateFrom,
+    /// contractDateTo)`.
+    pub contract_date_to: Option<NaiveDate>,
+}
+
+/// Narrows `borrowers`; every field given must match.
+#[derive(InputObject, Default)]
+pub struct BorrowerFilter {
+    /// Only borrowers first synced at or after this instant (UTC; `Borrower.createdAt`).
+    /// Half-open with `to`: `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    /// Only borrowers first synced before this instant (UTC, exclusive).
+    pub to: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -443,7 +464,9 @@ pub struct LoanQuery;
 #[Object]
 impl LoanQuery {
     /// Loans the caller may see: a borrower their own, staff their MFO's, an agency those
-    /// currently handed to it, a regulator its jurisdiction's.
+    /// currently handed to it, a regulator its jurisdiction's. Stable order: by id, i.e.
+    /// in the order the loans were first synced (ids are UUIDv7), oldest first; a cursor
+    /// stays valid while loans are added.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn loans(
         &self,
@@ -461,10 +484,16 @@ impl LoanQuery {
             Some(id) => Some(BorrowerId(decode(id, Kind::Borrower)?)),
             None => None,
         };
-        let f = svc::LoanFilter { status: filter.status, overdue: filter.overdue, borrower_id };
+        let f = svc::LoanFilter {
+            status: filter.status,
+            overdue: filter.overdue,
+            borrower_id,
+            contract_date: Range { from: filter.contract_date_from, to: filter.contract_date_to },
+        };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_loans(&ctx.look_ahead(), &page.items).await?;
-        Ok(from_page(page, had_cursor, |l| l.id, Loan))
+        let total = TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count(&c, &p, &f).await });
+        Ok(from_page(page, had_cursor, |l| l.id, Loan, total))
     }
 
     /// One loan, by exactly one of `id` (our global id) or `externalId` (the MFO's own id,
@@ -524,11 +553,12 @@ impl LoanQuery {
     /// Borrowers the caller may see: MFO staff their MFO's, an agency the borrowers of
     /// loans currently handed to it (R17.2), a borrower themself, a regulator those of its
     /// jurisdiction's MFOs. Stable order: by id, i.e. in the order the borrowers were first
-    /// synced (ids are UUIDv7).
+    /// synced (ids are UUIDv7), oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn borrowers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only borrowers matching every field given.")] filter: Option<BorrowerFilter>,
         #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<Borrower>> {
@@ -536,8 +566,12 @@ impl LoanQuery {
         let limit = self::first(first)?;
         let had_cursor = after.is_some();
         let after = after_uuid(after)?;
-        let page = svc::list_borrowers(ctx.services(), p, after, limit).await.map_err(top_level)?;
-        Ok(from_page(page, had_cursor, |b| b.id, Borrower))
+        let filter = filter.unwrap_or_default();
+        let f = svc::BorrowerFilter { created: Range { from: filter.from, to: filter.to } };
+        let page = svc::list_borrowers(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        let total =
+            TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count_borrowers(&c, &p, &f).await });
+        Ok(from_page(page, had_cursor, |b| b.id, Borrower, total))
     }
 }
 

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Interface, Object};
 
 use crate::graphql::appeals::RegulatorAppeal;
+use crate::graphql::audit::AuditEntry;
 use crate::graphql::collection::{CollectionAssignment, ContactEvent};
 use crate::graphql::complaints::{Complaint, InfoRequest};
 use crate::graphql::connection::MAX_PAGE;
@@ -37,6 +38,7 @@ pub enum Node {
     DelinquencyNotice(DelinquencyNotice),
     Decision(Decision),
     CollectionAssignment(CollectionAssignment),
+    AuditEntry(AuditEntry),
 }
 
 #[derive(Default)]
@@ -46,7 +48,8 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any object by its global ID; NOT_FOUND when it does not exist or is outside the
     /// caller's scope (each type is scoped like the query that lists it; payments, notices
-    /// and hand-overs like their loan, decisions like their application).
+    /// and hand-overs like their loan, decisions like their application, an audit entry
+    /// like its record's `auditTrail`).
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -127,9 +130,12 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
         Kind::Assignment => Node::CollectionAssignment(CollectionAssignment(
             collection::get_assignment(s, p, uuid).await.map_err(top_level)?,
         )),
-        // Installments are reached through their loan; audit entries through
-        // `auditTrail` (not yet resolvable here, issue 10).
-        Kind::Installment | Kind::AuditEntry => return Err(not_found()),
+        Kind::AuditEntry => {
+            Node::AuditEntry(AuditEntry(crate::services::audit::get_entry(s, p, uuid).await.map_err(top_level)?))
+        }
+        // No object exposes an installment id: a schedule line is reached through its
+        // loan (`Loan.installments`), and a resync replaces the lines.
+        Kind::Installment => return Err(not_found()),
     };
     Ok(node)
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::error::ServiceError;
 use crate::graphql::appeals::RegulatorAppeal;
-use crate::graphql::connection::{after_uuid, first, from_page};
+use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{not_found, payload, top_level};
 use crate::graphql::escalations::Deadline;
@@ -26,6 +26,7 @@ use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::scalars::Date;
 use crate::ids::{ApplicationId, LoanId};
 use crate::rules::restructuring::{self as rules, Deferral, PropertyTerms, Terms};
+use crate::services::Range;
 use crate::services::restructuring as svc;
 
 /// R1: a delinquency notice.
@@ -540,6 +541,11 @@ pub struct ApplicationFilter {
     pub status: Option<ApplicationStatus>,
     /// Only those about this loan (global ID).
     pub loan_id: Option<ID>,
+    /// Only applications received at or after this instant (UTC; `receivedAt`, when the
+    /// application reached the MFO, R5). Half-open with `to`: `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    /// Only applications received before this instant (UTC, exclusive).
+    pub to: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -548,7 +554,8 @@ pub struct RestructuringQuery;
 #[Object]
 impl RestructuringQuery {
     /// Applications the caller may see: a borrower their own, staff their MFO's, a
-    /// regulator its jurisdiction's.
+    /// regulator its jurisdiction's. Stable order: by id, i.e. in the order they were
+    /// submitted (ids are UUIDv7), oldest first.
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn restructuring_applications(
         &self,
@@ -565,10 +572,12 @@ impl RestructuringQuery {
         let f = svc::ApplicationFilter {
             status: f.status,
             loan_id: f.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
+            received: Range { from: f.from, to: f.to },
         };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_applications(&ctx.look_ahead(), &page.items).await?;
-        Ok(from_page(page, had_cursor, |a| a.id, RestructuringApplication))
+        let total = TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count(&c, &p, &f).await });
+        Ok(from_page(page, had_cursor, |a| a.id, RestructuringApplication, total))
     }
 
     /// One application by global ID; NOT_FOUND when missing or outside the caller's scope (as

@@ -164,7 +164,13 @@ pub async fn trail(ctx: &Ctx, p: &Principal, subject: TrailSubject) -> ServiceRe
     if !may_read_audit(p) {
         return Err(ServiceError::Forbidden("audit trails are for MFO staff and regulators"));
     }
-    let id = match subject {
+    let id = visible(ctx, p, subject).await?;
+    trail_for(&ctx.db, id).await
+}
+
+/// The record's id when the principal may see it (its own query's scope); NOT_FOUND otherwise.
+async fn visible(ctx: &Ctx, p: &Principal, subject: TrailSubject) -> ServiceResult<Uuid> {
+    Ok(match subject {
         TrailSubject::Loan(id) => loans::get(ctx, p, id).await?.id,
         TrailSubject::Borrower(id) => loans::get_borrower(ctx, p, id).await?.id,
         TrailSubject::Complaint(id) => complaints::get(ctx, p, id).await?.id,
@@ -174,8 +180,46 @@ pub async fn trail(ctx: &Ctx, p: &Principal, subject: TrailSubject) -> ServiceRe
         TrailSubject::Contact(id) => collection::get_contact(ctx, p, id).await?.id,
         TrailSubject::Deferral(id) => military::get(ctx, p, id).await?.id,
         TrailSubject::Escalation(id) => super::escalations::get(ctx, p, id).await?.id,
+    })
+}
+
+/// One audit entry (`node(id:)`), for whoever may read its record's trail: MFO staff and
+/// regulators who see the record (a deadline's or a payment's entry: who sees that
+/// deadline or payment). Entries of operator records (organisations, calendars, policy
+/// versions) are no API caller's: NOT_FOUND, like a missing entry, as for every
+/// principal that may read no trail.
+pub async fn get_entry(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<audit_entry::Model> {
+    if !may_read_audit(p) {
+        return Err(ServiceError::NotFound);
+    }
+    let e = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Id.eq(id))
+        .one(&ctx.db)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let s = e.subject_id;
+    let subject = match e.subject_type.as_str() {
+        "loan" => TrailSubject::Loan(LoanId(s)),
+        "borrower" => TrailSubject::Borrower(BorrowerId(s)),
+        "complaint" => TrailSubject::Complaint(ComplaintId(s)),
+        "info_request" => TrailSubject::InfoRequest(InfoRequestId(s)),
+        "application" => TrailSubject::Application(ApplicationId(s)),
+        "appeal" => TrailSubject::Appeal(AppealId(s)),
+        "contact" => TrailSubject::Contact(ContactId(s)),
+        "military_deferral" => TrailSubject::Deferral(DeferralId(s)),
+        "escalation" => TrailSubject::Escalation(s),
+        "deadline" => {
+            super::escalations::get_deadline(ctx, p, s).await?;
+            return Ok(e);
+        }
+        "payment" => {
+            loans::get_payment(ctx, p, s).await?;
+            return Ok(e);
+        }
+        _ => return Err(ServiceError::NotFound),
     };
-    trail_for(&ctx.db, id).await
+    visible(ctx, p, subject).await?;
+    Ok(e)
 }
 
 /// The entries about one record, oldest first, for a principal allowed to see it (the

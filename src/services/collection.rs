@@ -15,8 +15,8 @@ use entity::{
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    FromQueryResult, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -733,6 +733,73 @@ pub async fn get_contact(ctx: &Ctx, p: &Principal, id: ContactId) -> ServiceResu
         Role::Borrower => false,
     };
     if visible { Ok(c) } else { Err(ServiceError::NotFound) }
+}
+
+/// Narrows `contacts`.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    /// On `occurred_at`.
+    pub occurred: super::Range<DateTime<Utc>>,
+    pub channel: Option<ContactChannel>,
+    /// `Some(true)`: contacts that broke a rule (X1–X7: `violations` not empty);
+    /// `Some(false)`: those that broke none.
+    pub flagged: Option<bool>,
+    pub loan_id: Option<LoanId>,
+}
+
+/// The position of a contact in `contacts`' order (newest first by `occurred_at`, then id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactCursor {
+    pub occurred_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// Every contact in the principal's scope (`scope::contacts`), newest first by
+/// `occurred_at`, then by id (descending), after `after`.
+pub async fn list_contacts(
+    ctx: &Ctx,
+    p: &Principal,
+    f: &ContactFilter,
+    after: Option<ContactCursor>,
+    first: u64,
+) -> ServiceResult<super::Page<contact_event::Model>> {
+    let mut q = contacts_filtered(p, f);
+    if let Some(a) = after {
+        q = q.filter(
+            Condition::any().add(contact_event::Column::OccurredAt.lt(a.occurred_at)).add(
+                Condition::all()
+                    .add(contact_event::Column::OccurredAt.eq(a.occurred_at))
+                    .add(contact_event::Column::Id.lt(a.id)),
+            ),
+        );
+    }
+    let q = q.order_by_desc(contact_event::Column::OccurredAt).order_by_desc(contact_event::Column::Id);
+    super::read_page(&ctx.db, q, first).await
+}
+
+/// `contacts { totalCount }`.
+pub async fn count_contacts(ctx: &Ctx, p: &Principal, f: &ContactFilter) -> ServiceResult<u64> {
+    super::count_rows(&ctx.db, contacts_filtered(p, f)).await
+}
+
+fn contacts_filtered(p: &Principal, f: &ContactFilter) -> sea_orm::Select<contact_event::Entity> {
+    let mut q = contact_event::Entity::find()
+        .filter(scope::contacts(p))
+        .filter(f.occurred.condition(contact_event::Column::OccurredAt));
+    if let Some(c) = f.channel {
+        q = q.filter(contact_event::Column::Channel.eq(c));
+    }
+    if let Some(l) = f.loan_id {
+        q = q.filter(contact_event::Column::LoanId.eq(l.0));
+    }
+    // `violations` is a JSON array written by `record_contact` and `flag_misrepresentation`
+    // (`json!(Vec<String>)`), so an unflagged contact's is exactly `[]` on both engines.
+    match f.flagged {
+        Some(true) => q = q.filter(contact_event::Column::Violations.ne(json!([]))),
+        Some(false) => q = q.filter(contact_event::Column::Violations.eq(json!([]))),
+        None => {}
+    }
+    q
 }
 
 /// The contact logs of loans already in the principal's scope, as it may read them: the

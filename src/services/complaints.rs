@@ -18,7 +18,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -307,8 +307,11 @@ pub struct ComplaintFilter {
     pub kind: Option<ComplaintKind>,
     pub borrower_id: Option<BorrowerId>,
     pub loan_id: Option<LoanId>,
+    /// On `received_at` (C2's clock starts when the complaint reached the MFO).
+    pub received: super::Range<DateTime<Utc>>,
 }
 
+/// `complaints`: in id order (UUIDv7: the order they were registered), after `after`.
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
@@ -316,8 +319,21 @@ pub async fn list(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<complaint::Model>> {
+    let mut q = filtered(p, f)?;
+    if let Some(a) = after {
+        q = q.filter(complaint::Column::Id.gt(a));
+    }
+    super::read_page(&ctx.db, q.order_by_asc(complaint::Column::Id), first).await
+}
+
+/// `complaints { totalCount }`.
+pub async fn count(ctx: &Ctx, p: &Principal, f: &ComplaintFilter) -> ServiceResult<u64> {
+    super::count_rows(&ctx.db, filtered(p, f)?).await
+}
+
+fn filtered(p: &Principal, f: &ComplaintFilter) -> ServiceResult<sea_orm::Select<complaint::Entity>> {
     let scope = scope::complaints(p).ok_or(ServiceError::Forbidden("collection agencies do not see complaints"))?;
-    let mut q = complaint::Entity::find().filter(scope);
+    let mut q = complaint::Entity::find().filter(scope).filter(f.received.condition(complaint::Column::ReceivedAt));
     if let Some(s) = f.status {
         q = q.filter(complaint::Column::Status.eq(s));
     }
@@ -330,13 +346,7 @@ pub async fn list(
     if let Some(l) = f.loan_id {
         q = q.filter(complaint::Column::LoanId.eq(l.0));
     }
-    if let Some(a) = after {
-        q = q.filter(complaint::Column::Id.gt(a));
-    }
-    let mut items = q.order_by_asc(complaint::Column::Id).limit(first + 1).all(&ctx.db).await?;
-    let has_next = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page { items, has_next })
+    Ok(q)
 }
 
 /// C4, C6: an MFO's journal for a year, in number order. MFO staff read their own MFO's;
@@ -349,6 +359,19 @@ pub async fn journal(
     after_seq: Option<i32>,
     first: u64,
 ) -> ServiceResult<Page<complaint::Model>> {
+    let mut q = journal_query(p, mfo, year)?;
+    if let Some(s) = after_seq {
+        q = q.filter(complaint::Column::JournalSeq.gt(s));
+    }
+    super::read_page(&ctx.db, q.order_by_asc(complaint::Column::JournalSeq), first).await
+}
+
+/// `complaintJournal { totalCount }`: the entries of the year (C4: the last number).
+pub async fn journal_count(ctx: &Ctx, p: &Principal, mfo: Option<OrgId>, year: i32) -> ServiceResult<u64> {
+    super::count_rows(&ctx.db, journal_query(p, mfo, year)?).await
+}
+
+fn journal_query(p: &Principal, mfo: Option<OrgId>, year: i32) -> ServiceResult<sea_orm::Select<complaint::Entity>> {
     let mfo = match p.role {
         Role::MfoStaff | Role::MfoManager => match mfo {
             Some(m) if m != p.org_id => return Err(ServiceError::NotFound),
@@ -364,17 +387,10 @@ pub async fn journal(
         }
     };
     let scope = scope::complaints(p).ok_or(ServiceError::NotFound)?;
-    let mut q = complaint::Entity::find()
+    Ok(complaint::Entity::find()
         .filter(scope)
         .filter(complaint::Column::MfoId.eq(mfo.0))
-        .filter(complaint::Column::JournalYear.eq(year));
-    if let Some(s) = after_seq {
-        q = q.filter(complaint::Column::JournalSeq.gt(s));
-    }
-    let mut items = q.order_by_asc(complaint::Column::JournalSeq).limit(first + 1).all(&ctx.db).await?;
-    let has_next = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page { items, has_next })
+        .filter(complaint::Column::JournalYear.eq(year)))
 }
 
 /// Loads a complaint of the principal's MFO for a change, inside the change's transaction.

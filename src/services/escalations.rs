@@ -2,12 +2,11 @@
 //! authority and MFO staff read them; the severity of an escalation (`severity`, the one
 //! classification) and the regulator's acknowledgement (`acknowledge`).
 
+use chrono::{DateTime, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Role};
 use entity::{deadline, escalation};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -149,6 +148,8 @@ pub struct EscalationFilter {
     pub severity: Option<EscalationSeverity>,
     /// `Some(true)`: only acknowledged ones; `Some(false)`: only those not yet acknowledged.
     pub acknowledged: Option<bool>,
+    /// On `raised_at`.
+    pub raised: super::Range<DateTime<Utc>>,
 }
 
 impl EscalationFilter {
@@ -163,10 +164,11 @@ impl EscalationFilter {
                 .is_none_or(|o| e.responsible_org_id == Some(o) || (e.responsible_org_id.is_none() && e.org_id == o))
             && self.severity.is_none_or(|s| severity(e.kind, &e.rule) == s)
             && self.acknowledged.is_none_or(|a| e.acknowledged_at.is_some() == a)
+            && self.raised.contains(e.raised_at)
     }
 
     fn condition(&self) -> Condition {
-        let mut c = Condition::all();
+        let mut c = Condition::all().add(self.raised.condition(escalation::Column::RaisedAt));
         if let Some(k) = self.kind {
             c = c.add(escalation::Column::Kind.eq(k));
         }
@@ -206,10 +208,13 @@ pub async fn list(
     if let Some(s) = after_seq {
         q = q.filter(escalation::Column::Seq.gt(s));
     }
-    let mut items = q.order_by_asc(escalation::Column::Seq).limit(first + 1).all(&ctx.db).await?;
-    let has_next = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page { items, has_next })
+    super::read_page(&ctx.db, q.order_by_asc(escalation::Column::Seq), first).await
+}
+
+/// `escalations { totalCount }`.
+pub async fn count(ctx: &Ctx, p: &Principal, f: &EscalationFilter) -> ServiceResult<u64> {
+    let q = escalation::Entity::find().filter(escalation_scope(p)?).filter(f.condition());
+    super::count_rows(&ctx.db, q).await
 }
 
 /// The `escalations` subscription: those after `after_seq` (from now when `None`), read
@@ -356,8 +361,11 @@ pub struct DeadlineFilter {
     pub status: Option<DeadlineStatus>,
     pub kind: Option<DeadlineKind>,
     pub subject_id: Option<Uuid>,
+    /// On `due_at`.
+    pub due: super::Range<DateTime<Utc>>,
 }
 
+/// `deadlines`: in id order (UUIDv7: the order their clocks were started).
 pub async fn deadlines(
     ctx: &Ctx,
     p: &Principal,
@@ -365,7 +373,20 @@ pub async fn deadlines(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<deadline::Model>> {
-    let mut q = deadline::Entity::find().filter(deadline_scope(p)?);
+    let mut q = deadlines_filtered(p, f)?;
+    if let Some(a) = after {
+        q = q.filter(deadline::Column::Id.gt(a));
+    }
+    super::read_page(&ctx.db, q.order_by_asc(deadline::Column::Id), first).await
+}
+
+/// `deadlines { totalCount }`.
+pub async fn count_deadlines(ctx: &Ctx, p: &Principal, f: &DeadlineFilter) -> ServiceResult<u64> {
+    super::count_rows(&ctx.db, deadlines_filtered(p, f)?).await
+}
+
+fn deadlines_filtered(p: &Principal, f: &DeadlineFilter) -> ServiceResult<sea_orm::Select<deadline::Entity>> {
+    let mut q = deadline::Entity::find().filter(deadline_scope(p)?).filter(f.due.condition(deadline::Column::DueAt));
     if let Some(s) = f.status {
         q = q.filter(deadline::Column::Status.eq(s));
     }
@@ -375,13 +396,7 @@ pub async fn deadlines(
     if let Some(s) = f.subject_id {
         q = q.filter(deadline::Column::SubjectId.eq(s));
     }
-    if let Some(a) = after {
-        q = q.filter(deadline::Column::Id.gt(a));
-    }
-    let mut items = q.order_by_asc(deadline::Column::Id).limit(first + 1).all(&ctx.db).await?;
-    let has_next = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page { items, has_next })
+    Ok(q)
 }
 
 pub async fn get_deadline(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<deadline::Model> {

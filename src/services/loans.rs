@@ -119,6 +119,14 @@ pub struct LoanFilter {
     pub status: Option<LoanStatus>,
     pub overdue: Option<bool>,
     pub borrower_id: Option<BorrowerId>,
+    /// On `contract_date`.
+    pub contract_date: super::Range<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BorrowerFilter {
+    /// On `created_at` (when the borrower was first synced).
+    pub created: super::Range<DateTime<Utc>>,
 }
 
 fn require_ingest(p: &Principal) -> ServiceResult<()> {
@@ -728,6 +736,7 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<loan::Mo
 }
 
 /// A page of loans in the principal's scope, oldest first, after the cursor.
+/// `loans`: in id order (UUIDv7: the order the loans were first synced), after `after`.
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
@@ -735,7 +744,21 @@ pub async fn list(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<loan::Model>> {
-    let mut query = loan::Entity::find().filter(scope::loans(p));
+    let mut query = filtered(ctx, p, filter);
+    if let Some(after) = after {
+        query = query.filter(loan::Column::Id.gt(after));
+    }
+    super::read_page(&ctx.db, query.order_by_asc(loan::Column::Id), first).await
+}
+
+/// `loans { totalCount }`: every loan of `list`'s scope and filter.
+pub async fn count(ctx: &Ctx, p: &Principal, filter: &LoanFilter) -> ServiceResult<u64> {
+    super::count_rows(&ctx.db, filtered(ctx, p, filter)).await
+}
+
+fn filtered(ctx: &Ctx, p: &Principal, filter: &LoanFilter) -> sea_orm::Select<loan::Entity> {
+    let mut query =
+        loan::Entity::find().filter(scope::loans(p)).filter(filter.contract_date.condition(loan::Column::ContractDate));
     if let Some(status) = filter.status {
         query = query.filter(loan::Column::Status.eq(status));
     }
@@ -745,13 +768,7 @@ pub async fn list(
     if let Some(overdue) = filter.overdue {
         query = query.filter(overdue_now(ctx.clock.now(), overdue));
     }
-    if let Some(after) = after {
-        query = query.filter(loan::Column::Id.gt(after));
-    }
-    let mut items = query.order_by_asc(loan::Column::Id).limit(first + 1).all(&ctx.db).await?;
-    let has_next = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page { items, has_next })
+    query
 }
 
 /// R1: the loans that are (`true`) or are not (`false`) overdue at `now`, each in the local
@@ -857,20 +874,28 @@ pub async fn find_borrowers_by_external_id(
 
 /// A page of borrowers in the principal's scope (`scope::borrowers`), by id (UUIDv7, so
 /// in the order they were first synced), after the cursor.
+/// `borrowers`: in id order (UUIDv7: the order they were first synced), after `after`.
 pub async fn list_borrowers(
     ctx: &Ctx,
     p: &Principal,
+    f: &BorrowerFilter,
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<borrower::Model>> {
-    let mut q = borrower::Entity::find().filter(scope::borrowers(p));
+    let mut q = borrowers_filtered(p, f);
     if let Some(after) = after {
         q = q.filter(borrower::Column::Id.gt(after));
     }
-    let mut items = q.order_by_asc(borrower::Column::Id).limit(first + 1).all(&ctx.db).await?;
-    let has_next = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page { items, has_next })
+    super::read_page(&ctx.db, q.order_by_asc(borrower::Column::Id), first).await
+}
+
+/// `borrowers { totalCount }`.
+pub async fn count_borrowers(ctx: &Ctx, p: &Principal, f: &BorrowerFilter) -> ServiceResult<u64> {
+    super::count_rows(&ctx.db, borrowers_filtered(p, f)).await
+}
+
+fn borrowers_filtered(p: &Principal, f: &BorrowerFilter) -> sea_orm::Select<borrower::Entity> {
+    borrower::Entity::find().filter(scope::borrowers(p)).filter(f.created.condition(borrower::Column::CreatedAt))
 }
 
 /// A payment, seen by whoever may see its loan (`scope::loans`); NOT_FOUND otherwise.

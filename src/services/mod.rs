@@ -65,6 +65,56 @@ pub struct Page<T> {
     pub has_next: bool,
 }
 
+/// Reads one page of `q` (scoped, filtered, past the cursor and ordered by the caller):
+/// `first` rows, and whether more follow (one more row is read to know).
+pub(crate) async fn read_page<E: sea_orm::EntityTrait>(
+    db: &DatabaseConnection,
+    q: sea_orm::Select<E>,
+    first: u64,
+) -> error::ServiceResult<Page<E::Model>> {
+    use sea_orm::QuerySelect;
+    let mut items = q.limit(first + 1).all(db).await?;
+    let has_next = items.len() as u64 > first;
+    items.truncate(first as usize);
+    Ok(Page { items, has_next })
+}
+
+/// Counts the rows of `q` (a list's scope and filter: `totalCount`).
+pub(crate) async fn count_rows<E>(db: &DatabaseConnection, q: sea_orm::Select<E>) -> error::ServiceResult<u64>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    Ok(q.count(db).await?)
+}
+
+/// A half-open range `[from, to)` of a list's date filter: either end may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Range<T> {
+    pub from: Option<T>,
+    pub to: Option<T>,
+}
+
+impl<T: Into<sea_orm::Value> + Copy + PartialOrd> Range<T> {
+    /// `from <= col < to` for the ends given.
+    pub fn condition(&self, col: impl sea_orm::ColumnTrait) -> sea_orm::Condition {
+        let mut c = sea_orm::Condition::all();
+        if let Some(f) = self.from {
+            c = c.add(col.gte(f));
+        }
+        if let Some(t) = self.to {
+            c = c.add(col.lt(t));
+        }
+        c
+    }
+
+    /// The same test in memory (the live escalation feed filters there).
+    pub fn contains(&self, v: T) -> bool {
+        self.from.is_none_or(|f| v >= f) && self.to.is_none_or(|t| v < t)
+    }
+}
+
 /// Turns a rule's refusal into the user error of the input field it concerns.
 pub(crate) fn refused(r: crate::rules::Refusal, field: &[&str]) -> crate::error::ServiceError {
     crate::error::ServiceError::user(refusal_error(r, field))

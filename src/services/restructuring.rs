@@ -564,8 +564,11 @@ pub fn application_scope(p: &Principal) -> Option<Condition> {
 pub struct ApplicationFilter {
     pub status: Option<ApplicationStatus>,
     pub loan_id: Option<LoanId>,
+    /// On `received_at` (R5: when the application reached the MFO).
+    pub received: super::Range<DateTime<Utc>>,
 }
 
+/// `restructuringApplications`: in id order (UUIDv7: the order they were submitted).
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
@@ -573,21 +576,28 @@ pub async fn list(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<application::Model>> {
+    let mut q = filtered(p, f)?;
+    if let Some(a) = after {
+        q = q.filter(application::Column::Id.gt(a));
+    }
+    super::read_page(&ctx.db, q.order_by_asc(application::Column::Id), first).await
+}
+
+/// `restructuringApplications { totalCount }`.
+pub async fn count(ctx: &Ctx, p: &Principal, f: &ApplicationFilter) -> ServiceResult<u64> {
+    super::count_rows(&ctx.db, filtered(p, f)?).await
+}
+
+fn filtered(p: &Principal, f: &ApplicationFilter) -> ServiceResult<sea_orm::Select<application::Entity>> {
     let scope = application_scope(p).ok_or(ServiceError::Forbidden("collection agencies do not see applications"))?;
-    let mut q = application::Entity::find().filter(scope);
+    let mut q = application::Entity::find().filter(scope).filter(f.received.condition(application::Column::ReceivedAt));
     if let Some(s) = f.status {
         q = q.filter(application::Column::Status.eq(s));
     }
     if let Some(l) = f.loan_id {
         q = q.filter(application::Column::LoanId.eq(l.0));
     }
-    if let Some(a) = after {
-        q = q.filter(application::Column::Id.gt(a));
-    }
-    let mut items = q.order_by_asc(application::Column::Id).limit(first + 1).all(&ctx.db).await?;
-    let has_next = items.len() as u64 > first;
-    items.truncate(first as usize);
-    Ok(Page { items, has_next })
+    Ok(q)
 }
 
 /// Loads an application for a change by the principal: MFO staff of its MFO, or the

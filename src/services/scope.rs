@@ -112,6 +112,21 @@ pub fn complaints(p: &Principal) -> Option<Condition> {
     }
 }
 
+/// Contact events, as the per-loan contact log shows them (`collection::contacts_of`):
+/// MFO staff their MFO's, a regulator its jurisdiction's, an agency its own contacts on
+/// loans currently handed to it (R17.2), a borrower none.
+pub fn contacts(p: &Principal) -> Condition {
+    use entity::contact_event;
+    match p.role {
+        Role::MfoStaff | Role::MfoManager => Condition::all().add(contact_event::Column::MfoId.eq(p.org_id.0)),
+        Role::Regulator => Condition::all().add(contact_event::Column::Jurisdiction.eq(p.jurisdiction)),
+        Role::CollectionAgency => Condition::all()
+            .add(contact_event::Column::ContactorOrgId.eq(p.org_id.0))
+            .add(contact_event::Column::LoanId.in_subquery(assigned_to(p.org_id.0))),
+        Role::Borrower => nothing(),
+    }
+}
+
 /// Loan-information requests: the same audience as complaints.
 pub fn info_requests(p: &Principal) -> Option<Condition> {
     use entity::info_request;

@@ -202,12 +202,13 @@ async fn subscribe(app: &TestApp, token: &str, query: &str, id: &str) -> Value {
     }
 }
 
-const LISTS: [&str; 5] = [
+const LISTS: [&str; 6] = [
     "{ r: loans(first: 100) { edges { node { id borrower { id } contacts { id } militaryDeferrals { id } } } } }",
     "{ r: complaints(first: 100) { edges { node { id } } } }",
     "{ r: restructuringApplications(first: 100) { edges { node { id appeals { id } } } } }",
     "{ r: deadlines(first: 100) { edges { node { id } } } }",
     "{ r: escalations(first: 100) { edges { node { id } } } }",
+    "{ r: contacts(first: 100) { edges { node { id loan { id } } } } }",
 ];
 
 #[tokio::test]

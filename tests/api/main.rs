@@ -12,6 +12,7 @@ mod crash_suite;
 mod dashboard;
 mod demo;
 mod duplicate_suite;
+mod finding;
 mod hostile;
 mod hostile_suite;
 mod ingestion;

@@ -19,10 +19,14 @@ const APPLICATIONS: &str = "{ restructuringApplications(first: 100) { edges { no
     documentRequests { dueDate } appeals { status } deadlines { kind } loan { contractNumber } borrower { fullName }
     decision { kind refusalLetter { language } } } } } }";
 
+const CONTACTS: &str =
+    "{ contacts(first: 100) { edges { node { id channel loan { contractNumber } contactor { name } } } } }";
+
 async fn seed(app: &TestApp, from: usize, to: usize) {
     let submit = "mutation($input: SubmitRestructuringApplicationInput!) { submitRestructuringApplication(input: $input) { application { id } } }";
     let register =
         "mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) { complaint { id } } }";
+    let record = "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id } } }";
     let decide = "mutation($input: DecideRestructuringApplicationInput!) { decideRestructuringApplication(input: $input) { userErrors { code } } }";
     for i in from..to {
         let s = overdue_loan(app, &format!("N{i}"), "2026-03-02", json!({}), json!({})).await;
@@ -36,6 +40,10 @@ async fn seed(app: &TestApp, from: usize, to: usize) {
         let id = a["submitRestructuringApplication"]["application"]["id"].clone();
         app.gql(&app.manager(), decide, json!({ "input": { "applicationId": id, "decision": "REFUSE", "reasons": "x", "signatory": { "fullName": "M" } } })).await;
         app.gql(&app.staff(), register, json!({ "input": { "kind": "COMPLAINT", "channel": "POST", "language": "RU", "loanId": s.loan, "substance": "x" } })).await;
+        let contact = json!({ "clientSubmissionId": format!("00000000-0000-4000-9000-{i:012}"), "loanId": s.loan,
+            "channel": "LETTER", "occurredAt": "2026-03-17T05:00:00Z", "outcome": "REACHED",
+            "disclosure": { "organizationName": "KZ MFO", "organizationLocation": "Almaty", "personName": "A", "personPosition": "B" } });
+        app.gql(&app.staff(), record, json!({ "input": contact })).await;
     }
 }
 
@@ -52,6 +60,7 @@ async fn nested_lists_cost_the_same_number_of_statements_for_3_rows_as_for_12() 
         app.statements_for(&app.staff(), LOANS).await,
         app.statements_for(&app.staff(), COMPLAINTS).await,
         app.statements_for(&app.staff(), APPLICATIONS).await,
+        app.statements_for(&app.staff(), CONTACTS).await,
     ]
     .into();
     seed(&app, 3, 12).await;
@@ -59,15 +68,21 @@ async fn nested_lists_cost_the_same_number_of_statements_for_3_rows_as_for_12() 
         app.statements_for(&app.staff(), LOANS).await,
         app.statements_for(&app.staff(), COMPLAINTS).await,
         app.statements_for(&app.staff(), APPLICATIONS).await,
+        app.statements_for(&app.staff(), CONTACTS).await,
     ]
     .into();
     // N+1 would add at least nine statements per nested field going from 3 rows to 12. A
     // DataLoader may split one batch in two when the rows resolve across its batching
     // window, so the bound allows that, and no more.
-    for ((s, l), list) in small.iter().zip(&large).zip(["loans", "complaints", "applications"]) {
+    for ((s, l), list) in small.iter().zip(&large).zip(["loans", "complaints", "applications", "contacts"]) {
         assert!(l <= &(s + 2), "{list}: {s} statements for 3 rows, {l} for 12");
     }
-    assert!(large.iter().all(|n| *n > 3 && *n < 30), "{large:?}");
+    assert!(large[..3].iter().all(|n| *n > 3 && *n < 30), "{large:?}");
+    // contacts: the page, its loans, their contactors.
+    assert!(large[3] <= 6, "{large:?}");
+    let listed = app.gql(&app.staff(), CONTACTS, json!({})).await;
+    assert_eq!(listed["contacts"]["edges"].as_array().map(Vec::len), Some(12), "one contact per loan");
+    println!("statements (loans, complaints, applications, contacts): 3 rows {small:?}, 12 rows {large:?}");
 }
 
 /// Issue 12: the lists' scope + filter + page order, and R1's overdue sweep, can each be
@@ -118,6 +133,43 @@ async fn every_list_filter_and_the_r1_sweep_are_backed_by_an_index() {
             "SELECT id FROM deadline WHERE status = 'OPEN' AND due_at <= '2026-11-23T00:00:00Z' ORDER BY due_at LIMIT 50"
                 .to_owned(),
             "ix_deadline_status_due_at",
+        ),
+        // Issue 10: the connections' date ranges and the `contacts` connection.
+        (
+            format!("SELECT id FROM loan WHERE mfo_id = '{m}' AND contract_date >= '2026-01-01' AND contract_date < '2026-02-01'"),
+            "ix_loan_mfo_id_contract_date",
+        ),
+        (
+            format!("SELECT id FROM borrower WHERE mfo_id = '{m}' AND created_at >= '2026-01-01T00:00:00Z'"),
+            "ix_borrower_mfo_id_created_at",
+        ),
+        (
+            format!("SELECT id FROM complaint WHERE mfo_id = '{m}' AND received_at >= '2026-01-01T00:00:00Z' AND received_at < '2026-02-01T00:00:00Z'"),
+            "ix_complaint_mfo_id_received_at",
+        ),
+        (
+            format!("SELECT id FROM restructuring_application WHERE mfo_id = '{m}' AND received_at >= '2026-01-01T00:00:00Z' AND received_at < '2026-02-01T00:00:00Z'"),
+            "ix_restructuring_application_mfo_id_received_at",
+        ),
+        (
+            format!("SELECT seq FROM escalation WHERE org_id = '{m}' AND raised_at >= '2026-01-01T00:00:00Z' AND raised_at < '2026-02-01T00:00:00Z'"),
+            "ix_escalation_org_id_raised_at",
+        ),
+        (
+            format!("SELECT id FROM deadline WHERE org_id = '{m}' AND due_at >= '2026-01-01T00:00:00Z' AND due_at < '2026-02-01T00:00:00Z'"),
+            "ix_deadline_org_id_due_at",
+        ),
+        (
+            format!("SELECT id FROM contact_event WHERE mfo_id = '{m}' ORDER BY occurred_at DESC, id DESC LIMIT 51"),
+            "ix_contact_event_mfo_id_occurred_at_id",
+        ),
+        (
+            "SELECT id FROM contact_event WHERE jurisdiction = 'KZ' ORDER BY occurred_at DESC, id DESC LIMIT 51".to_owned(),
+            "ix_contact_event_jurisdiction_occurred_at_id",
+        ),
+        (
+            format!("SELECT id FROM contact_event WHERE contactor_org_id = '{m}' ORDER BY occurred_at DESC, id DESC LIMIT 51"),
+            "ix_contact_event_contactor_org_id_occurred_at_id",
         ),
     ];
     let db = &app.ctx.db;
