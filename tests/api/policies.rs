@@ -21,7 +21,14 @@ fn example(edit: impl FnOnce(&mut Value)) -> String {
 /// The (field, code) of each refusal, or a panic when the import went through.
 fn refusal(r: Result<entity::policy_version::Model, ServiceError>) -> Vec<(Vec<String>, UserErrorCode, String)> {
     match r {
-        Err(ServiceError::User(errors)) => errors.into_iter().map(|e| (e.field, e.code, e.message)).collect(),
+        Err(ServiceError::User(errors)) => errors
+            .into_iter()
+            .map(|e| {
+                // The problem found, as the CLI prints it (MALFORMED's `problem`).
+                let problem = e.params.get("problem").and_then(|p| p.as_str()).unwrap_or_default().to_owned();
+                (e.field, e.code, problem)
+            })
+            .collect(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
