@@ -42,9 +42,12 @@ mod reason {
         Required,
         /// A text is longer than allowed; `params.maxLength` (characters).
         TooLong,
-        /// A number or amount is outside its range; `params.min` and/or `params.max`.
+        /// A number or amount is outside its range: `params.min` and/or `params.max` (or
+        /// `params.greaterThan` for an amount that must be positive), as decimal strings, and
+        /// `params.range` written out (`1–600`, `> 0, ≤ 1000000000000`).
         OutOfRange,
-        /// A value is not in its format (`params.format`: `HH:MM`, `phone`, `email`, `policy`).
+        /// A value is not in its format: `params.format` is `time` (HH:MM), `phone`, `email` or
+        /// `policy` (then `params.problem` says what is wrong).
         Malformed,
         /// A value is not one of those accepted; `params.allowed` lists them.
         UnsupportedValue,

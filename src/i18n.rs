@@ -346,7 +346,9 @@ mod tests {
     #[test]
     fn every_catalogue_parses_and_defines_the_same_ids() {
         for (lang, src) in CATALOGUES {
-            assert!(FluentResource::try_new(src.to_owned()).is_ok(), "{} does not parse", lang.tag());
+            if let Err((_, errors)) = FluentResource::try_new(src.to_owned()) {
+                panic!("{} does not parse: {errors:?}", lang.tag());
+            }
         }
         let en = catalogue_ids(Lang::En);
         for lang in LANGS {

@@ -14,7 +14,7 @@ REQUIRED = { $field } is required.
 TOO_LONG = { $field } must be at most { $maxLength } characters.
 OUT_OF_RANGE = { $field } is out of range ({ $range }).
 MALFORMED = { $format ->
-    [HH:MM] { $field } is not an HH:MM time.
+    [time] { $field } is not an HH:MM time.
     [phone] { $field } must be 7 to 15 digits, optionally with + ( ) - and spaces.
     [email] { $field } is not an e-mail address.
     [policy] The policy file is not valid: { $problem }

@@ -885,7 +885,7 @@ fn hhmm(field: &str, s: &str) -> Result<NaiveTime, crate::error::ServiceError> {
     NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
         crate::error::ServiceError::user(
             crate::error::UserError::invalid(&["slots", field], crate::error::UserErrorReason::Malformed)
-                .with_param("format", "HH:MM"),
+                .with_param("format", "time"),
         )
     })
 }

@@ -126,7 +126,7 @@ impl ContractMeetingTerms {
                 let t = chrono::NaiveTime::parse_from_str(&s, "%H:%M").ok();
                 problems.check(t.is_some(), || {
                     UserError::invalid(&["contractMeetingTerms", field], crate::error::UserErrorReason::Malformed)
-                        .with_param("format", "HH:MM")
+                        .with_param("format", "time")
                 });
                 t
             }
