@@ -86,7 +86,7 @@ mod reason {
         TermsChangeNothing,
         /// R15: an appeal follows a refusal, a deemed refusal or a failed agreement only.
         NothingToAppeal,
-        /// A policy version of that date already exists; `params.effectiveFrom`,
+        /// A policy version of that date already exists; `params.jurisdiction`, `params.effectiveFrom`,
         /// `params.policyVersionId` (operators' CLI).
         PolicyVersionExists,
         /// A policy version would reach behind a running deadline's clock; `params.startedOn`

@@ -34,7 +34,7 @@ NOT_APPLICABLE = { $field } does not apply here.
 RECORDS_DO_NOT_MATCH = { $field } names a record that does not belong to the others named.
 UNKNOWN_REFERENCE = No record matches { $field }.
 NOT_A_COLLECTION_AGENCY = Not a collection agency of the loan's jurisdiction (R17.2).
-POLICY_VERSION_EXISTS = A policy version from { $effectiveFrom } already exists.
+POLICY_VERSION_EXISTS = { $jurisdiction } already has a policy version from { $effectiveFrom }.
 POLICY_BEHIND_RUNNING_CLOCK = An open deadline started on { $startedOn }, on or after the new version's date: pass --retroactive if the version is meant to reach back behind running clocks.
 
 ## userErrors: states and retries

@@ -32,7 +32,7 @@ NOT_APPLICABLE = { $field } өрісі бұл жерде қолданылмай�
 RECORDS_DO_NOT_MATCH = { $field } өрісі көрсетілген басқа жазбаларға қатысы жоқ жазбаны көрсетеді.
 UNKNOWN_REFERENCE = { $field } мәніне сәйкес жазба табылмады.
 NOT_A_COLLECTION_AGENCY = Ұйым қарыздың юрисдикциясындағы коллекторлық агенттік емес (R17.2).
-POLICY_VERSION_EXISTS = { $effectiveFrom } күнгі саясат нұсқасы бұрыннан бар.
+POLICY_VERSION_EXISTS = { $jurisdiction } үшін { $effectiveFrom } күнгі саясат нұсқасы бұрыннан бар.
 POLICY_BEHIND_RUNNING_CLOCK = Ашық мерзім { $startedOn } күні, жаңа нұсқаның күнінде немесе одан кейін басталды: нұсқа жүріп жатқан мерзімдерге де қолданылуы тиіс болса, --retroactive көрсетіңіз.
 
 ## userErrors: күйлер мен қайталаулар

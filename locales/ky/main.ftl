@@ -32,7 +32,7 @@ NOT_APPLICABLE = { $field } талаасы бул жерде колдонулб�
 RECORDS_DO_NOT_MATCH = { $field } талаасы көрсөтүлгөн башка жазууларга тиешеси жок жазууну көрсөтөт.
 UNKNOWN_REFERENCE = { $field } маанисине туура келген жазуу табылган жок.
 NOT_A_COLLECTION_AGENCY = Уюм карыздын юрисдикциясындагы коллектордук агенттик эмес (R17.2).
-POLICY_VERSION_EXISTS = { $effectiveFrom } күнкү саясат версиясы мурунтан эле бар.
+POLICY_VERSION_EXISTS = { $jurisdiction } үчүн { $effectiveFrom } күнкү саясат версиясы мурунтан эле бар.
 POLICY_BEHIND_RUNNING_CLOCK = Ачык мөөнөт { $startedOn } күнү, жаңы версиянын күнүндө же андан кийин башталган: версия жүрүп жаткан мөөнөттөргө да колдонулушу керек болсо, --retroactive көрсөтүңүз.
 
 ## userErrors: абалдар жана кайталоолор

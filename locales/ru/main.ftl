@@ -32,7 +32,7 @@ NOT_APPLICABLE = Поле { $field } здесь неприменимо.
 RECORDS_DO_NOT_MATCH = Поле { $field } указывает на запись, не связанную с другими указанными.
 UNKNOWN_REFERENCE = Запись, соответствующая { $field }, не найдена.
 NOT_A_COLLECTION_AGENCY = Организация не является коллекторским агентством юрисдикции займа (R17.2).
-POLICY_VERSION_EXISTS = Версия политики от { $effectiveFrom } уже существует.
+POLICY_VERSION_EXISTS = У { $jurisdiction } уже есть версия политики от { $effectiveFrom }.
 POLICY_BEHIND_RUNNING_CLOCK = Открытый срок начался { $startedOn }, в дату новой версии или позже: укажите --retroactive, если версия должна действовать и для уже идущих сроков.
 
 ## userErrors: состояния и повторы

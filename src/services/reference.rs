@@ -259,6 +259,7 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
     if let Some(d) = duplicate {
         return Err(ServiceError::user(
             UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
+                .with_param("jurisdiction", code.clone())
                 .with_param("effectiveFrom", file.effective_from.to_string())
                 .with_param("policyVersionId", d.id.to_string()),
         ));
@@ -298,6 +299,7 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
         Err(e) if is_unique_violation(&e) => {
             return Err(ServiceError::user(
                 UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
+                    .with_param("jurisdiction", code.clone())
                     .with_param("effectiveFrom", from.to_string()),
             ));
         }

@@ -24,9 +24,12 @@ fn refusal(r: Result<entity::policy_version::Model, ServiceError>) -> Vec<(Vec<S
         Err(ServiceError::User(errors)) => errors
             .into_iter()
             .map(|e| {
-                // The problem found, as the CLI prints it (MALFORMED's `problem`).
-                let problem = e.params.get("problem").and_then(|p| p.as_str()).unwrap_or_default().to_owned();
-                (e.field, e.code, problem)
+                // The problem found (MALFORMED's `problem`), else the English text the CLI prints.
+                let text = match e.params.get("problem").and_then(|p| p.as_str()) {
+                    Some(problem) => problem.to_owned(),
+                    None => mfo_api::i18n::render_user_error(mfo_api::i18n::Lang::En, &e),
+                };
+                (e.field, e.code, text)
             })
             .collect(),
         other => panic!("expected a refusal, got {other:?}"),
