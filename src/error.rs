@@ -14,137 +14,186 @@ pub enum UserErrorCode {
     Conflict,
 }
 
-/// The specific refusal, stable for a program to switch on (issue 10); `code` stays the
-/// broad class DESIGN.md names. A refusal without a specific reason yet gets the broad
-/// one (`INVALID_VALUE`, `WRONG_STATE`, `RULE_REFUSED`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
-pub enum UserErrorReason {
-    /// A value is malformed, out of range or missing (code INVALID); `field` names it.
-    InvalidValue,
-    /// The record's state does not allow it, or a retry carries other input (code CONFLICT).
-    WrongState,
-    /// A rule refuses it and no more specific reason is listed yet; `rule` names it.
-    RuleRefused,
-    /// A retry (same `clientSubmissionId`, or a payment's same `externalId`) carries other
-    /// input than the first request (code CONFLICT).
-    RetryWithOtherInput,
-    /// What the mutation would do is already done: receipt acknowledged, request answered,
-    /// appeal resolved, contact flagged (code CONFLICT).
-    AlreadyDone,
-    /// The loan is not with a collection agency (code CONFLICT).
-    NotAtAgency,
-    /// R1: the loan has no overdue to notify of (code CONFLICT).
-    NothingOverdue,
-    /// C7: the step is out of order (register → forward → review → answer).
-    OutOfStepOrder,
-    /// C8: the answer deadline was already extended once.
-    ExtensionAlreadyUsed,
-    /// C3: only a written complaint may be left without consideration.
-    NotAWrittenComplaint,
-    /// C3: anonymity is established at registration, not by a manager's decision.
-    AnonymityNotDecided,
-    /// C3: leaving a complaint without consideration as abusive needs the content quoted or described.
-    AbusiveContentRequired,
-    /// C12: only an oral complaint is answered orally or invited to be written.
-    NotAnOralComplaint,
-    /// C7: only a suggestion may be closed without an answer.
-    NotASuggestion,
-    /// C10: a particular the answer must carry is empty; `field` names it.
-    AnswerParticularRequired,
-    /// C10: the answer is not in the complaint's language; `params.language` is the one required.
-    AnswerLanguageMismatch,
-    /// C10: `sentAt` is before the registration or in the future.
-    AnswerDateOutOfRange,
-    /// C9: the loan is no longer serviced.
-    LoanNotServiced,
-    /// C13: reception hours are on weekdays only.
-    ReceptionOnWeekdaysOnly,
-    /// R1: the notice lacks one of its three contents; `field` names it.
-    NoticeContentMissing,
-    /// R2: more forgiven than is overdue, or something other than overdue principal and interest.
-    ForgivenessExceedsOverdue,
-    /// R2: a new term of zero months.
-    NewTermTooShort,
-    /// R3: a late application with a court act, enforcement inscription, settlement or
-    /// assignment can only be refused.
-    LateApplicationOnlyRefusable,
-    /// R6: documents were requested: decide once they are provided or the period lapses.
-    DocumentsPending,
-    /// R7: the debt burden cannot be judged without the borrower's monthly income.
-    IncomeRequired,
-    /// R8: the decision is not signed.
-    DecisionUnsigned,
-    /// R8, D1: a refusal without its motivated reasons.
-    RefusalReasonsRequired,
-    /// R10: the terms do not lower the monthly payment; `params.monthlyPaymentBefore` and
-    /// `params.monthlyPaymentAfter` (the loan's currency) say by how much.
-    DebtBurdenNotLowered,
-    /// R12: a counter-proposal without a reply date.
-    ReplyDateRequired,
-    /// R12: the reply date gives fewer calendar days than the law's minimum;
-    /// `params.minDays` is it.
-    ReplyPeriodTooShort,
-    /// R15: the appeal window has closed; `params.lastDay` (local date) was its last day.
-    AppealWindowClosed,
-    /// M3: the borrower's refusal window has closed; `params.lastDay` (local date) was its last day.
-    RefusalWindowClosed,
-    /// R17.2 and related rules refuse handing the loan to an agency now: `rule` is the first
-    /// of `params.basis` (every rule that decided it); `params.nextAllowedAt` (UTC instant)
-    /// when it becomes possible, if known.
-    HandOverNotAllowed,
+pub use reason::UserErrorReason;
+
+// The derive names the deprecated broad reasons; nothing else may (clippy -D warnings).
+#[allow(deprecated)]
+mod reason {
+    /// The specific refusal, stable for a program to switch on (issue 10); `code` stays the
+    /// broad class DESIGN.md names. Each reason is also the id of its message in the
+    /// catalogues (`i18n`), so every refusal has a text in every language. The broad
+    /// `INVALID_VALUE`, `WRONG_STATE` and `RULE_REFUSED` stay for clients that switch on them,
+    /// but nothing produces them any more (deprecated: naming one fails clippy).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+    pub enum UserErrorReason {
+        /// No longer produced: every refusal has a specific reason.
+        #[deprecated(note = "give the refusal a specific reason")]
+        #[graphql(deprecation = "No longer produced: every refusal has a specific reason.")]
+        InvalidValue,
+        /// No longer produced: every refusal has a specific reason.
+        #[deprecated(note = "give the refusal a specific reason")]
+        #[graphql(deprecation = "No longer produced: every refusal has a specific reason.")]
+        WrongState,
+        /// No longer produced: every refusal has a specific reason.
+        #[deprecated(note = "give the refusal a specific reason")]
+        #[graphql(deprecation = "No longer produced: every refusal has a specific reason.")]
+        RuleRefused,
+        /// A value that must be given is missing or blank (code INVALID); `field` names it.
+        Required,
+        /// A text is longer than allowed; `params.maxLength` (characters).
+        TooLong,
+        /// A number or amount is outside its range: `params.min` and/or `params.max` (or
+        /// `params.greaterThan` for an amount that must be positive), as decimal strings, and
+        /// `params.range` written out (`1–600`, `> 0, ≤ 1000000000000`).
+        OutOfRange,
+        /// A value is not in its format: `params.format` is `time` (HH:MM), `phone`, `email` or
+        /// `policy` (then `params.problem` says what is wrong).
+        Malformed,
+        /// A value is not one of those accepted; `params.allowed` lists them.
+        UnsupportedValue,
+        /// An instant or date lies in the future.
+        DateInFuture,
+        /// An instant or date lies outside its period; `params.notBefore` and/or
+        /// `params.notAfter` (the record's instants or dates) bound it.
+        DateOutOfRange,
+        /// An end is not after its start; `params.start` names the start field.
+        EndBeforeStart,
+        /// An item of a list is not after the one before it.
+        OutOfOrder,
+        /// A list has more items than allowed; `params.maxItems`.
+        TooMany,
+        /// Parts do not add up; `params.sum` and `params.expected`.
+        SumMismatch,
+        /// A period is longer than allowed; `params.maxDays`.
+        PeriodTooLong,
+        /// Exactly one of `params.fields` must be given.
+        ExactlyOneRequired,
+        /// Both of `params.fields` or neither.
+        BothOrNeither,
+        /// The field does not apply to what the rest of the input says.
+        NotApplicable,
+        /// The records named do not belong together (a contact, loan and borrower of others).
+        RecordsDoNotMatch,
+        /// Nothing with that reference exists in the caller's scope (e.g. `borrowerExternalId`).
+        UnknownReference,
+        /// The organisation named is not a collection agency of the loan's jurisdiction (R17.2).
+        NotACollectionAgency,
+        /// The record's status does not allow it; `params.status` is the status (code CONFLICT).
+        StatusDoesNotAllow,
+        /// The complaint has no open answer deadline to extend (C8; code CONFLICT).
+        NoOpenDeadline,
+        /// The decision's terms change nothing (R2).
+        TermsChangeNothing,
+        /// R15: an appeal follows a refusal, a deemed refusal or a failed agreement only.
+        NothingToAppeal,
+        /// A policy version of that date already exists; `params.jurisdiction`, `params.effectiveFrom`,
+        /// `params.policyVersionId` (operators' CLI).
+        PolicyVersionExists,
+        /// A policy version would reach behind a running deadline's clock; `params.startedOn`
+        /// (operators' CLI; `--retroactive` allows it).
+        PolicyBehindRunningClock,
+        /// A retry (same `clientSubmissionId`, or a payment's same `externalId`) carries other
+        /// input than the first request (code CONFLICT).
+        RetryWithOtherInput,
+        /// What the mutation would do is already done: receipt acknowledged, request answered,
+        /// appeal resolved, contact flagged, escalation acknowledged (code CONFLICT).
+        AlreadyDone,
+        /// The loan is not with a collection agency (code CONFLICT).
+        NotAtAgency,
+        /// R1: the loan has no overdue to notify of (code CONFLICT).
+        NothingOverdue,
+        /// C7: the step is out of order (register → forward → review → answer).
+        OutOfStepOrder,
+        /// C8: the answer deadline was already extended once.
+        ExtensionAlreadyUsed,
+        /// C3: only a written complaint may be left without consideration.
+        NotAWrittenComplaint,
+        /// C3: anonymity is established at registration, not by a manager's decision.
+        AnonymityNotDecided,
+        /// C3: leaving a complaint without consideration as abusive needs the content quoted or described.
+        AbusiveContentRequired,
+        /// C12: only an oral complaint is answered orally or invited to be written.
+        NotAnOralComplaint,
+        /// C7: only a suggestion may be closed without an answer.
+        NotASuggestion,
+        /// C10: a particular the answer must carry is empty; `field` names it.
+        AnswerParticularRequired,
+        /// C10: the answer is not in the complaint's language; `params.language` is the one required.
+        AnswerLanguageMismatch,
+        /// C10: `sentAt` is before the registration or in the future.
+        AnswerDateOutOfRange,
+        /// C9: the loan is no longer serviced.
+        LoanNotServiced,
+        /// C13: reception hours are on weekdays only.
+        ReceptionOnWeekdaysOnly,
+        /// R1: the notice lacks one of its three contents; `field` names it.
+        NoticeContentMissing,
+        /// R2: more forgiven than is overdue, or something other than overdue principal and interest.
+        ForgivenessExceedsOverdue,
+        /// R2: a new term of zero months.
+        NewTermTooShort,
+        /// R3: a late application with a court act, enforcement inscription, settlement or
+        /// assignment can only be refused.
+        LateApplicationOnlyRefusable,
+        /// R6: documents were requested: decide once they are provided or the period lapses.
+        DocumentsPending,
+        /// R7: the debt burden cannot be judged without the borrower's monthly income.
+        IncomeRequired,
+        /// R8: the decision is not signed.
+        DecisionUnsigned,
+        /// R8, D1: a refusal without its motivated reasons.
+        RefusalReasonsRequired,
+        /// R10: the terms do not lower the monthly payment; `params.monthlyPaymentBefore` and
+        /// `params.monthlyPaymentAfter` (the loan's currency) say by how much.
+        DebtBurdenNotLowered,
+        /// R12: a counter-proposal without a reply date.
+        ReplyDateRequired,
+        /// R12: the reply date gives fewer calendar days than the law's minimum;
+        /// `params.minDays` is it.
+        ReplyPeriodTooShort,
+        /// R15: the appeal window has closed; `params.lastDay` (local date) was its last day.
+        AppealWindowClosed,
+        /// M3: the borrower's refusal window has closed; `params.lastDay` (local date) was its last day.
+        RefusalWindowClosed,
+        /// R17.2 and related rules refuse handing the loan to an agency now: `rule` is the first
+        /// of `params.basis` (every rule that decided it); `params.nextAllowedAt` (UTC instant)
+        /// when it becomes possible, if known. The message adds the verdict's reasons.
+        HandOverNotAllowed,
+    }
 }
 
+/// A business refusal, without text: the GraphQL layer renders its reason (with `field`,
+/// `rule` and `params`) in the reader's language (`i18n::render_user_error`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserError {
     /// Path of the input field at fault, e.g. `["input", "schedule", "2", "dueDate"]`.
     pub field: Vec<String>,
-    pub message: String,
     pub code: UserErrorCode,
     pub rule: Option<String>,
-    /// The specific reason, when one is listed; else the broad one of `code`.
-    pub reason: Option<UserErrorReason>,
-    /// Machine-readable particulars (`lastDay`, `minDays`, …), empty when none.
+    /// The specific reason: a program's switch and the message's id.
+    pub reason: UserErrorReason,
+    /// Machine-readable particulars (`lastDay`, `minDays`, …), empty when none; also the
+    /// message's arguments.
     pub params: serde_json::Map<String, serde_json::Value>,
+    /// Further sentences of the message (a verdict's reasons), rendered after the reason's.
+    pub details: Vec<crate::i18n::Msg>,
 }
 
 impl UserError {
-    pub fn invalid(field: &[&str], message: impl Into<String>) -> Self {
-        Self {
-            field: path(field),
-            message: message.into(),
-            code: UserErrorCode::Invalid,
-            rule: None,
-            reason: None,
-            params: Default::default(),
-        }
+    pub fn invalid(field: &[&str], reason: UserErrorReason) -> Self {
+        Self::new(field, UserErrorCode::Invalid, None, reason)
     }
 
-    pub fn rule(rule: &str, field: &[&str], message: impl Into<String>) -> Self {
-        Self {
-            field: path(field),
-            message: message.into(),
-            code: UserErrorCode::RuleViolation,
-            rule: Some(rule.to_owned()),
-            reason: None,
-            params: Default::default(),
-        }
+    pub fn rule(rule: &str, field: &[&str], reason: UserErrorReason) -> Self {
+        Self::new(field, UserErrorCode::RuleViolation, Some(rule.to_owned()), reason)
     }
 
-    pub fn conflict(field: &[&str], message: impl Into<String>) -> Self {
-        Self {
-            field: path(field),
-            message: message.into(),
-            code: UserErrorCode::Conflict,
-            rule: None,
-            reason: None,
-            params: Default::default(),
-        }
+    pub fn conflict(field: &[&str], reason: UserErrorReason) -> Self {
+        Self::new(field, UserErrorCode::Conflict, None, reason)
     }
 
-    /// The same error with its specific reason.
-    pub fn because(mut self, reason: UserErrorReason) -> Self {
-        self.reason = Some(reason);
-        self
+    fn new(field: &[&str], code: UserErrorCode, rule: Option<String>, reason: UserErrorReason) -> Self {
+        Self { field: path(field), code, rule, reason, params: Default::default(), details: Vec::new() }
     }
 
     /// The same error with a machine-readable particular.
@@ -153,13 +202,33 @@ impl UserError {
         self
     }
 
-    /// The reason a client sees: the specific one, else the broad one of `code`.
-    pub fn reason_or_broad(&self) -> UserErrorReason {
-        self.reason.unwrap_or(match self.code {
-            UserErrorCode::Invalid => UserErrorReason::InvalidValue,
-            UserErrorCode::Conflict => UserErrorReason::WrongState,
-            UserErrorCode::RuleViolation => UserErrorReason::RuleRefused,
-        })
+    /// OUT_OF_RANGE's particulars: `min` and `max` (decimal strings), and `range` (`1–600`,
+    /// language-neutral) for the message.
+    pub fn between(self, min: impl std::fmt::Display, max: impl std::fmt::Display) -> Self {
+        let (lo, hi) = (min.to_string(), max.to_string());
+        let range = format!("{lo}–{hi}");
+        self.with_param("min", lo).with_param("max", hi).with_param("range", range)
+    }
+
+    /// OUT_OF_RANGE with a lower bound only (`min`).
+    pub fn at_least(self, min: impl std::fmt::Display) -> Self {
+        let lo = min.to_string();
+        let range = format!("≥ {lo}");
+        self.with_param("min", lo).with_param("range", range)
+    }
+
+    /// OUT_OF_RANGE with an upper bound only (`max`).
+    pub fn at_most(self, max: impl std::fmt::Display) -> Self {
+        let hi = max.to_string();
+        let range = format!("≤ {hi}");
+        self.with_param("max", hi).with_param("range", range)
+    }
+
+    /// OUT_OF_RANGE for an amount that must be positive: `greaterThan` 0 and `max`.
+    pub fn positive_up_to(self, max: impl std::fmt::Display) -> Self {
+        let hi = max.to_string();
+        let range = format!("> 0, ≤ {hi}");
+        self.with_param("greaterThan", "0").with_param("max", hi).with_param("range", range)
     }
 
     /// The same error with a rule ID attached (a conflict or invalid value a rule defines).
@@ -188,9 +257,9 @@ pub enum ServiceError {
     Unauthenticated,
     /// The instant asked about is before the first policy version of its jurisdiction:
     /// the rules this API applies were not yet law then (DOMAIN.md, "Figures change").
-    /// The caller's input, not a fault: the client gets `BAD_USER_INPUT` with this text.
+    /// The caller's input, not a fault: the client gets `BAD_USER_INPUT` with this message.
     #[error("{0}")]
-    OutsideLaw(String),
+    OutsideLaw(crate::i18n::Msg),
     /// Anything else; logged with the request id, never sent to the client.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -235,10 +304,10 @@ impl Problems {
     }
 
     /// Every item of a list must have `sub` filled in: `[list, i, sub]` names each that has not.
-    pub fn each_filled<T>(&mut self, list: &str, sub: &str, items: &[T], text: impl Fn(&T) -> &str, message: &str) {
+    pub fn each_filled<T>(&mut self, list: &str, sub: &str, items: &[T], text: impl Fn(&T) -> &str) {
         for (i, item) in items.iter().enumerate() {
             if text(item).trim().is_empty() {
-                self.0.push(UserError::invalid(&[list, &i.to_string(), sub], message));
+                self.0.push(UserError::invalid(&[list, &i.to_string(), sub], UserErrorReason::Required));
             }
         }
     }

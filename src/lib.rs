@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod i18n;
 pub mod ids;
 pub mod rules;
 pub mod services;

@@ -280,7 +280,11 @@ async fn run() -> anyhow::Result<()> {
                 mfo_api::error::ServiceError::User(errors) => anyhow::anyhow!(
                     "{} refused:\n{}",
                     file.display(),
-                    errors.iter().map(|e| format!("  {}", e.message)).collect::<Vec<_>>().join("\n")
+                    errors
+                        .iter()
+                        .map(|e| format!("  {}", mfo_api::i18n::render_user_error(mfo_api::i18n::Lang::En, e)))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 ),
                 other => anyhow::anyhow!("{other}"),
             })?;

@@ -259,6 +259,8 @@ async function gql(query, variables = {}) {
         'content-type': 'application/json',
         accept: 'application/json',
         authorization: `Bearer ${state.token}`,
+        // The server writes escalation messages in the page's language (issue 10).
+        'accept-language': lang,
       },
       body: JSON.stringify({ query, variables }),
     });
@@ -337,9 +339,16 @@ function applyLanguage() {
 }
 
 function setLanguage(l) {
+  const changed = l !== lang;
   lang = l;
   localStorage.setItem(LANG_KEY, l);
   applyLanguage();
+  if (changed && state.me) {
+    // The messages come from the server in the language asked for: read them again, and
+    // reconnect so that the live stream asks in the new one (it resumes after its cursor).
+    loadHistory();
+    if (state.conn) state.conn.drop();
+  }
 }
 
 // ---------------------------------------------------------------------------------
@@ -414,7 +423,12 @@ function signOut() {
 // ---------------------------------------------------------------------------------
 // Escalations: the stored ones, then the live stream from the last cursor.
 function addEscalation(e, live) {
-  if (state.seen.has(e.id)) return false;
+  if (state.seen.has(e.id)) {
+    // Read again (after a change of language): take the new text.
+    const known = state.escalations.find((x) => x.id === e.id);
+    if (known) known.message = e.message;
+    return false;
+  }
   state.seen.add(e.id);
   state.escalations.push(e);
   state.lastCursor = e.cursor;
@@ -447,6 +461,7 @@ function startStream() {
   state.conn = connect({
     url: `${proto}//${location.host}/graphql`,
     token: state.token,
+    language: () => lang,
     onStatus: (s) => {
       state.status = s;
       renderStatus();

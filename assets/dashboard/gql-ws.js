@@ -10,11 +10,12 @@ const PROTOCOL = 'graphql-transport-ws';
  * @param {object} o
  * @param {string} o.url ws:// or wss:// URL of /graphql
  * @param {string} o.token bearer token
+ * @param {() => string} [o.language] the language to send in `connection_init` (messages)
  * @param {(state: string, info?: object) => void} o.onStatus connecting | live | reconnecting | closed
  * @param {(conn: object) => void} o.onConnected after each acknowledgement
  * @param {(code: number, reason: string) => void} o.onRefused 4401/4403: the token is no good
  */
-export function connect({ url, token, onStatus, onConnected, onRefused }) {
+export function connect({ url, token, language, onStatus, onConnected, onRefused }) {
   let ws = null;
   let attempt = 0;
   let stopped = false;
@@ -53,7 +54,9 @@ export function connect({ url, token, onStatus, onConnected, onRefused }) {
     const socket = new WebSocket(url, PROTOCOL);
     ws = socket;
     socket.onopen = () => {
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } }));
+      const payload = { Authorization: `Bearer ${token}` };
+      if (language) payload.language = language();
+      socket.send(JSON.stringify({ type: 'connection_init', payload }));
     };
     socket.onmessage = (ev) => {
       let m;

@@ -33,8 +33,13 @@ pub struct ActionVerdict {
     /// The DOMAIN.md rules that decided it; `CONTRACT` beside `X4` when the loan's
     /// contract set the meeting terms used (X4 "unless the contract sets other terms").
     pub basis: Vec<String>,
-    /// Why, in the borrower's language.
+    /// Why, in the caller's (the collector's) language: the request's `Accept-Language`
+    /// (ru, kk, ky or en); when the request names none of them, the borrower's language,
+    /// as before issue 10.
     pub reason: String,
+    /// Why, in the borrower's language (the loan's borrower's `language`: ru, kk or ky),
+    /// whatever the caller's: the text to read or send to the borrower.
+    pub borrower_reason: String,
     /// When a refused action becomes allowed, if that is known.
     pub next_allowed_at: Option<DateTime<Utc>>,
     /// For counted actions (calls, meetings): what is left in the current window.
@@ -255,13 +260,19 @@ impl CollectionQuery {
                 action: v.verdict.action,
                 allowed: v.verdict.allowed,
                 basis: v.verdict.basis.iter().map(|b| (*b).to_owned()).collect(),
-                reason: v.reason,
+                reason: texts(&v.reasons, crate::i18n::requested().unwrap_or(v.borrower_language)),
+                borrower_reason: texts(&v.reasons, v.borrower_language),
                 next_allowed_at: v.verdict.next_allowed_at,
                 remaining: v.verdict.remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
                 clearance: v.clearance,
             })
             .collect())
     }
+}
+
+/// A verdict's reasons as one text in `lang`.
+fn texts(reasons: &[crate::i18n::Msg], lang: crate::i18n::Lang) -> String {
+    reasons.iter().map(|m| m.render(lang)).collect::<Vec<_>>().join(" ")
 }
 
 /// R17.2: a loan handed to a collection agency.

@@ -896,10 +896,10 @@ fn complaint_id(id: &ID) -> async_graphql::Result<ComplaintId> {
 
 fn hhmm(field: &str, s: &str) -> Result<NaiveTime, crate::error::ServiceError> {
     NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
-        crate::error::ServiceError::user(crate::error::UserError::invalid(
-            &["slots", field],
-            format!("`{s}` is not HH:MM"),
-        ))
+        crate::error::ServiceError::user(
+            crate::error::UserError::invalid(&["slots", field], crate::error::UserErrorReason::Malformed)
+                .with_param("format", "time"),
+        )
     })
 }
 

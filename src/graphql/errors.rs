@@ -12,14 +12,16 @@ use crate::error::{ServiceError, UserError, UserErrorCode, UserErrorReason};
 pub struct UserErrorObject {
     /// Path to the input field at fault, e.g. `["input", "schedule", "2", "dueDate"]`.
     pub field: Option<Vec<String>>,
-    /// What is wrong, for a person (English).
+    /// What is wrong, for a person, in the request's language (`Accept-Language`: ru, kk,
+    /// ky or en; English when none of them is asked for). Rendered from `reason` and
+    /// `params`: a program switches on `reason`, never on this text.
     pub message: String,
     /// What kind of refusal, for a program to switch on.
     pub code: UserErrorCode,
     /// The DOMAIN.md rule ID when a rule refused it (e.g. "C8").
     pub rule: Option<String>,
     /// The specific refusal, stable for a program to switch on (e.g. EXTENSION_ALREADY_USED);
-    /// the broad INVALID_VALUE, WRONG_STATE or RULE_REFUSED where none is listed yet.
+    /// never the deprecated broad INVALID_VALUE, WRONG_STATE or RULE_REFUSED.
     pub reason: UserErrorReason,
     /// Machine-readable particulars of the refusal as a JSON object (e.g. `{"lastDay":
     /// "2026-05-16"}` for APPEAL_WINDOW_CLOSED: a local date); `{}` when there are none.
@@ -29,13 +31,14 @@ pub struct UserErrorObject {
 
 impl From<UserError> for UserErrorObject {
     fn from(e: UserError) -> Self {
-        let reason = e.reason_or_broad();
+        // The one place a user error's text is written: in the executing request's language.
+        let message = crate::i18n::render_user_error(crate::i18n::current(), &e);
         Self {
             field: Some(e.field),
-            message: e.message,
+            message,
             code: e.code,
             rule: e.rule,
-            reason,
+            reason: e.reason,
             params: async_graphql::Json(e.params),
         }
     }
@@ -60,10 +63,13 @@ pub fn top_level(e: ServiceError) -> Error {
         ServiceError::NotFound => not_found(),
         ServiceError::Forbidden(why) => code_error("FORBIDDEN", why),
         ServiceError::Unauthenticated => code_error("UNAUTHENTICATED", "a bearer token is required"),
-        ServiceError::OutsideLaw(why) => code_error("BAD_USER_INPUT", why),
+        ServiceError::OutsideLaw(why) => code_error("BAD_USER_INPUT", why.render(crate::i18n::current())),
         ServiceError::User(errors) => {
             // A query has no payload to carry user errors: name the first one.
-            let message = errors.first().map(|e| e.message.clone()).unwrap_or_else(|| "invalid input".to_owned());
+            let message = errors
+                .first()
+                .map(|e| crate::i18n::render_user_error(crate::i18n::current(), e))
+                .unwrap_or_else(|| "invalid input".to_owned());
             code_error("BAD_USER_INPUT", message)
         }
         ServiceError::Internal(cause) => {

@@ -135,9 +135,14 @@ impl Escalation {
     async fn deadline_id(&self) -> Option<ID> {
         self.0.deadline_id.map(|d| encode(Kind::Deadline, d))
     }
-    /// What happened, in words.
-    async fn message(&self) -> &str {
-        &self.0.message
+    /// What happened, in words, in the reader's language (`Accept-Language`, or the
+    /// WebSocket's `connection_init` `language`; English when none of ru, kk, ky, en is
+    /// asked for). Escalations raised before messages had languages read in English.
+    async fn message(&self) -> String {
+        match crate::i18n::Msg::from_stored(&self.0.details) {
+            Some(m) => m.render(crate::i18n::current()),
+            None => self.0.message.clone(),
+        }
     }
     /// Machine-readable particulars (JSON object): e.g. `dueAt`, `responsibleOrgId`, counts against a limit.
     async fn details(&self) -> async_graphql::Json<serde_json::Value> {

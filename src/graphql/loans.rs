@@ -130,7 +130,8 @@ impl ContractMeetingTerms {
             Some(s) => {
                 let t = chrono::NaiveTime::parse_from_str(&s, "%H:%M").ok();
                 problems.check(t.is_some(), || {
-                    UserError::invalid(&["contractMeetingTerms", field], format!("`{s}` is not an HH:MM time"))
+                    UserError::invalid(&["contractMeetingTerms", field], crate::error::UserErrorReason::Malformed)
+                        .with_param("format", "time")
                 });
                 t
             }
@@ -723,7 +724,10 @@ fn loan_ref(
     Ok(match (id, external) {
         (Some(id), None) => Ok(LoanRef::Id(LoanId(decode(&id, Kind::Loan)?))),
         (None, Some(ext)) => Ok(LoanRef::External(ext)),
-        _ => Err(ServiceError::user(UserError::invalid(&["loanId"], "give exactly one of loanId and loanExternalId"))),
+        _ => Err(ServiceError::user(
+            UserError::invalid(&["loanId"], crate::error::UserErrorReason::ExactlyOneRequired)
+                .with_param("fields", vec!["loanId", "loanExternalId"]),
+        )),
     })
 }
 

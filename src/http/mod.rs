@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::i18n::{self, Lang};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request as GqlRequest, Response as GqlResponse, Value};
 use axum::body::Body;
@@ -193,14 +194,27 @@ fn never_executed(r: &GqlResponse) -> bool {
     r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
 }
 
-async fn execute(state: &AppState, principal: Option<Principal>, requests: Vec<GqlRequest>) -> Vec<GqlResponse> {
+async fn execute(
+    state: &AppState,
+    principal: Option<Principal>,
+    lang: Option<Lang>,
+    requests: Vec<GqlRequest>,
+) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
     for req in requests {
         let req =
             req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx, principal.as_ref()));
-        out.push(with_codes(state.schema.execute(req).await));
+        // Texts are rendered during execution (`graphql::errors`, escalations, verdicts)
+        // in the language the request asked for.
+        out.push(with_codes(i18n::with_requested(lang, state.schema.execute(req)).await));
     }
     out
+}
+
+/// The language an HTTP request asks for: the best of ours in its `Accept-Language`
+/// (q-values honoured), `None` when it names none of them.
+pub fn requested_language(headers: &HeaderMap) -> Option<Lang> {
+    headers.get_all(header::ACCEPT_LANGUAGE).iter().filter_map(|v| v.to_str().ok()).find_map(i18n::negotiate)
 }
 
 /// Abandons a request that runs too long; dropping its future rolls back any transaction
@@ -213,6 +227,8 @@ async fn request_timeout(State(state): State<AppState>, req: Request, next: Next
 }
 
 fn respond(headers: &HeaderMap, batch: bool, responses: Vec<GqlResponse>) -> Response {
+    // The language of the response's messages (RFC 9110 §8.5).
+    let language = requested_language(headers).unwrap_or(i18n::DEFAULT).tag();
     let graphql_json = wants_graphql_response(headers);
     // With the newer media type, a request that never executed is a 400 and its body has
     // no `data` entry (GraphQL over HTTP; audits 556A/D586, 74FF/5E5B). With
@@ -235,7 +251,9 @@ fn respond(headers: &HeaderMap, batch: bool, responses: Vec<GqlResponse>) -> Res
     });
     let content_type = if graphql_json { GRAPHQL_RESPONSE_JSON } else { "application/json" };
     match body {
-        Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Ok(body) => {
+            (status, [(header::CONTENT_TYPE, content_type), (header::CONTENT_LANGUAGE, language)], body).into_response()
+        }
         Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
     }
 }
@@ -328,7 +346,7 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
         return *r;
     }
-    respond(&parts.headers, is_batch, execute(&state, principal, requests).await)
+    respond(&parts.headers, is_batch, execute(&state, principal, requested_language(&parts.headers), requests).await)
 }
 
 /// The operation a GET request would run, if it can be told from the document.
@@ -347,7 +365,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     let (mut parts, _body) = req.into_parts();
     if parts.headers.contains_key(header::UPGRADE) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => ws::upgrade(state, upgrade),
+            Ok(upgrade) => ws::upgrade(state, upgrade, requested_language(&parts.headers)),
             Err(rejection) => rejection.into_response(),
         };
     }
@@ -389,7 +407,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
         return *r;
     }
-    respond(&parts.headers, false, execute(&state, principal, vec![request]).await)
+    respond(&parts.headers, false, execute(&state, principal, requested_language(&parts.headers), vec![request]).await)
 }
 
 async fn healthz() -> impl IntoResponse {

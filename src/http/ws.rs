@@ -21,12 +21,25 @@ use crate::app::AppState;
 use crate::auth::{LEEWAY_SECONDS, Principal};
 use crate::graphql::context::RequestAuth;
 use crate::graphql::loaders::Loaders;
+use crate::i18n::{self, Lang};
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
 const INIT_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
-pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.protocols([PROTOCOL]).on_upgrade(move |socket| serve(state, socket))
+/// `lang`: the upgrade request's `Accept-Language`; `connection_init`'s `language` (or
+/// `acceptLanguage`) key, when it names one of ours, overrides it for the connection.
+pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, lang: Option<Lang>) -> Response {
+    upgrade.protocols([PROTOCOL]).on_upgrade(move |socket| serve(state, socket, lang))
+}
+
+/// The language `connection_init`'s payload asks for: a `language` or `acceptLanguage`
+/// key (any case) holding a tag or an `Accept-Language` list.
+fn language_of(payload: &Option<Value>) -> Option<Lang> {
+    let obj = payload.as_ref()?.as_object()?;
+    obj.iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("language") || k.eq_ignore_ascii_case("acceptLanguage"))
+        .filter_map(|(_, v)| v.as_str())
+        .find_map(i18n::negotiate)
 }
 
 #[derive(Deserialize)]
@@ -87,7 +100,7 @@ fn token_of(payload: &Option<Value>) -> Option<String> {
     found.map(str::to_owned)
 }
 
-async fn serve(state: AppState, socket: WebSocket) {
+async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Out>(64);
 
@@ -136,6 +149,7 @@ async fn serve(state: AppState, socket: WebSocket) {
                             break Some((4429, "Too many initialisation requests"));
                         }
                         init_seen = true;
+                        lang = language_of(&payload).or(lang);
                         let Some(token) = token_of(&payload) else { break Some((4403, "Forbidden")) };
                         match super::authenticate_token(&state, &token).await {
                             Ok(p) => {
@@ -166,7 +180,10 @@ async fn serve(state: AppState, socket: WebSocket) {
                         if subscriptions.contains_key(&id) {
                             break Some((4409, "Subscriber for this id already exists"));
                         }
-                        let handle = tokio::spawn(run_operation(state.clone(), p, id.clone(), *payload, out_tx.clone()));
+                        let handle = tokio::spawn(i18n::with_requested(
+                            lang,
+                            run_operation(state.clone(), p, id.clone(), *payload, out_tx.clone()),
+                        ));
                         subscriptions.insert(id, handle);
                     }
                     ClientMessage::Complete { id } => {

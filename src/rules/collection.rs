@@ -1,10 +1,13 @@
 //! What a collector may do with a debtor right now (DOMAIN.md X1–X7, R9, R14, R16–R18,
 //! M5, M6): one pure function from one load of facts, a time and the law, answering for
-//! every action with the rules that decided it, a reason in the borrower's language, and
+//! every action with the rules that decided it, its reasons (as messages, rendered by the
+//! GraphQL layer in the collector's and the borrower's languages), and
 //! when a refused action becomes possible if that is known.
 
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
-use entity::enums::{CollectionAction, ContactChannel, ContactParty, Language, Role};
+use entity::enums::{CollectionAction, ContactChannel, ContactParty, Role};
+
+use crate::i18n::{Msg, MsgId};
 
 use super::calendar::Calendar;
 use super::policy::Policy;
@@ -151,7 +154,7 @@ pub struct Facts {
     pub contacts: Vec<ContactFact>,
 }
 
-/// Why an action is (not) allowed, rendered in the borrower's language by `text`.
+/// Why an action is (not) allowed; `message` names its text (`i18n`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     Allowed,
@@ -199,138 +202,55 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The reason in the borrower's language: Kazakh for `kk`, Russian otherwise (Russian
-    /// is an official language in both jurisdictions).
-    pub fn text(&self, language: Language) -> String {
-        let kk = language == Language::Kk;
-        let t = |ru: &str, kz: &str| if kk { kz.to_owned() } else { ru.to_owned() };
+    /// The reason as a message (id and arguments) for `i18n` to render in a reader's
+    /// language: the collector's, or the borrower's for the text addressed to them.
+    pub fn message(&self) -> Msg {
+        let hm = |t: &NaiveTime| t.format("%H:%M").to_string();
+        let yes_no = |b: &bool| if *b { "yes" } else { "no" };
         match self {
-            Reason::Allowed => t("Разрешено.", "Рұқсат етіледі."),
-            Reason::ThirdPartyLocateOnly => t(
-                "Разрешено только для установления местонахождения или контактов заемщика (X5).",
-                "Тек қарыз алушының тұрғылықты жерін немесе байланыс деректерін анықтау үшін рұқсат етіледі (X5).",
-            ),
-            Reason::NotAWorkingDay => {
-                t("Сегодня не рабочий день заемщика (X3/X4).", "Бүгін қарыз алушы үшін жұмыс күні емес (X3/X4).")
+            Reason::Allowed => Msg::new(MsgId::VerdictAllowed),
+            Reason::ThirdPartyLocateOnly => Msg::new(MsgId::VerdictThirdPartyLocateOnly),
+            Reason::NotAWorkingDay => Msg::new(MsgId::VerdictNotAWorkingDay),
+            Reason::OutsideHours { start, end, by_contract } => Msg::new(MsgId::VerdictOutsideHours)
+                .arg("start", hm(start))
+                .arg("end", hm(end))
+                .arg("byContract", yes_no(by_contract)),
+            Reason::CallsUsedUp(n) => Msg::new(MsgId::VerdictCallsUsedUp).arg("limit", *n),
+            Reason::MeetingTodayUsedUp { limit, by_contract } => {
+                Msg::new(MsgId::VerdictMeetingTodayUsedUp).arg("limit", *limit).arg("byContract", yes_no(by_contract))
             }
-            Reason::OutsideHours { start, end, by_contract } => {
-                let (s, e) = (start.format("%H:%M"), end.format("%H:%M"));
-                match (kk, by_contract) {
-                    (false, false) => format!("Вне времени {s}–{e} по месту заемщика (X3/X4)."),
-                    (false, true) => format!("Вне согласованного в договоре времени {s}–{e} по месту заемщика (X4)."),
-                    (true, false) => format!("Қарыз алушының уақытымен {s}–{e} аралығынан тыс (X3/X4)."),
-                    (true, true) => format!("Шартта келісілген {s}–{e} аралығынан тыс, қарыз алушының уақытымен (X4)."),
-                }
-            }
-            Reason::CallsUsedUp(n) => {
-                if kk {
-                    format!("Бүгін {n} қоңырау шегі таусылды (X3).")
-                } else {
-                    format!("Лимит {n} звонков в день исчерпан (X3).")
-                }
-            }
-            Reason::MeetingTodayUsedUp { limit: n, by_contract } => match (kk, by_contract) {
-                (false, false) => format!("Лимит {n} встреч в день исчерпан (X4)."),
-                (false, true) => format!("Согласованный в договоре лимит {n} встреч в день исчерпан (X4)."),
-                (true, false) => format!("Бүгінгі {n} кездесу шегі таусылды (X4)."),
-                (true, true) => format!("Шартта келісілген бүгінгі {n} кездесу шегі таусылды (X4)."),
-            },
-            Reason::MeetingsThisWeekUsedUp { limit: n, by_contract } => match (kk, by_contract) {
-                (false, false) => format!("Лимит {n} встреч в неделю исчерпан (X4)."),
-                (false, true) => format!("Согласованный в договоре лимит {n} встреч в неделю исчерпан (X4)."),
-                (true, false) => format!("Осы аптадағы {n} кездесу шегі таусылды (X4)."),
-                (true, true) => format!("Шартта келісілген осы аптадағы {n} кездесу шегі таусылды (X4)."),
-            },
+            Reason::MeetingsThisWeekUsedUp { limit, by_contract } => Msg::new(MsgId::VerdictMeetingsThisWeekUsedUp)
+                .arg("limit", *limit)
+                .arg("byContract", yes_no(by_contract)),
             Reason::ConscriptProtected(until) => {
-                if kk {
-                    format!(
-                        "Қарыз алушы мерзімді әскери қызметте: өндіріп алу шаралары {until} дейін тоқтатылған (M5)."
-                    )
-                } else {
-                    format!("Заемщик проходит срочную службу: меры взыскания приостановлены до {until} (M5).")
-                }
+                Msg::new(MsgId::VerdictConscriptProtected).arg("until", until.to_string())
             }
             Reason::DeferralWithoutInterest(until) => {
-                if kk {
-                    format!("Әскери кейінге қалдыру {until} дейін сыйақысыз (M2).")
-                } else {
-                    format!("Отсрочка военнослужащему до {until} без начисления вознаграждения (M2).")
-                }
+                Msg::new(MsgId::VerdictDeferralWithoutInterest).arg("until", until.to_string())
             }
-            Reason::ApplicationUnderReview => t(
-                "Рассматривается заявление об изменении условий: требовать досрочного погашения нельзя (R9).",
-                "Шарт талаптарын өзгерту туралы өтініш қаралуда: мерзімінен бұрын өтеуді талап етуге болмайды (R9).",
-            ),
-            Reason::AtCollectionAgency => t(
-                "Долг у коллекторского агентства: нельзя подавать иск, требовать вознаграждение и начислять неустойку за этот период (R18).",
-                "Борыш коллекторлық агенттікте: осы кезеңде сотқа талап қоюға, сыйақы талап етуге және тұрақсыздық айыбын есептеуге болмайды (R18).",
-            ),
-            Reason::HomeProtected(until) => {
-                if kk {
-                    format!("Уәкілетті орган шағымды қарауда: тұрғын үйге өндіріп алуға {until} дейін болмайды (R16).")
-                } else {
-                    format!(
-                        "Обращение заемщика рассматривается уполномоченным органом: взыскание на жилище до {until} не допускается (R16)."
-                    )
-                }
-            }
-            Reason::NoMortgage => t(
-                "Микрокредит не обеспечен залогом недвижимости (R17.4).",
-                "Микрокредит жылжымайтын мүлік кепілімен қамтамасыз етілмеген (R17.4).",
-            ),
-            Reason::NotOverdue => t("Нет просроченной задолженности.", "Мерзімі өткен берешек жоқ."),
+            Reason::ApplicationUnderReview => Msg::new(MsgId::VerdictApplicationUnderReview),
+            Reason::AtCollectionAgency => Msg::new(MsgId::VerdictAtCollectionAgency),
+            Reason::HomeProtected(until) => Msg::new(MsgId::VerdictHomeProtected).arg("until", until.to_string()),
+            Reason::NoMortgage => Msg::new(MsgId::VerdictNoMortgage),
+            Reason::NotOverdue => Msg::new(MsgId::VerdictNotOverdue),
             Reason::OverdueTooShort { needed, days } => {
-                if kk {
-                    format!(
-                        "Мерзімі өткен күндер {days}; талап ету құқығын беру {needed} күннен кейін ғана мүмкін (R17.3)."
-                    )
-                } else {
-                    format!(
-                        "Просрочка {days} дн.; уступка права требования возможна только свыше {needed} дн. подряд (R17.3)."
-                    )
-                }
+                Msg::new(MsgId::VerdictOverdueTooShort).arg("needed", *needed).arg("days", *days)
             }
-            Reason::Insolvency => t(
-                "К заемщику применяется процедура восстановления платежеспособности или банкротства (R17.3).",
-                "Қарыз алушыға төлем қабілеттілігін қалпына келтіру немесе банкроттық рәсімі қолданылуда (R17.3).",
-            ),
+            Reason::Insolvency => Msg::new(MsgId::VerdictInsolvency),
             // R14, read as "settlement first" (ARCHITECTURE.md, Choices): the claim goes to
             // an agency only after a reducing settlement carried out within the months
             // from the overdue date; once they have passed without one, never.
-            Reason::NoReducingSettlement { months, window_end, passed: false } => {
-                if kk {
-                    format!(
-                        "Кәсіпкерлікпен байланысты емес микрокредит бойынша талап ету құқығын коллекторлық агенттікке беру мерзімі өткен күннен бастап {months} ай ішінде ({window_end} дейін) міндеттемені азайтатын реттеу (оның ішінде тұрақсыздық айыбын толық алып тастау) жүргізілгеннен кейін ғана мүмкін; ол әлі жүргізілмеген (R14)."
-                    )
-                } else {
-                    format!(
-                        "Уступка права требования коллекторскому агентству по микрокредиту, не связанному с предпринимательством, допускается только после урегулирования со снижением обязательства (в т.ч. полной отменой неустойки), проведённого в течение {months} месяцев с даты просрочки, то есть до {window_end}; такого урегулирования ещё не было (R14)."
-                    )
-                }
-            }
-            Reason::NoReducingSettlement { months, window_end, passed: true } => {
-                if kk {
-                    format!(
-                        "Мерзімі өткен күннен бастап {months} ай ішінде ({window_end} дейін) міндеттемені азайтатын реттеу жүргізілмеді: талап ету құқығын коллекторлық агенттікке беруге болмайды (R14)."
-                    )
-                } else {
-                    format!(
-                        "В течение {months} месяцев с даты просрочки (до {window_end}) урегулирование со снижением обязательства не проводилось: уступка права требования коллекторскому агентству не допускается (R14)."
-                    )
-                }
-            }
-            Reason::ClaimAlreadyAssigned => t("Право требования уже уступлено.", "Талап ету құқығы бұрын берілген."),
-            Reason::ContractForbidsAgency => t(
-                "Договор не предусматривает привлечение коллекторского агентства (R17.2).",
-                "Шартта коллекторлық агенттікті тарту көзделмеген (R17.2).",
-            ),
-            Reason::AlreadyAtAgency => {
-                t("Долг уже передан коллекторскому агентству.", "Борыш коллекторлық агенттікке берілген.")
-            }
-            Reason::NotABusiness => t(
-                "Иск о банкротстве подается только к индивидуальному предпринимателю или юридическому лицу (R17.5).",
-                "Банкроттық туралы талап тек жеке кәсіпкерге немесе заңды тұлғаға беріледі (R17.5).",
-            ),
+            Reason::NoReducingSettlement { months, window_end, passed } => Msg::new(if *passed {
+                MsgId::VerdictNoReducingSettlementPassed
+            } else {
+                MsgId::VerdictNoReducingSettlementYet
+            })
+            .arg("months", *months)
+            .arg("windowEnd", window_end.to_string()),
+            Reason::ClaimAlreadyAssigned => Msg::new(MsgId::VerdictClaimAlreadyAssigned),
+            Reason::ContractForbidsAgency => Msg::new(MsgId::VerdictContractForbidsAgency),
+            Reason::AlreadyAtAgency => Msg::new(MsgId::VerdictAlreadyAtAgency),
+            Reason::NotABusiness => Msg::new(MsgId::VerdictNotABusiness),
         }
     }
 }
@@ -779,6 +699,7 @@ pub fn week_start(cal: &Calendar, at: DateTime<Utc>) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use crate::rules::calendar::tests::kz;
     use crate::rules::policy::tests::shipped;
     use entity::enums::Jurisdiction;
@@ -954,7 +875,7 @@ mod tests {
             late.reasons,
             vec![Reason::NoReducingSettlement { months: 24, window_end: d("2028-01-01"), passed: true }]
         );
-        assert!(late.reasons[0].text(Language::Ru).contains("до 2028-01-01"), "{:?}", late.reasons);
+        assert!(late.reasons[0].message().render(Lang::Ru).contains("до 2028-01-01"), "{:?}", late.reasons);
         f.reducing_settlement_on = Some(d("2026-02-01"));
         let early = v(CollectionAction::AssignClaimToAgency, &f, "2026-03-01 10:00:00");
         assert_eq!((early.allowed, early.basis), (false, vec!["R17.3"]), "R14 met, R17.3 still counts its 90 days");
@@ -999,7 +920,7 @@ mod tests {
         let early = v(CollectionAction::OfficeMeeting, &f, "2026-03-17 09:00:00");
         assert_eq!((early.allowed, early.basis.clone()), (false, vec!["X4", CONTRACT]));
         assert_eq!(early.next_allowed_at, Some(almaty("2026-03-17 10:00:00")), "the contract's 10:00");
-        assert!(early.reasons[0].text(Language::Ru).contains("10:00–18:00"), "{:?}", early.reasons);
+        assert!(early.reasons[0].message().render(Lang::Ru).contains("10:00–18:00"), "{:?}", early.reasons);
         let late = v(CollectionAction::OfficeMeeting, &f, "2026-03-17 18:00:00");
         assert_eq!(late.next_allowed_at, Some(almaty("2026-03-18 10:00:00")), "18:00 is closed");
         let ok = v(CollectionAction::OfficeMeeting, &f, "2026-03-17 12:00:00");
@@ -1078,11 +999,12 @@ mod tests {
     }
 
     #[test]
-    fn reasons_speak_the_borrowers_language() {
-        let r = Reason::CallsUsedUp(3);
-        assert!(r.text(Language::Ru).contains("звонков"));
-        assert!(r.text(Language::Kk).contains("қоңырау"));
-        assert_eq!(r.text(Language::Ky), r.text(Language::Ru), "Russian is official in KG");
+    fn reasons_speak_every_language() {
+        let r = Reason::CallsUsedUp(3).message();
+        assert!(r.render(Lang::Ru).contains("звонков"));
+        assert!(r.render(Lang::Kk).contains("қоңырау"));
+        assert!(r.render(Lang::Ky).contains("чалуу"));
+        assert!(r.render(Lang::En).contains("calls"));
     }
 
     #[test]

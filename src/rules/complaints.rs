@@ -142,8 +142,7 @@ pub fn extended_due(
     extensions_so_far: u32,
 ) -> Result<Due, Refusal> {
     if extensions_so_far >= p.complaints.max_extensions {
-        return Err(Refusal::rule("C8", "the answer deadline can be extended only once")
-            .because(crate::error::UserErrorReason::ExtensionAlreadyUsed));
+        return Err(Refusal::rule("C8", crate::error::UserErrorReason::ExtensionAlreadyUsed));
     }
     Ok(cal.due_in_business_days(current_due, p.complaints.extension_business_days))
 }
@@ -182,25 +181,25 @@ pub fn next_status(
     kind: ComplaintKind,
     form: ComplaintForm,
 ) -> Result<ComplaintStatus, Refusal> {
-    let closed = || Refusal::conflict(format!("the complaint is already {}", status_word(status)));
+    let closed = || {
+        Refusal::conflict(crate::error::UserErrorReason::StatusDoesNotAllow)
+            .with_param("status", serde_json::to_value(status).unwrap_or_default())
+    };
     if !is_open(status) {
         return Err(closed());
     }
     match step {
         Step::Forward => match status {
             ComplaintStatus::Registered => Ok(ComplaintStatus::Forwarded),
-            _ => Err(Refusal::conflict_under("C7", "only a registered complaint is forwarded")
-                .because(crate::error::UserErrorReason::OutOfStepOrder)),
+            _ => Err(Refusal::conflict_under("C7", crate::error::UserErrorReason::OutOfStepOrder)),
         },
         Step::StartReview => match status {
             ComplaintStatus::Forwarded => Ok(ComplaintStatus::UnderReview),
-            _ => Err(Refusal::conflict_under("C7", "a complaint is reviewed after it is forwarded")
-                .because(crate::error::UserErrorReason::OutOfStepOrder)),
+            _ => Err(Refusal::conflict_under("C7", crate::error::UserErrorReason::OutOfStepOrder)),
         },
         Step::Answer => match status {
             ComplaintStatus::UnderReview => Ok(ComplaintStatus::Answered),
-            _ => Err(Refusal::conflict_under("C7", "a complaint is answered after it has been forwarded and reviewed")
-                .because(crate::error::UserErrorReason::OutOfStepOrder)),
+            _ => Err(Refusal::conflict_under("C7", crate::error::UserErrorReason::OutOfStepOrder)),
         },
         Step::AnswerOrally | Step::InviteToWrite => match form {
             ComplaintForm::Oral => Ok(if step == Step::AnswerOrally {
@@ -208,37 +207,17 @@ pub fn next_status(
             } else {
                 ComplaintStatus::InvitedToWrite
             }),
-            ComplaintForm::Written => {
-                Err(Refusal::rule("C12", "only an oral complaint is answered orally or invited to be written")
-                    .because(crate::error::UserErrorReason::NotAnOralComplaint))
-            }
+            ComplaintForm::Written => Err(Refusal::rule("C12", crate::error::UserErrorReason::NotAnOralComplaint)),
         },
         Step::LeaveWithoutConsideration => match form {
             ComplaintForm::Written => Ok(ComplaintStatus::LeftWithoutConsideration),
-            ComplaintForm::Oral => {
-                Err(Refusal::rule("C3", "only a written complaint may be left without consideration")
-                    .because(crate::error::UserErrorReason::NotAWrittenComplaint))
-            }
+            ComplaintForm::Oral => Err(Refusal::rule("C3", crate::error::UserErrorReason::NotAWrittenComplaint)),
         },
         Step::CloseWithoutAnswer => match answer_required(kind) {
             false => Ok(ComplaintStatus::ClosedWithoutAnswer),
-            true => Err(Refusal::rule("C7", "only a suggestion may be closed without an answer")
-                .because(crate::error::UserErrorReason::NotASuggestion)),
+            true => Err(Refusal::rule("C7", crate::error::UserErrorReason::NotASuggestion)),
         },
         Step::Extend | Step::Acknowledge => Ok(status),
-    }
-}
-
-fn status_word(s: ComplaintStatus) -> &'static str {
-    match s {
-        ComplaintStatus::Registered => "registered",
-        ComplaintStatus::Forwarded => "forwarded",
-        ComplaintStatus::UnderReview => "under review",
-        ComplaintStatus::Answered => "answered",
-        ComplaintStatus::AnsweredOrally => "answered orally",
-        ComplaintStatus::InvitedToWrite => "closed with an invitation to write",
-        ComplaintStatus::LeftWithoutConsideration => "left without consideration",
-        ComplaintStatus::ClosedWithoutAnswer => "closed without an answer",
     }
 }
 
@@ -247,8 +226,7 @@ pub fn check_answer_language(complaint: Language, answer: Language) -> Result<()
     if complaint == answer {
         Ok(())
     } else {
-        Err(Refusal::rule("C10", "the answer must be written in the complaint's language")
-            .because(crate::error::UserErrorReason::AnswerLanguageMismatch)
+        Err(Refusal::rule("C10", crate::error::UserErrorReason::AnswerLanguageMismatch)
             .with_param("language", serde_json::to_value(complaint).unwrap_or_default()))
     }
 }
@@ -256,8 +234,7 @@ pub fn check_answer_language(complaint: Language, answer: Language) -> Result<()
 /// C10: a written answer is sent no earlier than registration and no later than now.
 pub fn check_sent_at(sent_at: DateTime<Utc>, registered_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Refusal> {
     if sent_at < registered_at || sent_at > now {
-        return Err(Refusal::rule("C10", "sentAt must lie between the registration and now")
-            .because(crate::error::UserErrorReason::AnswerDateOutOfRange));
+        return Err(Refusal::rule("C10", crate::error::UserErrorReason::AnswerDateOutOfRange));
     }
     Ok(())
 }

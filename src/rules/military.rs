@@ -36,8 +36,7 @@ pub fn check_refusal_in_time(p: &Policy, notified_on: NaiveDate, refused_on: Nai
     let last =
         notified_on.checked_add_days(Days::new(u64::from(p.military.refusal_calendar_days))).unwrap_or(NaiveDate::MAX);
     if refused_on > last {
-        return Err(Refusal::rule("M3", format!("the deferral could be refused until {last}"))
-            .because(crate::error::UserErrorReason::RefusalWindowClosed)
+        return Err(Refusal::rule("M3", crate::error::UserErrorReason::RefusalWindowClosed)
             .with_param("lastDay", last.to_string()));
     }
     Ok(())

@@ -13,16 +13,18 @@ pub mod military;
 pub mod policy;
 pub mod restructuring;
 
+use crate::error::UserErrorReason;
+
 /// Why a rule (or the record's state) refuses an action: a verdict for the services to turn
-/// into a user error on the right field.
+/// into a user error on the right field. It carries no text: its reason is the message's
+/// id, its params the arguments (`i18n`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub kind: RefusalKind,
     /// The DOMAIN.md rule, when a rule (not just the state) refuses.
     pub rule: Option<&'static str>,
-    pub message: String,
-    /// The specific reason a client can switch on, when one is listed.
-    pub reason: Option<crate::error::UserErrorReason>,
+    /// The specific reason a client can switch on.
+    pub reason: UserErrorReason,
     /// Machine-readable particulars of the refusal (`lastDay`, `minDays`, …).
     pub params: serde_json::Map<String, serde_json::Value>,
 }
@@ -36,27 +38,21 @@ pub enum RefusalKind {
 }
 
 impl Refusal {
-    pub fn rule(rule: &'static str, message: impl Into<String>) -> Self {
-        Self::new(RefusalKind::RuleViolation, Some(rule), message)
+    pub fn rule(rule: &'static str, reason: UserErrorReason) -> Self {
+        Self::new(RefusalKind::RuleViolation, Some(rule), reason)
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
-        Self::new(RefusalKind::Conflict, None, message)
+    pub fn conflict(reason: UserErrorReason) -> Self {
+        Self::new(RefusalKind::Conflict, None, reason)
     }
 
     /// A state conflict that a rule defines (e.g. C7's order of steps).
-    pub fn conflict_under(rule: &'static str, message: impl Into<String>) -> Self {
-        Self::new(RefusalKind::Conflict, Some(rule), message)
+    pub fn conflict_under(rule: &'static str, reason: UserErrorReason) -> Self {
+        Self::new(RefusalKind::Conflict, Some(rule), reason)
     }
 
-    fn new(kind: RefusalKind, rule: Option<&'static str>, message: impl Into<String>) -> Self {
-        Self { kind, rule, message: message.into(), reason: None, params: Default::default() }
-    }
-
-    /// The same refusal with its specific reason.
-    pub fn because(mut self, reason: crate::error::UserErrorReason) -> Self {
-        self.reason = Some(reason);
-        self
+    fn new(kind: RefusalKind, rule: Option<&'static str>, reason: UserErrorReason) -> Self {
+        Self { kind, rule, reason, params: Default::default() }
     }
 
     /// The same refusal with a machine-readable particular.

@@ -36,32 +36,16 @@ pub struct NoticeContents {
 pub fn missing_notice_contents(c: &NoticeContents) -> Vec<(&'static str, Refusal)> {
     let mut missing = Vec::new();
     if c.overdue_amount.is_none_or(|a| a <= Decimal::ZERO) {
-        missing.push((
-            "overdueAmount",
-            Refusal::rule("R1", "the notice must state the overdue amount")
-                .because(crate::error::UserErrorReason::NoticeContentMissing),
-        ));
+        missing.push(("overdueAmount", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
     }
     if c.amount_as_of.is_none() {
-        missing.push((
-            "amountAsOf",
-            Refusal::rule("R1", "the notice must state the date the amount is owed as of")
-                .because(crate::error::UserErrorReason::NoticeContentMissing),
-        ));
+        missing.push(("amountAsOf", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
     }
     if !c.right_to_apply {
-        missing.push((
-            "statesRightToApply",
-            Refusal::rule("R1", "the notice must tell the borrower of the right to apply to the MFO")
-                .because(crate::error::UserErrorReason::NoticeContentMissing),
-        ));
+        missing.push(("statesRightToApply", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
     }
     if !c.consequences {
-        missing.push((
-            "statesConsequences",
-            Refusal::rule("R1", "the notice must state the consequences of non-payment")
-                .because(crate::error::UserErrorReason::NoticeContentMissing),
-        ));
+        missing.push(("statesConsequences", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
     }
     missing
 }
@@ -152,12 +136,7 @@ pub fn documents_due(cal: &Calendar, p: &Policy, requested_on: NaiveDate) -> Due
 pub fn check_reply_by(p: &Policy, delivered_on: NaiveDate, reply_by: NaiveDate) -> Result<(), Refusal> {
     let min = i64::from(p.restructuring.counter_proposal_min_reply_calendar_days);
     if (reply_by - delivered_on).num_days() < min {
-        return Err(Refusal::rule(
-            "R12",
-            format!("the borrower must have at least {min} calendar days from receipt to reply"),
-        )
-        .because(crate::error::UserErrorReason::ReplyPeriodTooShort)
-        .with_param("minDays", min));
+        return Err(Refusal::rule("R12", crate::error::UserErrorReason::ReplyPeriodTooShort).with_param("minDays", min));
     }
     Ok(())
 }
@@ -181,8 +160,7 @@ pub fn appeal_last_day(p: &Policy, from: NaiveDate) -> NaiveDate {
 pub fn check_appeal_in_time(p: &Policy, from: NaiveDate, filed_on: NaiveDate) -> Result<(), Refusal> {
     let last = appeal_last_day(p, from);
     if filed_on > last {
-        return Err(Refusal::rule("R15", format!("the appeal had to be filed by {last}"))
-            .because(crate::error::UserErrorReason::AppealWindowClosed)
+        return Err(Refusal::rule("R15", crate::error::UserErrorReason::AppealWindowClosed)
             .with_param("lastDay", last.to_string()));
     }
     Ok(())
@@ -249,7 +227,10 @@ pub enum AppStep {
 /// Every state's possible next states; anything else is a conflict.
 pub fn next_status(s: ApplicationStatus, step: AppStep) -> Result<ApplicationStatus, Refusal> {
     use ApplicationStatus as S;
-    let conflict = || Refusal::conflict(format!("the application is {}", word(s)));
+    let conflict = || {
+        Refusal::conflict(crate::error::UserErrorReason::StatusDoesNotAllow)
+            .with_param("status", serde_json::to_value(s).unwrap_or_default())
+    };
     match (s, step) {
         (S::Registered, AppStep::RequestDocuments) => Ok(S::DocumentsRequested),
         (S::DocumentsRequested, AppStep::ProvideDocuments) => Ok(S::Registered),
@@ -258,17 +239,11 @@ pub fn next_status(s: ApplicationStatus, step: AppStep) -> Result<ApplicationSta
         (S::Registered, AppStep::Decide(DecisionKind::CounterProposal)) => Ok(S::CounterProposed),
         (S::Registered | S::Inadmissible, AppStep::Decide(DecisionKind::Refuse)) => Ok(S::Refused),
         (S::Inadmissible, AppStep::Decide(DecisionKind::Approve | DecisionKind::CounterProposal)) => {
-            Err(Refusal::rule(
-                "R3",
-                "a late application with a court act, enforcement inscription, settlement or assignment can only be refused",
-            )
-            .because(crate::error::UserErrorReason::LateApplicationOnlyRefusable))
+            Err(Refusal::rule("R3", crate::error::UserErrorReason::LateApplicationOnlyRefusable))
         }
-        (S::DocumentsRequested, AppStep::Decide(_)) => Err(Refusal::conflict_under(
-            "R6",
-            "documents were requested: decide once they are provided or the period lapses",
-        )
-        .because(crate::error::UserErrorReason::DocumentsPending)),
+        (S::DocumentsRequested, AppStep::Decide(_)) => {
+            Err(Refusal::conflict_under("R6", crate::error::UserErrorReason::DocumentsPending))
+        }
         (S::CounterProposed, AppStep::Accept) => Ok(S::Agreed),
         (S::CounterProposed, AppStep::Reject) => Ok(S::CounterRejected),
         (S::CounterProposed, AppStep::DeemRefused) => Ok(S::DeemedRefused),
@@ -297,23 +272,6 @@ pub fn next_status(s: ApplicationStatus, step: AppStep) -> Result<ApplicationSta
             | AppStep::Implement
             | AppStep::Withdraw,
         ) => Err(conflict()),
-    }
-}
-
-fn word(s: ApplicationStatus) -> &'static str {
-    match s {
-        ApplicationStatus::Registered => "under review",
-        ApplicationStatus::DocumentsRequested => "waiting for documents",
-        ApplicationStatus::Inadmissible => "inadmissible, with a refusal to sign",
-        ApplicationStatus::Approved => "approved",
-        ApplicationStatus::CounterProposed => "waiting for the borrower's answer to a counter-proposal",
-        ApplicationStatus::Agreed => "agreed",
-        ApplicationStatus::CounterRejected => "closed: the counter-proposal was rejected",
-        ApplicationStatus::Refused => "refused",
-        ApplicationStatus::DeemedRefused => "deemed refused",
-        ApplicationStatus::LeftWithoutReview => "left without review",
-        ApplicationStatus::Withdrawn => "withdrawn",
-        ApplicationStatus::Implemented => "implemented",
     }
 }
 
@@ -432,11 +390,7 @@ pub fn new_schedule(
         }
     }
     if terms.forgive_overdue_principal > overdue_principal || terms.forgive_overdue_interest > overdue_interest {
-        return Err(Refusal::rule(
-            "R2",
-            "only overdue principal and interest can be forgiven, and no more than is overdue",
-        )
-        .because(crate::error::UserErrorReason::ForgivenessExceedsOverdue));
+        return Err(Refusal::rule("R2", crate::error::UserErrorReason::ForgivenessExceedsOverdue));
     }
     overdue_principal -= terms.forgive_overdue_principal;
     overdue_interest -= terms.forgive_overdue_interest;
@@ -446,8 +400,7 @@ pub fn new_schedule(
     // Regular installments: (due date, principal, interest).
     let mut regular: Vec<(NaiveDate, Decimal, Decimal)> = match terms.new_term_months {
         Some(0) => {
-            return Err(Refusal::rule("R2", "a new term has at least one month")
-                .because(crate::error::UserErrorReason::NewTermTooShort));
+            return Err(Refusal::rule("R2", crate::error::UserErrorReason::NewTermTooShort));
         }
         Some(n) => {
             let first = future.first().map(|f| f.0).filter(|d| *d > start).unwrap_or_else(|| add_months(start, 1));
@@ -576,8 +529,7 @@ pub fn burden(
     p: &Policy,
 ) -> Result<Burden, Refusal> {
     if income <= Decimal::ZERO {
-        return Err(Refusal::rule("R7", "the debt burden needs the borrower's monthly income: ask for it (R6)")
-            .because(crate::error::UserErrorReason::IncomeRequired));
+        return Err(Refusal::rule("R7", crate::error::UserErrorReason::IncomeRequired));
     }
     let in_force: Vec<(NaiveDate, Decimal)> =
         ledger.installments.iter().map(|s| (s.due_date, s.principal + s.interest)).collect();
@@ -599,16 +551,9 @@ pub fn burden(
 /// lower than the one in force, whatever the arrears (an equal payment lowers nothing).
 pub fn check_lowers_burden(b: &Burden) -> Result<(), Refusal> {
     if !lowers_burden(Some((b.payment_before, b.payment_after)), (b.ratio_before, b.ratio_after)) {
-        return Err(Refusal::rule(
-            "R10",
-            format!(
-                "the terms do not lower the debt burden: the monthly payment goes from {} to {} (ratio {} before, {} after)",
-                b.payment_before, b.payment_after, b.ratio_before, b.ratio_after
-            ),
-        )
-        .because(crate::error::UserErrorReason::DebtBurdenNotLowered)
-        .with_param("monthlyPaymentBefore", b.payment_before.to_string())
-        .with_param("monthlyPaymentAfter", b.payment_after.to_string()));
+        return Err(Refusal::rule("R10", crate::error::UserErrorReason::DebtBurdenNotLowered)
+            .with_param("monthlyPaymentBefore", b.payment_before.to_string())
+            .with_param("monthlyPaymentAfter", b.payment_after.to_string()));
     }
     Ok(())
 }

@@ -61,7 +61,7 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
         }
     }
     if input.statement.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["statement"], "say what the appeal is about")));
+        return Err(ServiceError::user(UserError::invalid(&["statement"], crate::error::UserErrorReason::Required)));
     }
     let key = p.key();
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
@@ -101,7 +101,7 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
         | ApplicationStatus::Withdrawn
         | ApplicationStatus::Implemented => {
             return Err(refused(
-                Refusal::conflict_under("R15", "an appeal follows a refusal, a deemed refusal or a failed agreement"),
+                Refusal::conflict_under("R15", crate::error::UserErrorReason::NothingToAppeal),
                 &["applicationId"],
             ));
         }
@@ -162,7 +162,7 @@ pub async fn resolve(
         }
     }
     if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["note"], "state the resolution")));
+        return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let scope = scope(p).ok_or(ServiceError::NotFound)?;
@@ -170,10 +170,10 @@ pub async fn resolve(
     match a.status {
         AppealStatus::UnderReview => {}
         AppealStatus::Resolved => {
-            return Err(ServiceError::user(
-                UserError::conflict(&["appealId"], "the appeal is already resolved")
-                    .because(crate::error::UserErrorReason::AlreadyDone),
-            ));
+            return Err(ServiceError::user(UserError::conflict(
+                &["appealId"],
+                crate::error::UserErrorReason::AlreadyDone,
+            )));
         }
     }
     let mut after = a.clone();

@@ -40,7 +40,10 @@ const CLEARANCE_SECRET: &str = "clearance";
 #[derive(Debug, Clone)]
 pub struct VerdictView {
     pub verdict: Verdict,
-    pub reason: String,
+    /// Why, as messages: the GraphQL layer renders them in the reader's language.
+    pub reasons: Vec<crate::i18n::Msg>,
+    /// The borrower's language, for the text addressed to the borrower.
+    pub borrower_language: crate::i18n::Lang,
     pub clearance: Option<String>,
 }
 
@@ -275,7 +278,9 @@ pub async fn assignment_verdict<C: ConnectionTrait>(
         Some(ClaimAssignee::OtherThirdParty) | None => CollectionAction::AssignClaim,
     };
     let v = rules::verdict(action, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
-    let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
+    // Kept in the escalation's details as the borrower would read it (a record's text).
+    let lang = crate::i18n::Lang::of_record(loaded.language);
+    let reason = v.reasons.iter().map(|r| r.message().render(lang)).collect::<Vec<_>>().join(" ");
     Ok(Some((v, reason)))
 }
 
@@ -394,12 +399,17 @@ pub async fn permitted_actions(
     verdicts
         .into_iter()
         .map(|v| {
-            let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
+            let reasons = v.reasons.iter().map(|r| r.message()).collect();
             let clearance = match (&key, v.allowed && rules::is_contact(v.action)) {
                 (Some(k), true) => Some(mint_clearance(k, p, loaded.loan.id, v.action, at)?),
                 _ => None,
             };
-            Ok(VerdictView { verdict: v, reason, clearance })
+            Ok(VerdictView {
+                verdict: v,
+                reasons,
+                borrower_language: crate::i18n::Lang::of_record(loaded.language),
+                clearance,
+            })
         })
         .collect()
 }
@@ -484,10 +494,10 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     }
     let mut problems = Problems::new();
     problems.check(input.occurred_at <= ctx.clock.now() + Duration::minutes(5), || {
-        UserError::invalid(&["occurredAt"], "occurredAt is in the future")
+        UserError::invalid(&["occurredAt"], crate::error::UserErrorReason::DateInFuture)
     });
     problems.check(input.party == ContactParty::Borrower || input.third_party_purpose.is_some(), || {
-        UserError::invalid(&["thirdPartyPurpose"], "say why a third party was contacted (X5)")
+        UserError::invalid(&["thirdPartyPurpose"], crate::error::UserErrorReason::Required)
     });
     problems.finish()?;
     let key = p.key();
@@ -575,11 +585,10 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
             subject_type: "contact".into(),
             subject_id: row.id,
             deadline_id: None,
-            message: format!(
-                "a contact ({}) on loan {} broke {rule}",
-                sea_orm::ActiveEnum::to_value(&row.channel),
-                l.contract_number
-            ),
+            message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationContactBreach)
+                .arg("channel", sea_orm::ActiveEnum::to_value(&row.channel))
+                .arg("contract", l.contract_number.clone())
+                .arg("rule", *rule),
             details: contact_breach_details(&row, rule, by_contract, &contactor, &input.disclosure),
         });
     }
@@ -633,9 +642,10 @@ pub async fn flag_misrepresentation(
         }
     }
     let mut problems = Problems::new();
-    problems.check(!input.fields.is_empty(), || UserError::invalid(&["fields"], "name what was false"));
+    problems
+        .check(!input.fields.is_empty(), || UserError::invalid(&["fields"], crate::error::UserErrorReason::Required));
     problems.check(input.note.as_deref().is_none_or(|n| n.chars().count() <= 2000), || {
-        UserError::invalid(&["note"], "note must be at most 2000 characters")
+        UserError::invalid(&["note"], crate::error::UserErrorReason::TooLong).with_param("maxLength", 2000)
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
@@ -646,10 +656,10 @@ pub async fn flag_misrepresentation(
         .ok_or(ServiceError::NotFound)?;
     if c.misrepresentation.is_some() {
         w.rollback().await?;
-        return Err(ServiceError::user(
-            UserError::conflict(&["contactId"], "the contact was already flagged (X6)")
-                .because(crate::error::UserErrorReason::AlreadyDone),
-        ));
+        return Err(ServiceError::user(UserError::conflict(
+            &["contactId"],
+            crate::error::UserErrorReason::AlreadyDone,
+        )));
     }
     let l = loan::Entity::find_by_id(c.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
     let mut fields = input.fields.clone();
@@ -680,7 +690,8 @@ pub async fn flag_misrepresentation(
         subject_type: "contact".into(),
         subject_id: row.id,
         deadline_id: None,
-        message: format!("a collector gave a false name or position in a contact on loan {} (X6)", l.contract_number),
+        message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationMisrepresentation)
+            .arg("contract", l.contract_number.clone()),
         details: json!({ "contactId": row.id, "loanId": l.id, "contactor": row.contactor_org_id,
             "responsibleOrgId": row.contactor_org_id, "occurredAt": row.occurred_at, "source": "MFO_FLAG",
             "fields": fields, "note": input.note }),
@@ -716,7 +727,8 @@ pub fn escalate_complaint_about_contact(
         subject_type: "contact".into(),
         subject_id: c.id,
         deadline_id: None,
-        message: format!("complaint {journal_number} reports unfair practice in a contact (X6)"),
+        message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationComplaintAboutContact)
+            .arg("journal", journal_number),
         details: json!({ "contactId": c.id, "loanId": c.loan_id, "contactor": c.contactor_org_id,
             "responsibleOrgId": c.contactor_org_id, "occurredAt": c.occurred_at, "source": "COMPLAINT",
             "complaintId": complaint }),
@@ -836,7 +848,7 @@ pub async fn assign(
     let Some(org) = org.filter(|o| o.kind == OrgKind::CollectionAgency && o.jurisdiction == l.jurisdiction) else {
         return Err(ServiceError::user(UserError::invalid(
             &["agencyId"],
-            "not a collection agency of the loan's jurisdiction",
+            crate::error::UserErrorReason::NotACollectionAgency,
         )));
     };
     let loaded = load_facts(w.reference(), w.txn(), l.clone(), w.now).await?;
@@ -848,10 +860,13 @@ pub async fn assign(
         &loaded.policy.policy,
     );
     if !v.allowed {
-        let reason = v.reasons.iter().map(|r| r.text(loaded.language)).collect::<Vec<_>>().join(" ");
-        let mut e = UserError::rule(v.basis.first().copied().unwrap_or("R17.2"), &["loanId"], reason)
-            .because(crate::error::UserErrorReason::HandOverNotAllowed)
-            .with_param("basis", v.basis.clone());
+        let mut e = UserError::rule(
+            v.basis.first().copied().unwrap_or("R17.2"),
+            &["loanId"],
+            crate::error::UserErrorReason::HandOverNotAllowed,
+        )
+        .with_param("basis", v.basis.clone());
+        e.details = v.reasons.iter().map(|r| r.message()).collect();
         if let Some(next) = v.next_allowed_at {
             e = e.with_param("nextAllowedAt", next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
@@ -888,10 +903,7 @@ pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<colle
         .one(w.txn())
         .await?
     else {
-        return Err(ServiceError::user(
-            UserError::conflict(&["loanId"], "the loan is not with an agency")
-                .because(crate::error::UserErrorReason::NotAtAgency),
-        ));
+        return Err(ServiceError::user(UserError::conflict(&["loanId"], crate::error::UserErrorReason::NotAtAgency)));
     };
     collection_assignment::Entity::update_many()
         .col_expr(collection_assignment::Column::EndedAt, Expr::value(w.now))
@@ -940,7 +952,7 @@ pub async fn update_my_contact_details(
     loans::check_phone(&mut problems, "phone", input.phone.as_deref());
     loans::check_email(&mut problems, "email", input.email.as_deref());
     problems.check(input.phone.is_some() || input.email.is_some() || input.address.is_some(), || {
-        UserError::invalid(&["phone"], "give at least one new detail")
+        UserError::invalid(&["phone"], crate::error::UserErrorReason::Required)
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
@@ -949,7 +961,10 @@ pub async fn update_my_contact_details(
     let today = law.calendar.local_date(w.now);
     let changed_on = input.changed_on.unwrap_or(today);
     if changed_on > today {
-        return Err(ServiceError::user(UserError::invalid(&["changedOn"], "changedOn is in the future")));
+        return Err(ServiceError::user(UserError::invalid(
+            &["changedOn"],
+            crate::error::UserErrorReason::DateInFuture,
+        )));
     }
     let previous = json!({ "phone": b.phone, "email": b.email, "address": b.address });
     let mut after = b.clone();

@@ -113,14 +113,17 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         if input.client_submission_id.is_none() {
             return Err(ServiceError::user(UserError::invalid(
                 &["clientSubmissionId"],
-                "the mobile app must send a clientSubmissionId so that a retry is not registered twice",
+                crate::error::UserErrorReason::Required,
             )));
         }
         if input.borrower_id.is_some_and(|b| Some(b) != p.borrower_id) {
             return Err(ServiceError::NotFound);
         }
     } else if input.received_at.is_some_and(|r| r > now) {
-        return Err(ServiceError::user(UserError::invalid(&["receivedAt"], "receivedAt is in the future")));
+        return Err(ServiceError::user(UserError::invalid(
+            &["receivedAt"],
+            crate::error::UserErrorReason::DateInFuture,
+        )));
     }
     let key = p.key();
     let hashed_input = input.clone();
@@ -166,13 +169,13 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
                 }
                 return Err(ServiceError::user(UserError::invalid(
                     &["contactId"],
-                    "the contact is not with the named borrower",
+                    crate::error::UserErrorReason::RecordsDoNotMatch,
                 )));
             }
             if input.loan_id.is_some_and(|l| l.0 != c.loan_id) {
                 return Err(ServiceError::user(UserError::invalid(
                     &["contactId"],
-                    "the contact is not about the named loan",
+                    crate::error::UserErrorReason::RecordsDoNotMatch,
                 )));
             }
             input.loan_id.get_or_insert(LoanId(c.loan_id));
@@ -186,7 +189,10 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         let Some(found) = found else { return Err(ServiceError::NotFound) };
         // The loan is the complainant's: whoever sees the complaint may see the loan.
         if input.borrower_id.is_some_and(|b| b.0 != found.borrower_id) {
-            return Err(ServiceError::user(UserError::invalid(&["loanId"], "the loan is not the named borrower's")));
+            return Err(ServiceError::user(UserError::invalid(
+                &["loanId"],
+                crate::error::UserErrorReason::RecordsDoNotMatch,
+            )));
         }
         input.borrower_id.get_or_insert(BorrowerId(found.borrower_id));
     }
@@ -378,7 +384,7 @@ fn journal_query(p: &Principal, mfo: Option<OrgId>, year: i32) -> ServiceResult<
             _ => p.org_id,
         },
         Role::Regulator => mfo.ok_or_else(|| {
-            ServiceError::user(UserError::invalid(&["mfoId"], "a regulator names the MFO whose journal it reads"))
+            ServiceError::user(UserError::invalid(&["mfoId"], crate::error::UserErrorReason::Required))
         })?,
         Role::Borrower | Role::CollectionAgency => {
             return Err(ServiceError::Forbidden(
@@ -435,17 +441,18 @@ pub async fn acknowledge(
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
     if c.acknowledged_at.is_some() {
-        return Err(ServiceError::user(
-            UserError::conflict(&["complaintId"], "receipt was already acknowledged")
-                .because(crate::error::UserErrorReason::AlreadyDone),
-        ));
+        return Err(ServiceError::user(UserError::conflict(
+            &["complaintId"],
+            crate::error::UserErrorReason::AlreadyDone,
+        )));
     }
     let at = at.unwrap_or(w.now);
     if at > w.now || at < c.received_at {
-        return Err(ServiceError::user(UserError::invalid(
-            &["acknowledgedAt"],
-            "acknowledgedAt must lie between receipt and now",
-        )));
+        return Err(ServiceError::user(
+            UserError::invalid(&["acknowledgedAt"], crate::error::UserErrorReason::DateOutOfRange)
+                .with_param("notBefore", c.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ));
     }
     let after = step(&mut w, &c, Step::Acknowledge, "complaint.acknowledged", |a| {
         a.acknowledged_at = Some(at);
@@ -471,8 +478,8 @@ pub async fn forward(
     managers: Vec<ResponsibleManager>,
 ) -> ServiceResult<complaint::Model> {
     let mut problems = Problems::new();
-    problems.check(!managers.is_empty(), || UserError::invalid(&["managers"], "name at least one responsible manager"));
-    problems.each_filled("managers", "name", &managers, |x| &x.name, "name is required");
+    problems.check(!managers.is_empty(), || UserError::invalid(&["managers"], crate::error::UserErrorReason::Required));
+    problems.each_filled("managers", "name", &managers, |x| &x.name);
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
@@ -508,19 +515,23 @@ pub async fn extend(
 ) -> ServiceResult<complaint::Model> {
     scope::require_manager(p)?;
     let mut problems = Problems::new();
-    problems.check(!reason.trim().is_empty(), || UserError::invalid(&["reason"], "say why the extra check is needed"));
+    problems
+        .check(!reason.trim().is_empty(), || UserError::invalid(&["reason"], crate::error::UserErrorReason::Required));
     problems.check(!notice.channel.trim().is_empty(), || {
-        UserError::invalid(&["consumerNotice", "channel"], "say how the consumer was told")
+        UserError::invalid(&["consumerNotice", "channel"], crate::error::UserErrorReason::Required)
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
     if notice.sent_at > w.now {
-        return Err(ServiceError::user(UserError::invalid(&["consumerNotice", "sentAt"], "sentAt is in the future")));
+        return Err(ServiceError::user(UserError::invalid(
+            &["consumerNotice", "sentAt"],
+            crate::error::UserErrorReason::DateInFuture,
+        )));
     }
     rules::next_status(c.status, Step::Extend, c.kind, c.form).map_err(|r| refused(r, &["complaintId"]))?;
     let open = deadlines::find_open(&w, c.id, DeadlineKind::ComplaintAnswer).await?.ok_or_else(|| {
-        ServiceError::user(UserError::conflict(&["complaintId"], "the complaint has no open answer deadline to extend"))
+        ServiceError::user(UserError::conflict(&["complaintId"], crate::error::UserErrorReason::NoOpenDeadline))
     })?;
     let law = reference::law(w.reference(), w.txn(), c.jurisdiction, open.started_at).await?;
     let due = rules::extended_due(
@@ -574,11 +585,10 @@ pub async fn answer(ctx: &Ctx, p: &Principal, id: ComplaintId, a: AnswerInput) -
         required("executorContact", &a.executor_contact),
     ] {
         problems.check(!empty, || {
-            UserError::rule("C10", &[field], format!("{field} is required in an answer"))
-                .because(crate::error::UserErrorReason::AnswerParticularRequired)
+            UserError::rule("C10", &[field], crate::error::UserErrorReason::AnswerParticularRequired)
         });
     }
-    problems.each_filled("attachments", "name", &a.attachments, |x| &x.name, "an attachment needs a name");
+    problems.each_filled("attachments", "name", &a.attachments, |x| &x.name);
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
@@ -636,16 +646,17 @@ pub async fn answer_orally(
     answered_at: Option<DateTime<Utc>>,
 ) -> ServiceResult<complaint::Model> {
     if text.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["answer"], "record what was answered")));
+        return Err(ServiceError::user(UserError::invalid(&["answer"], crate::error::UserErrorReason::Required)));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
     let at = answered_at.unwrap_or(w.now);
     if at > w.now || at < c.received_at {
-        return Err(ServiceError::user(UserError::invalid(
-            &["answeredAt"],
-            "answeredAt must lie between receipt and now",
-        )));
+        return Err(ServiceError::user(
+            UserError::invalid(&["answeredAt"], crate::error::UserErrorReason::DateOutOfRange)
+                .with_param("notBefore", c.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ));
     }
     let after = step(&mut w, &c, Step::AnswerOrally, "complaint.answered_orally", |_| {}).await?;
     let answer = complaint_answer::Model {
@@ -699,21 +710,19 @@ pub async fn leave_without_consideration(
     match reason {
         ClosureReason::Abusive => {}
         ClosureReason::Anonymous => {
-            return Err(ServiceError::user(
-                UserError::rule(
-                    "C3",
-                    &["reason"],
-                    "anonymity is established at registration from the complaint's content, not by a decision",
-                )
-                .because(crate::error::UserErrorReason::AnonymityNotDecided),
-            ));
+            return Err(ServiceError::user(UserError::rule(
+                "C3",
+                &["reason"],
+                crate::error::UserErrorReason::AnonymityNotDecided,
+            )));
         }
     }
     if note.trim().is_empty() {
-        return Err(ServiceError::user(
-            UserError::rule("C3", &["note"], "quote or describe the abusive content")
-                .because(crate::error::UserErrorReason::AbusiveContentRequired),
-        ));
+        return Err(ServiceError::user(UserError::rule(
+            "C3",
+            &["note"],
+            crate::error::UserErrorReason::AbusiveContentRequired,
+        )));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let c = for_change(&w, p, id).await?;
@@ -787,7 +796,7 @@ pub async fn request_information(
         if input.client_submission_id.is_none() {
             return Err(ServiceError::user(UserError::invalid(
                 &["clientSubmissionId"],
-                "the mobile app must send a clientSubmissionId",
+                crate::error::UserErrorReason::Required,
             )));
         }
         input.channel = ComplaintChannel::MobileApp;
@@ -810,10 +819,11 @@ pub async fn request_information(
     match l.status {
         LoanStatus::Active => {}
         LoanStatus::Closed | LoanStatus::WrittenOff => {
-            return Err(ServiceError::user(
-                UserError::rule("C9", &["loanId"], "the loan is no longer serviced")
-                    .because(crate::error::UserErrorReason::LoanNotServiced),
-            ));
+            return Err(ServiceError::user(UserError::rule(
+                "C9",
+                &["loanId"],
+                crate::error::UserErrorReason::LoanNotServiced,
+            )));
         }
     }
     let law = reference::law(w.reference(), w.txn(), l.jurisdiction, w.now).await?;
@@ -888,10 +898,10 @@ pub async fn answer_information(
     match r.status {
         InfoRequestStatus::Open => {}
         InfoRequestStatus::Answered => {
-            return Err(ServiceError::user(
-                UserError::conflict(&["infoRequestId"], "the request was already answered")
-                    .because(crate::error::UserErrorReason::AlreadyDone),
-            ));
+            return Err(ServiceError::user(UserError::conflict(
+                &["infoRequestId"],
+                crate::error::UserErrorReason::AlreadyDone,
+            )));
         }
     }
     let mut after = r.clone();
@@ -952,18 +962,24 @@ pub async fn set_reception_hours(
 ) -> ServiceResult<Vec<reception_hours::Model>> {
     scope::require_manager(p)?;
     let mut problems = Problems::new();
-    problems.check(!manager_name.trim().is_empty(), || UserError::invalid(&["managerName"], "managerName is required"));
+    problems.check(!manager_name.trim().is_empty(), || {
+        UserError::invalid(&["managerName"], crate::error::UserErrorReason::Required)
+    });
     for (i, s) in slots.iter().enumerate() {
         let weekday = match s.weekday {
             Weekday::Monday | Weekday::Tuesday | Weekday::Wednesday | Weekday::Thursday | Weekday::Friday => true,
             Weekday::Saturday | Weekday::Sunday => false,
         };
         problems.check(weekday, || {
-            UserError::rule("C13", &["slots", &i.to_string(), "weekday"], "management receives citizens on weekdays")
-                .because(crate::error::UserErrorReason::ReceptionOnWeekdaysOnly)
+            UserError::rule(
+                "C13",
+                &["slots", &i.to_string(), "weekday"],
+                crate::error::UserErrorReason::ReceptionOnWeekdaysOnly,
+            )
         });
         problems.check(s.starts_at < s.ends_at, || {
-            UserError::invalid(&["slots", &i.to_string(), "endsAt"], "endsAt must be after startsAt")
+            UserError::invalid(&["slots", &i.to_string(), "endsAt"], crate::error::UserErrorReason::EndBeforeStart)
+                .with_param("start", "startsAt")
         });
     }
     problems.finish()?;
@@ -1028,7 +1044,9 @@ pub async fn reception_hours_of(
             _ => p.org_id,
         },
         Role::Regulator => {
-            let m = mfo.ok_or_else(|| ServiceError::user(UserError::invalid(&["mfoId"], "name the MFO")))?;
+            let m = mfo.ok_or_else(|| {
+                ServiceError::user(UserError::invalid(&["mfoId"], crate::error::UserErrorReason::Required))
+            })?;
             let org = super::orgs::find(ctx, m).await?.ok_or(ServiceError::NotFound)?;
             if org.jurisdiction != p.jurisdiction {
                 return Err(ServiceError::NotFound);

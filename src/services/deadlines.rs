@@ -188,7 +188,10 @@ pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> 
             subject_type: d.subject_type.clone(),
             subject_id: d.subject_id,
             deadline_id: Some(d.id),
-            message: format!("{} deadline ({}) missed: due {}", d.kind.to_value(), d.rule, d.due_date),
+            message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationDeadlineMissed)
+                .arg("kind", d.kind.to_value())
+                .arg("rule", d.rule.clone())
+                .arg("due", d.due_date.to_string()),
             details: json!({ "deadlineId": d.id, "dueAt": d.due_at, "kind": d.kind }),
         }),
         Obligor::Borrower => {}

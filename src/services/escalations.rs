@@ -317,7 +317,7 @@ pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> Se
         }
     }
     if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["note"], "state what was done about it")));
+        return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let e = escalation::Entity::find()
@@ -327,10 +327,10 @@ pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> Se
         .await?
         .ok_or(ServiceError::NotFound)?;
     if let Some(at) = e.acknowledged_at {
-        return Err(ServiceError::user(UserError::conflict(
-            &["escalationId"],
-            format!("the escalation was already acknowledged at {}", at.to_rfc3339()),
-        )));
+        return Err(ServiceError::user(
+            UserError::conflict(&["escalationId"], crate::error::UserErrorReason::AlreadyDone)
+                .with_param("acknowledgedAt", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ));
     }
     let mut after = e.clone();
     after.acknowledged_at = Some(w.now);

@@ -66,13 +66,10 @@ pub async fn claim(
         .await?
         .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("idempotency key conflicted but is not visible")))?;
     if first.operation != operation || first.request_hash != hash {
-        return Err(ServiceError::user(
-            UserError::conflict(
-                &["clientSubmissionId"],
-                "this clientSubmissionId was already used with different input",
-            )
-            .because(crate::error::UserErrorReason::RetryWithOtherInput),
-        ));
+        return Err(ServiceError::user(UserError::conflict(
+            &["clientSubmissionId"],
+            crate::error::UserErrorReason::RetryWithOtherInput,
+        )));
     }
     match first.result_id {
         Some(result) => Ok(Claim::Replay(result)),

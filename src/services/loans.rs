@@ -139,9 +139,10 @@ fn require_ingest(p: &Principal) -> ServiceResult<()> {
 
 fn check_text(problems: &mut Problems, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
-        problems.push(UserError::invalid(&[field], format!("{field} must not be empty")));
+        problems.push(UserError::invalid(&[field], crate::error::UserErrorReason::Required));
     } else if value.chars().count() > max {
-        problems.push(UserError::invalid(&[field], format!("{field} must be at most {max} characters")));
+        problems
+            .push(UserError::invalid(&[field], crate::error::UserErrorReason::TooLong).with_param("maxLength", max));
     }
 }
 
@@ -158,7 +159,7 @@ pub fn check_phone(problems: &mut Problems, field: &str, phone: Option<&str>) {
         let digits = phone.chars().filter(char::is_ascii_digit).count();
         let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
         problems.check(allowed && (7..=15).contains(&digits), || {
-            UserError::invalid(&[field], "phone must be 7 to 15 digits, optionally with + ( ) - and spaces")
+            UserError::invalid(&[field], crate::error::UserErrorReason::Malformed).with_param("format", "phone")
         });
     }
 }
@@ -168,7 +169,9 @@ pub fn check_email(problems: &mut Problems, field: &str, email: Option<&str>) {
         let ok = email.len() <= 254
             && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
             && !email.contains(char::is_whitespace);
-        problems.check(ok, || UserError::invalid(&[field], "email is not an e-mail address"));
+        problems.check(ok, || {
+            UserError::invalid(&[field], crate::error::UserErrorReason::Malformed).with_param("format", "email")
+        });
     }
 }
 
@@ -275,19 +278,24 @@ fn parse_currency(code: &str) -> Option<Currency> {
 fn check_meeting_terms(problems: &mut Problems, t: &MeetingTermsInput) {
     let field = "contractMeetingTerms";
     problems.check(t.window_start.is_some() == t.window_end.is_some(), || {
-        UserError::invalid(&[field, "windowStart"], "give both windowStart and windowEnd, or neither")
+        UserError::invalid(&[field, "windowStart"], crate::error::UserErrorReason::BothOrNeither)
+            .with_param("fields", vec!["windowStart", "windowEnd"])
     });
     if let (Some(start), Some(end)) = (t.window_start, t.window_end) {
-        problems
-            .check(start < end, || UserError::invalid(&[field, "windowEnd"], "windowEnd must be after windowStart"));
+        problems.check(start < end, || {
+            UserError::invalid(&[field, "windowEnd"], crate::error::UserErrorReason::EndBeforeStart)
+                .with_param("start", "windowStart")
+        });
     }
     for (name, v) in [("perDay", t.per_day), ("perWeek", t.per_week)] {
         problems.check(v.is_none_or(|n| n >= 1), || {
-            UserError::invalid(&[field, name], format!("{name} must be at least 1"))
+            UserError::invalid(&[field, name], crate::error::UserErrorReason::OutOfRange).at_least(1)
         });
     }
     if let (Some(day), Some(week)) = (t.per_day, t.per_week) {
-        problems.check(day <= week, || UserError::invalid(&[field, "perDay"], "perDay must not exceed perWeek"));
+        problems.check(day <= week, || {
+            UserError::invalid(&[field, "perDay"], crate::error::UserErrorReason::OutOfRange).at_most(week)
+        });
     }
 }
 
@@ -298,31 +306,34 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
     check_text(&mut problems, "contractNumber", &input.contract_number, MAX_ID_LEN);
     let currency = parse_currency(&input.currency);
     problems.check(currency.is_some(), || {
-        UserError::invalid(&["currency"], format!("unknown currency `{}`: use KZT, KGS or USD", input.currency))
+        UserError::invalid(&["currency"], crate::error::UserErrorReason::UnsupportedValue)
+            .with_param("allowed", vec!["KZT", "KGS", "USD"])
     });
     problems.check(input.principal > Decimal::ZERO && input.principal <= MAX_AMOUNT, || {
-        UserError::invalid(&["principal"], format!("principal must be positive and at most {MAX_AMOUNT}"))
+        UserError::invalid(&["principal"], crate::error::UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
     });
     problems.check(input.annual_rate >= Decimal::ZERO && input.annual_rate <= Decimal::from(10), || {
-        UserError::invalid(&["annualRate"], "annualRate is a fraction per year between 0 and 10")
+        UserError::invalid(&["annualRate"], crate::error::UserErrorReason::OutOfRange).between(0, 10)
     });
     problems.check(input.term_months > 0 && input.term_months <= 600, || {
-        UserError::invalid(&["termMonths"], "termMonths must be between 1 and 600")
+        UserError::invalid(&["termMonths"], crate::error::UserErrorReason::OutOfRange).between(1, 600)
     });
     if let Some(limit) = input.credit_limit {
         problems.check(limit >= Decimal::ZERO && limit <= MAX_AMOUNT, || {
-            UserError::invalid(&["creditLimit"], format!("creditLimit must be between 0 and {MAX_AMOUNT}"))
+            UserError::invalid(&["creditLimit"], crate::error::UserErrorReason::OutOfRange).between(0, MAX_AMOUNT)
         });
     }
     if let Some(terms) = &input.contract_meetings {
         check_meeting_terms(&mut problems, terms);
     }
-    problems
-        .check(input.schedule.len() <= 600, || UserError::invalid(&["schedule"], "a schedule has at most 600 lines"));
+    problems.check(input.schedule.len() <= 600, || {
+        UserError::invalid(&["schedule"], crate::error::UserErrorReason::TooMany).with_param("maxItems", 600)
+    });
     for (i, line) in input.schedule.iter().enumerate() {
         for (field, amount) in [("principal", line.principal), ("interest", line.interest)] {
             problems.check(amount <= MAX_AMOUNT, || {
-                UserError::invalid(&["schedule", &i.to_string(), field], format!("at most {MAX_AMOUNT}"))
+                UserError::invalid(&["schedule", &i.to_string(), field], crate::error::UserErrorReason::OutOfRange)
+                    .at_most(MAX_AMOUNT)
             });
         }
     }
@@ -343,23 +354,24 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
         .collect();
     for problem in rules::check_schedule(&schedule, input.principal, input.contract_date) {
         problems.push(match problem {
-            ScheduleProblem::Empty => UserError::invalid(&["schedule"], "the schedule has no installments"),
-            ScheduleProblem::NegativeAmount { index, field } => UserError::invalid(
-                &["schedule", &index.to_string(), field],
-                format!("installment {} has a negative {field}", index + 1),
-            ),
+            ScheduleProblem::Empty => UserError::invalid(&["schedule"], crate::error::UserErrorReason::Required),
+            ScheduleProblem::NegativeAmount { index, field } => {
+                UserError::invalid(&["schedule", &index.to_string(), field], crate::error::UserErrorReason::OutOfRange)
+                    .at_least(0)
+            }
             ScheduleProblem::DateOutOfOrder { index } => UserError::invalid(
                 &["schedule", &index.to_string(), "dueDate"],
-                format!("installment {} is not due after the one before it", index + 1),
+                crate::error::UserErrorReason::OutOfOrder,
             ),
             ScheduleProblem::BeforeContract { index } => UserError::invalid(
                 &["schedule", &index.to_string(), "dueDate"],
-                format!("installment {} is due on or before the contract date", index + 1),
+                crate::error::UserErrorReason::DateOutOfRange,
             ),
-            ScheduleProblem::PrincipalMismatch { scheduled, principal } => UserError::invalid(
-                &["schedule"],
-                format!("the installments' principal parts sum to {scheduled}, not to the principal {principal}"),
-            ),
+            ScheduleProblem::PrincipalMismatch { scheduled, principal } => {
+                UserError::invalid(&["schedule"], crate::error::UserErrorReason::SumMismatch)
+                    .with_param("sum", scheduled.to_string())
+                    .with_param("expected", principal.to_string())
+            }
         });
     }
     problems.finish()?;
@@ -380,7 +392,7 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
         w.rollback().await?;
         return Err(ServiceError::user(UserError::invalid(
             &["borrowerExternalId"],
-            "no borrower of this MFO has that externalId: upsert the borrower first",
+            crate::error::UserErrorReason::UnknownReference,
         )));
     };
     let existing = loan::Entity::find()
@@ -600,9 +612,11 @@ pub async fn record_payment(
     let mut problems = Problems::new();
     check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
     problems.check(input.amount > Decimal::ZERO && input.amount <= MAX_AMOUNT, || {
-        UserError::invalid(&["amount"], format!("amount must be positive and at most {MAX_AMOUNT}"))
+        UserError::invalid(&["amount"], crate::error::UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
     });
-    problems.check(input.paid_at <= ctx.clock.now(), || UserError::invalid(&["paidAt"], "paidAt is in the future"));
+    problems.check(input.paid_at <= ctx.clock.now(), || {
+        UserError::invalid(&["paidAt"], crate::error::UserErrorReason::DateInFuture)
+    });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let l = find_own_loan(&w, p, &input.loan).await?;
@@ -616,13 +630,10 @@ pub async fn record_payment(
         return if existing.amount.0 == input.amount && existing.paid_at == input.paid_at {
             Ok((existing, l))
         } else {
-            Err(ServiceError::user(
-                UserError::conflict(
-                    &["externalId"],
-                    "a payment with this externalId was recorded with another amount or date",
-                )
-                .because(crate::error::UserErrorReason::RetryWithOtherInput),
-            ))
+            Err(ServiceError::user(UserError::conflict(
+                &["externalId"],
+                crate::error::UserErrorReason::RetryWithOtherInput,
+            )))
         };
     }
     let row = payment::Model {
@@ -649,19 +660,23 @@ pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) 
     let l = find_own_loan(&w, p, &input.loan).await?;
     let today = reference::calendar(w.reference(), w.txn(), l.jurisdiction).await?.local_date(w.now);
     let mut problems = Problems::new();
-    problems.check(input.occurred_on <= today, || UserError::invalid(&["occurredOn"], "occurredOn is in the future"));
+    problems.check(input.occurred_on <= today, || {
+        UserError::invalid(&["occurredOn"], crate::error::UserErrorReason::DateInFuture)
+    });
     match (input.kind, input.ended_on) {
         (LegalFactKind::InsolvencyProcedure, Some(end)) => {
             problems.check(end >= input.occurred_on && end <= today, || {
-                UserError::invalid(&["endedOn"], "endedOn must be between occurredOn and today")
+                UserError::invalid(&["endedOn"], crate::error::UserErrorReason::DateOutOfRange)
+                    .with_param("notBefore", input.occurred_on.to_string())
+                    .with_param("notAfter", today.to_string())
             });
         }
         (LegalFactKind::InsolvencyProcedure, None) => {}
-        (_, Some(_)) => problems.push(UserError::invalid(&["endedOn"], "only an insolvency procedure has an end date")),
+        (_, Some(_)) => problems.push(UserError::invalid(&["endedOn"], crate::error::UserErrorReason::NotApplicable)),
         (_, None) => {}
     }
     problems.check(input.assignee.is_none() || input.kind == LegalFactKind::ClaimAssigned, || {
-        UserError::invalid(&["assignee"], "only an assigned claim has an assignee")
+        UserError::invalid(&["assignee"], crate::error::UserErrorReason::NotApplicable)
     });
     // Dropping `w` on the error path rolls the (so far read-only) transaction back.
     problems.finish()?;
@@ -709,10 +724,10 @@ pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) 
                     subject_type: "loan".into(),
                     subject_id: row.id,
                     deadline_id: None,
-                    message: format!(
-                        "the claim on loan {} was assigned on {} against {rule}",
-                        row.contract_number, input.occurred_on
-                    ),
+                    message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationClaimAssigned)
+                        .arg("contract", row.contract_number.clone())
+                        .arg("on", input.occurred_on.to_string())
+                        .arg("rule", *rule),
                     details: json!({ "loanId": row.id, "action": v.action, "assignee": input.assignee,
                         "occurredOn": input.occurred_on, "reason": reason }),
                 });

@@ -43,7 +43,10 @@ pub struct ConscriptionInput {
 pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> ServiceResult<deferral::Model> {
     scope::require_staff(p)?;
     if input.service_end <= input.service_start {
-        return Err(ServiceError::user(UserError::invalid(&["serviceEnd"], "service ends after it starts")));
+        return Err(ServiceError::user(
+            UserError::invalid(&["serviceEnd"], crate::error::UserErrorReason::EndBeforeStart)
+                .with_param("start", "serviceStart"),
+        ));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let l = loan::Entity::find_by_id(input.loan_id.0)
@@ -53,7 +56,10 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
         .ok_or(ServiceError::NotFound)?;
     let received = input.bureau_received_at.unwrap_or(w.now);
     if received > w.now {
-        return Err(ServiceError::user(UserError::invalid(&["bureauReceivedAt"], "bureauReceivedAt is in the future")));
+        return Err(ServiceError::user(UserError::invalid(
+            &["bureauReceivedAt"],
+            crate::error::UserErrorReason::DateInFuture,
+        )));
     }
     let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received).await?;
     let bureau_on = law.calendar.local_date(received);
@@ -181,8 +187,13 @@ async fn save(w: &mut Write, before: &deferral::Model, after: &deferral::Model, 
     Ok(())
 }
 
-fn wrong_state(d: &deferral::Model, what: &str) -> ServiceError {
-    ServiceError::user(UserError::conflict(&["deferralId"], format!("the deferral is {:?}: cannot {what}", d.status)))
+/// M1–M4: the deferral's status does not allow the step; the status is the message's and
+/// a program's particular.
+fn wrong_state(d: &deferral::Model) -> ServiceError {
+    ServiceError::user(
+        UserError::conflict(&["deferralId"], crate::error::UserErrorReason::StatusDoesNotAllow)
+            .with_param("status", serde_json::to_value(d.status).unwrap_or_default()),
+    )
 }
 
 /// M1, M2: grants the deferral: principal and interest are deferred through service + 60
@@ -193,7 +204,7 @@ pub async fn grant(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<de
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let d = for_change(&w, p, id, false).await?;
     if d.status != DeferralStatus::Registered {
-        return Err(wrong_state(&d, "grant it"));
+        return Err(wrong_state(&d));
     }
     let current = loans::schedule_of(w.txn(), d.loan_id).await?;
     let original: Vec<Installment> = current
@@ -223,7 +234,7 @@ pub async fn refuse(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<d
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let d = for_change(&w, p, id, true).await?;
     let Some(granted_at) = d.granted_at.filter(|_| d.status == DeferralStatus::Granted) else {
-        return Err(wrong_state(&d, "refuse it"));
+        return Err(wrong_state(&d));
     };
     let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
     let today = law.calendar.local_date(w.now);
@@ -258,7 +269,7 @@ pub async fn confirm_refusal(ctx: &Ctx, p: &Principal, id: DeferralId) -> Servic
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let d = for_change(&w, p, id, false).await?;
     if d.status != DeferralStatus::RefusedByBorrower {
-        return Err(wrong_state(&d, "confirm a refusal"));
+        return Err(wrong_state(&d));
     }
     if let Some(original) = &d.original_schedule {
         let before = loans::schedule_of(w.txn(), d.loan_id).await?;
@@ -299,17 +310,20 @@ pub async fn register_discharge(
         | DeferralStatus::Granted
         | DeferralStatus::RefusedByBorrower
         | DeferralStatus::RefusalConfirmed => {}
-        DeferralStatus::NotApplicable => return Err(wrong_state(&d, "register a discharge")),
+        DeferralStatus::NotApplicable => return Err(wrong_state(&d)),
     }
     if discharged_on < d.service_start || discharged_on >= d.service_end {
         return Err(ServiceError::user(UserError::invalid(
             &["dischargedOn"],
-            "a discharge falls within the service, before its planned end",
+            crate::error::UserErrorReason::DateOutOfRange,
         )));
     }
     let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
     if discharged_on > law.calendar.local_date(w.now) {
-        return Err(ServiceError::user(UserError::invalid(&["dischargedOn"], "dischargedOn is in the future")));
+        return Err(ServiceError::user(UserError::invalid(
+            &["dischargedOn"],
+            crate::error::UserErrorReason::DateInFuture,
+        )));
     }
     let mut after = d.clone();
     after.discharged_on = Some(discharged_on);

@@ -126,16 +126,15 @@ pub(crate) fn refusal_error(r: crate::rules::Refusal, field: &[&str]) -> crate::
     use crate::error::UserError;
     use crate::rules::RefusalKind;
     let mut e = match r.kind {
-        RefusalKind::RuleViolation => UserError::rule(r.rule.unwrap_or(""), field, r.message),
+        RefusalKind::RuleViolation => UserError::rule(r.rule.unwrap_or(""), field, r.reason),
         RefusalKind::Conflict => {
-            let e = UserError::conflict(field, r.message);
+            let e = UserError::conflict(field, r.reason);
             match r.rule {
                 Some(rule) => e.with_rule(rule),
                 None => e,
             }
         }
     };
-    e.reason = r.reason;
     e.params = r.params;
     e
 }

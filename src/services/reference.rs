@@ -193,12 +193,13 @@ pub async fn policy_in_force<C: ConnectionTrait>(
 /// The refusal for a date before `j`'s first policy version, naming when the law starts.
 pub fn outside_law(book: &PolicyBook, j: Jurisdiction, on: NaiveDate) -> ServiceError {
     let code = j.to_value();
+    use crate::i18n::{Msg, MsgId};
     ServiceError::OutsideLaw(match book.first(j) {
-        Some(first) => format!(
-            "no {code} policy version is in force on {on}: the rules this API applies take effect in {code} on {}",
-            first.effective_from
-        ),
-        None => format!("no {code} policy version is loaded"),
+        Some(first) => Msg::new(MsgId::OutsideLaw)
+            .arg("jurisdiction", code)
+            .arg("on", on.to_string())
+            .arg("from", first.effective_from.to_string()),
+        None => Msg::new(MsgId::NoPolicyLoaded).arg("jurisdiction", code),
     })
 }
 
@@ -227,10 +228,25 @@ pub async fn law<C: ConnectionTrait>(
 /// version reaching back behind running clocks must be meant). Open deadlines keep the
 /// version they were opened with either way; clocks started from now on use the new one.
 pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceResult<policy_version::Model> {
-    let file = PolicyFile::parse(text).map_err(|m| ServiceError::user(UserError::invalid(&["file"], m)))?;
+    let file = PolicyFile::parse(text).map_err(|m| {
+        ServiceError::user(
+            UserError::invalid(&["file"], crate::error::UserErrorReason::Malformed)
+                .with_param("format", "policy")
+                .with_param("problem", m),
+        )
+    })?;
     let problems = rules::problems(&file.figures);
     if !problems.is_empty() {
-        return Err(ServiceError::User(problems.into_iter().map(|m| UserError::invalid(&["figures"], m)).collect()));
+        return Err(ServiceError::User(
+            problems
+                .into_iter()
+                .map(|m| {
+                    UserError::invalid(&["figures"], crate::error::UserErrorReason::Malformed)
+                        .with_param("format", "policy")
+                        .with_param("problem", m)
+                })
+                .collect(),
+        ));
     }
     let j = file.jurisdiction;
     let code = j.to_value();
@@ -241,10 +257,12 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
         .one(w.txn())
         .await?;
     if let Some(d) = duplicate {
-        return Err(ServiceError::user(UserError::conflict(
-            &["effective_from"],
-            format!("{code} already has a policy version from {} ({})", file.effective_from, d.id),
-        )));
+        return Err(ServiceError::user(
+            UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
+                .with_param("jurisdiction", code.clone())
+                .with_param("effectiveFrom", file.effective_from.to_string())
+                .with_param("policyVersionId", d.id.to_string()),
+        ));
     }
     if !retroactive {
         let latest_open = deadline::Entity::find()
@@ -256,14 +274,10 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
         if let Some(d) = latest_open {
             let started_on = calendar(w.reference(), w.txn(), j).await?.local_date(d.started_at);
             if file.effective_from <= started_on {
-                return Err(ServiceError::user(UserError::conflict(
-                    &["effective_from"],
-                    format!(
-                        "an open {code} deadline ({}, {}) started on {started_on}, on or after {}: \
-                         pass --retroactive if the version is meant to reach back behind running clocks",
-                        d.rule, d.id, file.effective_from
-                    ),
-                )));
+                return Err(ServiceError::user(
+                    UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyBehindRunningClock)
+                        .with_param("startedOn", started_on.to_string()),
+                ));
             }
         }
     }
@@ -283,10 +297,11 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
     match policy_version::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::user(UserError::conflict(
-                &["effective_from"],
-                format!("{code} already has a policy version from {from}"),
-            )));
+            return Err(ServiceError::user(
+                UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
+                    .with_param("jurisdiction", code.clone())
+                    .with_param("effectiveFrom", from.to_string()),
+            ));
         }
         Err(e) => return Err(e.into()),
     }

@@ -210,7 +210,9 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
     }) {
         problems.push(super::refusal_error(r, &[field]));
     }
-    problems.check(input.sent_at <= ctx.clock.now(), || UserError::invalid(&["sentAt"], "sentAt is in the future"));
+    problems.check(input.sent_at <= ctx.clock.now(), || {
+        UserError::invalid(&["sentAt"], crate::error::UserErrorReason::DateInFuture)
+    });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     // scope::loans gives an agency only the loans handed to it now (R1: it may deliver).
@@ -221,9 +223,7 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
         .ok_or(ServiceError::NotFound)?;
     let Some(since) = l.notice_episode_since else {
         return Err(ServiceError::user(
-            UserError::conflict(&["loanId"], "the loan has no overdue to notify of")
-                .with_rule("R1")
-                .because(crate::error::UserErrorReason::NothingOverdue),
+            UserError::conflict(&["loanId"], crate::error::UserErrorReason::NothingOverdue).with_rule("R1"),
         ));
     };
     let row = delinquency_notice::Model {
@@ -349,22 +349,24 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     let mut problems = Problems::new();
     if is_borrower {
         problems.check(input.client_submission_id.is_some(), || {
-            UserError::invalid(
-                &["clientSubmissionId"],
-                "the mobile app must send a clientSubmissionId so that a retry is not registered twice",
-            )
+            UserError::invalid(&["clientSubmissionId"], crate::error::UserErrorReason::Required)
         });
     }
     for (i, g) in input.grounds.iter().enumerate() {
         problems.check(
             g.ground != HardshipGround::Other || g.text.as_deref().is_some_and(|t| !t.trim().is_empty()),
-            || UserError::invalid(&["grounds", &i.to_string(), "text"], "describe an OTHER ground (R19)"),
+            || UserError::invalid(&["grounds", &i.to_string(), "text"], crate::error::UserErrorReason::Required),
         );
     }
     for (i, m) in input.requested_measures.iter().enumerate() {
         problems.check(
             m.measure != RestructuringMeasure::Other || m.text.as_deref().is_some_and(|t| !t.trim().is_empty()),
-            || UserError::invalid(&["requestedMeasures", &i.to_string(), "text"], "describe an OTHER measure (R2)"),
+            || {
+                UserError::invalid(
+                    &["requestedMeasures", &i.to_string(), "text"],
+                    crate::error::UserErrorReason::Required,
+                )
+            },
         );
     }
     for (field, v) in
@@ -372,14 +374,14 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     {
         problems
             .check(v.is_none_or(|v| v >= Decimal::ZERO && v <= rust_decimal_macros::dec!(1_000_000_000_000)), || {
-                UserError::invalid(&[field], format!("{field} must be between 0 and 10^12"))
+                UserError::invalid(&[field], crate::error::UserErrorReason::OutOfRange).between(0, 1_000_000_000_000u64)
             });
     }
-    problems.each_filled("documents", "name", &input.documents, |x| &x.name, "a document needs a name");
+    problems.each_filled("documents", "name", &input.documents, |x| &x.name);
     let now = ctx.clock.now();
     if !is_borrower {
         problems.check(input.received_at.is_none_or(|r| r <= now), || {
-            UserError::invalid(&["receivedAt"], "receivedAt is in the future").with_rule("R8")
+            UserError::invalid(&["receivedAt"], crate::error::UserErrorReason::DateInFuture).with_rule("R8")
         });
     }
     problems.finish()?;
@@ -406,11 +408,9 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     let received_on = law.calendar.local_date(received_at);
     if received_on < l.contract_date {
         return Err(ServiceError::user(
-            UserError::invalid(
-                &["receivedAt"],
-                format!("receivedAt is before the loan's contract date {}", l.contract_date),
-            )
-            .with_rule("R8"),
+            UserError::invalid(&["receivedAt"], crate::error::UserErrorReason::DateOutOfRange)
+                .with_param("notBefore", l.contract_date.to_string())
+                .with_rule("R8"),
         ));
     }
     let schedule = loans::schedule_of(w.txn(), l.id).await?;
@@ -685,10 +685,10 @@ pub async fn request_documents(
 ) -> ServiceResult<application::Model> {
     scope::require_staff(p)?;
     let mut problems = Problems::new();
-    problems.check(!items.is_empty(), || UserError::invalid(&["items"], "list what is missing"));
-    problems.each_filled("items", "description", &items, |x| &x.description, "describe the document");
+    problems.check(!items.is_empty(), || UserError::invalid(&["items"], crate::error::UserErrorReason::Required));
+    problems.each_filled("items", "description", &items, |x| &x.description);
     problems.check(sent_at.is_none_or(|s| s <= ctx.clock.now()), || {
-        UserError::invalid(&["sentAt"], "sentAt is in the future").with_rule("R6")
+        UserError::invalid(&["sentAt"], crate::error::UserErrorReason::DateInFuture).with_rule("R6")
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
@@ -696,7 +696,9 @@ pub async fn request_documents(
     let sent_at = sent_at.unwrap_or(w.now);
     if sent_at < a.received_at {
         return Err(ServiceError::user(
-            UserError::invalid(&["sentAt"], "sentAt is before the application was received").with_rule("R6"),
+            UserError::invalid(&["sentAt"], crate::error::UserErrorReason::DateOutOfRange)
+                .with_param("notBefore", a.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .with_rule("R6"),
         ));
     }
     // The law in force when the request went out: its clock started then.
@@ -741,8 +743,9 @@ pub async fn provide_documents(
     documents: Vec<DocumentInput>,
 ) -> ServiceResult<application::Model> {
     let mut problems = Problems::new();
-    problems.check(!documents.is_empty(), || UserError::invalid(&["documents"], "attach at least one document"));
-    problems.each_filled("documents", "name", &documents, |x| &x.name, "a document needs a name");
+    problems
+        .check(!documents.is_empty(), || UserError::invalid(&["documents"], crate::error::UserErrorReason::Required));
+    problems.each_filled("documents", "name", &documents, |x| &x.name);
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let a = for_change(&w, p, id, true).await?;
@@ -822,27 +825,32 @@ pub struct Decided {
 
 fn check_terms(t: &Terms) -> Problems {
     let mut problems = Problems::new();
-    problems.check(t.changes_anything(), || UserError::invalid(&["terms"], "the terms change nothing"));
+    problems.check(t.changes_anything(), || {
+        UserError::invalid(&["terms"], crate::error::UserErrorReason::TermsChangeNothing)
+    });
     if let Some(r) = t.new_annual_rate {
         problems.check(r >= Decimal::ZERO && r <= Decimal::from(10), || {
-            UserError::invalid(&["terms", "newAnnualRate"], "a yearly fraction between 0 and 10")
+            UserError::invalid(&["terms", "newAnnualRate"], crate::error::UserErrorReason::OutOfRange).between(0, 10)
         });
     }
     if let Some(d) = t.deferral {
         problems.check((1..=60).contains(&d.months), || {
-            UserError::invalid(&["terms", "deferral", "months"], "between 1 and 60 months")
+            UserError::invalid(&["terms", "deferral", "months"], crate::error::UserErrorReason::OutOfRange)
+                .between(1, 60)
         });
     }
     if let Some(n) = t.new_term_months {
         problems.check((1..=600).contains(&n), || {
-            UserError::invalid(&["terms", "newTermMonths"], "between 1 and 600 months")
+            UserError::invalid(&["terms", "newTermMonths"], crate::error::UserErrorReason::OutOfRange).between(1, 600)
         });
     }
     for (field, v) in [
         ("forgiveOverduePrincipal", t.forgive_overdue_principal),
         ("forgiveOverdueInterest", t.forgive_overdue_interest),
     ] {
-        problems.check(v >= Decimal::ZERO, || UserError::invalid(&["terms", field], "must not be negative"));
+        problems.check(v >= Decimal::ZERO, || {
+            UserError::invalid(&["terms", field], crate::error::UserErrorReason::OutOfRange).at_least(0)
+        });
     }
     problems
 }
@@ -853,22 +861,22 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
     scope::require_manager(p)?;
     let mut problems = Problems::new();
     problems.check(!input.signatory_name.trim().is_empty(), || {
-        UserError::rule("R8", &["signatoryName"], "the decision is signed")
-            .because(crate::error::UserErrorReason::DecisionUnsigned)
+        UserError::rule("R8", &["signatoryName"], crate::error::UserErrorReason::DecisionUnsigned)
     });
     match input.kind {
         DecisionKind::Refuse => {
-            problems.check(input.terms.is_none(), || UserError::invalid(&["terms"], "a refusal has no terms"));
+            problems.check(input.terms.is_none(), || {
+                UserError::invalid(&["terms"], crate::error::UserErrorReason::NotApplicable)
+            });
         }
         DecisionKind::Approve | DecisionKind::CounterProposal => match &input.terms {
             Some(t) => problems.absorb(check_terms(t)),
-            None => problems.push(UserError::invalid(&["terms"], "an approval or counter-proposal states its terms")),
+            None => problems.push(UserError::invalid(&["terms"], crate::error::UserErrorReason::Required)),
         },
     }
     if input.kind == DecisionKind::CounterProposal {
         problems.check(input.reply_by.is_some(), || {
-            UserError::rule("R12", &["replyBy"], "a counter-proposal gives the borrower a reply date")
-                .because(crate::error::UserErrorReason::ReplyDateRequired)
+            UserError::rule("R12", &["replyBy"], crate::error::UserErrorReason::ReplyDateRequired)
         });
     }
     problems.finish()?;
@@ -879,10 +887,11 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
     rules::next_status(a.status, step).map_err(|r| refused(r, &["applicationId"]))?;
     let delivered_at = input.delivered_at.unwrap_or(w.now);
     if delivered_at > w.now || delivered_at < a.received_at {
-        return Err(ServiceError::user(UserError::invalid(
-            &["deliveredAt"],
-            "deliveredAt must lie between receipt and now",
-        )));
+        return Err(ServiceError::user(
+            UserError::invalid(&["deliveredAt"], crate::error::UserErrorReason::DateOutOfRange)
+                .with_param("notBefore", a.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ));
     }
     let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
     let policy = &law.policy.policy;
@@ -917,10 +926,11 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
             match reasons {
                 Some(r) => Some(r),
                 None => {
-                    return Err(ServiceError::user(
-                        UserError::rule("R8", &["reasons"], "a refusal states its motivated reasons (D1)")
-                            .because(crate::error::UserErrorReason::RefusalReasonsRequired),
-                    ));
+                    return Err(ServiceError::user(UserError::rule(
+                        "R8",
+                        &["reasons"],
+                        crate::error::UserErrorReason::RefusalReasonsRequired,
+                    )));
                 }
             }
         }

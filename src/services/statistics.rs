@@ -387,13 +387,15 @@ async fn authorize(ctx: &Ctx, p: &Principal, r: &mut Request) -> ServiceResult<(
         }
     }
     if r.to < r.from {
-        return Err(ServiceError::user(UserError::invalid(&["to"], "the period ends before it starts")));
+        return Err(ServiceError::user(
+            UserError::invalid(&["to"], crate::error::UserErrorReason::EndBeforeStart).with_param("start", "from"),
+        ));
     }
     if (r.to - r.from).num_days() >= MAX_PERIOD_DAYS {
-        return Err(ServiceError::user(UserError::invalid(
-            &["to"],
-            format!("a period is at most {MAX_PERIOD_DAYS} days"),
-        )));
+        return Err(ServiceError::user(
+            UserError::invalid(&["to"], crate::error::UserErrorReason::PeriodTooLong)
+                .with_param("maxDays", MAX_PERIOD_DAYS),
+        ));
     }
     Ok(())
 }

@@ -91,7 +91,9 @@ pub struct EscalationDraft {
     pub subject_type: String,
     pub subject_id: Uuid,
     pub deadline_id: Option<Uuid>,
-    pub message: String,
+    /// What happened, as a message rendered in each reader's language at read time (kept
+    /// in `details` as `messageId`/`messageArgs`; the `message` column keeps the English).
+    pub message: crate::i18n::Msg,
     pub details: Value,
 }
 
@@ -231,13 +233,21 @@ impl Write {
                     subject_type: Set(e.subject_type.clone()),
                     subject_id: Set(e.subject_id),
                     deadline_id: Set(e.deadline_id),
-                    message: Set(e.message.clone()),
+                    message: Set(e.message.render(crate::i18n::Lang::En)),
                     // The column the filters and statistics use; the details keep it too.
                     responsible_org_id: Set(e.details["responsibleOrgId"]
                         .as_str()
                         .and_then(|s| Uuid::parse_str(s).ok())
                         .filter(|o| *o != e.org_id)),
-                    details: Set(e.details.clone()),
+                    details: Set({
+                        let mut d = e.details.clone();
+                        if let Some(o) = d.as_object_mut() {
+                            let (id, args) = e.message.stored();
+                            o.insert("messageId".to_owned(), id);
+                            o.insert("messageArgs".to_owned(), args);
+                        }
+                        d
+                    }),
                     ..Default::default()
                 };
                 let stored = escalation::Entity::insert(row).exec_with_returning(&self.txn).await?;

@@ -431,8 +431,8 @@ async fn c08_the_manager_extends_the_deadline_once_and_only_once() {
     let missing_notice = json!({ "complaintId": c["id"], "reason": " ", "consumerNotice": { "channel": "EMAIL", "sentAt": "2025-12-29T05:00:00Z" } });
     let r = act(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput", missing_notice).await;
     assert_eq!(r["userErrors"][0]["field"], json!(["input", "reason"]));
-    // A malformed value has no specific reason yet: the broad one of INVALID.
-    assert_eq!(r["userErrors"][0]["reason"], "INVALID_VALUE", "{r}");
+    // A blank required value has its specific reason (issue 10), not the broad INVALID_VALUE.
+    assert_eq!(r["userErrors"][0]["reason"], "REQUIRED", "{r}");
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ mod hostile;
 mod hostile_suite;
 mod ingestion;
 mod isolation_matrix;
+mod languages;
 mod legacy;
 mod mechanisms;
 mod observability;

@@ -21,7 +21,17 @@ fn example(edit: impl FnOnce(&mut Value)) -> String {
 /// The (field, code) of each refusal, or a panic when the import went through.
 fn refusal(r: Result<entity::policy_version::Model, ServiceError>) -> Vec<(Vec<String>, UserErrorCode, String)> {
     match r {
-        Err(ServiceError::User(errors)) => errors.into_iter().map(|e| (e.field, e.code, e.message)).collect(),
+        Err(ServiceError::User(errors)) => errors
+            .into_iter()
+            .map(|e| {
+                // The problem found (MALFORMED's `problem`), else the English text the CLI prints.
+                let text = match e.params.get("problem").and_then(|p| p.as_str()) {
+                    Some(problem) => problem.to_owned(),
+                    None => mfo_api::i18n::render_user_error(mfo_api::i18n::Lang::En, &e),
+                };
+                (e.field, e.code, text)
+            })
+            .collect(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

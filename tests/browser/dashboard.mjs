@@ -242,6 +242,20 @@ async function main() {
   const kind = await page.textContent(`#stream li.esc[data-subject="${contactId}"] .kind`);
   if (kind !== 'Нарушение правила') fail(`the stream is not in Russian: ${kind}`);
   if ((await page.getAttribute('html', 'lang')) !== 'ru') fail('html lang is not ru');
+  // The server's own text follows: the escalation's message is read again in Russian.
+  try {
+    await page.waitForFunction(
+      (id) => {
+        const m = document.querySelector(`#stream li.esc[data-subject="${id}"] .esc-msg`);
+        return m && m.textContent.startsWith('Контакт');
+      },
+      contactId,
+      { timeout: 10000 },
+    );
+  } catch {
+    const msg = await page.textContent(`#stream li.esc[data-subject="${contactId}"] .esc-msg`);
+    fail(`the escalation's message is not in Russian: ${msg}`);
+  }
 
   await page.waitForTimeout(2600); // let the arrival highlight fade for the picture
   await page.screenshot({ path: screenshot, fullPage: true });

@@ -1,0 +1,134 @@
+# mfo-api messages, English. One message per UserErrorReason (its GraphQL name is the id)
+# and per i18n::MsgId. Arguments: $field (the input field at fault), $rule (the rule ID)
+# and the error's params. Keep the four catalogues (en, ru, kk, ky) with the same ids.
+
+## userErrors: deprecated broad reasons (no longer produced)
+
+INVALID_VALUE = { $field } is not valid.
+WRONG_STATE = The record's state does not allow this.
+RULE_REFUSED = A rule refuses this ({ $rule }).
+
+## userErrors: input values
+
+REQUIRED = { $field } is required.
+TOO_LONG = { $field } must be at most { $maxLength } characters.
+OUT_OF_RANGE = { $field } is out of range ({ $range }).
+MALFORMED = { $format ->
+    [time] { $field } is not an HH:MM time.
+    [phone] { $field } must be 7 to 15 digits, optionally with + ( ) - and spaces.
+    [email] { $field } is not an e-mail address.
+    [policy] The policy file is not valid: { $problem }
+   *[other] { $field } is malformed.
+}
+UNSUPPORTED_VALUE = { $field } must be one of: { $allowed }.
+DATE_IN_FUTURE = { $field } is in the future.
+DATE_OUT_OF_RANGE = { $field } lies outside its allowed period.
+END_BEFORE_START = { $field } must be after { $start }.
+OUT_OF_ORDER = { $field } must come after the one before it.
+TOO_MANY = { $field } has more than { $maxItems } items.
+SUM_MISMATCH = The parts of { $field } sum to { $sum }, not to { $expected }.
+PERIOD_TOO_LONG = A period is at most { $maxDays } days.
+EXACTLY_ONE_REQUIRED = Give exactly one of: { $fields }.
+BOTH_OR_NEITHER = Give both { $fields }, or neither.
+NOT_APPLICABLE = { $field } does not apply here.
+RECORDS_DO_NOT_MATCH = { $field } names a record that does not belong to the others named.
+UNKNOWN_REFERENCE = No record matches { $field }.
+NOT_A_COLLECTION_AGENCY = Not a collection agency of the loan's jurisdiction (R17.2).
+POLICY_VERSION_EXISTS = { $jurisdiction } already has a policy version from { $effectiveFrom }.
+POLICY_BEHIND_RUNNING_CLOCK = An open deadline started on { $startedOn }, on or after the new version's date: pass --retroactive if the version is meant to reach back behind running clocks.
+
+## userErrors: states and retries
+
+STATUS_DOES_NOT_ALLOW = Not possible while the record is { $status }.
+NO_OPEN_DEADLINE = The complaint has no open answer deadline to extend.
+RETRY_WITH_OTHER_INPUT = A retry with the same { $field } carries other input than the first request.
+ALREADY_DONE = This was already done.
+NOT_AT_AGENCY = The loan is not with a collection agency.
+NOTHING_OVERDUE = The loan has no overdue to notify of (R1).
+TERMS_CHANGE_NOTHING = The terms change nothing (R2).
+NOTHING_TO_APPEAL = An appeal follows a refusal, a deemed refusal or a failed agreement (R15).
+
+## userErrors: complaints (C)
+
+OUT_OF_STEP_ORDER = The step is out of order: a complaint is registered, forwarded, reviewed, then answered (C7).
+EXTENSION_ALREADY_USED = The answer deadline can be extended only once (C8).
+NOT_A_WRITTEN_COMPLAINT = Only a written complaint may be left without consideration (C3).
+ANONYMITY_NOT_DECIDED = Anonymity is established at registration from the complaint's content, not by a decision (C3).
+ABUSIVE_CONTENT_REQUIRED = Quote or describe the abusive content (C3).
+NOT_AN_ORAL_COMPLAINT = Only an oral complaint is answered orally or invited to be written (C12).
+NOT_A_SUGGESTION = Only a suggestion may be closed without an answer (C7).
+ANSWER_PARTICULAR_REQUIRED = { $field } is required in an answer (C10).
+ANSWER_LANGUAGE_MISMATCH = The answer must be written in the complaint's language ({ $language }) (C10).
+ANSWER_DATE_OUT_OF_RANGE = sentAt must lie between the registration and now (C10).
+LOAN_NOT_SERVICED = The loan is no longer serviced (C9).
+RECEPTION_ON_WEEKDAYS_ONLY = Management receives citizens on weekdays (C13).
+
+## userErrors: restructuring (R, D)
+
+NOTICE_CONTENT_MISSING = { $field ->
+    [overdueAmount] The notice must state the overdue amount (R1).
+    [amountAsOf] The notice must state the date the amount is owed as of (R1).
+    [statesRightToApply] The notice must tell the borrower of the right to apply to the MFO (R1).
+    [statesConsequences] The notice must state the consequences of non-payment (R1).
+   *[other] The notice lacks one of its required contents: { $field } (R1).
+}
+FORGIVENESS_EXCEEDS_OVERDUE = Only overdue principal and interest can be forgiven, and no more than is overdue (R2).
+NEW_TERM_TOO_SHORT = A new term has at least one month (R2).
+LATE_APPLICATION_ONLY_REFUSABLE = A late application with a court act, enforcement inscription, settlement or assignment can only be refused (R3).
+DOCUMENTS_PENDING = Documents were requested: decide once they are provided or the period lapses (R6).
+INCOME_REQUIRED = The debt burden needs the borrower's monthly income: ask for it (R6, R7).
+DECISION_UNSIGNED = The decision must be signed (R8).
+REFUSAL_REASONS_REQUIRED = A refusal states its motivated reasons (R8, D1).
+DEBT_BURDEN_NOT_LOWERED = The terms do not lower the debt burden: the monthly payment goes from { $monthlyPaymentBefore } to { $monthlyPaymentAfter } (R10).
+REPLY_DATE_REQUIRED = A counter-proposal gives the borrower a reply date (R12).
+REPLY_PERIOD_TOO_SHORT = The borrower must have at least { $minDays } calendar days from receipt to reply (R12).
+APPEAL_WINDOW_CLOSED = The appeal had to be filed by { $lastDay } (R15).
+REFUSAL_WINDOW_CLOSED = The deferral could be refused until { $lastDay } (M3).
+HAND_OVER_NOT_ALLOWED = The loan cannot be handed to a collection agency now ({ $rule }).
+
+## permittedActions: verdict reasons
+
+verdict-allowed = Allowed.
+verdict-third-party-locate-only = Allowed only to find the borrower's whereabouts or contact details (X5).
+verdict-not-a-working-day = Today is not a working day where the borrower lives (X3/X4).
+verdict-outside-hours = { $byContract ->
+    [yes] Outside the hours { $start }–{ $end } agreed in the contract, borrower's local time (X4).
+   *[no] Outside { $start }–{ $end }, borrower's local time (X3/X4).
+}
+verdict-calls-used-up = The limit of { $limit } calls a day is used up (X3).
+verdict-meeting-today-used-up = { $byContract ->
+    [yes] The contract's limit of { $limit } meetings a day is used up (X4).
+   *[no] The limit of { $limit } meetings a day is used up (X4).
+}
+verdict-meetings-this-week-used-up = { $byContract ->
+    [yes] The contract's limit of { $limit } meetings a week is used up (X4).
+   *[no] The limit of { $limit } meetings a week is used up (X4).
+}
+verdict-conscript-protected = The borrower is in conscript service: collection is suspended until { $until } (M5).
+verdict-deferral-without-interest = A military deferral until { $until }, without interest (M2).
+verdict-application-under-review = An application to change the terms is under review: early repayment cannot be demanded (R9).
+verdict-at-collection-agency = The debt is with a collection agency: no lawsuit, no interest demanded and no penalty accrued for this period (R18).
+verdict-home-protected = The borrower's appeal is under review by the authorised body: no foreclosure on the home until { $until } (R16).
+verdict-no-mortgage = The microloan is not secured by a mortgage on real estate (R17.4).
+verdict-not-overdue = There is no overdue debt.
+verdict-overdue-too-short = Overdue for { $days } days; the claim may be assigned only after more than { $needed } consecutive days (R17.3).
+verdict-insolvency = A solvency restoration or bankruptcy procedure applies to the borrower (R17.3).
+verdict-no-reducing-settlement-yet = On a microloan not connected with business, the claim may be assigned to a collection agency only after a settlement reducing the obligation (full cancellation of penalties included), carried out within { $months } months of the overdue date, that is by { $windowEnd }; there has been none yet (R14).
+verdict-no-reducing-settlement-passed = No settlement reducing the obligation was carried out within { $months } months of the overdue date (by { $windowEnd }): the claim may not be assigned to a collection agency (R14).
+verdict-claim-already-assigned = The claim has already been assigned.
+verdict-contract-forbids-agency = The contract does not provide for a collection agency (R17.2).
+verdict-already-at-agency = The debt is already with a collection agency.
+verdict-not-a-business = A bankruptcy petition is filed only against an individual entrepreneur or a legal entity (R17.5).
+
+## Escalations
+
+escalation-deadline-missed = { $kind } deadline ({ $rule }) missed: due { $due }
+escalation-claim-assigned = The claim on loan { $contract } was assigned on { $on } against { $rule }
+escalation-contact-breach = A contact ({ $channel }) on loan { $contract } broke { $rule }
+escalation-misrepresentation = A collector gave a false name or position in a contact on loan { $contract } (X6)
+escalation-complaint-about-contact = Complaint { $journal } reports unfair practice in a contact (X6)
+
+## Top-level BAD_USER_INPUT
+
+outside-law = No { $jurisdiction } policy version is in force on { $on }: the rules this API applies take effect in { $jurisdiction } on { $from }.
+no-policy-loaded = No { $jurisdiction } policy version is loaded.
