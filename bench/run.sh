@@ -249,6 +249,8 @@ for n in sizes:
         if rps is None:
             continue
         b = f(n, base) if base else None
+        if base and b is None and w == "loans_page" and base == "postgraphile":
+            continue  # run without PostGraphile: the pgbench row follows
         ratio = f"{rps / b:.2f}" if b else ""
         lines.append(f"| {w} | {rps:.0f} | {f(n, w, 1)} | {f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} | {label} {b:.0f} | {ratio} |" if b else
                      f"| {w} | {rps:.0f} | {f(n, w, 1)} | {f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} | | |")
