@@ -48,6 +48,9 @@ cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
   [ -n "$PGG" ] && kill "$PGG" 2>/dev/null || true
   wait 2>/dev/null || true
+  # A run that stopped half-way leaves no database or SQLite file behind.
+  [ -n "${DB:-}" ] && psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -n "${SQLDIR:-}" ] && rm -rf "$SQLDIR" || true
 }
 trap cleanup EXIT
 
