@@ -48,6 +48,9 @@ cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
   [ -n "$PGG" ] && kill "$PGG" 2>/dev/null || true
   wait 2>/dev/null || true
+  # A run that stopped half-way leaves no database or SQLite file behind.
+  [ -n "${DB:-}" ] && psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  [ -n "${SQLDIR:-}" ] && rm -rf "$SQLDIR" || true
 }
 trap cleanup EXIT
 
@@ -69,6 +72,31 @@ pgbench_run() {
   "$PGBENCH" -n -c"$CONNS" -j2 -T"$SECONDS_PER" -f "$2" "$DBURL" 2>/dev/null | tee "target/bench-pgbench-$1.log" \
     | sed -nE 's/^tps = ([0-9.]+) .*/\1/p' | head -1
 }
+
+# The write workloads (issue 12): registerComplaint as MFO staff and recordContact as the
+# agency, each request a fresh clientSubmissionId (bench/wrk.lua fills `__UUID__`); a
+# contact is a letter on one of the agency's loans ($BENCH_LOANS) on a day of November
+# 2026 after the hand-over, at random.
+REGISTER_Q='mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) { complaint { id number } userErrors { code } } }'
+REGISTER_V='{"input": {"clientSubmissionId": "__UUID__", "kind": "COMPLAINT", "channel": "POST", "form": "WRITTEN", "language": "RU", "substance": "The fee was charged twice.", "complainants": [{"fullName": "Bench Complainant", "address": "Abay 1, Almaty"}]}}'
+CONTACT_Q='mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id } userErrors { code } } }'
+CONTACT_V='{"input": {"clientSubmissionId": "__UUID__", "loanId": "__LOAN__", "channel": "LETTER", "occurredAt": "2026-11-__DAY__T06:00:00Z", "party": "BORROWER", "destination": "Abay 1, Almaty", "disclosure": {"organizationName": "Bench Agency", "organizationLocation": "Almaty", "personName": "A. Collector", "personPosition": "Collector"}, "outcome": "NO_ANSWER"}}'
+export BENCH_DAYS=02-27
+
+# write_workloads LABEL URL STAFF AGENT: both writes into R[LABEL,register|contact]
+write_workloads() {
+  R[$1,register]=$(wrk_run "register-$1" "$2" "$3" "$(gql_json "$REGISTER_Q" "$REGISTER_V")"); echo "   register: ${R[$1,register]}"
+  R[$1,contact]=$(wrk_run "contact-$1" "$2" "$4" "$(gql_json "$CONTACT_Q" "$CONTACT_V")"); echo "   contact: ${R[$1,contact]}"
+}
+
+# The per-MFO complaint journal after the writes: every year's counter equals the number of
+# complaints of that year and their numbers are 1..counter, each once (C4: gapless).
+JOURNAL_CHECK="SELECT CASE WHEN count(*) FILTER (WHERE NOT ok) = 0 THEN 'gapless' ELSE 'GAPS' END || ' (' || string_agg(y || ': ' || n || ' numbers, counter ' || last_number, '; ') || ')'
+FROM (SELECT c.year AS y, c.last_number, count(x.journal_seq) AS n,
+             c.last_number = count(x.journal_seq) AND count(x.journal_seq) = count(DISTINCT x.journal_seq)
+             AND coalesce(max(x.journal_seq), 0) = c.last_number AS ok
+      FROM complaint_journal_counter c LEFT JOIN complaint x ON x.mfo_id = c.mfo_id AND x.journal_year = c.year
+      WHERE c.mfo_id = '%MFO%' GROUP BY c.year, c.last_number) t"
 
 declare -A R
 for N in $SIZES; do
@@ -147,9 +175,49 @@ SQL
     R[$N,postgraphile]=$(wrk_run "postgraphile-$N" "http://127.0.0.1:$PGG_PORT/graphql" "" "$PG_BODY"); echo "   postgraphile loans_page: ${R[$N,postgraphile]}"
     kill "$PGG" 2>/dev/null || true; wait "$PGG" 2>/dev/null || true; PGG=""
   fi
+  # Writes, then the same transactions by pgbench (bench/pgbench-*.sql: the statements
+  # the API issues for one request, captured from the PostgreSQL log; see README).
+  BENCH_LOANS=$(psql "$DBURL" -tAc "SELECT string_agg(rtrim(translate(encode(convert_to('Loan:' || loan_id, 'UTF8'), 'base64'), '+/', '-_'), '='), ',') FROM collection_assignment WHERE agency_id = '$AGENCY' AND ended_at IS NULL")
+  export BENCH_LOANS
+  write_workloads "$N" "$URL" "$STAFF" "$AGENT"
+  R[$N,journal]=$(psql "$DBURL" -tAc "${JOURNAL_CHECK//%MFO%/$MFO}"); echo "   journal: ${R[$N,journal]}"
+  for w in register contact; do
+    sed -e "s/:'mfo'/'$MFO'/g" -e "s/:'agency'/'$AGENCY'/g" -e "s/:'last'/$(( $(echo "$BENCH_LOANS" | tr ',' '\n' | wc -l) - 1 ))/g" \
+      "bench/pgbench-$w.sql" >"target/bench-pgbench-$w.sql"
+    R[$N,pgbench_$w]=$(pgbench_run "$w-$N" "target/bench-pgbench-$w.sql"); echo "   pgbench $w: ${R[$N,pgbench_$w]} tps"
+  done
+  R[$N,journal_pgbench]=$(psql "$DBURL" -tAc "${JOURNAL_CHECK//%MFO%/$MFO}"); echo "   journal after pgbench: ${R[$N,journal_pgbench]}"
   kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""
   psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
 done
+
+# The writes on the embedded SQLite default (one file, one process): a small portfolio
+# through the API (bench/seed_api.py), its loans handed to the agency in the file.
+if [ "${BENCH_SQLITE:-1}" = 1 ]; then
+  SQLDIR=$(mktemp -d); SQLFILE="$SQLDIR/bench.db"; SQLURL="sqlite://$SQLFILE?mode=rwc"
+  echo "== SQLite: $SQLFILE"
+  MFO_DATABASE_URL="$SQLURL" $BIN migrate >/dev/null
+  MFO=$(MFO_DATABASE_URL="$SQLURL" $BIN org create --kind MFO --name "Bench MFO" --jurisdiction KZ --address "Almaty")
+  AGENCY=$(MFO_DATABASE_URL="$SQLURL" $BIN org create --kind COLLECTION_AGENCY --name "Bench Agency" --jurisdiction KZ)
+  STAFF=$(MFO_DATABASE_URL="$SQLURL" $BIN token --role MFO_STAFF --org "$MFO" --ttl 2h)
+  AGENT=$(MFO_DATABASE_URL="$SQLURL" $BIN token --role COLLECTION_AGENCY --org "$AGENCY" --ttl 2h)
+  MFO_DATABASE_URL="$SQLURL" MFO_LISTEN="127.0.0.1:$PORT" MFO_RATE_LIMIT_PER_MINUTE=100000000 MFO_LOG=warn \
+    MFO_SCAN_INTERVAL_SECONDS=3600 $BIN serve >target/bench-server-sqlite.log 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  URL="http://127.0.0.1:$PORT/graphql"
+  BENCH_LOANS=$(python3 bench/seed_api.py "$URL" "$STAFF" "${BENCH_SQLITE_LOANS:-200}")
+  export BENCH_LOANS
+  # The hand-over (R17) is not what is measured: the rows are written as the API writes them.
+  sqlite3 "$SQLFILE" ".timeout 10000" "INSERT INTO collection_assignment (id, loan_id, agency_id, assigned_at, ended_at, assigned_by)
+    SELECT randomblob(16), l.id, o.id, '2026-11-01 04:00:00+00:00', NULL, 'bench'
+    FROM loan l, organization o WHERE o.kind = 'COLLECTION_AGENCY'"
+  write_workloads sqlite "$URL" "$STAFF" "$AGENT"
+  R[sqlite,journal]=$(sqlite3 "$SQLFILE" ".timeout 10000" "$(echo "$JOURNAL_CHECK" | sed -e 's/string_agg(/group_concat(/' -e "s/c.mfo_id = '%MFO%'/1 = 1/")")
+  echo "   journal: ${R[sqlite,journal]}"
+  kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""
+  rm -rf "$SQLDIR"
+fi
 
 # bench/RESULTS.md (the figures go through a file: the report's text has backticks)
 FIGURES=target/bench-figures.tsv
@@ -177,15 +245,30 @@ for n in sizes:
               "| workload | req/s | p50 ms | p99 ms | checked | failures | baseline | ratio |", "|---|---|---|---|---|---|---|---|"]
     for w, base, label in [("loans_page", "postgraphile", "PostGraphile"), ("loans_page", "pgbench_loans_page", "pgbench (same SQL)"),
                            ("permitted", "pgbench_permitted", "pgbench (same SQL)"), ("loans_overdue", None, ""),
-                           ("loans_closed", None, ""), ("complaints_page", None, ""), ("healthz", None, "")]:
+                           ("loans_closed", None, ""), ("complaints_page", None, ""), ("healthz", None, ""),
+                           ("register", "pgbench_register", "pgbench (same transaction)"),
+                           ("contact", "pgbench_contact", "pgbench (same transaction)")]:
         rps = f(n, w)
         if rps is None:
             continue
         b = f(n, base) if base else None
+        if base and b is None and w == "loans_page" and base == "postgraphile":
+            continue  # run without PostGraphile: the pgbench row follows
         ratio = f"{rps / b:.2f}" if b else ""
         lines.append(f"| {w} | {rps:.0f} | {f(n, w, 1)} | {f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} | {label} {b:.0f} | {ratio} |" if b else
                      f"| {w} | {rps:.0f} | {f(n, w, 1)} | {f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} | | |")
+    if f"{n},journal" in R:
+        lines += ["", f"Complaint journal after the API's writes: {R[f'{n},journal']}; after pgbench's too: {R.get(f'{n},journal_pgbench', '?')}."]
     lines.append("")
+if "sqlite,register" in R:
+    lines += ["## Writes on the embedded SQLite default", "",
+              "A file on local disk (WAL, synchronous=FULL), a few hundred loans seeded through the API (bench/seed_api.py).", "",
+              "| workload | req/s | p50 ms | p99 ms | checked | failures |", "|---|---|---|---|---|---|"]
+    n = "sqlite"
+    for w in ["register", "contact"]:
+        if f(n, w) is not None:
+            lines.append(f"| {w} | {f(n, w):.0f} | {f(n, w, 1)} | {f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} |")
+    lines += ["", f"Complaint journal after the writes: {R.get('sqlite,journal', '?')}.", ""]
 if len(sizes) >= 2:
     big, small = sizes[0], sizes[-1]
     lines += [f"## Growth: {int(big):,} vs {int(small):,} loans (throughput kept)", "", "| workload | kept |", "|---|---|"]

@@ -45,11 +45,16 @@ fn metrics_handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             // Durations are histograms (buckets an operator can aggregate across instances),
-            // not summaries: 5 ms to 30 s, the request timeout.
-            let buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+            // not summaries: 1 ms to 30 s, the request timeout.
+            let buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+            // Statements per operation: the budget of a list is a handful (DESIGN.md).
+            let statements = [1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 32.0, 64.0, 128.0];
             let builder = || {
-                let b = PrometheusBuilder::new();
-                b.set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), &buckets)
+                PrometheusBuilder::new()
+                    .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), &buckets)
+                    .and_then(|b| {
+                        b.set_buckets_for_metric(Matcher::Full("graphql_operation_sql_statements".into()), &statements)
+                    })
                     .unwrap_or_else(|_| PrometheusBuilder::new())
             };
             builder().install_recorder().unwrap_or_else(|_| builder().build_recorder().handle())

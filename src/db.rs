@@ -10,8 +10,13 @@
 //! instead (one request answers INTERNAL and the pool replaces the connection);
 //! connections are recycled after `IDLE_TIMEOUT` idle and `MAX_LIFETIME` in all, so few
 //! go stale. `--db-test-before-acquire` restores the ping where a proxy or firewall cuts
-//! idle connections silently. Every statement is counted and timed for `/metrics`.
+//! idle connections silently. Every statement is counted and timed for `/metrics`, and
+//! also added to the `SqlTally` of the GraphQL operation it runs for (`tallied`), so that
+//! `/metrics` shows statements and database time per operation.
 
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -64,10 +69,58 @@ pub async fn connect_with(
 }
 
 /// Counts and times one SQL statement for `/metrics` (a test that installs its own
-/// callback calls this too).
+/// callback calls this too), and adds it to the running operation's tally, if any.
 pub fn record_statement(info: &sea_orm::metric::Info<'_>) {
     let outcome = if info.failed { "error" } else { "ok" };
     metrics::histogram!("mfo_db_statement_duration_seconds", "outcome" => outcome).record(info.elapsed.as_secs_f64());
+    let _ = TALLY.try_with(|t| t.add(info.elapsed));
+}
+
+/// The SQL statements of one unit of work (a GraphQL operation) and the time the database
+/// took for them. Summed over concurrent statements (a page's DataLoaders run side by
+/// side), so the time can exceed the operation's wall time.
+#[derive(Debug, Default)]
+pub struct SqlTally {
+    statements: AtomicU64,
+    nanos: AtomicU64,
+}
+
+impl SqlTally {
+    fn add(&self, took: Duration) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        self.nanos.fetch_add(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub fn db_time(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
+    }
+}
+
+tokio::task_local! {
+    static TALLY: Arc<SqlTally>;
+}
+
+/// Runs `f` with its statements added to `tally` (a task-local: tasks spawned from `f`
+/// carry it over only through `spawn_tallied`).
+pub async fn tallied<F: Future>(tally: Arc<SqlTally>, f: F) -> F::Output {
+    TALLY.scope(tally, f).await
+}
+
+/// `tokio::spawn` that keeps the spawning task's tally: a DataLoader's batch runs in a
+/// task of its own, and its statements belong to the operation that asked.
+pub fn spawn_tallied<F>(f: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match TALLY.try_with(Arc::clone) {
+        Ok(t) => tokio::spawn(TALLY.scope(t, f)),
+        Err(_) => tokio::spawn(f),
+    }
 }
 
 /// Sets the connection-pool gauges (read at each `/metrics` scrape).

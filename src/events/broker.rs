@@ -69,6 +69,15 @@ impl Broker {
         self.recent.lock().unwrap_or_else(|p| p.into_inner()).ids.contains(&id)
     }
 
+    /// The outbox backlog (`/metrics`): events committed and handed to this instance's
+    /// subscribers that not all of them have taken yet. Committed rows are delivered at
+    /// commit (this instance) or on their notification (the relay), so the table has no
+    /// "not yet relayed" state; events wait here, and a subscriber that falls the whole
+    /// capacity behind misses events (it re-reads the table where it can).
+    pub fn backlog(&self) -> usize {
+        self.tx.len()
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Published> {
         self.tx.subscribe()
     }

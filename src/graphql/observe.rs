@@ -1,7 +1,9 @@
-//! What operators see of each GraphQL operation (issue 12, "Seeing it in production"): a
-//! duration histogram labelled by operation name and type, errors by code, and one `info`
-//! line per operation (operation, type, principal key, outcome, duration; the request id
-//! comes from the HTTP span it runs in). Observation only: it never changes a response.
+//! What operators see of each GraphQL operation (issue 12, "Seeing it in production"):
+//! histograms labelled by operation name and type of its duration, its SQL statements and
+//! its database time (`db::SqlTally`), errors by code, and one `info` line per operation
+//! (operation, type, principal key, outcome, duration, statements, database time; the
+//! request id comes from the HTTP span it runs in). Observation only: it never changes a
+//! response.
 //!
 //! Operation names are the client's words, so they could grow a metric without bound: a
 //! name is used as a label only if it is a plain GraphQL name of at most 64 characters and
@@ -98,7 +100,8 @@ impl Extension for ObserveExtension {
             .unwrap_or("query");
         // A monotonic timer for latency only; business time always comes from the Clock.
         let started = Instant::now();
-        let resp = next.run(ctx, operation_name).await;
+        let sql = Arc::new(crate::db::SqlTally::default());
+        let resp = crate::db::tallied(sql.clone(), next.run(ctx, operation_name)).await;
         let took = started.elapsed();
         let operation = name_label(operation_name);
         let principal = ctx
@@ -120,6 +123,12 @@ impl Extension for ObserveExtension {
         let outcome = if codes.is_empty() { "ok".to_owned() } else { codes.join(",") };
         metrics::histogram!("graphql_operation_duration_seconds", "operation" => operation.clone(), "type" => kind)
             .record(took.as_secs_f64());
+        // Statements and database time per operation: a list that turns N+1, or a slow
+        // plan, shows here by operation before it shows in the latency.
+        metrics::histogram!("graphql_operation_sql_statements", "operation" => operation.clone(), "type" => kind)
+            .record(sql.statements() as f64);
+        metrics::histogram!("graphql_operation_db_duration_seconds", "operation" => operation.clone(), "type" => kind)
+            .record(sql.db_time().as_secs_f64());
         for code in &codes {
             metrics::counter!("graphql_errors_total", "operation" => operation.clone(), "code" => code.clone())
                 .increment(1);
@@ -130,6 +139,8 @@ impl Extension for ObserveExtension {
             principal = %principal,
             outcome = %outcome,
             duration_ms = took.as_secs_f64() * 1000.0,
+            sql_statements = sql.statements(),
+            db_ms = sql.db_time().as_secs_f64() * 1000.0,
             "graphql operation"
         );
         resp

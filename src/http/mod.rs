@@ -426,6 +426,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn metrics(State(state): State<AppState>) -> Response {
     crate::db::record_pool(&state.ctx.db);
+    metrics::gauge!("mfo_outbox_backlog_events").set(state.ctx.broker.backlog() as f64);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }
 
