@@ -13,6 +13,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod ids;
+pub mod money;
 pub mod rules;
 pub mod services;
 pub mod text;
