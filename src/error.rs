@@ -159,6 +159,10 @@ mod reason {
         /// of `params.basis` (every rule that decided it); `params.nextAllowedAt` (UTC instant)
         /// when it becomes possible, if known. The message adds the verdict's reasons.
         HandOverNotAllowed,
+        /// An amount has more decimal places than its currency's minor unit (300.005 KZT):
+        /// refused, never rounded. `params.currency` (ISO 4217) and `params.scale` (decimal
+        /// places allowed) say which; `field` names the amount.
+        FinerThanMinorUnit,
     }
 }
 

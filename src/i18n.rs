@@ -137,8 +137,8 @@ pub fn current() -> Lang {
 
 macro_rules! msg_ids {
     ($($(#[$m:meta])* $v:ident = $s:literal,)*) => {
-        /// A message that is not a user error's reason: verdict reasons, escalations and the
-        /// BAD_USER_INPUT of a date before the law.
+        /// A message that is not a user error's reason: verdict reasons, escalations,
+        /// warnings and the BAD_USER_INPUT of a date before the law.
         /// Its Fluent id is `as_str`; every one is in every catalogue (tested).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum MsgId { $($(#[$m])* $v,)* }
@@ -185,6 +185,10 @@ msg_ids! {
     EscalationContactBreach = "escalation-contact-breach",
     EscalationMisrepresentation = "escalation-misrepresentation",
     EscalationComplaintAboutContact = "escalation-complaint-about-contact",
+    WarningClearanceMalformed = "warning-clearance-malformed",
+    WarningClearanceForeign = "warning-clearance-foreign",
+    WarningClearanceExpired = "warning-clearance-expired",
+    WarningClearanceIssuedAfterContact = "warning-clearance-issued-after-contact",
     OutsideLaw = "outside-law",
     NoPolicyLoaded = "no-policy-loaded",
 }

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod i18n;
 pub mod ids;
+pub mod money;
 pub mod rules;
 pub mod services;
 pub mod text;

@@ -71,6 +71,28 @@ domain_enum!(
     }
 );
 
+impl Currency {
+    /// The currency's ISO 4217 minor unit: how many decimal places its amounts have. The
+    /// one place this figure lives: the API returns every amount at this scale and refuses
+    /// an input amount finer than it (`FINER_THAN_MINOR_UNIT`) rather than rounding it.
+    pub const fn minor_unit_scale(self) -> u32 {
+        match self {
+            Currency::Kzt => 2,
+            Currency::Kgs => 2,
+            Currency::Usd => 2,
+        }
+    }
+
+    /// The ISO 4217 code, as stored and as the API spells it.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Currency::Kzt => "KZT",
+            Currency::Kgs => "KGS",
+            Currency::Usd => "USD",
+        }
+    }
+}
+
 domain_enum!(
     /// The language of a record and of the texts written for it.
     Language {

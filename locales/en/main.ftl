@@ -26,6 +26,7 @@ DATE_OUT_OF_RANGE = { $field } lies outside its allowed period.
 END_BEFORE_START = { $field } must be after { $start }.
 OUT_OF_ORDER = { $field } must come after the one before it.
 TOO_MANY = { $field } has more than { $maxItems } items.
+FINER_THAN_MINOR_UNIT = { $field } has more than { $scale } decimal places, the minor unit of { $currency }.
 SUM_MISMATCH = The parts of { $field } sum to { $sum }, not to { $expected }.
 PERIOD_TOO_LONG = A period is at most { $maxDays } days.
 EXACTLY_ONE_REQUIRED = Give exactly one of: { $fields }.
@@ -130,5 +131,9 @@ escalation-complaint-about-contact = Complaint { $journal } reports unfair pract
 
 ## Top-level BAD_USER_INPUT
 
+warning-clearance-malformed = The clearance is not one this API issued; the contact is stored uncleared.
+warning-clearance-foreign = The clearance was issued for another caller, loan or action; the contact is stored uncleared.
+warning-clearance-expired = The clearance had expired when the contact happened; the contact is stored uncleared.
+warning-clearance-issued-after-contact = The clearance was issued after the contact happened; the contact is stored uncleared.
 outside-law = No { $jurisdiction } policy version is in force on { $on }: the rules this API applies take effect in { $jurisdiction } on { $from }.
 no-policy-loaded = No { $jurisdiction } policy version is loaded.

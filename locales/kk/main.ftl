@@ -24,6 +24,7 @@ DATE_OUT_OF_RANGE = { $field } мәні рұқсат етілген кезеңн
 END_BEFORE_START = { $field } мәні { $start } мәнінен кейін болуы тиіс.
 OUT_OF_ORDER = { $field } мәні алдыңғысынан кейін болуы тиіс.
 TOO_MANY = { $field } өрісінде { $maxItems } элементтен көп.
+FINER_THAN_MINOR_UNIT = { $field } өрісінде үтірден кейін { $scale } таңбадан көп: бұл { $currency } валютасының ең кіші бірлігінен ұсақ.
 SUM_MISMATCH = { $field } бөліктерінің сомасы { $expected } емес, { $sum }.
 PERIOD_TOO_LONG = Кезең { $maxDays } күннен аспауы тиіс.
 EXACTLY_ONE_REQUIRED = Мына өрістердің дәл біреуін көрсетіңіз: { $fields }.
@@ -128,5 +129,9 @@ escalation-complaint-about-contact = { $journal } өтініші байланы�
 
 ## Жоғарғы деңгейдегі BAD_USER_INPUT
 
+warning-clearance-malformed = Рұқсатты бұл API бермеген; байланыс рұқсатсыз сақталды.
+warning-clearance-foreign = Рұқсат басқа пайдаланушыға, басқа қарызға немесе басқа әрекетке берілген; байланыс рұқсатсыз сақталды.
+warning-clearance-expired = Байланыс болған кезде рұқсаттың мерзімі өтіп кеткен; байланыс рұқсатсыз сақталды.
+warning-clearance-issued-after-contact = Рұқсат байланыстан кейін берілген; байланыс рұқсатсыз сақталды.
 outside-law = { $on } күні { $jurisdiction } юрисдикциясында саясаттың ешбір нұсқасы қолданылмайды: осы API қолданатын ережелер { $jurisdiction } юрисдикциясында { $from } бастап күшіне енеді.
 no-policy-loaded = { $jurisdiction } үшін саясаттың ешбір нұсқасы жүктелмеген.

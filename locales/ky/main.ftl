@@ -24,6 +24,7 @@ DATE_OUT_OF_RANGE = { $field } мааниси уруксат берилген м
 END_BEFORE_START = { $field } мааниси { $start } маанисинен кийин болушу керек.
 OUT_OF_ORDER = { $field } мааниси мурункусунан кийин болушу керек.
 TOO_MANY = { $field } талаасында { $maxItems } элементтен ашык.
+FINER_THAN_MINOR_UNIT = { $field } талаасында үтүрдөн кийин { $scale } белгиден ашык: бул { $currency } валютасынын эң кичи бирдигинен майда.
 SUM_MISMATCH = { $field } бөлүктөрүнүн суммасы { $expected } эмес, { $sum }.
 PERIOD_TOO_LONG = Мезгил { $maxDays } күндөн ашпашы керек.
 EXACTLY_ONE_REQUIRED = Төмөнкү талаалардын так бирин көрсөтүңүз: { $fields }.
@@ -128,5 +129,9 @@ escalation-complaint-about-contact = { $journal } кайрылуусу байл�
 
 ## Жогорку деңгээлдеги BAD_USER_INPUT
 
+warning-clearance-malformed = Уруксатты бул API берген эмес; байланыш уруксатсыз сакталды.
+warning-clearance-foreign = Уруксат башка колдонуучуга, башка насыяга же башка аракетке берилген; байланыш уруксатсыз сакталды.
+warning-clearance-expired = Байланыш болгондо уруксаттын мөөнөтү бүтүп калган; байланыш уруксатсыз сакталды.
+warning-clearance-issued-after-contact = Уруксат байланыштан кийин берилген; байланыш уруксатсыз сакталды.
 outside-law = { $on } күнү { $jurisdiction } юрисдикциясында саясаттын эч бир версиясы колдонулбайт: бул API колдонгон эрежелер { $jurisdiction } юрисдикциясында { $from } тартып күчүнө кирет.
 no-policy-loaded = { $jurisdiction } үчүн саясаттын эч бир версиясы жүктөлгөн эмес.

@@ -24,6 +24,7 @@ DATE_OUT_OF_RANGE = Значение { $field } выходит за предел
 END_BEFORE_START = Значение { $field } должно быть позже { $start }.
 OUT_OF_ORDER = Значение { $field } должно следовать после предыдущего.
 TOO_MANY = В поле { $field } больше { $maxItems } элементов.
+FINER_THAN_MINOR_UNIT = В поле { $field } больше { $scale } знаков после запятой: это меньше минимальной единицы валюты { $currency }.
 SUM_MISMATCH = Сумма частей { $field } равна { $sum }, а не { $expected }.
 PERIOD_TOO_LONG = Период не может превышать { $maxDays } дней.
 EXACTLY_ONE_REQUIRED = Укажите ровно одно из полей: { $fields }.
@@ -128,5 +129,9 @@ escalation-complaint-about-contact = Обращение { $journal } сообщ�
 
 ## BAD_USER_INPUT верхнего уровня
 
+warning-clearance-malformed = Разрешение выдано не этим API; контакт сохранён без разрешения.
+warning-clearance-foreign = Разрешение выдано другому пользователю, по другому займу или на другое действие; контакт сохранён без разрешения.
+warning-clearance-expired = Срок разрешения истёк к моменту контакта; контакт сохранён без разрешения.
+warning-clearance-issued-after-contact = Разрешение выдано после контакта; контакт сохранён без разрешения.
 outside-law = На { $on } в { $jurisdiction } не действует ни одна версия политики: правила, применяемые этим API, вступают в силу в { $jurisdiction } с { $from }.
 no-policy-loaded = Для { $jurisdiction } не загружено ни одной версии политики.

@@ -14,6 +14,7 @@ mod m20261128_000001_decision_burden_payments;
 mod m20261128_000005_collection_terms;
 mod m20261128_000006_list_indexes;
 mod m20261129_000011_escalation_attribution;
+mod m20261129_000021_clearance_lifetime;
 mod m20261129_000031_connection_filters;
 pub mod seed;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_collection_terms::Migration),
             Box::new(m20261128_000006_list_indexes::Migration),
             Box::new(m20261129_000011_escalation_attribution::Migration),
+            Box::new(m20261129_000021_clearance_lifetime::Migration),
             Box::new(m20261129_000031_connection_filters::Migration),
         ]
     }

@@ -10,7 +10,7 @@ use entity::enums::{
 use entity::{collection_assignment, contact_event};
 use uuid::Uuid;
 
-use crate::error::ServiceError;
+use crate::error::{ServiceError, ServiceResult};
 use crate::graphql::connection::{TotalCount, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{UserErrorObject, bad_input, not_found, payload, top_level};
@@ -44,8 +44,17 @@ pub struct ActionVerdict {
     pub next_allowed_at: Option<DateTime<Utc>>,
     /// For counted actions (calls, meetings): what is left in the current window.
     pub remaining: Option<i32>,
-    /// A short-lived signed token for an allowed contact; quote it in `recordContact`.
+    /// A short-lived signed token for an allowed contact; quote it in `recordContact`
+    /// (its `clearance` field then says ACCEPTED, or what else became of it). Issued only
+    /// to MFO staff, managers and agencies, only for an allowed contact, and only when
+    /// `at` is now.
     pub clearance: Option<String>,
+    /// Until when the clearance covers a contact (UTC instant; exclusive of later
+    /// contacts): its issue plus the policy's `contact.clearance_minutes` (15 minutes in
+    /// the shipped policies of both jurisdictions). A contact that happens later is still
+    /// stored, UNCLEARED, with `recordContact`'s `clearance: EXPIRED`. Null without a
+    /// clearance.
+    pub clearance_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A loan in an agency's hands.
@@ -265,6 +274,7 @@ impl CollectionQuery {
                 next_allowed_at: v.verdict.next_allowed_at,
                 remaining: v.verdict.remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
                 clearance: v.clearance,
+                clearance_expires_at: v.clearance_expires_at,
             })
             .collect())
     }
@@ -325,9 +335,74 @@ pub struct RecordContactInput {
     pub clearance: Option<String>,
 }
 
-payload!(
-    /// The recorded contact (X1–X7), or why it was refused.
-    ContactPayload { contact: ContactEvent });
+/// A non-blocking remark on a mutation that succeeded: the record was stored, and this says
+/// what the caller may want to act on (today: a quoted clearance that did not cover the
+/// contact).
+#[derive(SimpleObject)]
+pub struct Warning {
+    /// Path to the input field it is about, e.g. `["input", "clearance"]`.
+    pub field: Vec<String>,
+    /// What it is about, for a program to switch on.
+    pub code: svc::WarningCode,
+    /// What happened, for a person, in the language `Accept-Language` asks for (README,
+    /// "Languages").
+    pub message: String,
+    /// Machine-readable particulars as a JSON object (`expiredAt`, `issuedAt`: UTC
+    /// instants; `differs`: a list of `holder`, `loan`, `action`); `{}` when none.
+    pub params: async_graphql::Json<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl From<svc::Warning> for Warning {
+    fn from(w: svc::Warning) -> Self {
+        let message = w.message.render(crate::i18n::current());
+        Self { field: w.field, code: w.code, message, params: async_graphql::Json(w.params) }
+    }
+}
+
+/// The contact after `recordContact` (stored whatever became of its clearance) or
+/// `flagContactMisrepresentation`, or why the mutation was refused.
+#[derive(SimpleObject)]
+pub struct ContactPayload {
+    /// The record as the mutation left it; null when `userErrors` is not empty.
+    pub contact: Option<ContactEvent>,
+    /// `recordContact` only: what became of the quoted clearance (ACCEPTED: the contact is
+    /// CLEARED; MISSING when none was quoted; anything else comes with a warning). Null for
+    /// `flagContactMisrepresentation` and when `userErrors` is not empty.
+    pub clearance: Option<svc::ClearanceOutcome>,
+    /// Non-blocking remarks: the contact was stored, but a quoted clearance did not cover it
+    /// (expired, foreign, malformed, issued after the contact). Empty otherwise.
+    pub warnings: Vec<Warning>,
+    /// Why the mutation was refused (business rules, invalid input): each names the input
+    /// field, a code and the rule; empty on success, and then nothing was refused. Nothing
+    /// is stored when any is returned (one transaction).
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+impl ContactPayload {
+    fn from_result(r: ServiceResult<contact_event::Model>) -> async_graphql::Result<Self> {
+        Self::from_recorded(r.map(|contact| (contact, None)))
+    }
+
+    fn from_recorded(
+        r: ServiceResult<(contact_event::Model, Option<svc::ClearanceCheck>)>,
+    ) -> async_graphql::Result<Self> {
+        match r {
+            Ok((contact, check)) => Ok(Self {
+                contact: Some(ContactEvent(contact)),
+                clearance: check.as_ref().map(|c| c.outcome),
+                warnings: check.and_then(|c| c.warning()).map(Warning::from).into_iter().collect(),
+                user_errors: Vec::new(),
+            }),
+            Err(ServiceError::User(errors)) => Ok(Self {
+                contact: None,
+                clearance: None,
+                warnings: Vec::new(),
+                user_errors: errors.into_iter().map(Into::into).collect(),
+            }),
+            Err(e) => Err(top_level(e)),
+        }
+    }
+}
 
 /// X6: the MFO's finding that a collector stated a false name or position.
 #[derive(InputObject)]
@@ -398,6 +473,8 @@ impl CollectionMutation {
     /// X1–X7: records a contact. It is always stored; broken rules are listed on it and
     /// each raises an escalation. X6: the disclosed organisation name is compared with the
     /// contactor's registered name ignoring case, quotation marks and extra whitespace.
+    /// The payload's `clearance` says what became of the quoted clearance (judged at
+    /// `occurredAt`); one that does not cover the contact adds a warning, never a refusal.
     async fn record_contact(
         &self,
         ctx: &Context<'_>,
@@ -423,7 +500,9 @@ impl CollectionMutation {
             note: input.note,
             clearance: input.clearance,
         };
-        ContactPayload::from_result(svc::record_contact(ctx.services(), p, input).await.map(ContactEvent))
+        ContactPayload::from_recorded(
+            svc::record_contact(ctx.services(), p, input).await.map(|r| (r.contact, Some(r.clearance))),
+        )
     }
 
     /// X6: the loan's MFO (MFO_STAFF, MFO_MANAGER) flags the name and/or position a
@@ -441,7 +520,7 @@ impl CollectionMutation {
             fields: input.fields,
             note: input.note,
         };
-        ContactPayload::from_result(svc::flag_misrepresentation(ctx.services(), p, input).await.map(ContactEvent))
+        ContactPayload::from_result(svc::flag_misrepresentation(ctx.services(), p, input).await)
     }
 
     /// X7: the borrower reports new contact details.

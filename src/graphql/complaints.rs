@@ -23,6 +23,7 @@ use crate::graphql::loans::{Borrower, Loan, Payment};
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
 use crate::ids::{BorrowerId, ComplaintId, ContactId, InfoRequestId, LoanId, OrgId};
+use crate::money::at_scale;
 use crate::rules::complaints::{Complainant as ComplainantFacts, journal_number};
 use crate::services::Range;
 use crate::services::complaints::{self as svc};
@@ -284,11 +285,15 @@ impl Complaint {
         Ok(loaders.complaint_answers.load_one(self.0.id).await?.map(ComplaintAnswer))
     }
     /// The last day the answer is due (C8), local date of the MFO's jurisdiction; null when
-    /// no answer is owed: none was ever due (a simple request), or the duty was cancelled
-    /// (left without consideration, C3; incomplete, C2). The cancelled deadline, with its
-    /// date, stays in `deadlines` with status CANCELLED. Once answered (or missed) it shows
-    /// the date the answer was due.
+    /// no answer is owed: none was ever due (a simple request, a suggestion), or the duty
+    /// was cancelled (incomplete, C2), or the complaint was left without consideration (C3),
+    /// even when its deadline had been missed before that decision. The deadline, with its
+    /// date, stays in `deadlines` (CANCELLED, or MISSED). Once answered (or missed while the
+    /// answer is still owed) it shows the date the answer was due.
     async fn answer_due_date(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Date>> {
+        if !crate::rules::complaints::shows_answer_due_date(self.0.status) {
+            return Ok(None);
+        }
         let loaders = ctx.data_unchecked::<Loaders>();
         let deadlines = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
         Ok(deadlines
@@ -480,6 +485,7 @@ pub struct LoanStatement {
 async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql::Result<LoanStatement> {
     let p = ctx.principal()?;
     let (loan, payments, s) = svc::statement(ctx.services(), p, id).await.map_err(top_level)?;
+    let c = loan.currency;
     let allocations = s
         .allocations
         .iter()
@@ -489,40 +495,40 @@ async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql::Result<Lo
                 payment_external_id: pay.external_id.clone(),
                 paid_at: pay.paid_at,
                 installment_seq: a.installment_seq,
-                to_interest: a.to_interest,
-                to_principal: a.to_principal,
+                to_interest: at_scale(a.to_interest, c),
+                to_principal: at_scale(a.to_principal, c),
             })
         })
         .collect();
     Ok(LoanStatement {
         as_of: Date(s.as_of),
         currency: loan.currency,
-        amount_paid: s.paid_total,
+        amount_paid: at_scale(s.paid_total, c),
         next_payments: s
             .next_payments
             .iter()
             .map(|n| NextPayment {
                 due_date: Date(n.due_date),
-                principal: n.principal,
-                interest: n.interest,
-                amount: n.amount(),
+                principal: at_scale(n.principal, c),
+                interest: at_scale(n.interest, c),
+                amount: at_scale(n.amount(), c),
             })
             .collect(),
         overdue: StatementOverdue {
             since: s.overdue.since.map(Date),
             days: s.overdue.days,
-            principal: s.overdue.principal,
-            interest: s.overdue.interest,
-            amount: s.overdue.amount(),
+            principal: at_scale(s.overdue.principal, c),
+            interest: at_scale(s.overdue.interest, c),
+            amount: at_scale(s.overdue.amount(), c),
         },
         allocations,
         early_repayment: EarlyRepayment {
-            full: s.early_repayment_full,
-            partial_minimum: s.early_repayment_partial_minimum,
-            accrued_interest: s.accrued_interest,
+            full: at_scale(s.early_repayment_full, c),
+            partial_minimum: at_scale(s.early_repayment_partial_minimum, c),
+            accrued_interest: at_scale(s.accrued_interest, c),
         },
-        principal_balance: s.principal_balance,
-        credit_limit: s.credit_limit,
+        principal_balance: at_scale(s.principal_balance, c),
+        credit_limit: at_scale(s.credit_limit, c),
         payments: payments.into_iter().map(Payment).collect(),
         loan: Loan(loan),
     })

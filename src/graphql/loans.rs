@@ -15,6 +15,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
 use crate::ids::{BorrowerId, LoanId};
+use crate::money::at_scale;
 use crate::rules::loans::{InstallmentState, Ledger};
 use crate::services::Range;
 use crate::services::loans::{self as svc, LoanRef};
@@ -199,7 +200,7 @@ pub struct Installment {
 }
 
 impl Installment {
-    fn new(s: &InstallmentState, today: chrono::NaiveDate) -> Self {
+    fn new(s: &InstallmentState, today: chrono::NaiveDate, currency: Currency) -> Self {
         let status = if s.is_paid() {
             InstallmentStatus::Paid
         } else if s.due_date < today {
@@ -212,16 +213,23 @@ impl Installment {
         Self {
             seq: s.seq,
             due_date: s.due_date.into(),
-            principal: s.principal,
-            interest: s.interest,
-            paid_principal: s.paid_principal,
-            paid_interest: s.paid_interest,
+            principal: at_scale(s.principal, currency),
+            interest: at_scale(s.interest, currency),
+            paid_principal: at_scale(s.paid_principal, currency),
+            paid_interest: at_scale(s.paid_interest, currency),
             status,
         }
     }
 }
 
 pub struct Payment(pub payment::Model);
+
+/// The currency of a loan a record belongs to (amounts come back at its scale), through the
+/// loans DataLoader so that a list of records costs one batch.
+pub(crate) async fn loan_currency(ctx: &Context<'_>, loan_id: uuid::Uuid) -> async_graphql::Result<Currency> {
+    let loaders = ctx.data_unchecked::<Loaders>();
+    Ok(loaders.loans.load_one(loan_id).await?.ok_or_else(not_found)?.currency)
+}
 
 /// Money received on a loan, as the MFO's core-banking system reports it. Visible like its loan.
 #[Object]
@@ -238,9 +246,9 @@ impl Payment {
     async fn paid_at(&self) -> DateTime<Utc> {
         self.0.paid_at
     }
-    /// The amount, in the loan's currency.
-    async fn amount(&self) -> Decimal {
-        self.0.amount.0
+    /// The amount, in the loan's currency, at its scale.
+    async fn amount(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
+        Ok(at_scale(self.0.amount.0, loan_currency(ctx, self.0.loan_id).await?))
     }
 }
 
@@ -295,7 +303,7 @@ impl Loan {
     }
     /// The principal lent, in the loan's currency.
     async fn principal(&self) -> Decimal {
-        self.0.principal.0
+        at_scale(self.0.principal.0, self.0.currency)
     }
     /// Annual nominal rate as a fraction (0.35 = 35 %).
     async fn annual_rate(&self) -> Decimal {
@@ -307,7 +315,7 @@ impl Loan {
     }
     /// The credit limit (C9.7): the principal unless the loan is a credit line.
     async fn credit_limit(&self) -> Decimal {
-        self.0.credit_limit.map(|c| c.0).unwrap_or(self.0.principal.0)
+        at_scale(self.0.credit_limit.map(|c| c.0).unwrap_or(self.0.principal.0), self.0.currency)
     }
     /// Servicing status as the core-banking system reports it.
     async fn status(&self) -> LoanStatus {
@@ -366,7 +374,7 @@ impl Loan {
     async fn installments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Installment>> {
         let ledger = self.ledger(ctx).await?;
         let today = self.today(ctx);
-        Ok(ledger.installments.iter().map(|s| Installment::new(s, today)).collect())
+        Ok(ledger.installments.iter().map(|s| Installment::new(s, today, self.0.currency)).collect())
     }
     /// Payments received, oldest first.
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
@@ -380,14 +388,14 @@ impl Loan {
             overdue: o.is_overdue(),
             since: o.since.map(Date),
             days: o.days,
-            principal: o.principal,
-            interest: o.interest,
-            amount: o.amount(),
+            principal: at_scale(o.principal, self.0.currency),
+            interest: at_scale(o.interest, self.0.currency),
+            amount: at_scale(o.amount(), self.0.currency),
         })
     }
     /// Principal not yet repaid.
     async fn principal_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
-        Ok(self.ledger(ctx).await?.principal_balance())
+        Ok(at_scale(self.ledger(ctx).await?.principal_balance(), self.0.currency))
     }
     /// R1: the delinquency notices sent about this loan.
     async fn delinquency_notices(

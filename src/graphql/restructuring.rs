@@ -22,9 +22,10 @@ use crate::graphql::errors::{not_found, payload, top_level};
 use crate::graphql::escalations::Deadline;
 use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::loans::{Borrower, Loan};
+use crate::graphql::loans::{Borrower, Loan, loan_currency};
 use crate::graphql::scalars::Date;
 use crate::ids::{ApplicationId, LoanId};
+use crate::money::{at_scale, opt_at_scale};
 use crate::rules::restructuring::{self as rules, Deferral, PropertyTerms, Terms};
 use crate::services::Range;
 use crate::services::restructuring as svc;
@@ -57,8 +58,8 @@ impl DelinquencyNotice {
         Date(self.0.overdue_since)
     }
     /// R1 content 1: the amount owed, in the loan's currency.
-    async fn overdue_amount(&self) -> Decimal {
-        self.0.overdue_amount.0
+    async fn overdue_amount(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
+        Ok(at_scale(self.0.overdue_amount.0, loan_currency(ctx, self.0.loan_id).await?))
     }
     /// The local date the amount is stated as of (R1 content 1).
     async fn amount_as_of(&self) -> Date {
@@ -314,6 +315,15 @@ pub struct RefusalLetter {
 /// R8: the MFO's answer.
 pub struct Decision(pub decision::Model);
 
+impl Decision {
+    /// The currency of the loan the decision is about (its amounts come back at its scale).
+    async fn currency(&self, ctx: &Context<'_>) -> async_graphql::Result<entity::enums::Currency> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let application = loaders.applications.load_one(self.0.application_id).await?.ok_or_else(not_found)?;
+        loan_currency(ctx, application.loan_id).await
+    }
+}
+
 /// R8: the MFO's answer.
 #[Object]
 impl Decision {
@@ -329,9 +339,17 @@ impl Decision {
     async fn draft(&self) -> bool {
         self.0.draft
     }
-    /// The agreed or proposed terms (APPROVE, COUNTER_PROPOSAL).
-    async fn terms(&self) -> Option<RestructuringTerms> {
-        self.0.terms.clone().and_then(|t| serde_json::from_value::<Terms>(t).ok()).map(Into::into)
+    /// The agreed or proposed terms (APPROVE, COUNTER_PROPOSAL); amounts at the loan's
+    /// currency's scale.
+    async fn terms(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RestructuringTerms>> {
+        let Some(terms) = self.0.terms.clone().and_then(|t| serde_json::from_value::<Terms>(t).ok()) else {
+            return Ok(None);
+        };
+        let currency = self.currency(ctx).await?;
+        let mut out = RestructuringTerms::from(terms);
+        out.forgive_overdue_principal = at_scale(out.forgive_overdue_principal, currency);
+        out.forgive_overdue_interest = at_scale(out.forgive_overdue_interest, currency);
+        Ok(Some(out))
     }
     /// The motivated reasons of a refusal (R8.3, D1).
     async fn reasons(&self) -> Option<&str> {
@@ -355,9 +373,13 @@ impl Decision {
         self.0.delivered_at
     }
     /// R7/R10: the debt-burden check the terms passed; null for a refusal.
-    async fn debt_burden(&self) -> Option<DebtBurden> {
-        let (before, after, limit) = (self.0.burden_before?, self.0.burden_after?, self.0.burden_limit?);
-        Some(DebtBurden {
+    async fn debt_burden(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DebtBurden>> {
+        let (Some(before), Some(after), Some(limit)) = (self.0.burden_before, self.0.burden_after, self.0.burden_limit)
+        else {
+            return Ok(None);
+        };
+        let currency = self.currency(ctx).await?;
+        Ok(Some(DebtBurden {
             before: before.0,
             after: after.0,
             limit: limit.0,
@@ -366,9 +388,9 @@ impl Decision {
                 (before.0, after.0),
             ),
             within_limit: crate::rules::restructuring::within_burden_limit(after.0, limit.0),
-            monthly_payment_before: self.0.burden_payment_before.map(|d| d.0),
-            monthly_payment_after: self.0.burden_payment_after.map(|d| d.0),
-        })
+            monthly_payment_before: opt_at_scale(self.0.burden_payment_before.map(|d| d.0), currency),
+            monthly_payment_after: opt_at_scale(self.0.burden_payment_after.map(|d| d.0), currency),
+        }))
     }
     /// R12: the reply date the counter-proposal gives.
     async fn reply_by(&self) -> Option<Date> {
@@ -468,12 +490,12 @@ impl RestructuringApplication {
         serde_json::from_value(self.0.requested_measures.clone()).unwrap_or_default()
     }
     /// The borrower's declared monthly income, in the loan's currency (R2, R7).
-    async fn monthly_income(&self) -> Option<Decimal> {
-        self.0.monthly_income.map(|m| m.0)
+    async fn monthly_income(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Decimal>> {
+        Ok(opt_at_scale(self.0.monthly_income.map(|m| m.0), loan_currency(ctx, self.0.loan_id).await?))
     }
     /// The borrower's declared monthly payments on other debts, in the loan's currency (R7; 0 if none).
-    async fn other_monthly_debt_payments(&self) -> Decimal {
-        self.0.other_monthly_debt_payments.0
+    async fn other_monthly_debt_payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
+        Ok(at_scale(self.0.other_monthly_debt_payments.0, loan_currency(ctx, self.0.loan_id).await?))
     }
     /// The borrower's account of their circumstances (R2, R10).
     async fn circumstances(&self) -> Option<&str> {

@@ -60,8 +60,11 @@ const BUILT_IN: [(&str, &str, &str); 4] = [
          minus sign, digits, optionally a dot and more digits (the XML Schema `decimal` \
          lexical form; no exponent, no thousands separators). JSON numbers are refused with \
          BAD_USER_INPUT, because a JSON number is read as a binary float and `300.005` would \
-         not arrive exactly. Amounts come back with the digits they were stored with; rates \
-         are fractions per year (`\"0.35\"` is 35 %).",
+         not arrive exactly. Amounts of money come back at their currency's scale, its ISO \
+         4217 minor unit (KZT, KGS, USD: 2 decimal places, `\"67500.00\"`), and an input \
+         amount with more decimal places than that (`\"300.005\"` KZT) is refused with the \
+         user error FINER_THAN_MINOR_UNIT, never rounded. Rates and ratios are not money: \
+         they come back with the digits they have (`\"0.35\"` is 35 % a year).",
         "https://www.w3.org/TR/xmlschema11-2/#decimal",
     ),
     (

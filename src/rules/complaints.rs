@@ -129,6 +129,22 @@ pub fn answer_required(kind: ComplaintKind) -> bool {
     }
 }
 
+/// C3, C8: whether the complaint still shows the date its answer is (or was) due. One left
+/// without consideration owes no answer, whatever became of its C8 deadline: cancelled by
+/// the decision, or already missed before it (the deadline row keeps its date and status);
+/// a closed suggestion never owed one (C7).
+pub fn shows_answer_due_date(status: ComplaintStatus) -> bool {
+    match status {
+        ComplaintStatus::Registered
+        | ComplaintStatus::Forwarded
+        | ComplaintStatus::UnderReview
+        | ComplaintStatus::Answered
+        | ComplaintStatus::AnsweredOrally
+        | ComplaintStatus::InvitedToWrite => true,
+        ComplaintStatus::LeftWithoutConsideration | ComplaintStatus::ClosedWithoutAnswer => false,
+    }
+}
+
 /// C8: answered within N business days of registration.
 pub fn answer_due(cal: &Calendar, p: &Policy, registered_on: NaiveDate) -> Due {
     cal.due_in_business_days(registered_on, p.complaints.answer_business_days)

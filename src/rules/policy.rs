@@ -102,6 +102,10 @@ pub struct Contact {
     pub meetings_per_day: u32,
     /// X7
     pub details_change_report_calendar_days: u32,
+    /// Not a figure of the law: how long a clearance `permittedActions` issues covers a
+    /// contact, in minutes from its issue (the verdict may change after that: a call
+    /// counted, the window closed). Returned with each clearance as `clearanceExpiresAt`.
+    pub clearance_minutes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -172,7 +176,7 @@ impl PolicyFile {
 /// limit a ratio in (0, 1]. Each problem names its field.
 pub fn problems(p: &Policy) -> Vec<String> {
     let mut out = Vec::new();
-    let periods: [(&str, u32); 22] = [
+    let periods: [(&str, u32); 23] = [
         ("complaints.registration_business_days", p.complaints.registration_business_days),
         ("complaints.acknowledgement_business_days", p.complaints.acknowledgement_business_days),
         ("complaints.answer_business_days", p.complaints.answer_business_days),
@@ -194,6 +198,7 @@ pub fn problems(p: &Policy) -> Vec<String> {
         ("assignment.min_overdue_days_mortgage", p.assignment.min_overdue_days_mortgage),
         ("assignment.agency_reducing_settlement_window_months", p.assignment.agency_reducing_settlement_window_months),
         ("contact.details_change_report_calendar_days", p.contact.details_change_report_calendar_days),
+        ("contact.clearance_minutes", p.contact.clearance_minutes),
         ("military.grant_calendar_days", p.military.grant_calendar_days),
         ("military.deferral_extra_days", p.military.deferral_extra_days),
         ("military.refusal_calendar_days", p.military.refusal_calendar_days),

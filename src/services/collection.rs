@@ -32,8 +32,6 @@ use crate::rules::calendar::Calendar;
 use crate::rules::collection::{self as rules, ContactFact, Facts, Verdict};
 use crate::rules::policy::PolicyVersion;
 
-/// How long a clearance covers a contact.
-const CLEARANCE_TTL_MINUTES: i64 = 15;
 const CLEARANCE_SECRET: &str = "clearance";
 
 /// What `permittedActions` answers per action.
@@ -45,6 +43,99 @@ pub struct VerdictView {
     /// The borrower's language, for the text addressed to the borrower.
     pub borrower_language: crate::i18n::Lang,
     pub clearance: Option<String>,
+    /// Until when the clearance covers a contact (UTC): issue + the policy's
+    /// `contact.clearance_minutes`.
+    pub clearance_expires_at: Option<DateTime<Utc>>,
+}
+
+/// What became of the clearance a recorded contact quoted. The contact is stored whatever
+/// the outcome (a contact that happened is stored); only ACCEPTED stores it CLEARED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum ClearanceOutcome {
+    /// A clearance of this API for this caller, loan and action, valid when the contact
+    /// happened: the contact is stored CLEARED.
+    Accepted,
+    /// No clearance was quoted: the contact is stored UNCLEARED, without a warning.
+    Missing,
+    /// The text is not a clearance this deployment issued (unreadable, or its signature
+    /// does not verify): stored UNCLEARED, with a warning.
+    Malformed,
+    /// A clearance issued for another caller (agency or user), loan or action:
+    /// `warnings[].params.differs` lists which (`holder`, `loan`, `action`). Stored
+    /// UNCLEARED, with a warning.
+    Foreign,
+    /// The contact happened after the clearance expired (`warnings[].params.expiredAt`,
+    /// UTC): stored UNCLEARED, with a warning. Ask `permittedActions` again before acting.
+    Expired,
+    /// The contact happened more than a minute before the clearance was issued
+    /// (`warnings[].params.issuedAt`, UTC): stored UNCLEARED, with a warning.
+    IssuedAfterContact,
+}
+
+/// A clearance judged against the contact it was quoted for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClearanceCheck {
+    pub outcome: ClearanceOutcome,
+    /// Machine-readable particulars for the warning (`differs`, `expiredAt`, `issuedAt`).
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A non-blocking remark on a mutation that succeeded: the record was stored, and here is
+/// what the caller may want to act on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Path to the input field it is about, e.g. `["input", "clearance"]`.
+    pub field: Vec<String>,
+    pub code: WarningCode,
+    /// Rendered in the reader's language by the GraphQL layer.
+    pub message: crate::i18n::Msg,
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a warning is about, for a program to switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum WarningCode {
+    /// The quoted clearance had expired when the contact happened (`params.expiredAt`).
+    ClearanceExpired,
+    /// The quoted clearance was issued after the contact happened (`params.issuedAt`).
+    ClearanceIssuedAfterContact,
+    /// The quoted clearance is for another caller, loan or action (`params.differs`).
+    ClearanceForeign,
+    /// The quoted text is not a clearance of this deployment.
+    ClearanceMalformed,
+}
+
+impl ClearanceCheck {
+    fn of(outcome: ClearanceOutcome) -> Self {
+        Self { outcome, params: Default::default() }
+    }
+
+    /// The warning the outcome gives: none when accepted or when none was quoted.
+    pub fn warning(&self) -> Option<Warning> {
+        use crate::i18n::MsgId;
+        let (code, message) = match self.outcome {
+            ClearanceOutcome::Accepted | ClearanceOutcome::Missing => return None,
+            ClearanceOutcome::Malformed => (WarningCode::ClearanceMalformed, MsgId::WarningClearanceMalformed),
+            ClearanceOutcome::Foreign => (WarningCode::ClearanceForeign, MsgId::WarningClearanceForeign),
+            ClearanceOutcome::Expired => (WarningCode::ClearanceExpired, MsgId::WarningClearanceExpired),
+            ClearanceOutcome::IssuedAfterContact => {
+                (WarningCode::ClearanceIssuedAfterContact, MsgId::WarningClearanceIssuedAfterContact)
+            }
+        };
+        Some(Warning {
+            field: vec!["input".to_owned(), "clearance".to_owned()],
+            code,
+            message: crate::i18n::Msg::new(message),
+            params: self.params.clone(),
+        })
+    }
+}
+
+/// A recorded contact and what became of the clearance it quoted.
+#[derive(Debug, Clone)]
+pub struct RecordedContact {
+    pub contact: contact_event::Model,
+    pub clearance: ClearanceCheck,
 }
 
 /// Everything the verdicts need about one loan, read in one round.
@@ -323,47 +414,72 @@ struct ClearanceClaims {
     exp: i64,
 }
 
+/// A clearance for `action` on `loan`, valid from `at` until `expires_at`.
 fn mint_clearance(
     key: &[u8],
     p: &Principal,
     loan: Uuid,
     action: CollectionAction,
     at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
 ) -> ServiceResult<String> {
-    let claims = ClearanceClaims {
-        sub: p.key(),
-        loan,
-        action,
-        iat: at.timestamp(),
-        exp: (at + Duration::minutes(CLEARANCE_TTL_MINUTES)).timestamp(),
-    };
+    let claims = ClearanceClaims { sub: p.key(), loan, action, iat: at.timestamp(), exp: expires_at.timestamp() };
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(key))
         .map_err(|e| ServiceError::Internal(e.into()))
 }
 
-/// A clearance covers this contact: signed by us, for this principal, loan and action,
-/// and the contact happened while it was valid.
-fn clearance_covers(
+/// Whether a clearance covers this contact: signed by us, for this principal, loan and
+/// action, and the contact happened while it was valid (from a minute before its issue,
+/// for clocks that differ, to its expiry). Judged on the contact's `occurredAt`, so a
+/// retry of the same contact gets the same answer.
+fn judge_clearance(
     key: &[u8],
-    token: &str,
+    token: Option<&str>,
     p: &Principal,
     loan: Uuid,
     action: CollectionAction,
     occurred_at: DateTime<Utc>,
-) -> bool {
+) -> ClearanceCheck {
+    let Some(token) = token else { return ClearanceCheck::of(ClearanceOutcome::Missing) };
     let mut v = Validation::new(Algorithm::HS256);
     v.validate_exp = false;
     v.validate_aud = false;
     v.required_spec_claims.clear();
     let Ok(data) = jsonwebtoken::decode::<ClearanceClaims>(token, &DecodingKey::from_secret(key), &v) else {
-        return false;
+        return ClearanceCheck::of(ClearanceOutcome::Malformed);
     };
     let c = data.claims;
-    c.sub == p.key()
-        && c.loan == loan
-        && c.action == action
-        && occurred_at.timestamp() >= c.iat - 60
-        && occurred_at.timestamp() <= c.exp
+    let differs: Vec<&str> = [("holder", c.sub == p.key()), ("loan", c.loan == loan), ("action", c.action == action)]
+        .into_iter()
+        .filter_map(|(what, same)| (!same).then_some(what))
+        .collect();
+    let instant = |t: i64| {
+        DateTime::<Utc>::from_timestamp(t, 0).map(|t| json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+    };
+    let mut check = if !differs.is_empty() {
+        let mut check = ClearanceCheck::of(ClearanceOutcome::Foreign);
+        check.params.insert("differs".to_owned(), json!(differs));
+        check
+    } else if occurred_at.timestamp() > c.exp {
+        ClearanceCheck::of(ClearanceOutcome::Expired)
+    } else if occurred_at.timestamp() < c.iat - 60 {
+        ClearanceCheck::of(ClearanceOutcome::IssuedAfterContact)
+    } else {
+        ClearanceCheck::of(ClearanceOutcome::Accepted)
+    };
+    match check.outcome {
+        ClearanceOutcome::Expired => {
+            check.params.extend(instant(c.exp).map(|t| ("expiredAt".to_owned(), t)));
+        }
+        ClearanceOutcome::IssuedAfterContact => {
+            check.params.extend(instant(c.iat).map(|t| ("issuedAt".to_owned(), t)));
+        }
+        ClearanceOutcome::Accepted
+        | ClearanceOutcome::Missing
+        | ClearanceOutcome::Malformed
+        | ClearanceOutcome::Foreign => {}
+    }
+    check
 }
 
 /// The loan as the principal may act on it: an agency only while it is assigned, staff of
@@ -390,6 +506,7 @@ pub async fn permitted_actions(
     let row = visible_loan_in_situation(&ctx.db, p, id).await?;
     let loaded = facts_of(&ctx.reference, &ctx.db, row, at).await?;
     let verdicts = rules::verdicts(p.role, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
+    let lifetime = Duration::minutes(i64::from(loaded.policy.policy.contact.clearance_minutes));
     // A clearance is for acting now, not for a hypothetical moment.
     let key = if clears && (at - now).num_seconds().abs() <= 60 {
         Some(clearance_key(&ctx.reference, &ctx.db).await?)
@@ -400,15 +517,19 @@ pub async fn permitted_actions(
         .into_iter()
         .map(|v| {
             let reasons = v.reasons.iter().map(|r| r.message()).collect();
-            let clearance = match (&key, v.allowed && rules::is_contact(v.action)) {
-                (Some(k), true) => Some(mint_clearance(k, p, loaded.loan.id, v.action, at)?),
-                _ => None,
+            let (clearance, clearance_expires_at) = match (&key, v.allowed && rules::is_contact(v.action)) {
+                (Some(k), true) => {
+                    let expires_at = at + lifetime;
+                    (Some(mint_clearance(k, p, loaded.loan.id, v.action, at, expires_at)?), Some(expires_at))
+                }
+                _ => (None, None),
             };
             Ok(VerdictView {
                 verdict: v,
                 reasons,
                 borrower_language: crate::i18n::Lang::of_record(loaded.language),
                 clearance,
+                clearance_expires_at,
             })
         })
         .collect()
@@ -484,8 +605,9 @@ async fn outdated_destination<C: ConnectionTrait>(
 /// Records a contact. It is always stored (the contact happened): one the rules did not
 /// permit at that moment, without the X2 disclosure, with a third party for another
 /// purpose than finding the borrower (X5), or to details the borrower had replaced (X7),
-/// is stored with those rules and raises an escalation per rule.
-pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> ServiceResult<contact_event::Model> {
+/// is stored with those rules and raises an escalation per rule. A clearance that does not
+/// cover it is no reason to refuse it either: the answer says what became of it.
+pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> ServiceResult<RecordedContact> {
     match p.role {
         Role::CollectionAgency | Role::MfoStaff | Role::MfoManager => {}
         Role::Borrower | Role::Regulator => {
@@ -506,7 +628,13 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
         idempotency::claim(&mut w, &key, input.client_submission_id, "recordContact", &input).await?
     {
         w.rollback().await?;
-        return get_contact(ctx, p, ContactId(id)).await;
+        let contact = get_contact(ctx, p, ContactId(id)).await?;
+        // The same input judged again: the verdict depends on nothing that moves.
+        let key = clearance_key(&ctx.reference, &ctx.db).await?;
+        let action = rules::action_of(input.channel, input.party);
+        let clearance =
+            judge_clearance(&key, input.clearance.as_deref(), p, contact.loan_id, action, input.occurred_at);
+        return Ok(RecordedContact { contact, clearance });
     }
     let l = visible_loan(w.txn(), p, input.loan_id).await?;
     let action = rules::action_of(input.channel, input.party);
@@ -543,12 +671,14 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     {
         violations.push("X7");
     }
-    let cleared = match &input.clearance {
+    let clearance = match &input.clearance {
         Some(token) => {
-            clearance_covers(&clearance_key(w.reference(), w.txn()).await?, token, p, l.id, action, input.occurred_at)
+            let key = clearance_key(w.reference(), w.txn()).await?;
+            judge_clearance(&key, Some(token), p, l.id, action, input.occurred_at)
         }
-        None => false,
+        None => ClearanceCheck::of(ClearanceOutcome::Missing),
     };
+    let cleared = clearance.outcome == ClearanceOutcome::Accepted;
     let row = contact_event::Model {
         id: w.new_id(),
         loan_id: l.id,
@@ -594,7 +724,7 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     }
     idempotency::remember(&w, row.id).await?;
     w.commit().await?;
-    Ok(row)
+    Ok(RecordedContact { contact: row, clearance })
 }
 
 /// What an escalation about a contact records: the organisation responsible for it (the

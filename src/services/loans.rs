@@ -23,6 +23,7 @@ use super::{Ctx, Page, reference, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
 use crate::ids::{BorrowerId, LoanId};
+use crate::money;
 use crate::rules::calendar::time_zone;
 use crate::rules::loans::{self as rules, Ledger, ScheduleProblem};
 
@@ -326,6 +327,17 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
     if let Some(terms) = &input.contract_meetings {
         check_meeting_terms(&mut problems, terms);
     }
+    if let Some(c) = currency {
+        money::check_scale(&mut problems, &["principal"], input.principal, c);
+        if let Some(limit) = input.credit_limit {
+            money::check_scale(&mut problems, &["creditLimit"], limit, c);
+        }
+        for (i, line) in input.schedule.iter().enumerate() {
+            for (field, amount) in [("principal", line.principal), ("interest", line.interest)] {
+                money::check_scale(&mut problems, &["schedule", &i.to_string(), field], amount, c);
+            }
+        }
+    }
     problems.check(input.schedule.len() <= 600, || {
         UserError::invalid(&["schedule"], crate::error::UserErrorReason::TooMany).with_param("maxItems", 600)
     });
@@ -620,6 +632,8 @@ pub async fn record_payment(
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let l = find_own_loan(&w, p, &input.loan).await?;
+    money::check_scale(&mut problems, &["amount"], input.amount, l.currency);
+    problems.finish()?;
     if let Some(existing) = payment::Entity::find()
         .filter(payment::Column::LoanId.eq(l.id))
         .filter(payment::Column::ExternalId.eq(&input.external_id))

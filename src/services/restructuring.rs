@@ -33,6 +33,7 @@ use super::{Ctx, Page, loans, reference, refused, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
 use crate::ids::{ApplicationId, LoanId};
+use crate::money;
 use crate::rules::calendar::Calendar;
 use crate::rules::restructuring::{self as rules, AppStep, BlockingFacts, Burden, RefusalLetterFacts, Terms};
 
@@ -221,6 +222,11 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
         .one(w.txn())
         .await?
         .ok_or(ServiceError::NotFound)?;
+    if let Some(amount) = input.overdue_amount {
+        let mut problems = Problems::new();
+        money::check_scale(&mut problems, &["overdueAmount"], amount, l.currency);
+        problems.finish()?;
+    }
     let Some(since) = l.notice_episode_since else {
         return Err(ServiceError::user(
             UserError::conflict(&["loanId"], crate::error::UserErrorReason::NothingOverdue).with_rule("R1"),
@@ -401,6 +407,15 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
         .one(w.txn())
         .await?
         .ok_or(ServiceError::NotFound)?;
+    let mut problems = Problems::new();
+    for (field, v) in
+        [("monthlyIncome", input.monthly_income), ("otherMonthlyDebtPayments", input.other_monthly_debt_payments)]
+    {
+        if let Some(v) = v {
+            money::check_scale(&mut problems, &[field], v, l.currency);
+        }
+    }
+    problems.finish()?;
     // R8, R2: the clocks run from receipt; the app's submissions are received when sent.
     let received_at = if is_borrower { w.now } else { input.received_at.unwrap_or(w.now) };
     // The law in force at receipt: the R8 deadline keeps the version its clock started under.
@@ -855,6 +870,18 @@ fn check_terms(t: &Terms) -> Problems {
     problems
 }
 
+/// R2.5: forgiven amounts are money of the loan's currency, never finer than its minor unit.
+fn check_terms_scale(t: &Terms, currency: entity::enums::Currency) -> ServiceResult<()> {
+    let mut problems = Problems::new();
+    for (field, v) in [
+        ("forgiveOverduePrincipal", t.forgive_overdue_principal),
+        ("forgiveOverdueInterest", t.forgive_overdue_interest),
+    ] {
+        money::check_scale(&mut problems, &["terms", field], v, currency);
+    }
+    problems.finish()
+}
+
 /// R8: the manager's answer: agreement, counter-proposal (R12) or motivated refusal (D1).
 /// Agreed or proposed terms must lower the debt burden (R7, R10).
 pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideInput) -> ServiceResult<Decided> {
@@ -898,6 +925,9 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
     let today = law.calendar.local_date(w.now);
     let delivered_on = law.calendar.local_date(delivered_at);
     let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    if let Some(t) = &input.terms {
+        check_terms_scale(t, l.currency)?;
+    }
 
     let mut burden = None;
     if let Some(terms) = &input.terms {

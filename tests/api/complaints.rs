@@ -446,20 +446,20 @@ async fn c09_a_loan_statement_has_all_seven_items() {
     let q = "query($id: ID!) { loanStatement(loanId: $id) { asOf amountPaid payments { amount } nextPayments { dueDate amount } overdue { since amount } allocations { paymentExternalId installmentSeq toInterest toPrincipal } earlyRepayment { full partialMinimum accruedInterest } principalBalance creditLimit } }";
     let s = app.gql(&token, q, json!({ "id": loan })).await["loanStatement"].clone();
     assert_eq!(s["asOf"], "2026-11-23");
-    assert_eq!(s["amountPaid"], "108750", "1");
-    assert_eq!(s["nextPayments"], json!([{ "dueDate": "2026-12-01", "amount": "108750" }]), "2");
-    assert_eq!(s["overdue"], json!({ "since": "2026-11-02", "amount": "108750" }), "3");
+    assert_eq!(s["amountPaid"], "108750.00", "1");
+    assert_eq!(s["nextPayments"], json!([{ "dueDate": "2026-12-01", "amount": "108750.00" }]), "2");
+    assert_eq!(s["overdue"], json!({ "since": "2026-11-02", "amount": "108750.00" }), "3");
     assert_eq!(
         s["allocations"],
-        json!([{ "paymentExternalId": "P1", "installmentSeq": 1, "toInterest": "8750", "toPrincipal": "100000" }]),
+        json!([{ "paymentExternalId": "P1", "installmentSeq": 1, "toInterest": "8750.00", "toPrincipal": "100000.00" }]),
         "4"
     );
     // 22 of 30 days of the December period have run: 8750 * 22 / 30 = 6416.67.
     assert_eq!(s["earlyRepayment"]["accruedInterest"], "6416.67", "5");
     assert_eq!(s["earlyRepayment"]["full"], "215166.67", "5: 200000 + 8750 overdue interest + 6416.67 accrued");
     assert_eq!(s["earlyRepayment"]["partialMinimum"], "115166.67");
-    assert_eq!(s["principalBalance"], "200000", "6");
-    assert_eq!(s["creditLimit"], "300000", "7");
+    assert_eq!(s["principalBalance"], "200000.00", "6");
+    assert_eq!(s["creditLimit"], "300000.00", "7");
 }
 
 #[tokio::test]
@@ -745,4 +745,37 @@ async fn every_complaint_change_is_audited_announced_and_streamed() {
         .gql(&staff, "query($id: ID!) { auditTrail(subjectId: $id) { action actor } }", json!({ "id": c["id"] }))
         .await;
     assert_eq!(trail["auditTrail"][1]["action"], "complaint.forwarded");
+}
+
+/// Issue 10, C3/C8: a complaint left without consideration shows no answer date, also when
+/// its answer deadline had already been missed; the deadline keeps its date and status.
+#[tokio::test]
+async fn c03_left_without_consideration_after_the_answer_was_missed_shows_no_live_answer_due_date() {
+    let app = TestApp::spawn().await;
+    app.clock.set(at("2025-12-29T04:00:00Z"));
+    let (staff, _) = kg(&app);
+    let c = register(&app, &staff, written("KY")).await["complaint"].clone();
+    assert_eq!(c["answerDueDate"], "2026-01-19");
+    app.clock.set(at("2026-01-20T04:00:00Z"));
+    assert_eq!(app.scanner("s").tick().await.expect("tick").missed, 1);
+    // Tokens minted before the clock moved have expired.
+    let (staff, manager) = kg(&app);
+    let input = json!({ "complaintId": c["id"], "reason": "ABUSIVE", "note": "Threats against the branch director." });
+    let r = act(&app, &manager, "leaveComplaintWithoutConsideration", "LeaveComplaintWithoutConsiderationInput", input)
+        .await;
+    assert_eq!(r["complaint"]["status"], "LEFT_WITHOUT_CONSIDERATION", "{r}");
+    assert_eq!(r["complaint"]["answerDueDate"], Value::Null, "no answer is owed any more");
+    assert_eq!(
+        (
+            &deadline(&r["complaint"], "COMPLAINT_ANSWER")["status"],
+            &deadline(&r["complaint"], "COMPLAINT_ANSWER")["dueDate"]
+        ),
+        (&json!("MISSED"), &json!("2026-01-19")),
+        "the missed deadline stays, with its date"
+    );
+    // The anonymous one, left at registration, never shows one either.
+    let anonymous =
+        json!({ "kind": "COMPLAINT", "channel": "POST", "language": "RU", "substance": "You are thieves." });
+    let a = register(&app, &staff, anonymous).await["complaint"].clone();
+    assert_eq!((&a["status"], &a["answerDueDate"]), (&json!("LEFT_WITHOUT_CONSIDERATION"), &Value::Null));
 }

@@ -126,7 +126,7 @@ async fn payments_are_idempotent_by_external_id_and_clear_the_overdue() {
     let q = "query($id: ID!) { loan(id: $id) { overdue { overdue since days amount } principalBalance installments { seq status paidPrincipal } } }";
     let before = app.gql(&token, q, json!({ "id": loan["loan"]["id"] })).await;
     assert_eq!(before["loan"]["overdue"]["since"], "2026-10-02");
-    assert_eq!(before["loan"]["overdue"]["amount"], "217500");
+    assert_eq!(before["loan"]["overdue"]["amount"], "217500.00");
 
     let pay = |id: &str, amount: &str| json!({ "input": { "loanExternalId": "L1", "externalId": id, "paidAt": "2026-11-20T06:00:00Z", "amount": amount } });
     let r = app.gql(&token, RECORD_PAYMENT, pay("P1", "217500")).await;
@@ -139,7 +139,7 @@ async fn payments_are_idempotent_by_external_id_and_clear_the_overdue() {
     assert_eq!(other["recordPayment"]["userErrors"][0]["code"], "CONFLICT");
 
     let after = app.gql(&token, q, json!({ "id": loan["loan"]["id"] })).await;
-    assert_eq!(after["loan"]["principalBalance"], "100000");
+    assert_eq!(after["loan"]["principalBalance"], "100000.00");
     assert_eq!(after["loan"]["installments"][0]["status"], "PAID");
 
     let r = app.gql(&token, RECORD_PAYMENT, pay("P2", "-5")).await;

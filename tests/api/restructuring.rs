@@ -106,7 +106,7 @@ async fn r01_an_overdue_opens_the_20_day_notice_duty_and_a_notice_needs_three_co
     on(&app, "2026-10-02");
     app.scanner("s").tick().await.expect("tick");
     let loan = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
-    assert_eq!(loan["overdue"], json!({ "overdue": true, "since": "2026-10-02", "amount": "108750" }));
+    assert_eq!(loan["overdue"], json!({ "overdue": true, "since": "2026-10-02", "amount": "108750.00" }));
     assert_eq!(
         loan["deadlines"][0],
         json!({ "kind": "DELINQUENCY_NOTICE", "rule": "R1", "status": "OPEN", "dueDate": "2026-10-22" })
@@ -364,7 +364,7 @@ async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_ar
     assert_eq!(
         *burden,
         json!({ "before": "0.515", "after": "0.2179", "limit": "0.5", "lowered": true, "withinLimit": true,
-            "monthlyPaymentBefore": "108750", "monthlyPaymentAfter": "34479.17" })
+            "monthlyPaymentBefore": "108750.00", "monthlyPaymentAfter": "34479.17" })
     );
 
     let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
@@ -416,7 +416,7 @@ async fn r07_r10_on_an_overdue_loan_a_rate_raise_or_a_term_cut_is_refused_a_long
     assert_eq!(
         r["application"]["decision"]["debtBurden"],
         json!({ "before": "0.62", "after": "0.5491", "limit": "0.5", "lowered": true, "withinLimit": false,
-            "monthlyPaymentBefore": "135000", "monthlyPaymentAfter": "117272.73" })
+            "monthlyPaymentBefore": "135000.00", "monthlyPaymentAfter": "117272.73" })
     );
     // 24 months: 50 000 + 35 000 of interest + 1 458.33 of October's interest.
     let r = decide(&app, with_terms(&b["id"], json!({ "newTermMonths": 24 }))).await;
@@ -424,7 +424,7 @@ async fn r07_r10_on_an_overdue_loan_a_rate_raise_or_a_term_cut_is_refused_a_long
     assert_eq!(
         r["application"]["decision"]["debtBurden"],
         json!({ "before": "0.62", "after": "0.4258", "limit": "0.5", "lowered": true, "withinLimit": true,
-            "monthlyPaymentBefore": "135000", "monthlyPaymentAfter": "86458.33" })
+            "monthlyPaymentBefore": "135000.00", "monthlyPaymentAfter": "86458.33" })
     );
 }
 
@@ -505,7 +505,7 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
         after["installments"].as_array().expect("rows").iter().map(|i| i["dueDate"].as_str().unwrap_or("")).collect();
     // The overdue October payment is spread over four months from November; all move three months.
     assert_eq!(dates, vec!["2027-02-01", "2027-03-01", "2027-04-01", "2027-05-01"], "before: {before}");
-    assert_eq!(after["installments"][0]["principal"], "75000", "300 000 over four months");
+    assert_eq!(after["installments"][0]["principal"], "75000.00", "300 000 over four months");
     assert_eq!(after["overdue"]["overdue"], false);
     let trail = app
         .gql(
