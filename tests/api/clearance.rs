@@ -95,6 +95,25 @@ async fn a_clearance_is_accepted_until_its_expiry_then_the_contact_is_stored_unc
     let again = record(&app, &token, contact(&s.loan, 2, "CALL", app.now(), Some(&call))).await;
     assert_eq!((&again["contact"]["id"], &again["clearance"]), (&r["contact"]["id"], &json!("EXPIRED")));
     assert_eq!(again["warnings"], r["warnings"]);
+    // The warning is for a person: in the language the caller asks for, the same for a program.
+    let body =
+        json!({ "query": RECORD, "variables": { "input": contact(&s.loan, 2, "CALL", app.now(), Some(&call)) } });
+    let ru: Value = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&token)
+        .header("Accept-Language", "ru")
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let ru_w = &ru["data"]["recordContact"]["warnings"][0];
+    assert_eq!((&ru_w["code"], &ru_w["params"]), (&w["code"], &w["params"]), "{ru}");
+    assert_ne!(ru_w["message"], w["message"], "{ru}");
+    assert!(ru_w["message"].as_str().is_some_and(|m| m.contains("Срок разрешения истёк")), "{ru}");
     assert_eq!(app.count("contact_event").await, 2);
 }
 
