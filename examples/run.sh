@@ -31,38 +31,13 @@ cp examples/ts/*.ts examples/ts/tsconfig.json "$ts/"
 (cd "$ts" && npx --no-install tsc --noEmit -p .)
 
 # --- the server -----------------------------------------------------------------------
-cargo build -q --bin mfo-api
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  cd "$root"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-MFO_DATABASE_URL="sqlite://$work/demo.db?mode=rwc" MFO_LOG=warn \
-  target/debug/mfo-api serve --demo --listen "127.0.0.1:$port" >"$work/server.out" 2>"$work/server.err" &
-pid=$!
-for _ in $(seq 1 240); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.err" >&2; echo "the server did not start" >&2; exit 1; }
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server did not answer /healthz" >&2; exit 1; }
-
-# The demo prints one token per role, each on the line after its label.
-token() { awk -v label="$1" 'index($0, label) == 1 { getline; print; exit }' "$work/server.out"; }
-export MFO_URL="http://127.0.0.1:$port/graphql"
-MFO_AGENCY_TOKEN=$(token "COLLECTION_AGENCY Collect KZ")
-MFO_BORROWER_TOKEN=$(token "BORROWER Aigerim Sadykova")
-MFO_MANAGER_TOKEN=$(token "MFO_MANAGER, Qomeq Finance")
-MFO_REGULATOR_TOKEN=$(token "REGULATOR (KZ)")
+source tests/tools/demo_server.sh
+start_demo_server
+export MFO_URL="$url"
+MFO_AGENCY_TOKEN=$(demo_token "COLLECTION_AGENCY Collect KZ")
+MFO_BORROWER_TOKEN=$(demo_token "BORROWER Aigerim Sadykova")
+MFO_MANAGER_TOKEN=$(demo_token "MFO_MANAGER, Qomeq Finance")
+MFO_REGULATOR_TOKEN=$(demo_token "REGULATOR (KZ)")
 export MFO_AGENCY_TOKEN MFO_BORROWER_TOKEN MFO_MANAGER_TOKEN MFO_REGULATOR_TOKEN
 for v in MFO_AGENCY_TOKEN MFO_BORROWER_TOKEN MFO_MANAGER_TOKEN MFO_REGULATOR_TOKEN; do
   [ -n "${!v}" ] || { echo "no $v in the demo's output" >&2; exit 1; }

@@ -228,6 +228,12 @@ impl Msg {
     }
 }
 
+/// Several messages as one text in `lang`, sentence after sentence (a verdict's reasons,
+/// a refusal's details).
+pub fn render_all<'a>(msgs: impl IntoIterator<Item = &'a Msg>, lang: Lang) -> String {
+    msgs.into_iter().map(|m| m.render(lang)).collect::<Vec<_>>().join(" ")
+}
+
 /// In English: logs and the CLI.
 impl std::fmt::Display for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -251,12 +257,8 @@ pub fn render_user_error(lang: Lang, e: &crate::error::UserError) -> String {
     if let Some(r) = &e.rule {
         args.entry("rule").or_insert_with(|| Value::String(r.clone()));
     }
-    let mut text = render(lang, reason_id(e.reason), &args);
-    for m in &e.details {
-        text.push(' ');
-        text.push_str(&m.render(lang));
-    }
-    text
+    let text = render(lang, reason_id(e.reason), &args);
+    if e.details.is_empty() { text } else { format!("{text} {}", render_all(&e.details, lang)) }
 }
 
 type Bundle = FluentBundle<FluentResource>;

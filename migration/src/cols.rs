@@ -94,10 +94,15 @@ pub fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKe
         .take()
 }
 
+/// The name `index` gives an index of `table` on `cols`.
+fn index_name(table: &str, cols: &[&str]) -> String {
+    format!("ix_{table}_{}", cols.join("_"))
+}
+
 /// An index named after its table and columns.
 pub fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut idx = Index::create();
-    idx.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
+    idx.name(index_name(table, cols)).table(table);
     for c in cols {
         idx.col(*c);
     }
@@ -105,4 +110,20 @@ pub fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexC
         idx.unique();
     }
     idx.take()
+}
+
+/// Creates each (table, columns) non-unique index of a step, in order.
+pub async fn create_indexes(m: &SchemaManager<'_>, indexes: &[(&'static str, &[&'static str])]) -> Result<(), DbErr> {
+    for (table, cols) in indexes {
+        m.create_index(index(table, cols, false)).await?;
+    }
+    Ok(())
+}
+
+/// Drops the indexes `create_indexes` made, in reverse order.
+pub async fn drop_indexes(m: &SchemaManager<'_>, indexes: &[(&'static str, &[&'static str])]) -> Result<(), DbErr> {
+    for (table, cols) in indexes.iter().rev() {
+        m.drop_index(Index::drop().name(index_name(table, cols)).table(*table).to_owned()).await?;
+    }
+    Ok(())
 }

@@ -57,18 +57,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for (table, cols) in INDEXES {
-            m.create_index(index(table, cols, false)).await?;
-        }
-        Ok(())
+        create_indexes(m, INDEXES).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for (table, cols) in INDEXES.iter().rev() {
-            // The name `cols::index` gave it.
-            let name = format!("ix_{table}_{}", cols.join("_"));
-            m.drop_index(Index::drop().name(name).table(*table).to_owned()).await?;
-        }
-        Ok(())
+        drop_indexes(m, INDEXES).await
     }
 }

@@ -56,9 +56,7 @@ impl MigrationTrait for Migration {
             m.alter_table(Table::alter().table(table).add_column(col).take()).await?;
         }
         m.create_index(index("escalation", &["responsible_org_id"], false)).await?;
-        for (table, cols) in period_indexes() {
-            m.create_index(index(table, cols, false)).await?;
-        }
+        create_indexes(m, &period_indexes()).await?;
         let db = m.get_connection();
         let select = Query::select().columns(["seq", "details"]).from("escalation").to_owned();
         for row in db.query_all(&select).await? {
@@ -78,10 +76,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for (table, cols) in period_indexes().into_iter().rev() {
-            let name = format!("ix_{table}_{}", cols.join("_"));
-            m.drop_index(Index::drop().name(name).table(table).to_owned()).await?;
-        }
+        drop_indexes(m, &period_indexes()).await?;
         m.drop_index(Index::drop().name("ix_escalation_responsible_org_id").table("escalation").to_owned()).await?;
         for (table, col) in added().into_iter().rev() {
             m.alter_table(Table::alter().table(table).drop_column(Alias::new(col.get_column_name())).take()).await?;

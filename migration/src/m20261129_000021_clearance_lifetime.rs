@@ -30,26 +30,19 @@ fn shipped_minutes(jurisdiction: &str) -> Result<serde_json::Value, DbErr> {
         .ok_or_else(|| DbErr::Migration(format!("no shipped clearance_minutes for {jurisdiction}")))
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        let select = Query::select().columns(["id", "jurisdiction", "figures"]).from("policy_version").to_owned();
-        for row in db.query_all(&select).await? {
-            let id: uuid::Uuid = row.try_get("", "id")?;
-            let jurisdiction: String = row.try_get("", "jurisdiction")?;
-            let mut figures: serde_json::Value = row.try_get("", "figures")?;
-            let Some(contact) = figures.get_mut("contact").and_then(|c| c.as_object_mut()) else {
-                continue;
-            };
-            if contact.contains_key("clearance_minutes") {
-                continue;
-            }
-            contact.insert("clearance_minutes".to_owned(), shipped_minutes(&jurisdiction)?);
+/// Rewrites each stored policy version's figures with `edit(jurisdiction, figures)`, which
+/// says whether it changed them; only changed rows are written back.
+async fn rewrite_figures(
+    m: &SchemaManager<'_>,
+    edit: impl Fn(&str, &mut serde_json::Value) -> Result<bool, DbErr>,
+) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    let select = Query::select().columns(["id", "jurisdiction", "figures"]).from("policy_version").to_owned();
+    for row in db.query_all(&select).await? {
+        let id: uuid::Uuid = row.try_get("", "id")?;
+        let jurisdiction: String = row.try_get("", "jurisdiction")?;
+        let mut figures: serde_json::Value = row.try_get("", "figures")?;
+        if edit(&jurisdiction, &mut figures)? {
             let update = Query::update()
                 .table("policy_version")
                 .value("figures", figures)
@@ -57,30 +50,37 @@ impl MigrationTrait for Migration {
                 .to_owned();
             db.execute(&update).await?;
         }
-        Ok(())
+    }
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        rewrite_figures(m, |jurisdiction, figures| {
+            let Some(contact) = figures.get_mut("contact").and_then(|c| c.as_object_mut()) else { return Ok(false) };
+            if contact.contains_key("clearance_minutes") {
+                return Ok(false);
+            }
+            contact.insert("clearance_minutes".to_owned(), shipped_minutes(jurisdiction)?);
+            Ok(true)
+        })
+        .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // The code before this step refuses unknown figures: take the field out again.
-        let db = m.get_connection();
-        let select = Query::select().columns(["id", "figures"]).from("policy_version").to_owned();
-        for row in db.query_all(&select).await? {
-            let id: uuid::Uuid = row.try_get("", "id")?;
-            let mut figures: serde_json::Value = row.try_get("", "figures")?;
-            let removed = figures
+        rewrite_figures(m, |_, figures| {
+            Ok(figures
                 .get_mut("contact")
                 .and_then(|c| c.as_object_mut())
                 .and_then(|c| c.remove("clearance_minutes"))
-                .is_some();
-            if removed {
-                let update = Query::update()
-                    .table("policy_version")
-                    .value("figures", figures)
-                    .and_where(Expr::col("id").eq(id))
-                    .to_owned();
-                db.execute(&update).await?;
-            }
-        }
-        Ok(())
+                .is_some())
+        })
+        .await
     }
 }

@@ -19,6 +19,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
+use crate::i18n::render_all;
 use crate::ids::{ContactId, LoanId, OrgId};
 use crate::services::Range;
 use crate::services::collection::{self as svc, Disclosure};
@@ -195,10 +196,10 @@ fn contact_cursor(c: &contact_event::Model) -> String {
 fn parse_contact_cursor(after: Option<String>) -> async_graphql::Result<Option<svc::ContactCursor>> {
     let Some(after) = after else { return Ok(None) };
     let key = parse_cursor(&after)?;
-    let (at, id) = key.split_once('|').ok_or_else(|| bad_input("`after` is not a valid cursor"))?;
-    let occurred_at =
-        DateTime::parse_from_rfc3339(at).map_err(|_| bad_input("`after` is not a valid cursor"))?.with_timezone(&Utc);
-    let id = Uuid::parse_str(id).map_err(|_| bad_input("`after` is not a valid cursor"))?;
+    let invalid = || bad_input("`after` is not a valid cursor");
+    let (at, id) = key.split_once('|').ok_or_else(invalid)?;
+    let occurred_at = DateTime::parse_from_rfc3339(at).map_err(|_| invalid())?.with_timezone(&Utc);
+    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
     Ok(Some(svc::ContactCursor { occurred_at, id }))
 }
 
@@ -269,8 +270,8 @@ impl CollectionQuery {
                 action: v.verdict.action,
                 allowed: v.verdict.allowed,
                 basis: v.verdict.basis.iter().map(|b| (*b).to_owned()).collect(),
-                reason: texts(&v.reasons, crate::i18n::requested().unwrap_or(v.borrower_language)),
-                borrower_reason: texts(&v.reasons, v.borrower_language),
+                reason: render_all(&v.reasons, crate::i18n::requested().unwrap_or(v.borrower_language)),
+                borrower_reason: render_all(&v.reasons, v.borrower_language),
                 next_allowed_at: v.verdict.next_allowed_at,
                 remaining: v.verdict.remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
                 clearance: v.clearance,
@@ -278,11 +279,6 @@ impl CollectionQuery {
             })
             .collect())
     }
-}
-
-/// A verdict's reasons as one text in `lang`.
-fn texts(reasons: &[crate::i18n::Msg], lang: crate::i18n::Lang) -> String {
-    reasons.iter().map(|m| m.render(lang)).collect::<Vec<_>>().join(" ")
 }
 
 /// R17.2: a loan handed to a collection agency.

@@ -226,9 +226,10 @@ async fn request_timeout(State(state): State<AppState>, req: Request, next: Next
     }
 }
 
-fn respond(headers: &HeaderMap, batch: bool, responses: Vec<GqlResponse>) -> Response {
-    // The language of the response's messages (RFC 9110 §8.5).
-    let language = requested_language(headers).unwrap_or(i18n::DEFAULT).tag();
+/// The answer to executed `responses`, whose messages are in `lang` (the one `execute` was
+/// given; `Content-Language`, RFC 9110 §8.5).
+fn respond(headers: &HeaderMap, lang: Option<Lang>, batch: bool, responses: Vec<GqlResponse>) -> Response {
+    let language = lang.unwrap_or(i18n::DEFAULT).tag();
     let graphql_json = wants_graphql_response(headers);
     // With the newer media type, a request that never executed is a 400 and its body has
     // no `data` entry (GraphQL over HTTP; audits 556A/D586, 74FF/5E5B). With
@@ -346,7 +347,8 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
         return *r;
     }
-    respond(&parts.headers, is_batch, execute(&state, principal, requested_language(&parts.headers), requests).await)
+    let lang = requested_language(&parts.headers);
+    respond(&parts.headers, lang, is_batch, execute(&state, principal, lang, requests).await)
 }
 
 /// The operation a GET request would run, if it can be told from the document.
@@ -407,7 +409,8 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
         return *r;
     }
-    respond(&parts.headers, false, execute(&state, principal, requested_language(&parts.headers), vec![request]).await)
+    let lang = requested_language(&parts.headers);
+    respond(&parts.headers, lang, false, execute(&state, principal, lang, vec![request]).await)
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -371,7 +371,7 @@ pub async fn assignment_verdict<C: ConnectionTrait>(
     let v = rules::verdict(action, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
     // Kept in the escalation's details as the borrower would read it (a record's text).
     let lang = crate::i18n::Lang::of_record(loaded.language);
-    let reason = v.reasons.iter().map(|r| r.message().render(lang)).collect::<Vec<_>>().join(" ");
+    let reason = crate::i18n::render_all(&v.reasons.iter().map(|r| r.message()).collect::<Vec<_>>(), lang);
     Ok(Some((v, reason)))
 }
 
@@ -453,33 +453,25 @@ fn judge_clearance(
         .into_iter()
         .filter_map(|(what, same)| (!same).then_some(what))
         .collect();
-    let instant = |t: i64| {
-        DateTime::<Utc>::from_timestamp(t, 0).map(|t| json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+    // The instant a warning quotes (`expiredAt`, `issuedAt`), UTC to the second.
+    let with_instant = |outcome, key: &str, t: i64| {
+        let mut check = ClearanceCheck::of(outcome);
+        if let Some(t) = DateTime::<Utc>::from_timestamp(t, 0) {
+            check.params.insert(key.to_owned(), json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)));
+        }
+        check
     };
-    let mut check = if !differs.is_empty() {
+    if !differs.is_empty() {
         let mut check = ClearanceCheck::of(ClearanceOutcome::Foreign);
         check.params.insert("differs".to_owned(), json!(differs));
         check
     } else if occurred_at.timestamp() > c.exp {
-        ClearanceCheck::of(ClearanceOutcome::Expired)
+        with_instant(ClearanceOutcome::Expired, "expiredAt", c.exp)
     } else if occurred_at.timestamp() < c.iat - 60 {
-        ClearanceCheck::of(ClearanceOutcome::IssuedAfterContact)
+        with_instant(ClearanceOutcome::IssuedAfterContact, "issuedAt", c.iat)
     } else {
         ClearanceCheck::of(ClearanceOutcome::Accepted)
-    };
-    match check.outcome {
-        ClearanceOutcome::Expired => {
-            check.params.extend(instant(c.exp).map(|t| ("expiredAt".to_owned(), t)));
-        }
-        ClearanceOutcome::IssuedAfterContact => {
-            check.params.extend(instant(c.iat).map(|t| ("issuedAt".to_owned(), t)));
-        }
-        ClearanceOutcome::Accepted
-        | ClearanceOutcome::Missing
-        | ClearanceOutcome::Malformed
-        | ClearanceOutcome::Foreign => {}
     }
-    check
 }
 
 /// The loan as the principal may act on it: an agency only while it is assigned, staff of

@@ -28,37 +28,13 @@ if [ "$("$tools/venv/bin/python" -c 'import importlib.metadata as m; print(m.ver
 fi
 
 # --- the server -----------------------------------------------------------------------
-cargo build -q --bin mfo-api
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  cd "$root"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source tests/tools/demo_server.sh
 # A rate limit of 1,200 a minute per principal would answer schemathesis with 429s, which
 # say nothing about the server's handling of what it sends (the limit has its own tests).
-MFO_DATABASE_URL="sqlite://$work/demo.db?mode=rwc" MFO_RATE_LIMIT_PER_MINUTE=1000000 MFO_LOG=warn \
-  target/debug/mfo-api serve --demo --listen "127.0.0.1:$port" >"$work/server.out" 2>"$work/server.err" &
-pid=$!
-for _ in $(seq 1 240); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.err" >&2; echo "the server did not start" >&2; exit 1; }
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the server did not answer /healthz" >&2; exit 1; }
-# The demo prints one token per role, each on the line after its label.
-token=$(awk '/^MFO_STAFF, Qomeq Finance/ { getline; print; exit }' "$work/server.out")
-manager=$(awk '/^MFO_MANAGER, Qomeq Finance/ { getline; print; exit }' "$work/server.out")
+start_demo_server MFO_RATE_LIMIT_PER_MINUTE=1000000
+token=$(demo_token "MFO_STAFF, Qomeq Finance")
+manager=$(demo_token "MFO_MANAGER, Qomeq Finance")
 [ -n "$token" ] && [ -n "$manager" ] || { echo "no staff or manager token in the demo's output" >&2; exit 1; }
-url="http://127.0.0.1:$port/graphql"
 
 status=0
 
