@@ -2,6 +2,8 @@
 -- PostgreSQL log with log_statement=all; ids, hashes and JSON are literals here). run.sh
 -- replaces :'agency' with the agency's id and :'last' with its number of loans less one;
 -- the first statement (outside the transaction) picks one of them at random.
+-- The order is the API's since issue 12: the outbox rows and their notification first, the
+-- audit chain head locked last.
 \set r random(1, 9000000000000000)
 \set i random(0, :'last')
 SELECT loan_id AS loan FROM collection_assignment WHERE agency_id = :'agency' AND ended_at IS NULL ORDER BY id OFFSET :i LIMIT 1 \gset
@@ -23,9 +25,9 @@ SELECT * FROM organization WHERE id = :'agency' LIMIT 1;
 SELECT * FROM borrower WHERE id = (SELECT borrower_id FROM loan WHERE id = ':loan') LIMIT 1;
 INSERT INTO contact_event (id, loan_id, borrower_id, mfo_id, jurisdiction, contactor_org_id, recorded_by, channel, occurred_at, party, third_party_purpose, destination, disclosure, outcome, note, clearance, violations, misrepresentation, created_at) SELECT md5('c' || :r)::uuid, l.id, l.borrower_id, l.mfo_id, 'KZ', :'agency', 'COLLECTION_AGENCY:dev@' || :'agency', 'LETTER', timestamptz '2026-11-17 06:00Z', 'BORROWER', NULL, 'Abay 1, Almaty', '{"personName": "A. Collector", "personPosition": "Collector", "organizationName": "Bench Agency", "organizationLocation": "Almaty"}', 'NO_ANSWER', NULL, 'UNCLEARED', '[]', NULL, now() FROM loan l WHERE l.id = ':loan';
 UPDATE idempotency_key SET result_id = md5('c' || :r)::uuid WHERE id = md5('i' || :r)::uuid;
+INSERT INTO outbox_event (id, occurred_at, topic, subject_type, subject_id, org_id, jurisdiction, payload) VALUES (md5('o' || :r)::uuid, now(), 'contact.recorded', 'contact', md5('c' || :r)::uuid, (SELECT mfo_id FROM loan WHERE id = ':loan'), 'KZ', '{"party": "BORROWER", "channel": "LETTER", "clearance": "UNCLEARED", "occurredAt": "2026-11-17T06:00:00Z", "violations": []}');
+SELECT pg_notify('mfo_outbox_bench', current_schema() || ' ' || md5('o' || :r));
 UPDATE chain_head SET appended = appended WHERE name = 'audit' RETURNING name, last_hash, appended;
 INSERT INTO audit_entry (id, recorded_at, actor, org_id, action, subject_type, subject_id, before, after, prev_hash, hash) VALUES (md5('a' || :r)::uuid, now(), 'COLLECTION_AGENCY:dev@' || :'agency', (SELECT mfo_id FROM loan WHERE id = ':loan'), 'contact.recorded', 'contact', md5('c' || :r)::uuid, NULL, '{"party": "BORROWER", "channel": "LETTER", "clearance": "UNCLEARED", "occurredAt": "2026-11-17T06:00:00Z", "violations": []}', '0e5b261a61923892de3325f479bb9bdac33cfc1014a23aa15be5aeca70ac59d2', 'af0aee06092099f11a2dcfdd41def1ea68f9ca6b1aec2dfa9d1eddef580247a0');
 UPDATE chain_head SET last_hash = 'af0aee06092099f11a2dcfdd41def1ea68f9ca6b1aec2dfa9d1eddef580247a0', appended = appended + 1 WHERE name = 'audit';
-INSERT INTO outbox_event (id, occurred_at, topic, subject_type, subject_id, org_id, jurisdiction, payload) VALUES (md5('o' || :r)::uuid, now(), 'contact.recorded', 'contact', md5('c' || :r)::uuid, (SELECT mfo_id FROM loan WHERE id = ':loan'), 'KZ', '{"party": "BORROWER", "channel": "LETTER", "clearance": "UNCLEARED", "occurredAt": "2026-11-17T06:00:00Z", "violations": []}');
-SELECT pg_notify('mfo_outbox_bench', current_schema() || ' ' || md5('o' || :r));
 COMMIT;

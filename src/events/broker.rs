@@ -31,42 +31,68 @@ struct Recent {
     ids: HashSet<Uuid>,
 }
 
+impl Recent {
+    /// Remembers `id`, forgetting the oldest past `REMEMBERED`; false when already known.
+    fn remember(&mut self, id: Uuid) -> bool {
+        if !self.ids.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > REMEMBERED
+            && let Some(old) = self.order.pop_front()
+        {
+            self.ids.remove(&old);
+        }
+        true
+    }
+}
+
 const REMEMBERED: usize = 8192;
 
 #[derive(Clone)]
 pub struct Broker {
     tx: Arc<broadcast::Sender<Published>>,
     recent: Arc<Mutex<Recent>>,
+    /// Events this instance is committing and will deliver itself (`expect_local`).
+    local: Arc<Mutex<Recent>>,
 }
 
 impl Broker {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        Self { tx: Arc::new(tx), recent: Arc::new(Mutex::new(Recent::default())) }
+        Self {
+            tx: Arc::new(tx),
+            recent: Arc::new(Mutex::new(Recent::default())),
+            local: Arc::new(Mutex::new(Recent::default())),
+        }
     }
 
     /// Hands committed events to current subscribers, once each; having none is not an error.
     pub fn publish(&self, events: impl IntoIterator<Item = Published>) {
         for e in events {
-            {
-                let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-                if !recent.ids.insert(e.id) {
-                    continue;
-                }
-                recent.order.push_back(e.id);
-                if recent.order.len() > REMEMBERED
-                    && let Some(old) = recent.order.pop_front()
-                {
-                    recent.ids.remove(&old);
-                }
+            if !self.recent.lock().unwrap_or_else(|p| p.into_inner()).remember(e.id) {
+                continue;
             }
             let _ = self.tx.send(e);
         }
     }
 
-    /// Whether this event was already delivered here.
+    /// Events of a transaction this instance is about to commit: it publishes them itself
+    /// once committed, so their notifications (which can arrive before that) need no read
+    /// of the outbox (issue 12: every write read its own rows back). Ids of a transaction
+    /// that then fails are never notified, and age out.
+    pub fn expect_local(&self, ids: impl IntoIterator<Item = Uuid>) {
+        let mut local = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            local.remember(id);
+        }
+    }
+
+    /// Whether this event was delivered here already, or will be by the commit that
+    /// wrote it (`expect_local`).
     pub fn delivered(&self, id: Uuid) -> bool {
         self.recent.lock().unwrap_or_else(|p| p.into_inner()).ids.contains(&id)
+            || self.local.lock().unwrap_or_else(|p| p.into_inner()).ids.contains(&id)
     }
 
     /// The outbox backlog (`/metrics`): events committed and handed to this instance's

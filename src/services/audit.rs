@@ -68,6 +68,7 @@ pub(crate) async fn append(
     let head = lock_head(txn, AUDIT_CHAIN).await?;
     let mut prev = head.last_hash;
     let count = drafts.len() as i64;
+    let mut rows = Vec::with_capacity(drafts.len());
     for d in drafts {
         let mut entry = audit_entry::Model {
             seq: 0,
@@ -85,7 +86,7 @@ pub(crate) async fn append(
         };
         entry.hash = digest(&prev, &entry);
         prev = entry.hash.clone();
-        let row = audit_entry::ActiveModel {
+        rows.push(audit_entry::ActiveModel {
             id: Set(entry.id),
             recorded_at: Set(entry.recorded_at),
             actor: Set(entry.actor),
@@ -98,8 +99,12 @@ pub(crate) async fn append(
             prev_hash: Set(entry.prev_hash),
             hash: Set(entry.hash),
             ..Default::default()
-        };
-        audit_entry::Entity::insert(row).exec_without_returning(txn).await?;
+        });
+    }
+    // One multi-row insert: `seq` is assigned in row order, which is chain order, and the
+    // head is locked meanwhile (issue 12: a statement per entry held the lock that long).
+    for chunk in super::write::in_chunks(rows) {
+        audit_entry::Entity::insert_many(chunk).exec_without_returning(txn).await?;
     }
     chain_head::Entity::update_many()
         .col_expr(chain_head::Column::LastHash, Expr::value(prev))

@@ -218,10 +218,48 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
     let missing = rules::missing_content(&content);
     let anonymous = rules::is_anonymous(&content);
 
+    let id = w.new_id();
+    let subject = Subject::new(SUBJECT, id);
+    let deadline = |kind, rule, due, obligor| NewDeadline {
+        subject,
+        org_id: mfo,
+        jurisdiction: p.jurisdiction,
+        kind,
+        rule,
+        obligor,
+        due,
+        policy_version_id: law.policy.id,
+        occurrence: "1".into(),
+    };
+    // C4: registered within a business day of receipt.
+    if rules::registration_deadline_applies(form, received_on, registered_on) {
+        let due = rules::registration_due(cal, policy, received_on);
+        let met = w.now < due.at;
+        deadlines::record_settled(&mut w, deadline(DeadlineKind::ComplaintRegistration, "C4", due, Obligor::Mfo), met)
+            .await?;
+    }
+    // C5: an e-mailed complaint is acknowledged by the next business day.
+    if rules::acknowledgement_required(input.channel) && !anonymous {
+        let due = rules::acknowledgement_due(cal, policy, received_on);
+        deadlines::open(&mut w, deadline(DeadlineKind::ComplaintAcknowledgement, "C5", due, Obligor::Mfo)).await?;
+    }
+    // C8: answered within ten business days of registration (C7: suggestions need none).
+    if rules::answer_required(input.kind) {
+        let due = rules::answer_due(cal, policy, registered_on);
+        deadlines::open(&mut w, deadline(DeadlineKind::ComplaintAnswer, "C8", due, Obligor::Mfo)).await?;
+        if anonymous {
+            deadlines::close(&mut w, id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Cancelled).await?;
+        }
+    }
+    idempotency::remember(&w, id).await?;
+
+    // C4's number is taken last, just before the row is written: the MFO's counter row
+    // stays locked until commit, and every other registration of the MFO waits for it
+    // (issue 12), so the deadlines go first. Nothing else needs the number.
     let year = registered_on.year();
     let seq = next_journal_number(&w, mfo, year).await?;
     let row = complaint::Model {
-        id: w.new_id(),
+        id,
         mfo_id: mfo,
         jurisdiction: p.jurisdiction,
         journal_year: year,
@@ -257,46 +295,12 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         updated_at: w.now,
     };
     complaint::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-
-    let subject = Subject::new(SUBJECT, row.id);
-    let deadline = |kind, rule, due, obligor| NewDeadline {
-        subject,
-        org_id: mfo,
-        jurisdiction: p.jurisdiction,
-        kind,
-        rule,
-        obligor,
-        due,
-        policy_version_id: law.policy.id,
-        occurrence: "1".into(),
-    };
-    // C4: registered within a business day of receipt.
-    if rules::registration_deadline_applies(form, received_on, registered_on) {
-        let due = rules::registration_due(cal, policy, received_on);
-        let met = w.now < due.at;
-        deadlines::record_settled(&mut w, deadline(DeadlineKind::ComplaintRegistration, "C4", due, Obligor::Mfo), met)
-            .await?;
-    }
-    // C5: an e-mailed complaint is acknowledged by the next business day.
-    if rules::acknowledgement_required(input.channel) && !anonymous {
-        let due = rules::acknowledgement_due(cal, policy, received_on);
-        deadlines::open(&mut w, deadline(DeadlineKind::ComplaintAcknowledgement, "C5", due, Obligor::Mfo)).await?;
-    }
-    // C8: answered within ten business days of registration (C7: suggestions need none).
-    if rules::answer_required(input.kind) {
-        let due = rules::answer_due(cal, policy, registered_on);
-        deadlines::open(&mut w, deadline(DeadlineKind::ComplaintAnswer, "C8", due, Obligor::Mfo)).await?;
-        if anonymous {
-            deadlines::close(&mut w, row.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Cancelled).await?;
-        }
-    }
     if let Some(c) = &contact {
         let number = rules::journal_number(row.journal_year, row.journal_seq);
         super::collection::escalate_complaint_about_contact(&mut w, c, row.id, &number);
     }
     w.audit("complaint.registered", subject, Some(mfo), None, Some(snapshot(&row)));
     w.event("complaint.registered", subject, visibility(&row), json!({ "status": row.status }));
-    idempotency::remember(&w, row.id).await?;
     w.commit().await?;
     Ok(row)
 }

@@ -186,8 +186,10 @@ impl Write {
         Ok(())
     }
 
-    /// Writes the audit entries (hash-chained), the escalations (in commit order) and the
-    /// outbox events, commits, then publishes the events.
+    /// Writes the escalations (in commit order), the outbox events and the audit entries
+    /// (hash-chained), commits, then publishes the events. The audit chain's head is locked
+    /// last: every write of every organisation queues on it, so it is held only for the
+    /// entries' one insert, the head's update and the commit.
     pub async fn commit(mut self) -> ServiceResult<()> {
         // Text the database could not hold was made storable at the edge (`crate::text`);
         // the request's first audited write keeps the originals on the trail of each record
@@ -211,7 +213,6 @@ impl Write {
                 self.audits.push(AuditDraft { action, subject, org_id, before: None, after: Some(after.clone()) });
             }
         }
-        audit::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
 
         let escalations = std::mem::take(&mut self.escalations);
         // Counted once committed (/metrics: escalations raised by kind and rule).
@@ -261,6 +262,7 @@ impl Write {
         }
 
         let mut published = Vec::with_capacity(self.events.len());
+        let mut rows = Vec::with_capacity(self.events.len());
         for e in std::mem::take(&mut self.events) {
             let id = self.new_id();
             let row = outbox_event::ActiveModel {
@@ -274,7 +276,7 @@ impl Write {
                 payload: Set(e.payload.clone()),
                 ..Default::default()
             };
-            outbox_event::Entity::insert(row).exec_without_returning(&self.txn).await?;
+            rows.push(row);
             published.push(Published {
                 id,
                 topic: e.topic,
@@ -287,19 +289,30 @@ impl Write {
             });
         }
 
-        if self.txn.get_database_backend() == DbBackend::Postgres {
+        // One statement for all the outbox rows (issue 12: every statement taken while a
+        // chain head is locked lengthens the queue of every other writer).
+        for chunk in in_chunks(rows) {
+            outbox_event::Entity::insert_many(chunk).exec_without_returning(&self.txn).await?;
+        }
+        if self.txn.get_database_backend() == DbBackend::Postgres && !published.is_empty() {
             // A wake-up for the other instances, delivered at commit; the row is the record.
             // The payload names the schema, so that the instances of other deployments (or
-            // other tests) sharing the database ignore it without a query.
-            for e in &published {
-                let notify = Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT pg_notify($1, current_schema() || ' ' || $2)",
-                    [crate::events::relay::CHANNEL.into(), e.id.to_string().into()],
-                );
-                self.txn.execute_raw(notify).await?;
-            }
+            // other tests) sharing the database ignore it without a query. One notification
+            // per event, sent by one statement.
+            let ids = published.iter().map(|e| e.id.to_string()).collect::<Vec<_>>().join(",");
+            let notify = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, current_schema() || ' ' || id) FROM unnest(string_to_array($2, ',')) AS id",
+                [crate::events::relay::CHANNEL.into(), ids.into()],
+            );
+            self.txn.execute_raw(notify).await?;
+            // This instance delivers its own events after the commit: the relay is not to
+            // read them back when their notifications arrive (possibly before that).
+            self.ctx.broker.expect_local(published.iter().map(|e| e.id));
         }
+        // The audit chain's head is the one lock every write takes: taken last, so that it
+        // is held for three statements and the commit.
+        audit::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
         self.txn.commit().await?;
         if published.iter().any(|e| super::reference::changes_reference(&e.topic)) {
             self.ctx.reference.invalidate();
@@ -310,4 +323,18 @@ impl Write {
         self.ctx.broker.publish(published);
         Ok(())
     }
+}
+
+/// Rows per multi-row `INSERT`: far below SQLite's 32,766 bound variables and
+/// PostgreSQL's 65,535 parameters for the widest row written so (a dozen columns).
+pub(crate) const INSERT_CHUNK: usize = 500;
+
+/// Splits rows into `INSERT_CHUNK`-sized batches, in order; none when there are none.
+pub(crate) fn in_chunks<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut chunks = Vec::new();
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(INSERT_CHUNK));
+        chunks.push(std::mem::replace(&mut rows, rest));
+    }
+    chunks
 }
