@@ -149,7 +149,6 @@ for N in $SIZES; do
   cat >target/bench-loans_page.sql <<SQL
 SELECT * FROM loan WHERE mfo_id = '$MFO' ORDER BY id LIMIT 51;
 SELECT * FROM installment WHERE loan_id IN ($IDS) ORDER BY loan_id, seq;
-SELECT * FROM payment WHERE loan_id IN ($IDS) ORDER BY paid_at;
 SELECT * FROM borrower WHERE id IN ($BIDS);
 SQL
   cat >target/bench-permitted.sql <<SQL

@@ -8,7 +8,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::auth::{JwtSettings, Verifier};
 use crate::config::HttpLimits;
-use crate::graphql::{self, AppSchema, Limits};
+use crate::graphql::{self, Limits};
 use crate::http::{self, RateLimiter};
 use crate::services::Ctx;
 
@@ -28,7 +28,7 @@ pub struct AppConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub ctx: Ctx,
-    pub schema: AppSchema,
+    pub schema: graphql::edge::Api,
     pub verifier: Arc<Verifier>,
     pub http: Arc<HttpLimits>,
     pub production: bool,

@@ -220,6 +220,12 @@ pub fn check_tokens(src: &str, limit: usize) -> Result<(), ShapeError> {
 
 /// Checks a parsed document against the limits; cost is linear in its written size.
 pub fn check(doc: &ExecutableDocument, limits: ShapeLimits) -> Result<(), ShapeError> {
+    measure(doc, limits).map(drop)
+}
+
+/// `check`, answering the document's fields with every fragment spread expanded (what
+/// validation will walk; counted up to `limits.fields + 1`).
+pub fn measure(doc: &ExecutableDocument, limits: ShapeLimits) -> Result<usize, ShapeError> {
     // Aliases as written (an alias bomb multiplies work without deepening the query).
     // The parser bounds a written document's nesting at 64, so this recursion is shallow.
     let aliases = doc.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum::<usize>()
@@ -253,7 +259,7 @@ pub fn check(doc: &ExecutableDocument, limits: ShapeLimits) -> Result<(), ShapeE
     if deepest > limits.depth {
         return Err(ShapeError::Depth { depth: deepest, limit: limits.depth });
     }
-    Ok(())
+    Ok(total)
 }
 
 #[cfg(test)]

@@ -105,6 +105,14 @@ impl Loaders {
         let mut jobs = Vec::new();
         if selects(connection, &["installments", "payments", "overdue", "principalBalance"]) {
             jobs.push(prime(&self.schedules, ids.clone()));
+        }
+        // Payments only where something paid is asked (`Loan::installments` reads a
+        // schedule alone otherwise).
+        let paid_installments = crate::graphql::loans::INSTALLMENT_PAID_FIELDS.iter().any(|f| {
+            connection.field("edges").field("node").field("installments").field(f).exists()
+                || connection.field("nodes").field("installments").field(f).exists()
+        });
+        if paid_installments || selects(connection, &["payments", "overdue", "principalBalance"]) {
             jobs.push(prime(&self.payments, ids.clone()));
         }
         if selects(connection, &["borrower"]) {

@@ -180,24 +180,26 @@ pub enum InstallmentStatus {
     Overdue,
 }
 
-/// One installment of a loan's current schedule and what has been paid of it.
-#[derive(SimpleObject)]
+/// An installment of a loan's schedule, with what was paid of it when the selection asks.
 pub struct Installment {
-    /// Position in the schedule, from 1.
-    pub seq: i32,
-    /// Due date (local date of the loan's jurisdiction).
-    pub due_date: Date,
-    /// Principal due, in the loan's currency.
-    pub principal: Decimal,
-    /// Interest due, in the loan's currency.
-    pub interest: Decimal,
-    /// Principal paid so far, in the loan's currency.
-    pub paid_principal: Decimal,
-    /// Interest paid so far, in the loan's currency.
-    pub paid_interest: Decimal,
-    /// Paid, partly paid, due or overdue today.
-    pub status: InstallmentStatus,
+    seq: i32,
+    due_date: NaiveDate,
+    principal: Decimal,
+    interest: Decimal,
+    currency: Currency,
+    /// `None` when the selection asks for nothing paid: the payments were then not read
+    /// (`Loan::installments`).
+    paid: Option<Paid>,
 }
+
+struct Paid {
+    principal: Decimal,
+    interest: Decimal,
+    status: InstallmentStatus,
+}
+
+/// The fields of `Installment` that need the loan's payments (and its ledger).
+pub(crate) const INSTALLMENT_PAID_FIELDS: [&str; 3] = ["paidPrincipal", "paidInterest", "status"];
 
 impl Installment {
     fn new(s: &InstallmentState, today: chrono::NaiveDate, currency: Currency) -> Self {
@@ -212,13 +214,62 @@ impl Installment {
         };
         Self {
             seq: s.seq,
-            due_date: s.due_date.into(),
-            principal: at_scale(s.principal, currency),
-            interest: at_scale(s.interest, currency),
-            paid_principal: at_scale(s.paid_principal, currency),
-            paid_interest: at_scale(s.paid_interest, currency),
-            status,
+            due_date: s.due_date,
+            principal: s.principal,
+            interest: s.interest,
+            currency,
+            paid: Some(Paid { principal: s.paid_principal, interest: s.paid_interest, status }),
         }
+    }
+
+    /// The schedule's line alone, for a selection without anything paid.
+    fn scheduled(row: &installment::Model, currency: Currency) -> Self {
+        Self {
+            seq: row.seq,
+            due_date: row.due_date,
+            principal: row.principal.0,
+            interest: row.interest.0,
+            currency,
+            paid: None,
+        }
+    }
+
+    fn paid(&self) -> async_graphql::Result<&Paid> {
+        // Unreachable: `Loan::installments` reads the payments whenever a paid field is selected.
+        self.paid.as_ref().ok_or_else(|| crate::graphql::errors::code_error("INTERNAL", "internal error"))
+    }
+}
+
+/// One installment of a loan's current schedule and what has been paid of it.
+#[Object]
+impl Installment {
+    /// Position in the schedule, from 1.
+    async fn seq(&self) -> i32 {
+        self.seq
+    }
+    /// Due date (local date of the loan's jurisdiction).
+    async fn due_date(&self) -> Date {
+        self.due_date.into()
+    }
+    /// Principal due, in the loan's currency.
+    async fn principal(&self) -> Decimal {
+        at_scale(self.principal, self.currency)
+    }
+    /// Interest due, in the loan's currency.
+    async fn interest(&self) -> Decimal {
+        at_scale(self.interest, self.currency)
+    }
+    /// Principal paid so far, in the loan's currency.
+    async fn paid_principal(&self) -> async_graphql::Result<Decimal> {
+        Ok(at_scale(self.paid()?.principal, self.currency))
+    }
+    /// Interest paid so far, in the loan's currency.
+    async fn paid_interest(&self) -> async_graphql::Result<Decimal> {
+        Ok(at_scale(self.paid()?.interest, self.currency))
+    }
+    /// Paid, partly paid, due or overdue today.
+    async fn status(&self) -> async_graphql::Result<InstallmentStatus> {
+        Ok(self.paid()?.status)
     }
 }
 
@@ -372,9 +423,18 @@ impl Loan {
     }
     /// The current schedule with what has been paid of each installment.
     async fn installments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Installment>> {
-        let ledger = self.ledger(ctx).await?;
-        let today = self.today(ctx);
-        Ok(ledger.installments.iter().map(|s| Installment::new(s, today, self.0.currency)).collect())
+        let look = ctx.look_ahead();
+        if INSTALLMENT_PAID_FIELDS.iter().any(|f| look.field(f).exists()) {
+            let ledger = self.ledger(ctx).await?;
+            let today = self.today(ctx);
+            return Ok(ledger.installments.iter().map(|s| Installment::new(s, today, self.0.currency)).collect());
+        }
+        // Nothing paid asked: the schedule alone, in the ledger's order, without reading the
+        // payments or allocating them (issue 12: a page of schedules did both for every loan).
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let mut schedule = loaders.schedules.load_one(self.0.id).await?.unwrap_or_default();
+        schedule.sort_by_key(|i| (i.due_date, i.seq));
+        Ok(schedule.iter().map(|i| Installment::scheduled(i, self.0.currency)).collect())
     }
     /// Payments received, oldest first.
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {

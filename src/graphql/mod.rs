@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::{MergedObject, MergedSubscription, Schema, ServerError, ValidationResult};
 
 use crate::services::Ctx;
 
@@ -16,6 +15,7 @@ pub mod collection;
 pub mod complaints;
 pub mod connection;
 pub mod context;
+pub mod edge;
 pub mod errors;
 pub mod escalations;
 pub mod guard;
@@ -29,7 +29,6 @@ pub mod observe;
 pub mod restructuring;
 pub mod scalars;
 pub mod statistics;
-pub mod text;
 
 /// Reads. Every query needs a bearer token (introspection does not); each returns
 /// only what the caller's role and organisation may see (DOMAIN.md, Actors), and NOT_FOUND
@@ -99,24 +98,36 @@ impl Limits {
     }
 }
 
-/// Builds the schema; `ctx` is absent only when printing the SDL.
-pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> AppSchema {
+/// Builds the API: the schema behind the checks of `edge`, twice (see `edge::Api`); `ctx`
+/// is absent only when printing the SDL.
+pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> edge::Api {
+    let shape = guard::ShapeLimits {
+        fields: limits.fields,
+        depth: limits.depth,
+        nesting: limits.nesting(),
+        aliases: limits.aliases,
+        tokens: limits.tokens,
+    };
+    let plain = schema(ctx.clone(), limits, production, false);
+    let heavy = schema(ctx, limits, production, true);
+    edge::Api::new(plain, heavy, shape)
+}
+
+/// The schema; `validation_off_workers` registers the one extension the heavy documents'
+/// schema has.
+fn schema(ctx: Option<Ctx>, limits: Limits, production: bool, validation_off_workers: bool) -> AppSchema {
     // Depth is measured by `guard` (without the introspection subtrees), not by
     // async-graphql's `limit_depth`, so that the standard introspection query passes.
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_recursive_depth(limits.nesting())
         .limit_complexity(limits.complexity)
         .limit_directives(limits.directives)
-        .extension(DocumentGuard(guard::ShapeLimits {
-            fields: limits.fields,
-            depth: limits.depth,
-            nesting: limits.nesting(),
-            aliases: limits.aliases,
-            tokens: limits.tokens,
-        }))
-        .extension(text::StorableText)
-        .extension(observe::Observe)
         .register_output_type::<scalars::ScalarDocs>();
+    // Any extension costs every resolved field (see `edge`): only the schema that heavy
+    // documents run on has one.
+    if validation_off_workers {
+        builder = builder.extension(ValidationOffWorkers);
+    }
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -126,25 +137,37 @@ pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> AppSchema {
     builder.finish()
 }
 
-/// The SDL of the contract, as `mfo-api schema` prints it and `schema.graphql` holds it.
-pub fn sdl() -> String {
-    build(None, Limits::default(), false)
-        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
-}
+/// Validates on a blocking turn (`cpu_bound`), so that a document whose validation walks
+/// many expanded fragments does not hold an async worker (issue 9, suite 1).
+struct ValidationOffWorkers;
 
-/// Refuses documents whose shape is over the limits before async-graphql expands their
-/// fragments (see `guard`), and keeps parsing and validation off the async workers.
-struct DocumentGuard(guard::ShapeLimits);
-
-impl ExtensionFactory for DocumentGuard {
+impl ExtensionFactory for ValidationOffWorkers {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentGuardExtension(self.0))
+        Arc::new(ValidationOffWorkersExtension)
     }
 }
 
-struct DocumentGuardExtension(guard::ShapeLimits);
+struct ValidationOffWorkersExtension;
 
-/// Runs CPU-bound work (parsing, validation) with `block_in_place` on a multi-threaded
+#[async_graphql::async_trait::async_trait]
+impl Extension for ValidationOffWorkersExtension {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        cpu_bound(next.run(ctx)).await
+    }
+}
+
+/// The SDL of the contract, as `mfo-api schema` prints it and `schema.graphql` holds it.
+pub fn sdl() -> String {
+    build(None, Limits::default(), false)
+        .schema()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
+}
+
+/// Runs CPU-bound work (the parse of a large document, `edge`; a heavy one's validation) with `block_in_place` on a multi-threaded
 /// runtime, so a worker busy with one document hands its other tasks (health checks,
 /// timers, other connections) to another thread instead of starving them. A
 /// current-thread runtime (the unit tests') runs it in place.
@@ -153,7 +176,7 @@ struct DocumentGuardExtension(guard::ShapeLimits);
 /// (asynchronously). More would not finish sooner, and each would hold a thread of its
 /// own, the parser's memory for its document and an allocator arena: eight 1 MB documents
 /// at once grew the process by about 90 MB (issue 9, suite 1).
-async fn cpu_bound<F: Future>(fut: F) -> F::Output {
+pub(crate) async fn cpu_bound<F: Future>(fut: F) -> F::Output {
     use tokio::runtime::{Handle, RuntimeFlavor};
     static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     let turns = TURNS.get_or_init(|| {
@@ -166,36 +189,5 @@ async fn cpu_bound<F: Future>(fut: F) -> F::Output {
             tokio::task::block_in_place(|| handle.block_on(fut))
         }
         _ => fut.await,
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentGuardExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let limits = self.0;
-        cpu_bound(async move {
-            guard::check_tokens(query, limits.tokens).map_err(|e| ServerError::new(e.to_string(), None))?;
-            // Parsed once more here, before async-graphql's own checks that expand
-            // fragments; a document that does not parse is left to async-graphql to report.
-            if let Ok(doc) = async_graphql::parser::parse_query(query) {
-                guard::check(&doc, limits).map_err(|e| ServerError::new(e.to_string(), None))?;
-            }
-            next.run(ctx, query, variables).await
-        })
-        .await
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        cpu_bound(next.run(ctx)).await
     }
 }

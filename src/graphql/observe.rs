@@ -13,29 +13,12 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{Response, ServerResult, Variables};
-
-use crate::graphql::context::RequestAuth;
+use async_graphql::Response;
+use async_graphql::parser::types::OperationType;
 
 const MAX_NAMES: usize = 200;
 
-/// Registers `ObserveExtension` for each request.
-pub struct Observe;
-
-impl ExtensionFactory for Observe {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ObserveExtension { types: Mutex::new(Vec::new()) })
-    }
-}
-
-struct ObserveExtension {
-    /// The document's operations: (name, type).
-    types: Mutex<Vec<(Option<String>, &'static str)>>,
-}
-
-fn type_label(t: OperationType) -> &'static str {
+pub(super) fn type_label(t: OperationType) -> &'static str {
     match t {
         OperationType::Query => "query",
         OperationType::Mutation => "mutation",
@@ -64,87 +47,56 @@ fn name_label(name: Option<&str>) -> String {
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ObserveExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let ops = match &doc.operations {
-            DocumentOperations::Single(op) => vec![(None, type_label(op.node.ty))],
-            DocumentOperations::Multiple(ops) => {
-                ops.iter().map(|(n, op)| (Some(n.to_string()), type_label(op.node.ty))).collect()
-            }
-        };
-        if let Ok(mut t) = self.types.lock() {
-            *t = ops;
-        }
-        Ok(doc)
+/// Runs an operation's `execution`, then records what operators see of it (the module
+/// doc). `kind` is its type's label, `principal` the caller's key when authenticated.
+pub(super) async fn observed(
+    operation_name: Option<&str>,
+    kind: &'static str,
+    principal: Option<String>,
+    execution: impl Future<Output = Response>,
+) -> Response {
+    // A monotonic timer for latency only; business time always comes from the Clock.
+    let started = Instant::now();
+    let sql = Arc::new(crate::db::SqlTally::default());
+    let resp = crate::db::tallied(sql.clone(), execution).await;
+    let took = started.elapsed();
+    let operation = name_label(operation_name);
+    let principal = principal.unwrap_or_else(|| "anonymous".to_owned());
+    let codes: Vec<String> = resp
+        .errors
+        .iter()
+        .map(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .map(|c| c.to_string().trim_matches('"').to_owned())
+                .unwrap_or_else(|| "BAD_USER_INPUT".to_owned())
+        })
+        .collect();
+    let outcome = if codes.is_empty() { "ok".to_owned() } else { codes.join(",") };
+    metrics::histogram!("graphql_operation_duration_seconds", "operation" => operation.clone(), "type" => kind)
+        .record(took.as_secs_f64());
+    // Statements and database time per operation: a list that turns N+1, or a slow
+    // plan, shows here by operation before it shows in the latency.
+    metrics::histogram!("graphql_operation_sql_statements", "operation" => operation.clone(), "type" => kind)
+        .record(sql.statements() as f64);
+    metrics::histogram!("graphql_operation_db_duration_seconds", "operation" => operation.clone(), "type" => kind)
+        .record(sql.db_time().as_secs_f64());
+    for code in &codes {
+        metrics::counter!("graphql_errors_total", "operation" => operation.clone(), "code" => code.clone())
+            .increment(1);
     }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let kind = self
-            .types
-            .lock()
-            .ok()
-            .and_then(|t| t.iter().find(|(n, _)| n.as_deref() == operation_name || t.len() == 1).map(|(_, k)| *k))
-            .unwrap_or("query");
-        // A monotonic timer for latency only; business time always comes from the Clock.
-        let started = Instant::now();
-        let sql = Arc::new(crate::db::SqlTally::default());
-        let resp = crate::db::tallied(sql.clone(), next.run(ctx, operation_name)).await;
-        let took = started.elapsed();
-        let operation = name_label(operation_name);
-        let principal = ctx
-            .data_opt::<RequestAuth>()
-            .and_then(|a| a.principal.as_ref())
-            .map(|p| p.key())
-            .unwrap_or_else(|| "anonymous".to_owned());
-        let codes: Vec<String> = resp
-            .errors
-            .iter()
-            .map(|e| {
-                e.extensions
-                    .as_ref()
-                    .and_then(|x| x.get("code"))
-                    .map(|c| c.to_string().trim_matches('"').to_owned())
-                    .unwrap_or_else(|| "BAD_USER_INPUT".to_owned())
-            })
-            .collect();
-        let outcome = if codes.is_empty() { "ok".to_owned() } else { codes.join(",") };
-        metrics::histogram!("graphql_operation_duration_seconds", "operation" => operation.clone(), "type" => kind)
-            .record(took.as_secs_f64());
-        // Statements and database time per operation: a list that turns N+1, or a slow
-        // plan, shows here by operation before it shows in the latency.
-        metrics::histogram!("graphql_operation_sql_statements", "operation" => operation.clone(), "type" => kind)
-            .record(sql.statements() as f64);
-        metrics::histogram!("graphql_operation_db_duration_seconds", "operation" => operation.clone(), "type" => kind)
-            .record(sql.db_time().as_secs_f64());
-        for code in &codes {
-            metrics::counter!("graphql_errors_total", "operation" => operation.clone(), "code" => code.clone())
-                .increment(1);
-        }
-        tracing::info!(
-            operation = %operation,
-            r#type = kind,
-            principal = %principal,
-            outcome = %outcome,
-            duration_ms = took.as_secs_f64() * 1000.0,
-            sql_statements = sql.statements(),
-            db_ms = sql.db_time().as_secs_f64() * 1000.0,
-            "graphql operation"
-        );
-        resp
-    }
+    tracing::info!(
+        operation = %operation,
+        r#type = kind,
+        principal = %principal,
+        outcome = %outcome,
+        duration_ms = took.as_secs_f64() * 1000.0,
+        sql_statements = sql.statements(),
+        db_ms = sql.db_time().as_secs_f64() * 1000.0,
+        "graphql operation"
+    );
+    resp
 }
 
 #[cfg(test)]

@@ -35,7 +35,9 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        // `Display` writes `YYYY-MM-DD` directly; `format` parses its pattern on every call,
+        // and a page of loans writes hundreds of dates (issue 12).
+        Value::String(self.0.to_string())
     }
 }
 
@@ -112,5 +114,19 @@ impl OutputType for ScalarDocs {
 
     async fn resolve(&self, _ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> ServerResult<Value> {
         Ok(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_rfc3339_full_dates_and_read_back() {
+        for (y, m, d, text) in [(2026, 11, 29, "2026-11-29"), (999, 1, 2, "0999-01-02"), (2027, 12, 31, "2027-12-31")] {
+            let date = Date(NaiveDate::from_ymd_opt(y, m, d).expect("a valid date"));
+            assert_eq!(date.to_value(), Value::String(text.to_owned()));
+            assert_eq!(Date::parse(Value::String(text.to_owned())).ok(), Some(date));
+        }
     }
 }

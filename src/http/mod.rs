@@ -236,26 +236,47 @@ fn respond(headers: &HeaderMap, lang: Option<Lang>, batch: bool, responses: Vec<
     // application/json it stays a 200 with `data: null`.
     let status =
         if graphql_json && responses.iter().all(never_executed) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let bodies = responses
+    // Serialised straight from async-graphql's response: a detour through
+    // `serde_json::Value` copied every field of a large page once more (issue 12).
+    let bodies: Vec<JsonBody> = responses
         .into_iter()
-        .map(|r| {
-            let drop_data = graphql_json && never_executed(&r);
-            let mut v = serde_json::to_value(&r)?;
-            if drop_data && let Some(obj) = v.as_object_mut() {
-                obj.remove("data");
-            }
-            Ok(v)
-        })
-        .collect::<Result<Vec<serde_json::Value>, serde_json::Error>>();
-    let body = bodies.and_then(|mut bodies| {
-        if batch { serde_json::to_string(&bodies) } else { serde_json::to_string(&bodies.pop().unwrap_or_default()) }
-    });
+        .map(|r| if graphql_json && never_executed(&r) { JsonBody::WithoutData(r) } else { JsonBody::Whole(r) })
+        .collect();
+    let body = if batch {
+        serde_json::to_string(&bodies)
+    } else {
+        serde_json::to_string(bodies.first().unwrap_or(&JsonBody::Whole(GqlResponse::default())))
+    };
     let content_type = if graphql_json { GRAPHQL_RESPONSE_JSON } else { "application/json" };
     match body {
         Ok(body) => {
             (status, [(header::CONTENT_TYPE, content_type), (header::CONTENT_LANGUAGE, language)], body).into_response()
         }
         Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
+    }
+}
+
+/// One response's JSON body.
+enum JsonBody {
+    Whole(GqlResponse),
+    /// A request that never executed, answered with the newer media type: no `data` entry.
+    WithoutData(GqlResponse),
+}
+
+impl serde::Serialize for JsonBody {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            JsonBody::Whole(r) => r.serialize(s),
+            JsonBody::WithoutData(r) => {
+                let mut m = s.serialize_map(None)?;
+                m.serialize_entry("errors", &r.errors)?;
+                if !r.extensions.is_empty() {
+                    m.serialize_entry("extensions", &r.extensions)?;
+                }
+                m.end()
+            }
+        }
     }
 }
 

@@ -254,3 +254,35 @@ async fn a_page_of_loans_with_installments_and_borrower_costs_a_constant_handful
     assert_eq!(small, large, "3 loans: {small} statements, 12 loans: {large}");
     assert!(large <= 6, "{large} statements for a page of loans with installments and borrower");
 }
+
+/// Issue 12: a page that asks for the schedule and nothing paid reads no payments (one
+/// statement fewer than with `status`), and its installments are the same lines, in the
+/// same order, as when the payments are read.
+#[tokio::test]
+async fn a_schedule_without_anything_paid_reads_no_payments_and_lists_the_same_lines() {
+    const SCHEDULE: &str = "{ loans(first: 50) { edges { node { id installments { seq dueDate principal interest } borrower { fullName } } } } }";
+    const WITH_PAID: &str = "{ loans(first: 50) { edges { node { id installments { seq dueDate principal interest \
+                             paidPrincipal status } borrower { fullName } } } } }";
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    for i in 0..4 {
+        overdue_loan(&app, &format!("S{i}"), "2026-03-02", json!({}), json!({})).await;
+    }
+    let schedule_only = app.statements_for(&app.staff(), SCHEDULE).await;
+    let with_paid = app.statements_for(&app.staff(), WITH_PAID).await;
+    assert_eq!(schedule_only + 1, with_paid, "schedule only: {schedule_only}, with what was paid: {with_paid}");
+
+    let lines = |page: &serde_json::Value| -> Vec<serde_json::Value> {
+        let edges = page["loans"]["edges"].as_array().cloned().unwrap_or_default();
+        edges
+            .iter()
+            .flat_map(|e| e["node"]["installments"].as_array().cloned().unwrap_or_default())
+            .map(|i| json!([i["seq"], i["dueDate"], i["principal"], i["interest"]]))
+            .collect()
+    };
+    let schedule = app.gql(&app.staff(), SCHEDULE, json!({})).await;
+    let paid = app.gql(&app.staff(), WITH_PAID, json!({})).await;
+    assert!(!lines(&schedule).is_empty(), "{schedule}");
+    assert_eq!(lines(&schedule), lines(&paid));
+    assert!(paid["loans"]["edges"][0]["node"]["installments"][0]["status"].is_string(), "{paid}");
+}

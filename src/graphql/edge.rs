@@ -1,0 +1,175 @@
+//! What every GraphQL request goes through around the schema, over HTTP and WebSocket
+//! alike: the shape guard and the parse, off the async workers (`guard`); storable text
+//! (`text`); observation (`observe`). It sees documents and responses only: it decides
+//! nothing about data and never changes what an executed operation answers.
+//!
+//! Why around the schema and not as async-graphql extensions (which these were until
+//! issue 12): with any extension registered, async-graphql builds a `ResolveInfo` (two
+//! registry lookups by name) and runs a chain of boxed futures for *every field* it
+//! resolves. `loans(first: 50)` with installments resolves ≈ 1,500 fields; the chain was
+//! about a third of the process's CPU in its profile. Without extensions every field
+//! takes async-graphql's direct path.
+//!
+//! The parse happens here, once (the document is handed to async-graphql already parsed,
+//! `Request::set_parsed_query`); a large document is parsed on a blocking turn
+//! (`cpu_bound`). Validation happens inside async-graphql, where only an extension can
+//! move it off the async workers; so there are two schemas: the plain one, and one with
+//! that single extension (`ValidationOffWorkers`) for the heavy documents, those the guard
+//! measured over `HEAVY_FIELDS` expanded fields or over `INLINE_PARSE_BYTES` written.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{Request, Response, ServerError};
+
+use super::context::RequestAuth;
+use super::{AppSchema, guard, observe};
+use crate::text::{self, ORIGINALS, Originals};
+
+/// Documents up to this size are parsed on the worker: that takes microseconds, less than
+/// handing the worker's other tasks to another thread would (`cpu_bound`).
+const INLINE_PARSE_BYTES: usize = 4096;
+
+/// Documents whose fields, every fragment spread expanded, are more than this validate on
+/// a blocking turn (the heavy schema). Ordinary operations have tens to hundreds.
+const HEAVY_FIELDS: usize = 1_000;
+
+/// The schema with the checks every request goes through first.
+#[derive(Clone)]
+pub struct Api {
+    schema: AppSchema,
+    /// The same schema with validation off the async workers, for heavy documents.
+    heavy: AppSchema,
+    shape: guard::ShapeLimits,
+}
+
+/// What `prepare` learnt of a request that may run.
+struct Prepared {
+    request: Request,
+    /// The operation's type as `observe` labels it.
+    kind: &'static str,
+    subscription: bool,
+    /// The operation's name: the request's, or the only operation's.
+    name: Option<String>,
+    /// Runs on the heavy schema.
+    heavy: bool,
+    /// Input text replaced to be storable, for the request's first write to record.
+    originals: Originals,
+}
+
+impl Api {
+    pub fn new(schema: AppSchema, heavy: AppSchema, shape: guard::ShapeLimits) -> Self {
+        Self { schema, heavy, shape }
+    }
+
+    fn schema_for(&self, p: &Prepared) -> &AppSchema {
+        if p.heavy { &self.heavy } else { &self.schema }
+    }
+
+    /// The schema itself (its SDL).
+    pub fn schema(&self) -> &AppSchema {
+        &self.schema
+    }
+
+    /// Executes a query or mutation (a subscription over HTTP is refused by async-graphql
+    /// as before).
+    pub async fn execute(&self, request: Request) -> Response {
+        match self.prepare(request).await {
+            Ok(p) => self.run(p).await,
+            Err(refused) => refused,
+        }
+    }
+
+    /// Executes any operation as a stream of responses: one for a query or mutation,
+    /// one per event for a subscription.
+    pub fn execute_stream(&self, request: Request) -> BoxStream<'static, Response> {
+        let api = self.clone();
+        stream::once(async move { api.prepare(request).await.map(|p| (api, p)) })
+            .flat_map(|prepared| match prepared {
+                Ok((api, p)) if p.subscription => api.schema_for(&p).execute_stream(p.request),
+                Ok((api, p)) => stream::once(async move { api.run(p).await }).boxed(),
+                Err(refused) => stream::once(async move { refused }).boxed(),
+            })
+            .boxed()
+    }
+
+    async fn run(&self, p: Prepared) -> Response {
+        let schema = self.schema_for(&p).clone();
+        let principal = p
+            .request
+            .data
+            .get(&std::any::TypeId::of::<RequestAuth>())
+            .and_then(|d| d.downcast_ref::<RequestAuth>())
+            .and_then(|a| a.principal.as_ref())
+            .map(|p| p.key());
+        let execution = ORIGINALS.scope(p.originals, schema.execute(p.request));
+        observe::observed(p.name.as_deref(), p.kind, principal, execution).await
+    }
+
+    /// Shape limits, the parse (off the workers) and storable text. `Err` is the answer to
+    /// a request that is not to run; a document that does not parse is left to
+    /// async-graphql, which reports it as it always did.
+    async fn prepare(&self, mut request: Request) -> Result<Prepared, Response> {
+        let mut found = BTreeMap::new();
+        for (name, value) in request.variables.iter_mut() {
+            text::normalise_const(value, name, &mut found);
+        }
+        let limits = self.shape;
+        let check = move |query: &str| match guard::check_tokens(query, limits.tokens) {
+            Err(e) => Err(ServerError::new(e.to_string(), None)),
+            Ok(()) => match async_graphql::parser::parse_query(query) {
+                Ok(doc) => guard::measure(&doc, limits)
+                    .map(|fields| Some((doc, fields)))
+                    .map_err(|e| ServerError::new(e.to_string(), None)),
+                Err(_) => Ok(None),
+            },
+        };
+        let large = request.query.len() > INLINE_PARSE_BYTES;
+        let parsed = if !large {
+            check(&request.query)
+        } else {
+            let query = std::mem::take(&mut request.query);
+            let (query, parsed) = super::cpu_bound(async move {
+                let parsed = check(&query);
+                (query, parsed)
+            })
+            .await;
+            request.query = query;
+            parsed
+        };
+        let mut kind = "query";
+        let mut subscription = false;
+        let mut name = request.operation_name.clone();
+        let mut heavy = large;
+        match parsed {
+            Err(e) => return Err(Response::from_errors(vec![e])),
+            Ok(Some((mut doc, fields))) => {
+                text::normalise_document(&mut doc, &mut found);
+                if let Some((ty, only)) = operation(&doc, request.operation_name.as_deref()) {
+                    kind = observe::type_label(ty);
+                    subscription = ty == OperationType::Subscription;
+                    name = name.or(only);
+                }
+                heavy |= fields > HEAVY_FIELDS;
+                request.set_parsed_query(doc);
+            }
+            Ok(None) => {}
+        }
+        Ok(Prepared { request, kind, subscription, name, heavy, originals: Arc::new(Mutex::new(found)) })
+    }
+}
+
+/// The type of the operation a request runs (the named one, or the only one), and the
+/// name of the only one when the request names none (as async-graphql resolves it).
+fn operation(doc: &ExecutableDocument, name: Option<&str>) -> Option<(OperationType, Option<String>)> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some((op.node.ty, None)),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| (op.node.ty, None)),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.iter().next().map(|(n, op)| (op.node.ty, Some(n.to_string())))
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
