@@ -114,9 +114,11 @@ lines = [
     f"(KZ regulator, KG regulator, staff of KZ MFO A, staff of KZ MFO B, KZ regulator filtered to MFO B); "
     f"{r0['escalations']} escalations per run raised through `recordContact` (a letter with an empty disclosure: X2), "
     f"alternating instances and MFOs: {r0['spaced']} of them {r0['spacing_ms']} ms apart, then {r0['burst']} at once. Latency = received − `raisedAt` (taken when the raising transaction begins, "
-    f"so it includes that transaction); lost = expected by the subscriber's scope − received.", "",
-    "| subscribers | deliveries expected | received | lost | duplicates | outside scope | spaced p50 / p99 / max ms | burst p50 / p99 / max ms | recordContact p50 / p99 ms | statements per escalation (all / besides the mutation) | statements while raising, per instance | RSS MB per instance: idle → subscribed → peak |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    f"so it includes that transaction and its wait for the audit chain's lock: an upper bound of committed → received); "
+    f"received − the mutation's answer (the commit came before it) is a lower bound; received − the escalation's first delivery "
+    f"is the fan-out's own spread; lost = expected by the subscriber's scope − received.", "",
+    "| subscribers | deliveries expected | received | lost | duplicates | outside scope | spaced p50 / p99 / max ms | burst p50 / p99 / max ms | p99 ms received − mutation's answer, spaced / burst | p99 ms received − first delivery, spaced / burst | recordContact p50 / p99 ms | statements per escalation (all / besides the mutation) | statements while raising, per instance | RSS MB per instance: idle → subscribed → peak |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 for r in runs:
     inst = int(r["instances"])
@@ -125,6 +127,7 @@ for r in runs:
     lines.append(
         f"| {int(r['subscribers']):,} | {r['expected']} | {r['received']} | {r['lost']} | {r['duplicates']} | {r['outside']} "
         f"| {r['spaced_p50_ms']} / {r['spaced_p99_ms']} / {r['spaced_max_ms']} | {r['burst_p50_ms']} / {r['burst_p99_ms']} / {r['burst_max_ms']} "
+        f"| {r['spaced_after_answer_p99_ms']} / {r['burst_after_answer_p99_ms']} | {r['spaced_spread_p99_ms']} / {r['burst_spread_p99_ms']} "
         f"| {r['mutation_p50_ms']} / {r['mutation_p99_ms']} | {r['statements_per_escalation']} / {r['fanout_statements_per_escalation']} | {stm} | {rss} |")
 lines.append("")
 section = "\n".join(lines) + "\n"

@@ -161,6 +161,9 @@ struct Raised {
     phase: Phase,
     /// The mutation's round trip as the client saw it.
     round_trip: Duration,
+    /// When its answer arrived: the commit happened before, so received − this is a lower
+    /// bound of committed → received (and received − `raisedAt` an upper one).
+    responded: DateTime<Utc>,
 }
 
 /// One `next` message as a socket received it.
@@ -348,7 +351,13 @@ async fn loan_of(api: &Api, token: &str, mfo: Mfo) -> anyhow::Result<String> {
 /// Records a letter on `loan` through `instance`; `measured` leaves the disclosure empty
 /// (X2), otherwise it names another organisation (X6). Returns the contact's global id and
 /// the round trip. Fails unless exactly the intended rule was flagged.
-async fn raise(api: &Api, instance: usize, token: &str, loan: &str, measured: bool) -> anyhow::Result<(String, Duration)> {
+async fn raise(
+    api: &Api,
+    instance: usize,
+    token: &str,
+    loan: &str,
+    measured: bool,
+) -> anyhow::Result<(String, Duration, DateTime<Utc>)> {
     let disclosure = if measured {
         json!({})
     } else {
@@ -362,6 +371,7 @@ async fn raise(api: &Api, instance: usize, token: &str, loan: &str, measured: bo
     let started = Instant::now();
     let data = api.gql(instance, token, RAISE, input).await.context("recordContact")?;
     let took = started.elapsed();
+    let responded = Utc::now();
     let payload = &data["recordContact"];
     if payload["userErrors"] != json!([]) {
         bail!("recordContact refused: {payload}");
@@ -371,7 +381,7 @@ async fn raise(api: &Api, instance: usize, token: &str, loan: &str, measured: bo
         bail!("recordContact flagged {} where the bench expects [{rule}] only", payload["contact"]["violations"]);
     }
     let id = payload["contact"]["id"].as_str().context("recordContact returned no contact id")?;
-    Ok((id.to_owned(), took))
+    Ok((id.to_owned(), took, responded))
 }
 
 /// Opens a socket, authenticates, subscribes, and leaves a task reading deliveries until
@@ -465,6 +475,11 @@ async fn read(mut socket: Socket, progress: Arc<Progress>, stop: &mut watch::Rec
     out
 }
 
+/// A signed duration in milliseconds.
+fn ms(d: chrono::Duration) -> f64 {
+    d.num_microseconds().unwrap_or(i64::MAX) as f64 / 1000.0
+}
+
 /// The `q` quantile (nearest rank) of sorted values.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -524,27 +539,27 @@ async fn main() -> anyhow::Result<()> {
     let progress = Arc::new(Progress::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let started = Instant::now();
-    let plans: Vec<(Kind, usize)> =
-        (0..args.subscribers).map(|i| (KINDS[i % KINDS.len()], i % n_instances)).collect();
-    let opened: Vec<anyhow::Result<Subscriber>> = futures_util::stream::iter(plans.into_iter().map(|(kind, instance)| {
-        let (token, variables) = match kind {
-            Kind::RegulatorKz => (args.regulator_kz.clone(), json!({})),
-            Kind::RegulatorKg => (args.regulator_kg.clone(), json!({})),
-            Kind::StaffA => (args.staff_a.clone(), json!({})),
-            Kind::StaffB => (args.staff_b.clone(), json!({})),
-            Kind::RegulatorKzOnB => (args.regulator_kz.clone(), json!({ "filter": { "organizationId": mfo_b } })),
-        };
-        let url = api.urls[instance].clone();
-        let progress = progress.clone();
-        let stop = stop_rx.clone();
-        async move {
-            let task = subscribe(&url, &token, variables, progress, stop).await?;
-            Ok(Subscriber { kind, instance, task })
-        }
-    }))
-    .buffer_unordered(args.connect_concurrency.max(1))
-    .collect()
-    .await;
+    let plans: Vec<(Kind, usize)> = (0..args.subscribers).map(|i| (KINDS[i % KINDS.len()], i % n_instances)).collect();
+    let opened: Vec<anyhow::Result<Subscriber>> =
+        futures_util::stream::iter(plans.into_iter().map(|(kind, instance)| {
+            let (token, variables) = match kind {
+                Kind::RegulatorKz => (args.regulator_kz.clone(), json!({})),
+                Kind::RegulatorKg => (args.regulator_kg.clone(), json!({})),
+                Kind::StaffA => (args.staff_a.clone(), json!({})),
+                Kind::StaffB => (args.staff_b.clone(), json!({})),
+                Kind::RegulatorKzOnB => (args.regulator_kz.clone(), json!({ "filter": { "organizationId": mfo_b } })),
+            };
+            let url = api.urls[instance].clone();
+            let progress = progress.clone();
+            let stop = stop_rx.clone();
+            async move {
+                let task = subscribe(&url, &token, variables, progress, stop).await?;
+                Ok(Subscriber { kind, instance, task })
+            }
+        }))
+        .buffer_unordered(args.connect_concurrency.max(1))
+        .collect()
+        .await;
     let mut subscribers = Vec::with_capacity(opened.len());
     for s in opened {
         subscribers.push(s.context("opening a subscriber")?);
@@ -582,14 +597,12 @@ async fn main() -> anyhow::Result<()> {
         spaced.push((m, tokio::spawn(async move { raise(&api, instance, &token, &loan, true).await })));
     }
     for (mfo, task) in spaced {
-        let (id, round_trip) = task.await.context("a spaced escalation's task")??;
-        raised.insert(id, Raised { mfo, phase: Phase::Spaced, round_trip });
+        let (id, round_trip, responded) = task.await.context("a spaced escalation's task")??;
+        raised.insert(id, Raised { mfo, phase: Phase::Spaced, round_trip, responded });
     }
     // Let the spaced deliveries finish, so the burst is measured on its own.
-    let spaced_expected: usize = raised
-        .values()
-        .map(|r| subscribers.iter().filter(|s| s.kind.sees(r.mfo)).count())
-        .sum();
+    let spaced_expected: usize =
+        raised.values().map(|r| subscribers.iter().filter(|s| s.kind.sees(r.mfo)).count()).sum();
     wait_until(Duration::from_secs(args.wait_seconds), || progress.measured.load(Ordering::Relaxed) >= spaced_expected)
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -601,13 +614,11 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect();
     for (mfo, task) in burst {
-        let (id, round_trip) = task.await.context("a burst escalation's task")??;
-        raised.insert(id, Raised { mfo, phase: Phase::Burst, round_trip });
+        let (id, round_trip, responded) = task.await.context("a burst escalation's task")??;
+        raised.insert(id, Raised { mfo, phase: Phase::Burst, round_trip, responded });
     }
-    let expected_total: usize = raised
-        .values()
-        .map(|r| subscribers.iter().filter(|s| s.kind.sees(r.mfo)).count())
-        .sum();
+    let expected_total: usize =
+        raised.values().map(|r| subscribers.iter().filter(|s| s.kind.sees(r.mfo)).count()).sum();
     let complete = wait_until(Duration::from_secs(args.wait_seconds), || {
         progress.measured.load(Ordering::Relaxed) >= expected_total
     })
@@ -626,6 +637,10 @@ async fn main() -> anyhow::Result<()> {
 
     // Tally.
     let mut lat: HashMap<(Phase, usize), Vec<f64>> = HashMap::new();
+    // Received − the mutation's answer (lower bound of committed → received), and the
+    // deliveries of each escalation, for its spread (received − its first delivery).
+    let mut after_answer: HashMap<Phase, Vec<f64>> = HashMap::new();
+    let mut arrivals: HashMap<&str, Vec<DateTime<Utc>>> = HashMap::new();
     let (mut expected, mut received, mut duplicates, mut outside, mut unknown, mut problems) = (0, 0, 0, 0, 0, 0);
     let mut lost_by_kind: HashMap<&'static str, usize> = HashMap::new();
     let mut first_problem = None;
@@ -648,8 +663,9 @@ async fn main() -> anyhow::Result<()> {
                 continue;
             }
             got += 1;
-            let ms = (d.received - d.raised_at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1000.0;
-            lat.entry((r.phase, *instance)).or_default().push(ms);
+            lat.entry((r.phase, *instance)).or_default().push(ms(d.received - d.raised_at));
+            after_answer.entry(r.phase).or_default().push(ms(d.received - r.responded));
+            arrivals.entry(d.subject.as_str()).or_default().push(d.received);
         }
         received += got;
         if got < mine {
@@ -664,19 +680,22 @@ async fn main() -> anyhow::Result<()> {
     let phase_lat = |p: Phase| -> Vec<f64> {
         lat.iter().filter(|((ph, _), _)| *ph == p).flat_map(|(_, v)| v.iter().copied()).collect()
     };
+    let mut spread: HashMap<Phase, Vec<f64>> = HashMap::new();
+    for (subject, times) in &arrivals {
+        let (Some(r), Some(first)) = (raised.get(*subject), times.iter().min()) else { continue };
+        spread.entry(r.phase).or_default().extend(times.iter().map(|t| ms(*t - *first)));
+    }
     let (s50, s99, smax) = summary(&mut phase_lat(Phase::Spaced));
     let (b50, b99, bmax) = summary(&mut phase_lat(Phase::Burst));
-    let mut rt_spaced: Vec<f64> = raised
-        .values()
-        .filter(|r| r.phase == Phase::Spaced)
-        .map(|r| r.round_trip.as_secs_f64() * 1000.0)
-        .collect();
+    let mut rt_spaced: Vec<f64> =
+        raised.values().filter(|r| r.phase == Phase::Spaced).map(|r| r.round_trip.as_secs_f64() * 1000.0).collect();
     let mut rt_burst: Vec<f64> =
         raised.values().filter(|r| r.phase == Phase::Burst).map(|r| r.round_trip.as_secs_f64() * 1000.0).collect();
     let (rts50, rts99, _) = summary(&mut rt_spaced);
     let (rtb50, rtb99, _) = summary(&mut rt_burst);
 
     let n_esc = raised.len().max(1) as f64;
+    let mut line_extra = String::new();
     let delta = |a: &Statements, b: &Statements| -> (Vec<f64>, Vec<f64>) {
         (
             a.all.iter().zip(&b.all).map(|(x, y)| y - x).collect(),
@@ -688,40 +707,71 @@ async fn main() -> anyhow::Result<()> {
     let total: f64 = all.iter().sum();
     let own_total: f64 = own.iter().sum();
 
-    println!("fanout: {} escalations raised ({} spaced {} ms apart, {} at once)", raised.len(), args.escalations,
-        args.spacing_ms, args.burst);
-    println!("fanout: deliveries expected {expected}, received {received}, lost {lost}, duplicates {duplicates}, \
-        outside the subscriber's scope {outside}, unknown {unknown}; all in time: {complete}");
+    println!(
+        "fanout: {} escalations raised ({} spaced {} ms apart, {} at once)",
+        raised.len(),
+        args.escalations,
+        args.spacing_ms,
+        args.burst
+    );
+    println!(
+        "fanout: deliveries expected {expected}, received {received}, lost {lost}, duplicates {duplicates}, \
+        outside the subscriber's scope {outside}, unknown {unknown}; all in time: {complete}"
+    );
     for (kind, n) in &lost_by_kind {
         println!("fanout:   lost for {kind}: {n}");
     }
     if let Some(p) = &first_problem {
         println!("fanout: {problems} subscription(s) ended early; first: {p}");
     }
-    println!("fanout: latency received − raisedAt, ms: spaced p50 {s50:.1} p99 {s99:.1} max {smax:.1}; \
-        burst p50 {b50:.1} p99 {b99:.1} max {bmax:.1}");
+    println!(
+        "fanout: latency received − raisedAt, ms: spaced p50 {s50:.1} p99 {s99:.1} max {smax:.1}; \
+        burst p50 {b50:.1} p99 {b99:.1} max {bmax:.1}"
+    );
     for i in 0..n_instances {
         for p in [Phase::Spaced, Phase::Burst] {
             let (a, b, c) = summary(&mut lat.get(&(p, i)).cloned().unwrap_or_default());
             println!("fanout:   subscribers on instance {i}, {p:?}: p50 {a:.1} p99 {b:.1} max {c:.1}");
         }
     }
-    println!("fanout: recordContact round trip, ms: spaced p50 {rts50:.1} p99 {rts99:.1}; burst p50 {rtb50:.1} p99 {rtb99:.1}");
-    for i in 0..n_instances {
-        println!("fanout: instance {i}: {:.0} statements while raising ({:.0} of them the mutations' own), \
-            {:.0} while subscribing and warming up", all[i], own[i], setup_all[i]);
+    for p in [Phase::Spaced, Phase::Burst] {
+        let (a50, a99, amax) = summary(after_answer.get_mut(&p).map(|v| v.as_mut_slice()).unwrap_or_default());
+        let (f50, f99, fmax) = summary(spread.get_mut(&p).map(|v| v.as_mut_slice()).unwrap_or_default());
+        println!(
+            "fanout:   {p:?}: received − the mutation's answer p50 {a50:.1} p99 {a99:.1} max {amax:.1} (a lower \
+            bound of committed → received); received − the escalation's first delivery p50 {f50:.1} p99 {f99:.1} \
+            max {fmax:.1} (the fan-out's spread)"
+        );
+        line_extra
+            .push_str(&format!(" {p:?}_after_answer_p99_ms={a99:.1} {p:?}_spread_p99_ms={f99:.1}",).to_lowercase());
     }
-    println!("fanout: statements per escalation, both instances: {:.1} in all, {:.1} besides the mutation's own",
-        total / n_esc, (total - own_total) / n_esc);
+    println!(
+        "fanout: recordContact round trip, ms: spaced p50 {rts50:.1} p99 {rts99:.1}; burst p50 {rtb50:.1} p99 {rtb99:.1}"
+    );
+    for i in 0..n_instances {
+        println!(
+            "fanout: instance {i}: {:.0} statements while raising ({:.0} of them the mutations' own), \
+            {:.0} while subscribing and warming up",
+            all[i], own[i], setup_all[i]
+        );
+    }
+    println!(
+        "fanout: statements per escalation, both instances: {:.1} in all, {:.1} besides the mutation's own",
+        total / n_esc,
+        (total - own_total) / n_esc
+    );
     for (i, pid) in args.pids.iter().enumerate() {
         let idle = rss_idle.get(i).map_or(f64::NAN, |r| r.0);
         let sub = rss_subscribed.get(i).map_or(f64::NAN, |r| r.0);
         let (end, peak) = rss_end.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
-        println!("fanout: instance {i} (pid {pid}) RSS MB: idle {idle:.0}, subscribed {sub:.0}, after {end:.0}, peak {peak:.0}");
+        println!(
+            "fanout: instance {i} (pid {pid}) RSS MB: idle {idle:.0}, subscribed {sub:.0}, after {end:.0}, peak {peak:.0}"
+        );
     }
 
     // One line for bench/fanout.sh.
-    let mut line = format!(
+    let mut line = line_extra.clone();
+    line.insert_str(0, &format!(
         "FANOUT subscribers={} instances={n_instances} escalations={} spaced={} burst={} spacing_ms={} expected={expected} received={received} \
          lost={lost} duplicates={duplicates} outside={outside} ended={problems} live={warmed} \
          spaced_p50_ms={s50:.1} spaced_p99_ms={s99:.1} spaced_max_ms={smax:.1} \
@@ -735,17 +785,21 @@ async fn main() -> anyhow::Result<()> {
         args.spacing_ms,
         total / n_esc,
         (total - own_total) / n_esc,
-    );
+    ));
     for i in 0..n_instances {
-        line.push_str(&format!(" statements_{i}={:.0} own_statements_{i}={:.0} setup_statements_{i}={:.0}",
-            all[i], own[i], setup_all[i]));
+        line.push_str(&format!(
+            " statements_{i}={:.0} own_statements_{i}={:.0} setup_statements_{i}={:.0}",
+            all[i], own[i], setup_all[i]
+        ));
     }
     for i in 0..args.pids.len() {
         let idle = rss_idle.get(i).map_or(f64::NAN, |r| r.0);
         let sub = rss_subscribed.get(i).map_or(f64::NAN, |r| r.0);
         let (end, peak) = rss_end.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
-        line.push_str(&format!(" rss_idle_mb_{i}={idle:.0} rss_subscribed_mb_{i}={sub:.0} rss_end_mb_{i}={end:.0} \
-            rss_peak_mb_{i}={peak:.0}"));
+        line.push_str(&format!(
+            " rss_idle_mb_{i}={idle:.0} rss_subscribed_mb_{i}={sub:.0} rss_end_mb_{i}={end:.0} \
+            rss_peak_mb_{i}={peak:.0}"
+        ));
     }
     println!("{line}");
     Ok(())
