@@ -68,6 +68,21 @@ impl Loaders {
     }
 }
 
+impl Loaders {
+    /// Loaders for an operation on the WebSocket, which may live for hours and resolve the
+    /// same few organisations for every event (a dashboard's `escalations` selects
+    /// `organization` and `responsibleOrganization`): their loader keeps what it read.
+    /// Organisations never change once created (`mfo-api org create` is their only writer,
+    /// see `services::reference::Cache`), so no write can leave a kept one stale. Without
+    /// it every delivery cost one statement: issue 12's 1,000 subscribers, ≈ 400 statements
+    /// per escalation (`bench/fanout.sh`).
+    pub fn for_socket(ctx: &Ctx, principal: &Principal) -> Self {
+        let loaders = Self::new(ctx, Some(principal));
+        loaders.organizations.enable_all_cache(true);
+        loaders
+    }
+}
+
 /// A loader whose cache is off until `prime` turns it on.
 fn cached<T: Loader<Uuid>>(loader: T) -> DataLoader<T, HashMapCache> {
     // The batch's statements count for the operation that asked (`/metrics`).

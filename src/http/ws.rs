@@ -210,7 +210,7 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
 /// operation refused before it ran (validation) is one `error` message.
 async fn run_operation(state: AppState, principal: Principal, id: String, request: GqlRequest, out: mpsc::Sender<Out>) {
     let expires_at = principal.expires_at + Duration::seconds(LEEWAY_SECONDS);
-    let loaders = Loaders::new(&state.ctx, Some(&principal));
+    let loaders = Loaders::for_socket(&state.ctx, &principal);
     let request = request.data(RequestAuth { principal: Some(principal) }).data(loaders);
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;

@@ -264,6 +264,62 @@ async fn the_escalation_subscription_replays_after_a_cursor_then_goes_live() {
     assert_ne!(live["payload"]["data"]["escalations"]["subjectId"], edges[1]["node"]["subjectId"]);
 }
 
+/// Issue 12: an escalation costs the same statements with five subscribers as with one,
+/// even when they select its organisations (as the dashboard does): the feed reads it once
+/// and each subscription keeps the organisations it has resolved (`Loaders::for_socket`).
+#[tokio::test]
+async fn an_escalation_costs_the_same_statements_for_five_subscribers_as_for_one() {
+    type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+    /// Raises one escalation (a letter with an empty disclosure: stored, flagged X2) and
+    /// returns the statements it took until every socket had it.
+    async fn delivered(app: &TestApp, loan: &str, n: usize, sockets: &mut [Socket]) -> usize {
+        use std::sync::atomic::Ordering;
+        let before = app.statements.load(Ordering::SeqCst);
+        let input = json!({ "clientSubmissionId": format!("00000000-0000-4000-9000-{n:012}"), "loanId": loan,
+            "channel": "LETTER", "occurredAt": app.now(), "outcome": "NO_ANSWER" });
+        let record =
+            "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { violations } } }";
+        let r = app.gql(&app.staff(), record, json!({ "input": input })).await;
+        assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X2"]), "{r}");
+        for s in sockets.iter_mut() {
+            let m = tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
+                .await
+                .expect("delivered in time")
+                .expect("message")
+                .expect("ok");
+            let v: Value = serde_json::from_str(m.to_text().expect("text")).expect("json");
+            assert_eq!(v["payload"]["data"]["escalations"]["organization"]["name"], "KZ MFO", "{v}");
+        }
+        app.statements.load(Ordering::SeqCst) - before
+    }
+    let app = TestApp::spawn().await;
+    let (_, _, loan) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
+    let regulator =
+        app.mint_for(entity::enums::Role::Regulator, app.orgs.kz_regulator.id, None, "dash", Duration::days(30));
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription { escalations { rule organization { name } responsibleOrganization { name } } }" } });
+    let mut sockets: Vec<Socket> = Vec::new();
+    let mut costs = Vec::new();
+    let mut n = 0;
+    for subscribers in [1, 5] {
+        while sockets.len() < subscribers {
+            let mut s = ws_connect(&app, &regulator).await;
+            s.next().await.expect("ack").expect("ok");
+            s.send(Message::Text(sub.to_string().into())).await.expect("subscribe");
+            // A ping round trip: the subscription has started by the time the pong comes back.
+            s.send(Message::Text(json!({ "type": "ping" }).to_string().into())).await.expect("ping");
+            s.next().await.expect("pong").expect("ok");
+            sockets.push(s);
+        }
+        // The first escalation a subscription sees reads its organisation; the second is measured.
+        n += 1;
+        delivered(&app, &loan, n, &mut sockets).await;
+        n += 1;
+        costs.push(delivered(&app, &loan, n, &mut sockets).await);
+    }
+    assert_eq!(costs[0], costs[1], "statements per escalation with 1 and with 5 subscribers");
+}
+
 #[tokio::test]
 async fn the_websocket_protocol_closes_with_its_codes() {
     let app = TestApp::spawn().await;
