@@ -276,6 +276,13 @@ if len(sizes) >= 2:
         if a and b:
             lines.append(f"| {w} | {a / b:.0%} |")
     lines.append("")
+# Sections this script does not write (bench/fanout.sh's, and earlier runs kept by hand)
+# stay, after the new figures.
+import os, re
+if os.path.exists(out):
+    for section in re.split(r"(?m)^(?=## )", open(out).read()):
+        if section.startswith(("## Escalation fan-out", "## Earlier runs")):
+            lines += [section.rstrip("\n"), ""]
 open(out, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY
