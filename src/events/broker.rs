@@ -114,3 +114,38 @@ impl Default for Broker {
         Self::new(1024)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: Uuid) -> Published {
+        Published {
+            id,
+            topic: "contact.recorded".to_owned(),
+            subject_type: "contact".to_owned(),
+            subject_id: id,
+            org_id: None,
+            jurisdiction: None,
+            occurred_at: DateTime::<Utc>::UNIX_EPOCH,
+            payload: serde_json::Value::Null,
+        }
+    }
+
+    /// Issue 12: the relay need not read back an event its own instance is committing (its
+    /// notification may arrive before the commit returns), and that event still reaches the
+    /// subscribers once, when the commit publishes it.
+    #[test]
+    fn an_expected_local_event_counts_as_delivered_and_is_still_published_once() {
+        let broker = Broker::new(16);
+        let mut rx = broker.subscribe();
+        let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+        broker.expect_local([mine]);
+        assert!(broker.delivered(mine), "the relay skips it");
+        assert!(!broker.delivered(theirs), "another instance's event is read");
+        broker.publish([event(mine)]);
+        broker.publish([event(mine)]);
+        assert_eq!(rx.try_recv().map(|e| e.id).ok(), Some(mine));
+        assert!(rx.try_recv().is_err(), "published once");
+    }
+}
