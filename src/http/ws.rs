@@ -73,6 +73,15 @@ enum Out {
     Close(u16, &'static str),
 }
 
+/// A `next` message, serialised as it is sent.
+#[derive(serde::Serialize)]
+struct Next<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    id: &'a str,
+    payload: &'a async_graphql::Response,
+}
+
 fn text(v: Value) -> Out {
     Out::Text(v.to_string())
 }
@@ -228,8 +237,11 @@ async fn run_operation(state: AppState, principal: Principal, id: String, reques
             return;
         }
         first = false;
-        let payload = serde_json::to_value(&resp).unwrap_or(Value::Null);
-        if out.send(text(json!({ "type": "next", "id": id, "payload": payload }))).await.is_err() {
+        // Straight to text: an escalation goes to every subscriber, so a detour through
+        // `serde_json::Value` was paid once per delivery (issue 12's fan-out).
+        let next = serde_json::to_string(&Next { kind: "next", id: &id, payload: &resp });
+        let Ok(next) = next else { return };
+        if out.send(Out::Text(next)).await.is_err() {
             return;
         }
     }
