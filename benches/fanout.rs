@@ -75,6 +75,11 @@ struct Args {
     /// How long to wait for the last deliveries after the last commit.
     #[arg(long, env = "FANOUT_WAIT_SECONDS", default_value_t = 30)]
     wait_seconds: u64,
+    /// The instances' PostgreSQL database: with `track_commit_timestamp = on` there, each
+    /// escalation's commit instant is read back (`pg_xact_commit_timestamp`) and received −
+    /// committed reported exactly (optional; off, only its two bounds are).
+    #[arg(long, env = "FANOUT_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Sockets opened at a time.
     #[arg(long, env = "FANOUT_CONNECT_CONCURRENCY", default_value_t = 50)]
     connect_concurrency: usize,
@@ -476,6 +481,35 @@ async fn read(mut socket: Socket, progress: Arc<Progress>, stop: &mut watch::Rec
 }
 
 /// A signed duration in milliseconds.
+/// Each escalation's commit instant by its id, when the database records them
+/// (`track_commit_timestamp = on`); `None` when it does not or cannot be reached.
+async fn commit_instants(url: &str) -> anyhow::Result<Option<HashMap<uuid::Uuid, DateTime<Utc>>>> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = sea_orm::Database::connect(url).await.context("connecting to the database")?;
+    let on = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SHOW track_commit_timestamp"))
+        .await?
+        .and_then(|r| r.try_get::<String>("", "track_commit_timestamp").ok());
+    if on.as_deref() != Some("on") {
+        return Ok(None);
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT id, pg_xact_commit_timestamp(xmin) AS committed FROM escalation",
+        ))
+        .await?;
+    let mut out = HashMap::new();
+    for r in rows {
+        if let (Ok(id), Ok(Some(at))) =
+            (r.try_get::<uuid::Uuid>("", "id"), r.try_get::<Option<DateTime<Utc>>>("", "committed"))
+        {
+            out.insert(id, at);
+        }
+    }
+    Ok(Some(out))
+}
+
 fn ms(d: chrono::Duration) -> f64 {
     d.num_microseconds().unwrap_or(i64::MAX) as f64 / 1000.0
 }
@@ -640,6 +674,15 @@ async fn main() -> anyhow::Result<()> {
     // Received − the mutation's answer (lower bound of committed → received), and the
     // deliveries of each escalation, for its spread (received − its first delivery).
     let mut after_answer: HashMap<Phase, Vec<f64>> = HashMap::new();
+    // Received − committed, exactly, where the database recorded the commit instants.
+    let committed = match &args.database_url {
+        Some(url) => commit_instants(url).await.unwrap_or_else(|e| {
+            println!("fanout: commit instants not read: {e:#}");
+            None
+        }),
+        None => None,
+    };
+    let mut after_commit: HashMap<Phase, Vec<f64>> = HashMap::new();
     let mut arrivals: HashMap<&str, Vec<DateTime<Utc>>> = HashMap::new();
     let (mut expected, mut received, mut duplicates, mut outside, mut unknown, mut problems) = (0, 0, 0, 0, 0, 0);
     let mut lost_by_kind: HashMap<&'static str, usize> = HashMap::new();
@@ -665,6 +708,12 @@ async fn main() -> anyhow::Result<()> {
             got += 1;
             lat.entry((r.phase, *instance)).or_default().push(ms(d.received - d.raised_at));
             after_answer.entry(r.phase).or_default().push(ms(d.received - r.responded));
+            if let Some(at) = committed
+                .as_ref()
+                .and_then(|c| mfo_api::graphql::ids::parse(&d.id).and_then(|(_, uuid)| c.get(&uuid).copied()))
+            {
+                after_commit.entry(r.phase).or_default().push(ms(d.received - at));
+            }
             arrivals.entry(d.subject.as_str()).or_default().push(d.received);
         }
         received += got;
@@ -744,6 +793,18 @@ async fn main() -> anyhow::Result<()> {
         );
         line_extra
             .push_str(&format!(" {p:?}_after_answer_p99_ms={a99:.1} {p:?}_spread_p99_ms={f99:.1}",).to_lowercase());
+    }
+    if committed.is_some() {
+        for p in [Phase::Spaced, Phase::Burst] {
+            let values = after_commit.get_mut(&p).map(|v| v.as_mut_slice()).unwrap_or_default();
+            let n = values.len();
+            let (c50, c99, cmax) = summary(values);
+            println!(
+                "fanout:   {p:?}: received − committed (pg_xact_commit_timestamp), ms: p50 {c50:.1} p99 {c99:.1} \
+                max {cmax:.1} over {n} deliveries"
+            );
+            line_extra.push_str(&format!(" {p:?}_commit_p50_ms={c50:.1} {p:?}_commit_p99_ms={c99:.1}").to_lowercase());
+        }
     }
     println!(
         "fanout: recordContact round trip, ms: spaced p50 {rts50:.1} p99 {rts99:.1}; burst p50 {rtb50:.1} p99 {rtb99:.1}"
