@@ -6,6 +6,7 @@
 //! The notification is only a wake-up; the outbox row is the record. On SQLite (one
 //! process) there is nothing to relay.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use entity::outbox_event;
@@ -29,6 +30,7 @@ async fn run(ctx: Ctx) {
         if let Err(e) = listen(&ctx).await {
             tracing::warn!(error = %e, "outbox relay lost its connection; reconnecting");
         }
+        ctx.relay_listening.store(false, Ordering::SeqCst);
         // Back off before reconnecting; events committed meanwhile are still in the table
         // (escalation subscriptions re-read it on their next wake-up).
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -42,6 +44,7 @@ async fn listen(ctx: &Ctx) -> Result<(), sea_orm::sqlx::Error> {
     // Notifications sent while this instance was not listening are lost: an import may
     // have happened, so the reference data is read again.
     ctx.reference.invalidate();
+    ctx.relay_listening.store(true, Ordering::SeqCst);
     loop {
         let n = listener.recv().await?;
         // Another schema's (another deployment's, another test's) event: not ours to load.

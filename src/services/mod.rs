@@ -43,6 +43,9 @@ pub struct Ctx {
     pub reference: std::sync::Arc<reference::Cache>,
     /// New escalations, read once per process and fanned out to the subscriptions.
     pub escalation_feed: std::sync::Arc<crate::events::feed::Feed>,
+    /// PostgreSQL: whether the outbox relay is listening now (it empties the reference
+    /// cache each time it starts to, see `events::relay`); tests wait for it.
+    pub relay_listening: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Ctx {
@@ -54,6 +57,7 @@ impl Ctx {
             writers: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
             reference: std::sync::Arc::default(),
             escalation_feed: std::sync::Arc::default(),
+            relay_listening: std::sync::Arc::default(),
         }
     }
 }

@@ -102,6 +102,22 @@ pub async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>)
     }
 }
 
+/// On PostgreSQL, waits until the instance's outbox relay listens: it empties the reference
+/// cache when it starts to, so a test that counts statements after warming the cache would
+/// otherwise race it (seen once in CI: 7 statements for a 4-statement call).
+async fn relay_listening(ctx: &Ctx) {
+    if ctx.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    for _ in 0..1000 {
+        if ctx.relay_listening.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the outbox relay did not start listening within 10 s");
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(Options::default()).await
@@ -152,6 +168,7 @@ impl TestApp {
             graphiql_token: opts.graphiql_token,
         };
         let (_state, router) = app::build_with_routes(ctx.clone(), cfg, opts.extra_routes);
+        relay_listening(&ctx).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let conn = opts.conn;
@@ -183,6 +200,7 @@ impl TestApp {
             graphiql_token: None,
         };
         let (_state, router) = app::build(ctx.clone(), cfg);
+        relay_listening(&ctx).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
