@@ -449,9 +449,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    crate::db::record_pool(&state.ctx.db);
-    metrics::gauge!("mfo_outbox_backlog_events").set(state.ctx.broker.backlog() as f64);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+    // The recorder is the process's; the gauges set here are this instance's. Setting and
+    // rendering under one lock keeps another instance of the same process (the tests run
+    // many) from overwriting them in between.
+    static SCRAPE: Mutex<()> = Mutex::new(());
+    let body = {
+        let _one_at_a_time = SCRAPE.lock().unwrap_or_else(|p| p.into_inner());
+        crate::db::record_pool(&state.ctx.db);
+        metrics::gauge!("mfo_outbox_backlog_events").set(state.ctx.broker.backlog() as f64);
+        state.metrics.render()
+    };
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 async fn track_metrics(req: Request, next: Next) -> Response {
