@@ -307,6 +307,12 @@ impl Problems {
         }
     }
 
+    /// OUT_OF_RANGE for `field` unless `min <= v <= max`: the bounds are written once, for
+    /// the check and for the error's `min`, `max` and `range`.
+    pub fn in_range<T: PartialOrd + std::fmt::Display>(&mut self, field: &[&str], v: T, min: T, max: T) {
+        self.check(v >= min && v <= max, || UserError::invalid(field, UserErrorReason::OutOfRange).between(&min, &max));
+    }
+
     /// Every item of a list must have `sub` filled in: `[list, i, sub]` names each that has not.
     pub fn each_filled<T>(&mut self, list: &str, sub: &str, items: &[T], text: impl Fn(&T) -> &str) {
         for (i, item) in items.iter().enumerate() {
@@ -328,5 +334,27 @@ impl Problems {
     /// `Ok(())` when nothing was found wrong, otherwise the user errors found so far.
     pub fn finish(&mut self) -> ServiceResult<()> {
         if self.0.is_empty() { Ok(()) } else { Err(ServiceError::User(std::mem::take(&mut self.0))) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_range_refuses_outside_its_bounds_and_names_them_once() {
+        let mut p = Problems::new();
+        p.in_range(&["annualRate"], rust_decimal::Decimal::from(10), rust_decimal::Decimal::ZERO, 10.into());
+        p.in_range(&["termMonths"], 1, 1, 600);
+        assert!(p.is_empty(), "both bounds are inside");
+        p.in_range(&["termMonths"], 601, 1, 600);
+        let Err(ServiceError::User(errors)) = p.finish() else { panic!("a refusal") };
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, vec!["input".to_owned(), "termMonths".to_owned()]);
+        assert_eq!(errors[0].reason, UserErrorReason::OutOfRange);
+        assert_eq!(
+            serde_json::Value::Object(errors[0].params.clone()),
+            serde_json::json!({ "min": "1", "max": "600", "range": "1–600" })
+        );
     }
 }

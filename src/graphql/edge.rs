@@ -48,9 +48,8 @@ pub struct Api {
 /// What `prepare` learnt of a request that may run.
 struct Prepared {
     request: Request,
-    /// The operation's type as `observe` labels it.
-    kind: &'static str,
-    subscription: bool,
+    /// The operation's type, when the document parsed and names one.
+    operation: Option<OperationType>,
     /// The operation's name: the request's, or the only operation's.
     name: Option<String>,
     /// Runs on the heavy schema.
@@ -88,7 +87,9 @@ impl Api {
         let api = self.clone();
         stream::once(async move { api.prepare(request).await.map(|p| (api, p)) })
             .flat_map(|prepared| match prepared {
-                Ok((api, p)) if p.subscription => api.schema_for(&p).execute_stream(p.request),
+                Ok((api, p)) if p.operation == Some(OperationType::Subscription) => {
+                    api.schema_for(&p).execute_stream(p.request)
+                }
                 Ok((api, p)) => stream::once(async move { api.run(p).await }).boxed(),
                 Err(refused) => stream::once(async move { refused }).boxed(),
             })
@@ -105,7 +106,8 @@ impl Api {
             .and_then(|a| a.principal.as_ref())
             .map(|p| p.key());
         let execution = ORIGINALS.scope(p.originals, schema.execute(p.request));
-        observe::observed(p.name.as_deref(), p.kind, principal, execution).await
+        let kind = p.operation.map_or("query", observe::type_label);
+        observe::observed(p.name.as_deref(), kind, principal, execution).await
     }
 
     /// Shape limits, the parse (off the workers) and storable text. `Err` is the answer to
@@ -139,17 +141,15 @@ impl Api {
             request.query = query;
             parsed
         };
-        let mut kind = "query";
-        let mut subscription = false;
+        let mut operation = None;
         let mut name = request.operation_name.clone();
         let mut heavy = large;
         match parsed {
             Err(e) => return Err(Response::from_errors(vec![e])),
             Ok(Some((mut doc, fields))) => {
                 text::normalise_document(&mut doc, &mut found);
-                if let Some((ty, only)) = operation(&doc, request.operation_name.as_deref()) {
-                    kind = observe::type_label(ty);
-                    subscription = ty == OperationType::Subscription;
+                if let Some((ty, only)) = operation_of(&doc, request.operation_name.as_deref()) {
+                    operation = Some(ty);
                     name = name.or(only);
                 }
                 heavy |= fields > HEAVY_FIELDS;
@@ -157,13 +157,13 @@ impl Api {
             }
             Ok(None) => {}
         }
-        Ok(Prepared { request, kind, subscription, name, heavy, originals: Arc::new(Mutex::new(found)) })
+        Ok(Prepared { request, operation, name, heavy, originals: Arc::new(Mutex::new(found)) })
     }
 }
 
 /// The type of the operation a request runs (the named one, or the only one), and the
 /// name of the only one when the request names none (as async-graphql resolves it).
-fn operation(doc: &ExecutableDocument, name: Option<&str>) -> Option<(OperationType, Option<String>)> {
+fn operation_of(doc: &ExecutableDocument, name: Option<&str>) -> Option<(OperationType, Option<String>)> {
     match (&doc.operations, name) {
         (DocumentOperations::Single(op), _) => Some((op.node.ty, None)),
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| (op.node.ty, None)),

@@ -66,9 +66,7 @@ impl Loaders {
             deferrals: cached(DeferralsLoader(ctx.clone())),
         }
     }
-}
 
-impl Loaders {
     /// Loaders for an operation on the WebSocket, which may live for hours and resolve the
     /// same few organisations for every event (a dashboard's `escalations` selects
     /// `organization` and `responsibleOrganization`): their loader keeps what it read.
@@ -104,12 +102,19 @@ where
     .boxed()
 }
 
-/// Whether the node selection of a connection (`edges { node }` or `nodes`) asks for
-/// any of `fields`.
+/// The node selections of a connection: `edges { node }` and `nodes`.
+fn node_selections<'a>(connection: &Lookahead<'a>) -> [Lookahead<'a>; 2] {
+    [connection.field("edges").field("node"), connection.field("nodes")]
+}
+
+/// Whether the node selection of a connection asks for any of `fields`.
 fn selects(connection: &Lookahead<'_>, fields: &[&str]) -> bool {
-    let edges = connection.field("edges").field("node");
-    let nodes = connection.field("nodes");
-    fields.iter().any(|f| edges.field(f).exists() || nodes.field(f).exists())
+    node_selections(connection).iter().any(|n| fields.iter().any(|f| n.field(f).exists()))
+}
+
+/// Whether the node selection asks for any of `fields` of its `child` field.
+fn selects_within(connection: &Lookahead<'_>, child: &str, fields: &[&str]) -> bool {
+    node_selections(connection).iter().any(|n| fields.iter().any(|f| n.field(child).field(f).exists()))
 }
 
 impl Loaders {
@@ -123,10 +128,8 @@ impl Loaders {
         }
         // Payments only where something paid is asked (`Loan::installments` reads a
         // schedule alone otherwise).
-        let paid_installments = crate::graphql::loans::INSTALLMENT_PAID_FIELDS.iter().any(|f| {
-            connection.field("edges").field("node").field("installments").field(f).exists()
-                || connection.field("nodes").field("installments").field(f).exists()
-        });
+        let paid_installments =
+            selects_within(connection, "installments", &crate::graphql::loans::INSTALLMENT_PAID_FIELDS);
         if paid_installments || selects(connection, &["payments", "overdue", "principalBalance"]) {
             jobs.push(prime(&self.payments, ids.clone()));
         }

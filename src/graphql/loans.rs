@@ -205,7 +205,7 @@ impl Installment {
     fn new(s: &InstallmentState, today: chrono::NaiveDate, currency: Currency) -> Self {
         let status = if s.is_paid() {
             InstallmentStatus::Paid
-        } else if s.due_date < today {
+        } else if s.is_overdue(today) {
             InstallmentStatus::Overdue
         } else if s.paid_principal + s.paid_interest > Decimal::ZERO {
             InstallmentStatus::PartiallyPaid

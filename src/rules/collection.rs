@@ -269,6 +269,13 @@ pub struct Verdict {
     pub remaining: Option<u32>,
 }
 
+impl Verdict {
+    /// Its reasons as messages, in order, for `i18n` to render in a reader's language.
+    pub fn messages(&self) -> Vec<Msg> {
+        self.reasons.iter().map(Reason::message).collect()
+    }
+}
+
 const CONTACTS: [CollectionAction; 7] = [
     CollectionAction::Call,
     CollectionAction::Sms,

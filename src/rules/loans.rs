@@ -59,6 +59,10 @@ impl InstallmentState {
     pub fn is_paid(&self) -> bool {
         self.unpaid() <= Decimal::ZERO
     }
+    /// R1: past its due date (local) and not paid in full.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.due_date < today && !self.is_paid()
+    }
 }
 
 /// The state of a loan's schedule after its payments.
@@ -168,8 +172,7 @@ impl Ledger {
 
     /// R1: the overdue as of the local date `today`.
     pub fn overdue(&self, today: NaiveDate) -> Overdue {
-        let late: Vec<&InstallmentState> =
-            self.installments.iter().filter(|s| s.due_date < today && !s.is_paid()).collect();
+        let late: Vec<&InstallmentState> = self.installments.iter().filter(|s| s.is_overdue(today)).collect();
         let since = if late.is_empty() { None } else { self.overdue_episode_since(today) };
         Overdue {
             since,

@@ -371,7 +371,7 @@ pub async fn assignment_verdict<C: ConnectionTrait>(
     let v = rules::verdict(action, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
     // Kept in the escalation's details as the borrower would read it (a record's text).
     let lang = crate::i18n::Lang::of_record(loaded.language);
-    let reason = crate::i18n::render_all(&v.reasons.iter().map(|r| r.message()).collect::<Vec<_>>(), lang);
+    let reason = crate::i18n::render_all(&v.messages(), lang);
     Ok(Some((v, reason)))
 }
 
@@ -508,7 +508,7 @@ pub async fn permitted_actions(
     verdicts
         .into_iter()
         .map(|v| {
-            let reasons = v.reasons.iter().map(|r| r.message()).collect();
+            let reasons = v.messages();
             let (clearance, clearance_expires_at) = match (&key, v.allowed && rules::is_contact(v.action)) {
                 (Some(k), true) => {
                     let expires_at = at + lifetime;
@@ -752,6 +752,9 @@ pub struct MisrepresentationInput {
 /// X6: the loan's MFO (staff or manager) flags a contact's stated name and/or position
 /// as false. The contact is marked X6 (once) and an escalation attributed to the
 /// organisation that made the contact is raised.
+/// The longest note a misrepresentation finding keeps.
+const MAX_NOTE_CHARS: usize = 2000;
+
 pub async fn flag_misrepresentation(
     ctx: &Ctx,
     p: &Principal,
@@ -766,8 +769,8 @@ pub async fn flag_misrepresentation(
     let mut problems = Problems::new();
     problems
         .check(!input.fields.is_empty(), || UserError::invalid(&["fields"], crate::error::UserErrorReason::Required));
-    problems.check(input.note.as_deref().is_none_or(|n| n.chars().count() <= 2000), || {
-        UserError::invalid(&["note"], crate::error::UserErrorReason::TooLong).with_param("maxLength", 2000)
+    problems.check(input.note.as_deref().is_none_or(|n| n.chars().count() <= MAX_NOTE_CHARS), || {
+        UserError::invalid(&["note"], crate::error::UserErrorReason::TooLong).with_param("maxLength", MAX_NOTE_CHARS)
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
@@ -988,7 +991,7 @@ pub async fn assign(
             crate::error::UserErrorReason::HandOverNotAllowed,
         )
         .with_param("basis", v.basis.clone());
-        e.details = v.reasons.iter().map(|r| r.message()).collect();
+        e.details = v.messages();
         if let Some(next) = v.next_allowed_at {
             e = e.with_param("nextAllowedAt", next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }

@@ -29,7 +29,12 @@ use crate::rules::loans::{self as rules, Ledger, ScheduleProblem};
 
 const MAX_ID_LEN: usize = 100;
 /// No microloan comes near a trillion; the bound keeps sums of amounts far from overflow.
-const MAX_AMOUNT: Decimal = rust_decimal_macros::dec!(1_000_000_000_000);
+pub(crate) const MAX_AMOUNT: Decimal = rust_decimal_macros::dec!(1_000_000_000_000);
+/// Input sanity bounds (not figures of the law), shared with restructuring's new terms.
+pub(crate) const MAX_ANNUAL_RATE: Decimal = rust_decimal_macros::dec!(10);
+pub(crate) const MAX_TERM_MONTHS: i32 = 600;
+/// The most lines a schedule may have (one a month over the longest term).
+const MAX_SCHEDULE_LINES: usize = MAX_TERM_MONTHS as usize;
 const MAX_TEXT_LEN: usize = 1000;
 
 #[derive(Debug, Clone, Serialize)]
@@ -313,16 +318,10 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
     problems.check(input.principal > Decimal::ZERO && input.principal <= MAX_AMOUNT, || {
         UserError::invalid(&["principal"], crate::error::UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
     });
-    problems.check(input.annual_rate >= Decimal::ZERO && input.annual_rate <= Decimal::from(10), || {
-        UserError::invalid(&["annualRate"], crate::error::UserErrorReason::OutOfRange).between(0, 10)
-    });
-    problems.check(input.term_months > 0 && input.term_months <= 600, || {
-        UserError::invalid(&["termMonths"], crate::error::UserErrorReason::OutOfRange).between(1, 600)
-    });
+    problems.in_range(&["annualRate"], input.annual_rate, Decimal::ZERO, MAX_ANNUAL_RATE);
+    problems.in_range(&["termMonths"], input.term_months, 1, MAX_TERM_MONTHS);
     if let Some(limit) = input.credit_limit {
-        problems.check(limit >= Decimal::ZERO && limit <= MAX_AMOUNT, || {
-            UserError::invalid(&["creditLimit"], crate::error::UserErrorReason::OutOfRange).between(0, MAX_AMOUNT)
-        });
+        problems.in_range(&["creditLimit"], limit, Decimal::ZERO, MAX_AMOUNT);
     }
     if let Some(terms) = &input.contract_meetings {
         check_meeting_terms(&mut problems, terms);
@@ -338,8 +337,9 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
             }
         }
     }
-    problems.check(input.schedule.len() <= 600, || {
-        UserError::invalid(&["schedule"], crate::error::UserErrorReason::TooMany).with_param("maxItems", 600)
+    problems.check(input.schedule.len() <= MAX_SCHEDULE_LINES, || {
+        UserError::invalid(&["schedule"], crate::error::UserErrorReason::TooMany)
+            .with_param("maxItems", MAX_SCHEDULE_LINES)
     });
     for (i, line) in input.schedule.iter().enumerate() {
         for (field, amount) in [("principal", line.principal), ("interest", line.interest)] {

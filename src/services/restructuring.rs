@@ -378,10 +378,9 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     for (field, v) in
         [("monthlyIncome", input.monthly_income), ("otherMonthlyDebtPayments", input.other_monthly_debt_payments)]
     {
-        problems
-            .check(v.is_none_or(|v| v >= Decimal::ZERO && v <= rust_decimal_macros::dec!(1_000_000_000_000)), || {
-                UserError::invalid(&[field], crate::error::UserErrorReason::OutOfRange).between(0, 1_000_000_000_000u64)
-            });
+        if let Some(v) = v {
+            problems.in_range(&[field], v, Decimal::ZERO, super::loans::MAX_AMOUNT);
+        }
     }
     problems.each_filled("documents", "name", &input.documents, |x| &x.name);
     let now = ctx.clock.now();
@@ -838,26 +837,22 @@ pub struct Decided {
     pub burden: Option<Burden>,
 }
 
+/// Input sanity bound on a proposed deferral (not a figure of the law).
+const MAX_DEFERRAL_MONTHS: u32 = 60;
+
 fn check_terms(t: &Terms) -> Problems {
     let mut problems = Problems::new();
     problems.check(t.changes_anything(), || {
         UserError::invalid(&["terms"], crate::error::UserErrorReason::TermsChangeNothing)
     });
     if let Some(r) = t.new_annual_rate {
-        problems.check(r >= Decimal::ZERO && r <= Decimal::from(10), || {
-            UserError::invalid(&["terms", "newAnnualRate"], crate::error::UserErrorReason::OutOfRange).between(0, 10)
-        });
+        problems.in_range(&["terms", "newAnnualRate"], r, Decimal::ZERO, super::loans::MAX_ANNUAL_RATE);
     }
     if let Some(d) = t.deferral {
-        problems.check((1..=60).contains(&d.months), || {
-            UserError::invalid(&["terms", "deferral", "months"], crate::error::UserErrorReason::OutOfRange)
-                .between(1, 60)
-        });
+        problems.in_range(&["terms", "deferral", "months"], d.months, 1, MAX_DEFERRAL_MONTHS);
     }
     if let Some(n) = t.new_term_months {
-        problems.check((1..=600).contains(&n), || {
-            UserError::invalid(&["terms", "newTermMonths"], crate::error::UserErrorReason::OutOfRange).between(1, 600)
-        });
+        problems.in_range(&["terms", "newTermMonths"], n, 1, super::loans::MAX_TERM_MONTHS.unsigned_abs());
     }
     for (field, v) in [
         ("forgiveOverduePrincipal", t.forgive_overdue_principal),
