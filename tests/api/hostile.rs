@@ -153,10 +153,11 @@ async fn cpu_heavy_validation_does_not_starve_the_runtime() {
     println!("two 2^19-spread validations took {took:?}; slowest /healthz {slowest:?} over {polls} polls");
     assert_eq!((s1, s2), (200, 200));
     assert!(took > Duration::from_secs(1), "the validations were too quick to prove anything: {took:?}");
-    assert!(
-        slowest < Duration::from_secs(1),
-        "/healthz took {slowest:?} during {took:?} of validation ({polls} polls)"
-    );
+    // Starved, /healthz would wait as long as the validations; the bound is half of that
+    // (not a fixed second: on a slower machine the same documents take longer, and so do
+    // the executions of their 2^19 fields, which run on the workers; the field limit, off
+    // here, refuses those documents in production).
+    assert!(slowest < took / 2, "/healthz took {slowest:?} during {took:?} of validation ({polls} polls)");
 }
 
 fn conn_limits() -> ConnLimits {
