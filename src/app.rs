@@ -36,6 +36,8 @@ pub struct AppState {
     pub graphiql_token: Option<Arc<str>>,
     pub rate: Arc<RateLimiter>,
     pub metrics: PrometheusHandle,
+    /// Shared renderings of the `escalations` subscription (`http::shared`).
+    pub subscriptions: Arc<http::shared::Groups>,
 }
 
 /// The process-wide Prometheus recorder (the `metrics` facade has one global recorder, so
@@ -72,6 +74,7 @@ pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (
     let schema = graphql::build(Some(ctx.clone()), cfg.limits, cfg.production);
     let state = AppState {
         rate: Arc::new(RateLimiter::new(cfg.http.rate_limit_per_minute)),
+        subscriptions: Arc::new(http::shared::Groups::new(cfg.http.subscription_buffer)),
         ctx,
         schema,
         verifier: Arc::new(Verifier::new(cfg.jwt)),

@@ -172,6 +172,9 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     pub request_timeout: std::time::Duration,
     pub rate_limit_per_minute: u32,
+    /// Payloads a WebSocket subscriber may fall behind its shared rendering before it
+    /// replays the gap from the table itself (`http::shared`).
+    pub subscription_buffer: usize,
 }
 
 impl Default for HttpLimits {
@@ -181,6 +184,7 @@ impl Default for HttpLimits {
             max_body_bytes: 1_048_576,
             request_timeout: std::time::Duration::from_secs(30),
             rate_limit_per_minute: 1200,
+            subscription_buffer: 1024,
         }
     }
 }
@@ -192,6 +196,7 @@ impl From<&LimitArgs> for HttpLimits {
             max_body_bytes: a.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
             rate_limit_per_minute: a.rate_limit_per_minute,
+            ..Self::default()
         }
     }
 }

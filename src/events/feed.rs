@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use entity::escalation;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 use crate::error::ServiceResult;
 use crate::services::{Ctx, escalations};
@@ -102,5 +102,8 @@ async fn run(
                 Err(RecvError::Closed) => return,
             }
         }
+        // One read covers every wake-up already queued (a commit that raised several
+        // escalations announces each).
+        while !matches!(wakeups.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
     }
 }

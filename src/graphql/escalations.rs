@@ -4,6 +4,9 @@
 //! sends are always read from the table, so a reconnecting dashboard misses nothing and
 //! sees nothing twice.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use async_graphql::{Context, ID, InputObject, Object, Subscription};
 use chrono::{DateTime, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Jurisdiction, Obligor};
@@ -361,7 +364,33 @@ impl EscalationSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Escalation>>> {
         let principal = ctx.principal()?;
         let filter = filter.unwrap_or_default().to_service()?;
-        let live = svc::live(ctx.services(), principal, filter, seq_cursor(after)?).await.map_err(top_level)?;
-        Ok(live.map(|e| e.map(Escalation).map_err(top_level)))
+        let after = seq_cursor(after)?;
+        let window = ctx.data_opt::<Window>();
+        let after = window.and_then(|w| w.after).or(after);
+        let tap = window.map(|w| w.tap.clone());
+        let events = match window.and_then(|w| w.until) {
+            Some(until) => svc::replay(ctx.services(), principal, filter, after.unwrap_or(until), until)
+                .map_err(top_level)?
+                .boxed(),
+            None => svc::live(ctx.services(), principal, filter, after).await.map_err(top_level)?.boxed(),
+        };
+        Ok(events.map(move |e| {
+            if let (Ok(e), Some(tap)) = (&e, &tap) {
+                tap.store(e.seq, Ordering::SeqCst);
+            }
+            e.map(Escalation).map_err(top_level)
+        }))
     }
+}
+
+/// Where an `escalations` subscription starts and ends, set by the WebSocket layer's
+/// shared renderings (`http::shared`), never by a client: `after` overrides the argument
+/// (a sequence number), `until` makes it a replay that ends there, and `tap` holds the
+/// sequence number of the escalation last yielded (the response just executed is that
+/// one's: async-graphql takes the next event only after it has answered this one).
+#[derive(Clone, Default)]
+pub struct Window {
+    pub after: Option<i64>,
+    pub until: Option<i64>,
+    pub tap: Arc<AtomicI64>,
 }

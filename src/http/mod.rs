@@ -9,6 +9,7 @@
 pub mod dashboard;
 pub mod graphiql;
 pub mod server;
+pub mod shared;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -457,6 +458,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         let _one_at_a_time = SCRAPE.lock().unwrap_or_else(|p| p.into_inner());
         crate::db::record_pool(&state.ctx.db);
         metrics::gauge!("mfo_outbox_backlog_events").set(state.ctx.broker.backlog() as f64);
+        let (groups, members) = state.subscriptions.sizes();
+        metrics::gauge!("graphql_subscription_groups").set(groups as f64);
+        metrics::gauge!("graphql_subscription_group_members").set(members as f64);
+        metrics::counter!("graphql_subscription_catch_ups_total").absolute(state.subscriptions.catch_ups());
         state.metrics.render()
     };
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

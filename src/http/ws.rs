@@ -17,10 +17,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::shared::{self, Delivery};
 use crate::app::AppState;
 use crate::auth::{LEEWAY_SECONDS, Principal};
-use crate::graphql::context::RequestAuth;
-use crate::graphql::loaders::Loaders;
 use crate::i18n::{self, Lang};
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -191,7 +190,7 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
                         }
                         let handle = tokio::spawn(i18n::with_requested(
                             lang,
-                            run_operation(state.clone(), p, id.clone(), *payload, out_tx.clone()),
+                            run_operation(state.clone(), p, id.clone(), *payload, lang, out_tx.clone()),
                         ));
                         subscriptions.insert(id, handle);
                     }
@@ -216,31 +215,49 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
 }
 
 /// Runs one operation and forwards its results as `next` messages, then `complete`. An
-/// operation refused before it ran (validation) is one `error` message.
-async fn run_operation(state: AppState, principal: Principal, id: String, request: GqlRequest, out: mpsc::Sender<Out>) {
+/// operation refused before it ran (validation) is one `error` message. An `escalations`
+/// subscription shares its rendering with the socket's equals (`shared`).
+async fn run_operation(
+    state: AppState,
+    principal: Principal,
+    id: String,
+    request: GqlRequest,
+    lang: Option<Lang>,
+    out: mpsc::Sender<Out>,
+) {
     let expires_at = principal.expires_at + Duration::seconds(LEEWAY_SECONDS);
-    let loaders = Loaders::for_socket(&state.ctx, &principal);
-    let request = request.data(RequestAuth { principal: Some(principal) }).data(loaders);
-    let mut responses = state.schema.execute_stream(request);
+    let clock = state.ctx.clock.clone();
+    let mut deliveries = shared::deliveries(state, principal, request, lang).await;
     let mut first = true;
-    while let Some(resp) = responses.next().await {
-        let resp = super::with_codes(resp);
+    while let Some(delivery) = deliveries.next().await {
         // Checked against the injected clock before every delivery, so an expired token
         // never receives another event, whatever the real-time timer says.
-        if state.ctx.clock.now() > expires_at {
+        if clock.now() > expires_at {
             let _ = out.send(Out::Close(4401, "Token expired")).await;
             return;
         }
-        if first && resp.data == async_graphql::Value::Null && resp.is_err() {
-            let errors = serde_json::to_value(&resp.errors).unwrap_or(Value::Null);
-            let _ = out.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await;
-            return;
-        }
+        let next = match delivery {
+            Delivery::Response(resp) => {
+                let resp = super::with_codes(*resp);
+                if first && resp.data == async_graphql::Value::Null && resp.is_err() {
+                    let errors = serde_json::to_value(&resp.errors).unwrap_or(Value::Null);
+                    let _ = out.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await;
+                    return;
+                }
+                // Straight to text: an escalation goes to every subscriber, so a detour
+                // through `serde_json::Value` was paid once per delivery (issue 12's fan-out).
+                match serde_json::to_string(&Next { kind: "next", id: &id, payload: &resp }) {
+                    Ok(next) => next,
+                    Err(_) => return,
+                }
+            }
+            // Rendered once for the whole group; only the envelope is this socket's.
+            Delivery::Rendered(payload) => match serde_json::to_string(&id) {
+                Ok(id) => format!(r#"{{"type":"next","id":{id},"payload":{payload}}}"#),
+                Err(_) => return,
+            },
+        };
         first = false;
-        // Straight to text: an escalation goes to every subscriber, so a detour through
-        // `serde_json::Value` was paid once per delivery (issue 12's fan-out).
-        let next = serde_json::to_string(&Next { kind: "next", id: &id, payload: &resp });
-        let Ok(next) = next else { return };
         if out.send(Out::Text(next)).await.is_err() {
             return;
         }

@@ -234,16 +234,21 @@ pub async fn live(
         Some(s) => s,
         None => latest_seq(ctx).await?,
     };
-    let live = Live {
-        ctx: ctx.clone(),
-        principal: p.clone(),
-        filter,
-        last_seq,
-        backlog: std::collections::VecDeque::new(),
-        catching_up: true,
-        feed,
-    };
-    Ok(futures_util::stream::unfold(live, Live::next))
+    Ok(Live::stream(ctx, p, filter, last_seq, Some(feed), None))
+}
+
+/// Those of the subscription's escalations after `after_seq` up to `until_seq`, read from
+/// the table, and then the end: how a subscriber joining a shared rendering of the
+/// subscription (`http::shared`) catches up to where the shared one is.
+pub fn replay(
+    ctx: &Ctx,
+    p: &Principal,
+    filter: EscalationFilter,
+    after_seq: i64,
+    until_seq: i64,
+) -> ServiceResult<impl futures_util::Stream<Item = ServiceResult<escalation::Model>> + use<>> {
+    escalation_scope(p)?;
+    Ok(Live::stream(ctx, p, filter, after_seq, None, Some(until_seq)))
 }
 
 struct Live {
@@ -255,10 +260,34 @@ struct Live {
     backlog: std::collections::VecDeque<escalation::Model>,
     /// Reading the table (at the start, and after falling behind the feed).
     catching_up: bool,
-    feed: tokio::sync::broadcast::Receiver<std::sync::Arc<escalation::Model>>,
+    /// New escalations; `None` for a replay, which ends where the table read does.
+    feed: Option<tokio::sync::broadcast::Receiver<std::sync::Arc<escalation::Model>>>,
+    /// The last escalation a replay delivers.
+    until_seq: Option<i64>,
 }
 
 impl Live {
+    fn stream(
+        ctx: &Ctx,
+        p: &Principal,
+        filter: EscalationFilter,
+        last_seq: i64,
+        feed: Option<tokio::sync::broadcast::Receiver<std::sync::Arc<escalation::Model>>>,
+        until_seq: Option<i64>,
+    ) -> impl futures_util::Stream<Item = ServiceResult<escalation::Model>> + use<> {
+        let live = Live {
+            ctx: ctx.clone(),
+            principal: p.clone(),
+            filter,
+            last_seq,
+            backlog: std::collections::VecDeque::new(),
+            catching_up: true,
+            feed,
+            until_seq,
+        };
+        futures_util::stream::unfold(live, Live::next)
+    }
+
     async fn next(mut self) -> Option<(ServiceResult<escalation::Model>, Self)> {
         use tokio::sync::broadcast::error::RecvError;
         loop {
@@ -269,14 +298,17 @@ impl Live {
             if self.catching_up {
                 match list(&self.ctx, &self.principal, &self.filter, Some(self.last_seq), 100).await {
                     Ok(page) => {
-                        self.catching_up = page.has_next;
-                        self.backlog.extend(page.items);
+                        let until = self.until_seq.unwrap_or(i64::MAX);
+                        let past = page.items.iter().any(|e| e.seq > until);
+                        self.catching_up = page.has_next && !past;
+                        self.backlog.extend(page.items.into_iter().filter(|e| e.seq <= until));
                         continue;
                     }
                     Err(e) => return Some((Err(e), self)),
                 }
             }
-            match self.feed.recv().await {
+            let feed = self.feed.as_mut()?;
+            match feed.recv().await {
                 Ok(e) if e.seq > self.last_seq && in_scope(&self.principal, &e) && self.filter.admits(&e) => {
                     self.last_seq = e.seq;
                     return Some((Ok((*e).clone()), self));

@@ -605,3 +605,163 @@ async fn ten_escalation_subscribers_cost_the_statements_of_one() {
     // One read by the feed, counted before it broadcasts (and so before any delivery).
     assert_eq!(costs, [1, 1], "reads of the escalation table to deliver one escalation to 1 and to 10 subscribers");
 }
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Raises `n` escalations, one per letter with an empty disclosure (stored, flagged X2).
+async fn raise_x2(app: &TestApp, loan: &str, from: usize, n: usize) {
+    for i in from..from + n {
+        let input = json!({ "clientSubmissionId": format!("00000000-0000-4000-9000-{i:012}"), "loanId": loan,
+            "channel": "LETTER", "occurredAt": app.now(), "outcome": "NO_ANSWER" });
+        let record =
+            "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { violations } } }";
+        let r = app.gql(&app.staff(), record, json!({ "input": input })).await;
+        assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X2"]), "{r}");
+    }
+}
+
+/// Subscribes on a fresh socket and returns it once the server has acknowledged.
+async fn subscribed(app: &TestApp, token: &str, query: &str, variables: Value) -> Socket {
+    let mut s = ws_connect(app, token).await;
+    s.next().await.expect("ack").expect("ok");
+    let sub = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
+    s.send(Message::Text(sub.to_string().into())).await.expect("subscribe");
+    s
+}
+
+/// The next `n` escalations a socket receives, as their cursors (every message a `next`).
+async fn received(s: &mut Socket, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
+            .await
+            .expect("delivered in time")
+            .expect("message")
+            .expect("ok");
+        let v: Value = serde_json::from_str(m.to_text().expect("text")).expect("json");
+        assert_eq!(v["type"], "next", "{v}");
+        assert_eq!(v["id"], "1", "{v}");
+        out.push(v["payload"]["data"]["escalations"]["cursor"].as_str().unwrap_or_else(|| panic!("{v}")).to_owned());
+    }
+    out
+}
+
+/// An unlabelled metric of this instance, from `/metrics` (0 when absent).
+async fn metric(app: &TestApp, name: &str) -> u64 {
+    let text = app.client.get(format!("http://{}/metrics", app.addr)).send().await.expect("metrics");
+    let text = text.text().await.expect("text");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
+}
+
+/// This instance's shared renderings and their members, from `/metrics`.
+async fn groups(app: &TestApp) -> (u64, u64) {
+    (metric(app, "graphql_subscription_groups").await, metric(app, "graphql_subscription_group_members").await)
+}
+
+/// Polls `/metrics` until the groups are as expected (they form as sockets subscribe).
+async fn groups_become(app: &TestApp, expected: (u64, u64)) {
+    for _ in 0..500 {
+        if groups(app).await == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("shared renderings {:?}, expected {expected:?}", groups(app).await);
+}
+
+/// Issue 12's fan-out: sockets asking the same `escalations` operation as the same
+/// principal (tokens that differ only in expiry included) share one rendering, whatever
+/// cursor each replays from first; another principal or another selection is a group of
+/// its own. Every socket gets its own replay, then every new escalation once, in order.
+#[tokio::test]
+async fn identical_escalation_subscribers_share_one_rendering_and_each_replays_from_its_own_cursor() {
+    let app = TestApp::spawn().await;
+    let (_, _, loan) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
+    raise_x2(&app, &loan, 0, 2).await;
+    let dash = |sub: &str, days| {
+        app.mint_for(entity::enums::Role::Regulator, app.orgs.kz_regulator.id, None, sub, Duration::days(days))
+    };
+    let q = "subscription($after: String) { escalations(after: $after) { cursor rule organization { name } } }";
+    let listed = app.gql(&dash("dash", 30), "{ escalations { edges { cursor } } }", json!({})).await;
+    let before: Vec<String> = listed["escalations"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["cursor"].as_str().expect("cursor").to_owned())
+        .collect();
+    assert_eq!(before.len(), 2);
+
+    // Same principal: from the first cursor, from the start (no cursor), and live only
+    // with a token that expires later.
+    let mut from_first = subscribed(&app, &dash("dash", 30), q, json!({ "after": before[0] })).await;
+    let mut live_only = subscribed(&app, &dash("dash", 20), q, json!({})).await;
+    // Another principal, and the same principal with another selection.
+    let mut other = subscribed(&app, &dash("other", 30), q, json!({})).await;
+    let narrower = "subscription { escalations { cursor rule } }";
+    let mut other_selection = subscribed(&app, &dash("dash", 30), narrower, json!({})).await;
+    assert_eq!(received(&mut from_first, 1).await, before[1..], "the replay after its cursor");
+    groups_become(&app, (3, 4)).await;
+
+    raise_x2(&app, &loan, 2, 3).await;
+    let new = received(&mut from_first, 3).await;
+    assert!(new.iter().all(|c| !before.contains(c)), "nothing replayed twice: {new:?}");
+    assert_eq!(received(&mut live_only, 3).await, new, "the same three, in order");
+    assert_eq!(received(&mut other, 3).await, new);
+    assert_eq!(received(&mut other_selection, 3).await, new);
+
+    // A group ends with its last member; the others stay.
+    drop((live_only, other, other_selection));
+    groups_become(&app, (1, 1)).await;
+    raise_x2(&app, &loan, 5, 1).await;
+    let last = received(&mut from_first, 1).await;
+    assert!(!new.contains(&last[0]) && !before.contains(&last[0]), "a new one: {last:?}");
+    // Nothing else arrives: no duplicate of anything delivered.
+    let extra = tokio::time::timeout(std::time::Duration::from_millis(300), from_first.next()).await;
+    assert!(extra.is_err(), "nothing more: {extra:?}");
+}
+
+/// A member that falls behind its group's buffer replays the gap from the table: nothing
+/// lost, nothing doubled. With a buffer of one payload, five escalations committed at once
+/// are rendered before the member runs again (the tests' runtime has one thread), which
+/// leaves it behind; `/metrics` counts its replay of the gap.
+#[tokio::test]
+async fn a_subscriber_behind_its_shared_rendering_replays_the_gap_and_loses_nothing() {
+    use mfo_api::i18n::{Msg, MsgId};
+    use mfo_api::services::write::EscalationDraft;
+    let http = mfo_api::config::HttpLimits { subscription_buffer: 1, ..Default::default() };
+    let app = TestApp::spawn_with(crate::helpers::Options { http, ..Default::default() }).await;
+    let regulator =
+        app.mint_for(entity::enums::Role::Regulator, app.orgs.kz_regulator.id, None, "dash", Duration::days(30));
+    let mut socket = subscribed(&app, &regulator, "subscription { escalations { cursor subjectId } }", json!({})).await;
+    groups_become(&app, (1, 1)).await;
+    assert_eq!(metric(&app, "graphql_subscription_catch_ups_total").await, 0);
+    let mut w = Write::begin(&app.ctx, Actor::system("test")).await.expect("begin");
+    for _ in 0..5 {
+        w.escalate(EscalationDraft {
+            kind: entity::enums::EscalationKind::DeadlineMissed,
+            rule: "R1".into(),
+            org_id: app.orgs.kz_mfo.id,
+            jurisdiction: Jurisdiction::Kz,
+            subject_type: "loan".into(),
+            subject_id: uuid::Uuid::new_v4(),
+            deadline_id: None,
+            message: Msg::new(MsgId::EscalationDeadlineMissed)
+                .arg("kind", "C8")
+                .arg("rule", "R1")
+                .arg("due", "2026-11-01"),
+            details: json!({}),
+        });
+    }
+    w.commit().await.expect("five escalations in one commit");
+    let got = received(&mut socket, 5).await;
+    let extra = tokio::time::timeout(std::time::Duration::from_millis(300), socket.next()).await;
+    assert!(extra.is_err(), "nothing doubled: {extra:?}");
+    assert_eq!(metric(&app, "graphql_subscription_catch_ups_total").await, 1, "the member replayed the gap once");
+    let listed = app.gql(&regulator, "{ escalations { edges { cursor } } }", json!({})).await;
+    let all: Vec<&str> =
+        listed["escalations"]["edges"].as_array().expect("edges").iter().filter_map(|e| e["cursor"].as_str()).collect();
+    assert_eq!(got, all, "the five, each once, in sequence order");
+}
