@@ -836,14 +836,23 @@ pub async fn schedules_by_loan<C: ConnectionTrait>(
     db: &C,
     loan_ids: &[Uuid],
 ) -> ServiceResult<HashMap<Uuid, Vec<installment::Model>>> {
-    let rows = installment::Entity::find()
-        .filter(installment::Column::LoanId.is_in(loan_ids.iter().copied()))
-        .order_by_asc(installment::Column::Seq)
+    use installment::Column as C;
+    // Read by position, not by name: a page of 50 loans is 600 lines, and sea-orm's model
+    // decoding looks every column of every row up by name (issue 12's profile of the loan
+    // page: ~4% of the CPU in those lookups).
+    type Line = (Uuid, Uuid, i32, NaiveDate, DbDecimal, DbDecimal);
+    let rows: Vec<Line> = installment::Entity::find()
+        .select_only()
+        .columns([C::Id, C::LoanId, C::Seq, C::DueDate, C::Principal, C::Interest])
+        .filter(C::LoanId.is_in(loan_ids.iter().copied()))
+        .order_by_asc(C::Seq)
+        .into_tuple()
         .all(db)
         .await?;
     let mut map: HashMap<Uuid, Vec<installment::Model>> = HashMap::new();
-    for r in rows {
-        map.entry(r.loan_id).or_default().push(r);
+    for (id, loan_id, seq, due_date, principal, interest) in rows {
+        let line = installment::Model { id, loan_id, seq, due_date, principal, interest };
+        map.entry(loan_id).or_default().push(line);
     }
     Ok(map)
 }
