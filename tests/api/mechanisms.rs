@@ -269,18 +269,12 @@ async fn the_escalation_subscription_replays_after_a_cursor_then_goes_live() {
 /// and each subscription keeps the organisations it has resolved (`Loaders::for_socket`).
 #[tokio::test]
 async fn an_escalation_costs_the_same_statements_for_five_subscribers_as_for_one() {
-    type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
     /// Raises one escalation (a letter with an empty disclosure: stored, flagged X2) and
     /// returns the statements it took until every socket had it.
     async fn delivered(app: &TestApp, loan: &str, n: usize, sockets: &mut [Socket]) -> usize {
         use std::sync::atomic::Ordering;
         let before = app.statements.load(Ordering::SeqCst);
-        let input = json!({ "clientSubmissionId": format!("00000000-0000-4000-9000-{n:012}"), "loanId": loan,
-            "channel": "LETTER", "occurredAt": app.now(), "outcome": "NO_ANSWER" });
-        let record =
-            "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { violations } } }";
-        let r = app.gql(&app.staff(), record, json!({ "input": input })).await;
-        assert_eq!(r["recordContact"]["contact"]["violations"], json!(["X2"]), "{r}");
+        raise_x2(app, loan, n, 1).await;
         for s in sockets.iter_mut() {
             let m = tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
                 .await
