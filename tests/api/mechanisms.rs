@@ -276,12 +276,7 @@ async fn an_escalation_costs_the_same_statements_for_five_subscribers_as_for_one
         let before = app.statements.load(Ordering::SeqCst);
         raise_x2(app, loan, n, 1).await;
         for s in sockets.iter_mut() {
-            let m = tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
-                .await
-                .expect("delivered in time")
-                .expect("message")
-                .expect("ok");
-            let v: Value = serde_json::from_str(m.to_text().expect("text")).expect("json");
+            let v = next_message(s).await;
             assert_eq!(v["payload"]["data"]["escalations"]["organization"]["name"], "KZ MFO", "{v}");
         }
         app.statements.load(Ordering::SeqCst) - before
@@ -623,16 +618,21 @@ async fn subscribed(app: &TestApp, token: &str, query: &str, variables: Value) -
     s
 }
 
+/// The next message a socket receives (within 10 s), as JSON.
+async fn next_message(s: &mut Socket) -> Value {
+    let m = tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
+        .await
+        .expect("delivered in time")
+        .expect("message")
+        .expect("ok");
+    serde_json::from_str(m.to_text().expect("text")).expect("json")
+}
+
 /// The next `n` escalations a socket receives, as their cursors (every message a `next`).
 async fn received(s: &mut Socket, n: usize) -> Vec<String> {
     let mut out = Vec::new();
     while out.len() < n {
-        let m = tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
-            .await
-            .expect("delivered in time")
-            .expect("message")
-            .expect("ok");
-        let v: Value = serde_json::from_str(m.to_text().expect("text")).expect("json");
+        let v = next_message(s).await;
         assert_eq!(v["type"], "next", "{v}");
         assert_eq!(v["id"], "1", "{v}");
         out.push(v["payload"]["data"]["escalations"]["cursor"].as_str().unwrap_or_else(|| panic!("{v}")).to_owned());
