@@ -114,8 +114,8 @@ impl Groups {
         (live.len(), live.iter().sum())
     }
 
-    /// The group of `key`, started from the latest escalation when there is none (or only
-    /// one whose execution ended). `None` when the start cannot be read: the member then
+    /// Joins the group of `key`, started from the latest escalation when there is none (or
+    /// only one whose execution ended). `None` when the start cannot be read: the member then
     /// runs on its own.
     async fn join(
         &self,
@@ -124,15 +124,15 @@ impl Groups {
         op: &Operation,
         principal: &Principal,
         lang: Option<Lang>,
-    ) -> Option<Arc<Group>> {
-        if let Some(g) = self.live(&key) {
-            return Some(g);
+    ) -> Option<Joined> {
+        if let Some(j) = self.join_live(&key) {
+            return Some(j);
         }
         let start = crate::services::escalations::latest_seq(&state.ctx).await.ok()?;
         let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         // Another member may have started it while the start was read.
         if let Some(g) = groups.get(&key).and_then(Weak::upgrade).filter(|g| !g.ended.load(Ordering::SeqCst)) {
-            return Some(g);
+            return Joined::enter(g);
         }
         groups.retain(|_, g| g.strong_count() > 0);
         let (tx, _) = broadcast::channel(self.buffer);
@@ -146,12 +146,33 @@ impl Groups {
         ));
         let group = Arc::new(Group { tx: tx.downgrade(), last, ended, task });
         groups.insert(key, Arc::downgrade(&group));
-        Some(group)
+        Joined::enter(group)
     }
 
-    fn live(&self, key: &str) -> Option<Arc<Group>> {
+    fn join_live(&self, key: &str) -> Option<Joined> {
         let groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        groups.get(key).and_then(Weak::upgrade).filter(|g| !g.ended.load(Ordering::SeqCst))
+        let group = groups.get(key).and_then(Weak::upgrade).filter(|g| !g.ended.load(Ordering::SeqCst))?;
+        Joined::enter(group)
+    }
+}
+
+/// A member's place in its group.
+struct Joined {
+    group: Arc<Group>,
+    rx: broadcast::Receiver<Rendered>,
+    /// Where the group was when the member joined: its replay ends here.
+    until: i64,
+}
+
+impl Joined {
+    /// Called with the groups' lock held, so that a member counted on `/metrics` already
+    /// receives everything the group renders from then on (a test, or an operator, that
+    /// sees it joined and then raises an escalation must see it delivered).
+    fn enter(group: Arc<Group>) -> Option<Joined> {
+        let rx = group.tx.upgrade()?.subscribe();
+        // After subscribing: whatever the group renders past this is in the receiver.
+        let until = group.last.load(Ordering::SeqCst);
+        Some(Joined { group, rx, until })
     }
 }
 
@@ -241,13 +262,9 @@ pub async fn deliveries(
         operation_name: request.operation_name.clone(),
         variables: request.variables.clone(),
     };
-    let joined = state.subscriptions.join(&state, key, &op, &principal, lang).await;
-    let Some((group, rx)) = joined.and_then(|g| g.tx.upgrade().map(|tx| (tx.subscribe(), g))).map(|(rx, g)| (g, rx))
-    else {
+    let Some(Joined { group, rx, until }) = state.subscriptions.join(&state, key, &op, &principal, lang).await else {
         return alone(&state, &principal, request);
     };
-    // After subscribing: whatever the group renders past this is in the receiver.
-    let until = group.last.load(Ordering::SeqCst);
     let mut member = Member { state, principal, op, group, rx, delivered: None, step: Step::Follow };
     member.replay(None, until);
     stream::unfold(member, Member::next).boxed()

@@ -300,9 +300,14 @@ async fn an_escalation_costs_the_same_statements_for_five_subscribers_as_for_one
             s.next().await.expect("pong").expect("ok");
             sockets.push(s);
         }
+        // Every socket a member of the one shared rendering, and what joining started in the
+        // background (each member's replay, the group's first read) done before measuring.
+        groups_become(&app, (1, subscribers as u64)).await;
+        quiet(&app).await;
         // The first escalation a subscription sees reads its organisation; the second is measured.
         n += 1;
         delivered(&app, &loan, n, &mut sockets).await;
+        quiet(&app).await;
         n += 1;
         costs.push(delivered(&app, &loan, n, &mut sockets).await);
     }
@@ -616,6 +621,21 @@ async fn subscribed(app: &TestApp, token: &str, query: &str, variables: Value) -
     let sub = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
     s.send(Message::Text(sub.to_string().into())).await.expect("subscribe");
     s
+}
+
+/// Returns once no SQL statement has run for 100 ms: background work started by what the
+/// test did last (not a deadline: nothing here waits for the clock) is over.
+async fn quiet(app: &TestApp) {
+    use std::sync::atomic::Ordering;
+    let mut last = app.statements.load(Ordering::SeqCst);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let now = app.statements.load(Ordering::SeqCst);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
 }
 
 /// The next message a socket receives (within 10 s), as JSON.
