@@ -254,7 +254,8 @@ pub async fn deliveries(
         let request = request.data(RequestAuth { principal: Some(principal.clone()) }).data(loaders);
         state.schema.execute_stream(request).map(|r| Delivery::Response(Box::new(r))).boxed()
     };
-    let Some(key) = key(&request, &principal, lang) else {
+    let key = if state.http.subscription_sharing { key(&request, &principal, lang) } else { None };
+    let Some(key) = key else {
         return alone(&state, &principal, request);
     };
     let op = Operation {
