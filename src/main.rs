@@ -184,15 +184,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .context("server failed")
 }
 
-/// Two glibc defaults keep a server's memory at its worst moment for good (issue 9's hostile
-/// suite left it 76–90 MiB larger than it started): every thread that allocates gets an
-/// arena of its own, up to eight per core, each keeping the pages of the largest documents
-/// it held; and the threshold above which a block is mmapped (and returned to the system when
-/// freed) rises to the largest block freed so far, so after one 8 MiB body every later one is
-/// kept in an arena. Two arenas (what a two-worker runtime needs) and a fixed 128 KiB
-/// threshold (glibc's initial one): the same suite leaves it ~32 MiB larger. glibc's own
-/// `MALLOC_ARENA_MAX` / `MALLOC_MMAP_THRESHOLD_`, when an operator sets them, win. It must run
-/// before any thread exists, hence a synchronous `main` that builds the runtime afterwards.
 /// jemalloc serves Rust's allocations (issue 12): on the loan page glibc's malloc was ~20%
 /// of the server's CPU (free-list walks and consolidation of the many small blocks a page
 /// of GraphQL objects is); jemalloc cut CPU per page by 12–27% in the same run. Its
@@ -204,6 +195,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// Two glibc defaults keep a server's memory at its worst moment for good (issue 9's hostile
+/// suite left it 76–90 MiB larger than it started): every thread that allocates gets an
+/// arena of its own, up to eight per core, each keeping the pages of the largest documents
+/// it held; and the threshold above which a block is mmapped (and returned to the system when
+/// freed) rises to the largest block freed so far, so after one 8 MiB body every later one is
+/// kept in an arena. Two arenas (what a two-worker runtime needs) and a fixed 128 KiB
+/// threshold (glibc's initial one): the same suite leaves it ~32 MiB larger. glibc's own
+/// `MALLOC_ARENA_MAX` / `MALLOC_MMAP_THRESHOLD_`, when an operator sets them, win. It must run
+/// before any thread exists, hence a synchronous `main` that builds the runtime afterwards.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 fn tune_malloc() {

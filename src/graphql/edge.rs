@@ -21,8 +21,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{Request, Response, ServerError};
+use async_graphql::parser::Positioned;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType};
+use async_graphql::{Name, Request, Response, ServerError};
 
 use super::context::RequestAuth;
 use super::{AppSchema, guard, observe};
@@ -161,15 +162,22 @@ impl Api {
     }
 }
 
-/// The type of the operation a request runs (the named one, or the only one), and the
-/// name of the only one when the request names none (as async-graphql resolves it).
-fn operation_of(doc: &ExecutableDocument, name: Option<&str>) -> Option<(OperationType, Option<String>)> {
+/// The operation a request runs (the named one, or the only one, as async-graphql
+/// resolves it), and its name when the request names none and the document has one.
+pub(crate) fn operation_in<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<(&'a Positioned<OperationDefinition>, Option<&'a Name>)> {
     match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some((op.node.ty, None)),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| (op.node.ty, None)),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.iter().next().map(|(n, op)| (op.node.ty, Some(n.to_string())))
-        }
+        (DocumentOperations::Single(op), _) => Some((op, None)),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| (op, None)),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.iter().next().map(|(n, op)| (op, Some(n))),
         (DocumentOperations::Multiple(_), None) => None,
     }
+}
+
+/// The type of the operation a request runs, and the name of the only one when the
+/// request names none.
+fn operation_of(doc: &ExecutableDocument, name: Option<&str>) -> Option<(OperationType, Option<String>)> {
+    operation_in(doc, name).map(|(op, only)| (op.node.ty, only.map(|n| n.to_string())))
 }

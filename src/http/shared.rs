@@ -18,11 +18,11 @@
 //! subscription not alone at the root of its operation, runs per socket as before.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
-use async_graphql::parser::types::{DocumentOperations, Selection};
+use async_graphql::parser::types::Selection;
 use async_graphql::{Name, Request, Response, Value, Variables};
 
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -55,12 +55,11 @@ pub struct Groups {
 
 struct Group {
     /// Weak: the render task holds the only sender, so members see the channel close
-    /// when the execution ends.
+    /// when the execution ends, and a group that cannot be entered any more has ended (a new
+    /// member then starts a new one).
     tx: broadcast::WeakSender<Rendered>,
     /// The last escalation the group has rendered (where it started, before any).
     last: Arc<AtomicI64>,
-    /// The group's execution has ended (a new member starts a new group).
-    ended: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
 
@@ -91,10 +90,14 @@ impl Operation {
         if let Some(name) = &self.operation_name {
             r = r.operation_name(name.clone());
         }
-        r.data(RequestAuth { principal: Some(principal.clone()) })
-            .data(Loaders::for_socket(&state.ctx, principal))
-            .data(window)
+        on_socket(r, principal, state).data(window)
     }
+}
+
+/// A request as a socket's operation runs it: the principal, and loaders that keep what
+/// they read for the operation's life (`Loaders::for_socket`).
+fn on_socket(request: Request, principal: &Principal, state: &AppState) -> Request {
+    request.data(RequestAuth { principal: Some(principal.clone()) }).data(Loaders::for_socket(&state.ctx, principal))
 }
 
 impl Groups {
@@ -131,28 +134,26 @@ impl Groups {
         let start = crate::services::escalations::latest_seq(&state.ctx).await.ok()?;
         let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         // Another member may have started it while the start was read.
-        if let Some(g) = groups.get(&key).and_then(Weak::upgrade).filter(|g| !g.ended.load(Ordering::SeqCst)) {
-            return Joined::enter(g);
+        if let Some(j) = groups.get(&key).and_then(Weak::upgrade).and_then(Joined::enter) {
+            return Some(j);
         }
         groups.retain(|_, g| g.strong_count() > 0);
         let (tx, _) = broadcast::channel(self.buffer);
         let last = Arc::new(AtomicI64::new(start));
-        let ended = Arc::new(AtomicBool::new(false));
         let window = Window { after: Some(start), until: None, tap: Arc::default() };
         let request = op.request(principal, window.clone(), state);
         let task = tokio::spawn(i18n::with_requested(
             lang,
-            render(state.clone(), request, window.tap, tx.clone(), last.clone(), ended.clone()),
+            render(state.clone(), request, window.tap, tx.clone(), last.clone()),
         ));
-        let group = Arc::new(Group { tx: tx.downgrade(), last, ended, task });
+        let group = Arc::new(Group { tx: tx.downgrade(), last, task });
         groups.insert(key, Arc::downgrade(&group));
         Joined::enter(group)
     }
 
     fn join_live(&self, key: &str) -> Option<Joined> {
         let groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        let group = groups.get(key).and_then(Weak::upgrade).filter(|g| !g.ended.load(Ordering::SeqCst))?;
-        Joined::enter(group)
+        groups.get(key).and_then(Weak::upgrade).and_then(Joined::enter)
     }
 }
 
@@ -184,7 +185,6 @@ async fn render(
     tap: Arc<AtomicI64>,
     tx: broadcast::Sender<Rendered>,
     last: Arc<AtomicI64>,
-    ended: Arc<AtomicBool>,
 ) {
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
@@ -206,7 +206,8 @@ async fn render(
         // No receiver is not an error: members come and go.
         let _ = tx.send(Rendered { seq, payload: payload.into() });
     }
-    ended.store(true, Ordering::SeqCst);
+    // Returning drops the only sender: members fall back to running alone, and the group
+    // can no longer be entered.
 }
 
 /// The group key of a subscription that can be shared: its operation is a subscription
@@ -216,12 +217,7 @@ async fn render(
 /// variables; where it starts overrides that member's `after`.)
 fn key(request: &Request, principal: &Principal, lang: Option<Lang>) -> Option<String> {
     let doc = async_graphql::parser::parse_query(&request.query).ok()?;
-    let op = match (&doc.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-        _ => return None,
-    };
+    let (op, _) = crate::graphql::edge::operation_in(&doc, request.operation_name.as_deref())?;
     if op.node.ty != async_graphql::parser::types::OperationType::Subscription || !op.node.directives.is_empty() {
         return None;
     }
@@ -250,9 +246,11 @@ pub async fn deliveries(
     lang: Option<Lang>,
 ) -> BoxStream<'static, Delivery> {
     let alone = |state: &AppState, principal: &Principal, request: Request| {
-        let loaders = Loaders::for_socket(&state.ctx, principal);
-        let request = request.data(RequestAuth { principal: Some(principal.clone()) }).data(loaders);
-        state.schema.execute_stream(request).map(|r| Delivery::Response(Box::new(r))).boxed()
+        state
+            .schema
+            .execute_stream(on_socket(request, principal, state))
+            .map(|r| Delivery::Response(Box::new(r)))
+            .boxed()
     };
     let key = if state.http.subscription_sharing { key(&request, &principal, lang) } else { None };
     let Some(key) = key else {

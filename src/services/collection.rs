@@ -749,12 +749,12 @@ pub struct MisrepresentationInput {
     pub note: Option<String>,
 }
 
-/// X6: the loan's MFO (staff or manager) flags a contact's stated name and/or position
-/// as false. The contact is marked X6 (once) and an escalation attributed to the
-/// organisation that made the contact is raised.
 /// The longest note a misrepresentation finding keeps.
 const MAX_NOTE_CHARS: usize = 2000;
 
+/// X6: the loan's MFO (staff or manager) flags a contact's stated name and/or position
+/// as false. The contact is marked X6 (once) and an escalation attributed to the
+/// organisation that made the contact is raised.
 pub async fn flag_misrepresentation(
     ctx: &Ctx,
     p: &Principal,
