@@ -175,8 +175,8 @@ pub struct HttpLimits {
     /// Payloads a WebSocket subscriber may fall behind its shared rendering before it
     /// replays the gap from the table itself (`http::shared`).
     pub subscription_buffer: usize,
-    /// Shared renderings of the `escalations` subscription (`http::shared`). Off by default
-    /// until a lost delivery seen once under load on PostgreSQL is explained (issue 12).
+    /// Shared renderings of the `escalations` subscription (`http::shared`); off, every
+    /// socket executes its own (the fallback, should a rendering ever be in doubt).
     pub subscription_sharing: bool,
 }
 
@@ -188,7 +188,7 @@ impl Default for HttpLimits {
             request_timeout: std::time::Duration::from_secs(30),
             rate_limit_per_minute: 1200,
             subscription_buffer: 1024,
-            subscription_sharing: false,
+            subscription_sharing: true,
         }
     }
 }

@@ -10,14 +10,13 @@
 //! so a slow consumer can lose nothing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use entity::escalation;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::services::{Ctx, escalations};
 
 /// Rows read per statement while catching up.
@@ -27,12 +26,13 @@ const CAPACITY: usize = 4096;
 
 pub struct Feed {
     tx: broadcast::Sender<Arc<escalation::Model>>,
-    started: AtomicBool,
+    /// Set once the reader knows where it starts (and runs).
+    started: tokio::sync::OnceCell<()>,
 }
 
 impl Default for Feed {
     fn default() -> Self {
-        Self { tx: broadcast::channel(CAPACITY).0, started: AtomicBool::new(false) }
+        Self { tx: broadcast::channel(CAPACITY).0, started: tokio::sync::OnceCell::new() }
     }
 }
 
@@ -41,20 +41,22 @@ impl Feed {
     /// on first use). Rows already committed are the caller's to read from the table.
     pub async fn subscribe(&self, ctx: &Ctx) -> ServiceResult<broadcast::Receiver<Arc<escalation::Model>>> {
         let rx = self.tx.subscribe();
-        if !self.started.swap(true, Ordering::SeqCst) {
-            // Wake-ups first, then the position: an escalation committed in between is
-            // both past the position and announced.
-            let wakeups = ctx.broker.subscribe();
-            match escalations::latest_seq(ctx).await {
-                Ok(from) => {
-                    tokio::spawn(run(ctx.clone(), self.tx.clone(), wakeups, from));
-                }
-                Err(e) => {
-                    self.started.store(false, Ordering::SeqCst);
-                    return Err(e);
-                }
-            }
-        }
+        // Every caller, not only the first, waits until the reader knows where it starts:
+        // a subscriber that went on to read the table while the first caller was still
+        // reading the start position lost whatever was committed between its own read and
+        // that position (neither in its read nor past the reader's start). Issue 12: a
+        // second shared rendering, started beside the first, missed three escalations on
+        // PostgreSQL under load.
+        self.started
+            .get_or_try_init(|| async {
+                // Wake-ups first, then the position: an escalation committed in between is
+                // both past the position and announced.
+                let wakeups = ctx.broker.subscribe();
+                let from = escalations::latest_seq(ctx).await?;
+                tokio::spawn(run(ctx.clone(), self.tx.clone(), wakeups, from));
+                Ok::<(), ServiceError>(())
+            })
+            .await?;
         Ok(rx)
     }
 }

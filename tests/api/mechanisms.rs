@@ -555,6 +555,102 @@ async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
     assert!(checked > 50, "the filters select something: {checked}");
 }
 
+/// Issue 12: subscriptions that start together, while an escalation is being committed,
+/// each receive every escalation past their cursor. The first to start also starts the
+/// process's feed (it reads where the feed begins); the others used to read the table
+/// without waiting for that, and what was committed between their read and the feed's start
+/// reached none of them (a shared rendering started beside another lost three escalations on
+/// PostgreSQL under load). The window is a statement's length, so the test runs many rounds,
+/// each a process that has not started its feed (a new feed and broker), the escalation's
+/// row written before the subscriptions start and committed as they do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_starting_with_the_feed_lose_nothing_committed_meanwhile() {
+    use mfo_api::services::escalations::{self as esc, EscalationFilter};
+    use sea_orm::{ActiveValue::Set, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let org = &app.orgs.kz_regulator;
+    let regulator = mfo_api::auth::Principal {
+        role: entity::enums::Role::Regulator,
+        subject: "dash".into(),
+        org_id: mfo_api::ids::OrgId(org.id),
+        org_kind: org.kind,
+        jurisdiction: org.jurisdiction,
+        borrower_id: None,
+        expires_at: app.now() + Duration::hours(1),
+    };
+    for round in 0..100 {
+        let ctx = mfo_api::services::Ctx {
+            escalation_feed: std::sync::Arc::default(),
+            broker: mfo_api::events::broker::Broker::new(16),
+            ..app.ctx.clone()
+        };
+        let cursor = esc::latest_seq(&ctx).await.expect("latest");
+        let seq = cursor + 1;
+        let txn = ctx.db.begin().await.expect("begin");
+        let row = entity::escalation::ActiveModel {
+            seq: Set(seq),
+            id: Set(uuid::Uuid::new_v4()),
+            raised_at: Set(app.now()),
+            kind: Set(entity::enums::EscalationKind::DeadlineMissed),
+            rule: Set("R1".into()),
+            org_id: Set(app.orgs.kz_mfo.id),
+            jurisdiction: Set(Jurisdiction::Kz),
+            subject_type: Set("loan".into()),
+            subject_id: Set(uuid::Uuid::new_v4()),
+            deadline_id: Set(None),
+            message: Set("m".into()),
+            details: Set(json!({})),
+            responsible_org_id: Set(None),
+            acknowledged_at: Set(None),
+            acknowledged_by: Set(None),
+            acknowledgement_note: Set(None),
+        };
+        entity::escalation::Entity::insert(row).exec_without_returning(&txn).await.expect("insert");
+        let subscribers: Vec<_> = (0..4)
+            .map(|_| {
+                let (ctx, p) = (ctx.clone(), regulator.clone());
+                tokio::spawn(async move {
+                    let live = esc::live(&ctx, &p, EscalationFilter::default(), Some(cursor)).await.expect("live");
+                    let mut live = std::pin::pin!(live);
+                    let next = tokio::time::timeout(std::time::Duration::from_secs(5), live.next()).await;
+                    next.ok().flatten().map(|e| e.expect("escalation").seq)
+                })
+            })
+            .collect();
+        txn.commit().await.expect("commit");
+        // What `Write::commit` announces after committing.
+        ctx.broker.publish([mfo_api::events::broker::Published {
+            id: uuid::Uuid::new_v4(),
+            topic: "escalation.raised".into(),
+            subject_type: "loan".into(),
+            subject_id: uuid::Uuid::new_v4(),
+            org_id: None,
+            jurisdiction: None,
+            occurred_at: app.now(),
+            payload: json!({ "seq": seq }),
+        }]);
+        for (i, s) in subscribers.into_iter().enumerate() {
+            assert_eq!(s.await.expect("subscriber"), Some(seq), "round {round}, subscriber {i}: the one committed");
+        }
+    }
+}
+
+/// An R1 missed-deadline escalation of `org` on a fresh subject.
+fn missed_r1(org: uuid::Uuid) -> mfo_api::services::write::EscalationDraft {
+    use mfo_api::i18n::{Msg, MsgId};
+    mfo_api::services::write::EscalationDraft {
+        kind: entity::enums::EscalationKind::DeadlineMissed,
+        rule: "R1".into(),
+        org_id: org,
+        jurisdiction: Jurisdiction::Kz,
+        subject_type: "loan".into(),
+        subject_id: uuid::Uuid::new_v4(),
+        deadline_id: None,
+        message: Msg::new(MsgId::EscalationDeadlineMissed).arg("kind", "C8").arg("rule", "R1").arg("due", "2026-11-01"),
+        details: json!({}),
+    }
+}
+
 /// Issue 12: an escalation reaches every subscriber of the instance through one read of
 /// the table: with ten subscribers the `escalation` table is read as often as with one
 /// (before the feed, every subscriber re-read it after every wake-up).
@@ -689,10 +785,8 @@ async fn groups_become(app: &TestApp, expected: (u64, u64)) {
 /// cursor each replays from first; another principal or another selection is a group of
 /// its own. Every socket gets its own replay, then every new escalation once, in order.
 #[tokio::test]
-#[ignore = "shared renderings are off by default: on PostgreSQL under the full suite's load a sole member's delivery timed out once in CI (issue 12's note)"]
 async fn identical_escalation_subscribers_share_one_rendering_and_each_replays_from_its_own_cursor() {
-    let http = mfo_api::config::HttpLimits { subscription_sharing: true, ..Default::default() };
-    let app = TestApp::spawn_with(crate::helpers::Options { http, ..Default::default() }).await;
+    let app = TestApp::spawn().await;
     let (_, _, loan) = borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-11-01").await;
     raise_x2(&app, &loan, 0, 2).await;
     let dash = |sub: &str, days| {
@@ -743,9 +837,7 @@ async fn identical_escalation_subscribers_share_one_rendering_and_each_replays_f
 /// leaves it behind; `/metrics` counts its replay of the gap.
 #[tokio::test]
 async fn a_subscriber_behind_its_shared_rendering_replays_the_gap_and_loses_nothing() {
-    use mfo_api::i18n::{Msg, MsgId};
-    use mfo_api::services::write::EscalationDraft;
-    let http = mfo_api::config::HttpLimits { subscription_buffer: 1, subscription_sharing: true, ..Default::default() };
+    let http = mfo_api::config::HttpLimits { subscription_buffer: 1, ..Default::default() };
     let app = TestApp::spawn_with(crate::helpers::Options { http, ..Default::default() }).await;
     let regulator =
         app.mint_for(entity::enums::Role::Regulator, app.orgs.kz_regulator.id, None, "dash", Duration::days(30));
@@ -754,20 +846,7 @@ async fn a_subscriber_behind_its_shared_rendering_replays_the_gap_and_loses_noth
     assert_eq!(metric(&app, "graphql_subscription_catch_ups_total").await, 0);
     let mut w = Write::begin(&app.ctx, Actor::system("test")).await.expect("begin");
     for _ in 0..5 {
-        w.escalate(EscalationDraft {
-            kind: entity::enums::EscalationKind::DeadlineMissed,
-            rule: "R1".into(),
-            org_id: app.orgs.kz_mfo.id,
-            jurisdiction: Jurisdiction::Kz,
-            subject_type: "loan".into(),
-            subject_id: uuid::Uuid::new_v4(),
-            deadline_id: None,
-            message: Msg::new(MsgId::EscalationDeadlineMissed)
-                .arg("kind", "C8")
-                .arg("rule", "R1")
-                .arg("due", "2026-11-01"),
-            details: json!({}),
-        });
+        w.escalate(missed_r1(app.orgs.kz_mfo.id));
     }
     w.commit().await.expect("five escalations in one commit");
     let got = received(&mut socket, 5).await;
