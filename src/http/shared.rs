@@ -134,7 +134,7 @@ impl Groups {
         let start = crate::services::escalations::latest_seq(&state.ctx).await.ok()?;
         let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
         // Another member may have started it while the start was read.
-        if let Some(j) = groups.get(&key).and_then(Weak::upgrade).and_then(Joined::enter) {
+        if let Some(j) = enter_live(&groups, &key) {
             return Some(j);
         }
         groups.retain(|_, g| g.strong_count() > 0);
@@ -152,9 +152,13 @@ impl Groups {
     }
 
     fn join_live(&self, key: &str) -> Option<Joined> {
-        let groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        groups.get(key).and_then(Weak::upgrade).and_then(Joined::enter)
+        enter_live(&self.groups.lock().unwrap_or_else(|p| p.into_inner()), key)
     }
+}
+
+/// Enters the group of `key` if it still runs (the caller holds the groups' lock).
+fn enter_live(groups: &HashMap<String, Weak<Group>>, key: &str) -> Option<Joined> {
+    groups.get(key).and_then(Weak::upgrade).and_then(Joined::enter)
 }
 
 /// A member's place in its group.

@@ -483,41 +483,22 @@ async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
             for kind in [EscalationKind::DeadlineMissed, EscalationKind::RuleBreach] {
                 seq += 1;
                 let row = entity::escalation::ActiveModel {
-                    seq: Set(seq),
-                    id: Set(uuid::Uuid::new_v4()),
-                    raised_at: Set(app.now()),
                     kind: Set(kind),
                     rule: Set((*rule).to_owned()),
-                    org_id: Set(org),
-                    jurisdiction: Set(j),
-                    subject_type: Set("loan".into()),
                     subject_id: Set(uuid::Uuid::from_u128(seq as u128 % 3)),
-                    deadline_id: Set(None),
-                    message: Set("m".into()),
-                    details: Set(json!({})),
                     responsible_org_id: Set((i % 2 == 0).then_some(o.agency.id)),
                     acknowledged_at: Set((seq % 3 == 0).then(|| app.now())),
-                    acknowledged_by: Set(None),
-                    acknowledgement_note: Set(None),
+                    ..escalation_row(&app, seq, org, j)
                 };
                 entity::escalation::Entity::insert(row).exec_without_returning(&app.ctx.db).await.expect("insert");
             }
         }
     }
     let all = entity::escalation::Entity::find().all(&app.ctx.db).await.expect("rows");
-    let principal = |role: Role, org: &entity::organization::Model| mfo_api::auth::Principal {
-        role,
-        subject: "t".into(),
-        org_id: mfo_api::ids::OrgId(org.id),
-        org_kind: org.kind,
-        jurisdiction: org.jurisdiction,
-        borrower_id: None,
-        expires_at: app.now() + Duration::hours(1),
-    };
     let principals = [
-        principal(Role::Regulator, &o.kz_regulator),
-        principal(Role::Regulator, &o.kg_regulator),
-        principal(Role::MfoStaff, &o.kz_mfo),
+        principal(&app, Role::Regulator, &o.kz_regulator),
+        principal(&app, Role::Regulator, &o.kg_regulator),
+        principal(&app, Role::MfoStaff, &o.kz_mfo),
     ];
     let mut filters = vec![EscalationFilter::default()];
     for s in
@@ -566,18 +547,9 @@ async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_starting_with_the_feed_lose_nothing_committed_meanwhile() {
     use mfo_api::services::escalations::{self as esc, EscalationFilter};
-    use sea_orm::{ActiveValue::Set, TransactionTrait};
+    use sea_orm::TransactionTrait;
     let app = TestApp::spawn().await;
-    let org = &app.orgs.kz_regulator;
-    let regulator = mfo_api::auth::Principal {
-        role: entity::enums::Role::Regulator,
-        subject: "dash".into(),
-        org_id: mfo_api::ids::OrgId(org.id),
-        org_kind: org.kind,
-        jurisdiction: org.jurisdiction,
-        borrower_id: None,
-        expires_at: app.now() + Duration::hours(1),
-    };
+    let regulator = principal(&app, entity::enums::Role::Regulator, &app.orgs.kz_regulator);
     for round in 0..100 {
         let ctx = mfo_api::services::Ctx {
             escalation_feed: std::sync::Arc::default(),
@@ -587,24 +559,7 @@ async fn subscriptions_starting_with_the_feed_lose_nothing_committed_meanwhile()
         let cursor = esc::latest_seq(&ctx).await.expect("latest");
         let seq = cursor + 1;
         let txn = ctx.db.begin().await.expect("begin");
-        let row = entity::escalation::ActiveModel {
-            seq: Set(seq),
-            id: Set(uuid::Uuid::new_v4()),
-            raised_at: Set(app.now()),
-            kind: Set(entity::enums::EscalationKind::DeadlineMissed),
-            rule: Set("R1".into()),
-            org_id: Set(app.orgs.kz_mfo.id),
-            jurisdiction: Set(Jurisdiction::Kz),
-            subject_type: Set("loan".into()),
-            subject_id: Set(uuid::Uuid::new_v4()),
-            deadline_id: Set(None),
-            message: Set("m".into()),
-            details: Set(json!({})),
-            responsible_org_id: Set(None),
-            acknowledged_at: Set(None),
-            acknowledged_by: Set(None),
-            acknowledgement_note: Set(None),
-        };
+        let row = escalation_row(&app, seq, app.orgs.kz_mfo.id, Jurisdiction::Kz);
         entity::escalation::Entity::insert(row).exec_without_returning(&txn).await.expect("insert");
         let subscribers: Vec<_> = (0..4)
             .map(|_| {
@@ -632,6 +587,43 @@ async fn subscriptions_starting_with_the_feed_lose_nothing_committed_meanwhile()
         for (i, s) in subscribers.into_iter().enumerate() {
             assert_eq!(s.await.expect("subscriber"), Some(seq), "round {round}, subscriber {i}: the one committed");
         }
+    }
+}
+
+/// A principal of `role` in `org`, as a token would give it, for calling services directly.
+fn principal(app: &TestApp, role: entity::enums::Role, org: &entity::organization::Model) -> mfo_api::auth::Principal {
+    mfo_api::auth::Principal {
+        role,
+        subject: "dash".into(),
+        org_id: mfo_api::ids::OrgId(org.id),
+        org_kind: org.kind,
+        jurisdiction: org.jurisdiction,
+        borrower_id: None,
+        expires_at: app.now() + Duration::hours(1),
+    }
+}
+
+/// An escalation row written straight to the table (sequence number chosen by the test):
+/// an unacknowledged R1 missed deadline of `org` on a fresh loan.
+fn escalation_row(app: &TestApp, seq: i64, org: uuid::Uuid, j: Jurisdiction) -> entity::escalation::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    entity::escalation::ActiveModel {
+        seq: Set(seq),
+        id: Set(uuid::Uuid::new_v4()),
+        raised_at: Set(app.now()),
+        kind: Set(entity::enums::EscalationKind::DeadlineMissed),
+        rule: Set("R1".into()),
+        org_id: Set(org),
+        jurisdiction: Set(j),
+        subject_type: Set("loan".into()),
+        subject_id: Set(uuid::Uuid::new_v4()),
+        deadline_id: Set(None),
+        message: Set("m".into()),
+        details: Set(json!({})),
+        responsible_org_id: Set(None),
+        acknowledged_at: Set(None),
+        acknowledged_by: Set(None),
+        acknowledgement_note: Set(None),
     }
 }
 
