@@ -125,20 +125,23 @@ lines = [
     f"received − the mutation's answer (the commit came before it) is a lower bound; received − the escalation's first delivery "
     f"is the fan-out's own spread; received − committed is exact where the server records commit instants "
     f"(`track_commit_timestamp = on`: the client reads `pg_xact_commit_timestamp` of each escalation row); "
-    f"lost = expected by the subscriber's scope − received.", "",
-    "| subscribers | deliveries expected | received | lost | duplicates | outside scope | spaced p50 / p99 / max ms | burst p50 / p99 / max ms | received − committed p50 / p99 ms, spaced; burst | p99 ms received − mutation's answer, spaced / burst | p99 ms received − first delivery, spaced / burst | recordContact p50 / p99 ms | statements per escalation (all / besides the mutation) | statements while raising, per instance | RSS MB per instance: idle → subscribed → peak |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    f"lost = expected by the subscriber's scope − received. Burst CPU: CPU time (/proc) from the first burst mutation sent to the "
+    f"last delivery received, of each instance (its deliveries and its share of the mutations), of the load client (which shares "
+    f"the machine's cores) and how busy the whole machine was.", "",
+    "| subscribers | deliveries expected | received | lost | duplicates | outside scope | spaced p50 / p99 / max ms | burst p50 / p99 / max ms | received − committed p50 / p99 ms, spaced; burst | p99 ms received − mutation's answer, spaced / burst | p99 ms received − first delivery, spaced / burst | recordContact p50 / p99 ms | statements per escalation (all / besides the mutation) | statements while raising, per instance | RSS MB per instance: idle → subscribed → peak | burst CPU ms: instances; client (machine busy) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
 for r in runs:
     inst = int(r["instances"])
     stm = ", ".join(f"{r[f'statements_{i}']} ({r[f'own_statements_{i}']} the mutations')" for i in range(inst))
     rss = ", ".join(f"{r.get(f'rss_idle_mb_{i}', '?')} → {r.get(f'rss_subscribed_mb_{i}', '?')} → {r.get(f'rss_peak_mb_{i}', '?')}" for i in range(inst))
+    cpu = ", ".join(r.get(f"burst_cpu_ms_{i}", "?") for i in range(inst)) + f"; {r.get('burst_client_cpu_ms', '?')} ({r.get('burst_busy_pct', '?')}%)"
     lines.append(
         f"| {int(r['subscribers']):,} | {r['expected']} | {r['received']} | {r['lost']} | {r['duplicates']} | {r['outside']} "
         f"| {r['spaced_p50_ms']} / {r['spaced_p99_ms']} / {r['spaced_max_ms']} | {r['burst_p50_ms']} / {r['burst_p99_ms']} / {r['burst_max_ms']} "
         + (f"| {r['spaced_commit_p50_ms']} / {r['spaced_commit_p99_ms']}; {r['burst_commit_p50_ms']} / {r['burst_commit_p99_ms']} " if "spaced_commit_p99_ms" in r else "| (track_commit_timestamp off) ")
         + f"| {r['spaced_after_answer_p99_ms']} / {r['burst_after_answer_p99_ms']} | {r['spaced_spread_p99_ms']} / {r['burst_spread_p99_ms']} "
-        f"| {r['mutation_p50_ms']} / {r['mutation_p99_ms']} | {r['statements_per_escalation']} / {r['fanout_statements_per_escalation']} | {stm} | {rss} |")
+        f"| {r['mutation_p50_ms']} / {r['mutation_p99_ms']} | {r['statements_per_escalation']} / {r['fanout_statements_per_escalation']} | {stm} | {rss} | {cpu} |")
 lines.append("")
 section = "\n".join(lines) + "\n"
 text = open(out).read()

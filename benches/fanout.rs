@@ -311,6 +311,39 @@ fn rss_all(pids: &[u32]) -> Vec<(f64, f64)> {
     pids.iter().map(|p| rss(*p).unwrap_or((f64::NAN, f64::NAN))).collect()
 }
 
+/// CPU time (user + system, ms) of a process (`self` for this one), from `/proc`. Latency
+/// in a burst is noisy on a shared 2-core machine; where the CPU went is not.
+fn cpu_ms(pid: &str) -> f64 {
+    let ticks_ms = 1000.0 / 100.0; // USER_HZ is 100 on Linux
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // The fields after the command name (which may hold spaces): utime is the 12th.
+            let rest = stat.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let (utime, stime) = (rest.get(11)?.parse::<f64>().ok()?, rest.get(12)?.parse::<f64>().ok()?);
+            Some((utime + stime) * ticks_ms)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// The machine's busy and total CPU time so far (ms, all cores; `/proc/stat`).
+fn machine() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let v: Vec<f64> = stat
+        .lines()
+        .next()
+        .map(|l| l.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_default();
+    let total: f64 = v.iter().take(8).sum();
+    let idle = v.get(3).copied().unwrap_or(0.0) + v.get(4).copied().unwrap_or(0.0);
+    ((total - idle) * 10.0, total * 10.0)
+}
+
+/// Instances, then this client, then the machine (busy, total).
+fn usage_all(pids: &[u32]) -> (Vec<f64>, f64, (f64, f64)) {
+    (pids.iter().map(|p| cpu_ms(&p.to_string())).collect(), cpu_ms("self"), machine())
+}
+
 /// One borrower and one loan of the MFO whose staff `token` is (upserts: a rerun on the same
 /// database reuses them); returns the loan's global id.
 async fn loan_of(api: &Api, token: &str, mfo: Mfo) -> anyhow::Result<String> {
@@ -640,6 +673,7 @@ async fn main() -> anyhow::Result<()> {
     wait_until(Duration::from_secs(args.wait_seconds), || progress.measured.load(Ordering::Relaxed) >= spaced_expected)
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
+    let before_burst = usage_all(&args.pids);
     let burst: Vec<_> = (0..args.burst)
         .map(|k| {
             let (m, instance) = (MFOS[k % MFOS.len()], k % n_instances);
@@ -657,6 +691,7 @@ async fn main() -> anyhow::Result<()> {
         progress.measured.load(Ordering::Relaxed) >= expected_total
     })
     .await;
+    let after_burst = usage_all(&args.pids);
     // A moment more for duplicates or out-of-scope deliveries to show up.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after_raising = statements(&api).await?;
@@ -829,6 +864,35 @@ async fn main() -> anyhow::Result<()> {
             "fanout: instance {i} (pid {pid}) RSS MB: idle {idle:.0}, subscribed {sub:.0}, after {end:.0}, peak {peak:.0}"
         );
     }
+
+    // Where the burst's CPU went: the instances (their share of the mutations included),
+    // this client (parsing every delivery), and how busy the machine was over it.
+    let burst_to = |instance: Option<usize>| -> usize {
+        raised
+            .values()
+            .filter(|r| r.phase == Phase::Burst)
+            .map(|r| {
+                per_subscriber.iter().filter(|(k, i, _)| k.sees(r.mfo) && instance.is_none_or(|n| n == *i)).count()
+            })
+            .sum()
+    };
+    let burst_deliveries = burst_to(None);
+    let ((srv0, client0, (busy0, total0)), (srv1, client1, (busy1, total1))) = (&before_burst, &after_burst);
+    let client_ms = client1 - client0;
+    let busy_pct = 100.0 * (busy1 - busy0) / (total1 - total0).max(1.0);
+    let mut burst_line = String::new();
+    for (i, (a, b)) in srv0.iter().zip(srv1).enumerate() {
+        let cpu = b - a;
+        println!("fanout: burst, instance {i}: CPU {cpu:.0} ms for its {} deliveries and mutations", burst_to(Some(i)));
+        burst_line.push_str(&format!(" burst_cpu_ms_{i}={cpu:.0}"));
+    }
+    println!(
+        "fanout: burst, this client: CPU {client_ms:.0} ms for {burst_deliveries} deliveries; the machine {busy_pct:.0}% busy \
+        from the first burst mutation sent to the last delivery received ({:.0} ms of CPU time in all)",
+        (total1 - total0)
+    );
+    burst_line.push_str(&format!(" burst_client_cpu_ms={client_ms:.0} burst_busy_pct={busy_pct:.0}"));
+    line_extra.push_str(&burst_line);
 
     // One line for bench/fanout.sh.
     let mut line = line_extra.clone();
