@@ -149,6 +149,48 @@ async fn the_regulator_acknowledges_once_audited_and_the_escalation_stays_in_the
     );
 }
 
+/// Two regulators' desks acknowledging the same escalation at once: one acknowledgement is
+/// kept and audited, every other is refused as already done (naming the kept one's time),
+/// never a second audit entry or a note overwritten by whoever committed last.
+#[tokio::test]
+async fn concurrent_acknowledgements_keep_one_and_audit_it_once() {
+    let app = TestApp::spawn().await;
+    three_breaches(&app).await;
+    let reg = app.regulator(Jurisdiction::Kz);
+    let id = list(&app, &reg, json!({})).await[1]["id"].clone();
+    for round in 0..3 {
+        // A fresh escalation each round: the last one's acknowledgement is already kept.
+        let id = if round == 0 {
+            id.clone()
+        } else {
+            list(&app, &reg, json!({ "acknowledged": false })).await[0]["id"].clone()
+        };
+        let tries =
+            futures_util::future::join_all((0..8).map(|k| {
+                let (app, reg, id) = (&app, reg.clone(), id.clone());
+                async move {
+                    app.gql(&reg, ACK, json!({ "input": { "escalationId": id, "note": format!("desk {k}") } })).await
+                }
+            }))
+            .await;
+        let kept: Vec<&Value> =
+            tries.iter().map(|r| &r["acknowledgeEscalation"]).filter(|r| r["userErrors"] == json!([])).collect();
+        assert_eq!(kept.len(), 1, "round {round}: exactly one acknowledgement kept: {tries:?}");
+        for r in tries.iter().map(|r| &r["acknowledgeEscalation"]).filter(|r| r["userErrors"] != json!([])) {
+            assert_eq!(r["userErrors"], json!([{ "field": ["input", "escalationId"], "code": "CONFLICT" }]), "{r}");
+        }
+        let note = kept[0]["escalation"]["acknowledgementNote"].clone();
+        let now = list(&app, &reg, json!({ "acknowledged": true })).await;
+        let stored = now.iter().find(|e| e["id"] == id).unwrap_or_else(|| panic!("{now:?}"));
+        assert_eq!(stored["acknowledgementNote"], note, "round {round}: the kept note is the stored one");
+        let trail =
+            app.gql(&reg, "query($id: ID!) { auditTrail(subjectId: $id) { action after } }", json!({ "id": id })).await;
+        let entries = trail["auditTrail"].as_array().unwrap_or_else(|| panic!("{trail}"));
+        assert_eq!(entries.len(), 1, "round {round}: one audit entry: {trail}");
+        assert_eq!(entries[0]["after"]["note"], note);
+    }
+}
+
 /// The migration that added `escalation.responsible_org_id` fills it for escalations raised
 /// before it, from `details.responsibleOrgId`, on either engine.
 #[tokio::test]
