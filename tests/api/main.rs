@@ -21,6 +21,7 @@ mod isolation_matrix;
 mod languages;
 mod legacy;
 mod mechanisms;
+mod migrations;
 mod money;
 mod observability;
 mod partner;
