@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 use entity::enums::{AppealOutcome, AppealStatus, ApplicationStatus, DecisionKind, Role};
 use entity::{borrower, decision, loan, regulator_appeal as appeal, restructuring_application as application};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -166,7 +168,12 @@ pub async fn resolve(
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let scope = scope(p).ok_or(ServiceError::NotFound)?;
-    let a = appeal::Entity::find_by_id(id.0).filter(scope).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let a = appeal::Entity::find_by_id(id.0)
+        .filter(scope)
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     match a.status {
         AppealStatus::UnderReview => {}
         AppealStatus::Resolved => {

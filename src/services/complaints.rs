@@ -18,7 +18,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -403,11 +403,14 @@ fn journal_query(p: &Principal, mfo: Option<OrgId>, year: i32) -> ServiceResult<
         .filter(complaint::Column::JournalYear.eq(year)))
 }
 
-/// Loads a complaint of the principal's MFO for a change, inside the change's transaction.
+/// Loads a complaint of the principal's MFO for a change, inside the change's transaction,
+/// its row locked until the commit (`lock_exclusive`: ARCHITECTURE.md's invariant on
+/// concurrent changes of one record).
 async fn for_change(w: &Write, p: &Principal, id: ComplaintId) -> ServiceResult<complaint::Model> {
     scope::require_staff(p)?;
     complaint::Entity::find_by_id(id.0)
         .filter(complaint::Column::MfoId.eq(p.org_id.0))
+        .lock_exclusive()
         .one(w.txn())
         .await?
         .ok_or(ServiceError::NotFound)
@@ -896,6 +899,7 @@ pub async fn answer_information(
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let r = info_request::Entity::find_by_id(id.0)
         .filter(info_request::Column::MfoId.eq(p.org_id.0))
+        .lock_exclusive()
         .one(w.txn())
         .await?
         .ok_or(ServiceError::NotFound)?;

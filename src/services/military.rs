@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, DeferralStatus, Obligor, Role};
 use entity::{installment, loan, military_deferral as deferral};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -170,7 +170,7 @@ async fn apply_deferral(
 }
 
 async fn for_change(w: &Write, p: &Principal, id: DeferralId, borrower_may: bool) -> ServiceResult<deferral::Model> {
-    let d = deferral::Entity::find_by_id(id.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let d = deferral::Entity::find_by_id(id.0).lock_exclusive().one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
     let ok = match p.role {
         Role::MfoStaff | Role::MfoManager => d.mfo_id == p.org_id.0,
         Role::Borrower => borrower_may && Some(d.borrower_id) == p.borrower_id.map(|b| b.0),

@@ -631,7 +631,13 @@ async fn for_change(
         return Err(ServiceError::Forbidden("not for this role"));
     }
     let scope = application_scope(p).ok_or(ServiceError::NotFound)?;
-    application::Entity::find_by_id(id.0).filter(scope).one(w.txn()).await?.ok_or(ServiceError::NotFound)
+    // Locked until the commit: of two concurrent decisions the second sees the first's.
+    application::Entity::find_by_id(id.0)
+        .filter(scope)
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Moves an application to its next status and records the change.

@@ -358,6 +358,47 @@ async fn c07_steps_run_register_forward_review_answer_and_others_are_conflicts()
     );
 }
 
+/// The same step sent by several desks at once (or one tool retrying without an id): the
+/// complaint moves once, its answer is stored once and each step is audited once; the
+/// others are out of step, as if they had come later (C7).
+#[tokio::test]
+async fn c07_concurrent_steps_on_one_complaint_apply_once() {
+    let app = TestApp::spawn().await;
+    let (staff, manager) = kg(&app);
+    let c = register(&app, &staff, written("RU")).await["complaint"].clone();
+    let sent = "2026-11-23T04:10:00Z";
+    let at_once = |payloads: Vec<Value>, step: &str| {
+        let kept: Vec<&Value> = payloads.iter().filter(|p| p["userErrors"] == json!([])).collect();
+        assert_eq!(kept.len(), 1, "{step}: one applied: {payloads:?}");
+        for p in payloads.iter().filter(|p| p["userErrors"] != json!([])) {
+            assert_eq!(p["userErrors"][0]["code"], "CONFLICT", "{step}: {p}");
+        }
+    };
+    let forwards = futures_util::future::join_all((0..6).map(|_| forward(&app, &staff, &c["id"]))).await;
+    at_once(forwards, "forward");
+    let reviews = futures_util::future::join_all((0..6).map(|_| review(&app, &staff, &c["id"]))).await;
+    at_once(reviews, "review");
+    app.advance(Duration::minutes(30));
+    let answers =
+        futures_util::future::join_all((0..6).map(|_| answer(&app, &manager, answer_input(&c["id"], "RU", sent))))
+            .await;
+    at_once(answers, "answer");
+    let trail =
+        app.gql(&staff, "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": c["id"] })).await;
+    let actions: Vec<&str> =
+        trail["auditTrail"].as_array().expect("trail").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "complaint.registered",
+            "complaint.forwarded",
+            "complaint.review_started",
+            "complaint.answered",
+            "complaint_answer.created"
+        ]
+    );
+}
+
 #[tokio::test]
 async fn c07_a_suggestion_may_be_closed_without_an_answer_a_complaint_may_not() {
     let app = TestApp::spawn().await;

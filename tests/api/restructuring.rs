@@ -345,6 +345,49 @@ async fn r08_the_decision_is_due_within_15_calendar_days_of_receipt() {
     );
 }
 
+/// Two managers deciding the same application at once (one approves, one refuses, each
+/// sent four times by a retrying tool): one decision is made and audited, every other
+/// attempt is refused as the application is decided, never two decisions on one file.
+#[tokio::test]
+async fn r08_concurrent_decisions_on_one_application_make_one_decision() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    for round in 0..3 {
+        let a = submit(&app, &s, &csid(10 + round)).await["application"].clone();
+        let tries = futures_util::future::join_all((0..8).map(|k| {
+            let input = decide_input(&a["id"], if k % 2 == 0 { "APPROVE" } else { "REFUSE" });
+            let app = &app;
+            async move { decide(app, input).await }
+        }))
+        .await;
+        let kept: Vec<&Value> = tries.iter().filter(|r| r["userErrors"] == json!([])).collect();
+        assert_eq!(kept.len(), 1, "round {round}: exactly one decision: {tries:?}");
+        for r in tries.iter().filter(|r| r["userErrors"] != json!([])) {
+            assert_eq!(errors(r)[0].0, json!(["input", "applicationId"]), "{r}");
+        }
+        let kind = kept[0]["application"]["decision"]["kind"].clone();
+        let trail = app
+            .gql(&app.staff(), "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": a["id"] }))
+            .await;
+        let decided = trail["auditTrail"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{trail}"))
+            .iter()
+            .filter(|e| e["action"].as_str().is_some_and(|a| a.contains("decid")))
+            .count();
+        assert_eq!(decided, 1, "round {round}: one decision audited: {trail}");
+        let now = app
+            .gql(
+                &app.staff(),
+                "query($id: ID!) { node(id: $id) { ... on RestructuringApplication { decision { kind } } } }",
+                json!({ "id": a["id"] }),
+            )
+            .await;
+        assert_eq!(now["node"]["decision"]["kind"], kind, "round {round}: the kept decision is the stored one");
+    }
+}
+
 #[tokio::test]
 async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_are_returned() {
     let app = TestApp::spawn().await;
@@ -615,6 +658,41 @@ async fn r15_only_the_regulator_resolves_an_appeal() {
         app.gql(&app.regulator(Jurisdiction::Kz), m, input).await["resolveRegulatorAppeal"]["userErrors"][0]["code"],
         "CONFLICT"
     );
+}
+
+/// Two regulator desks resolving one appeal at once (one upholds, one rejects): one
+/// resolution is kept and audited, the others are refused as already done.
+#[tokio::test]
+async fn r15_concurrent_resolutions_of_one_appeal_keep_one() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let (s, a) = refused_application(&app, "A", json!({}), json!({})).await;
+    let r = app
+        .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
+        .await;
+    let id = r["fileRegulatorAppeal"]["appeal"]["id"].clone();
+    let m = "mutation($input: ResolveRegulatorAppealInput!) { resolveRegulatorAppeal(input: $input) { appeal { status outcome } userErrors { code } } }";
+    let reg = app.regulator(Jurisdiction::Kz);
+    let tries = futures_util::future::join_all((0..8).map(|k| {
+        let outcome = if k % 2 == 0 { "UPHELD" } else { "REJECTED" };
+        let input = json!({ "input": { "appealId": id, "outcome": outcome, "note": format!("desk {k}") } });
+        let (app, reg) = (&app, reg.clone());
+        async move { app.gql(&reg, m, input).await["resolveRegulatorAppeal"].clone() }
+    }))
+    .await;
+    let kept: Vec<&Value> = tries.iter().filter(|r| r["userErrors"] == json!([])).collect();
+    assert_eq!(kept.len(), 1, "exactly one resolution: {tries:?}");
+    for r in tries.iter().filter(|r| r["userErrors"] != json!([])) {
+        assert_eq!(r["userErrors"][0]["code"], "CONFLICT", "{r}");
+    }
+    let trail = app.gql(&reg, "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": id })).await;
+    let resolved = trail["auditTrail"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{trail}"))
+        .iter()
+        .filter(|e| e["action"].as_str().is_some_and(|a| a.contains("resolved")))
+        .count();
+    assert_eq!(resolved, 1, "one resolution audited: {trail}");
 }
 
 #[tokio::test]
