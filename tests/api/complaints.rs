@@ -324,6 +324,15 @@ async fn c06_phone_complaints_are_registered_in_the_journal() {
     assert_eq!(journal["complaintJournal"]["edges"][0]["node"]["channel"], "HEAD_OFFICE_PHONE");
 }
 
+/// The audit trail of a complaint registered, forwarded, reviewed and answered (C7).
+const ANSWERED_TRAIL: [&str; 5] = [
+    "complaint.registered",
+    "complaint.forwarded",
+    "complaint.review_started",
+    "complaint.answered",
+    "complaint_answer.created",
+];
+
 #[tokio::test]
 async fn c07_steps_run_register_forward_review_answer_and_others_are_conflicts() {
     let app = TestApp::spawn().await;
@@ -342,20 +351,7 @@ async fn c07_steps_run_register_forward_review_answer_and_others_are_conflicts()
     assert_eq!(done["complaint"]["status"], "ANSWERED", "{done}");
     assert_eq!(deadline(&done["complaint"], "COMPLAINT_ANSWER")["status"], "MET");
     assert_eq!(forward(&app, &staff, &c["id"]).await["userErrors"][0]["code"], "CONFLICT", "answered is final");
-    let trail =
-        app.gql(&staff, "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": c["id"] })).await;
-    let actions: Vec<&str> =
-        trail["auditTrail"].as_array().expect("trail").iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(
-        actions,
-        vec![
-            "complaint.registered",
-            "complaint.forwarded",
-            "complaint.review_started",
-            "complaint.answered",
-            "complaint_answer.created"
-        ]
-    );
+    assert_eq!(app.audit_actions(&staff, &c["id"]).await, ANSWERED_TRAIL);
 }
 
 /// The same step sent by several desks at once (or one tool retrying without an id): the
@@ -383,20 +379,7 @@ async fn c07_concurrent_steps_on_one_complaint_apply_once() {
         futures_util::future::join_all((0..6).map(|_| answer(&app, &manager, answer_input(&c["id"], "RU", sent))))
             .await;
     at_once(answers, "answer");
-    let trail =
-        app.gql(&staff, "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": c["id"] })).await;
-    let actions: Vec<&str> =
-        trail["auditTrail"].as_array().expect("trail").iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(
-        actions,
-        vec![
-            "complaint.registered",
-            "complaint.forwarded",
-            "complaint.review_started",
-            "complaint.answered",
-            "complaint_answer.created"
-        ]
-    );
+    assert_eq!(app.audit_actions(&staff, &c["id"]).await, ANSWERED_TRAIL);
 }
 
 #[tokio::test]

@@ -305,6 +305,15 @@ impl TestApp {
         body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}")).to_owned()
     }
 
+    /// The actions of a record's audit trail, oldest first, as `token` reads them.
+    pub async fn audit_actions(&self, token: &str, subject: &Value) -> Vec<String> {
+        let trail = self
+            .gql(token, "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": subject }))
+            .await;
+        let entries = trail["auditTrail"].as_array().unwrap_or_else(|| panic!("no audit trail in {trail}"));
+        entries.iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect()
+    }
+
     pub fn scanner(&self, owner: &str) -> Scanner {
         Scanner::new(self.ctx.clone(), owner)
     }

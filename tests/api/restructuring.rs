@@ -367,16 +367,9 @@ async fn r08_concurrent_decisions_on_one_application_make_one_decision() {
             assert_eq!(errors(r)[0].0, json!(["input", "applicationId"]), "{r}");
         }
         let kind = kept[0]["application"]["decision"]["kind"].clone();
-        let trail = app
-            .gql(&app.staff(), "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": a["id"] }))
-            .await;
-        let decided = trail["auditTrail"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{trail}"))
-            .iter()
-            .filter(|e| e["action"].as_str().is_some_and(|a| a.contains("decid")))
-            .count();
-        assert_eq!(decided, 1, "round {round}: one decision audited: {trail}");
+        let trail = app.audit_actions(&app.staff(), &a["id"]).await;
+        let decided = trail.iter().filter(|a| a.contains("decid")).count();
+        assert_eq!(decided, 1, "round {round}: one decision audited: {trail:?}");
         let now = app
             .gql(
                 &app.staff(),
@@ -635,16 +628,23 @@ async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
     assert_eq!(notified.len(), 1);
 }
 
-#[tokio::test]
-async fn r15_only_the_regulator_resolves_an_appeal() {
-    let app = TestApp::spawn().await;
-    on(&app, "2026-10-10");
-    let (s, a) = refused_application(&app, "A", json!({}), json!({})).await;
+const RESOLVE: &str = "mutation($input: ResolveRegulatorAppealInput!) { resolveRegulatorAppeal(input: $input) { appeal { status outcome } userErrors { code } } }";
+
+/// An appeal the borrower filed on 2026-10-10 against a refusal, under review.
+async fn filed_appeal(app: &TestApp) -> Value {
+    on(app, "2026-10-10");
+    let (s, a) = refused_application(app, "A", json!({}), json!({})).await;
     let r = app
         .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
         .await;
-    let id = r["fileRegulatorAppeal"]["appeal"]["id"].clone();
-    let m = "mutation($input: ResolveRegulatorAppealInput!) { resolveRegulatorAppeal(input: $input) { appeal { status outcome } userErrors { code } } }";
+    r["fileRegulatorAppeal"]["appeal"]["id"].clone()
+}
+
+#[tokio::test]
+async fn r15_only_the_regulator_resolves_an_appeal() {
+    let app = TestApp::spawn().await;
+    let id = filed_appeal(&app).await;
+    let m = RESOLVE;
     let input = json!({ "input": { "appealId": id, "outcome": "UPHELD", "note": "The MFO must review the income." } });
     assert_eq!(app.error_code(&app.manager(), m, input.clone()).await, "FORBIDDEN");
     assert_eq!(
@@ -665,13 +665,8 @@ async fn r15_only_the_regulator_resolves_an_appeal() {
 #[tokio::test]
 async fn r15_concurrent_resolutions_of_one_appeal_keep_one() {
     let app = TestApp::spawn().await;
-    on(&app, "2026-10-10");
-    let (s, a) = refused_application(&app, "A", json!({}), json!({})).await;
-    let r = app
-        .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
-        .await;
-    let id = r["fileRegulatorAppeal"]["appeal"]["id"].clone();
-    let m = "mutation($input: ResolveRegulatorAppealInput!) { resolveRegulatorAppeal(input: $input) { appeal { status outcome } userErrors { code } } }";
+    let id = filed_appeal(&app).await;
+    let m = RESOLVE;
     let reg = app.regulator(Jurisdiction::Kz);
     let tries = futures_util::future::join_all((0..8).map(|k| {
         let outcome = if k % 2 == 0 { "UPHELD" } else { "REJECTED" };
@@ -685,14 +680,8 @@ async fn r15_concurrent_resolutions_of_one_appeal_keep_one() {
     for r in tries.iter().filter(|r| r["userErrors"] != json!([])) {
         assert_eq!(r["userErrors"][0]["code"], "CONFLICT", "{r}");
     }
-    let trail = app.gql(&reg, "query($id: ID!) { auditTrail(subjectId: $id) { action } }", json!({ "id": id })).await;
-    let resolved = trail["auditTrail"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{trail}"))
-        .iter()
-        .filter(|e| e["action"].as_str().is_some_and(|a| a.contains("resolved")))
-        .count();
-    assert_eq!(resolved, 1, "one resolution audited: {trail}");
+    let trail = app.audit_actions(&reg, &id).await;
+    assert_eq!(trail.iter().filter(|a| a.contains("resolved")).count(), 1, "one resolution audited: {trail:?}");
 }
 
 #[tokio::test]
