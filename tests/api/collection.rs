@@ -693,6 +693,40 @@ async fn m5_a_conscripts_loan_refuses_every_collection_action_until_service_end_
     assert_eq!(verdict(&tuesday, "CALL")["allowed"], true);
 }
 
+/// Two staff granting the same deferral at once: it is granted once, so the schedule moves
+/// past service + 60 days once (M1), not once per desk; the other grants are out of step.
+#[tokio::test]
+async fn m1_concurrent_grants_move_the_schedule_once() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let s = overdue_loan(&app, "A", "2026-04-02", json!({}), json!({})).await;
+    let staff = app.staff();
+    let input = json!({ "loanId": s.loan, "serviceStart": "2026-03-20", "serviceEnd": "2027-03-20" });
+    let r = military(&app, &staff, "registerConscription", "RegisterConscriptionInput", input).await;
+    let id = r["deferral"]["id"].clone();
+    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments { dueDate principal interest } } }";
+    let before = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
+    let grants = futures_util::future::join_all(
+        (0..6)
+            .map(|_| military(&app, &staff, "grantMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id }))),
+    )
+    .await;
+    let kept: Vec<&Value> = grants.iter().filter(|r| r["userErrors"] == json!([])).collect();
+    assert_eq!(kept.len(), 1, "granted once: {grants:?}");
+    for r in grants.iter().filter(|r| r["userErrors"] != json!([])) {
+        assert_eq!(r["userErrors"][0]["code"], "CONFLICT", "{r}");
+    }
+    let granted = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
+    assert_eq!(granted["installments"][0]["dueDate"], "2027-06-01", "moved past service + 60 days, once");
+    assert_eq!(
+        granted["installments"].as_array().map(Vec::len),
+        before["installments"].as_array().map(Vec::len),
+        "the same installments, moved"
+    );
+    let trail = app.audit_actions(&staff, &id).await;
+    assert_eq!(trail.iter().filter(|a| a.ends_with(".granted")).count(), 1, "{trail:?}");
+}
+
 #[tokio::test]
 async fn m1_to_m4_the_deferral_is_granted_refused_confirmed_and_shortened_by_discharge() {
     let app = TestApp::spawn().await;

@@ -486,6 +486,37 @@ async fn c09_a_loan_statement_has_all_seven_items() {
     assert_eq!(s["creditLimit"], "300000.00", "7");
 }
 
+/// An information request answered from two desks at once is answered once (C9): one
+/// answer recorded and audited, the other already done.
+#[tokio::test]
+async fn c09_concurrent_answers_to_one_information_request_record_one() {
+    let app = TestApp::spawn().await;
+    app.clock.set(at("2026-04-30T04:00:00Z"));
+    let (borrower, _, loan) = borrower_with_loan(&app, &app.orgs.kg_mfo, "K1", "2026-01-20").await;
+    let token = app.borrower_token(&app.orgs.kg_mfo, borrower);
+    let staff = app.staff_of(&app.orgs.kg_mfo);
+    let m = "mutation($input: RequestLoanInformationInput!) { requestLoanInformation(input: $input) { infoRequest { id } } }";
+    let answer = "mutation($input: AnswerLoanInformationRequestInput!) { answerLoanInformationRequest(input: $input) { infoRequest { status } userErrors { code } } }";
+    for round in 0..4 {
+        let csid = format!("0b5e5b55-0000-4000-8000-00000000001{round}");
+        let input = json!({ "input": { "clientSubmissionId": csid, "loanId": loan } });
+        let id = app.gql(&token, m, input).await["requestLoanInformation"]["infoRequest"]["id"].clone();
+        let answers = futures_util::future::join_all((0..8).map(|k| {
+            let input = json!({ "input": { "infoRequestId": id, "channel": format!("desk {k}") } });
+            let (app, staff) = (&app, staff.clone());
+            async move { app.gql(&staff, answer, input).await["answerLoanInformationRequest"].clone() }
+        }))
+        .await;
+        let kept: Vec<&Value> = answers.iter().filter(|r| r["userErrors"] == json!([])).collect();
+        assert_eq!(kept.len(), 1, "round {round}: answered once: {answers:?}");
+        for r in answers.iter().filter(|r| r["userErrors"] != json!([])) {
+            assert_eq!(r["userErrors"][0]["code"], "CONFLICT", "{r}");
+        }
+        let trail = app.audit_actions(&staff, &id).await;
+        assert_eq!(trail.iter().filter(|a| a.ends_with("answered")).count(), 1, "round {round}: {trail:?}");
+    }
+}
+
 #[tokio::test]
 async fn c09_information_requests_are_answered_in_5_business_days_and_one_a_month_is_free() {
     let app = TestApp::spawn().await;
