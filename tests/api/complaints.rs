@@ -363,22 +363,15 @@ async fn c07_concurrent_steps_on_one_complaint_apply_once() {
     let (staff, manager) = kg(&app);
     let c = register(&app, &staff, written("RU")).await["complaint"].clone();
     let sent = "2026-11-23T04:10:00Z";
-    let at_once = |payloads: Vec<Value>, step: &str| {
-        let kept: Vec<&Value> = payloads.iter().filter(|p| p["userErrors"] == json!([])).collect();
-        assert_eq!(kept.len(), 1, "{step}: one applied: {payloads:?}");
-        for p in payloads.iter().filter(|p| p["userErrors"] != json!([])) {
-            assert_eq!(p["userErrors"][0]["code"], "CONFLICT", "{step}: {p}");
-        }
-    };
     let forwards = futures_util::future::join_all((0..6).map(|_| forward(&app, &staff, &c["id"]))).await;
-    at_once(forwards, "forward");
+    TestApp::applied_once(&forwards, "complaintId", "forward");
     let reviews = futures_util::future::join_all((0..6).map(|_| review(&app, &staff, &c["id"]))).await;
-    at_once(reviews, "review");
+    TestApp::applied_once(&reviews, "complaintId", "review");
     app.advance(Duration::minutes(30));
     let answers =
         futures_util::future::join_all((0..6).map(|_| answer(&app, &manager, answer_input(&c["id"], "RU", sent))))
             .await;
-    at_once(answers, "answer");
+    TestApp::applied_once(&answers, "complaintId", "answer");
     assert_eq!(app.audit_actions(&staff, &c["id"]).await, ANSWERED_TRAIL);
 }
 
@@ -496,7 +489,7 @@ async fn c09_concurrent_answers_to_one_information_request_record_one() {
     let token = app.borrower_token(&app.orgs.kg_mfo, borrower);
     let staff = app.staff_of(&app.orgs.kg_mfo);
     let m = "mutation($input: RequestLoanInformationInput!) { requestLoanInformation(input: $input) { infoRequest { id } } }";
-    let answer = "mutation($input: AnswerLoanInformationRequestInput!) { answerLoanInformationRequest(input: $input) { infoRequest { status } userErrors { code } } }";
+    let answer = "mutation($input: AnswerLoanInformationRequestInput!) { answerLoanInformationRequest(input: $input) { infoRequest { status } userErrors { field code } } }";
     for round in 0..4 {
         let csid = format!("0b5e5b55-0000-4000-8000-00000000001{round}");
         let input = json!({ "input": { "clientSubmissionId": csid, "loanId": loan } });
@@ -507,11 +500,7 @@ async fn c09_concurrent_answers_to_one_information_request_record_one() {
             async move { app.gql(&staff, answer, input).await["answerLoanInformationRequest"].clone() }
         }))
         .await;
-        let kept: Vec<&Value> = answers.iter().filter(|r| r["userErrors"] == json!([])).collect();
-        assert_eq!(kept.len(), 1, "round {round}: answered once: {answers:?}");
-        for r in answers.iter().filter(|r| r["userErrors"] != json!([])) {
-            assert_eq!(r["userErrors"][0]["code"], "CONFLICT", "{r}");
-        }
+        TestApp::applied_once(&answers, "infoRequestId", &format!("answer, round {round}"));
         let trail = app.audit_actions(&staff, &id).await;
         assert_eq!(trail.iter().filter(|a| a.ends_with("answered")).count(), 1, "round {round}: {trail:?}");
     }

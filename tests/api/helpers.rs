@@ -305,6 +305,19 @@ impl TestApp {
         body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body}")).to_owned()
     }
 
+    /// Of the payloads of one step sent several times at once, the one that applied: exactly
+    /// one has no `userErrors`; every other is a `CONFLICT` on `input.<field>` (it ran second,
+    /// on the first one's result).
+    pub fn applied_once<'a>(payloads: &'a [Value], field: &str, what: &str) -> &'a Value {
+        let applied: Vec<&Value> = payloads.iter().filter(|p| p["userErrors"] == json!([])).collect();
+        assert_eq!(applied.len(), 1, "{what}: exactly one applied: {payloads:?}");
+        for p in payloads.iter().filter(|p| p["userErrors"] != json!([])) {
+            let e = &p["userErrors"][0];
+            assert_eq!((&e["code"], &e["field"]), (&json!("CONFLICT"), &json!(["input", field])), "{what}: {p}");
+        }
+        applied[0]
+    }
+
     /// The actions of a record's audit trail, oldest first, as `token` reads them.
     pub async fn audit_actions(&self, token: &str, subject: &Value) -> Vec<String> {
         let trail = self
