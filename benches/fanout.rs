@@ -311,17 +311,19 @@ fn rss_all(pids: &[u32]) -> Vec<(f64, f64)> {
     pids.iter().map(|p| rss(*p).unwrap_or((f64::NAN, f64::NAN))).collect()
 }
 
+/// `/proc`'s CPU times are in ticks of USER_HZ, 100 per second on Linux.
+const MS_PER_TICK: f64 = 10.0;
+
 /// CPU time (user + system, ms) of a process (`self` for this one), from `/proc`. Latency
 /// in a burst is noisy on a shared 2-core machine; where the CPU went is not.
 fn cpu_ms(pid: &str) -> f64 {
-    let ticks_ms = 1000.0 / 100.0; // USER_HZ is 100 on Linux
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|stat| {
             // The fields after the command name (which may hold spaces): utime is the 12th.
             let rest = stat.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
             let (utime, stime) = (rest.get(11)?.parse::<f64>().ok()?, rest.get(12)?.parse::<f64>().ok()?);
-            Some((utime + stime) * ticks_ms)
+            Some((utime + stime) * MS_PER_TICK)
         })
         .unwrap_or(f64::NAN)
 }
@@ -336,7 +338,7 @@ fn machine() -> (f64, f64) {
         .unwrap_or_default();
     let total: f64 = v.iter().take(8).sum();
     let idle = v.get(3).copied().unwrap_or(0.0) + v.get(4).copied().unwrap_or(0.0);
-    ((total - idle) * 10.0, total * 10.0)
+    ((total - idle) * MS_PER_TICK, total * MS_PER_TICK)
 }
 
 /// Instances, then this client, then the machine (busy, total).

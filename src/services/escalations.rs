@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Role};
 use entity::{deadline, escalation};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -352,46 +354,26 @@ pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> Se
         return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    // Locked until the commit, as every change of a record's state (ARCHITECTURE.md): of two
+    // acknowledgements at once the second reads the first's and is refused.
     let e = escalation::Entity::find()
         .filter(escalation::Column::Id.eq(id))
         .filter(escalation_scope(p)?)
+        .lock_exclusive()
         .one(w.txn())
         .await?
         .ok_or(ServiceError::NotFound)?;
-    let already = |at: DateTime<Utc>| {
-        ServiceError::user(
+    if let Some(at) = e.acknowledged_at {
+        return Err(ServiceError::user(
             UserError::conflict(&["escalationId"], crate::error::UserErrorReason::AlreadyDone)
                 .with_param("acknowledgedAt", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        )
-    };
-    if let Some(at) = e.acknowledged_at {
-        return Err(already(at));
+        ));
     }
     let mut after = e.clone();
     after.acknowledged_at = Some(w.now);
     after.acknowledged_by = Some(p.key());
     after.acknowledgement_note = Some(note);
-    // Only while unacknowledged: of two acknowledgements that both read it unacknowledged,
-    // PostgreSQL lets the second update wait for the first's commit and then re-checks the
-    // condition, so the first is kept and audited once and the second is refused as if it
-    // had come later (a plain update by id let the last one win, audited twice).
-    let updated = escalation::Entity::update_many()
-        .col_expr(escalation::Column::AcknowledgedAt, Expr::value(after.acknowledged_at))
-        .col_expr(escalation::Column::AcknowledgedBy, Expr::value(after.acknowledged_by.clone()))
-        .col_expr(escalation::Column::AcknowledgementNote, Expr::value(after.acknowledgement_note.clone()))
-        .filter(escalation::Column::Id.eq(e.id))
-        .filter(escalation::Column::AcknowledgedAt.is_null())
-        .exec(w.txn())
-        .await?;
-    if updated.rows_affected == 0 {
-        // A statement of its own sees what the other acknowledgement committed.
-        let first = escalation::Entity::find()
-            .filter(escalation::Column::Id.eq(e.id))
-            .one(w.txn())
-            .await?
-            .and_then(|e| e.acknowledged_at);
-        return Err(already(first.unwrap_or(w.now)));
-    }
+    escalation::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
     let subject = Subject::new("escalation", e.id);
     w.audit(
         "escalation.acknowledged",

@@ -640,18 +640,17 @@ async fn filed_appeal(app: &TestApp) -> Value {
 async fn r15_only_the_regulator_resolves_an_appeal() {
     let app = TestApp::spawn().await;
     let id = filed_appeal(&app).await;
-    let m = RESOLVE;
     let input = json!({ "input": { "appealId": id, "outcome": "UPHELD", "note": "The MFO must review the income." } });
-    assert_eq!(app.error_code(&app.manager(), m, input.clone()).await, "FORBIDDEN");
+    assert_eq!(app.error_code(&app.manager(), RESOLVE, input.clone()).await, "FORBIDDEN");
     assert_eq!(
-        app.error_code(&app.regulator(Jurisdiction::Kg), m, input.clone()).await,
+        app.error_code(&app.regulator(Jurisdiction::Kg), RESOLVE, input.clone()).await,
         "NOT_FOUND",
         "another jurisdiction"
     );
-    let r = app.gql(&app.regulator(Jurisdiction::Kz), m, input.clone()).await;
+    let r = app.gql(&app.regulator(Jurisdiction::Kz), RESOLVE, input.clone()).await;
     assert_eq!(r["resolveRegulatorAppeal"]["appeal"], json!({ "status": "RESOLVED", "outcome": "UPHELD" }));
     assert_eq!(
-        app.gql(&app.regulator(Jurisdiction::Kz), m, input).await["resolveRegulatorAppeal"]["userErrors"][0]["code"],
+        app.gql(&app.regulator(Jurisdiction::Kz), RESOLVE, input).await["resolveRegulatorAppeal"]["userErrors"][0]["code"],
         "CONFLICT"
     );
 }
@@ -662,13 +661,12 @@ async fn r15_only_the_regulator_resolves_an_appeal() {
 async fn r15_concurrent_resolutions_of_one_appeal_keep_one() {
     let app = TestApp::spawn().await;
     let id = filed_appeal(&app).await;
-    let m = RESOLVE;
     let reg = app.regulator(Jurisdiction::Kz);
     let tries = futures_util::future::join_all((0..8).map(|k| {
         let outcome = if k % 2 == 0 { "UPHELD" } else { "REJECTED" };
         let input = json!({ "input": { "appealId": id, "outcome": outcome, "note": format!("desk {k}") } });
         let (app, reg) = (&app, reg.clone());
-        async move { app.gql(&reg, m, input).await["resolveRegulatorAppeal"].clone() }
+        async move { app.gql(&reg, RESOLVE, input).await["resolveRegulatorAppeal"].clone() }
     }))
     .await;
     TestApp::applied_once(&tries, "appealId", "resolution");
