@@ -4,7 +4,7 @@
 //! the refusal letter.
 
 use chrono::{Datelike, Months, NaiveDate};
-use entity::enums::{ApplicationStatus, DecisionKind, Language, PropertyMeasure, RepaymentOrder};
+use entity::enums::{ApplicationStatus, Currency, DecisionKind, Language, PropertyMeasure, RepaymentOrder};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,7 @@ use super::Refusal;
 use super::calendar::{Calendar, Due};
 use super::loans::{Installment, Ledger};
 use super::policy::Policy;
+use crate::money::at_scale;
 
 // ---- R1: the delinquency notice ---------------------------------------------------------
 
@@ -480,7 +481,8 @@ pub fn new_schedule(
 /// R7: the debt-burden ratios before and after a change, and the limit in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Burden {
-    /// The monthly payment of the schedule in force (`monthly_payment`), arrears not included.
+    /// The monthly payment the terms in force give over the same outstanding balance as the
+    /// new schedule, arrears included (`burden`).
     pub payment_before: Decimal,
     /// The monthly payment of the new schedule, measured the same way.
     pub payment_after: Decimal,
@@ -514,15 +516,28 @@ pub fn monthly_payment(installments: &[(NaiveDate, Decimal)], from: NaiveDate) -
     largest(true).or_else(|| largest(false)).unwrap_or_default()
 }
 
+/// R7/R10: the terms in force, to be read exactly as `terms` are: the current rate, the
+/// months left in the schedule in force, nothing forgiven or deferred. Whenever `terms`
+/// recompute interest on the declining balance (a new rate or a new term), these do too,
+/// at the current rate, so the two schedules differ by the change of terms and nothing
+/// else: folding the arrears is on both sides.
+fn terms_in_force_like(terms: &Terms, current_rate: Decimal) -> Terms {
+    let recomputes_interest = terms.new_annual_rate.is_some() || terms.new_term_months.is_some();
+    Terms { new_annual_rate: recomputes_interest.then_some(current_rate), ..Terms::default() }
+}
+
 /// R7: monthly debt payments over monthly income (NBK resolution No. 215), before and
-/// after a change on `start`. Before is the monthly payment of the schedule in force,
-/// after that of the new schedule (`monthly_payment` for both); `other_debts`, the
-/// borrower's monthly payments on other loans, count on both sides. Arrears are not a
-/// monthly payment: folding them into the schedule (R2.3, R2.4) shows up in the new
-/// schedule's months, it does not lower the burden by itself.
+/// after a change of `terms` on `start`, like for like. Both sides are schedules of the
+/// same outstanding balance, arrears included, from `start`: after is `new_schedule` under
+/// `terms`, before is `new_schedule` under the terms in force (`terms_in_force_like`), which
+/// spreads the arrears over the months left at the current rate. Comparing the new
+/// schedule with the one in force instead would count the arrears on one side only, and
+/// refuse a rate cut on an overdue loan because its arrears land in the new months.
+/// `other_debts`, the borrower's monthly payments on other loans, count on both sides.
 pub fn burden(
     ledger: &Ledger,
-    schedule: &[Installment],
+    terms: &Terms,
+    current_rate: Decimal,
     start: NaiveDate,
     income: Decimal,
     other_debts: Decimal,
@@ -531,11 +546,15 @@ pub fn burden(
     if income <= Decimal::ZERO {
         return Err(Refusal::rule("R7", crate::error::UserErrorReason::IncomeRequired));
     }
-    let in_force: Vec<(NaiveDate, Decimal)> =
-        ledger.installments.iter().map(|s| (s.due_date, s.principal + s.interest)).collect();
-    let new: Vec<(NaiveDate, Decimal)> = schedule.iter().map(|i| (i.due_date, i.principal + i.interest)).collect();
-    let payment_before = monthly_payment(&in_force, start);
-    let payment_after = monthly_payment(&new, start);
+    let payment = |t: &Terms| -> Result<Decimal, Refusal> {
+        let rows: Vec<(NaiveDate, Decimal)> = new_schedule(ledger, t, current_rate, start)?
+            .iter()
+            .map(|i| (i.due_date, i.principal + i.interest))
+            .collect();
+        Ok(monthly_payment(&rows, start))
+    };
+    let payment_before = payment(&terms_in_force_like(terms, current_rate))?;
+    let payment_after = payment(terms)?;
     let ratio = |payment: Decimal| ((payment + other_debts) / income).round_dp(4);
     Ok(Burden {
         payment_before,
@@ -548,12 +567,13 @@ pub fn burden(
 }
 
 /// R10: changes must lower the borrower's debt burden: the new monthly payment must be
-/// lower than the one in force, whatever the arrears (an equal payment lowers nothing).
-pub fn check_lowers_burden(b: &Burden) -> Result<(), Refusal> {
+/// lower than the one the terms in force give on the same balance (an equal payment
+/// lowers nothing). The payments in the refusal are money, at the loan's currency's scale.
+pub fn check_lowers_burden(b: &Burden, currency: Currency) -> Result<(), Refusal> {
     if !lowers_burden(Some((b.payment_before, b.payment_after)), (b.ratio_before, b.ratio_after)) {
         return Err(Refusal::rule("R10", crate::error::UserErrorReason::DebtBurdenNotLowered)
-            .with_param("monthlyPaymentBefore", b.payment_before.to_string())
-            .with_param("monthlyPaymentAfter", b.payment_after.to_string()));
+            .with_param("monthlyPaymentBefore", at_scale(b.payment_before, currency).to_string())
+            .with_param("monthlyPaymentAfter", at_scale(b.payment_after, currency).to_string()));
     }
     Ok(())
 }
@@ -842,72 +862,148 @@ mod tests {
         assert_eq!(monthly_payment(&[], d("2026-05-01")), Decimal::ZERO);
     }
 
-    /// (case, terms, change date, monthly payment after or None when R10 refuses).
-    #[test]
-    fn r07_r10_before_is_the_payment_in_force_not_the_arrears_and_a_higher_payment_is_refused() {
-        let p = policy();
-        let l = ledger();
-        let overdue = d("2026-01-20"); // January's 1 100 is overdue
-        let current = d("2026-01-05"); // nothing overdue yet
-        let cases: [(&str, Terms, NaiveDate, Option<Decimal>); 7] = [
-            (
-                // 3 000 over 12 months: 250 + 100 interest at 40 % + 8.33 of January's interest.
-                "term extension",
-                Terms { new_term_months: Some(12), ..Default::default() },
-                overdue,
-                Some(dec!(358.33)),
-            ),
-            (
-                // Old formula: 2 200 before (arrears + February), 1 775 after: "lowered".
-                "rate raise 40 % -> 90 % on an overdue loan",
-                Terms { new_annual_rate: Some(dec!(0.9)), ..Default::default() },
-                overdue,
-                None,
-            ),
-            ("term cut to one month", Terms { new_term_months: Some(1), ..Default::default() }, overdue, None),
-            (
-                // January's arrears folded into February and March: 1 550 a month.
-                "rate cut that folds the arrears into two months",
-                Terms { new_annual_rate: Some(dec!(0)), ..Default::default() },
-                overdue,
-                None,
-            ),
-            (
-                // 1 000 + 3 000 x 10 % / 12.
-                "rate cut 40 % -> 10 % before any overdue",
-                Terms { new_annual_rate: Some(dec!(0.1)), ..Default::default() },
-                current,
-                Some(dec!(1025)),
-            ),
-            (
-                "a deferral alone keeps the payment: nothing lowered",
-                Terms { deferral: Some(Deferral { months: 2, interest_too: true }), ..Default::default() },
-                current,
-                None,
-            ),
-            (
-                "rate cut with a longer term on an overdue loan",
-                Terms { new_annual_rate: Some(dec!(0.2)), new_term_months: Some(6), ..Default::default() },
-                overdue,
-                Some(dec!(566.67)),
-            ),
-        ];
-        for (case, terms, start, after) in cases.clone() {
-            let s = new_schedule(&l, &terms, dec!(0.4), start).expect(case);
-            let b = burden(&l, &s, start, dec!(5000), dec!(200), &p).expect(case);
-            assert_eq!(b.payment_before, dec!(1100), "{case}: the contractual monthly payment, arrears aside");
-            assert_eq!(b.ratio_before, dec!(0.26), "{case}: (1 100 + 200) / 5 000");
-            match after {
-                Some(payment) => {
-                    assert_eq!(b.payment_after, payment, "{case}");
-                    assert_eq!(b.ratio_after, ((payment + dec!(200)) / dec!(5000)).round_dp(4), "{case}");
-                    assert!(check_lowers_burden(&b).is_ok(), "{case}");
-                }
-                None => assert_eq!(check_lowers_burden(&b).expect_err(case).rule, Some("R10"), "{case}: {b:?}"),
-            }
+    /// R7/R10 on the three-month ledger (3 000 at 40 %, 1 000 + 100 a month, nothing paid):
+    /// the burden of `terms` on `start` with 5 000 of income and 200 of other debts.
+    fn burden_of(terms: Terms, start: NaiveDate) -> Burden {
+        burden(&ledger(), &terms, dec!(0.4), start, dec!(5000), dec!(200), &policy()).expect("burden")
+    }
+
+    fn rate(r: Decimal) -> Terms {
+        Terms { new_annual_rate: Some(r), ..Default::default() }
+    }
+
+    fn term(months: u32) -> Terms {
+        Terms { new_term_months: Some(months), ..Default::default() }
+    }
+
+    /// January's 1 100 is overdue on 20 January.
+    fn overdue() -> NaiveDate {
+        d("2026-01-20")
+    }
+
+    /// (case, terms, monthly payment before, after) on `overdue()`; every case is allowed.
+    fn assert_lowered(cases: &[(&str, Terms, Decimal, Decimal)]) {
+        for (case, terms, before, after) in cases.iter().cloned() {
+            let b = burden_of(terms, overdue());
+            assert_eq!((b.payment_before, b.payment_after), (before, after), "{case}");
+            assert_eq!(b.ratio_before, ((before + dec!(200)) / dec!(5000)).round_dp(4), "{case}");
+            assert_eq!(b.ratio_after, ((after + dec!(200)) / dec!(5000)).round_dp(4), "{case}");
+            assert!(check_lowers_burden(&b, Currency::Kzt).is_ok(), "{case}: {b:?}");
         }
-        let s = new_schedule(&l, &cases[0].1, dec!(0.4), overdue).expect("schedule");
-        assert_eq!(burden(&l, &s, overdue, Decimal::ZERO, dec!(0), &p).expect_err("R7").rule, Some("R7"));
+    }
+
+    /// (case, terms, monthly payment before, after) on `start`; every case is refused.
+    fn assert_refused(start: NaiveDate, cases: &[(&str, Terms, Decimal, Decimal)]) {
+        for (case, terms, before, after) in cases.iter().cloned() {
+            let b = burden_of(terms, start);
+            assert_eq!((b.payment_before, b.payment_after), (before, after), "{case}");
+            assert_eq!(check_lowers_burden(&b, Currency::Kzt).expect_err(case).rule, Some("R10"), "{case}");
+        }
+    }
+
+    // Before, on 20 January, for every change of rate or term: the terms in force over the
+    // whole 3 000 (January's arrears included) and the two months left. February carries
+    // 1 000 + 500 of January's principal, 3 000 x 40 % / 12 = 100 of interest and 50 of
+    // January's 100 interest: 1 650, the heaviest month (March: 1 500 + 50 + 50 = 1 600).
+
+    #[test]
+    fn r10_rate_cut_on_an_overdue_loan_lowers_the_burden() {
+        assert_lowered(&[
+            // February: 1 500 + 3 000 x 10 % / 12 = 25 + 50. The 1 100 in force leaves January's
+            // arrears out: against it, a cut would look like a raise.
+            ("40 % -> 10 %", rate(dec!(0.1)), dec!(1650), dec!(1575)),
+            // February: 1 500 + 0 + 50.
+            ("40 % -> 0 %", rate(dec!(0)), dec!(1650), dec!(1550)),
+            // 3 000 over six months: 500 + 3 000 x 20 % / 12 = 50 + 100 / 6 = 16.67.
+            (
+                "40 % -> 20 % over six months",
+                Terms { new_annual_rate: Some(dec!(0.2)), new_term_months: Some(6), ..Default::default() },
+                dec!(1650),
+                dec!(566.67),
+            ),
+        ]);
+        // Before any overdue (5 January): January 1 000 + 100 at 40 %, 1 000 + 25 at 10 %.
+        let b = burden_of(rate(dec!(0.1)), d("2026-01-05"));
+        assert_eq!((b.payment_before, b.payment_after), (dec!(1100), dec!(1025)));
+        assert_eq!((b.ratio_before, b.ratio_after), (dec!(0.26), dec!(0.245)), "(1 100 + 200) / 5 000");
+    }
+
+    #[test]
+    fn r10_a_longer_term_or_forgiven_arrears_lower_the_burden() {
+        assert_lowered(&[
+            // 3 000 over 12 months: 250 + 100 of interest + 100 / 12 = 8.33.
+            ("term 2 -> 12 months", term(12), dec!(1650), dec!(358.33)),
+            // The interest as scheduled on both sides; February: 1 000 + 250 + 100 + 50.
+            (
+                "500 of overdue principal forgiven",
+                Terms { forgive_overdue_principal: dec!(500), ..Default::default() },
+                dec!(1650),
+                dec!(1400),
+            ),
+            // February: 1 500 + 100.
+            (
+                "the overdue interest forgiven",
+                Terms { forgive_overdue_interest: dec!(100), ..Default::default() },
+                dec!(1650),
+                dec!(1600),
+            ),
+        ]);
+    }
+
+    #[test]
+    fn r10_rate_raise_or_shorter_term_is_refused_whatever_the_arrears() {
+        assert_refused(
+            overdue(),
+            &[
+                // February: 1 500 + 3 000 x 90 % / 12 = 225 + 50.
+                ("40 % -> 90 %", rate(dec!(0.9)), dec!(1650), dec!(1775)),
+                // February: 1 500 + 102.50 + 50: the smallest raise is refused too.
+                ("40 % -> 41 %", rate(dec!(0.41)), dec!(1650), dec!(1652.50)),
+                // All 3 000 in February, with 100 of interest and January's 100.
+                ("term 2 -> 1 month", term(1), dec!(1650), dec!(3200)),
+            ],
+        );
+        // Not overdue: January 1 000 + 3 000 x 50 % / 12 = 125.
+        assert_refused(d("2026-01-05"), &[("40 % -> 50 %", rate(dec!(0.5)), dec!(1100), dec!(1125))]);
+    }
+
+    #[test]
+    fn r10_folding_the_arrears_alone_lowers_nothing() {
+        assert_refused(
+            overdue(),
+            &[
+                ("the same rate", rate(dec!(0.4)), dec!(1650), dec!(1650)),
+                ("the same two months", term(2), dec!(1650), dec!(1650)),
+                // The interest as scheduled: February and March 1 500 + 100 + 50 on both sides.
+                (
+                    "another repayment order",
+                    Terms { repayment_order: Some(RepaymentOrder::PrincipalFirst), ..Default::default() },
+                    dec!(1650),
+                    dec!(1650),
+                ),
+                // The same payments, two months later (April and May).
+                (
+                    "a deferral alone",
+                    Terms { deferral: Some(Deferral { months: 2, interest_too: true }), ..Default::default() },
+                    dec!(1650),
+                    dec!(1650),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn r07_the_burden_needs_an_income_and_r10_names_both_payments_at_the_currencys_scale() {
+        let terms = term(12);
+        let refused = burden(&ledger(), &terms, dec!(0.4), overdue(), Decimal::ZERO, dec!(200), &policy());
+        assert_eq!(refused.expect_err("R7").rule, Some("R7"));
+        let b = burden_of(rate(dec!(0.9)), overdue());
+        let r = check_lowers_burden(&b, Currency::Kzt).expect_err("R10");
+        assert_eq!(r.params["monthlyPaymentBefore"], "1650.00");
+        assert_eq!(r.params["monthlyPaymentAfter"], "1775.00");
+        // (1 650 + 200) / 5 000 and (1 775 + 200) / 5 000 against the policy's limit (data).
+        assert_eq!((b.ratio_before, b.ratio_after, b.limit), (dec!(0.37), dec!(0.395), dec!(0.5)));
+        assert!(b.within_limit(), "within the limit, and still refused: R10 is about lowering");
     }
 
     #[test]

@@ -935,11 +935,12 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
         let schedule = loans::schedule_of(w.txn(), l.id).await?;
         let payments = loans::payments_of_loan(w.txn(), l.id).await?;
         let ledger = loans::ledger(&l, &schedule, &payments);
-        let new = rules::new_schedule(&ledger, terms, l.annual_rate.0, today).map_err(|r| refused(r, &["terms"]))?;
+        // Terms that cannot be scheduled (R2) are refused on the terms, before the burden.
+        rules::new_schedule(&ledger, terms, l.annual_rate.0, today).map_err(|r| refused(r, &["terms"]))?;
         let income = a.monthly_income.map(|m| m.0).unwrap_or_default();
-        let b = rules::burden(&ledger, &new, today, income, a.other_monthly_debt_payments.0, policy)
+        let b = rules::burden(&ledger, terms, l.annual_rate.0, today, income, a.other_monthly_debt_payments.0, policy)
             .map_err(|r| refused(r, &["applicationId"]))?;
-        rules::check_lowers_burden(&b).map_err(|r| refused(r, &["terms"]))?;
+        rules::check_lowers_burden(&b, l.currency).map_err(|r| refused(r, &["terms"]))?;
         burden = Some(b);
     }
     if let Some(reply_by) = input.reply_by {

@@ -17,7 +17,7 @@ const APP: &str = "id incomingNumber status receivedAt applicationDate decisionD
 
 fn payload_query(mutation: &str, input_type: &str) -> String {
     format!(
-        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ application {{ {APP} }} userErrors {{ field message code rule }} }} }}"
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ application {{ {APP} }} userErrors {{ field message code rule reason params }} }} }}"
     )
 }
 
@@ -387,16 +387,27 @@ async fn r07_r10_terms_that_raise_the_debt_burden_are_refused_and_both_ratios_ar
     raising["terms"] = json!({ "newTermMonths": 1, "newAnnualRate": "0.9" });
     let r = decide(&app, raising).await;
     assert_eq!(errors(&r), vec![(json!(["input", "terms"]), json!("RULE_VIOLATION"), json!("R10"))]);
+    // Before, like for like: the terms in force (35 %, November and December left) over the
+    // whole 300 000, October's arrears included. November carries 100 000 + 50 000 of
+    // October's principal, 300 000 x 35 % / 12 = 8 750 of interest and 4 375 of October's
+    // 8 750: 163 125 (December: 150 000 + 4 375 + 4 375 = 158 750). After, at 90 % in one
+    // month: 300 000 + 22 500 + 8 750 = 331 250. Both at the currency's scale.
+    assert_eq!(r["userErrors"][0]["reason"], "DEBT_BURDEN_NOT_LOWERED");
+    assert_eq!(
+        r["userErrors"][0]["params"],
+        json!({ "monthlyPaymentBefore": "163125.00", "monthlyPaymentAfter": "331250.00" })
+    );
     let r = decide(&app, decide_input(&a["id"], "APPROVE")).await;
     assert_eq!(r["userErrors"], json!([]), "{r}");
     let burden = &r["application"]["decision"]["debtBurden"];
-    // Updated for issue 8: "before" was the October arrears plus November (0.95); it is now the
-    // contractual monthly payment, 108 750, with 20 000 of other debts over 250 000 of income.
-    // After: 300 000 over 12 months, 25 000 + 8 750 interest + 729.17 of October's interest.
+    // Before: 163 125 as above, with 20 000 of other debts over 250 000 of income:
+    // 183 125 / 250 000 = 0.7325.
+    // After: 300 000 over 12 months, 25 000 + 8 750 interest + 729.17 of October's interest:
+    // 54 479.17 / 250 000 = 0.2179.
     assert_eq!(
         *burden,
-        json!({ "before": "0.515", "after": "0.2179", "limit": "0.5", "lowered": true, "withinLimit": true,
-            "monthlyPaymentBefore": "108750.00", "monthlyPaymentAfter": "34479.17" })
+        json!({ "before": "0.7325", "after": "0.2179", "limit": "0.5", "lowered": true, "withinLimit": true,
+            "monthlyPaymentBefore": "163125.00", "monthlyPaymentAfter": "34479.17" })
     );
 
     let token = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
@@ -433,7 +444,12 @@ async fn r07_r10_on_an_overdue_loan_a_rate_raise_or_a_term_cut_is_refused_a_long
         input["terms"] = terms;
         input
     };
-    // Under the old formula (arrears + next installment = 270 000) both counted as "lowering".
+    // Before, like for like: the terms in force (35 %, the 11 months left) over the whole
+    // 1 200 000, October's arrears included. November carries 100 000 + 9 090.91 of October's
+    // principal, 1 200 000 x 35 % / 12 = 35 000 of interest and 3 181.82 of October's 35 000:
+    // 147 272.73, the heaviest month; (147 272.73 + 20 000) / 250 000 = 0.6691.
+    // A raise to 90 %: November 109 090.91 + 90 000 + 3 181.82; six months: 200 000 + 35 000
+    // + 5 833.33.
     for (case, terms) in [
         ("rate raise 35 % -> 90 %", json!({ "newAnnualRate": "0.9" })),
         ("term cut to 6 months", json!({ "newTermMonths": 6 })),
@@ -442,21 +458,91 @@ async fn r07_r10_on_an_overdue_loan_a_rate_raise_or_a_term_cut_is_refused_a_long
         assert_eq!(errors(&r), vec![(json!(["input", "terms"]), json!("RULE_VIOLATION"), json!("R10"))], "{case}");
     }
     // Rate cut to 5 %: November carries 100 000 + 9 090.91 of October's principal, 5 000 of
-    // interest and 3 181.82 of October's interest: lower than 135 000, though above the limit.
+    // interest and 3 181.82 of October's interest: lower than 147 272.73, though above the limit.
     let r = decide(&app, with_terms(&a["id"], json!({ "newAnnualRate": "0.05" }))).await;
     assert_eq!(r["userErrors"], json!([]), "{r}");
     assert_eq!(
         r["application"]["decision"]["debtBurden"],
-        json!({ "before": "0.62", "after": "0.5491", "limit": "0.5", "lowered": true, "withinLimit": false,
-            "monthlyPaymentBefore": "135000.00", "monthlyPaymentAfter": "117272.73" })
+        json!({ "before": "0.6691", "after": "0.5491", "limit": "0.5", "lowered": true, "withinLimit": false,
+            "monthlyPaymentBefore": "147272.73", "monthlyPaymentAfter": "117272.73" })
     );
     // 24 months: 50 000 + 35 000 of interest + 1 458.33 of October's interest.
     let r = decide(&app, with_terms(&b["id"], json!({ "newTermMonths": 24 }))).await;
     assert_eq!(r["userErrors"], json!([]), "{r}");
     assert_eq!(
         r["application"]["decision"]["debtBurden"],
-        json!({ "before": "0.62", "after": "0.4258", "limit": "0.5", "lowered": true, "withinLimit": true,
-            "monthlyPaymentBefore": "135000.00", "monthlyPaymentAfter": "86458.33" })
+        json!({ "before": "0.6691", "after": "0.4258", "limit": "0.5", "lowered": true, "withinLimit": true,
+            "monthlyPaymentBefore": "147272.73", "monthlyPaymentAfter": "86458.33" })
+    );
+}
+
+/// A three-month loan of 300 000 at 30 %: 100 000 + 7 500 a month from 1 October 2026.
+fn thirty_percent_loan() -> Value {
+    let schedule: Vec<Value> = ["2026-10-01", "2026-11-01", "2026-12-01"]
+        .iter()
+        .map(|due| json!({ "dueDate": due, "principal": "100000", "interest": "7500" }))
+        .collect();
+    json!({ "annualRate": "0.3", "schedule": schedule })
+}
+
+#[tokio::test]
+async fn r07_r10_on_an_overdue_loan_a_rate_cut_is_approved_a_raise_a_shorter_term_or_folding_arrears_alone_refused() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "A", "2026-10-02", thirty_percent_loan(), json!({})).await;
+    let a = submit(&app, &s, &csid(1)).await["application"].clone();
+    let b = submit(&app, &s, &csid(2)).await["application"].clone();
+    assert_eq!(a["admissibility"]["overdueSince"], "2026-10-02", "October's 107 500 is overdue");
+    let with_terms = |id: &Value, terms: Value| {
+        let mut input = decide_input(id, "APPROVE");
+        input["terms"] = terms;
+        input
+    };
+    // Before, like for like: the terms in force (30 %, November and December left) over the
+    // whole 300 000, October's arrears included. November carries 100 000 + 50 000 of
+    // October's principal, 300 000 x 30 % / 12 = 7 500 of interest and 3 750 of October's
+    // 7 500: 161 250 (December: 150 000 + 3 750 + 3 750 = 157 500); with 20 000 of other
+    // debts over 250 000 of income, 181 250 / 250 000 = 0.725. Every case below folds the
+    // same arrears the same way; only the terms differ.
+    for (case, terms, after) in [
+        // November: 150 000 + 300 000 x 40 % / 12 = 10 000 + 3 750.
+        ("rate raise 30 % -> 40 %", json!({ "newAnnualRate": "0.4" }), "163750.00"),
+        // All 300 000 in November, with 7 500 of interest and October's 7 500.
+        ("term cut to one month", json!({ "newTermMonths": 1 }), "315000.00"),
+        // The same rate and the same two months: 161 250 again.
+        ("the same rate", json!({ "newAnnualRate": "0.3" }), "161250.00"),
+        ("the same two months", json!({ "newTermMonths": 2 }), "161250.00"),
+        // The same 161 250, in January and February.
+        ("a deferral alone", json!({ "deferral": { "months": 2, "interestToo": true } }), "161250.00"),
+    ] {
+        let r = decide(&app, with_terms(&a["id"], terms)).await;
+        assert_eq!(errors(&r), vec![(json!(["input", "terms"]), json!("RULE_VIOLATION"), json!("R10"))], "{case}");
+        assert_eq!(r["userErrors"][0]["reason"], "DEBT_BURDEN_NOT_LOWERED", "{case}");
+        assert_eq!(
+            r["userErrors"][0]["params"],
+            json!({ "monthlyPaymentBefore": "161250.00", "monthlyPaymentAfter": after }),
+            "{case}"
+        );
+    }
+    // 30 % -> 10 %: November 150 000 + 300 000 x 10 % / 12 = 2 500 + 3 750 = 156 250;
+    // 176 250 / 250 000 = 0.705. The 107 500 in force leaves October's arrears out: against
+    // it, a cut would look like a raise.
+    let r = decide(&app, with_terms(&a["id"], json!({ "newAnnualRate": "0.1" }))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    assert_eq!(r["application"]["status"], "APPROVED");
+    assert_eq!(
+        r["application"]["decision"]["debtBurden"],
+        json!({ "before": "0.725", "after": "0.705", "limit": "0.5", "lowered": true, "withinLimit": false,
+            "monthlyPaymentBefore": "161250.00", "monthlyPaymentAfter": "156250.00" })
+    );
+    // 30 % -> 0 %: November 150 000 + 3 750 of October's interest; 173 750 / 250 000 = 0.695.
+    let r = decide(&app, with_terms(&b["id"], json!({ "newAnnualRate": "0" }))).await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    assert_eq!(r["application"]["status"], "APPROVED");
+    assert_eq!(
+        r["application"]["decision"]["debtBurden"],
+        json!({ "before": "0.725", "after": "0.695", "limit": "0.5", "lowered": true, "withinLimit": false,
+            "monthlyPaymentBefore": "161250.00", "monthlyPaymentAfter": "153750.00" })
     );
 }
 
@@ -509,9 +595,9 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
     let s = overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
     let a = submit(&app, &s, &csid(1)).await["application"].clone();
     let mut counter = decide_input(&a["id"], "COUNTER_PROPOSAL");
-    // Updated for issue 8 (R10): a deferral alone folds October's arrears into November and
-    // December (163 125 a month, above the 108 750 in force) and is refused now; spread over
-    // four months it lowers the monthly payment to 85 937.50.
+    // A deferral alone keeps the monthly payment (October's arrears folded into November and
+    // December: 163 125 on both sides) and is refused (R10); spread over four months the same
+    // balance costs 75 000 + 8 750 + 2 187.50 = 85 937.50 a month.
     counter["terms"] = json!({ "deferral": { "months": 3, "interestToo": true }, "newTermMonths": 4 });
     counter["replyBy"] = json!("2026-10-30");
     decide(&app, counter).await;
