@@ -380,9 +380,11 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
                 crate::error::UserErrorReason::DateOutOfRange,
             ),
             ScheduleProblem::PrincipalMismatch { scheduled, principal } => {
+                // Money, at the currency's scale like every amount the API returns.
+                let at_scale = |a: Decimal| currency.map_or(a, |c| money::at_scale(a, c));
                 UserError::invalid(&["schedule"], crate::error::UserErrorReason::SumMismatch)
-                    .with_param("sum", scheduled.to_string())
-                    .with_param("expected", principal.to_string())
+                    .with_param("sum", at_scale(scheduled).to_string())
+                    .with_param("expected", at_scale(principal).to_string())
             }
         });
     }
