@@ -100,6 +100,8 @@ mod reason {
         AlreadyDone,
         /// The loan is not with a collection agency (code CONFLICT).
         NotAtAgency,
+        /// The loan is with a collection agency already: recall it first (code CONFLICT).
+        AlreadyAtAgency,
         /// R1: the loan has no overdue to notify of (code CONFLICT).
         NothingOverdue,
         /// C7: the step is out of order (register → forward → review → answer).
@@ -278,9 +280,56 @@ impl ServiceError {
 }
 
 impl From<DbErr> for ServiceError {
+    /// A unique index that says "at most one" refused a row: a concurrent change got there
+    /// first, which the caller is told as a CONFLICT on the field the index is about (the
+    /// row locks make this rare; the index makes a missed lock harmless). Any other
+    /// database error is INTERNAL.
     fn from(e: DbErr) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(message)) = e.sql_err()
+            && let Some(conflict) = conflict_of_unique(&message)
+        {
+            return Self::user(conflict);
+        }
         Self::Internal(anyhow::Error::new(e))
     }
+}
+
+/// The unique indexes that state an invariant a client can race against: the index's name
+/// (PostgreSQL names it), the columns SQLite names, and the input field and reason the
+/// client is told.
+const UNIQUE_INVARIANTS: &[(&str, &str, &str, UserErrorReason)] = &[
+    ("ix_collection_assignment_active", "collection_assignment.loan_id", "loanId", UserErrorReason::AlreadyAtAgency),
+    ("ix_military_deferral_open", "military_deferral.loan_id", "loanId", UserErrorReason::AlreadyDone),
+    ("ix_decision_application_id", "decision.application_id", "applicationId", UserErrorReason::AlreadyDone),
+    ("ix_complaint_answer_complaint", "complaint_answer.complaint_id", "complaintId", UserErrorReason::AlreadyDone),
+    (
+        "ix_idempotency_key_principal_key_client_submission_id",
+        "idempotency_key.principal_key, idempotency_key.client_submission_id",
+        "clientSubmissionId",
+        UserErrorReason::RetryWithOtherInput,
+    ),
+    (
+        "ix_borrower_mfo_id_external_id",
+        "borrower.mfo_id, borrower.external_id",
+        "externalId",
+        UserErrorReason::AlreadyDone,
+    ),
+    ("ix_loan_mfo_id_external_id", "loan.mfo_id, loan.external_id", "externalId", UserErrorReason::AlreadyDone),
+    (
+        "ix_payment_loan_id_external_id",
+        "payment.loan_id, payment.external_id",
+        "externalId",
+        UserErrorReason::RetryWithOtherInput,
+    ),
+];
+
+/// The CONFLICT a unique violation's message stands for, if its index states an invariant
+/// of `UNIQUE_INVARIANTS`.
+pub(crate) fn conflict_of_unique(message: &str) -> Option<UserError> {
+    UNIQUE_INVARIANTS.iter().find_map(|(index, columns, field, reason)| {
+        let named = message.contains(&format!("\"{index}\"")) || message.ends_with(columns);
+        named.then(|| UserError::conflict(&[field], *reason))
+    })
 }
 
 /// True when the database refused a row because of a unique index.

@@ -45,6 +45,7 @@ NO_OPEN_DEADLINE = The complaint has no open answer deadline to extend.
 RETRY_WITH_OTHER_INPUT = A retry with the same { $field } carries other input than the first request.
 ALREADY_DONE = This was already done.
 NOT_AT_AGENCY = The loan is not with a collection agency.
+ALREADY_AT_AGENCY = The loan is with a collection agency already: recall it first.
 NOTHING_OVERDUE = The loan has no overdue to notify of (R1).
 TERMS_CHANGE_NOTHING = The terms change nothing (R2).
 NOTHING_TO_APPEAL = An appeal follows a refusal, a deemed refusal or a failed agreement (R15).

@@ -16,6 +16,7 @@ mod m20261128_000006_list_indexes;
 mod m20261129_000011_escalation_attribution;
 mod m20261129_000021_clearance_lifetime;
 mod m20261129_000031_connection_filters;
+mod m20261206_000001_at_most_one;
 pub mod seed;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_escalation_attribution::Migration),
             Box::new(m20261129_000021_clearance_lifetime::Migration),
             Box::new(m20261129_000031_connection_filters::Migration),
+            Box::new(m20261206_000001_at_most_one::Migration),
         ]
     }
 }

@@ -5,15 +5,12 @@
 use chrono::NaiveDate;
 use entity::enums::{AppealOutcome, AppealStatus, ApplicationStatus, DecisionKind, Role};
 use entity::{borrower, decision, loan, regulator_appeal as appeal, restructuring_application as application};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::idempotency::{self, Claim};
-use super::write::{Actor, Subject, Visibility, Write};
+use super::write::{Actor, Begun, Subject, Submission, Visibility, Write};
 use super::{Ctx, reference, refused, restructuring};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult, UserError};
@@ -65,20 +62,18 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
     if input.statement.trim().is_empty() {
         return Err(ServiceError::user(UserError::invalid(&["statement"], crate::error::UserErrorReason::Required)));
     }
-    let key = p.key();
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    if let Some(csid) = input.client_submission_id
-        && let Claim::Replay(id) = idempotency::claim(&mut w, &key, csid, "fileRegulatorAppeal", &input).await?
-    {
-        w.rollback().await?;
-        return get(ctx, p, AppealId(id)).await;
-    }
+    let submission = Submission {
+        client_submission_id: input.client_submission_id,
+        operation: "fileRegulatorAppeal",
+        input: &input,
+    };
+    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
+        Begun::Fresh(w) => *w,
+        Begun::Replay(id) => return get(ctx, p, AppealId(id)).await,
+    };
     let scope = restructuring::application_scope(p).ok_or(ServiceError::NotFound)?;
-    let a = application::Entity::find_by_id(input.application_id.0)
-        .filter(scope)
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    // Locked: of two appeals at once the second is the repeat (R16).
+    let a = w.for_change::<application::Entity>(scope, input.application_id.0).await?;
     let d = decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
     let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
     let tz = law.calendar.tz();
@@ -90,9 +85,21 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
                 || ServiceError::Internal(anyhow::anyhow!("a refused application without a delivered refusal")),
             )?
         }
-        ApplicationStatus::DeemedRefused | ApplicationStatus::CounterRejected => {
-            a.closed_at.map(local).unwrap_or_else(|| local(a.updated_at))
+        // R13, R15: the failure to agree happens at the end of the last day of the reply
+        // period counted from the proposal's receipt (under the policy in force then),
+        // whenever the deadline scan noticed it; the appeal window runs from there.
+        ApplicationStatus::DeemedRefused => {
+            let received = d
+                .as_ref()
+                .filter(|d| d.kind == DecisionKind::CounterProposal)
+                .and_then(|d| d.delivered_at)
+                .ok_or_else(|| {
+                    ServiceError::Internal(anyhow::anyhow!("a deemed refusal without a delivered proposal"))
+                })?;
+            let then = reference::law(w.reference(), w.txn(), a.jurisdiction, received).await?;
+            rules::deemed_refusal_due(&then.calendar, &then.policy.policy, local(received)).date
         }
+        ApplicationStatus::CounterRejected => a.closed_at.map(local).unwrap_or_else(|| local(a.updated_at)),
         ApplicationStatus::Registered
         | ApplicationStatus::DocumentsRequested
         | ApplicationStatus::Inadmissible
@@ -144,7 +151,7 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
     w.audit("appeal.filed", subject, Some(a.mfo_id), None, Some(after.clone()));
     // The MFO is notified at the same time (R15): the event is visible to it and the regulator.
     w.event("appeal.filed", subject, vis(&row), after);
-    idempotency::remember(&w, row.id).await?;
+    w.produced(row.id);
     w.commit().await?;
     Ok(row)
 }
@@ -168,12 +175,7 @@ pub async fn resolve(
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let scope = scope(p).ok_or(ServiceError::NotFound)?;
-    let a = appeal::Entity::find_by_id(id.0)
-        .filter(scope)
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let a = w.for_change::<appeal::Entity>(scope, id.0).await?;
     match a.status {
         AppealStatus::UnderReview => {}
         AppealStatus::Resolved => {

@@ -22,8 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::idempotency::{self, Claim};
-use super::write::{Actor, EscalationDraft, Subject, Write};
+use super::write::{Actor, Begun, EscalationDraft, Subject, Submission, Write};
 use super::{Ctx, loans, reference, restructuring, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
@@ -476,10 +475,6 @@ fn judge_clearance(
 
 /// The loan as the principal may act on it: an agency only while it is assigned, staff of
 /// its MFO, a regulator of its jurisdiction (read-only).
-async fn visible_loan<C: ConnectionTrait>(db: &C, p: &Principal, id: LoanId) -> ServiceResult<loan::Model> {
-    loan::Entity::find_by_id(id.0).filter(scope::loans(p)).one(db).await?.ok_or(ServiceError::NotFound)
-}
-
 /// `permittedActions`: a verdict on every action the caller's role can take, at `at`
 /// (now by default), each allowed contact with a short-lived clearance.
 pub async fn permitted_actions(
@@ -614,21 +609,25 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
         UserError::invalid(&["thirdPartyPurpose"], crate::error::UserErrorReason::Required)
     });
     problems.finish()?;
-    let key = p.key();
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    if let Claim::Replay(id) =
-        idempotency::claim(&mut w, &key, input.client_submission_id, "recordContact", &input).await?
-    {
-        w.rollback().await?;
-        let contact = get_contact(ctx, p, ContactId(id)).await?;
-        // The same input judged again: the verdict depends on nothing that moves.
-        let key = clearance_key(&ctx.reference, &ctx.db).await?;
-        let action = rules::action_of(input.channel, input.party);
-        let clearance =
-            judge_clearance(&key, input.clearance.as_deref(), p, contact.loan_id, action, input.occurred_at);
-        return Ok(RecordedContact { contact, clearance });
-    }
-    let l = visible_loan(w.txn(), p, input.loan_id).await?;
+    let submission = Submission {
+        client_submission_id: Some(input.client_submission_id),
+        operation: "recordContact",
+        input: &input,
+    };
+    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
+        Begun::Fresh(w) => *w,
+        Begun::Replay(id) => {
+            let contact = get_contact(ctx, p, ContactId(id)).await?;
+            // The same input judged again: the verdict depends on nothing that moves.
+            let key = clearance_key(&ctx.reference, &ctx.db).await?;
+            let action = rules::action_of(input.channel, input.party);
+            let clearance =
+                judge_clearance(&key, input.clearance.as_deref(), p, contact.loan_id, action, input.occurred_at);
+            return Ok(RecordedContact { contact, clearance });
+        }
+    };
+    // Locked: contacts of one loan are counted against its limits (X3, X4) one at a time.
+    let l = loans::for_change(&w, scope::loans(p), input.loan_id).await?;
     let action = rules::action_of(input.channel, input.party);
     // The rules as they stood when the contact happened, without this contact counted.
     let loaded = load_facts(w.reference(), w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
@@ -678,7 +677,7 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
         mfo_id: l.mfo_id,
         jurisdiction: l.jurisdiction,
         contactor_org_id: p.org_id.0,
-        recorded_by: key,
+        recorded_by: p.key(),
         channel: input.channel,
         occurred_at: input.occurred_at,
         party: input.party,
@@ -714,7 +713,7 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
             details: contact_breach_details(&row, rule, by_contract, &contactor, &input.disclosure),
         });
     }
-    idempotency::remember(&w, row.id).await?;
+    w.produced(row.id);
     w.commit().await?;
     Ok(RecordedContact { contact: row, clearance })
 }
@@ -774,11 +773,8 @@ pub async fn flag_misrepresentation(
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = contact_event::Entity::find_by_id(input.contact_id.0)
-        .filter(contact_event::Column::MfoId.eq(p.org_id.0))
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let own = Condition::all().add(contact_event::Column::MfoId.eq(p.org_id.0));
+    let c = w.for_change::<contact_event::Entity>(own, input.contact_id.0).await?;
     if c.misrepresentation.is_some() {
         w.rollback().await?;
         return Err(ServiceError::user(UserError::conflict(
@@ -964,11 +960,13 @@ pub async fn assign(
 ) -> ServiceResult<collection_assignment::Model> {
     scope::require_manager(p)?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = loan::Entity::find_by_id(id.0)
-        .filter(loan::Column::MfoId.eq(p.org_id.0))
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let l = loans::for_change(&w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), id).await?;
+    // One agency at a time (R17.2): a loan handed over is recalled before it goes to another.
+    if current_assignment(&w, l.id).await?.is_some() {
+        return Err(ServiceError::user(
+            UserError::conflict(&["loanId"], crate::error::UserErrorReason::AlreadyAtAgency).with_rule("R17.2"),
+        ));
+    }
     let org = organization::Entity::find_by_id(agency.0).one(w.txn()).await?;
     let Some(org) = org.filter(|o| o.kind == OrgKind::CollectionAgency && o.jurisdiction == l.jurisdiction) else {
         return Err(ServiceError::user(UserError::invalid(
@@ -1017,17 +1015,8 @@ pub async fn assign(
 pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<collection_assignment::Model> {
     scope::require_manager(p)?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = loan::Entity::find_by_id(id.0)
-        .filter(loan::Column::MfoId.eq(p.org_id.0))
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let Some(current) = collection_assignment::Entity::find()
-        .filter(collection_assignment::Column::LoanId.eq(l.id))
-        .filter(collection_assignment::Column::EndedAt.is_null())
-        .one(w.txn())
-        .await?
-    else {
+    let l = loans::for_change(&w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), id).await?;
+    let Some(current) = current_assignment(&w, l.id).await? else {
         return Err(ServiceError::user(UserError::conflict(&["loanId"], crate::error::UserErrorReason::NotAtAgency)));
     };
     collection_assignment::Entity::update_many()
@@ -1041,6 +1030,15 @@ pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<colle
     let ended = collection_assignment::Model { ended_at: Some(w.now), ..current };
     w.commit().await?;
     Ok(ended)
+}
+
+/// The loan's active hand-over, read under the loan's lock (`loans::for_change`).
+async fn current_assignment(w: &Write, loan: Uuid) -> ServiceResult<Option<collection_assignment::Model>> {
+    Ok(collection_assignment::Entity::find()
+        .filter(collection_assignment::Column::LoanId.eq(loan))
+        .filter(collection_assignment::Column::EndedAt.is_null())
+        .one(w.txn())
+        .await?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1081,7 +1079,7 @@ pub async fn update_my_contact_details(
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let b = borrower::Entity::find_by_id(b_id.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+    let b = w.for_change::<borrower::Entity>(scope::borrowers(p), b_id.0).await?;
     let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
     let today = law.calendar.local_date(w.now);
     let changed_on = input.changed_on.unwrap_or(today);

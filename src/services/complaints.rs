@@ -13,20 +13,20 @@ use entity::enums::{
     Role, SignatoryRole, Weekday,
 };
 use entity::{
-    borrower, complaint, complaint_answer, complaint_journal_counter, info_request, loan, payment, reception_hours,
+    borrower, complaint, complaint_answer, complaint_journal_counter, info_request, loan, organization, payment,
+    reception_hours,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::deadlines::{self, NewDeadline};
-use super::idempotency::{self, Claim};
-use super::write::{Actor, Subject, Visibility, Write};
+use super::write::{Actor, Begun, Subject, Submission, Visibility, Write};
 use super::{Ctx, Page, loans, reference, refused, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
@@ -125,15 +125,16 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
             crate::error::UserErrorReason::DateInFuture,
         )));
     }
-    let key = p.key();
     let hashed_input = input.clone();
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    if let Some(csid) = input.client_submission_id
-        && let Claim::Replay(id) = idempotency::claim(&mut w, &key, csid, "registerComplaint", &hashed_input).await?
-    {
-        w.rollback().await?;
-        return get(ctx, p, ComplaintId(id)).await;
-    }
+    let submission = Submission {
+        client_submission_id: input.client_submission_id,
+        operation: "registerComplaint",
+        input: &hashed_input,
+    };
+    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
+        Begun::Fresh(w) => *w,
+        Begun::Replay(id) => return get(ctx, p, ComplaintId(id)).await,
+    };
     let mfo = p.org_id.0;
     if is_borrower {
         // A borrower registers for themselves, through the app, signed by their login.
@@ -251,7 +252,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
             deadlines::close(&mut w, id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Cancelled).await?;
         }
     }
-    idempotency::remember(&w, id).await?;
+    w.produced(id);
 
     // C4's number is taken last, just before the row is written: the MFO's counter row
     // stays locked until commit, and every other registration of the MFO waits for it
@@ -280,7 +281,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         branch: input.branch.clone(),
         received_at,
         registered_at: w.now,
-        registered_by: key,
+        registered_by: p.key(),
         // C3: an anonymous written complaint is left without consideration at once.
         status: if anonymous { ComplaintStatus::LeftWithoutConsideration } else { ComplaintStatus::Registered },
         closure_reason: anonymous.then_some(ClosureReason::Anonymous),
@@ -403,17 +404,10 @@ fn journal_query(p: &Principal, mfo: Option<OrgId>, year: i32) -> ServiceResult<
         .filter(complaint::Column::JournalYear.eq(year)))
 }
 
-/// Loads a complaint of the principal's MFO for a change, inside the change's transaction,
-/// its row locked until the commit (`lock_exclusive`: ARCHITECTURE.md's invariant on
-/// concurrent changes of one record).
+/// Loads a complaint of the principal's MFO for a change (`Write::for_change`).
 async fn for_change(w: &Write, p: &Principal, id: ComplaintId) -> ServiceResult<complaint::Model> {
     scope::require_staff(p)?;
-    complaint::Entity::find_by_id(id.0)
-        .filter(complaint::Column::MfoId.eq(p.org_id.0))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)
+    w.for_change::<complaint::Entity>(Condition::all().add(complaint::Column::MfoId.eq(p.org_id.0)), id.0).await
 }
 
 /// Applies a step's status change and records it.
@@ -809,20 +803,17 @@ pub async fn request_information(
         input.channel = ComplaintChannel::MobileApp;
         input.form = ComplaintForm::Written;
     }
-    let key = p.key();
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    if let Some(csid) = input.client_submission_id
-        && let Claim::Replay(id) = idempotency::claim(&mut w, &key, csid, "requestLoanInformation", &input).await?
-    {
-        w.rollback().await?;
-        return get_info_request(ctx, p, InfoRequestId(id)).await;
-    }
-    let l = loan::Entity::find_by_id(input.loan_id.0)
-        .filter(scope::loans(p))
-        .filter(loan::Column::MfoId.eq(p.org_id.0))
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let submission = Submission {
+        client_submission_id: input.client_submission_id,
+        operation: "requestLoanInformation",
+        input: &input,
+    };
+    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
+        Begun::Fresh(w) => *w,
+        Begun::Replay(id) => return get_info_request(ctx, p, InfoRequestId(id)).await,
+    };
+    // Locked: C9's once-a-month count sees the request before this one, also at once.
+    let l = loans::for_change(&w, scope::loans(p).add(loan::Column::MfoId.eq(p.org_id.0)), input.loan_id).await?;
     match l.status {
         LoanStatus::Active => {}
         LoanStatus::Closed | LoanStatus::WrittenOff => {
@@ -855,7 +846,7 @@ pub async fn request_information(
         status: InfoRequestStatus::Open,
         answered_at: None,
         answer_channel: None,
-        registered_by: key,
+        registered_by: p.key(),
     };
     info_request::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
     let subject = Subject::new("info_request", row.id);
@@ -883,7 +874,7 @@ pub async fn request_information(
         Visibility { org_id: Some(l.mfo_id), jurisdiction: Some(l.jurisdiction) },
         after,
     );
-    idempotency::remember(&w, row.id).await?;
+    w.produced(row.id);
     w.commit().await?;
     Ok(row)
 }
@@ -897,12 +888,8 @@ pub async fn answer_information(
 ) -> ServiceResult<info_request::Model> {
     scope::require_staff(p)?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let r = info_request::Entity::find_by_id(id.0)
-        .filter(info_request::Column::MfoId.eq(p.org_id.0))
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let own = Condition::all().add(info_request::Column::MfoId.eq(p.org_id.0));
+    let r = w.for_change::<info_request::Entity>(own, id.0).await?;
     match r.status {
         InfoRequestStatus::Open => {}
         InfoRequestStatus::Answered => {
@@ -993,6 +980,9 @@ pub async fn set_reception_hours(
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let mfo = p.org_id.0;
+    // The MFO's row, locked: two desks setting one manager's hours at once replace them
+    // one after the other (each deletes what the other inserted), never both.
+    w.for_change::<organization::Entity>(Condition::all(), mfo).await?;
     let before = reception_hours::Entity::find()
         .filter(reception_hours::Column::MfoId.eq(mfo))
         .filter(reception_hours::Column::ManagerName.eq(manager_name.trim()))

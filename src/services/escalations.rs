@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Role};
 use entity::{deadline, escalation};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -354,15 +352,13 @@ pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> Se
         return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    // Locked until the commit, as every change of a record's state (ARCHITECTURE.md): of two
-    // acknowledgements at once the second reads the first's and is refused.
-    let e = escalation::Entity::find()
-        .filter(escalation::Column::Id.eq(id))
-        .filter(escalation_scope(p)?)
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    // Of two acknowledgements at once the second reads the first's and is refused.
+    let e = w
+        .for_change_where::<escalation::Entity>(
+            escalation_scope(p)?,
+            Condition::all().add(escalation::Column::Id.eq(id)),
+        )
+        .await?;
     if let Some(at) = e.acknowledged_at {
         return Err(ServiceError::user(
             UserError::conflict(&["escalationId"], crate::error::UserErrorReason::AlreadyDone)

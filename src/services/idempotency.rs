@@ -5,7 +5,7 @@
 
 use entity::idempotency_key;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,19 +28,20 @@ pub fn request_hash(input: &impl Serialize) -> ServiceResult<String> {
     Ok(hex::encode(Sha256::digest(value.to_string().as_bytes())))
 }
 
-/// Claims `(principal, clientSubmissionId)` for `operation` inside `w`'s transaction.
-pub async fn claim(
+/// Claims `(principal, clientSubmissionId)` for `operation` inside `w`'s transaction
+/// (through `Write::begin_submission` only, so no mutation can claim and forget).
+pub(super) async fn claim(
     w: &mut Write,
-    principal_key: &str,
     client_submission_id: Uuid,
     operation: &str,
     input: &impl Serialize,
 ) -> ServiceResult<Claim> {
     let hash = request_hash(input)?;
+    let principal_key = w.actor.key.clone();
     let id = w.new_id();
     let row = idempotency_key::ActiveModel {
         id: Set(id),
-        principal_key: Set(principal_key.to_owned()),
+        principal_key: Set(principal_key.clone()),
         client_submission_id: Set(client_submission_id),
         operation: Set(operation.to_owned()),
         request_hash: Set(hash.clone()),
@@ -60,7 +61,7 @@ pub async fn claim(
         return Ok(Claim::Fresh);
     }
     let first = idempotency_key::Entity::find()
-        .filter(idempotency_key::Column::PrincipalKey.eq(principal_key))
+        .filter(idempotency_key::Column::PrincipalKey.eq(&principal_key))
         .filter(idempotency_key::Column::ClientSubmissionId.eq(client_submission_id))
         .one(w.txn())
         .await?
@@ -77,14 +78,12 @@ pub async fn claim(
     }
 }
 
-/// Stores the record this attempt produced, in the same transaction.
-pub async fn remember(w: &Write, result_id: Uuid) -> ServiceResult<()> {
-    if let Some(row) = w.idempotency_row {
-        idempotency_key::Entity::update_many()
-            .col_expr(idempotency_key::Column::ResultId, Expr::value(result_id))
-            .filter(idempotency_key::Column::Id.eq(row))
-            .exec(w.txn())
-            .await?;
-    }
+/// Stores the record the claimed attempt produced, in its transaction (`Write::commit`).
+pub(super) async fn remember(txn: &DatabaseTransaction, row: Uuid, result_id: Uuid) -> ServiceResult<()> {
+    idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::ResultId, Expr::value(result_id))
+        .filter(idempotency_key::Column::Id.eq(row))
+        .exec(txn)
+        .await?;
     Ok(())
 }

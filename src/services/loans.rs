@@ -12,7 +12,8 @@ use entity::{DbDecimal, borrower, installment, loan, payment};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -202,47 +203,48 @@ pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> 
 
     let mfo = p.org_id.0;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let existing = borrower::Entity::find()
-        .filter(borrower::Column::MfoId.eq(mfo))
-        .filter(borrower::Column::ExternalId.eq(&input.external_id))
-        .one(w.txn())
-        .await?;
-    let mut row = existing.clone().unwrap_or_else(|| borrower::Model {
+    let mut row = borrower::Model {
         id: w.new_id(),
         mfo_id: mfo,
         external_id: input.external_id.clone(),
-        full_name: String::new(),
-        national_id: None,
-        address: None,
-        phone: None,
-        email: None,
+        full_name: input.full_name.trim().to_owned(),
+        national_id: input.national_id,
+        address: input.address,
+        phone: input.phone,
+        email: input.email,
         language: input.language,
-        socially_vulnerable: false,
+        socially_vulnerable: input.socially_vulnerable,
         created_at: w.now,
         updated_at: w.now,
-    });
-    row.full_name = input.full_name.trim().to_owned();
-    row.national_id = input.national_id;
-    row.address = input.address;
-    row.phone = input.phone;
-    row.email = input.email;
-    row.language = input.language;
-    row.socially_vulnerable = input.socially_vulnerable;
+    };
+    // Inserted unless the external id is stored (or being stored by a concurrent sync,
+    // whose commit this waits for): then that row is the one to update, locked.
+    let existing = if w
+        .insert_new(row.clone().into_active_model(), [borrower::Column::MfoId, borrower::Column::ExternalId])
+        .await?
+    {
+        None
+    } else {
+        let which = Condition::all().add(borrower::Column::ExternalId.eq(&input.external_id));
+        let e = w
+            .for_change_where::<borrower::Entity>(Condition::all().add(borrower::Column::MfoId.eq(mfo)), which)
+            .await?;
+        row = borrower::Model { id: e.id, created_at: e.created_at, updated_at: e.updated_at, ..row };
+        Some(e)
+    };
     let before = existing.as_ref().map(borrower_snapshot);
     let after = borrower_snapshot(&row);
-    if before.as_ref() == Some(&after) {
+    if let Some(e) = existing.filter(|_| before.as_ref() == Some(&after)) {
         // The same row again: nothing changed, nothing to record.
         w.rollback().await?;
-        return Ok(row);
+        return Ok(e);
     }
-    row.updated_at = w.now;
-    if existing.is_some() {
+    if before.is_some() {
+        row.updated_at = w.now;
         borrower::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
-    } else {
-        borrower::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
     }
     let subject = Subject::new("borrower", row.id);
-    let action = if existing.is_some() { "borrower.updated" } else { "borrower.created" };
+    let action = if before.is_some() { "borrower.updated" } else { "borrower.created" };
     w.audit(action, subject, Some(mfo), before, Some(after));
     w.event(action, subject, Visibility { org_id: Some(mfo), jurisdiction: Some(p.jurisdiction) }, json!({}));
     w.commit().await?;
@@ -409,16 +411,7 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
             crate::error::UserErrorReason::UnknownReference,
         )));
     };
-    let existing = loan::Entity::find()
-        .filter(loan::Column::MfoId.eq(mfo))
-        .filter(loan::Column::ExternalId.eq(&input.external_id))
-        .one(w.txn())
-        .await?;
-    let old_schedule = match &existing {
-        Some(l) => schedule_of(w.txn(), l.id).await?,
-        None => Vec::new(),
-    };
-    let mut row = existing.clone().unwrap_or_else(|| loan::Model {
+    let mut row = loan::Model {
         id: w.new_id(),
         mfo_id: mfo,
         borrower_id: borrower.id,
@@ -455,8 +448,66 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
         claim_assignee: None,
         created_at: w.now,
         updated_at: w.now,
-    });
-    row.borrower_id = borrower.id;
+    };
+    apply_loan_input(&mut row, &input, borrower.id, currency);
+    // Inserted unless the external id is stored (or being stored by a concurrent sync,
+    // whose commit this waits for): then that row is the one to update, locked, with what
+    // the MFO does not send (legal facts, derived dates) kept.
+    let existing =
+        if w.insert_new(row.clone().into_active_model(), [loan::Column::MfoId, loan::Column::ExternalId]).await? {
+            None
+        } else {
+            let which = Condition::all().add(loan::Column::ExternalId.eq(&input.external_id));
+            let e =
+                w.for_change_where::<loan::Entity>(Condition::all().add(loan::Column::MfoId.eq(mfo)), which).await?;
+            row = e.clone();
+            apply_loan_input(&mut row, &input, borrower.id, currency);
+            Some(e)
+        };
+    let old_schedule = match &existing {
+        Some(l) => schedule_of(w.txn(), l.id).await?,
+        None => Vec::new(),
+    };
+    let new_schedule: Vec<installment::Model> = input
+        .schedule
+        .iter()
+        .enumerate()
+        .map(|(i, s)| installment::Model {
+            id: w.new_id(),
+            loan_id: row.id,
+            seq: i as i32 + 1,
+            due_date: s.due_date,
+            principal: s.principal.normalize().into(),
+            interest: s.interest.normalize().into(),
+        })
+        .collect();
+
+    let before = existing.as_ref().map(|l| loan_snapshot(l, &old_schedule));
+    let after = loan_snapshot(&row, &new_schedule);
+    if let Some(e) = existing.filter(|_| before.as_ref() == Some(&after)) {
+        w.rollback().await?;
+        return Ok(e);
+    }
+    if before.is_some() {
+        row.updated_at = w.now;
+        loan::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+    }
+    let schedule_changed = before.as_ref().map(|b| b["schedule"] != after["schedule"]).unwrap_or(true);
+    if schedule_changed {
+        replace_schedule(&w, row.id, new_schedule).await?;
+    }
+    let row = refresh_derived(&mut w, row).await?;
+    let subject = Subject::new("loan", row.id);
+    let action = if before.is_some() { "loan.updated" } else { "loan.created" };
+    w.audit(action, subject, Some(mfo), before, Some(after));
+    w.event(action, subject, visibility(&row), json!({ "loanId": row.id }));
+    w.commit().await?;
+    Ok(row)
+}
+
+/// What the MFO sends of a loan, onto its row.
+fn apply_loan_input(row: &mut loan::Model, input: &LoanInput, borrower_id: Uuid, currency: Currency) {
+    row.borrower_id = borrower_id;
     row.contract_number = input.contract_number.trim().to_owned();
     row.contract_date = input.contract_date;
     row.currency = currency;
@@ -477,43 +528,6 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
     row.contract_meetings_per_day = terms.per_day;
     row.contract_meetings_per_week = terms.per_week;
     row.contract_meetings_on_days_off = terms.on_days_off;
-    let new_schedule: Vec<installment::Model> = input
-        .schedule
-        .iter()
-        .enumerate()
-        .map(|(i, s)| installment::Model {
-            id: w.new_id(),
-            loan_id: row.id,
-            seq: i as i32 + 1,
-            due_date: s.due_date,
-            principal: s.principal.normalize().into(),
-            interest: s.interest.normalize().into(),
-        })
-        .collect();
-
-    let before = existing.as_ref().map(|l| loan_snapshot(l, &old_schedule));
-    let after = loan_snapshot(&row, &new_schedule);
-    if before.as_ref() == Some(&after) {
-        w.rollback().await?;
-        return Ok(row);
-    }
-    row.updated_at = w.now;
-    if existing.is_some() {
-        loan::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
-    } else {
-        loan::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    }
-    let schedule_changed = before.as_ref().map(|b| b["schedule"] != after["schedule"]).unwrap_or(true);
-    if schedule_changed {
-        replace_schedule(&w, row.id, new_schedule).await?;
-    }
-    let row = refresh_derived(&mut w, row).await?;
-    let subject = Subject::new("loan", row.id);
-    let action = if existing.is_some() { "loan.updated" } else { "loan.created" };
-    w.audit(action, subject, Some(mfo), before, Some(after));
-    w.event(action, subject, visibility(&row), json!({ "loanId": row.id }));
-    w.commit().await?;
-    Ok(row)
 }
 
 pub(crate) fn visibility(l: &loan::Model) -> Visibility {
@@ -607,14 +621,22 @@ pub(crate) async fn refresh_derived(w: &mut Write, mut l: loan::Model) -> Servic
     Ok(l)
 }
 
-/// Finds a loan of the principal's MFO by our id or the MFO's own.
-async fn find_own_loan(w: &Write, p: &Principal, loan_ref: &LoanRef) -> ServiceResult<loan::Model> {
-    let query = loan::Entity::find().filter(loan::Column::MfoId.eq(p.org_id.0));
-    let found = match loan_ref {
-        LoanRef::Id(id) => query.filter(loan::Column::Id.eq(id.0)).one(w.txn()).await?,
-        LoanRef::External(ext) => query.filter(loan::Column::ExternalId.eq(ext)).one(w.txn()).await?,
+/// Reads a loan of the principal's MFO, by our id or the MFO's own, for a change of it
+/// (locked: `Write::for_change`).
+async fn own_loan_for_change(w: &Write, p: &Principal, loan_ref: &LoanRef) -> ServiceResult<loan::Model> {
+    let scope = Condition::all().add(loan::Column::MfoId.eq(p.org_id.0));
+    let which = match loan_ref {
+        LoanRef::Id(id) => loan::Column::Id.eq(id.0),
+        LoanRef::External(ext) => loan::Column::ExternalId.eq(ext),
     };
-    found.ok_or(ServiceError::NotFound)
+    w.for_change_where::<loan::Entity>(scope, Condition::all().add(which)).await
+}
+
+/// Reads a loan in `scope` for a change of it or of what hangs on it (a hand-over, a
+/// deferral, a contact counted against its limits), locked until the commit, so that
+/// changes of one loan apply one after the other.
+pub(crate) async fn for_change(w: &Write, scope: Condition, id: LoanId) -> ServiceResult<loan::Model> {
+    w.for_change::<loan::Entity>(scope, id.0).await
 }
 
 pub async fn record_payment(
@@ -633,15 +655,26 @@ pub async fn record_payment(
     });
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = find_own_loan(&w, p, &input.loan).await?;
+    let l = own_loan_for_change(&w, p, &input.loan).await?;
     money::check_scale(&mut problems, &["amount"], input.amount, l.currency);
     problems.finish()?;
-    if let Some(existing) = payment::Entity::find()
-        .filter(payment::Column::LoanId.eq(l.id))
-        .filter(payment::Column::ExternalId.eq(&input.external_id))
-        .one(w.txn())
-        .await?
-    {
+    let row = payment::Model {
+        id: w.new_id(),
+        loan_id: l.id,
+        external_id: input.external_id.clone(),
+        paid_at: input.paid_at,
+        amount: input.amount.normalize().into(),
+        created_at: w.now,
+    };
+    if !w.insert_new(row.clone().into_active_model(), [payment::Column::LoanId, payment::Column::ExternalId]).await? {
+        // A payment is a fact: the same external id again is the same payment (a retry),
+        // or a CONFLICT when it says otherwise.
+        let existing = payment::Entity::find()
+            .filter(payment::Column::LoanId.eq(l.id))
+            .filter(payment::Column::ExternalId.eq(&input.external_id))
+            .one(w.txn())
+            .await?
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a payment's key conflicted but is not visible")))?;
         w.rollback().await?;
         return if existing.amount.0 == input.amount && existing.paid_at == input.paid_at {
             Ok((existing, l))
@@ -652,15 +685,6 @@ pub async fn record_payment(
             )))
         };
     }
-    let row = payment::Model {
-        id: w.new_id(),
-        loan_id: l.id,
-        external_id: input.external_id.clone(),
-        paid_at: input.paid_at,
-        amount: input.amount.normalize().into(),
-        created_at: w.now,
-    };
-    payment::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
     let l = refresh_derived(&mut w, l).await?;
     let subject = Subject::new("payment", row.id);
     let after = json!({ "loanId": l.id, "externalId": row.external_id, "paidAt": row.paid_at, "amount": row.amount.to_string() });
@@ -673,7 +697,7 @@ pub async fn record_payment(
 pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) -> ServiceResult<loan::Model> {
     require_ingest(p)?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = find_own_loan(&w, p, &input.loan).await?;
+    let l = own_loan_for_change(&w, p, &input.loan).await?;
     let today = reference::calendar(w.reference(), w.txn(), l.jurisdiction).await?.local_date(w.now);
     let mut problems = Problems::new();
     problems.check(input.occurred_on <= today, || {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{DeadlineKind, DeadlineStatus, DeferralStatus, Obligor, Role};
 use entity::{installment, loan, military_deferral as deferral};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -38,6 +38,11 @@ pub struct ConscriptionInput {
     pub bureau_received_at: Option<DateTime<Utc>>,
 }
 
+/// The states of a deferral that is still the loan's current one (the partial unique index
+/// `ix_military_deferral_open` lists the same).
+const OPEN: [DeferralStatus; 3] =
+    [DeferralStatus::Registered, DeferralStatus::Granted, DeferralStatus::RefusedByBorrower];
+
 /// M1: the credit bureau reports the borrower conscripted. Unless M6 excludes it, the MFO
 /// must grant the deferral within 15 calendar days.
 pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> ServiceResult<deferral::Model> {
@@ -49,11 +54,18 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
         ));
     }
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = loan::Entity::find_by_id(input.loan_id.0)
-        .filter(loan::Column::MfoId.eq(p.org_id.0))
+    let l = loans::for_change(&w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), input.loan_id).await?;
+    // One protected period of a loan at a time (M1–M4): the bureau's report again, while a
+    // deferral is registered, granted or being refused, is the same conscription.
+    if deferral::Entity::find()
+        .filter(deferral::Column::LoanId.eq(l.id))
+        .filter(deferral::Column::Status.is_in(OPEN))
         .one(w.txn())
         .await?
-        .ok_or(ServiceError::NotFound)?;
+        .is_some()
+    {
+        return Err(ServiceError::user(UserError::conflict(&["loanId"], crate::error::UserErrorReason::AlreadyDone)));
+    }
     let received = input.bureau_received_at.unwrap_or(w.now);
     if received > w.now {
         return Err(ServiceError::user(UserError::invalid(
@@ -169,14 +181,15 @@ async fn apply_deferral(
     Ok(())
 }
 
+/// Loads a deferral for a change (`Write::for_change`): the MFO's staff change their MFO's,
+/// a borrower (where `borrower_may`) their own.
 async fn for_change(w: &Write, p: &Principal, id: DeferralId, borrower_may: bool) -> ServiceResult<deferral::Model> {
-    let d = deferral::Entity::find_by_id(id.0).lock_exclusive().one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    let ok = match p.role {
-        Role::MfoStaff | Role::MfoManager => d.mfo_id == p.org_id.0,
-        Role::Borrower => borrower_may && Some(d.borrower_id) == p.borrower_id.map(|b| b.0),
-        Role::CollectionAgency | Role::Regulator => false,
+    let scope = match (p.role, p.borrower_id) {
+        (Role::MfoStaff | Role::MfoManager, _) => Condition::all().add(deferral::Column::MfoId.eq(p.org_id.0)),
+        (Role::Borrower, Some(b)) if borrower_may => Condition::all().add(deferral::Column::BorrowerId.eq(b.0)),
+        (Role::Borrower | Role::CollectionAgency | Role::Regulator, _) => return Err(ServiceError::NotFound),
     };
-    if ok { Ok(d) } else { Err(ServiceError::NotFound) }
+    w.for_change::<deferral::Entity>(scope, id.0).await
 }
 
 async fn save(w: &mut Write, before: &deferral::Model, after: &deferral::Model, action: &str) -> ServiceResult<()> {

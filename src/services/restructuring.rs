@@ -27,8 +27,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::deadlines::{self, NewDeadline};
-use super::idempotency::{self, Claim};
-use super::write::{Actor, Subject, Visibility, Write};
+use super::write::{Actor, Begun, Subject, Submission, Visibility, Write};
 use super::{Ctx, Page, loans, reference, refused, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError};
@@ -96,28 +95,24 @@ pub enum OverdueExamined {
 
 /// R1: examines one loan once per move of its oldest unpaid due date and, for a new
 /// overdue episode, opens the notice deadline dated from the overdue date itself, under
-/// the policy version in force on that date (DOMAIN.md, "Figures change"). A conditional
-/// update makes two scanners open one deadline.
+/// the policy version in force on that date (DOMAIN.md, "Figures change"). The loan is read
+/// for a change (locked), so of two scanners the second finds it examined.
 pub async fn examine_overdue(ctx: &Ctx, loan_id: Uuid, cal: &Calendar) -> ServiceResult<OverdueExamined> {
     let mut w = Write::begin(ctx, Actor::system("overdue-sweep")).await?;
-    let Some(l) = loan::Entity::find_by_id(loan_id).one(w.txn()).await? else {
-        w.rollback().await?;
-        return Ok(OverdueExamined::Unchanged);
+    let l = match w.for_change::<loan::Entity>(Condition::all(), loan_id).await {
+        Ok(l) if l.notice_checked_due_date != l.first_unpaid_due_date => l,
+        // Gone, or examined for this oldest-unpaid date already (by another instance).
+        Ok(_) | Err(ServiceError::NotFound) => {
+            w.rollback().await?;
+            return Ok(OverdueExamined::Unchanged);
+        }
+        Err(e) => return Err(e),
     };
-    // Claim the examination: only one instance proceeds for this oldest-unpaid date.
-    let claimed = loan::Entity::update_many()
+    loan::Entity::update_many()
         .col_expr(loan::Column::NoticeCheckedDueDate, Expr::value(l.first_unpaid_due_date))
         .filter(loan::Column::Id.eq(l.id))
-        .filter(match l.notice_checked_due_date {
-            Some(d) => loan::Column::NoticeCheckedDueDate.eq(d),
-            None => loan::Column::NoticeCheckedDueDate.is_null(),
-        })
         .exec(w.txn())
         .await?;
-    if claimed.rows_affected != 1 {
-        w.rollback().await?;
-        return Ok(OverdueExamined::Unchanged);
-    }
     let schedule = loans::schedule_of(w.txn(), l.id).await?;
     let payments = loans::payments_of_loan(w.txn(), l.id).await?;
     let today = cal.local_date(w.now);
@@ -217,11 +212,8 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
     problems.finish()?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     // scope::loans gives an agency only the loans handed to it now (R1: it may deliver).
-    let l = loan::Entity::find_by_id(input.loan_id.0)
-        .filter(scope::loans(p))
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    // Locked: the notice closes the loan's R1 duty once.
+    let l = loans::for_change(&w, scope::loans(p), input.loan_id).await?;
     if let Some(amount) = input.overdue_amount {
         let mut problems = Problems::new();
         money::check_scale(&mut problems, &["overdueAmount"], amount, l.currency);
@@ -391,21 +383,18 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     }
     problems.finish()?;
 
-    let key = p.key();
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    if let Some(csid) = input.client_submission_id
-        && let Claim::Replay(id) =
-            idempotency::claim(&mut w, &key, csid, "submitRestructuringApplication", &input).await?
-    {
-        w.rollback().await?;
-        return get(ctx, p, ApplicationId(id)).await;
-    }
-    let l = loan::Entity::find_by_id(input.loan_id.0)
-        .filter(scope::loans(p))
-        .filter(loan::Column::MfoId.eq(p.org_id.0))
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let submission = Submission {
+        client_submission_id: input.client_submission_id,
+        operation: "submitRestructuringApplication",
+        input: &input,
+    };
+    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
+        Begun::Fresh(w) => *w,
+        Begun::Replay(id) => return get(ctx, p, ApplicationId(id)).await,
+    };
+    // Locked: applications of one loan are registered one after the other (R2, R3 read
+    // the loan's facts).
+    let l = loans::for_change(&w, scope::loans(p).add(loan::Column::MfoId.eq(p.org_id.0)), input.loan_id).await?;
     let mut problems = Problems::new();
     for (field, v) in
         [("monthlyIncome", input.monthly_income), ("otherMonthlyDebtPayments", input.other_monthly_debt_payments)]
@@ -469,7 +458,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
         admissibility_rule: verdict.rule.to_owned(),
         inadmissible_facts: (!verdict.admissible).then(|| to_json(&verdict.facts)).transpose()?,
         borrower_notice: None,
-        submitted_by: key,
+        submitted_by: p.key(),
         closed_at: None,
         updated_at: w.now,
     };
@@ -534,7 +523,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
     }
     w.audit("application.submitted", subject, Some(l.mfo_id), None, Some(snapshot(&row)));
     w.event("application.submitted", subject, vis(&row), json!({ "status": row.status }));
-    idempotency::remember(&w, row.id).await?;
+    w.produced(row.id);
     w.commit().await?;
     Ok(row)
 }
@@ -631,13 +620,8 @@ async fn for_change(
         return Err(ServiceError::Forbidden("not for this role"));
     }
     let scope = application_scope(p).ok_or(ServiceError::NotFound)?;
-    // Locked until the commit: of two concurrent decisions the second sees the first's.
-    application::Entity::find_by_id(id.0)
-        .filter(scope)
-        .lock_exclusive()
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)
+    // Of two concurrent decisions the second sees the first's.
+    w.for_change::<application::Entity>(scope, id.0).await
 }
 
 /// Moves an application to its next status and records the change.

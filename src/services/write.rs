@@ -14,16 +14,18 @@
 use chrono::{DateTime, Utc};
 use entity::enums::{EscalationKind, Jurisdiction};
 use entity::{escalation, outbox_event};
+use sea_orm::sea_query::{IntoIden, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, SqliteTransactionMode, Statement,
-    TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    PrimaryKeyTrait, QueryFilter, QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Ctx, audit};
+use super::{Ctx, audit, idempotency};
 use crate::auth::Principal;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::events::Published;
 use crate::ids::new_id;
 
@@ -111,6 +113,25 @@ pub struct Write {
     escalations: Vec<EscalationDraft>,
     /// The idempotency row this change answers, if it came with a `clientSubmissionId`.
     pub(crate) idempotency_row: Option<Uuid>,
+    /// The record the change produced, stored with its submission at commit.
+    result: Option<Uuid>,
+}
+
+/// How a change that may be a retry begins (`Write::begin_submission`).
+pub enum Begun {
+    /// A first attempt: make the change, name its record with `Write::produced`, commit.
+    Fresh(Box<Write>),
+    /// The same submission was made before with the same input: answer with this record;
+    /// nothing was written.
+    Replay(Uuid),
+}
+
+/// A retryable mutation's submission: its `clientSubmissionId` (if the client sent one),
+/// the operation and the input the id stands for.
+pub struct Submission<'a, I: Serialize> {
+    pub client_submission_id: Option<Uuid>,
+    pub operation: &'static str,
+    pub input: &'a I,
 }
 
 impl Write {
@@ -147,7 +168,71 @@ impl Write {
             events: Vec::new(),
             escalations: Vec::new(),
             idempotency_row: None,
+            result: None,
         })
+    }
+
+    /// Begins a change a client may retry. With a `clientSubmissionId`, the (principal, id)
+    /// key is claimed first thing in the transaction: a concurrent duplicate waits on its
+    /// unique index (or on SQLite's writer permit) and then finds the first attempt. A
+    /// replay writes nothing and answers with the first attempt's record; the same id with
+    /// other input is a CONFLICT. The claim and the result are one unit with the change:
+    /// `commit` refuses a claimed submission whose record was not named (`produced`).
+    pub async fn begin_submission<I: Serialize>(ctx: &Ctx, actor: Actor, s: Submission<'_, I>) -> ServiceResult<Begun> {
+        let mut w = Self::begin(ctx, actor).await?;
+        let Some(csid) = s.client_submission_id else { return Ok(Begun::Fresh(Box::new(w))) };
+        match idempotency::claim(&mut w, csid, s.operation, s.input).await? {
+            idempotency::Claim::Fresh => Ok(Begun::Fresh(Box::new(w))),
+            idempotency::Claim::Replay(id) => {
+                w.rollback().await?;
+                Ok(Begun::Replay(id))
+            }
+        }
+    }
+
+    /// Names the record this change produced: what a retry of its submission answers with.
+    pub fn produced(&mut self, id: Uuid) {
+        self.result = Some(id);
+    }
+
+    /// Reads the one record a change is about, within the caller's `scope`, its row locked
+    /// until the commit (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's writers are one at
+    /// a time already, and sea-query leaves the clause out there). Every state change reads
+    /// its record through here, so of two concurrent changes of one record the second runs
+    /// on the first's result, as if it had come later. Outside the scope is NOT_FOUND.
+    pub async fn for_change<E>(&self, scope: Condition, id: Uuid) -> ServiceResult<E::Model>
+    where
+        E: EntityTrait,
+        Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    {
+        E::find_by_id(id).filter(scope).lock_exclusive().one(&self.txn).await?.ok_or(ServiceError::NotFound)
+    }
+
+    /// Inserts `row` unless a row with the same `key` (a unique index: an outside id) is
+    /// stored; true when it was inserted. A concurrent insert of the same key makes this
+    /// wait for its commit (PostgreSQL) and then find it, so a natural-key write reads the
+    /// existing row (`for_change_where`) instead of failing on the index.
+    pub async fn insert_new<A, C, I>(&self, row: A, key: I) -> ServiceResult<bool>
+    where
+        A: ActiveModelTrait,
+        C: IntoIden,
+        I: IntoIterator<Item = C>,
+    {
+        let inserted = <A::Entity as EntityTrait>::insert(row)
+            .on_conflict(OnConflict::columns(key).do_nothing().to_owned())
+            .exec_without_returning(&self.txn)
+            .await?;
+        Ok(inserted == 1)
+    }
+
+    /// `for_change` for a record named by other columns (an outside id): `which` picks
+    /// one row, `scope` limits it to the caller's.
+    pub async fn for_change_where<E: EntityTrait>(
+        &self,
+        scope: Condition,
+        which: Condition,
+    ) -> ServiceResult<E::Model> {
+        E::find().filter(scope).filter(which).lock_exclusive().one(&self.txn).await?.ok_or(ServiceError::NotFound)
     }
 
     pub fn txn(&self) -> &DatabaseTransaction {
@@ -191,6 +276,12 @@ impl Write {
     /// last: every write of every organisation queues on it, so it is held only for the
     /// entries' one insert, the head's update and the commit.
     pub async fn commit(mut self) -> ServiceResult<()> {
+        if let Some(row) = self.idempotency_row {
+            let result = self.result.ok_or_else(|| {
+                ServiceError::Internal(anyhow::anyhow!("a claimed submission committed without naming its record"))
+            })?;
+            idempotency::remember(&self.txn, row, result).await?;
+        }
         // Text the database could not hold was made storable at the edge (`crate::text`);
         // the request's first audited write keeps the originals on the trail of each record
         // it changed (deadlines carry no input text, so not theirs).
@@ -337,4 +428,51 @@ pub(crate) fn in_chunks<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
         chunks.push(std::mem::replace(&mut rows, rest));
     }
     chunks
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `.rs` file under `dir`, with its text.
+    fn sources(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
+        for entry in std::fs::read_dir(dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push((path.clone(), std::fs::read_to_string(&path).expect("read file")));
+            }
+        }
+    }
+
+    /// The row lock of a change is taken in one place, so a new state change reads its
+    /// record through `Write::for_change` rather than a lock of its own (or none).
+    #[test]
+    fn row_locks_are_taken_only_by_write_for_change() {
+        let mut files = Vec::new();
+        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let elsewhere: Vec<_> = files
+            .iter()
+            .filter(|(path, text)| !path.ends_with("services/write.rs") && text.contains(".lock_exclusive()"))
+            .map(|(path, _)| path.display().to_string())
+            .collect();
+        assert!(elsewhere.is_empty(), "row locks outside Write::for_change: {elsewhere:?}");
+    }
+
+    /// A unique index that states an invariant is told to the client as a CONFLICT on its
+    /// field, in the words of either engine.
+    #[test]
+    fn a_unique_violation_of_an_invariant_is_a_conflict_on_its_field() {
+        use crate::error::{UserErrorCode, UserErrorReason};
+        let pg = "duplicate key value violates unique constraint \"ix_collection_assignment_active\"";
+        let sqlite = "UNIQUE constraint failed: collection_assignment.loan_id";
+        for message in [pg, sqlite] {
+            let conflict = crate::error::conflict_of_unique(message).expect("an invariant's index");
+            assert_eq!(conflict.code, UserErrorCode::Conflict);
+            assert_eq!(conflict.reason, UserErrorReason::AlreadyAtAgency);
+            assert_eq!(conflict.field, vec!["input".to_owned(), "loanId".to_owned()]);
+        }
+        assert!(
+            crate::error::conflict_of_unique("UNIQUE constraint failed: holiday.jurisdiction, holiday.date").is_none()
+        );
+    }
 }

@@ -27,7 +27,7 @@ fn disclosure() -> Value {
     json!({ "organizationName": "Agency", "organizationLocation": "Almaty, Dostyk 5", "personName": "Nurzhan Abenov", "personPosition": "Collector" })
 }
 
-fn contact(loan: &str, csid: u32, channel: &str, when: &str) -> Value {
+pub(crate) fn contact(loan: &str, csid: u32, channel: &str, when: &str) -> Value {
     json!({
         "clientSubmissionId": format!("00000000-0000-4000-9000-{csid:012}"), "loanId": loan, "channel": channel,
         "occurredAt": when, "disclosure": disclosure(), "outcome": "REACHED", "destination": "+7 701 000 00 00",
@@ -294,8 +294,15 @@ async fn r17_2_only_an_overdue_loan_whose_contract_allows_it_goes_to_an_agency_a
     );
     let r = app.gql(&app.manager(), m, json!({ "input": { "loanId": s.loan, "agencyId": agency_id } })).await;
     assert_eq!(r["assignLoanToAgency"]["assignment"]["agency"]["name"], "Agency");
-    let again = app.gql(&app.manager(), m, json!({ "input": { "loanId": s.loan, "agencyId": agency_id } })).await;
-    assert_eq!(again["assignLoanToAgency"]["userErrors"][0]["rule"], "R17.2", "already there");
+    let with_reason = m.replace("rule }", "rule reason }");
+    let again =
+        app.gql(&app.manager(), &with_reason, json!({ "input": { "loanId": s.loan, "agencyId": agency_id } })).await;
+    // One agency at a time: the loan's state, not the law's verdict, refuses it.
+    let e = &again["assignLoanToAgency"]["userErrors"][0];
+    assert_eq!(
+        (&e["code"], &e["rule"], &e["reason"]),
+        (&json!("CONFLICT"), &json!("R17.2"), &json!("ALREADY_AT_AGENCY"))
+    );
     let list = verdicts(&app, &app.staff(), &s.loan, None).await;
     for action in ["FILE_LAWSUIT", "CHARGE_INTEREST", "ACCRUE_PENALTY"] {
         assert_eq!(verdict(&list, action)["basis"], json!(["R18"]), "{action}");

@@ -7,8 +7,8 @@ use entity::enums::{DeadlineKind, DeadlineStatus, Jurisdiction, Obligor};
 use futures_util::{SinkExt, StreamExt};
 use mfo_api::services::audit::{ChainBreak, verify_chain};
 use mfo_api::services::deadlines::{self, NewDeadline};
-use mfo_api::services::idempotency::{self, Claim};
-use mfo_api::services::write::{Actor, Subject, Write};
+use mfo_api::services::idempotency::Claim;
+use mfo_api::services::write::{Actor, Begun, Subject, Submission, Write};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -158,23 +158,21 @@ async fn a_deleted_audit_entry_breaks_the_chain() {
     assert!(matches!(verify_chain(&app.ctx.db).await.expect("verify"), Err(ChainBreak::Unlinked { .. })));
 }
 
-/// Claims one submission id inside its own write, as a retried mutation would, and
-/// creates a borrower-like record (an outbox-only marker) on the first attempt.
+/// Begins a write with one submission id, as a retried mutation would, and creates a
+/// borrower-like record (an audit-only marker) on the first attempt.
 async fn submit(app: &TestApp, key: &str, csid: uuid::Uuid, input: Value) -> Result<Claim, String> {
-    let mut w = Write::begin(&app.ctx, Actor::system("test")).await.map_err(|e| format!("{e:?}"))?;
-    let claim = idempotency::claim(&mut w, key, csid, "test.submit", &input).await.map_err(|e| format!("{e:?}"))?;
-    match claim {
-        Claim::Fresh => {
+    let actor = Actor { key: key.to_owned(), org_id: None };
+    let submission = Submission { client_submission_id: Some(csid), operation: "test.submit", input: &input };
+    match Write::begin_submission(&app.ctx, actor, submission).await.map_err(|e| format!("{e:?}"))? {
+        Begun::Fresh(w) => {
+            let mut w = *w;
             let id = w.new_id();
             w.audit("test.submitted", Subject::new("test", id), None, None, Some(input));
-            idempotency::remember(&w, id).await.map_err(|e| format!("{e:?}"))?;
+            w.produced(id);
             w.commit().await.map_err(|e| format!("{e:?}"))?;
             Ok(Claim::Fresh)
         }
-        Claim::Replay(id) => {
-            w.rollback().await.map_err(|e| format!("{e:?}"))?;
-            Ok(Claim::Replay(id))
-        }
+        Begun::Replay(id) => Ok(Claim::Replay(id)),
     }
 }
 

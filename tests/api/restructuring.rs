@@ -42,7 +42,7 @@ use crate::helpers::fixtures::on;
 
 use crate::helpers::fixtures::{Setup, overdue_loan};
 
-fn submission(loan: &str, csid: &str) -> Value {
+pub(crate) fn submission(loan: &str, csid: &str) -> Value {
     json!({
         "clientSubmissionId": csid, "loanId": loan, "language": "RU",
         "grounds": [{ "ground": "REGISTERED_UNEMPLOYED" }, { "ground": "OTHER", "text": "The shop burned down." }],
@@ -63,7 +63,7 @@ fn csid(n: u32) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
 
-fn decide_input(id: &Value, kind: &str) -> Value {
+pub(crate) fn decide_input(id: &Value, kind: &str) -> Value {
     let mut input = json!({ "applicationId": id, "decision": kind, "signatory": { "fullName": "Omarov D. K.", "position": "Chairman" } });
     match kind {
         "REFUSE" => input["reasons"] = json!("the stated income does not allow any schedule."),
@@ -667,7 +667,7 @@ async fn refused_application(app: &TestApp, key: &str, loan_extra: Value, borrow
     (s, a)
 }
 
-fn appeal_input(id: &Value) -> Value {
+pub(crate) fn appeal_input(id: &Value) -> Value {
     json!({ "applicationId": id, "statement": "The MFO refused without looking at my income.", "evidence": [{ "name": "refusal.pdf" }] })
 }
 
@@ -708,6 +708,48 @@ async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
         .await
         .expect("events");
     assert_eq!(notified.len(), 1);
+}
+
+/// An application of its own loan counter-proposed on the day, the proposal delivered then.
+async fn counter_proposed(app: &TestApp, key: &str) -> (Setup, Value) {
+    let s = overdue_loan(app, key, "2026-10-02", json!({}), json!({})).await;
+    let a = submit(app, &s, &csid(700 + key.len() as u32)).await["application"].clone();
+    let mut counter = decide_input(&a["id"], "COUNTER_PROPOSAL");
+    counter["replyBy"] = json!("2026-10-25");
+    let r = decide(app, counter).await;
+    assert_eq!(r["application"]["status"], "COUNTER_PROPOSED", "{r}");
+    (s, a)
+}
+
+#[tokio::test]
+async fn r15_after_an_r13_deemed_refusal_the_last_day_to_appeal_is_receipt_plus_45_whenever_the_scan_noticed() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let (s, a) = counter_proposed(&app, "A").await;
+    let (s2, a2) = counter_proposed(&app, "BB").await;
+    // Received 10-10: no agreement by the end of 11-09 (R13), the 15 days run 11-10..11-24.
+    // The scan notices both only on the last day, two weeks late.
+    on(&app, "2026-11-24");
+    app.scanner("s").tick().await.expect("tick");
+    let r = app
+        .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
+        .await;
+    assert_eq!(r["fileRegulatorAppeal"]["appeal"]["status"], "UNDER_REVIEW", "the last day: {r}");
+    on(&app, "2026-11-25");
+    let r = app
+        .gql(&app.borrower_token(&app.orgs.kz_mfo, s2.borrower), FILE, json!({ "input": appeal_input(&a2["id"]) }))
+        .await;
+    assert_eq!(
+        r["fileRegulatorAppeal"]["userErrors"],
+        json!([{
+            "field": ["input", "applicationId"],
+            "code": "RULE_VIOLATION",
+            "rule": "R15",
+            "reason": "APPEAL_WINDOW_CLOSED",
+            "params": { "lastDay": "2026-11-24" }
+        }]),
+        "the day after: {r}"
+    );
 }
 
 const RESOLVE: &str = "mutation($input: ResolveRegulatorAppealInput!) { resolveRegulatorAppeal(input: $input) { appeal { status outcome } userErrors { field code } } }";
