@@ -31,7 +31,7 @@ fn person(name: &str) -> Value {
 }
 
 /// A complete written complaint by post.
-fn written(language: &str) -> Value {
+pub(crate) fn written(language: &str) -> Value {
     json!({
         "kind": "COMPLAINT", "channel": "POST", "language": language, "complainants": [person("Asel")],
         "substance": "The fee was charged twice.", "signed": true, "datedOn": "2026-11-20",
@@ -61,7 +61,7 @@ async fn review(app: &TestApp, token: &str, id: &Value) -> Value {
     act(app, token, "startComplaintReview", "ComplaintRefInput", json!({ "complaintId": id })).await
 }
 
-fn answer_input(id: &Value, language: &str, sent_at: &str) -> Value {
+pub(crate) fn answer_input(id: &Value, language: &str, sent_at: &str) -> Value {
     json!({
         "complaintId": id,
         "signatory": { "role": "CHAIRMAN", "fullName": "Ormotoev E. D." },

@@ -9,6 +9,7 @@ mod auth;
 mod clearance;
 mod collection;
 mod complaints;
+mod concurrency_suite;
 mod crash_suite;
 mod dashboard;
 mod demo;
