@@ -279,24 +279,27 @@ impl From<Terms> for RestructuringTerms {
 }
 
 /// R7/R10: the debt-burden ratios the decision was checked with (NBK resolution No. 215:
-/// monthly debt payments over monthly income). A schedule's monthly payment is its
-/// heaviest calendar month (installments as scheduled, principal plus interest) from the
-/// decision's local date on; arrears are not a monthly payment. The borrower's declared
-/// other monthly debt payments count on both sides.
+/// monthly debt payments over monthly income), like for like: both sides spread the same
+/// outstanding balance, arrears included, over the same remaining months, "before" under
+/// the terms in force and "after" under the new ones. A schedule's monthly payment is its
+/// heaviest calendar month (principal plus interest) from the decision's local date on.
+/// The borrower's declared other monthly debt payments count on both sides.
 #[derive(SimpleObject)]
 pub struct DebtBurden {
-    /// Ratio under the schedule in force: (monthlyPaymentBefore + other payments) / income.
+    /// Ratio under the terms in force: (monthlyPaymentBefore + other payments) / income.
     pub before: Decimal,
-    /// Ratio under the new schedule: (monthlyPaymentAfter + other payments) / income.
+    /// Ratio under the new terms: (monthlyPaymentAfter + other payments) / income.
     pub after: Decimal,
     /// The limit in force (NBK resolution No. 215).
     pub limit: Decimal,
-    /// R10: the new monthly payment is lower than the one in force.
+    /// R10: the new terms' monthly payment is lower than what the terms in force give for
+    /// the same balance and months.
     pub lowered: bool,
     /// R7: the ratio after the change is within the limit in force.
     pub within_limit: bool,
-    /// R7: the monthly payment of the schedule in force, in the loan's currency (null for
-    /// decisions signed before it was recorded).
+    /// R7: the monthly payment the terms in force give for the same balance, arrears
+    /// included, and the same remaining months, in the loan's currency (null for decisions
+    /// signed before it was recorded).
     pub monthly_payment_before: Option<Decimal>,
     /// R7: the monthly payment of the new schedule, in the loan's currency.
     pub monthly_payment_after: Option<Decimal>,
