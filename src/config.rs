@@ -20,6 +20,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once at start-up: the size of one value of it does not matter.
+#[expect(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (the default command).
@@ -101,6 +103,20 @@ pub struct ServeArgs {
     pub log_format: String,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// `Host` header values the server answers, comma-separated (`host` for any port,
+    /// `host:port` for one); others get 421. Unset: any host, except under `--demo`, where
+    /// it is the names of the address it listens on (localhost, 127.0.0.1, [::1]).
+    #[arg(long, env = "MFO_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Serve `/metrics` on this address instead of the API's.
+    #[arg(long, env = "MFO_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Answer `/metrics` only with `Authorization: Bearer <this token>`.
+    #[arg(long, env = "MFO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds a shutdown (SIGTERM or SIGINT) gives requests in flight to finish.
+    #[arg(long, env = "MFO_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
+    pub shutdown_grace_seconds: u64,
     /// Seconds between deadline scans.
     #[arg(long, env = "MFO_SCAN_INTERVAL_SECONDS", default_value_t = 30)]
     pub scan_interval_seconds: u64,
@@ -178,6 +194,23 @@ pub struct HttpLimits {
     /// Shared renderings of the `escalations` subscription (`http::shared`); off, every
     /// socket executes its own (the fallback, should a rendering ever be in doubt).
     pub subscription_sharing: bool,
+    /// `Host` values answered (`host` for any port, `host:port` for one); `None` answers
+    /// any. Health checks are answered whatever the host.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// `/metrics` only with `Authorization: Bearer <this>`.
+    pub metrics_token: Option<MetricsToken>,
+    /// `/metrics` on the API's own address (off when it has an address of its own).
+    pub metrics_on_api: bool,
+}
+
+/// The metrics token, kept out of `Debug` output (the settings are logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(..)")
+    }
 }
 
 impl Default for HttpLimits {
@@ -189,6 +222,9 @@ impl Default for HttpLimits {
             rate_limit_per_minute: 1200,
             subscription_buffer: 1024,
             subscription_sharing: true,
+            allowed_hosts: None,
+            metrics_token: None,
+            metrics_on_api: true,
         }
     }
 }
@@ -212,6 +248,8 @@ pub struct ConnLimits {
     pub keep_alive_timeout: std::time::Duration,
     pub idle_timeout: std::time::Duration,
     pub max_connections: usize,
+    /// How long a shutdown waits for requests in flight before it closes what is left.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Default for ConnLimits {
@@ -221,6 +259,7 @@ impl Default for ConnLimits {
             keep_alive_timeout: std::time::Duration::from_secs(5),
             idle_timeout: std::time::Duration::from_secs(60),
             max_connections: 1024,
+            shutdown_grace: std::time::Duration::from_secs(20),
         }
     }
 }
@@ -232,6 +271,7 @@ impl From<&LimitArgs> for ConnLimits {
             keep_alive_timeout: std::time::Duration::from_secs(a.keep_alive_timeout_seconds.max(1)),
             idle_timeout: std::time::Duration::from_secs(a.idle_timeout_seconds.max(1)),
             max_connections: a.max_connections.max(1),
+            ..Self::default()
         }
     }
 }

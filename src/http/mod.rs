@@ -8,6 +8,8 @@
 
 pub mod dashboard;
 pub mod graphiql;
+pub mod lifecycle;
+pub mod origin;
 pub mod server;
 pub mod shared;
 pub mod ws;
@@ -48,12 +50,15 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         header::CONTENT_TYPE,
         header::ACCEPT,
     ]);
-    Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route(&format!("{}/{{name}}", graphiql::ASSETS_PATH), get(graphiql::asset))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if state.http.metrics_on_api {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .merge(dashboard::routes())
         .merge(extra)
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
@@ -71,6 +76,17 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
                 }))
                 .layer(cors),
         )
+        // Outermost: the host check runs before anything, and the same-origin rule sees
+        // the CORS headers it must remove.
+        .layer(middleware::from_fn_with_state(state.clone(), origin::guard))
+        .with_state(state)
+}
+
+/// `/metrics` alone, for an address of its own (`MFO_METRICS_LISTEN`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), origin::guard))
         .with_state(state)
 }
 
@@ -398,7 +414,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
         parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if !query.contains("query=") {
         if accepts_html && !state.production {
-            return graphiql::page_response(&state);
+            return graphiql::page_response(&state, &parts.headers);
         }
         return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "GET /graphql needs a `query` parameter");
     }
@@ -440,6 +456,10 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    // Unready the moment a drain starts, so a load balancer sends nothing more here.
+    if state.lifecycle.draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "draining" }))).into_response();
+    }
     match state.ctx.db.ping().await {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(e) => {
@@ -449,7 +469,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.http.metrics_token {
+        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::bearer_token);
+        // Digests compared, not the tokens: how long a comparison takes then says nothing
+        // about how much of a guess was right.
+        let digest = |t: &str| {
+            use sha2::Digest;
+            sha2::Sha256::digest(t.as_bytes())
+        };
+        let matches = given.is_some_and(|g| digest(g) == digest(&expected.0));
+        if !matches {
+            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "/metrics needs its bearer token");
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+    }
     // The recorder is the process's; the gauges set here are this instance's. Setting and
     // rendering under one lock keeps another instance of the same process (the tests run
     // many) from overwriting them in between.

@@ -136,8 +136,14 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
     let expiry = tokio::time::sleep(StdDuration::MAX / 4);
     tokio::pin!(expiry);
 
+    let lifecycle = state.lifecycle.clone();
+    let draining = lifecycle.drained();
+    tokio::pin!(draining);
+
     let close = loop {
         tokio::select! {
+            // 1001, "going away": the client reconnects, to another instance.
+            () = &mut draining => break Some((1001, "Server shutting down")),
             () = &mut init_deadline, if !init_seen => break Some((4408, "Connection initialisation timeout")),
             () = &mut expiry, if principal.is_some() => break Some((4401, "Token expired")),
             incoming = stream.next() => {

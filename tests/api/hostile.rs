@@ -166,6 +166,7 @@ fn conn_limits() -> ConnLimits {
         keep_alive_timeout: Duration::from_millis(800),
         idle_timeout: Duration::from_millis(1500),
         max_connections: 3,
+        ..ConnLimits::default()
     }
 }
 
