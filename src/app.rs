@@ -40,6 +40,10 @@ pub struct AppState {
     pub subscriptions: Arc<http::shared::Groups>,
     /// Whether the process is draining (`http::lifecycle`).
     pub lifecycle: Arc<http::lifecycle::Lifecycle>,
+    /// WebSockets held per principal or address, subscriptions per principal
+    /// (`http::shares`).
+    pub sockets: Arc<http::shares::Tally>,
+    pub socket_operations: Arc<http::shares::Tally>,
 }
 
 /// The process-wide Prometheus recorder (the `metrics` facade has one global recorder, so
@@ -85,6 +89,8 @@ pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (
         graphiql_token: cfg.graphiql_token.map(Arc::from),
         metrics: metrics_handle(),
         lifecycle: Arc::default(),
+        sockets: Arc::default(),
+        socket_operations: Arc::default(),
     };
     // PostgreSQL: other instances' commits reach this instance's subscribers too.
     crate::events::relay::spawn(state.ctx.clone());

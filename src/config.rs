@@ -166,6 +166,21 @@ pub struct LimitArgs {
     /// Open connections (WebSockets included); one more is answered 503 and closed.
     #[arg(long, env = "MFO_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
+    /// Seconds a WebSocket has to send `connection_init` (then closed with 4408).
+    #[arg(long, env = "MFO_WS_INIT_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub ws_init_timeout_seconds: u64,
+    /// WebSockets one principal may hold open (one more is closed with 4429).
+    #[arg(long, env = "MFO_WS_MAX_SOCKETS_PER_PRINCIPAL", default_value_t = 16)]
+    pub ws_max_sockets_per_principal: usize,
+    /// WebSockets not (yet) authenticated one client address may hold open (4429 beyond).
+    #[arg(long, env = "MFO_WS_MAX_SOCKETS_PER_ADDRESS", default_value_t = 32)]
+    pub ws_max_sockets_per_address: usize,
+    /// Operations running at once on one WebSocket (one more is an `error` message).
+    #[arg(long, env = "MFO_WS_MAX_SUBSCRIPTIONS_PER_SOCKET", default_value_t = 32)]
+    pub ws_max_subscriptions_per_socket: usize,
+    /// Operations running at once over all of one principal's WebSockets.
+    #[arg(long, env = "MFO_WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", default_value_t = 128)]
+    pub ws_max_subscriptions_per_principal: usize,
 }
 
 impl LimitArgs {
@@ -201,6 +216,30 @@ pub struct HttpLimits {
     pub metrics_token: Option<MetricsToken>,
     /// `/metrics` on the API's own address (off when it has an address of its own).
     pub metrics_on_api: bool,
+    /// WebSocket shares (`http::shares`, `http::ws`).
+    pub ws: WsLimits,
+}
+
+/// What one WebSocket, and one principal's WebSockets together, may hold.
+#[derive(Debug, Clone)]
+pub struct WsLimits {
+    pub init_timeout: std::time::Duration,
+    pub sockets_per_principal: usize,
+    pub sockets_per_address: usize,
+    pub subscriptions_per_socket: usize,
+    pub subscriptions_per_principal: usize,
+}
+
+impl Default for WsLimits {
+    fn default() -> Self {
+        Self {
+            init_timeout: std::time::Duration::from_secs(5),
+            sockets_per_principal: 16,
+            sockets_per_address: 32,
+            subscriptions_per_socket: 32,
+            subscriptions_per_principal: 128,
+        }
+    }
 }
 
 /// The metrics token, kept out of `Debug` output (the settings are logged).
@@ -225,6 +264,7 @@ impl Default for HttpLimits {
             allowed_hosts: None,
             metrics_token: None,
             metrics_on_api: true,
+            ws: WsLimits::default(),
         }
     }
 }
@@ -236,6 +276,13 @@ impl From<&LimitArgs> for HttpLimits {
             max_body_bytes: a.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
             rate_limit_per_minute: a.rate_limit_per_minute,
+            ws: WsLimits {
+                init_timeout: std::time::Duration::from_secs(a.ws_init_timeout_seconds.max(1)),
+                sockets_per_principal: a.ws_max_sockets_per_principal.max(1),
+                sockets_per_address: a.ws_max_sockets_per_address.max(1),
+                subscriptions_per_socket: a.ws_max_subscriptions_per_socket.max(1),
+                subscriptions_per_principal: a.ws_max_subscriptions_per_principal.max(1),
+            },
             ..Self::default()
         }
     }

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod origin;
 pub mod server;
 pub mod shared;
+pub mod shares;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -405,7 +406,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     let (mut parts, _body) = req.into_parts();
     if parts.headers.contains_key(header::UPGRADE) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => ws::upgrade(state, upgrade, requested_language(&parts.headers)),
+            Ok(upgrade) => ws::upgrade(state, upgrade, requested_language(&parts.headers), addr),
             Err(rejection) => rejection.into_response(),
         };
     }

@@ -32,6 +32,7 @@ mod policies;
 mod restructuring;
 mod schema;
 mod scoping;
+mod shares;
 mod statistics;
 mod text;
 mod token_matrix;
