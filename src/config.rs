@@ -149,7 +149,8 @@ pub struct LimitArgs {
     /// Seconds a request may run before it is abandoned (and its transaction rolled back).
     #[arg(long, env = "MFO_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
-    /// Requests per principal (or per client address without a token) per minute.
+    /// Operations per principal (or per client address without a valid token) per minute,
+    /// over HTTP and the WebSocket together; a mutation's every root field is one.
     #[arg(long, env = "MFO_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
     pub rate_limit_per_minute: u32,
     /// Seconds a connection has to send a complete request head, counted from when it is

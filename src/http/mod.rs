@@ -40,7 +40,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 use crate::auth::{self, AuthError, Principal};
-use crate::graphql::context::RequestAuth;
+use crate::graphql::context::{RateCharge, RequestAuth};
 use crate::graphql::loaders::Loaders;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -144,6 +144,12 @@ impl RateLimiter {
 
     /// `Err(seconds to wait)` when the key has used up its minute.
     pub fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), i64> {
+        self.charge(key, 1, now)
+    }
+
+    /// Spends `units` of the key's minute at once (a batch's operations, a mutation's
+    /// writes): all of them, or none and `Err(seconds to wait)`.
+    pub fn charge(&self, key: &str, units: u32, now: DateTime<Utc>) -> Result<(), i64> {
         let minute = now.timestamp().div_euclid(60);
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         if windows.len() > 100_000 {
@@ -153,21 +159,39 @@ impl RateLimiter {
         if entry.0 != minute {
             *entry = (minute, 0);
         }
-        if entry.1 >= self.per_minute {
+        if entry.1.saturating_add(units) > self.per_minute {
             return Err(60 - now.timestamp().rem_euclid(60));
         }
-        entry.1 += 1;
+        entry.1 = entry.1.saturating_add(units);
         Ok(())
     }
 }
 
-fn rate_limit(state: &AppState, principal: Option<&Principal>, addr: Option<SocketAddr>) -> Result<(), Box<Response>> {
-    let key = match (principal, addr) {
+/// Whose budget a request spends: its principal's, or without one (no token, or one that
+/// was refused) its client address's.
+pub fn rate_key(principal: Option<&Principal>, addr: Option<SocketAddr>) -> String {
+    match (principal, addr) {
         (Some(p), _) => p.key(),
         (None, Some(a)) => format!("anonymous:{}", a.ip()),
         (None, None) => "anonymous".to_owned(),
-    };
-    state.rate.check(&key, state.ctx.clock.now()).map_err(|wait| {
+    }
+}
+
+/// What an operation spends beyond what its transport charged, on `key`'s budget.
+pub fn rate_charge(state: &AppState, key: String) -> RateCharge {
+    let (rate, clock) = (state.rate.clone(), state.ctx.clock.clone());
+    RateCharge(std::sync::Arc::new(move |units| rate.charge(&key, units, clock.now())))
+}
+
+/// Spends `units` (operations) of the caller's budget, or answers 429.
+fn rate_limit(
+    state: &AppState,
+    principal: Option<&Principal>,
+    addr: Option<SocketAddr>,
+    units: u32,
+) -> Result<(), Box<Response>> {
+    let key = rate_key(principal, addr);
+    state.rate.charge(&key, units, state.ctx.clock.now()).map_err(|wait| {
         let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests: slow down");
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -215,13 +239,17 @@ fn never_executed(r: &GqlResponse) -> bool {
 async fn execute(
     state: &AppState,
     principal: Option<Principal>,
+    addr: Option<SocketAddr>,
     lang: Option<Lang>,
     requests: Vec<GqlRequest>,
 ) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
+    let charge = rate_charge(state, rate_key(principal.as_ref(), addr));
     for req in requests {
-        let req =
-            req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx, principal.as_ref()));
+        let req = req
+            .data(RequestAuth { principal: principal.clone() })
+            .data(Loaders::new(&state.ctx, principal.as_ref()))
+            .data(charge.clone());
         // Texts are rendered during execution (`graphql::errors`, escalations, verdicts)
         // in the language the request asked for.
         out.push(with_codes(i18n::with_requested(lang, state.schema.execute(req)).await));
@@ -381,13 +409,16 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     }
     let principal = match authenticate(&state, &parts.headers).await {
         Ok(p) => p,
-        Err(r) => return r,
+        // A refused token spends its address's budget, so guessing tokens is rate limited.
+        Err(r) => return rate_limit(&state, None, addr, 1).err().map_or(r, |limited| *limited),
     };
-    if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
+    // Every operation of a batch counts.
+    let units = u32::try_from(requests.len()).unwrap_or(u32::MAX);
+    if let Err(r) = rate_limit(&state, principal.as_ref(), addr, units) {
         return *r;
     }
     let lang = requested_language(&parts.headers);
-    respond(&parts.headers, lang, is_batch, execute(&state, principal, lang, requests).await)
+    respond(&parts.headers, lang, is_batch, execute(&state, principal, addr, lang, requests).await)
 }
 
 /// The operation a GET request would run, if it can be told from the document.
@@ -443,13 +474,13 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     }
     let principal = match authenticate(&state, &parts.headers).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return rate_limit(&state, None, addr, 1).err().map_or(r, |limited| *limited),
     };
-    if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
+    if let Err(r) = rate_limit(&state, principal.as_ref(), addr, 1) {
         return *r;
     }
     let lang = requested_language(&parts.headers);
-    respond(&parts.headers, lang, false, execute(&state, principal, lang, vec![request]).await)
+    respond(&parts.headers, lang, false, execute(&state, principal, addr, lang, vec![request]).await)
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -130,6 +130,7 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, addre
     let limits = state.http.ws.clone();
     // Until it is authenticated, the socket counts against its client address.
     let mut place = state.sockets.take(&address, limits.sockets_per_address);
+    let address_key = address.replacen("address:", "anonymous:", 1);
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Out>(64);
 
@@ -210,7 +211,11 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, addre
                                     break None;
                                 }
                             }
-                            Err(_) => break Some((4403, "Forbidden")),
+                            Err(_) => {
+                                // A refused token spends its address's budget, as over HTTP.
+                                let _ = state.rate.charge(&address_key, 1, state.ctx.clock.now());
+                                break Some((4403, "Forbidden"));
+                            }
                         }
                     }
                     ClientMessage::Ping { payload } => {
@@ -228,6 +233,18 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, addre
                         subscriptions.retain(|_, h| !h.is_finished());
                         if subscriptions.contains_key(&id) {
                             break Some((4409, "Subscriber for this id already exists"));
+                        }
+                        // Every operation sent over the socket spends the principal's budget,
+                        // as over HTTP (a mutation's further writes are charged by the edge).
+                        if state.rate.charge(&p.key(), 1, state.ctx.clock.now()).is_err() {
+                            let refused = json!({ "type": "error", "id": id, "payload": [{
+                                "message": "too many requests: slow down",
+                                "extensions": { "code": "RATE_LIMITED" },
+                            }] });
+                            if out_tx.send(text(refused)).await.is_err() {
+                                break None;
+                            }
+                            continue;
                         }
                         let slot = if subscriptions.len() < limits.subscriptions_per_socket {
                             state.socket_operations.take(&p.key(), limits.subscriptions_per_principal)

@@ -29,6 +29,7 @@ mod observability;
 mod partner;
 mod performance;
 mod policies;
+mod rates;
 mod restructuring;
 mod schema;
 mod scoping;
