@@ -34,6 +34,12 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         r.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         return r;
     }
+    headers(req, next).await
+}
+
+/// The headers every answer carries and the same-origin rule, without the host check (for
+/// `/metrics` on an address of its own, which names no API host).
+pub async fn headers(req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let same_origin = resp.extensions().get::<SameOriginOnly>().is_some();
     let h = resp.headers_mut();

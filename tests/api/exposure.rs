@@ -118,3 +118,41 @@ async fn made_up_operation_names_take_no_metric_label_from_real_ones() {
     assert!(!text.contains("operation=\"Junk"), "an anonymous caller's name is no label");
     assert!(!text.contains("operation=\"Bad"), "a refused document's name is no label");
 }
+
+/// `serve --demo` through the real binary: the page with the manager's token is answered
+/// only for the names of the address it listens on (a DNS-rebinding page names its own),
+/// and `/metrics` can live on an address of its own.
+#[tokio::test]
+async fn the_demo_answers_only_its_own_host_names_and_metrics_can_have_their_own_address() {
+    use crate::helpers::process;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = process::Db::new(dir.path(), "demo-hosts.db").await;
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let metrics_at = format!("127.0.0.1:{metrics_port}");
+    let server = process::start(
+        &db.url,
+        &dir.path().join("server.log"),
+        &[("MFO_DEMO", "true"), ("MFO_METRICS_LISTEN", &metrics_at)],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let page = |host: String| {
+        client.get(format!("{}/graphql", server.url)).header("accept", "text/html").header("host", host).send()
+    };
+    let port = server.addr.port();
+    for own in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+        let resp = page(own.clone()).await.expect("send");
+        assert_eq!(resp.status().as_u16(), 200, "{own}");
+        assert!(resp.text().await.expect("text").contains("Bearer "), "the demo page holds its token");
+    }
+    for other in [format!("rebound.evil.example:{port}"), "127.0.0.1:1".to_owned(), format!("localhost.evil:{port}")] {
+        let resp = page(other.clone()).await.expect("send");
+        assert_eq!(resp.status().as_u16(), 421, "{other}");
+        assert!(!resp.text().await.expect("text").contains("Bearer"), "{other}");
+    }
+    let on_api = client.get(format!("{}/metrics", server.url)).send().await.expect("send");
+    assert_eq!(on_api.status().as_u16(), 404, "not on the API's address");
+    let own = client.get(format!("http://{metrics_at}/metrics")).send().await.expect("send");
+    assert_eq!(own.status().as_u16(), 200);
+    assert!(own.text().await.expect("text").contains("http_requests_total"));
+}
