@@ -314,8 +314,10 @@ impl Scanner {
         tokio::pin!(stop);
         loop {
             tokio::select! {
-                _ = interval.tick() => {}
+                // A stop wins over a due pass: a draining process starts no new one.
+                biased;
                 () = &mut stop => break,
+                _ = interval.tick() => {}
             }
             if let Err(e) = self.tick().await {
                 tracing::error!(error = ?e, "deadline scan failed");

@@ -133,3 +133,25 @@ async fn sigterm_mid_burst_drains_answering_every_request_it_took_up() {
 async fn sigint_mid_burst_drains_answering_every_request_it_took_up() {
     stops_mid_burst_answering_every_request_it_took_up("-INT").await;
 }
+
+/// What the scanner does once a drain starts: its leases go back at once, so another
+/// instance takes the deadlines up now rather than when the lease runs out.
+#[tokio::test]
+async fn a_stopping_scanner_gives_back_its_leases_to_the_other_instances() {
+    use crate::helpers::TestApp;
+    use crate::helpers::fixtures::{on, overdue_loan};
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-01");
+    overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
+    on(&app, "2026-10-02");
+    app.scanner("a").tick().await.expect("tick");
+    on(&app, "2026-10-23");
+    app.advance(chrono::Duration::hours(1));
+    let leaving = app.scanner("leaving");
+    let claimed = leaving.claim(app.now()).await.expect("claim");
+    assert!(!claimed.is_empty(), "a due deadline to lease");
+    assert!(app.scanner("other").claim(app.now()).await.expect("claim").is_empty(), "leased to the first");
+    // Stopped (its stop signal already given), it gives its leases back.
+    leaving.run(Duration::from_secs(3600), std::future::ready(())).await;
+    assert_eq!(app.scanner("other").claim(app.now()).await.expect("claim"), claimed, "free for another instance");
+}
