@@ -155,3 +155,36 @@ async fn a_stopping_scanner_gives_back_its_leases_to_the_other_instances() {
     leaving.run(Duration::from_secs(3600), std::future::ready(())).await;
     assert_eq!(app.scanner("other").claim(app.now()).await.expect("claim"), claimed, "free for another instance");
 }
+
+/// `/readyz` turns unready the moment a drain starts (before the listener closes), so a
+/// load balancer polling it stops sending at once; `/healthz` stays alive.
+#[tokio::test]
+async fn readiness_turns_unready_the_moment_a_drain_starts() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let app = crate::helpers::TestApp::spawn().await;
+    let cfg = mfo_api::app::AppConfig {
+        jwt: mfo_api::auth::JwtSettings {
+            keys: mfo_api::auth::Keys::Hs256(crate::helpers::SECRET.to_vec()),
+            issuer: crate::helpers::ISSUER.into(),
+            audience: crate::helpers::AUDIENCE.into(),
+        },
+        limits: mfo_api::graphql::Limits::default(),
+        http: mfo_api::config::HttpLimits::default(),
+        production: false,
+        graphiql_token: None,
+    };
+    let (state, router) = mfo_api::app::build(app.ctx.clone(), cfg);
+    let status = |path: &'static str| {
+        let router = router.clone();
+        async move {
+            let req = Request::get(path).header("host", "localhost").body(Body::empty()).expect("request");
+            router.oneshot(req).await.expect("answer").status().as_u16()
+        }
+    };
+    assert_eq!(status("/readyz").await, 200);
+    state.lifecycle.drain();
+    assert_eq!(status("/readyz").await, 503);
+    assert_eq!(status("/healthz").await, 200);
+}
