@@ -210,7 +210,7 @@ async fn refuse(mut stream: TcpStream) {
     let body =
         r#"{"errors":[{"message":"too many open connections: retry shortly","extensions":{"code":"RATE_LIMITED"}}]}"#;
     let head = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-content-type-options: nosniff\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     );
     let write = async {
