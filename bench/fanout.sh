@@ -80,6 +80,7 @@ for N in $COUNTS; do
   # everything with a few tokens; MFO_MAX_CONNECTIONS (1,024 by default) counts sockets.
   start() {
     MFO_LISTEN="127.0.0.1:$1" MFO_RATE_LIMIT_PER_MINUTE=100000000 MFO_MAX_CONNECTIONS=4096 MFO_LOG=warn \
+    MFO_WS_MAX_SOCKETS_PER_PRINCIPAL=4096 MFO_WS_MAX_SOCKETS_PER_ADDRESS=4096 MFO_WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL=4096 \
       MFO_SCAN_INTERVAL_SECONDS=3600 $BIN serve >"target/fanout-server-$1.log" 2>&1 &
   }
   start "$PORT"; A=$!

@@ -38,6 +38,12 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Shared renderings of the `escalations` subscription (`http::shared`).
     pub subscriptions: Arc<http::shared::Groups>,
+    /// Whether the process is draining (`http::lifecycle`).
+    pub lifecycle: Arc<http::lifecycle::Lifecycle>,
+    /// WebSockets held per principal or address, subscriptions per principal
+    /// (`http::shares`).
+    pub sockets: Arc<http::shares::Tally>,
+    pub socket_operations: Arc<http::shares::Tally>,
 }
 
 /// The process-wide Prometheus recorder (the `metrics` facade has one global recorder, so
@@ -82,6 +88,9 @@ pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (
         production: cfg.production,
         graphiql_token: cfg.graphiql_token.map(Arc::from),
         metrics: metrics_handle(),
+        lifecycle: Arc::default(),
+        sockets: Arc::default(),
+        socket_operations: Arc::default(),
     };
     // PostgreSQL: other instances' commits reach this instance's subscribers too.
     crate::events::relay::spawn(state.ctx.clone());

@@ -20,6 +20,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once at start-up: the size of one value of it does not matter.
+#[expect(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (the default command).
@@ -101,6 +103,20 @@ pub struct ServeArgs {
     pub log_format: String,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// `Host` header values the server answers, comma-separated (`host` for any port,
+    /// `host:port` for one); others get 421. Unset: any host, except under `--demo`, where
+    /// it is the names of the address it listens on (localhost, 127.0.0.1, [::1]).
+    #[arg(long, env = "MFO_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Serve `/metrics` on this address instead of the API's.
+    #[arg(long, env = "MFO_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Answer `/metrics` only with `Authorization: Bearer <this token>`.
+    #[arg(long, env = "MFO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds a shutdown (SIGTERM or SIGINT) gives requests in flight to finish.
+    #[arg(long, env = "MFO_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
+    pub shutdown_grace_seconds: u64,
     /// Seconds between deadline scans.
     #[arg(long, env = "MFO_SCAN_INTERVAL_SECONDS", default_value_t = 30)]
     pub scan_interval_seconds: u64,
@@ -133,7 +149,8 @@ pub struct LimitArgs {
     /// Seconds a request may run before it is abandoned (and its transaction rolled back).
     #[arg(long, env = "MFO_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
-    /// Requests per principal (or per client address without a token) per minute.
+    /// Operations per principal (or per client address without a valid token) per minute,
+    /// over HTTP and the WebSocket together; a mutation's every root field is one.
     #[arg(long, env = "MFO_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
     pub rate_limit_per_minute: u32,
     /// Seconds a connection has to send a complete request head, counted from when it is
@@ -150,6 +167,21 @@ pub struct LimitArgs {
     /// Open connections (WebSockets included); one more is answered 503 and closed.
     #[arg(long, env = "MFO_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
+    /// Seconds a WebSocket has to send `connection_init` (then closed with 4408).
+    #[arg(long, env = "MFO_WS_INIT_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub ws_init_timeout_seconds: u64,
+    /// WebSockets one principal may hold open (one more is closed with 4429).
+    #[arg(long, env = "MFO_WS_MAX_SOCKETS_PER_PRINCIPAL", default_value_t = 16)]
+    pub ws_max_sockets_per_principal: usize,
+    /// WebSockets not (yet) authenticated one client address may hold open (4429 beyond).
+    #[arg(long, env = "MFO_WS_MAX_SOCKETS_PER_ADDRESS", default_value_t = 32)]
+    pub ws_max_sockets_per_address: usize,
+    /// Operations running at once on one WebSocket (one more is an `error` message).
+    #[arg(long, env = "MFO_WS_MAX_SUBSCRIPTIONS_PER_SOCKET", default_value_t = 32)]
+    pub ws_max_subscriptions_per_socket: usize,
+    /// Operations running at once over all of one principal's WebSockets.
+    #[arg(long, env = "MFO_WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", default_value_t = 128)]
+    pub ws_max_subscriptions_per_principal: usize,
 }
 
 impl LimitArgs {
@@ -178,6 +210,47 @@ pub struct HttpLimits {
     /// Shared renderings of the `escalations` subscription (`http::shared`); off, every
     /// socket executes its own (the fallback, should a rendering ever be in doubt).
     pub subscription_sharing: bool,
+    /// `Host` values answered (`host` for any port, `host:port` for one); `None` answers
+    /// any. Health checks are answered whatever the host.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// `/metrics` only with `Authorization: Bearer <this>`.
+    pub metrics_token: Option<MetricsToken>,
+    /// `/metrics` on the API's own address (off when it has an address of its own).
+    pub metrics_on_api: bool,
+    /// WebSocket shares (`http::shares`, `http::ws`).
+    pub ws: WsLimits,
+}
+
+/// What one WebSocket, and one principal's WebSockets together, may hold.
+#[derive(Debug, Clone)]
+pub struct WsLimits {
+    pub init_timeout: std::time::Duration,
+    pub sockets_per_principal: usize,
+    pub sockets_per_address: usize,
+    pub subscriptions_per_socket: usize,
+    pub subscriptions_per_principal: usize,
+}
+
+impl Default for WsLimits {
+    fn default() -> Self {
+        Self {
+            init_timeout: std::time::Duration::from_secs(5),
+            sockets_per_principal: 16,
+            sockets_per_address: 32,
+            subscriptions_per_socket: 32,
+            subscriptions_per_principal: 128,
+        }
+    }
+}
+
+/// The metrics token, kept out of `Debug` output (the settings are logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(..)")
+    }
 }
 
 impl Default for HttpLimits {
@@ -189,6 +262,10 @@ impl Default for HttpLimits {
             rate_limit_per_minute: 1200,
             subscription_buffer: 1024,
             subscription_sharing: true,
+            allowed_hosts: None,
+            metrics_token: None,
+            metrics_on_api: true,
+            ws: WsLimits::default(),
         }
     }
 }
@@ -200,6 +277,13 @@ impl From<&LimitArgs> for HttpLimits {
             max_body_bytes: a.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
             rate_limit_per_minute: a.rate_limit_per_minute,
+            ws: WsLimits {
+                init_timeout: std::time::Duration::from_secs(a.ws_init_timeout_seconds.max(1)),
+                sockets_per_principal: a.ws_max_sockets_per_principal.max(1),
+                sockets_per_address: a.ws_max_sockets_per_address.max(1),
+                subscriptions_per_socket: a.ws_max_subscriptions_per_socket.max(1),
+                subscriptions_per_principal: a.ws_max_subscriptions_per_principal.max(1),
+            },
             ..Self::default()
         }
     }
@@ -212,6 +296,8 @@ pub struct ConnLimits {
     pub keep_alive_timeout: std::time::Duration,
     pub idle_timeout: std::time::Duration,
     pub max_connections: usize,
+    /// How long a shutdown waits for requests in flight before it closes what is left.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl Default for ConnLimits {
@@ -221,6 +307,7 @@ impl Default for ConnLimits {
             keep_alive_timeout: std::time::Duration::from_secs(5),
             idle_timeout: std::time::Duration::from_secs(60),
             max_connections: 1024,
+            shutdown_grace: std::time::Duration::from_secs(20),
         }
     }
 }
@@ -232,6 +319,7 @@ impl From<&LimitArgs> for ConnLimits {
             keep_alive_timeout: std::time::Duration::from_secs(a.keep_alive_timeout_seconds.max(1)),
             idle_timeout: std::time::Duration::from_secs(a.idle_timeout_seconds.max(1)),
             max_connections: a.max_connections.max(1),
+            ..Self::default()
         }
     }
 }

@@ -166,22 +166,61 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("GraphiQL opens with the MFO_MANAGER token above in its headers; replace it to act as another.\n");
     }
 
-    let http = HttpLimits::from(&args.limits);
+    let mut http = HttpLimits::from(&args.limits);
+    // Under --demo the server answers only for the names of its own address unless told
+    // otherwise: the GraphiQL page holds a manager's token, and a DNS-rebinding page would
+    // otherwise read it (and the API) as if it were this origin.
+    http.allowed_hosts = match (&args.allowed_hosts, args.demo) {
+        (Some(hosts), _) => Some(hosts.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect()),
+        (None, true) => Some(mfo_api::http::origin::loopback_hosts(addr)),
+        (None, false) => None,
+    };
+    http.metrics_token = args.metrics_token.clone().filter(|t| !t.is_empty()).map(mfo_api::config::MetricsToken);
+    http.metrics_on_api = args.metrics_listen.is_none();
     let cfg =
         AppConfig { jwt: settings, limits: args.limits.graphql(), http, production: args.production, graphiql_token };
     // The page's token list exists in demo mode only: never otherwise does the server
     // hand out a token.
     let extra = if args.demo { dashboard::demo_routes(demo_tokens) } else { axum::Router::new() };
-    let (_state, router) = app::build_with_routes(ctx.clone(), cfg, extra);
+    let (state, router) = app::build_with_routes(ctx.clone(), cfg, extra);
+    let mut conn = ConnLimits::from(&args.limits);
+    conn.shutdown_grace = std::time::Duration::from_secs(args.shutdown_grace_seconds);
+    let metrics_server = match args.metrics_listen {
+        Some(at) => {
+            let listener =
+                tokio::net::TcpListener::bind(at).await.with_context(|| format!("failed to bind {at} for /metrics"))?;
+            tracing::info!(addr = %listener.local_addr()?, "serving /metrics");
+            let router = mfo_api::http::metrics_router(state.clone());
+            let (conn, lifecycle) = (conn.clone(), state.lifecycle.clone());
+            Some(tokio::spawn(async move {
+                mfo_api::http::server::serve(listener, router, conn, async move { lifecycle.drained().await }).await
+            }))
+        }
+        None => None,
+    };
     let owner = format!("{}-{}", addr, std::process::id());
-    tokio::spawn(Scanner::new(ctx, owner).run(std::time::Duration::from_secs(args.scan_interval_seconds.max(1))));
+    let lifecycle = state.lifecycle.clone();
+    let scanner = tokio::spawn(Scanner::new(ctx, owner).run(
+        std::time::Duration::from_secs(args.scan_interval_seconds.max(1)),
+        async move { lifecycle.drained().await },
+    ));
     tracing::info!(%addr, "serving GraphQL on /graphql");
-    let conn = ConnLimits::from(&args.limits);
-    mfo_api::http::server::serve(listener, router, conn, async {
-        let _ = tokio::signal::ctrl_c().await;
+    let lifecycle = state.lifecycle.clone();
+    let served = mfo_api::http::server::serve(listener, router, conn.clone(), async move {
+        mfo_api::http::lifecycle::stop_signal().await;
+        lifecycle.drain();
     })
     .await
-    .context("server failed")
+    .context("server failed");
+    // The scanner finishes its pass and gives back its leases within the same grace.
+    if tokio::time::timeout(conn.shutdown_grace, scanner).await.is_err() {
+        tracing::warn!("the scanner did not stop within the shutdown grace");
+    }
+    if let Some(m) = metrics_server {
+        let _ = tokio::time::timeout(conn.shutdown_grace, m).await;
+    }
+    tracing::info!("stopped");
+    served
 }
 
 /// jemalloc serves Rust's allocations (issue 12): on the loan page glibc's malloc was ~20%

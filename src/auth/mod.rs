@@ -2,6 +2,12 @@
 //! configuration, `exp`/`iss`/`aud`/`sub` are required, `nbf` is checked, the leeway is a
 //! few seconds, and the role must match the organisation's kind.
 //!
+//! A header naming `crit` extensions is refused: we implement none, and RFC 7515 §4.1.11
+//! says a recipient that does not understand one must reject the token. A `sub` that no
+//! database could store (a control character such as U+0000, or more than
+//! `MAX_SUBJECT_BYTES`) is refused here with its reason, so it never reaches a write as an
+//! INTERNAL error.
+//!
 //! Expiry and not-before are checked against the injected clock, not jsonwebtoken's
 //! system-clock check, so tests can place a token exactly one second past its leeway.
 //! This module decides who the caller is, never what they may see (that is
@@ -23,6 +29,10 @@ use crate::ids::{BorrowerId, OrgId};
 
 /// The most clock skew tolerated on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: i64 = 5;
+
+/// The longest `sub` accepted: it is stored in audit entries and inside idempotency keys,
+/// whose index must hold it on every engine.
+pub const MAX_SUBJECT_BYTES: usize = 255;
 
 /// Who is calling, as established from a verified token and the organisation register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +76,12 @@ pub enum AuthError {
     Expired,
     #[error("the token is not valid yet")]
     NotYetValid,
+    #[error("the token was issued in the future")]
+    IssuedInFuture,
+    #[error("the token's header names critical extensions this server does not understand")]
+    CriticalHeader,
+    #[error("the token's claim `{0}` holds a value that cannot be accepted (a control character, or too long)")]
+    UnstorableClaim(String),
     #[error("the token's role is unknown")]
     UnknownRole,
     #[error("the token's organisation is unknown")]
@@ -217,6 +233,11 @@ impl Verifier {
 
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Verified, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Malformed)?;
+        // We understand no extension, so any `crit` (even an empty one, itself invalid) is
+        // refused before a key is chosen.
+        if header.crit.is_some() {
+            return Err(AuthError::CriticalHeader);
+        }
         let (key, algorithm) = match &self.settings.keys {
             Keys::Hs256(secret) => (DecodingKey::from_secret(secret), Algorithm::HS256),
             Keys::Pem { algorithm, key } => (key.clone(), *algorithm),
@@ -249,8 +270,17 @@ impl Verifier {
                 return Err(AuthError::NotYetValid);
             }
         }
+        if let Some(iat) = claims.iat {
+            let issued_at = DateTime::from_timestamp(iat, 0).ok_or(AuthError::Malformed)?;
+            if issued_at > now + leeway {
+                return Err(AuthError::IssuedInFuture);
+            }
+        }
         if claims.sub.trim().is_empty() {
             return Err(AuthError::MissingClaim("sub".into()));
+        }
+        if claims.sub.len() > MAX_SUBJECT_BYTES || claims.sub.chars().any(char::is_control) {
+            return Err(AuthError::UnstorableClaim("sub".into()));
         }
         let role: Role =
             serde_json::from_value(serde_json::Value::String(claims.role)).map_err(|_| AuthError::UnknownRole)?;

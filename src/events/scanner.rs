@@ -305,15 +305,40 @@ impl Scanner {
         Ok(true)
     }
 
-    /// Runs passes until the process stops. Only `serve` calls this; tests call `tick`.
-    pub async fn run(self, every: StdDuration) {
+    /// Runs passes until `stop` resolves, then finishes the pass under way and gives back
+    /// this instance's leases, so another instance takes the deadlines up at once instead
+    /// of after the lease runs out. Only `serve` calls this; tests call `tick`.
+    pub async fn run(self, every: StdDuration, stop: impl Future<Output = ()>) {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(stop);
         loop {
-            interval.tick().await;
+            tokio::select! {
+                // A stop wins over a due pass: a draining process starts no new one.
+                biased;
+                () = &mut stop => break,
+                _ = interval.tick() => {}
+            }
             if let Err(e) = self.tick().await {
                 tracing::error!(error = ?e, "deadline scan failed");
             }
         }
+        match self.release().await {
+            Ok(n) => tracing::info!(released = n, "scanner stopped; leases released"),
+            Err(e) => tracing::warn!(error = ?e, "scanner stopped; its leases run out by themselves"),
+        }
+    }
+
+    /// Gives back every lease this instance holds on an open deadline (a failed item's
+    /// backoff lease too: another instance retrying it sooner keeps its own backoff).
+    pub async fn release(&self) -> ServiceResult<u64> {
+        let release = Query::update()
+            .table(deadline::Entity)
+            .value(deadline::Column::LeaseOwner, Option::<String>::None)
+            .value(deadline::Column::LeaseUntil, Option::<DateTime<Utc>>::None)
+            .and_where(deadline::Column::LeaseOwner.eq(self.owner.clone()))
+            .and_where(deadline::Column::Status.eq(DeadlineStatus::Open))
+            .to_owned();
+        Ok(self.ctx.db.execute(&release).await?.rows_affected())
     }
 }

@@ -13,6 +13,13 @@ pub struct RequestAuth {
     pub principal: Option<Principal>,
 }
 
+/// Per-request data: charges the caller's rate budget for what an operation turns out to
+/// be beyond what the transport already charged (each root field of a mutation is one
+/// write: thirty aliased `registerComplaint`s are thirty). `Err` carries the seconds until
+/// the budget refills. Built by the transport, which knows the caller's key and clock.
+#[derive(Clone)]
+pub struct RateCharge(pub std::sync::Arc<dyn Fn(u32) -> Result<(), i64> + Send + Sync>);
+
 pub trait ContextExt {
     /// The authenticated caller, or an UNAUTHENTICATED error.
     fn principal(&self) -> async_graphql::Result<&Principal>;

@@ -25,7 +25,7 @@ use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType};
 use async_graphql::{Name, Request, Response, ServerError};
 
-use super::context::RequestAuth;
+use super::context::{RateCharge, RequestAuth};
 use super::{AppSchema, guard, observe};
 use crate::text::{self, ORIGINALS, Originals};
 
@@ -153,6 +153,21 @@ impl Api {
                     operation = Some(ty);
                     name = name.or(only);
                 }
+                // The transport charged one unit for the operation; a mutation's every
+                // further root field is one more.
+                let extra = writes_in(&doc, request.operation_name.as_deref()).saturating_sub(1);
+                let charge = request
+                    .data
+                    .get(&std::any::TypeId::of::<RateCharge>())
+                    .and_then(|d| d.downcast_ref::<RateCharge>());
+                if extra > 0
+                    && let Some(charge) = charge
+                    && charge.0(extra).is_err()
+                {
+                    let mut e = ServerError::new("too many operations: slow down", None);
+                    e.extensions.get_or_insert_with(Default::default).set("code", "RATE_LIMITED");
+                    return Err(Response::from_errors(vec![e]));
+                }
                 heavy |= fields > HEAVY_FIELDS;
                 request.set_parsed_query(doc);
             }
@@ -173,6 +188,33 @@ pub(crate) fn operation_in<'a>(
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| (op, None)),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.iter().next().map(|(n, op)| (op, Some(n))),
         (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+/// How many writes a request's operation asks for: the root fields of a mutation (those in
+/// its fragments included), none for a query or subscription.
+fn writes_in(doc: &ExecutableDocument, name: Option<&str>) -> u32 {
+    use async_graphql::parser::types::{FragmentDefinition, Selection, SelectionSet};
+    fn count(
+        set: &SelectionSet,
+        fragments: &std::collections::HashMap<Name, Positioned<FragmentDefinition>>,
+        depth: u8,
+    ) -> u32 {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(f) if depth < 8 => count(&f.node.selection_set.node, fragments, depth + 1),
+                Selection::FragmentSpread(s) if depth < 8 => fragments
+                    .get(&s.node.fragment_name.node)
+                    .map_or(0, |f| count(&f.node.selection_set.node, fragments, depth + 1)),
+                Selection::InlineFragment(_) | Selection::FragmentSpread(_) => 0,
+            })
+            .fold(0u32, u32::saturating_add)
+    }
+    match operation_in(doc, name) {
+        Some((op, _)) if op.node.ty == OperationType::Mutation => count(&op.node.selection_set.node, &doc.fragments, 0),
+        _ => 0,
     }
 }
 

@@ -59,8 +59,9 @@ impl NodeQuery {
     }
 
     /// Up to 100 objects by their global IDs, in the order asked; an entry is null where
-    /// `node(id:)` would answer NOT_FOUND (missing, malformed or outside the caller's
-    /// scope). More than 100 ids: BAD_USER_INPUT.
+    /// `node(id:)` would answer NOT_FOUND or FORBIDDEN (missing, malformed, outside the
+    /// caller's scope, or of a type the caller's role may not read). More than 100 ids:
+    /// BAD_USER_INPUT.
     #[graphql(complexity = "ids.len() * child_complexity")]
     async fn nodes(
         &self,
@@ -74,19 +75,21 @@ impl NodeQuery {
         for id in &ids {
             match resolve(ctx, id).await {
                 Ok(node) => out.push(Some(node)),
-                Err(e)
-                    if e.extensions
-                        .as_ref()
-                        .and_then(|x| x.get("code"))
-                        .is_some_and(|c| *c == async_graphql::Value::from("NOT_FOUND")) =>
-                {
-                    out.push(None)
-                }
+                // One entry the caller may not see is that entry's null, never the whole
+                // answer's error: a client resolving a mixed list of ids (a dashboard's
+                // cache) must not lose the ones it may see.
+                Err(e) if hidden(&e) => out.push(None),
                 Err(e) => return Err(e),
             }
         }
         Ok(out)
     }
+}
+
+/// Whether an error means "the caller may not see this entry" rather than a failure.
+fn hidden(e: &async_graphql::Error) -> bool {
+    let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+    ["NOT_FOUND", "FORBIDDEN"].iter().any(|c| code.is_some_and(|v| *v == async_graphql::Value::from(*c)))
 }
 
 /// One node, scoped; NOT_FOUND for anything the caller may not see.

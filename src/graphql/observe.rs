@@ -7,7 +7,10 @@
 //!
 //! Operation names are the client's words, so they could grow a metric without bound: a
 //! name is used as a label only if it is a plain GraphQL name of at most 64 characters and
-//! one of the first `MAX_NAMES` seen; anything else is counted as `other`.
+//! one of the first `MAX_NAMES` seen; anything else is counted as `other`. Only a document
+//! the schema accepted (it parsed and validated, so it ran) from an authenticated caller
+//! earns a name its place: otherwise anyone could spend the budget with made-up names
+//! and leave the partners' real operations under `other`.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -26,8 +29,9 @@ pub(super) fn type_label(t: OperationType) -> &'static str {
     }
 }
 
-/// The label for a client's operation name (bounded, see the module doc).
-fn name_label(name: Option<&str>) -> String {
+/// The label for a client's operation name (bounded, see the module doc); `may_claim`
+/// says whether a name not seen yet may take a place.
+fn name_label(name: Option<&str>, may_claim: bool) -> String {
     static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let Some(name) = name else { return "anonymous".to_owned() };
     let plain = name.len() <= 64
@@ -39,7 +43,7 @@ fn name_label(name: Option<&str>) -> String {
     let Ok(mut seen) = SEEN.get_or_init(|| Mutex::new(HashSet::new())).lock() else {
         return "other".to_owned();
     };
-    if seen.contains(name) || seen.len() < MAX_NAMES {
+    if seen.contains(name) || (may_claim && seen.len() < MAX_NAMES) {
         seen.insert(name.to_owned());
         name.to_owned()
     } else {
@@ -60,7 +64,10 @@ pub(super) async fn observed(
     let sql = Arc::new(crate::db::SqlTally::default());
     let resp = crate::db::tallied(sql.clone(), execution).await;
     let took = started.elapsed();
-    let operation = name_label(operation_name);
+    // A response without data whose errors all lack a path never ran: the document did
+    // not parse or validate against the schema.
+    let ran = resp.data != async_graphql::Value::Null || resp.errors.iter().any(|e| !e.path.is_empty());
+    let operation = name_label(operation_name, ran && principal.is_some());
     let principal = principal.unwrap_or_else(|| "anonymous".to_owned());
     let codes: Vec<String> = resp
         .errors
@@ -105,14 +112,21 @@ mod tests {
 
     #[test]
     fn client_names_are_bounded_labels() {
-        assert_eq!(name_label(None), "anonymous");
-        assert_eq!(name_label(Some("LoansPage")), "LoansPage");
-        assert_eq!(name_label(Some("x\" } evil")), "other");
-        assert_eq!(name_label(Some(&"a".repeat(65))), "other");
+        assert_eq!(name_label(None, true), "anonymous");
+        assert_eq!(name_label(Some("LoansPage"), true), "LoansPage");
+        assert_eq!(name_label(Some("x\" } evil"), true), "other");
+        assert_eq!(name_label(Some(&"a".repeat(65)), true), "other");
         for i in 0..MAX_NAMES + 5 {
-            name_label(Some(&format!("op_{i}")));
+            name_label(Some(&format!("op_{i}")), true);
         }
-        assert_eq!(name_label(Some("a_brand_new_name_after_the_cap")), "other");
-        assert_eq!(name_label(Some("LoansPage")), "LoansPage", "a name seen before keeps its label");
+        assert_eq!(name_label(Some("a_brand_new_name_after_the_cap"), true), "other");
+        assert_eq!(name_label(Some("LoansPage"), true), "LoansPage", "a name seen before keeps its label");
+    }
+
+    #[test]
+    fn a_name_that_may_not_claim_a_place_is_other_unless_already_known() {
+        assert_eq!(name_label(Some("NeverClaimedBefore"), false), "other");
+        assert_eq!(name_label(Some("ClaimedOnce"), true), "ClaimedOnce");
+        assert_eq!(name_label(Some("ClaimedOnce"), false), "ClaimedOnce");
     }
 }

@@ -84,6 +84,19 @@ const BUILT_IN: [(&str, &str, &str); 4] = [
     ),
 ];
 
+/// The documented lexical form, `-?[0-9]+(\.[0-9]+)?`: rust_decimal's parser alone also
+/// reads `1_000`, `+5`, `.5` and `5.`, which a partner's other systems may read differently
+/// or not at all, so a value is only what every reader of the contract agrees it is.
+fn decimal_lexical(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && fraction.is_none_or(all_digits)
+}
+
 /// A registry hook, never a field's type: registering it (`SchemaBuilder::register_output_type`
 /// after every other type) documents the scalars async-graphql defines, which carry no
 /// description (and `Decimal`, `JSON`, `UUID` no `@specifiedBy`) of their own, and makes
@@ -104,7 +117,7 @@ impl OutputType for ScalarDocs {
                 *specified_by_url = Some(url.to_owned());
                 if name == "Decimal" {
                     *is_valid = Some(Arc::new(
-                        |v: &Value| matches!(v, Value::String(s) if rust_decimal::Decimal::from_str(s).is_ok()),
+                        |v: &Value| matches!(v, Value::String(s) if decimal_lexical(s) && rust_decimal::Decimal::from_str(s).is_ok()),
                     ));
                 }
             }
@@ -120,6 +133,16 @@ impl OutputType for ScalarDocs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_take_only_the_documented_lexical_form() {
+        for ok in ["0", "5", "-3.5", "67500.50", "0.35", "007"] {
+            assert!(decimal_lexical(ok), "{ok}");
+        }
+        for bad in ["", "-", "+5", "1_000", "1,000", "1e3", ".5", "5.", " 5", "5 ", "--5", "1.2.3", "٣", "NaN"] {
+            assert!(!decimal_lexical(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn dates_are_written_as_rfc3339_full_dates_and_read_back() {

@@ -61,10 +61,20 @@ const ASSETS: [Asset; 5] = [
 
 /// Scripts only from this server (no inline script: the page's config is JSON data), styles
 /// from it and inline (React and CodeMirror set styles), fonts and images as data URLs
-/// (GraphiQL's CSS inlines its fonts), connections to this server (HTTP and WebSocket).
+/// (GraphiQL's CSS inlines its fonts). `connect-src` is added per request by `csp`.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-                   font-src 'self' data:; img-src 'self' data:; connect-src 'self' ws: wss:; \
+                   font-src 'self' data:; img-src 'self' data:; \
                    base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The page's policy: connections only to this server, over HTTP and WebSocket. CSP 3 lets
+/// `'self'` cover `ws:`/`wss:` of the same host, but browsers that predate it do not, so the
+/// page's own host is named for both schemes (only when the `Host` header is a plain
+/// authority; otherwise `'self'` alone). Never `ws: wss:` bare, which allowed any host.
+fn csp(host: Option<&str>) -> String {
+    let sockets =
+        host.and_then(super::origin::plain_authority).map(|h| format!(" ws://{h} wss://{h}")).unwrap_or_default();
+    format!("{CSP}; connect-src 'self'{sockets}")
+}
 
 /// The page: `endpoint` for queries and subscriptions; `token`, in demo mode only, prefilled
 /// as the `Authorization` header.
@@ -100,11 +110,15 @@ pub fn page(endpoint: &str, token: Option<&str>) -> String {
     )
 }
 
-/// The page as a response, with its Content-Security-Policy.
-pub fn page_response(state: &AppState) -> Response {
+/// The page as a response, with its Content-Security-Policy, readable by its own origin
+/// only (`origin::SameOriginOnly`: in demo mode it holds a token).
+pub fn page_response(state: &AppState, headers: &axum::http::HeaderMap) -> Response {
     let mut r = axum::response::Html(page("/graphql", state.graphiql_token.as_deref())).into_response();
+    r.extensions_mut().insert(super::origin::SameOriginOnly);
+    let host = super::origin::request_host(headers);
+    let policy = HeaderValue::from_str(&csp(host.as_deref())).unwrap_or_else(|_| HeaderValue::from_static(CSP));
     let h = r.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
     // A page that may hold a token is not kept by caches.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r

@@ -8,8 +8,11 @@
 
 pub mod dashboard;
 pub mod graphiql;
+pub mod lifecycle;
+pub mod origin;
 pub mod server;
 pub mod shared;
+pub mod shares;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -37,7 +40,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 use crate::auth::{self, AuthError, Principal};
-use crate::graphql::context::RequestAuth;
+use crate::graphql::context::{RateCharge, RequestAuth};
 use crate::graphql::loaders::Loaders;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -48,12 +51,15 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         header::CONTENT_TYPE,
         header::ACCEPT,
     ]);
-    Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route(&format!("{}/{{name}}", graphiql::ASSETS_PATH), get(graphiql::asset))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if state.http.metrics_on_api {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .merge(dashboard::routes())
         .merge(extra)
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
@@ -71,7 +77,15 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
                 }))
                 .layer(cors),
         )
+        // Outermost: the host check runs before anything, and the same-origin rule sees
+        // the CORS headers it must remove.
+        .layer(middleware::from_fn_with_state(state.clone(), origin::guard))
         .with_state(state)
+}
+
+/// `/metrics` alone, for an address of its own (`MFO_METRICS_LISTEN`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics)).layer(middleware::from_fn(origin::headers)).with_state(state)
 }
 
 /// A GraphQL-shaped error body with one error and its code.
@@ -127,6 +141,12 @@ impl RateLimiter {
 
     /// `Err(seconds to wait)` when the key has used up its minute.
     pub fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), i64> {
+        self.charge(key, 1, now)
+    }
+
+    /// Spends `units` of the key's minute at once (a batch's operations, a mutation's
+    /// writes): all of them, or none and `Err(seconds to wait)`.
+    pub fn charge(&self, key: &str, units: u32, now: DateTime<Utc>) -> Result<(), i64> {
         let minute = now.timestamp().div_euclid(60);
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         if windows.len() > 100_000 {
@@ -136,21 +156,39 @@ impl RateLimiter {
         if entry.0 != minute {
             *entry = (minute, 0);
         }
-        if entry.1 >= self.per_minute {
+        if entry.1.saturating_add(units) > self.per_minute {
             return Err(60 - now.timestamp().rem_euclid(60));
         }
-        entry.1 += 1;
+        entry.1 = entry.1.saturating_add(units);
         Ok(())
     }
 }
 
-fn rate_limit(state: &AppState, principal: Option<&Principal>, addr: Option<SocketAddr>) -> Result<(), Box<Response>> {
-    let key = match (principal, addr) {
+/// Whose budget a request spends: its principal's, or without one (no token, or one that
+/// was refused) its client address's.
+pub fn rate_key(principal: Option<&Principal>, addr: Option<SocketAddr>) -> String {
+    match (principal, addr) {
         (Some(p), _) => p.key(),
         (None, Some(a)) => format!("anonymous:{}", a.ip()),
         (None, None) => "anonymous".to_owned(),
-    };
-    state.rate.check(&key, state.ctx.clock.now()).map_err(|wait| {
+    }
+}
+
+/// What an operation spends beyond what its transport charged, on `key`'s budget.
+pub fn rate_charge(state: &AppState, key: String) -> RateCharge {
+    let (rate, clock) = (state.rate.clone(), state.ctx.clock.clone());
+    RateCharge(std::sync::Arc::new(move |units| rate.charge(&key, units, clock.now())))
+}
+
+/// Spends `units` (operations) of the caller's budget, or answers 429.
+fn rate_limit(
+    state: &AppState,
+    principal: Option<&Principal>,
+    addr: Option<SocketAddr>,
+    units: u32,
+) -> Result<(), Box<Response>> {
+    let key = rate_key(principal, addr);
+    state.rate.charge(&key, units, state.ctx.clock.now()).map_err(|wait| {
         let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests: slow down");
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
@@ -198,13 +236,17 @@ fn never_executed(r: &GqlResponse) -> bool {
 async fn execute(
     state: &AppState,
     principal: Option<Principal>,
+    addr: Option<SocketAddr>,
     lang: Option<Lang>,
     requests: Vec<GqlRequest>,
 ) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
+    let charge = rate_charge(state, rate_key(principal.as_ref(), addr));
     for req in requests {
-        let req =
-            req.data(RequestAuth { principal: principal.clone() }).data(Loaders::new(&state.ctx, principal.as_ref()));
+        let req = req
+            .data(RequestAuth { principal: principal.clone() })
+            .data(Loaders::new(&state.ctx, principal.as_ref()))
+            .data(charge.clone());
         // Texts are rendered during execution (`graphql::errors`, escalations, verdicts)
         // in the language the request asked for.
         out.push(with_codes(i18n::with_requested(lang, state.schema.execute(req)).await));
@@ -364,13 +406,16 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     }
     let principal = match authenticate(&state, &parts.headers).await {
         Ok(p) => p,
-        Err(r) => return r,
+        // A refused token spends its address's budget, so guessing tokens is rate limited.
+        Err(r) => return rate_limit(&state, None, addr, 1).err().map_or(r, |limited| *limited),
     };
-    if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
+    // Every operation of a batch counts.
+    let units = u32::try_from(requests.len()).unwrap_or(u32::MAX);
+    if let Err(r) = rate_limit(&state, principal.as_ref(), addr, units) {
         return *r;
     }
     let lang = requested_language(&parts.headers);
-    respond(&parts.headers, lang, is_batch, execute(&state, principal, lang, requests).await)
+    respond(&parts.headers, lang, is_batch, execute(&state, principal, addr, lang, requests).await)
 }
 
 /// The operation a GET request would run, if it can be told from the document.
@@ -389,7 +434,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     let (mut parts, _body) = req.into_parts();
     if parts.headers.contains_key(header::UPGRADE) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-            Ok(upgrade) => ws::upgrade(state, upgrade, requested_language(&parts.headers)),
+            Ok(upgrade) => ws::upgrade(state, upgrade, requested_language(&parts.headers), addr),
             Err(rejection) => rejection.into_response(),
         };
     }
@@ -398,7 +443,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
         parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if !query.contains("query=") {
         if accepts_html && !state.production {
-            return graphiql::page_response(&state);
+            return graphiql::page_response(&state, &parts.headers);
         }
         return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "GET /graphql needs a `query` parameter");
     }
@@ -426,13 +471,13 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     }
     let principal = match authenticate(&state, &parts.headers).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return rate_limit(&state, None, addr, 1).err().map_or(r, |limited| *limited),
     };
-    if let Err(r) = rate_limit(&state, principal.as_ref(), addr) {
+    if let Err(r) = rate_limit(&state, principal.as_ref(), addr, 1) {
         return *r;
     }
     let lang = requested_language(&parts.headers);
-    respond(&parts.headers, lang, false, execute(&state, principal, lang, vec![request]).await)
+    respond(&parts.headers, lang, false, execute(&state, principal, addr, lang, vec![request]).await)
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -440,6 +485,10 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
+    // Unready the moment a drain starts, so a load balancer sends nothing more here.
+    if state.lifecycle.draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "draining" }))).into_response();
+    }
     match state.ctx.db.ping().await {
         Ok(()) => Json(json!({ "status": "ready" })).into_response(),
         Err(e) => {
@@ -449,7 +498,22 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.http.metrics_token {
+        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(auth::bearer_token);
+        // Digests compared, not the tokens: how long a comparison takes then says nothing
+        // about how much of a guess was right.
+        let digest = |t: &str| {
+            use sha2::Digest;
+            sha2::Sha256::digest(t.as_bytes())
+        };
+        let matches = given.is_some_and(|g| digest(g) == digest(&expected.0));
+        if !matches {
+            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "/metrics needs its bearer token");
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+    }
     // The recorder is the process's; the gauges set here are this instance's. Setting and
     // rendering under one lock keeps another instance of the same process (the tests run
     // many) from overwriting them in between.

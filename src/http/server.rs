@@ -38,9 +38,6 @@ use tower::ServiceExt;
 
 use crate::config::ConnLimits;
 
-/// How long a shutdown waits for open connections to finish.
-const DRAIN: Duration = Duration::from_secs(10);
-
 /// When a connection last read, last wrote and last finished a request, in milliseconds
 /// since it was accepted (atomics: the socket and the service touch it from one task,
 /// the watchdog reads it).
@@ -162,9 +159,11 @@ impl AsyncWrite for Tracked {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets open connections
-/// finish (up to ten seconds). Requests carry `ConnectInfo<SocketAddr>` like
-/// `into_make_service_with_connect_info`.
+/// Serves `router` on `listener` until `shutdown` resolves, then closes the listener (new
+/// connections are refused by the kernel, not left waiting in its backlog), lets every
+/// connection finish the request it is serving (hyper's graceful shutdown: no new request
+/// is read on it) and waits up to `limits.shutdown_grace` for them. Requests carry
+/// `ConnectInfo<SocketAddr>` like `into_make_service_with_connect_info`.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -197,9 +196,12 @@ pub async fn serve(
             }
         }
     }
+    drop(listener);
     let _ = close_tx.send(true);
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    let _ = tokio::time::timeout(DRAIN, places.acquire_many(all)).await;
+    if tokio::time::timeout(limits.shutdown_grace, places.acquire_many(all)).await.is_err() {
+        tracing::warn!(grace = ?limits.shutdown_grace, "connections still open after the shutdown grace: closing them");
+    }
     Ok(())
 }
 
@@ -208,7 +210,7 @@ async fn refuse(mut stream: TcpStream) {
     let body =
         r#"{"errors":[{"message":"too many open connections: retry shortly","extensions":{"code":"RATE_LIMITED"}}]}"#;
     let head = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-content-type-options: nosniff\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()
     );
     let write = async {

@@ -97,7 +97,10 @@ impl Operation {
 /// A request as a socket's operation runs it: the principal, and loaders that keep what
 /// they read for the operation's life (`Loaders::for_socket`).
 fn on_socket(request: Request, principal: &Principal, state: &AppState) -> Request {
-    request.data(RequestAuth { principal: Some(principal.clone()) }).data(Loaders::for_socket(&state.ctx, principal))
+    request
+        .data(RequestAuth { principal: Some(principal.clone()) })
+        .data(Loaders::for_socket(&state.ctx, principal))
+        .data(super::rate_charge(state, principal.key()))
 }
 
 impl Groups {

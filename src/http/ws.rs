@@ -2,6 +2,13 @@
 //! are the protocol's (4400 invalid message, 4401 unauthorised, 4403 forbidden, 4408 init
 //! timeout, 4409 duplicate subscriber, 4429 repeated init) and the socket closes when the
 //! token expires. async-graphql executes the operations.
+//!
+//! Shares (`HttpLimits::ws`, `shares`): a socket holds a place of its client address until
+//! its `connection_init` names a principal, then one of that principal's (4429 "Too many
+//! connections" when there is none left); `connection_init` must come within the init
+//! timeout (4408); a message is bounded like an HTTP body (`MFO_MAX_BODY_BYTES`; 1009
+//! beyond); operations running at once are bounded per socket and per principal (one more
+//! is answered with an `error` message for its id, and the socket stays open).
 
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;
@@ -23,12 +30,23 @@ use crate::auth::{LEEWAY_SECONDS, Principal};
 use crate::i18n::{self, Lang};
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
-const INIT_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
 /// `lang`: the upgrade request's `Accept-Language`; `connection_init`'s `language` (or
 /// `acceptLanguage`) key, when it names one of ours, overrides it for the connection.
-pub fn upgrade(state: AppState, upgrade: WebSocketUpgrade, lang: Option<Lang>) -> Response {
-    upgrade.protocols([PROTOCOL]).on_upgrade(move |socket| serve(state, socket, lang))
+/// `addr`: the client's, whose share the socket holds until it is authenticated.
+pub fn upgrade(
+    state: AppState,
+    upgrade: WebSocketUpgrade,
+    lang: Option<Lang>,
+    addr: Option<std::net::SocketAddr>,
+) -> Response {
+    let max = state.http.max_body_bytes;
+    let address = format!("address:{}", addr.map(|a| a.ip().to_string()).unwrap_or_default());
+    upgrade
+        .protocols([PROTOCOL])
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| serve(state, socket, lang, address))
 }
 
 /// The language `connection_init`'s payload asks for: a `language` or `acceptLanguage`
@@ -108,7 +126,11 @@ fn token_of(payload: &Option<Value>) -> Option<String> {
     found.map(str::to_owned)
 }
 
-async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
+async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, address: String) {
+    let limits = state.http.ws.clone();
+    // Until it is authenticated, the socket counts against its client address.
+    let mut place = state.sockets.take(&address, limits.sockets_per_address);
+    let address_key = address.replacen("address:", "anonymous:", 1);
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Out>(64);
 
@@ -130,18 +152,33 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
     let mut principal: Option<Principal> = None;
     let mut init_seen = false;
     let mut subscriptions: HashMap<String, JoinHandle<()>> = HashMap::new();
-    let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
+    let init_deadline = tokio::time::sleep(limits.init_timeout);
     tokio::pin!(init_deadline);
     // Armed once the token is known: real time left until expiry plus the leeway.
     let expiry = tokio::time::sleep(StdDuration::MAX / 4);
     tokio::pin!(expiry);
 
+    let lifecycle = state.lifecycle.clone();
+    let draining = lifecycle.drained();
+    tokio::pin!(draining);
+
     let close = loop {
+        if place.is_none() {
+            break Some((4429, "Too many connections"));
+        }
         tokio::select! {
+            // 1001, "going away": the client reconnects, to another instance.
+            () = &mut draining => break Some((1001, "Server shutting down")),
             () = &mut init_deadline, if !init_seen => break Some((4408, "Connection initialisation timeout")),
             () = &mut expiry, if principal.is_some() => break Some((4401, "Token expired")),
             incoming = stream.next() => {
-                let Some(Ok(msg)) = incoming else { break None };
+                let msg = match incoming {
+                    None => break None,
+                    Some(Ok(msg)) => msg,
+                    // A message over the size bound ends the read like any broken frame;
+                    // the client is told why if it still listens.
+                    Some(Err(_)) => break Some((1009, "Message too big or unreadable")),
+                };
                 let raw = match msg {
                     Message::Text(t) => t.to_string(),
                     Message::Binary(_) => break Some((4400, "Binary messages are not part of the protocol")),
@@ -161,6 +198,11 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
                         let Some(token) = token_of(&payload) else { break Some((4403, "Forbidden")) };
                         match super::authenticate_token(&state, &token).await {
                             Ok(p) => {
+                                // From now on the socket is the principal's to account for.
+                                place = state.sockets.take(&p.key(), limits.sockets_per_principal);
+                                if place.is_none() {
+                                    continue;
+                                }
                                 let left = (p.expires_at + Duration::seconds(LEEWAY_SECONDS)) - state.ctx.clock.now();
                                 let left = left.to_std().unwrap_or(StdDuration::ZERO);
                                 expiry.as_mut().reset(tokio::time::Instant::now() + left);
@@ -169,7 +211,11 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
                                     break None;
                                 }
                             }
-                            Err(_) => break Some((4403, "Forbidden")),
+                            Err(_) => {
+                                // A refused token spends its address's budget, as over HTTP.
+                                let _ = state.rate.charge(&address_key, 1, state.ctx.clock.now());
+                                break Some((4403, "Forbidden"));
+                            }
                         }
                     }
                     ClientMessage::Ping { payload } => {
@@ -188,10 +234,40 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>) {
                         if subscriptions.contains_key(&id) {
                             break Some((4409, "Subscriber for this id already exists"));
                         }
-                        let handle = tokio::spawn(i18n::with_requested(
-                            lang,
-                            run_operation(state.clone(), p, id.clone(), *payload, lang, out_tx.clone()),
-                        ));
+                        // Every operation sent over the socket spends the principal's budget,
+                        // as over HTTP (a mutation's further writes are charged by the edge).
+                        if state.rate.charge(&p.key(), 1, state.ctx.clock.now()).is_err() {
+                            let refused = json!({ "type": "error", "id": id, "payload": [{
+                                "message": "too many requests: slow down",
+                                "extensions": { "code": "RATE_LIMITED" },
+                            }] });
+                            if out_tx.send(text(refused)).await.is_err() {
+                                break None;
+                            }
+                            continue;
+                        }
+                        let slot = if subscriptions.len() < limits.subscriptions_per_socket {
+                            state.socket_operations.take(&p.key(), limits.subscriptions_per_principal)
+                        } else {
+                            None
+                        };
+                        let Some(slot) = slot else {
+                            let refused = json!({ "type": "error", "id": id, "payload": [{
+                                "message": "too many operations running at once on this connection or for this principal",
+                                "extensions": { "code": "RATE_LIMITED" },
+                            }] });
+                            if out_tx.send(text(refused)).await.is_err() {
+                                break None;
+                            }
+                            continue;
+                        };
+                        let run = run_operation(state.clone(), p, id.clone(), *payload, lang, out_tx.clone());
+                        let handle = tokio::spawn(i18n::with_requested(lang, async move {
+                            // The place is held for as long as the operation runs, and given
+                            // back when it ends or is aborted.
+                            let _slot = slot;
+                            run.await;
+                        }));
                         subscriptions.insert(id, handle);
                     }
                     ClientMessage::Complete { id } => {

@@ -185,6 +185,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         }
         None => None,
     };
+    let mut loan_contract_date = None;
     if let Some(l) = input.loan_id {
         let found = loan::Entity::find_by_id(l.0).filter(scope::loans(p)).one(w.txn()).await?;
         let Some(found) = found else { return Err(ServiceError::NotFound) };
@@ -196,6 +197,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
             )));
         }
         input.borrower_id.get_or_insert(BorrowerId(found.borrower_id));
+        loan_contract_date = Some(found.contract_date);
     }
 
     let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
@@ -204,6 +206,16 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
     let received_at = input.received_at.unwrap_or(w.now);
     let received_on = cal.local_date(received_at);
     let registered_on = cal.local_date(w.now);
+    // A complaint about a loan cannot have reached the MFO before the loan's contract: such
+    // a date is a typo (a year 1, a swapped century), and C2's clock would start from it.
+    if let Some(contract_date) = loan_contract_date
+        && received_on < contract_date
+    {
+        return Err(ServiceError::user(
+            UserError::invalid(&["receivedAt"], crate::error::UserErrorReason::DateOutOfRange)
+                .with_param("notBefore", contract_date.to_string()),
+        ));
+    }
     if is_borrower && input.dated_on.is_none() {
         input.dated_on = Some(registered_on);
     }

@@ -341,3 +341,88 @@ async fn connection_init_finds_the_token_among_other_keys_in_any_case() {
         assert_eq!(first_message_type(&mut socket).await, "close 4403", "{payload}");
     }
 }
+
+/// A token whose header is `header` (any JSON), signed with `key` under `alg`.
+fn sign_raw_header(alg: Algorithm, key: &EncodingKey, header: &Value, claims: &Value) -> String {
+    let message =
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signature = jsonwebtoken::crypto::sign(message.as_bytes(), key, alg).expect("sign");
+    format!("{message}.{signature}")
+}
+
+async fn assert_refused_because(app: &TestApp, token: &str, reason: &str) {
+    let (status, body) = app.post(Some(token), ME, json!({})).await;
+    assert_eq!(status, 401, "{reason}: {body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(reason), "expected a reason naming {reason:?}: {body}");
+}
+
+#[tokio::test]
+async fn a_crit_header_is_refused_with_hmac() {
+    let app = TestApp::spawn().await;
+    let c = claims(&app, "MFO_STAFF", app.orgs.kz_mfo.id);
+    let key = EncodingKey::from_secret(SECRET);
+    // The same claims and key without `crit` pass, so only the header decides.
+    let plain = sign_raw_header(Algorithm::HS256, &key, &json!({ "alg": "HS256", "typ": "JWT" }), &c);
+    assert_eq!(app.gql(&plain, ME, json!({})).await["me"]["role"], "MFO_STAFF");
+    let crit = json!({ "alg": "HS256", "typ": "JWT", "crit": ["exp-policy"], "exp-policy": "strict" });
+    assert_refused_because(&app, &sign_raw_header(Algorithm::HS256, &key, &crit, &c), "critical").await;
+    let empty = json!({ "alg": "HS256", "typ": "JWT", "crit": [] });
+    assert_refused_because(&app, &sign_raw_header(Algorithm::HS256, &key, &empty, &c), "critical").await;
+}
+
+#[tokio::test]
+async fn a_crit_header_is_refused_with_jwks() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jwks.json");
+    let app =
+        TestApp::spawn_with(Options { keys: Keys::from_jwks_file(&path).expect("jwks"), ..Options::default() }).await;
+    let c = claims(&app, "MFO_STAFF", app.orgs.kz_mfo.id);
+    let rsa = EncodingKey::from_rsa_pem(&fixture("rsa_private.pem")).expect("rsa private");
+    let plain = json!({ "alg": "RS256", "typ": "JWT", "kid": "test-rsa" });
+    assert_eq!(
+        app.gql(&sign_raw_header(Algorithm::RS256, &rsa, &plain, &c), ME, json!({})).await["me"]["role"],
+        "MFO_STAFF"
+    );
+    let crit = json!({ "alg": "RS256", "typ": "JWT", "kid": "test-rsa", "crit": ["b64"], "b64": false });
+    assert_refused_because(&app, &sign_raw_header(Algorithm::RS256, &rsa, &crit, &c), "critical").await;
+}
+
+#[tokio::test]
+async fn a_subject_no_database_could_store_is_refused_with_its_reason_never_internal() {
+    let app = TestApp::spawn().await;
+    let org = app.orgs.kz_mfo.id;
+    for (case, sub) in [
+        ("NUL", "staff\u{0}one".to_owned()),
+        ("a control character", "staff\u{1b}[2Jone".to_owned()),
+        ("256 bytes", "s".repeat(256)),
+    ] {
+        let mut c = claims(&app, "MFO_STAFF", org);
+        c["sub"] = json!(sub);
+        let token = hs256(&c);
+        assert_refused_because(&app, &token, "`sub`").await;
+        // A write with it is the same 401, never an INTERNAL from the database.
+        let (status, body) = app
+            .post(Some(&token), "mutation { updateMyContactDetails(input: {}) { userErrors { code } } }", json!({}))
+            .await;
+        assert_eq!(status, 401, "{case}: {body}");
+    }
+    let mut longest = claims(&app, "MFO_STAFF", org);
+    longest["sub"] = json!("s".repeat(255));
+    assert_eq!(app.gql(&hs256(&longest), ME, json!({})).await["me"]["role"], "MFO_STAFF", "255 bytes are stored");
+}
+
+#[tokio::test]
+async fn a_token_issued_in_the_future_beyond_the_leeway_is_refused() {
+    let app = TestApp::spawn().await;
+    let now = app.now().timestamp();
+    let mut c = claims(&app, "MFO_STAFF", app.orgs.kz_mfo.id);
+    c["iat"] = json!(now + 5);
+    assert_eq!(app.gql(&hs256(&c), ME, json!({})).await["me"]["role"], "MFO_STAFF", "inside the leeway");
+    c["iat"] = json!(now + 6);
+    assert_refused_because(&app, &hs256(&c), "issued in the future").await;
+    // The year 3000, with a valid exp far beyond it.
+    c["iat"] = json!(32_503_680_000_i64);
+    c["exp"] = json!(32_503_690_000_i64);
+    assert_refused_because(&app, &hs256(&c), "issued in the future").await;
+}

@@ -823,3 +823,28 @@ async fn c03_left_without_consideration_after_the_answer_was_missed_shows_no_liv
     let a = register(&app, &staff, anonymous).await["complaint"].clone();
     assert_eq!((&a["status"], &a["answerDueDate"]), (&json!("LEFT_WITHOUT_CONSIDERATION"), &Value::Null));
 }
+
+#[tokio::test]
+async fn c02_a_complaint_about_a_loan_received_before_its_contract_is_invalid_and_not_stored() {
+    let app = TestApp::spawn().await;
+    let staff = app.staff_of(&app.orgs.kz_mfo);
+    let (_, _, loan) = crate::helpers::fixtures::borrower_with_loan(&app, &app.orgs.kz_mfo, "RC", "2026-01-05").await;
+    for received in ["0001-01-01T00:00:00Z", "2026-01-04T05:00:00Z"] {
+        let mut c = written("RU");
+        c["loanId"] = json!(loan);
+        c["receivedAt"] = json!(received);
+        let r = register(&app, &staff, c).await;
+        assert_eq!(r["complaint"], Value::Null, "{received}: {r}");
+        assert_eq!(
+            errors(&r),
+            vec![(json!(["input", "receivedAt"]), json!("INVALID"), Value::Null)],
+            "{received}: {r}"
+        );
+    }
+    assert_eq!(app.count("complaint").await, 0);
+    // The contract's own day is a valid receipt (local date in Almaty).
+    let mut c = written("RU");
+    c["loanId"] = json!(loan);
+    c["receivedAt"] = json!("2026-01-05T05:00:00Z");
+    assert_eq!(register(&app, &staff, c).await["userErrors"], json!([]));
+}

@@ -462,3 +462,23 @@ async fn ids_in_details_audit_json_and_actors_are_global_ids_that_node_resolves(
     assert!(checked > 10, "the demo's details and trails name records: {checked}");
     println!("global ids in details, trails and actors: {checked} resolved through nodes");
 }
+
+#[tokio::test]
+async fn nodes_answers_null_for_each_entry_the_role_may_not_read_never_a_whole_forbidden() {
+    let app = TestApp::spawn().await;
+    let (borrower, _, loan) =
+        crate::helpers::fixtures::borrower_with_loan(&app, &app.orgs.kz_mfo, "B-N", "2026-01-05").await;
+    let nodes = "query($ids: [ID!]!) { r: nodes(ids: $ids) { id __typename } }";
+    // A borrower and an agency may read no deadline or escalation at all (FORBIDDEN for
+    // `node`); in `nodes` those entries are null and the rest is answered.
+    let ids = json!([loan, gid(Kind::Deadline, uuid::Uuid::new_v4()), gid(Kind::Escalation, uuid::Uuid::new_v4())]);
+    let own = app.borrower_token(&app.orgs.kz_mfo, borrower);
+    let (status, body) = app.post(Some(&own), nodes, json!({ "ids": ids })).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["errors"].is_null(), "no error for the whole answer: {body}");
+    assert_eq!(body["data"]["r"][0]["__typename"], "Loan", "{body}");
+    assert_eq!((&body["data"]["r"][1], &body["data"]["r"][2]), (&Value::Null, &Value::Null), "{body}");
+    let agency = app.agency_token(&app.orgs.agency);
+    let data = app.gql(&agency, nodes, json!({ "ids": ids })).await;
+    assert_eq!(data["r"], json!([null, null, null]), "{data}");
+}

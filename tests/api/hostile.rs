@@ -166,6 +166,7 @@ fn conn_limits() -> ConnLimits {
         keep_alive_timeout: Duration::from_millis(800),
         idle_timeout: Duration::from_millis(1500),
         max_connections: 3,
+        ..ConnLimits::default()
     }
 }
 
@@ -259,6 +260,7 @@ async fn connections_over_the_cap_are_answered_503_until_places_free_up() {
     let text = String::from_utf8_lossy(&got);
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     assert!(text.contains("RATE_LIMITED"), "{text}");
+    assert!(text.to_ascii_lowercase().contains("x-content-type-options: nosniff"), "{text}");
     drop(held);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let status = reqwest::get(format!("http://{}/healthz", app.addr)).await.expect("healthz").status();

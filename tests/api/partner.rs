@@ -44,6 +44,29 @@ async fn a_json_number_for_a_decimal_is_bad_user_input_and_records_nothing() {
     assert_eq!(app.count("payment").await, 0);
 }
 
+#[tokio::test]
+async fn a_decimal_outside_its_documented_lexical_form_is_bad_user_input_and_records_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, _, loan) = borrower_with_loan(&app, &app.orgs.kz_mfo, "lex", "2026-01-05").await;
+    for (i, amount) in ["1_000", "+5", ".5", "5.", "1e3", " 5"].into_iter().enumerate() {
+        let input = json!({ "loanId": loan, "externalId": format!("P-{i}"), "paidAt": "2026-02-01T05:00:00Z", "amount": amount });
+        let code = app.error_code(&app.staff(), RECORD_PAYMENT, json!({ "input": input })).await;
+        assert_eq!(code, "BAD_USER_INPUT", "amount {amount:?} as a variable");
+        let literal = format!(
+            r#"mutation {{ recordPayment(input: {{ loanId: "{loan}", externalId: "L-{i}", paidAt: "2026-02-01T05:00:00Z", amount: "{amount}" }}) {{ payment {{ id }} }} }}"#
+        );
+        assert_eq!(
+            app.error_code(&app.staff(), &literal, json!({})).await,
+            "BAD_USER_INPUT",
+            "amount {amount:?} inline"
+        );
+    }
+    assert_eq!(app.count("payment").await, 0);
+    let input = json!({ "loanId": loan, "externalId": "P-ok", "paidAt": "2026-02-01T05:00:00Z", "amount": "1000.50" });
+    let data = app.gql(&app.staff(), RECORD_PAYMENT, json!({ "input": input })).await;
+    assert_eq!(data["recordPayment"]["userErrors"], json!([]), "{data}");
+}
+
 const BORROWERS: &str = "{ borrowers(first: 100) { edges { node { externalId } } } }";
 const ORGS: &str = "query($kind: OrgKind) { organizations(kind: $kind) { name } }";
 
