@@ -181,7 +181,7 @@ static MUTATIONS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
         .find_map(|l| l.strip_prefix("mutation:"))
         .map(|name| name.trim().to_owned())
         .unwrap_or_else(|| "Mutation".to_owned());
-    let start = sdl.find(&format!("type {root} {{")).expect("the mutation type");
+    let start = sdl.find(&format!("type {root} {{")).unwrap_or_else(|| panic!("schema.graphql has no `type {root}`"));
     let body = &sdl[start..];
     let body = &body[..body.find("\n}").expect("its end")];
     let mut out: Vec<(String, String)> = Vec::new();
@@ -347,10 +347,15 @@ impl Run<'_> {
         let applied: Vec<usize> = (0..COPIES).filter(|&k| answers[k].applied()).collect();
         // What a refused request may say: a conflict on the id field, or what it got when
         // sent after the applied one.
+        let not_conflicts = Cell::new(0);
         let refused_as_later = |w: usize, k: usize, field: &str| {
             let a = &answers[k];
-            a.conflict_on(field)
-                || later.get(&(of[w], of[k])).is_some_and(|(l, _)| !l.applied() && l.refusal() == a.refusal())
+            if a.conflict_on(field) {
+                return true;
+            }
+            let as_later = later.get(&(of[w], of[k])).is_some_and(|(l, _)| !l.applied() && l.refusal() == a.refusal());
+            not_conflicts.set(not_conflicts.get() + usize::from(as_later));
+            as_later
         };
         let expected: Option<(Counts, Counts)> = match expect {
             Expect::Once(field) => {
@@ -459,8 +464,12 @@ impl Run<'_> {
         if !broken.is_empty() {
             problems.push(format!("invariants broken: {}", broken.join(", ")));
         }
+        let others = match not_conflicts.get() {
+            0 => String::new(),
+            n => format!(" ({n} refused as when sent later, not a CONFLICT on the id field)"),
+        };
         println!(
-            "  {} {label} ({expect:?}): {} of {COPIES} applied, audit +{} outbox +{}, {:.1?}{}",
+            "  {} {label} ({expect:?}): {} of {COPIES} applied{others}, audit +{} outbox +{}, {:.1?}{}",
             self.mutation,
             applied.len(),
             grew.0,
