@@ -1100,8 +1100,14 @@ pub async fn update_my_contact_details(
     if input.address.is_some() {
         after.address = input.address.clone();
     }
-    after.updated_at = w.now;
     let current = json!({ "phone": after.phone, "email": after.email, "address": after.address });
+    if current == previous {
+        // The details as they stand: nothing changed, nothing to record (a retry, too).
+        w.rollback().await?;
+        let reported_late = false;
+        return Ok(DetailsChanged { borrower: b, reported_late });
+    }
+    after.updated_at = w.now;
     borrower::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
     let change = contact_detail_change::Model {
         id: w.new_id(),

@@ -1000,6 +1000,17 @@ pub async fn set_reception_hours(
         .filter(reception_hours::Column::ManagerName.eq(manager_name.trim()))
         .all(w.txn())
         .await?;
+    let same = |r: &reception_hours::Model| (r.position.clone(), r.weekday, r.starts_at, r.ends_at);
+    let mut stored: Vec<_> = before.iter().map(same).collect();
+    let mut sent: Vec<_> =
+        slots.iter().map(|s| (position.trim().to_owned(), s.weekday, s.starts_at, s.ends_at)).collect();
+    stored.sort();
+    sent.sort();
+    if stored == sent {
+        // The hours as they stand: nothing changed, nothing to record (a retry, too).
+        w.rollback().await?;
+        return Ok(before);
+    }
     reception_hours::Entity::delete_many()
         .filter(reception_hours::Column::MfoId.eq(mfo))
         .filter(reception_hours::Column::ManagerName.eq(manager_name.trim()))

@@ -325,6 +325,13 @@ pub async fn register_discharge(
         | DeferralStatus::RefusalConfirmed => {}
         DeferralStatus::NotApplicable => return Err(wrong_state(&d)),
     }
+    // M4: a borrower is discharged once; the first report moved the protection's end.
+    if d.discharged_on.is_some() {
+        return Err(ServiceError::user(UserError::conflict(
+            &["deferralId"],
+            crate::error::UserErrorReason::AlreadyDone,
+        )));
+    }
     if discharged_on < d.service_start || discharged_on >= d.service_end {
         return Err(ServiceError::user(UserError::invalid(
             &["dischargedOn"],
