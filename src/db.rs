@@ -6,7 +6,7 @@
 //!
 //! The pool does not ping a connection before handing it out (sqlx's default does): on
 //! PostgreSQL that cost two extra round trips per statement, 28% of `permittedActions`'
-//! CPU in issue 12's profile. A connection the server dropped fails its next statement
+//! CPU in a profile under load. A connection the server dropped fails its next statement
 //! instead (one request answers INTERNAL and the pool replaces the connection);
 //! connections are recycled after `IDLE_TIMEOUT` idle and `MAX_LIFETIME` in all, so few
 //! go stale. `--db-test-before-acquire` restores the ping where a proxy or firewall cuts

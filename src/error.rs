@@ -19,7 +19,7 @@ pub use reason::UserErrorReason;
 // The derive names the deprecated broad reasons; nothing else may (clippy -D warnings).
 #[allow(deprecated)]
 mod reason {
-    /// The specific refusal, stable for a program to switch on (issue 10); `code` stays the
+    /// The specific refusal, stable for a program to switch on; `code` stays the
     /// broad class DESIGN.md names. Each reason is also the id of its message in the
     /// catalogues (`i18n`), so every refusal has a text in every language. The broad
     /// `INVALID_VALUE`, `WRONG_STATE` and `RULE_REFUSED` stay for clients that switch on them,

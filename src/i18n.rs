@@ -1,4 +1,4 @@
-//! The languages of the texts a person reads (issue 10): userErrors' `message`, the
+//! The languages of the texts a person reads: userErrors' `message`, the
 //! escalations' `message` and `permittedActions`' verdict reasons, in Russian, Kazakh,
 //! Kyrgyz and English. One Fluent catalogue per language (`locales/<lang>/main.ftl`),
 //! embedded at build time and parsed once, on first use.
@@ -31,8 +31,8 @@ pub const LANGS: [Lang; 4] = [Lang::En, Lang::Ru, Lang::Kk, Lang::Ky];
 
 /// The language of a request that names none (or only languages we do not write):
 /// English, the language of the API's names and of its documentation, which a partner's
-/// developer reads; and what userErrors and escalations said before issue 10, so a client
-/// that asks for nothing keeps reading what it read.
+/// developer reads; and what userErrors and escalations said before they were translated,
+/// so a client that asks for nothing keeps reading what it read.
 pub const DEFAULT: Lang = Lang::En;
 
 const CATALOGUES: [(Lang, &str); 4] = [

@@ -1,4 +1,4 @@
-//! Money at its currency's scale (issue 10). The scale is the currency's ISO 4217 minor
+//! Money at its currency's scale. The scale is the currency's ISO 4217 minor
 //! unit, `Currency::minor_unit_scale` (data in one place, not literals at each use): every
 //! amount the API returns is brought to it (`"67500.00"`, never `"67500"` beside
 //! `"315625.00"`), and an input amount with more decimal places than it is a user error,

@@ -1,4 +1,4 @@
-//! Text a database cannot hold (issue 8.6). PostgreSQL's `text` and `jsonb` refuse U+0000
+//! Text a database cannot hold. PostgreSQL's `text` and `jsonb` refuse U+0000
 //! while SQLite stores it, so the same complaint would be registered on one engine and lost
 //! on the other, against C2 ("never refused"). Every string that enters through GraphQL
 //! (variables and literals) is made storable here, identically on both engines, before any

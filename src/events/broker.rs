@@ -79,7 +79,7 @@ impl Broker {
 
     /// Events of a transaction this instance is about to commit: it publishes them itself
     /// once committed, so their notifications (which can arrive before that) need no read
-    /// of the outbox (issue 12: every write read its own rows back). Ids of a transaction
+    /// of the outbox (otherwise every write reads its own rows back). Ids of a transaction
     /// that then fails are never notified, and age out.
     pub fn expect_local(&self, ids: impl IntoIterator<Item = Uuid>) {
         let mut local = self.local.lock().unwrap_or_else(|p| p.into_inner());
@@ -132,7 +132,7 @@ mod tests {
         }
     }
 
-    /// Issue 12: the relay need not read back an event its own instance is committing (its
+    /// The relay need not read back an event its own instance is committing (its
     /// notification may arrive before the commit returns), and that event still reaches the
     /// subscribers once, when the commit publishes it.
     #[test]

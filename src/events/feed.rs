@@ -1,6 +1,6 @@
 //! The escalation feed: one reader of the `escalation` table per process, fanned out in
-//! memory to every live `escalations` subscription (issue 12: at 500 subscribers each
-//! escalation cost ≈ 1,059 queries, every subscriber re-reading the table).
+//! memory to every live `escalations` subscription (with every subscriber re-reading
+//! the table, each escalation cost ≈ 1,059 queries at 500 subscribers).
 //!
 //! The feed wakes on the broker's `escalation.raised` events (this process's commits and,
 //! through the relay, other instances'), reads the rows past the last one it has sent,
@@ -44,9 +44,9 @@ impl Feed {
         // Every caller, not only the first, waits until the reader knows where it starts:
         // a subscriber that went on to read the table while the first caller was still
         // reading the start position lost whatever was committed between its own read and
-        // that position (neither in its read nor past the reader's start). Issue 12: a
-        // second shared rendering, started beside the first, missed three escalations on
-        // PostgreSQL under load.
+        // that position (neither in its read nor past the reader's start): a second shared
+        // rendering, started beside the first, missed three escalations on PostgreSQL under
+        // load.
         self.started
             .get_or_try_init(|| async {
                 // Wake-ups first, then the position: an escalation committed in between is

@@ -35,8 +35,7 @@ pub struct ActionVerdict {
     /// contract set the meeting terms used (X4 "unless the contract sets other terms").
     pub basis: Vec<String>,
     /// Why, in the caller's (the collector's) language: the request's `Accept-Language`
-    /// (ru, kk, ky or en); when the request names none of them, the borrower's language,
-    /// as before issue 10.
+    /// (ru, kk, ky or en); when the request names none of them, the borrower's language.
     pub reason: String,
     /// Why, in the borrower's language (the loan's borrower's `language`: ru, kk or ky),
     /// whatever the caller's: the text to read or send to the borrower.

@@ -3,8 +3,8 @@
 //! (`text`); observation (`observe`). It sees documents and responses only: it decides
 //! nothing about data and never changes what an executed operation answers.
 //!
-//! Why around the schema and not as async-graphql extensions (which these were until
-//! issue 12): with any extension registered, async-graphql builds a `ResolveInfo` (two
+//! Why around the schema and not as async-graphql extensions (which these once
+//! were): with any extension registered, async-graphql builds a `ResolveInfo` (two
 //! registry lookups by name) and runs a chain of boxed futures for *every field* it
 //! resolves. `loans(first: 50)` with installments resolves ≈ 1,500 fields; the chain was
 //! about a third of the process's CPU in its profile. Without extensions every field

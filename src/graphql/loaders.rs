@@ -3,7 +3,7 @@
 //!
 //! A DataLoader gathers keys for a short delay (1 ms) and then fetches; when resolving a
 //! page takes longer than that (a busy CPU), one nested list is fetched in several
-//! batches (issue 12 saw 22+10+4+14 keys). So the root lists prime the loaders of the
+//! batches (22+10+4+14 keys were seen under load). So the root lists prime the loaders of the
 //! nested fields their query selects, all keys of the page in one batch each
 //! (`prefetch_*`), and the nodes' resolvers then find the rows in the loader's cache. The
 //! caches stay off until a root list of a query primes them: a mutation's payload must
@@ -72,8 +72,8 @@ impl Loaders {
     /// `organization` and `responsibleOrganization`): their loader keeps what it read.
     /// Organisations never change once created (`mfo-api org create` is their only writer,
     /// see `services::reference::Cache`), so no write can leave a kept one stale. Without
-    /// it every delivery cost one statement: issue 12's 1,000 subscribers, ≈ 400 statements
-    /// per escalation (`bench/fanout.sh`).
+    /// it every delivery cost one statement: at 1,000 subscribers, ≈ 400 statements per
+    /// escalation (`bench/fanout.sh`).
     pub fn for_socket(ctx: &Ctx, principal: &Principal) -> Self {
         let loaders = Self::new(ctx, Some(principal));
         loaders.organizations.enable_all_cache(true);

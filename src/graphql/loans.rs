@@ -430,7 +430,7 @@ impl Loan {
             return Ok(ledger.installments.iter().map(|s| Installment::new(s, today, self.0.currency)).collect());
         }
         // Nothing paid asked: the schedule alone, in the ledger's order, without reading the
-        // payments or allocating them (issue 12: a page of schedules did both for every loan).
+        // payments or allocating them (a page of schedules would do both for every loan).
         let loaders = ctx.data_unchecked::<Loaders>();
         let mut schedule = loaders.schedules.load_one(self.0.id).await?.unwrap_or_default();
         schedule.sort_by_key(|i| (i.due_date, i.seq));

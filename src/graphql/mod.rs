@@ -138,7 +138,7 @@ fn schema(ctx: Option<Ctx>, limits: Limits, production: bool, validation_off_wor
 }
 
 /// Validates on a blocking turn (`cpu_bound`), so that a document whose validation walks
-/// many expanded fragments does not hold an async worker (issue 9, suite 1).
+/// many expanded fragments does not hold an async worker (see the hostile-requests suite).
 struct ValidationOffWorkers;
 
 impl ExtensionFactory for ValidationOffWorkers {
@@ -175,7 +175,7 @@ pub fn sdl() -> String {
 /// At most one such piece of work per core runs at a time; the others wait their turn
 /// (asynchronously). More would not finish sooner, and each would hold a thread of its
 /// own, the parser's memory for its document and an allocator arena: eight 1 MB documents
-/// at once grew the process by about 90 MB (issue 9, suite 1).
+/// at once grew the process by about 90 MB (measured by the hostile-requests suite).
 pub(crate) async fn cpu_bound<F: Future>(fut: F) -> F::Output {
     use tokio::runtime::{Handle, RuntimeFlavor};
     static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();

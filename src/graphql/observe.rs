@@ -1,4 +1,4 @@
-//! What operators see of each GraphQL operation (issue 12, "Seeing it in production"):
+//! What operators see of each GraphQL operation in production:
 //! histograms labelled by operation name and type of its duration, its SQL statements and
 //! its database time (`db::SqlTally`), errors by code, and one `info` line per operation
 //! (operation, type, principal key, outcome, duration, statements, database time; the

@@ -36,7 +36,7 @@ impl ScalarType for Date {
 
     fn to_value(&self) -> Value {
         // `Display` writes `YYYY-MM-DD` directly; `format` parses its pattern on every call,
-        // and a page of loans writes hundreds of dates (issue 12).
+        // and a page of loans writes hundreds of dates.
         Value::String(self.0.to_string())
     }
 }

@@ -1,4 +1,4 @@
-//! `regulatorStatistics` (issue 11): the types of the supervising authority's figures and
+//! `regulatorStatistics`: the types of the supervising authority's figures and
 //! the one query. Thin: the counting, the period's bounds and who may ask are
 //! `services::statistics`; this file only shapes the result. Every count is an `Int` of
 //! records; every period is of local dates of the jurisdiction (Asia/Almaty for KZ,

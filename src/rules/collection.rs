@@ -237,7 +237,7 @@ impl Reason {
                 Msg::new(MsgId::VerdictOverdueTooShort).arg("needed", *needed).arg("days", *days)
             }
             Reason::Insolvency => Msg::new(MsgId::VerdictInsolvency),
-            // R14, read as "settlement first" (ARCHITECTURE.md, Choices): the claim goes to
+            // R14, read as "settlement first" (docs/law.md, R14): the claim goes to
             // an agency only after a reducing settlement carried out within the months
             // from the overdue date; once they have passed without one, never.
             Reason::NoReducingSettlement { months, window_end, passed } => Msg::new(if *passed {
@@ -548,7 +548,7 @@ fn assign_claim(f: &Facts, cal: &Calendar, today: NaiveDate, p: &Policy) -> Judg
 }
 
 /// R14 on top of R17.3, for an assignment to a collection agency. Read as "settlement
-/// first" (ARCHITECTURE.md, Choices): a non-business loan's claim goes to an agency only
+/// first" (docs/law.md, R14): a non-business loan's claim goes to an agency only
 /// once a settlement reducing the obligation was carried out within 24 months of the
 /// overdue date; before one, the answer is no (no known end); after the 24 months without
 /// one, no for good.

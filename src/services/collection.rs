@@ -148,7 +148,7 @@ pub struct Loaded {
 
 /// What a loan's facts need beyond its own row, read in the same statement as the row
 /// (scalar subqueries), because `permittedActions` runs before every step a collector
-/// takes (issue 12: four statements at most per call).
+/// takes (four statements at most per call).
 #[derive(Debug, FromQueryResult)]
 struct Situation {
     /// The borrower's language, for the reasons.

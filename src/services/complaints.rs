@@ -268,7 +268,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
 
     // C4's number is taken last, just before the row is written: the MFO's counter row
     // stays locked until commit, and every other registration of the MFO waits for it
-    // (issue 12), so the deadlines go first. Nothing else needs the number.
+    // (measured under load), so the deadlines go first. Nothing else needs the number.
     let year = registered_on.year();
     let seq = next_journal_number(&w, mfo, year).await?;
     let row = complaint::Model {

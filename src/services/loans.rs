@@ -864,8 +864,8 @@ pub async fn schedules_by_loan<C: ConnectionTrait>(
 ) -> ServiceResult<HashMap<Uuid, Vec<installment::Model>>> {
     use installment::Column as C;
     // Read by position, not by name: a page of 50 loans is 600 lines, and sea-orm's model
-    // decoding looks every column of every row up by name (issue 12's profile of the loan
-    // page: ~4% of the CPU in those lookups).
+    // decoding looks every column of every row up by name (a profile of the loan page put
+    // ~4% of the CPU in those lookups).
     type Line = (Uuid, Uuid, i32, NaiveDate, DbDecimal, DbDecimal);
     let rows: Vec<Line> = installment::Entity::find()
         .select_only()

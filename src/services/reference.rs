@@ -1,8 +1,8 @@
 //! Reference data the rules need: the jurisdiction calendars and the policy versions,
 //! and the organisation behind a token. Kept in memory (`Cache`, one per `Ctx`), because
 //! every request needs them and they change only when an operator runs
-//! `mfo-api calendar import` / `mfo-api policy import` (issue 12: re-reading and re-parsing
-//! them was a third of `permittedActions`' statements). An import takes effect without a
+//! `mfo-api calendar import` / `mfo-api policy import` (re-reading and re-parsing them was
+//! a third of `permittedActions`' statements). An import takes effect without a
 //! restart: its commit empties this process's cache (`Write::commit`), other instances
 //! empty theirs when the import's outbox event reaches them through the NOTIFY relay
 //! (PostgreSQL), and whatever a missed notification or another process writing a SQLite

@@ -1,4 +1,4 @@
-//! The supervising authority's statistics (issue 11): counts of complaints, restructuring
+//! The supervising authority's statistics: counts of complaints, restructuring
 //! applications, contacts, assignments, deferrals, escalations and deadlines over a period
 //! of the jurisdiction's local dates, per MFO, per collection agency and in total.
 //!

@@ -7,7 +7,7 @@
 //! (`Ctx::writers`) is held, until commit, rollback or drop: SQLite has one writer at a
 //! time anyway, and a queue in the process wakes the next writer the moment the last one
 //! ends, where the busy timeout has them poll with growing sleeps (seconds of p99 under
-//! load, issue 12). Writers of other processes (the CLI) still meet the busy timeout. On
+//! load). Writers of other processes (the CLI) still meet the busy timeout. On
 //! PostgreSQL there is no permit (writers run concurrently) and the chain-head row locks
 //! taken at commit order appends by commit.
 
@@ -380,8 +380,8 @@ impl Write {
             });
         }
 
-        // One statement for all the outbox rows (issue 12: every statement taken while a
-        // chain head is locked lengthens the queue of every other writer).
+        // One statement for all the outbox rows: every statement taken while a chain head is
+        // locked lengthens the queue of every other writer.
         for chunk in in_chunks(rows) {
             outbox_event::Entity::insert_many(chunk).exec_without_returning(&self.txn).await?;
         }

@@ -1,4 +1,4 @@
-//! Issue 11, attribution: an escalation names the organisation responsible for the breach
+//! Attribution: an escalation names the organisation responsible for the breach
 //! (`responsibleOrganization`, filterable), has a severity derived from its kind and rule,
 //! and the regulator of its jurisdiction acknowledges it (audited; it stays in the stream).
 

@@ -1,4 +1,4 @@
-//! `auditTrail` follows the record's own scope (issue 9, defect 6): staff who can see a
+//! `auditTrail` follows the record's own scope: staff who can see a
 //! contact or a military deferral get its history; another MFO's staff, another
 //! jurisdiction's regulator, an agency and a borrower do not.
 

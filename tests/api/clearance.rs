@@ -1,4 +1,4 @@
-//! Issue 10: `recordContact` says what became of the clearance it quoted. The contact is
+//! `recordContact` says what became of the clearance it quoted. The contact is
 //! always stored (a contact that happened is stored); the payload's `clearance` is
 //! ACCEPTED, MISSING, MALFORMED, FOREIGN, EXPIRED or ISSUED_AFTER_CONTACT, and every
 //! outcome but the first two comes with a non-blocking warning. `permittedActions` returns

@@ -645,7 +645,7 @@ async fn x6_a_borrowers_complaint_linked_to_a_contact_counts_as_an_x6_report() {
     assert_eq!(x6.len(), 1);
     assert_eq!(x6[0]["subjectId"], contact_id);
     assert_eq!(x6[0]["details"]["source"], "COMPLAINT");
-    // Ids in `details` are global ids (issue 10): the complaint's, as `node(id:)` takes it.
+    // Ids in `details` are global ids: the complaint's, as `node(id:)` takes it.
     assert_eq!(x6[0]["details"]["complaintId"], complaint["id"]);
     assert_eq!(x6[0]["responsibleOrganization"]["name"], "Agency");
 

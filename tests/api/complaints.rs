@@ -172,7 +172,7 @@ async fn c03_a_manager_leaves_an_abusive_written_complaint_without_consideration
     assert_eq!(r["complaint"]["status"], "LEFT_WITHOUT_CONSIDERATION");
     assert_eq!(r["complaint"]["closureReason"], "ABUSIVE");
     assert_eq!(deadline(&r["complaint"], "COMPLAINT_ANSWER")["status"], "CANCELLED");
-    assert_eq!(r["complaint"]["answerDueDate"], Value::Null, "issue 10: no live answer date once none is owed");
+    assert_eq!(r["complaint"]["answerDueDate"], Value::Null, "no live answer date once none is owed");
     assert_eq!(
         c["answerDueDate"],
         deadline(&r["complaint"], "COMPLAINT_ANSWER")["dueDate"],
@@ -442,13 +442,13 @@ async fn c08_the_manager_extends_the_deadline_once_and_only_once() {
     assert_eq!(r["complaint"]["extension"]["consumerNotifiedBy"], "EMAIL");
     let second = act(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput", input).await;
     assert_eq!(errors(&second), vec![(json!(["input", "complaintId"]), json!("RULE_VIOLATION"), json!("C8"))]);
-    // The specific reason a program switches on (issue 10), with no particulars.
+    // The specific reason a program switches on, with no particulars.
     assert_eq!(second["userErrors"][0]["reason"], "EXTENSION_ALREADY_USED", "{second}");
     assert_eq!(second["userErrors"][0]["params"], json!({}), "{second}");
     let missing_notice = json!({ "complaintId": c["id"], "reason": " ", "consumerNotice": { "channel": "EMAIL", "sentAt": "2025-12-29T05:00:00Z" } });
     let r = act(&app, &manager, "extendComplaintDeadline", "ExtendComplaintDeadlineInput", missing_notice).await;
     assert_eq!(r["userErrors"][0]["field"], json!(["input", "reason"]));
-    // A blank required value has its specific reason (issue 10), not the broad INVALID_VALUE.
+    // A blank required value has its specific reason, not the broad INVALID_VALUE.
     assert_eq!(r["userErrors"][0]["reason"], "REQUIRED", "{r}");
 }
 
@@ -791,7 +791,7 @@ async fn every_complaint_change_is_audited_announced_and_streamed() {
     assert_eq!(trail["auditTrail"][1]["action"], "complaint.forwarded");
 }
 
-/// Issue 10, C3/C8: a complaint left without consideration shows no answer date, also when
+/// C3/C8: a complaint left without consideration shows no answer date, also when
 /// its answer deadline had already been missed; the deadline keeps its date and status.
 #[tokio::test]
 async fn c03_left_without_consideration_after_the_answer_was_missed_shows_no_live_answer_due_date() {

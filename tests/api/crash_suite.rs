@@ -1,4 +1,4 @@
-//! Suite 4 of issue 9, part 2, crashes: the real `mfo-api` binary, seeded with its own CLI
+//! The crash suite: the real `mfo-api` binary, seeded with its own CLI
 //! (`migrate`, `org create`, `token`), takes complaints with `clientSubmissionId`s from
 //! several concurrent clients while it is killed with SIGKILL at random moments (at least
 //! five times) and restarted on a fresh port; a client whose write was not acknowledged
@@ -69,7 +69,7 @@ struct Log {
 // Run alone (`.ci/run`, README): it kills and restarts a server process many times and
 // writes as fast as it can.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "suite 4: run alone with --ignored (see README)"]
+#[ignore = "crash suite: run alone with --ignored (see TESTING.md)"]
 async fn crash_suite() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server_log = dir.path().join("server.log");

@@ -1,4 +1,4 @@
-//! `/dashboard` (issue 11): the page and its assets are served from the binary with a
+//! `/dashboard`: the page and its assets are served from the binary with a
 //! strict Content-Security-Policy, and the demo-token list exists only where `serve --demo`
 //! mounts it. The page's behaviour in a browser is tests/browser/dashboard.mjs.
 

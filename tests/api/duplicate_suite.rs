@@ -1,4 +1,4 @@
-//! Suite 4 of issue 9, part 1, duplicates: 100 `clientSubmissionId`s, each sent 20 times
+//! The duplicates suite: 100 `clientSubmissionId`s, each sent 20 times
 //! at once (2,000 concurrent HTTP requests per kind, shuffled), for complaints
 //! (`registerComplaint`), restructuring applications (`submitRestructuringApplication`)
 //! and contacts (`recordContact`). Each kind must end with exactly 100 records, every
@@ -94,7 +94,7 @@ fn csid(prefix: usize, i: usize) -> String {
 // Run alone (`.ci/run`, README): 6,000 requests at once keep both cores busy, and other
 // tests' timing bounds are not meant to measure a machine this suite saturates.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "suite 4: run alone with --ignored (see README)"]
+#[ignore = "duplicates suite: run alone with --ignored (see TESTING.md)"]
 async fn duplicates_suite() {
     // 2,000 requests from one principal at once: the per-principal rate limit (its own
     // tests are in `transport`) and the connection cap would answer most of them before

@@ -1,4 +1,4 @@
-//! Issue 10, "Finding records": every connection's `totalCount` (counted only when asked),
+//! Finding records: every connection's `totalCount` (counted only when asked),
 //! its half-open date range on the record's natural date and its documented order; the
 //! agencies' `contacts` connection across their loans; `node`/`nodes` for every type that
 //! implements `Node`, in scope and out of it; and ids inside `details`/`before`/`after`

@@ -1,4 +1,4 @@
-//! Suite 3 of issue 9, the tenant isolation matrix, over the demo data: every role
+//! The tenant isolation matrix, over the demo data: every role
 //! (staff and manager of MFO A and of MFO B, a borrower of A and another borrower, the
 //! agency that works a loan and one that works none, the KZ and KG regulators) × every
 //! resource (loan, borrower, complaint, info request, application, appeal, contact,

@@ -1,4 +1,4 @@
-//! Issue 10, "Messages … a program and a person can use": texts in Russian, Kazakh, Kyrgyz
+//! Messages a program and a person can use: texts in Russian, Kazakh, Kyrgyz
 //! and English, chosen by `Accept-Language` (HTTP) or the WebSocket's upgrade request and
 //! `connection_init`, while `code`, `reason`, `rule` and `params` stay what a program
 //! switches on; the borrower-facing verdict text stays in the borrower's language.
@@ -185,7 +185,7 @@ async fn x3_the_collector_reads_the_verdict_in_its_language_the_borrower_text_st
         (Some("ru"), "Вне времени 08:00–21:00 по месту заемщика (X3/X4)."),
         (Some("en"), "Outside 08:00–21:00, borrower's local time (X3/X4)."),
         (Some("ky"), "Карыз алуучунун убактысы боюнча 08:00–21:00 убакыттан тышкары (X3/X4)."),
-        // A collector that names no language reads the borrower's, as before issue 10.
+        // A collector that names no language reads the borrower's.
         (None, kazakh),
     ] {
         let (data, _) = post_in(&app, &agency, lang, q, vars.clone()).await;

@@ -1,4 +1,4 @@
-//! A real portfolio's legacy data (issue 8.1): loans overdue since before the first policy
+//! A real portfolio's legacy data: loans overdue since before the first policy
 //! version, rows an older or newer release cannot read. None of them may stall the
 //! deadline machinery for anyone else, and none answers INTERNAL.
 

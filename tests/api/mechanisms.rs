@@ -262,7 +262,7 @@ async fn the_escalation_subscription_replays_after_a_cursor_then_goes_live() {
     assert_ne!(live["payload"]["data"]["escalations"]["subjectId"], edges[1]["node"]["subjectId"]);
 }
 
-/// Issue 12: an escalation costs the same statements with five subscribers as with one,
+/// An escalation costs the same statements with five subscribers as with one,
 /// even when they select its organisations (as the dashboard does): the feed reads it once
 /// and each subscription keeps the organisations it has resolved (`Loaders::for_socket`).
 #[tokio::test]
@@ -394,7 +394,7 @@ async fn on_postgresql_an_escalation_raised_by_one_instance_reaches_a_subscriber
     assert_eq!(v["payload"]["data"]["escalations"]["rule"], "R1", "{v}");
 }
 
-/// Issue 12: on SQLite a second writer of the process waits for the open `Write` in the
+/// On SQLite a second writer of the process waits for the open `Write` in the
 /// process's queue (not on the busy timeout) and begins as soon as the first one ends; on
 /// PostgreSQL writers do not queue.
 #[tokio::test]
@@ -427,7 +427,7 @@ async fn sqlite_writers_queue_in_process_and_postgres_writers_do_not() {
     }
 }
 
-/// Issue 12: calendars are cached in memory, and an import takes effect at once on the
+/// Calendars are cached in memory, and an import takes effect at once on the
 /// instance that ran it and, through the NOTIFY relay, on the others (PostgreSQL; a
 /// SQLite database has one process, whose cache the import's commit empties).
 #[tokio::test]
@@ -464,7 +464,7 @@ async fn a_calendar_import_moves_the_next_c8_due_date_on_every_instance_without_
     }
 }
 
-/// Issue 12: the live escalation stream filters in memory what the feed read once; the
+/// The live escalation stream filters in memory what the feed read once; the
 /// in-memory scope and filter must admit exactly what the SQL ones select.
 #[tokio::test]
 async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
@@ -534,7 +534,7 @@ async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
     assert!(checked > 50, "the filters select something: {checked}");
 }
 
-/// Issue 12: subscriptions that start together, while an escalation is being committed,
+/// Subscriptions that start together, while an escalation is being committed,
 /// each receive every escalation past their cursor. The first to start also starts the
 /// process's feed (it reads where the feed begins); the others used to read the table
 /// without waiting for that, and what was committed between their read and the feed's start
@@ -641,7 +641,7 @@ fn missed_r1(org: uuid::Uuid) -> mfo_api::services::write::EscalationDraft {
     }
 }
 
-/// Issue 12: an escalation reaches every subscriber of the instance through one read of
+/// An escalation reaches every subscriber of the instance through one read of
 /// the table: with ten subscribers the `escalation` table is read as often as with one
 /// (before the feed, every subscriber re-read it after every wake-up).
 #[tokio::test]
@@ -770,7 +770,7 @@ async fn groups_become(app: &TestApp, expected: (u64, u64)) {
     panic!("shared renderings {:?}, expected {expected:?}", groups(app).await);
 }
 
-/// Issue 12's fan-out: sockets asking the same `escalations` operation as the same
+/// The fan-out: sockets asking the same `escalations` operation as the same
 /// principal (tokens that differ only in expiry included) share one rendering, whatever
 /// cursor each replays from first; another principal or another selection is a group of
 /// its own. Every socket gets its own replay, then every new escalation once, in order.

@@ -1,4 +1,4 @@
-//! Issue 10, money: every amount comes back at its currency's scale (KZT and KGS: two
+//! Money: every amount comes back at its currency's scale (KZT and KGS: two
 //! decimal places, "67500.00" beside "315625.00", never "67500"), and an input amount
 //! finer than the currency's minor unit (300.005 KZT) is a user error
 //! (FINER_THAN_MINOR_UNIT with `params.currency` and `params.scale`), never rounded.

@@ -1,4 +1,4 @@
-//! What an operator reads on `/metrics` (issue 12, "Seeing it in production"): durations as
+//! What an operator reads on `/metrics`: durations as
 //! histograms labelled by GraphQL operation and type, escalations by rule, scanner lag.
 
 use chrono::Duration;

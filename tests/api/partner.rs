@@ -1,4 +1,4 @@
-//! Issue 10, what a partner's code needs from the API surface: documented scalars a
+//! What a partner's code needs from the API surface: documented scalars a
 //! generator can map, lookups by the partner's own ids, counts, `node`/`nodes`, money at
 //! its currency's scale.
 

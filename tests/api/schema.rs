@@ -13,7 +13,7 @@ fn schema_graphql_is_up_to_date() {
 
 /// Every element of `schema.graphql` a client sees (type, field, argument, input field,
 /// enum value) has a description: GraphiQL's docs, codegen's comments and a partner's
-/// first afternoon depend on it (issue 10). The failure names each one that lacks it.
+/// first afternoon depend on it. The failure names each one that lacks it.
 #[test]
 fn every_schema_element_has_a_description() {
     use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};

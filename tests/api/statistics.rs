@@ -1,4 +1,4 @@
-//! Issue 11, statistics: `regulatorStatistics` over a data set seeded through the API with
+//! Statistics: `regulatorStatistics` over a data set seeded through the API with
 //! the manual clock moved across deadlines; every figure is checked exactly, on whichever
 //! engine the suite runs (SQLite, or PostgreSQL with MFO_TEST_DATABASE_URL). Plus who may
 //! ask about what.
@@ -244,7 +244,7 @@ fn decision(id: &Value, kind: &str) -> Value {
     input
 }
 
-/// Issue 11: the application and deferral figures that are zero in the data set above,
+/// The application and deferral figures that are zero in the data set above,
 /// each made non-zero here and checked exactly. KZ, October 2026, every application
 /// received on Saturday 10 October: approvals implemented on time and late (R11), a
 /// counter-proposal accepted and implemented on time, one left unanswered (R12, R13 deemed
@@ -621,7 +621,7 @@ async fn statistics_are_for_the_regulator_of_the_jurisdiction_and_an_mfos_own_ma
     );
 }
 
-/// Issue 11's benchmark figure: `regulatorStatistics` over 300k loans, 50k complaints
+/// A timing, not a check: `regulatorStatistics` over 300k loans, 50k complaints
 /// (each with its C8 deadline) and 100k contacts, bulk-inserted on PostgreSQL with
 /// `generate_series`. Run alone:
 /// `MFO_TEST_DATABASE_URL=postgres://… cargo test --test api statistics::at_scale -- --ignored --nocapture`

@@ -1,4 +1,4 @@
-//! Text a database cannot hold never loses a record (issue 8.6, C2, R5, and the contact
+//! Text a database cannot hold never loses a record (C2, R5, and the contact
 //! log): every text input of the "must accept" mutations — complaints, restructuring
 //! applications, contacts — carries a NUL, right-to-left marks, emoji and 10,000
 //! characters, on SQLite and PostgreSQL alike. The record is stored, reads back the same on

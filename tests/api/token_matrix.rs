@@ -1,4 +1,4 @@
-//! Suite 2 of issue 9, the token matrix: every case is one credential, checked over HTTP
+//! The token matrix: every case is one credential, checked over HTTP
 //! (the `Authorization` header of a POST) and over the WebSocket (`connection_init`'s
 //! payload). A case is accepted on both (with the token's role) or refused on both
 //! (401, or 400 for two headers, and close code 4403). The test prints its case count.

@@ -1,5 +1,5 @@
 # Sourced (not run) by the scripts that drive a demo server from outside: tests/tools/run.sh
-# (suite 5) and examples/run.sh. Needs `$root` (the repository). `start_demo_server
+# (the outside tools) and examples/run.sh. Needs `$root` (the repository). `start_demo_server
 # [VAR=value ...]` builds the debug binary and starts `serve --demo` on a SQLite file in a
 # fresh temporary directory `$work` and a free port, with the variables given added to its
 # environment, and waits for /healthz; it sets `$port` and `$url` (the /graphql endpoint)

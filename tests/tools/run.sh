@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Suite 5 of issue 9: outside tools against the real server.
+# The outside tools against the real server.
 #   1. the graphql-http audit (GraphQL over HTTP conformance): 0 errors, 0 warnings;
 #   2. schemathesis against /graphql, the schema loaded from the URL with a staff token,
 #      then again with a manager's (decisions, answers, extensions): 0 server errors.

@@ -1,4 +1,4 @@
-"""Schemathesis hooks for mfo-api (issue 9, suite 5).
+"""Schemathesis hooks for mfo-api (the outside-tools suite).
 
 `Decimal` travels as a string (e.g. "300000.50"): schemathesis has no strategy for it, so
 well-formed decimals of every size and, now and then, any text, so that both the parser

@@ -1,4 +1,4 @@
-"""Judges a schemathesis run of issue 9's suite 5 (tests/tools/run.sh) from its HAR
+"""Judges a schemathesis run of the outside-tools suite (tests/tools/run.sh) from its HAR
 record: a server error is an HTTP 5xx or a GraphQL error coded INTERNAL (or uncoded).
 Other codes (the contract's NOT_FOUND, FORBIDDEN, BAD_USER_INPUT) are tallied by code.
 Usage: st_judge.py <label> <run.har> <schemathesis output>; prints one figure line and
