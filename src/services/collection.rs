@@ -558,14 +558,26 @@ pub struct ContactInput {
     pub clearance: Option<String>,
 }
 
-/// X7: the destination was one of the borrower's old details, used after the borrower
-/// reported the change (before the report, the old details count as valid).
-async fn outdated_destination<C: ConnectionTrait>(
+/// Where a contact to the borrower went, against the details the borrower gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Destination {
+    /// One of the details in force at the contact (the current ones, or old ones whose
+    /// change was not yet reported, X7).
+    Known,
+    /// One of the borrower's old details, used after the change was reported (X7).
+    Outdated,
+    /// None of the borrower's details, then or before.
+    Unknown,
+}
+
+/// X1, X7: what `destination` was to the borrower at `occurred_at` (before a change is
+/// reported, the old details count as valid).
+async fn destination_of<C: ConnectionTrait>(
     db: &C,
     b: &borrower::Model,
     destination: &str,
     occurred_at: DateTime<Utc>,
-) -> ServiceResult<bool> {
+) -> ServiceResult<Destination> {
     let norm = |s: &str| {
         s.chars()
             .filter(|c| !c.is_whitespace() && *c != '-' && *c != '(' && *c != ')')
@@ -575,18 +587,23 @@ async fn outdated_destination<C: ConnectionTrait>(
     let dest = norm(destination);
     let current = [&b.phone, &b.email, &b.address];
     if current.iter().any(|v| v.as_deref().is_some_and(|v| norm(v) == dest)) {
-        return Ok(false);
+        return Ok(Destination::Known);
     }
     let changes = contact_detail_change::Entity::find()
         .filter(contact_detail_change::Column::BorrowerId.eq(b.id))
-        .filter(contact_detail_change::Column::ReportedAt.lte(occurred_at))
         .all(db)
         .await?;
-    Ok(changes.iter().any(|c| {
+    let was = |c: &contact_detail_change::Model| {
         ["phone", "email", "address"]
             .iter()
             .any(|k| c.previous.get(k).and_then(|v| v.as_str()).is_some_and(|v| norm(v) == dest))
-    }))
+    };
+    let mut former = changes.iter().filter(|c| was(c));
+    Ok(match former.clone().next() {
+        None => Destination::Unknown,
+        Some(_) if former.any(|c| c.reported_at <= occurred_at) => Destination::Outdated,
+        Some(_) => Destination::Known,
+    })
 }
 
 /// Records a contact. It is always stored (the contact happened): one the rules did not
@@ -658,9 +675,14 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     let b = borrower::Entity::find_by_id(l.borrower_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
     if input.party == ContactParty::Borrower
         && let Some(dest) = &input.destination
-        && outdated_destination(w.txn(), &b, dest, input.occurred_at).await?
     {
-        violations.push("X7");
+        match destination_of(w.txn(), &b, dest, input.occurred_at).await? {
+            Destination::Known => {}
+            Destination::Outdated => violations.push("X7"),
+            // X1: a letter goes to the contract address or the one last reported.
+            Destination::Unknown if input.channel == ContactChannel::Letter => violations.push("X1"),
+            Destination::Unknown => {}
+        }
     }
     let clearance = match &input.clearance {
         Some(token) => {

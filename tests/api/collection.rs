@@ -273,6 +273,28 @@ async fn x7_contacts_to_the_previous_details_count_until_the_change_is_reported(
 }
 
 #[tokio::test]
+async fn x1_a_letter_to_an_address_the_borrower_never_gave_is_stored_and_flagged() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let (s, token) = agency_loan(&app).await;
+    let letter = |csid: u32, to: &str| {
+        let mut c = contact(&s.loan, csid, "LETTER", "2026-03-17T05:00:00Z");
+        c["destination"] = json!(to);
+        json!({ "input": c })
+    };
+    let violations = |r: Value| r["recordContact"]["contact"]["violations"].clone();
+    // The contract address (the borrower's), written as a clerk might.
+    assert_eq!(violations(app.gql(&token, RECORD, letter(1, "almaty,  abay 1")).await), json!([]));
+    let stranger = app.gql(&token, RECORD, letter(2, "Astana, Respublika 5")).await;
+    assert_eq!(violations(stranger.clone()), json!(["X1"]), "{stranger}");
+    assert!(stranger["recordContact"]["contact"]["id"].is_string(), "stored all the same");
+    // A call to a number the borrower never gave is no X1 matter.
+    let mut call = contact(&s.loan, 3, "CALL", "2026-03-17T05:00:00Z");
+    call["destination"] = json!("+7 700 999 99 99");
+    assert_eq!(violations(app.gql(&token, RECORD, json!({ "input": call })).await), json!([]));
+}
+
+#[tokio::test]
 async fn r17_2_only_an_overdue_loan_whose_contract_allows_it_goes_to_an_agency_and_r18_follows() {
     let app = TestApp::spawn().await;
     on(&app, "2026-03-17");
