@@ -7,6 +7,7 @@
 //! schema.
 
 pub mod dashboard;
+pub mod documents;
 pub mod graphiql;
 pub mod server;
 pub mod shared;
@@ -54,6 +55,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route(documents::PATH, get(documents::get_document))
         .merge(dashboard::routes())
         .merge(extra)
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
@@ -97,7 +99,7 @@ pub async fn authenticate_token(state: &AppState, token: &str) -> Result<Princip
 
 /// The caller from the `Authorization` header: none without one, a 401 for a bad one,
 /// a 400 for two (RFC 6750 §3.1 `invalid_request`: never "the first one wins").
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else { return Ok(None) };
     if values.next().is_some() {
@@ -144,7 +146,11 @@ impl RateLimiter {
     }
 }
 
-fn rate_limit(state: &AppState, principal: Option<&Principal>, addr: Option<SocketAddr>) -> Result<(), Box<Response>> {
+pub(crate) fn rate_limit(
+    state: &AppState,
+    principal: Option<&Principal>,
+    addr: Option<SocketAddr>,
+) -> Result<(), Box<Response>> {
     let key = match (principal, addr) {
         (Some(p), _) => p.key(),
         (None, Some(a)) => format!("anonymous:{}", a.ip()),

@@ -12,6 +12,7 @@ mod complaints;
 mod crash_suite;
 mod dashboard;
 mod demo;
+mod documents;
 mod duplicate_suite;
 mod finding;
 mod hostile;

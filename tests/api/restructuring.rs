@@ -21,7 +21,7 @@ fn payload_query(mutation: &str, input_type: &str) -> String {
     )
 }
 
-async fn run(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
+pub(crate) async fn run(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
     app.gql(token, &payload_query(mutation, input_type), json!({ "input": input })).await[mutation].clone()
 }
 
@@ -42,7 +42,7 @@ use crate::helpers::fixtures::on;
 
 use crate::helpers::fixtures::{Setup, overdue_loan};
 
-fn submission(loan: &str, csid: &str) -> Value {
+pub(crate) fn submission(loan: &str, csid: &str) -> Value {
     json!({
         "clientSubmissionId": csid, "loanId": loan, "language": "RU",
         "grounds": [{ "ground": "REGISTERED_UNEMPLOYED" }, { "ground": "OTHER", "text": "The shop burned down." }],
@@ -59,11 +59,11 @@ async fn submit(app: &TestApp, s: &Setup, csid: &str) -> Value {
         .await
 }
 
-fn csid(n: u32) -> String {
+pub(crate) fn csid(n: u32) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
 
-fn decide_input(id: &Value, kind: &str) -> Value {
+pub(crate) fn decide_input(id: &Value, kind: &str) -> Value {
     let mut input = json!({ "applicationId": id, "decision": kind, "signatory": { "fullName": "Omarov D. K.", "position": "Chairman" } });
     match kind {
         "REFUSE" => input["reasons"] = json!("the stated income does not allow any schedule."),
@@ -72,7 +72,7 @@ fn decide_input(id: &Value, kind: &str) -> Value {
     input
 }
 
-async fn decide(app: &TestApp, input: Value) -> Value {
+pub(crate) async fn decide(app: &TestApp, input: Value) -> Value {
     run(app, &app.manager(), "decideRestructuringApplication", "DecideRestructuringApplicationInput", input).await
 }
 
