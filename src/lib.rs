@@ -11,6 +11,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod graphql;
 pub mod http;
 pub mod i18n;

@@ -8,6 +8,7 @@
 
 pub mod dashboard;
 pub mod documents;
+pub mod exports;
 pub mod graphiql;
 pub mod server;
 pub mod shared;
@@ -56,6 +57,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route(documents::PATH, get(documents::get_document))
+        .route(exports::ESCALATIONS, get(exports::escalations))
         .merge(dashboard::routes())
         .merge(extra)
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))

@@ -14,6 +14,7 @@ mod dashboard;
 mod demo;
 mod documents;
 mod duplicate_suite;
+mod exports;
 mod finding;
 mod hostile;
 mod hostile_suite;
