@@ -123,9 +123,50 @@ verdict-not-a-business = A bankruptcy petition is filed only against an individu
 
 ## Escalations
 
-escalation-deadline-missed = { $kind } deadline ({ $rule }) missed: due { $due }
+escalation-deadline-missed = Deadline missed for { $kind ->
+    [COMPLAINT_REGISTRATION] registering the complaint
+    [COMPLAINT_ACKNOWLEDGEMENT] confirming receipt of the complaint
+    [COMPLAINT_ANSWER] answering the complaint
+    [INFO_REQUEST_ANSWER] answering the information request
+    [DELINQUENCY_NOTICE] the delinquency notice
+    [APPLICATION_DOCUMENTS] the application's documents
+    [APPLICATION_DECISION] the decision on the application
+    [COUNTER_PROPOSAL_REPLY] the reply to the counter-proposal
+    [DECISION_IMPLEMENTATION] implementing the decision
+    [MILITARY_DEFERRAL_GRANT] granting a conscript's deferral
+    [MILITARY_REFUSAL_CONFIRMATION] confirming a refused deferral
+   *[other] { $kind }
+} ({ $rule }): due { $due }
+escalation-deadline-missed-on = Deadline missed for { $kind ->
+    [COMPLAINT_REGISTRATION] registering the complaint
+    [COMPLAINT_ACKNOWLEDGEMENT] confirming receipt of the complaint
+    [COMPLAINT_ANSWER] answering the complaint
+    [INFO_REQUEST_ANSWER] answering the information request
+    [DELINQUENCY_NOTICE] the delinquency notice
+    [APPLICATION_DOCUMENTS] the application's documents
+    [APPLICATION_DECISION] the decision on the application
+    [COUNTER_PROPOSAL_REPLY] the reply to the counter-proposal
+    [DECISION_IMPLEMENTATION] implementing the decision
+    [MILITARY_DEFERRAL_GRANT] granting a conscript's deferral
+    [MILITARY_REFUSAL_CONFIRMATION] confirming a refused deferral
+   *[other] { $kind }
+} ({ $rule }), { $subjectType ->
+    [complaint] complaint No.
+    [application] application No.
+    [info_request] request on loan
+    [military_deferral] deferral on loan
+   *[loan] loan
+} { $subject }: due { $due }
 escalation-claim-assigned = The claim on loan { $contract } was assigned on { $on } against { $rule }
-escalation-contact-breach = A contact ({ $channel }) on loan { $contract } broke { $rule }
+escalation-contact-breach = A contact ({ $channel ->
+    [CALL] call
+    [SMS] SMS
+    [EMAIL] e-mail
+    [MESSENGER] messenger
+    [LETTER] letter
+    [OFFICE_MEETING] office meeting
+   *[other] { $channel }
+}) on loan { $contract } broke { $rule }
 escalation-misrepresentation = A collector gave a false name or position in a contact on loan { $contract } (X6)
 escalation-complaint-about-contact = Complaint { $journal } reports unfair practice in a contact (X6)
 

@@ -121,9 +121,50 @@ verdict-not-a-business = Банкроттық туралы талап тек ж�
 
 ## Эскалациялар
 
-escalation-deadline-missed = { $kind } мерзімі ({ $rule }) өткізіп алынды: соңғы күні { $due }
+escalation-deadline-missed = { $kind ->
+    [COMPLAINT_REGISTRATION] өтінішті тіркеу
+    [COMPLAINT_ACKNOWLEDGEMENT] өтініштің алынғанын растау
+    [COMPLAINT_ANSWER] өтінішке жауап беру
+    [INFO_REQUEST_ANSWER] қарыз бойынша ақпарат сұрауына жауап беру
+    [DELINQUENCY_NOTICE] мерзімі өткені туралы хабарлама
+    [APPLICATION_DOCUMENTS] өтінішке құжаттар ұсыну
+    [APPLICATION_DECISION] өтініш бойынша шешім
+    [COUNTER_PROPOSAL_REPLY] қарсы ұсынысқа жауап
+    [DECISION_IMPLEMENTATION] шешімді орындау
+    [MILITARY_DEFERRAL_GRANT] әскери қызметшіге кейінге қалдыру беру
+    [MILITARY_REFUSAL_CONFIRMATION] кейінге қалдырудан бас тартуды растау
+   *[other] { $kind }
+} мерзімі ({ $rule }) өткізіп алынды: соңғы күні { $due }
+escalation-deadline-missed-on = { $kind ->
+    [COMPLAINT_REGISTRATION] өтінішті тіркеу
+    [COMPLAINT_ACKNOWLEDGEMENT] өтініштің алынғанын растау
+    [COMPLAINT_ANSWER] өтінішке жауап беру
+    [INFO_REQUEST_ANSWER] қарыз бойынша ақпарат сұрауына жауап беру
+    [DELINQUENCY_NOTICE] мерзімі өткені туралы хабарлама
+    [APPLICATION_DOCUMENTS] өтінішке құжаттар ұсыну
+    [APPLICATION_DECISION] өтініш бойынша шешім
+    [COUNTER_PROPOSAL_REPLY] қарсы ұсынысқа жауап
+    [DECISION_IMPLEMENTATION] шешімді орындау
+    [MILITARY_DEFERRAL_GRANT] әскери қызметшіге кейінге қалдыру беру
+    [MILITARY_REFUSAL_CONFIRMATION] кейінге қалдырудан бас тартуды растау
+   *[other] { $kind }
+} мерзімі ({ $rule }) өткізіп алынды, { $subjectType ->
+    [complaint] өтініш №
+    [application] өтініш №
+    [info_request] қарыз бойынша сұрау
+    [military_deferral] қарыз бойынша кейінге қалдыру
+   *[loan] қарыз
+} { $subject }: соңғы күні { $due }
 escalation-claim-assigned = { $contract } қарызы бойынша талап ету құқығы { $on } күні { $rule } бұза отырып берілді
-escalation-contact-breach = { $contract } қарызы бойынша байланыс ({ $channel }) { $rule } бұзды
+escalation-contact-breach = { $contract } қарызы бойынша байланыс ({ $channel ->
+    [CALL] қоңырау
+    [SMS] SMS
+    [EMAIL] электрондық пошта
+    [MESSENGER] мессенджер
+    [LETTER] хат
+    [OFFICE_MEETING] кеңседегі кездесу
+   *[other] { $channel }
+}) { $rule } бұзды
 escalation-misrepresentation = { $contract } қарызы бойынша байланыста коллектор жалған аты-жөнін немесе лауазымын айтты (X6)
 escalation-complaint-about-contact = { $journal } өтініші байланыс кезіндегі адал емес тәжірибе туралы хабарлайды (X6)
 

@@ -121,9 +121,50 @@ verdict-not-a-business = Банкроттук жөнүндө доо жеке и�
 
 ## Эскалациялар
 
-escalation-deadline-missed = { $kind } мөөнөтү ({ $rule }) өткөрүлүп жиберилди: акыркы күнү { $due }
+escalation-deadline-missed = { $kind ->
+    [COMPLAINT_REGISTRATION] кайрылууну каттоо
+    [COMPLAINT_ACKNOWLEDGEMENT] кайрылуунун алынганын тастыктоо
+    [COMPLAINT_ANSWER] кайрылууга жооп берүү
+    [INFO_REQUEST_ANSWER] карыз боюнча маалымат суроосуна жооп берүү
+    [DELINQUENCY_NOTICE] мөөнөтү өткөнү жөнүндө билдирүү
+    [APPLICATION_DOCUMENTS] арызга документтерди берүү
+    [APPLICATION_DECISION] арыз боюнча чечим
+    [COUNTER_PROPOSAL_REPLY] каршы сунушка жооп
+    [DECISION_IMPLEMENTATION] чечимди аткаруу
+    [MILITARY_DEFERRAL_GRANT] аскер кызматчысына мөөнөтүн узартуу
+    [MILITARY_REFUSAL_CONFIRMATION] мөөнөт узартуудан баш тартууну тастыктоо
+   *[other] { $kind }
+} мөөнөтү ({ $rule }) өткөрүлүп жиберилди: акыркы күнү { $due }
+escalation-deadline-missed-on = { $kind ->
+    [COMPLAINT_REGISTRATION] кайрылууну каттоо
+    [COMPLAINT_ACKNOWLEDGEMENT] кайрылуунун алынганын тастыктоо
+    [COMPLAINT_ANSWER] кайрылууга жооп берүү
+    [INFO_REQUEST_ANSWER] карыз боюнча маалымат суроосуна жооп берүү
+    [DELINQUENCY_NOTICE] мөөнөтү өткөнү жөнүндө билдирүү
+    [APPLICATION_DOCUMENTS] арызга документтерди берүү
+    [APPLICATION_DECISION] арыз боюнча чечим
+    [COUNTER_PROPOSAL_REPLY] каршы сунушка жооп
+    [DECISION_IMPLEMENTATION] чечимди аткаруу
+    [MILITARY_DEFERRAL_GRANT] аскер кызматчысына мөөнөтүн узартуу
+    [MILITARY_REFUSAL_CONFIRMATION] мөөнөт узартуудан баш тартууну тастыктоо
+   *[other] { $kind }
+} мөөнөтү ({ $rule }) өткөрүлүп жиберилди, { $subjectType ->
+    [complaint] кайрылуу №
+    [application] арыз №
+    [info_request] карыз боюнча суроо
+    [military_deferral] карыз боюнча мөөнөт узартуу
+   *[loan] карыз
+} { $subject }: акыркы күнү { $due }
 escalation-claim-assigned = { $contract } карызы боюнча талап кылуу укугу { $on } күнү { $rule } бузулуп өткөрүлүп берилди
-escalation-contact-breach = { $contract } карызы боюнча байланыш ({ $channel }) { $rule } бузду
+escalation-contact-breach = { $contract } карызы боюнча байланыш ({ $channel ->
+    [CALL] чалуу
+    [SMS] SMS
+    [EMAIL] электрондук почта
+    [MESSENGER] мессенджер
+    [LETTER] кат
+    [OFFICE_MEETING] кеңседеги жолугушуу
+   *[other] { $channel }
+}) { $rule } бузду
 escalation-misrepresentation = { $contract } карызы боюнча байланышта коллектор жалган аты-жөнүн же кызмат ордун айтты (X6)
 escalation-complaint-about-contact = { $journal } кайрылуусу байланыштагы адилетсиз практика жөнүндө кабарлайт (X6)
 

@@ -121,9 +121,50 @@ verdict-not-a-business = Иск о банкротстве подается то�
 
 ## Эскалации
 
-escalation-deadline-missed = Пропущен срок { $kind } ({ $rule }): истекал { $due }
+escalation-deadline-missed = Пропущен срок { $kind ->
+    [COMPLAINT_REGISTRATION] регистрации обращения
+    [COMPLAINT_ACKNOWLEDGEMENT] подтверждения получения обращения
+    [COMPLAINT_ANSWER] ответа на обращение
+    [INFO_REQUEST_ANSWER] ответа на запрос информации по займу
+    [DELINQUENCY_NOTICE] уведомления о просрочке
+    [APPLICATION_DOCUMENTS] представления документов к заявлению
+    [APPLICATION_DECISION] решения по заявлению
+    [COUNTER_PROPOSAL_REPLY] ответа на встречное предложение
+    [DECISION_IMPLEMENTATION] исполнения решения
+    [MILITARY_DEFERRAL_GRANT] предоставления отсрочки военнослужащему
+    [MILITARY_REFUSAL_CONFIRMATION] подтверждения отказа от отсрочки
+   *[other] { $kind }
+} ({ $rule }): истекал { $due }
+escalation-deadline-missed-on = Пропущен срок { $kind ->
+    [COMPLAINT_REGISTRATION] регистрации обращения
+    [COMPLAINT_ACKNOWLEDGEMENT] подтверждения получения обращения
+    [COMPLAINT_ANSWER] ответа на обращение
+    [INFO_REQUEST_ANSWER] ответа на запрос информации по займу
+    [DELINQUENCY_NOTICE] уведомления о просрочке
+    [APPLICATION_DOCUMENTS] представления документов к заявлению
+    [APPLICATION_DECISION] решения по заявлению
+    [COUNTER_PROPOSAL_REPLY] ответа на встречное предложение
+    [DECISION_IMPLEMENTATION] исполнения решения
+    [MILITARY_DEFERRAL_GRANT] предоставления отсрочки военнослужащему
+    [MILITARY_REFUSAL_CONFIRMATION] подтверждения отказа от отсрочки
+   *[other] { $kind }
+} ({ $rule }), { $subjectType ->
+    [complaint] обращение №
+    [application] заявление №
+    [info_request] запрос по займу
+    [military_deferral] отсрочка по займу
+   *[loan] заём
+} { $subject }: истекал { $due }
 escalation-claim-assigned = Право требования по займу { $contract } уступлено { $on } в нарушение { $rule }
-escalation-contact-breach = Контакт ({ $channel }) по займу { $contract } нарушил { $rule }
+escalation-contact-breach = Контакт ({ $channel ->
+    [CALL] звонок
+    [SMS] SMS
+    [EMAIL] электронная почта
+    [MESSENGER] мессенджер
+    [LETTER] письмо
+    [OFFICE_MEETING] встреча в офисе
+   *[other] { $channel }
+}) по займу { $contract } нарушил { $rule }
 escalation-misrepresentation = Коллектор назвал ложные имя или должность при контакте по займу { $contract } (X6)
 escalation-complaint-about-contact = Обращение { $journal } сообщает о недобросовестной практике при контакте (X6)
 
