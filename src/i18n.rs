@@ -181,6 +181,7 @@ msg_ids! {
     VerdictAlreadyAtAgency = "verdict-already-at-agency",
     VerdictNotABusiness = "verdict-not-a-business",
     EscalationDeadlineMissed = "escalation-deadline-missed",
+    EscalationDeadlineMissedOn = "escalation-deadline-missed-on",
     EscalationClaimAssigned = "escalation-claim-assigned",
     EscalationContactBreach = "escalation-contact-breach",
     EscalationMisrepresentation = "escalation-misrepresentation",
@@ -372,6 +373,38 @@ mod tests {
             }
             for m in MsgId::ALL {
                 assert!(ids.iter().any(|i| i == m.as_str()), "{} lacks {}", lang.tag(), m.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn every_enum_value_a_message_names_has_a_name_in_every_language() {
+        use entity::enums::{ContactChannel, DeadlineKind};
+        use sea_orm::{ActiveEnum, Iterable};
+        for lang in LANGS {
+            for kind in DeadlineKind::iter() {
+                let raw = kind.to_value();
+                for (id, subject) in
+                    [(MsgId::EscalationDeadlineMissed, None), (MsgId::EscalationDeadlineMissedOn, Some("2026/000001"))]
+                {
+                    let mut m = Msg::new(id).arg("kind", raw.clone()).arg("rule", "C8").arg("due", "2026-01-01");
+                    if let Some(s) = subject {
+                        m = m.arg("subjectType", "complaint").arg("subject", s);
+                    }
+                    let text = m.render(lang);
+                    assert!(!text.contains(&raw), "{}: {text}", lang.tag());
+                    assert!(subject.is_none_or(|s| text.contains(s)), "{}: {text}", lang.tag());
+                }
+            }
+            // "SMS" is the channel's name in every language.
+            for channel in ContactChannel::iter().filter(|c| *c != ContactChannel::Sms) {
+                let raw = channel.to_value();
+                let text = Msg::new(MsgId::EscalationContactBreach)
+                    .arg("channel", raw.clone())
+                    .arg("contract", "C-1")
+                    .arg("rule", "X3")
+                    .render(lang);
+                assert!(!text.contains(&raw), "{}: {text}", lang.tag());
             }
         }
     }

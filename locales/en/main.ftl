@@ -124,9 +124,50 @@ verdict-not-a-business = A bankruptcy petition is filed only against an individu
 
 ## Escalations
 
-escalation-deadline-missed = { $kind } deadline ({ $rule }) missed: due { $due }
+escalation-deadline-missed = Deadline missed for { $kind ->
+    [COMPLAINT_REGISTRATION] registering the complaint
+    [COMPLAINT_ACKNOWLEDGEMENT] confirming receipt of the complaint
+    [COMPLAINT_ANSWER] answering the complaint
+    [INFO_REQUEST_ANSWER] answering the information request
+    [DELINQUENCY_NOTICE] the delinquency notice
+    [APPLICATION_DOCUMENTS] the application's documents
+    [APPLICATION_DECISION] the decision on the application
+    [COUNTER_PROPOSAL_REPLY] the reply to the counter-proposal
+    [DECISION_IMPLEMENTATION] implementing the decision
+    [MILITARY_DEFERRAL_GRANT] granting a conscript's deferral
+    [MILITARY_REFUSAL_CONFIRMATION] confirming a refused deferral
+   *[other] { $kind }
+} ({ $rule }): due { $due }
+escalation-deadline-missed-on = Deadline missed for { $kind ->
+    [COMPLAINT_REGISTRATION] registering the complaint
+    [COMPLAINT_ACKNOWLEDGEMENT] confirming receipt of the complaint
+    [COMPLAINT_ANSWER] answering the complaint
+    [INFO_REQUEST_ANSWER] answering the information request
+    [DELINQUENCY_NOTICE] the delinquency notice
+    [APPLICATION_DOCUMENTS] the application's documents
+    [APPLICATION_DECISION] the decision on the application
+    [COUNTER_PROPOSAL_REPLY] the reply to the counter-proposal
+    [DECISION_IMPLEMENTATION] implementing the decision
+    [MILITARY_DEFERRAL_GRANT] granting a conscript's deferral
+    [MILITARY_REFUSAL_CONFIRMATION] confirming a refused deferral
+   *[other] { $kind }
+} ({ $rule }), { $subjectType ->
+    [complaint] complaint No.
+    [application] application No.
+    [info_request] request on loan
+    [military_deferral] deferral on loan
+   *[loan] loan
+} { $subject }: due { $due }
 escalation-claim-assigned = The claim on loan { $contract } was assigned on { $on } against { $rule }
-escalation-contact-breach = A contact ({ $channel }) on loan { $contract } broke { $rule }
+escalation-contact-breach = A contact ({ $channel ->
+    [CALL] call
+    [SMS] SMS
+    [EMAIL] e-mail
+    [MESSENGER] messenger
+    [LETTER] letter
+    [OFFICE_MEETING] office meeting
+   *[other] { $channel }
+}) on loan { $contract } broke { $rule }
 escalation-misrepresentation = A collector gave a false name or position in a contact on loan { $contract } (X6)
 escalation-complaint-about-contact = Complaint { $journal } reports unfair practice in a contact (X6)
 
@@ -138,3 +179,62 @@ warning-clearance-expired = The clearance had expired when the contact happened;
 warning-clearance-issued-after-contact = The clearance was issued after the contact happened; the contact is stored uncleared.
 outside-law = No { $jurisdiction } policy version is in force on { $on }: the rules this API applies take effect in { $jurisdiction } on { $from }.
 no-policy-loaded = No { $jurisdiction } policy version is loaded.
+
+## Documents (PDF): the D1 and C10 letters and the C9 statement. The law gives them in
+## Russian, Kazakh or Kyrgyz; English is here for the catalogues' symmetry and for logs.
+doc-mfo = Microfinance organisation
+doc-address = Address
+doc-date = Date
+doc-borrower = Borrower
+doc-document = Document
+doc-currency = Currency
+doc-refusal-title = Refusal to change the terms of the microcredit agreement
+doc-refusal-appeal = Within fifteen calendar days of receiving this refusal you may appeal to the authority that regulates, controls and supervises the financial market and financial organisations, notifying the Creditor at the same time (art. 9-2 of the Law of the Republic of Kazakhstan "On microfinance activity").
+doc-refusal-basis = This letter follows the form of appendix 1 to the debt-settlement terms of { $mfo }, under art. 9-2(3)(3) of the Law of the Republic of Kazakhstan "On microfinance activity". Application No. { $number }.
+doc-answer-title = Answer to complaint No. { $number } of { $date }
+doc-answer-to = To
+doc-answer-substance = Substance of the complaint
+doc-answer-ground = Decision
+doc-answer-executor = Responsible executor
+doc-answer-signed = Signed by
+doc-answer-attachments = Attachments
+doc-answer-certified-copy = certified copy
+doc-answer-sent = Sent on
+doc-answer-channel = Sent by
+doc-answer-basis = This answer closes the review of the complaint registered on { $registered } in the single complaint journal of { $mfo } under No. { $number }, under the consumer-complaint procedure: free of charge, within 10 business days of registration (extendable once by 10 business days), in the complaint's language, the state or the official language.
+doc-ground-satisfied = The complaint is satisfied in full
+doc-ground-partially-satisfied = The complaint is satisfied in part
+doc-ground-refused = The complaint is refused
+doc-ground-explained = The consumer's rights and duties are explained
+doc-signatory-chairman = Chairman of the board
+doc-signatory-branch-director = Branch director
+doc-signatory-authorised-person = Authorised person
+doc-channel-in-person = handed over in person
+doc-channel-registered-mail = by registered mail
+doc-channel-email = by e-mail
+doc-channel-mobile-app = through the mobile app
+doc-statement-title = Information on microcredit agreement No. { $contract } of { $date }
+doc-statement-request = Borrower's request
+doc-statement-request-value = of { $date }
+doc-statement-as-of = As of
+doc-statement-paid = 1. Amount paid
+doc-statement-payments = Payments received
+doc-statement-next = 2. Size and dates of the next payments
+doc-statement-overdue = 3. Overdue amount
+doc-statement-overdue-since = overdue since { $since }, { $days } days
+doc-statement-overdue-none = nothing is overdue
+doc-statement-allocations = 4. How payments were allocated
+doc-statement-early-full = 5. Full early repayment
+doc-statement-early-partial = 5. Partial early repayment first covers
+doc-statement-balance = 6. Principal balance
+doc-statement-limit = 7. Credit limit
+doc-col-date = Date
+doc-col-due-date = Due date
+doc-col-payment = Payment
+doc-col-amount = Amount
+doc-col-installment = Installment
+doc-col-principal = Principal
+doc-col-interest = Interest
+doc-col-total = Total
+doc-statement-basis = Given at the borrower's request while the microcredit is serviced, within five business days of the request, free of charge, at most once a month. Amounts are in the agreement's currency as of the end of { $asOf }.
+doc-statement-beyond-free = This is a further request in the calendar month { $month } and not the free one.

@@ -122,9 +122,50 @@ verdict-not-a-business = Банкроттық туралы талап тек ж�
 
 ## Эскалациялар
 
-escalation-deadline-missed = { $kind } мерзімі ({ $rule }) өткізіп алынды: соңғы күні { $due }
+escalation-deadline-missed = { $kind ->
+    [COMPLAINT_REGISTRATION] өтінішті тіркеу
+    [COMPLAINT_ACKNOWLEDGEMENT] өтініштің алынғанын растау
+    [COMPLAINT_ANSWER] өтінішке жауап беру
+    [INFO_REQUEST_ANSWER] қарыз бойынша ақпарат сұрауына жауап беру
+    [DELINQUENCY_NOTICE] мерзімі өткені туралы хабарлама
+    [APPLICATION_DOCUMENTS] өтінішке құжаттар ұсыну
+    [APPLICATION_DECISION] өтініш бойынша шешім
+    [COUNTER_PROPOSAL_REPLY] қарсы ұсынысқа жауап
+    [DECISION_IMPLEMENTATION] шешімді орындау
+    [MILITARY_DEFERRAL_GRANT] әскери қызметшіге кейінге қалдыру беру
+    [MILITARY_REFUSAL_CONFIRMATION] кейінге қалдырудан бас тартуды растау
+   *[other] { $kind }
+} мерзімі ({ $rule }) өткізіп алынды: соңғы күні { $due }
+escalation-deadline-missed-on = { $kind ->
+    [COMPLAINT_REGISTRATION] өтінішті тіркеу
+    [COMPLAINT_ACKNOWLEDGEMENT] өтініштің алынғанын растау
+    [COMPLAINT_ANSWER] өтінішке жауап беру
+    [INFO_REQUEST_ANSWER] қарыз бойынша ақпарат сұрауына жауап беру
+    [DELINQUENCY_NOTICE] мерзімі өткені туралы хабарлама
+    [APPLICATION_DOCUMENTS] өтінішке құжаттар ұсыну
+    [APPLICATION_DECISION] өтініш бойынша шешім
+    [COUNTER_PROPOSAL_REPLY] қарсы ұсынысқа жауап
+    [DECISION_IMPLEMENTATION] шешімді орындау
+    [MILITARY_DEFERRAL_GRANT] әскери қызметшіге кейінге қалдыру беру
+    [MILITARY_REFUSAL_CONFIRMATION] кейінге қалдырудан бас тартуды растау
+   *[other] { $kind }
+} мерзімі ({ $rule }) өткізіп алынды, { $subjectType ->
+    [complaint] өтініш №
+    [application] өтініш №
+    [info_request] қарыз бойынша сұрау
+    [military_deferral] қарыз бойынша кейінге қалдыру
+   *[loan] қарыз
+} { $subject }: соңғы күні { $due }
 escalation-claim-assigned = { $contract } қарызы бойынша талап ету құқығы { $on } күні { $rule } бұза отырып берілді
-escalation-contact-breach = { $contract } қарызы бойынша байланыс ({ $channel }) { $rule } бұзды
+escalation-contact-breach = { $contract } қарызы бойынша байланыс ({ $channel ->
+    [CALL] қоңырау
+    [SMS] SMS
+    [EMAIL] электрондық пошта
+    [MESSENGER] мессенджер
+    [LETTER] хат
+    [OFFICE_MEETING] кеңседегі кездесу
+   *[other] { $channel }
+}) { $rule } бұзды
 escalation-misrepresentation = { $contract } қарызы бойынша байланыста коллектор жалған аты-жөнін немесе лауазымын айтты (X6)
 escalation-complaint-about-contact = { $journal } өтініші байланыс кезіндегі адал емес тәжірибе туралы хабарлайды (X6)
 
@@ -136,3 +177,61 @@ warning-clearance-expired = Байланыс болған кезде рұқса�
 warning-clearance-issued-after-contact = Рұқсат байланыстан кейін берілген; байланыс рұқсатсыз сақталды.
 outside-law = { $on } күні { $jurisdiction } юрисдикциясында саясаттың ешбір нұсқасы қолданылмайды: осы API қолданатын ережелер { $jurisdiction } юрисдикциясында { $from } бастап күшіне енеді.
 no-policy-loaded = { $jurisdiction } үшін саясаттың ешбір нұсқасы жүктелмеген.
+
+## Құжаттар (PDF): D1, C10 хаттары және C9 үзінді көшірмесі
+doc-mfo = Микроқаржы ұйымы
+doc-address = Мекенжайы
+doc-date = Күні
+doc-borrower = Қарыз алушы
+doc-document = Құжат
+doc-currency = Валюта
+doc-refusal-title = Микрокредит беру туралы шарттың талаптарын өзгертуден бас тарту
+doc-refusal-appeal = Осы бас тартуды алған күннен бастап он бес күнтізбелік күн ішінде Сіз Кредиторды бір мезгілде хабардар ете отырып, қаржы нарығы мен қаржы ұйымдарын реттеу, бақылау және қадағалау жөніндегі уәкілетті органға жүгінуге құқылысыз («Микроқаржылық қызмет туралы» Қазақстан Республикасы Заңының 9-2-бабы).
+doc-refusal-basis = Хат «Микроқаржылық қызмет туралы» Қазақстан Республикасы Заңының 9-2-бабы 3-тармағының 3) тармақшасына сәйкес { $mfo } микрокредиттер бойынша берешекті реттеу шарттары мен тәртібінің 1-қосымшасының нысаны бойынша жасалды. Өтініш № { $number }.
+doc-answer-title = { $date } жылғы № { $number } өтінішке жауап
+doc-answer-to = Кімге
+doc-answer-substance = Өтініштің мәні
+doc-answer-ground = Өтініш бойынша шешім
+doc-answer-executor = Жауапты орындаушы
+doc-answer-signed = Қол қойған
+doc-answer-attachments = Қосымшалар
+doc-answer-certified-copy = куәландырылған көшірме
+doc-answer-sent = Жіберілген күні
+doc-answer-channel = Жіберу тәсілі
+doc-answer-basis = Жауап { $mfo } өтініштерін есепке алудың бірыңғай журналында { $registered } № { $number } болып тіркелген өтінішті қарау нәтижесі бойынша тұтынушылардың өтініштерін қарау тәртібімен берілді: тегін, тіркелген күннен бастап 10 жұмыс күні ішінде (мерзім бір рет 10 жұмыс күніне ұзартылуы мүмкін), өтініштің тілінде — мемлекеттік немесе ресми тілде.
+doc-ground-satisfied = Өтініш толық қанағаттандырылды
+doc-ground-partially-satisfied = Өтініш ішінара қанағаттандырылды
+doc-ground-refused = Өтінішті қанағаттандырудан бас тартылды
+doc-ground-explained = Тұтынушының құқықтары мен міндеттері түсіндірілді
+doc-signatory-chairman = Басқарма төрағасы
+doc-signatory-branch-director = Филиал директоры
+doc-signatory-authorised-person = Уәкілетті тұлға
+doc-channel-in-person = қолма-қол тапсырылды
+doc-channel-registered-mail = тапсырыс хатпен
+doc-channel-email = электрондық пошта арқылы
+doc-channel-mobile-app = мобильді қосымша арқылы
+doc-statement-title = { $date } жылғы № { $contract } микрокредит беру туралы шарт бойынша ақпарат
+doc-statement-request = Қарыз алушының сұрауы
+doc-statement-request-value = { $date }
+doc-statement-as-of = Жағдай бойынша
+doc-statement-paid = 1. Енгізілген төлемдердің сомасы
+doc-statement-payments = Түскен төлемдер
+doc-statement-next = 2. Келесі төлемдердің мөлшері мен күндері
+doc-statement-overdue = 3. Мерзімі өткен берешектің сомасы
+doc-statement-overdue-since = { $since } бастап мерзімі өткен, { $days } күн
+doc-statement-overdue-none = мерзімі өткен берешек жоқ
+doc-statement-allocations = 4. Енгізілген төлемдердің бөлінуі
+doc-statement-early-full = 5. Толық мерзімінен бұрын өтеу сомасы
+doc-statement-early-partial = 5. Ішінара мерзімінен бұрын өтеу: алдымен өтеледі
+doc-statement-balance = 6. Негізгі борыштың қалдығы
+doc-statement-limit = 7. Кредиттік лимит
+doc-col-date = Күні
+doc-col-due-date = Төлем күні
+doc-col-payment = Төлем
+doc-col-amount = Сомасы
+doc-col-installment = Жарна №
+doc-col-principal = Негізгі борыш
+doc-col-interest = Сыйақы
+doc-col-total = Барлығы
+doc-statement-basis = Ақпарат микрокредитке қызмет көрсету кезеңінде қарыз алушының сұрауы бойынша, сұрау алынған күннен бастап бес жұмыс күні ішінде, тегін, айына бір реттен жиі емес берілді. Сомалар шарттың валютасында { $asOf } күннің соңындағы деректер бойынша көрсетілген.
+doc-statement-beyond-free = Сұрау { $month } күнтізбелік айында қайталама болып табылады және тегін сұрауға кірмейді.

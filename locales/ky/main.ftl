@@ -122,9 +122,50 @@ verdict-not-a-business = Банкроттук жөнүндө доо жеке и�
 
 ## Эскалациялар
 
-escalation-deadline-missed = { $kind } мөөнөтү ({ $rule }) өткөрүлүп жиберилди: акыркы күнү { $due }
+escalation-deadline-missed = { $kind ->
+    [COMPLAINT_REGISTRATION] кайрылууну каттоо
+    [COMPLAINT_ACKNOWLEDGEMENT] кайрылуунун алынганын тастыктоо
+    [COMPLAINT_ANSWER] кайрылууга жооп берүү
+    [INFO_REQUEST_ANSWER] карыз боюнча маалымат суроосуна жооп берүү
+    [DELINQUENCY_NOTICE] мөөнөтү өткөнү жөнүндө билдирүү
+    [APPLICATION_DOCUMENTS] арызга документтерди берүү
+    [APPLICATION_DECISION] арыз боюнча чечим
+    [COUNTER_PROPOSAL_REPLY] каршы сунушка жооп
+    [DECISION_IMPLEMENTATION] чечимди аткаруу
+    [MILITARY_DEFERRAL_GRANT] аскер кызматчысына мөөнөтүн узартуу
+    [MILITARY_REFUSAL_CONFIRMATION] мөөнөт узартуудан баш тартууну тастыктоо
+   *[other] { $kind }
+} мөөнөтү ({ $rule }) өткөрүлүп жиберилди: акыркы күнү { $due }
+escalation-deadline-missed-on = { $kind ->
+    [COMPLAINT_REGISTRATION] кайрылууну каттоо
+    [COMPLAINT_ACKNOWLEDGEMENT] кайрылуунун алынганын тастыктоо
+    [COMPLAINT_ANSWER] кайрылууга жооп берүү
+    [INFO_REQUEST_ANSWER] карыз боюнча маалымат суроосуна жооп берүү
+    [DELINQUENCY_NOTICE] мөөнөтү өткөнү жөнүндө билдирүү
+    [APPLICATION_DOCUMENTS] арызга документтерди берүү
+    [APPLICATION_DECISION] арыз боюнча чечим
+    [COUNTER_PROPOSAL_REPLY] каршы сунушка жооп
+    [DECISION_IMPLEMENTATION] чечимди аткаруу
+    [MILITARY_DEFERRAL_GRANT] аскер кызматчысына мөөнөтүн узартуу
+    [MILITARY_REFUSAL_CONFIRMATION] мөөнөт узартуудан баш тартууну тастыктоо
+   *[other] { $kind }
+} мөөнөтү ({ $rule }) өткөрүлүп жиберилди, { $subjectType ->
+    [complaint] кайрылуу №
+    [application] арыз №
+    [info_request] карыз боюнча суроо
+    [military_deferral] карыз боюнча мөөнөт узартуу
+   *[loan] карыз
+} { $subject }: акыркы күнү { $due }
 escalation-claim-assigned = { $contract } карызы боюнча талап кылуу укугу { $on } күнү { $rule } бузулуп өткөрүлүп берилди
-escalation-contact-breach = { $contract } карызы боюнча байланыш ({ $channel }) { $rule } бузду
+escalation-contact-breach = { $contract } карызы боюнча байланыш ({ $channel ->
+    [CALL] чалуу
+    [SMS] SMS
+    [EMAIL] электрондук почта
+    [MESSENGER] мессенджер
+    [LETTER] кат
+    [OFFICE_MEETING] кеңседеги жолугушуу
+   *[other] { $channel }
+}) { $rule } бузду
 escalation-misrepresentation = { $contract } карызы боюнча байланышта коллектор жалган аты-жөнүн же кызмат ордун айтты (X6)
 escalation-complaint-about-contact = { $journal } кайрылуусу байланыштагы адилетсиз практика жөнүндө кабарлайт (X6)
 
@@ -136,3 +177,61 @@ warning-clearance-expired = Байланыш болгондо уруксатты
 warning-clearance-issued-after-contact = Уруксат байланыштан кийин берилген; байланыш уруксатсыз сакталды.
 outside-law = { $on } күнү { $jurisdiction } юрисдикциясында саясаттын эч бир версиясы колдонулбайт: бул API колдонгон эрежелер { $jurisdiction } юрисдикциясында { $from } тартып күчүнө кирет.
 no-policy-loaded = { $jurisdiction } үчүн саясаттын эч бир версиясы жүктөлгөн эмес.
+
+## Документтер (PDF): D1, C10 каттары жана C9 көчүрмөсү
+doc-mfo = Микрокаржы уюму
+doc-address = Дареги
+doc-date = Датасы
+doc-borrower = Карыз алуучу
+doc-document = Документ
+doc-currency = Валюта
+doc-refusal-title = Микрокредит берүү жөнүндө келишимдин шарттарын өзгөртүүдөн баш тартуу
+doc-refusal-appeal = Ушул баш тартууну алган күндөн тартып он беш календардык күндүн ичинде Сиз Кредиторго бир убакта кабарлап, финансы рыногун жана финансы уюмдарын жөнгө салуу, көзөмөлдөө жана көзөмөл жүргүзүү боюнча ыйгарым укуктуу органга кайрылууга укуктуусуз (Казакстан Республикасынын «Микрокаржылык ишмердүүлүк жөнүндө» Мыйзамынын 9-2-беренеси).
+doc-refusal-basis = Кат Казакстан Республикасынын «Микрокаржылык ишмердүүлүк жөнүндө» Мыйзамынын 9-2-беренесинин 3-пунктунун 3) пунктчасына ылайык { $mfo } микрокредиттер боюнча карызды жөнгө салуунун шарттарынын жана тартибинин 1-тиркемесинин формасы боюнча түзүлдү. Арыз № { $number }.
+doc-answer-title = { $date } жылкы № { $number } кайрылууга жооп
+doc-answer-to = Кимге
+doc-answer-substance = Кайрылуунун маңызы
+doc-answer-ground = Кайрылуу боюнча чечим
+doc-answer-executor = Жооптуу аткаруучу
+doc-answer-signed = Кол койгон
+doc-answer-attachments = Тиркемелер
+doc-answer-certified-copy = күбөлөндүрүлгөн көчүрмө
+doc-answer-sent = Жөнөтүлгөн күнү
+doc-answer-channel = Жөнөтүү ыкмасы
+doc-answer-basis = Жооп { $mfo } кайрылууларды каттоонун бирдиктүү журналында { $registered } № { $number } менен катталган кайрылууну кароонун жыйынтыгы боюнча керектөөчүлөрдүн кайрылууларын кароо тартибинде берилди: акысыз, катталган күндөн тартып 10 жумуш күнүнүн ичинде (мөөнөт бир жолу 10 жумуш күнүнө узартылышы мүмкүн), кайрылуунун тилинде — мамлекеттик же расмий тилде.
+doc-ground-satisfied = Кайрылуу толук канааттандырылды
+doc-ground-partially-satisfied = Кайрылуу жарым-жартылай канааттандырылды
+doc-ground-refused = Кайрылууну канааттандыруудан баш тартылды
+doc-ground-explained = Керектөөчүнүн укуктары жана милдеттери түшүндүрүлдү
+doc-signatory-chairman = Башкарма төрагасы
+doc-signatory-branch-director = Филиалдын директору
+doc-signatory-authorised-person = Ыйгарым укуктуу адам
+doc-channel-in-person = колго тапшырылды
+doc-channel-registered-mail = заказдык кат менен
+doc-channel-email = электрондук почта аркылуу
+doc-channel-mobile-app = мобилдик тиркеме аркылуу
+doc-statement-title = { $date } жылкы № { $contract } микрокредит берүү жөнүндө келишим боюнча маалымат
+doc-statement-request = Карыз алуучунун суроосу
+doc-statement-request-value = { $date }
+doc-statement-as-of = Абалы боюнча
+doc-statement-paid = 1. Төлөнгөн төлөмдөрдүн суммасы
+doc-statement-payments = Түшкөн төлөмдөр
+doc-statement-next = 2. Кийинки төлөмдөрдүн өлчөмү жана күндөрү
+doc-statement-overdue = 3. Мөөнөтү өткөн карыздын суммасы
+doc-statement-overdue-since = { $since } тартып мөөнөтү өткөн, { $days } күн
+doc-statement-overdue-none = мөөнөтү өткөн карыз жок
+doc-statement-allocations = 4. Төлөнгөн төлөмдөрдүн бөлүштүрүлүшү
+doc-statement-early-full = 5. Мөөнөтүнөн мурда толук төлөө суммасы
+doc-statement-early-partial = 5. Мөөнөтүнөн мурда жарым-жартылай төлөө: адегенде төлөнөт
+doc-statement-balance = 6. Негизги карыздын калдыгы
+doc-statement-limit = 7. Кредиттик лимит
+doc-col-date = Датасы
+doc-col-due-date = Төлөм күнү
+doc-col-payment = Төлөм
+doc-col-amount = Суммасы
+doc-col-installment = Төлөм №
+doc-col-principal = Негизги карыз
+doc-col-interest = Сыйакы
+doc-col-total = Бардыгы
+doc-statement-basis = Маалымат микрокредитти тейлөө мезгилинде карыз алуучунун суроосу боюнча, суроо алынган күндөн тартып беш жумуш күнүнүн ичинде, акысыз, айына бир жолудан көп эмес берилди. Суммалар келишимдин валютасында { $asOf } күндүн аягындагы маалыматтар боюнча көрсөтүлгөн.
+doc-statement-beyond-free = Суроо { $month } календардык айында кайталанган жана акысыз суроого кирбейт.

@@ -122,9 +122,50 @@ verdict-not-a-business = Иск о банкротстве подается то�
 
 ## Эскалации
 
-escalation-deadline-missed = Пропущен срок { $kind } ({ $rule }): истекал { $due }
+escalation-deadline-missed = Пропущен срок { $kind ->
+    [COMPLAINT_REGISTRATION] регистрации обращения
+    [COMPLAINT_ACKNOWLEDGEMENT] подтверждения получения обращения
+    [COMPLAINT_ANSWER] ответа на обращение
+    [INFO_REQUEST_ANSWER] ответа на запрос информации по займу
+    [DELINQUENCY_NOTICE] уведомления о просрочке
+    [APPLICATION_DOCUMENTS] представления документов к заявлению
+    [APPLICATION_DECISION] решения по заявлению
+    [COUNTER_PROPOSAL_REPLY] ответа на встречное предложение
+    [DECISION_IMPLEMENTATION] исполнения решения
+    [MILITARY_DEFERRAL_GRANT] предоставления отсрочки военнослужащему
+    [MILITARY_REFUSAL_CONFIRMATION] подтверждения отказа от отсрочки
+   *[other] { $kind }
+} ({ $rule }): истекал { $due }
+escalation-deadline-missed-on = Пропущен срок { $kind ->
+    [COMPLAINT_REGISTRATION] регистрации обращения
+    [COMPLAINT_ACKNOWLEDGEMENT] подтверждения получения обращения
+    [COMPLAINT_ANSWER] ответа на обращение
+    [INFO_REQUEST_ANSWER] ответа на запрос информации по займу
+    [DELINQUENCY_NOTICE] уведомления о просрочке
+    [APPLICATION_DOCUMENTS] представления документов к заявлению
+    [APPLICATION_DECISION] решения по заявлению
+    [COUNTER_PROPOSAL_REPLY] ответа на встречное предложение
+    [DECISION_IMPLEMENTATION] исполнения решения
+    [MILITARY_DEFERRAL_GRANT] предоставления отсрочки военнослужащему
+    [MILITARY_REFUSAL_CONFIRMATION] подтверждения отказа от отсрочки
+   *[other] { $kind }
+} ({ $rule }), { $subjectType ->
+    [complaint] обращение №
+    [application] заявление №
+    [info_request] запрос по займу
+    [military_deferral] отсрочка по займу
+   *[loan] заём
+} { $subject }: истекал { $due }
 escalation-claim-assigned = Право требования по займу { $contract } уступлено { $on } в нарушение { $rule }
-escalation-contact-breach = Контакт ({ $channel }) по займу { $contract } нарушил { $rule }
+escalation-contact-breach = Контакт ({ $channel ->
+    [CALL] звонок
+    [SMS] SMS
+    [EMAIL] электронная почта
+    [MESSENGER] мессенджер
+    [LETTER] письмо
+    [OFFICE_MEETING] встреча в офисе
+   *[other] { $channel }
+}) по займу { $contract } нарушил { $rule }
 escalation-misrepresentation = Коллектор назвал ложные имя или должность при контакте по займу { $contract } (X6)
 escalation-complaint-about-contact = Обращение { $journal } сообщает о недобросовестной практике при контакте (X6)
 
@@ -136,3 +177,61 @@ warning-clearance-expired = Срок разрешения истёк к моме
 warning-clearance-issued-after-contact = Разрешение выдано после контакта; контакт сохранён без разрешения.
 outside-law = На { $on } в { $jurisdiction } не действует ни одна версия политики: правила, применяемые этим API, вступают в силу в { $jurisdiction } с { $from }.
 no-policy-loaded = Для { $jurisdiction } не загружено ни одной версии политики.
+
+## Документы (PDF): письма D1, C10 и выписка C9
+doc-mfo = Микрофинансовая организация
+doc-address = Адрес
+doc-date = Дата
+doc-borrower = Заемщик
+doc-document = Документ
+doc-currency = Валюта
+doc-refusal-title = Отказ в изменении условий договора о предоставлении микрокредита
+doc-refusal-appeal = В течение пятнадцати календарных дней со дня получения настоящего отказа Вы вправе обратиться в уполномоченный орган по регулированию, контролю и надзору финансового рынка и финансовых организаций, одновременно уведомив об этом Кредитора (статья 9-2 Закона Республики Казахстан «О микрофинансовой деятельности»).
+doc-refusal-basis = Письмо составлено по форме приложения 1 к Условиям и порядку урегулирования задолженности по микрокредитам { $mfo } в соответствии с подпунктом 3) пункта 3 статьи 9-2 Закона Республики Казахстан «О микрофинансовой деятельности». Заявление № { $number }.
+doc-answer-title = Ответ на обращение № { $number } от { $date }
+doc-answer-to = Кому
+doc-answer-substance = Суть обращения
+doc-answer-ground = Решение по обращению
+doc-answer-executor = Ответственный исполнитель
+doc-answer-signed = Подписал
+doc-answer-attachments = Приложения
+doc-answer-certified-copy = заверенная копия
+doc-answer-sent = Дата направления
+doc-answer-channel = Способ направления
+doc-answer-basis = Ответ дан по результатам рассмотрения обращения, зарегистрированного { $registered } в едином журнале учета обращений { $mfo } под № { $number }, в порядке рассмотрения обращений потребителей: бесплатно, в течение 10 рабочих дней со дня регистрации (срок может быть однократно продлен на 10 рабочих дней), на языке обращения — государственном или официальном языке.
+doc-ground-satisfied = Обращение удовлетворено полностью
+doc-ground-partially-satisfied = Обращение удовлетворено частично
+doc-ground-refused = В удовлетворении обращения отказано
+doc-ground-explained = Разъяснены права и обязанности потребителя
+doc-signatory-chairman = Председатель Правления
+doc-signatory-branch-director = Директор филиала
+doc-signatory-authorised-person = Уполномоченное лицо
+doc-channel-in-person = вручено лично
+doc-channel-registered-mail = заказным письмом
+doc-channel-email = по электронной почте
+doc-channel-mobile-app = через мобильное приложение
+doc-statement-title = Информация по договору о предоставлении микрокредита № { $contract } от { $date }
+doc-statement-request = Запрос заемщика
+doc-statement-request-value = от { $date }
+doc-statement-as-of = По состоянию на
+doc-statement-paid = 1. Сумма внесенных платежей
+doc-statement-payments = Поступившие платежи
+doc-statement-next = 2. Размер и даты следующих платежей
+doc-statement-overdue = 3. Сумма просроченной задолженности
+doc-statement-overdue-since = просрочка с { $since }, { $days } дн.
+doc-statement-overdue-none = просроченной задолженности нет
+doc-statement-allocations = 4. Распределение внесенных платежей
+doc-statement-early-full = 5. Сумма полного досрочного погашения
+doc-statement-early-partial = 5. Частичное досрочное погашение: сначала погашается
+doc-statement-balance = 6. Остаток основного долга
+doc-statement-limit = 7. Кредитный лимит
+doc-col-date = Дата
+doc-col-due-date = Дата платежа
+doc-col-payment = Платеж
+doc-col-amount = Сумма
+doc-col-installment = Взнос №
+doc-col-principal = Основной долг
+doc-col-interest = Вознаграждение
+doc-col-total = Итого
+doc-statement-basis = Информация предоставлена по запросу заемщика в период обслуживания микрокредита, в течение пяти рабочих дней со дня получения запроса, безвозмездно, не чаще одного раза в месяц. Суммы указаны в валюте договора по данным на конец дня { $asOf }.
+doc-statement-beyond-free = Запрос является повторным в календарном месяце { $month } и не входит в бесплатный.

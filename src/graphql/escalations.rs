@@ -210,7 +210,7 @@ pub struct EscalationFilter {
 }
 
 impl EscalationFilter {
-    fn to_service(&self) -> async_graphql::Result<svc::EscalationFilter> {
+    pub(crate) fn to_service(&self) -> async_graphql::Result<svc::EscalationFilter> {
         Ok(svc::EscalationFilter {
             kind: self.kind,
             rule: self.rule.clone(),

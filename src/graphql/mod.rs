@@ -15,6 +15,7 @@ pub mod collection;
 pub mod complaints;
 pub mod connection;
 pub mod context;
+pub mod documents;
 pub mod edge;
 pub mod errors;
 pub mod escalations;
@@ -44,6 +45,7 @@ pub struct QueryRoot(
     escalations::EscalationQuery,
     audit::AuditQuery,
     statistics::StatisticsQuery,
+    documents::DocumentQuery,
 );
 
 /// Writes, each in one transaction: a business refusal comes back in the payload's

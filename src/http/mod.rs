@@ -7,6 +7,8 @@
 //! schema.
 
 pub mod dashboard;
+pub mod documents;
+pub mod exports;
 pub mod graphiql;
 pub mod lifecycle;
 pub mod origin;
@@ -55,7 +57,9 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route(&format!("{}/{{name}}", graphiql::ASSETS_PATH), get(graphiql::asset))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .route(documents::PATH, get(documents::get_document))
+        .route(exports::ESCALATIONS, get(exports::escalations));
     if state.http.metrics_on_api {
         routes = routes.route("/metrics", get(metrics));
     }
@@ -111,7 +115,7 @@ pub async fn authenticate_token(state: &AppState, token: &str) -> Result<Princip
 
 /// The caller from the `Authorization` header: none without one, a 401 for a bad one,
 /// a 400 for two (RFC 6750 §3.1 `invalid_request`: never "the first one wins").
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else { return Ok(None) };
     if values.next().is_some() {
@@ -181,7 +185,7 @@ pub fn rate_charge(state: &AppState, key: String) -> RateCharge {
 }
 
 /// Spends `units` (operations) of the caller's budget, or answers 429.
-fn rate_limit(
+pub(crate) fn rate_limit(
     state: &AppState,
     principal: Option<&Principal>,
     addr: Option<SocketAddr>,

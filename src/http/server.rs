@@ -85,6 +85,23 @@ impl Activity {
     }
 }
 
+/// A response whose length is not known in advance (an export streamed page by page)
+/// keeps its request counted as running until its body is sent: otherwise the keep-alive
+/// watchdog would see an idle connection after the handler returned and cut the body off.
+/// A body of known length is written at once; its request ends with the handler.
+fn in_flight_until_sent(r: axum::response::Response, flight: InFlight) -> axum::response::Response {
+    use axum::body::HttpBody;
+    if r.body().size_hint().exact().is_some() {
+        return r;
+    }
+    r.map(|body| {
+        Body::from_stream(futures_util::StreamExt::map(body.into_data_stream(), move |chunk| {
+            let _running = &flight;
+            chunk
+        }))
+    })
+}
+
 /// Counts a request as running while it is alive.
 struct InFlight(Arc<Activity>);
 
@@ -244,9 +261,8 @@ async fn connection(
             let mut req = req.map(Body::new);
             req.extensions_mut().insert(ConnectInfo(remote));
             let resp = router.oneshot(req).await;
-            drop(flight);
             Ok::<_, Infallible>(match resp {
-                Ok(r) => r,
+                Ok(r) => in_flight_until_sent(r, flight),
                 Err(never) => match never {},
             })
         }

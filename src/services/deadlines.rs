@@ -180,20 +180,28 @@ pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> 
         | DeadlineKind::MilitaryRefusalConfirmation => {}
     }
     match d.obligor {
-        Obligor::Mfo => w.escalate(super::write::EscalationDraft {
-            kind: entity::enums::EscalationKind::DeadlineMissed,
-            rule: d.rule.clone(),
-            org_id: d.org_id,
-            jurisdiction: d.jurisdiction,
-            subject_type: d.subject_type.clone(),
-            subject_id: d.subject_id,
-            deadline_id: Some(d.id),
-            message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationDeadlineMissed)
-                .arg("kind", d.kind.to_value())
-                .arg("rule", d.rule.clone())
-                .arg("due", d.due_date.to_string()),
-            details: json!({ "deadlineId": d.id, "dueAt": d.due_at, "kind": d.kind }),
-        }),
+        Obligor::Mfo => {
+            let message = match subject_number(w, d).await? {
+                Some(number) => crate::i18n::Msg::new(crate::i18n::MsgId::EscalationDeadlineMissedOn)
+                    .arg("subjectType", d.subject_type.clone())
+                    .arg("subject", number),
+                None => crate::i18n::Msg::new(crate::i18n::MsgId::EscalationDeadlineMissed),
+            };
+            w.escalate(super::write::EscalationDraft {
+                kind: entity::enums::EscalationKind::DeadlineMissed,
+                rule: d.rule.clone(),
+                org_id: d.org_id,
+                jurisdiction: d.jurisdiction,
+                subject_type: d.subject_type.clone(),
+                subject_id: d.subject_id,
+                deadline_id: Some(d.id),
+                message: message
+                    .arg("kind", d.kind.to_value())
+                    .arg("rule", d.rule.clone())
+                    .arg("due", d.due_date.to_string()),
+                details: json!({ "deadlineId": d.id, "dueAt": d.due_at, "kind": d.kind }),
+            })
+        }
         Obligor::Borrower => {}
     }
     Ok(())
@@ -222,4 +230,34 @@ pub async fn record_settled(w: &mut Write, d: NewDeadline, met: bool) -> Service
     w.event("deadline.missed", subject, visibility(&missed), snapshot(&missed));
     on_missed(w, &missed).await?;
     Ok(missed)
+}
+
+/// The number a person knows the deadline's record by, for its escalation's message: a
+/// complaint's journal number (C4), an application's incoming number, a loan's contract
+/// number (also for an information request or a deferral, which are about a loan).
+async fn subject_number(w: &Write, d: &deadline::Model) -> ServiceResult<Option<String>> {
+    use entity::{complaint, info_request, loan, military_deferral, restructuring_application as application};
+    let loan_of = |id: Uuid| async move {
+        Ok::<_, ServiceError>(loan::Entity::find_by_id(id).one(w.txn()).await?.map(|l| l.contract_number))
+    };
+    Ok(match d.subject_type.as_str() {
+        "complaint" => complaint::Entity::find_by_id(d.subject_id)
+            .one(w.txn())
+            .await?
+            .map(|c| crate::rules::complaints::journal_number(c.journal_year, c.journal_seq)),
+        "application" => application::Entity::find_by_id(d.subject_id)
+            .one(w.txn())
+            .await?
+            .map(|a| crate::rules::restructuring::incoming_number(a.incoming_year, a.incoming_seq)),
+        "loan" => loan_of(d.subject_id).await?,
+        "info_request" => match info_request::Entity::find_by_id(d.subject_id).one(w.txn()).await? {
+            Some(r) => loan_of(r.loan_id).await?,
+            None => None,
+        },
+        "military_deferral" => match military_deferral::Entity::find_by_id(d.subject_id).one(w.txn()).await? {
+            Some(m) => loan_of(m.loan_id).await?,
+            None => None,
+        },
+        _ => None,
+    })
 }

@@ -22,11 +22,11 @@ fn register_query() -> String {
     )
 }
 
-async fn register(app: &TestApp, token: &str, input: Value) -> Value {
+pub(crate) async fn register(app: &TestApp, token: &str, input: Value) -> Value {
     app.gql(token, &register_query(), json!({ "input": input })).await["registerComplaint"].clone()
 }
 
-fn person(name: &str) -> Value {
+pub(crate) fn person(name: &str) -> Value {
     json!({ "fullName": name, "address": format!("{name} street 1, Bishkek"), "phone": "+996 555 111 222", "email": format!("{}@example.kg", name.to_lowercase()) })
 }
 
@@ -46,7 +46,7 @@ async fn act(app: &TestApp, token: &str, mutation: &str, input_type: &str, input
     app.gql(token, &q, json!({ "input": input })).await[mutation].clone()
 }
 
-async fn forward(app: &TestApp, token: &str, id: &Value) -> Value {
+pub(crate) async fn forward(app: &TestApp, token: &str, id: &Value) -> Value {
     act(
         app,
         token,
@@ -57,7 +57,7 @@ async fn forward(app: &TestApp, token: &str, id: &Value) -> Value {
     .await
 }
 
-async fn review(app: &TestApp, token: &str, id: &Value) -> Value {
+pub(crate) async fn review(app: &TestApp, token: &str, id: &Value) -> Value {
     act(app, token, "startComplaintReview", "ComplaintRefInput", json!({ "complaintId": id })).await
 }
 
@@ -72,11 +72,11 @@ pub(crate) fn answer_input(id: &Value, language: &str, sent_at: &str) -> Value {
     })
 }
 
-async fn answer(app: &TestApp, token: &str, input: Value) -> Value {
+pub(crate) async fn answer(app: &TestApp, token: &str, input: Value) -> Value {
     act(app, token, "answerComplaint", "AnswerComplaintInput", input).await
 }
 
-fn kg(app: &TestApp) -> (String, String) {
+pub(crate) fn kg(app: &TestApp) -> (String, String) {
     (app.staff_of(&app.orgs.kg_mfo), app.mint(Role::MfoManager, app.orgs.kg_mfo.id, None, "manager-kg"))
 }
 

@@ -148,8 +148,9 @@ async fn r01_an_escalation_reads_in_the_readers_language_by_query_and_subscripti
     on(&app, "2026-10-23");
     app.scanner("s").tick().await.expect("tick");
 
-    let ru_text = "Пропущен срок DELINQUENCY_NOTICE (R1): истекал 2026-10-22";
-    let en_text = "DELINQUENCY_NOTICE deadline (R1) missed: due 2026-10-22";
+    // Named in words, with the loan's contract number: no raw enum name (DELINQUENCY_NOTICE).
+    let ru_text = "Пропущен срок уведомления о просрочке (R1), заём C-L-A: истекал 2026-10-22";
+    let en_text = "Deadline missed for the delinquency notice (R1), loan C-L-A: due 2026-10-22";
     for (s, text) in [(&mut russian, ru_text), (&mut english, en_text)] {
         let m = tokio::time::timeout(std::time::Duration::from_secs(10), s.next())
             .await

@@ -603,7 +603,12 @@ fn principal(app: &TestApp, role: entity::enums::Role, org: &entity::organizatio
 
 /// An escalation row written straight to the table (sequence number chosen by the test):
 /// an unacknowledged R1 missed deadline of `org` on a fresh loan.
-fn escalation_row(app: &TestApp, seq: i64, org: uuid::Uuid, j: Jurisdiction) -> entity::escalation::ActiveModel {
+pub(crate) fn escalation_row(
+    app: &TestApp,
+    seq: i64,
+    org: uuid::Uuid,
+    j: Jurisdiction,
+) -> entity::escalation::ActiveModel {
     use sea_orm::ActiveValue::Set;
     entity::escalation::ActiveModel {
         seq: Set(seq),

@@ -21,7 +21,7 @@ fn payload_query(mutation: &str, input_type: &str) -> String {
     )
 }
 
-async fn run(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
+pub(crate) async fn run(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
     app.gql(token, &payload_query(mutation, input_type), json!({ "input": input })).await[mutation].clone()
 }
 
@@ -59,7 +59,7 @@ async fn submit(app: &TestApp, s: &Setup, csid: &str) -> Value {
         .await
 }
 
-fn csid(n: u32) -> String {
+pub(crate) fn csid(n: u32) -> String {
     format!("00000000-0000-4000-8000-{n:012}")
 }
 
@@ -72,7 +72,7 @@ pub(crate) fn decide_input(id: &Value, kind: &str) -> Value {
     input
 }
 
-async fn decide(app: &TestApp, input: Value) -> Value {
+pub(crate) async fn decide(app: &TestApp, input: Value) -> Value {
     run(app, &app.manager(), "decideRestructuringApplication", "DecideRestructuringApplicationInput", input).await
 }
 

@@ -1,0 +1,183 @@
+//! `GET /exports/escalations.{csv,xlsx}`: the escalations the caller may list, filtered
+//! by the query string exactly as `escalations(filter:)` is (`kind`, `rule`,
+//! `organizationId`, `subjectId`, `responsibleOrganizationId`, `severity`, `acknowledged`,
+//! `from`, `to`), with the bearer token, rate limit and scope of `/graphql`; messages in
+//! the `Accept-Language` language. The body is streamed (`exports`): its size does not
+//! bound the server's memory.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use entity::enums::{EscalationKind, EscalationSeverity};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use tokio::io::AsyncReadExt;
+
+use super::{authenticate, error_response, rate_limit, requested_language};
+use crate::app::AppState;
+use crate::error::ServiceError;
+use crate::exports::{self, Format};
+use crate::graphql::escalations::EscalationFilter as FilterInput;
+use crate::i18n;
+
+pub const ESCALATIONS: &str = "/exports/{file}";
+
+/// The query string: `EscalationFilter`'s fields under the same names.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EscalationParams {
+    kind: Option<EscalationKind>,
+    rule: Option<String>,
+    organization_id: Option<String>,
+    subject_id: Option<String>,
+    responsible_organization_id: Option<String>,
+    severity: Option<EscalationSeverity>,
+    acknowledged: Option<bool>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
+impl EscalationParams {
+    fn input(self) -> FilterInput {
+        FilterInput {
+            kind: self.kind,
+            rule: self.rule,
+            organization_id: self.organization_id.map(Into::into),
+            subject_id: self.subject_id.map(Into::into),
+            responsible_organization_id: self.responsible_organization_id.map(Into::into),
+            severity: self.severity,
+            acknowledged: self.acknowledged,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+fn service_error(e: &ServiceError) -> Response {
+    match e {
+        ServiceError::NotFound => error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "not found"),
+        ServiceError::Forbidden(why) => error_response(StatusCode::FORBIDDEN, "FORBIDDEN", why),
+        ServiceError::Unauthenticated => {
+            error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required")
+        }
+        ServiceError::User(_) | ServiceError::OutsideLaw(_) | ServiceError::Internal(_) => {
+            tracing::error!(error = %e, "export failed");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+        }
+    }
+}
+
+pub async fn escalations(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(params): Query<EscalationParams>,
+    req: Request,
+) -> Response {
+    let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let headers = req.headers();
+    let principal = match authenticate(&state, headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required");
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+        Err(r) => return r,
+    };
+    if let Err(r) = rate_limit(&state, Some(&principal), addr, 1) {
+        return *r;
+    }
+    let format = match file.strip_prefix("escalations.").and_then(Format::from_extension) {
+        Some(f) => f,
+        None => return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such export"),
+    };
+    let filter = match params.input().to_service() {
+        Ok(f) => f,
+        Err(_) => return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "not found"),
+    };
+    let lang = requested_language(headers).unwrap_or(i18n::DEFAULT);
+    let ctx = state.ctx.clone();
+    if let Err(e) = exports::escalations::check(&ctx, &principal, &filter).await {
+        return service_error(&e);
+    }
+    let body = match format {
+        Format::Csv => Body::from_stream(exports::escalations::csv(ctx, principal, filter, lang)),
+        Format::Xlsx => {
+            // The workbook is complete only when its last row is written, which for a large
+            // export takes longer than the request timeout: the response starts at once and
+            // its body waits for the file, then streams it. Dropping the body (the client
+            // left) stops the writing.
+            let path = std::env::temp_dir().join(format!("mfo-export-{:016x}.xlsx", rand::random::<u64>()));
+            let task = tokio::spawn(async move {
+                let written = exports::escalations::xlsx(ctx, principal, filter, lang, path.clone()).await;
+                let opened = match written {
+                    Ok(()) => tokio::fs::File::open(&path).await.map_err(|e| ServiceError::Internal(e.into())),
+                    Err(e) => Err(e),
+                };
+                // Open or not, the file goes: an open handle keeps reading it after the unlink.
+                let _ = tokio::fs::remove_file(&path).await;
+                opened
+            });
+            let writing = AbortOnDrop(task.abort_handle());
+            let file = futures_util::stream::once(async move {
+                let _writing = writing;
+                match task.await {
+                    Ok(Ok(file)) => Some(file),
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "escalation export failed");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "escalation export stopped");
+                        None
+                    }
+                }
+            });
+            Body::from_stream(futures_util::StreamExt::flat_map(file, |file| match file {
+                Some(f) => futures_util::future::Either::Left(chunks(f)),
+                None => futures_util::future::Either::Right(futures_util::stream::once(async {
+                    Err(std::io::Error::other("export failed"))
+                })),
+            }))
+        }
+    };
+    let name = match format {
+        Format::Csv => "escalations.csv",
+        Format::Xlsx => "escalations.xlsx",
+    };
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// Aborts the task writing an export when the response's body is dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A file read in 64 KiB chunks.
+fn chunks(file: tokio::fs::File) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut buf = vec![0u8; 64 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Bytes::from(buf)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+}
