@@ -32,6 +32,7 @@ mod restructuring;
 mod schema;
 mod scoping;
 mod statistics;
+mod sync;
 mod text;
 mod token_matrix;
 mod transport;
