@@ -487,6 +487,19 @@ impl Loan {
     ) -> async_graphql::Result<Vec<crate::graphql::military::MilitaryDeferral>> {
         crate::graphql::military::loan_deferrals(ctx, self.0.id).await
     }
+    /// What the caller may do with this loan's debtor at `at` (now by default): the same
+    /// verdicts, reasons and clearances as `permittedActions(loanId:)`, resolved for a whole
+    /// page of loans at once. NOT_FOUND for a loan not in the caller's hands.
+    async fn permitted_actions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The instant to judge at (UTC); now when omitted. A clearance is issued only for now.")]
+        at: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Vec<crate::graphql::collection::ActionVerdict>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let views = loaders.verdicts.load_one((self.0.id, at)).await?.ok_or_else(not_found)?;
+        Ok(views.into_iter().map(Into::into).collect())
+    }
     /// The timed duties on this loan (R1's notice).
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::graphql::escalations::Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();

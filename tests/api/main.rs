@@ -36,3 +36,4 @@ mod sync;
 mod text;
 mod token_matrix;
 mod transport;
+mod worklist;
