@@ -43,6 +43,7 @@ pub struct Loaders {
     pub assignments: DataLoader<AssignmentLoader, HashMapCache>,
     pub contacts: DataLoader<ContactsLoader, HashMapCache>,
     pub deferrals: DataLoader<DeferralsLoader, HashMapCache>,
+    pub verdicts: DataLoader<VerdictsLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -64,6 +65,15 @@ impl Loaders {
             assignments: cached(AssignmentLoader(ctx.clone())),
             contacts: cached(ContactsLoader(ctx.clone(), principal.cloned())),
             deferrals: cached(DeferralsLoader(ctx.clone())),
+            verdicts: {
+                let l = DataLoader::with_cache(
+                    VerdictsLoader(ctx.clone(), principal.cloned()),
+                    crate::db::spawn_tallied,
+                    HashMapCache::default(),
+                );
+                l.enable_all_cache(false);
+                l
+            },
         }
     }
 
@@ -480,5 +490,34 @@ impl Loader<Uuid> for DeferralsLoader {
             .await
             .map_err(internal)?;
         Ok(group(rows, |d| d.loan_id, keys))
+    }
+}
+
+/// `Loan.permittedActions(at:)`: a page's verdicts through `permitted_actions_many`, one
+/// call per instant asked about (four statements per 500 loans), for the request's
+/// principal.
+pub struct VerdictsLoader(Ctx, Option<Principal>);
+
+/// A loan and the instant its verdicts are asked at (none: now).
+pub type VerdictKey = (Uuid, Option<chrono::DateTime<chrono::Utc>>);
+
+impl Loader<VerdictKey> for VerdictsLoader {
+    type Value = Vec<crate::services::collection::VerdictView>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[VerdictKey]) -> Result<HashMap<VerdictKey, Self::Value>, Self::Error> {
+        let p = self.1.as_ref().ok_or_else(|| top_level(crate::error::ServiceError::Unauthenticated))?;
+        let mut instants: Vec<Option<chrono::DateTime<chrono::Utc>>> = keys.iter().map(|k| k.1).collect();
+        instants.sort();
+        instants.dedup();
+        let mut out = HashMap::with_capacity(keys.len());
+        for at in instants {
+            let ids: Vec<crate::ids::LoanId> =
+                keys.iter().filter(|k| k.1 == at).map(|k| crate::ids::LoanId(k.0)).collect();
+            let views =
+                crate::services::collection::permitted_actions_many(&self.0, p, &ids, at).await.map_err(top_level)?;
+            out.extend(views.into_iter().map(|(id, v)| ((id, at), v)));
+        }
+        Ok(out)
     }
 }

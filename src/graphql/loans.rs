@@ -487,6 +487,19 @@ impl Loan {
     ) -> async_graphql::Result<Vec<crate::graphql::military::MilitaryDeferral>> {
         crate::graphql::military::loan_deferrals(ctx, self.0.id).await
     }
+    /// What the caller may do with this loan's debtor at `at` (now by default): the same
+    /// verdicts, reasons and clearances as `permittedActions(loanId:)`, resolved for a whole
+    /// page of loans at once. NOT_FOUND for a loan not in the caller's hands.
+    async fn permitted_actions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The instant to judge at (UTC); now when omitted. A clearance is issued only for now.")]
+        at: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Vec<crate::graphql::collection::ActionVerdict>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let views = loaders.verdicts.load_one((self.0.id, at)).await?.ok_or_else(not_found)?;
+        Ok(views.into_iter().map(Into::into).collect())
+    }
     /// The timed duties on this loan (R1's notice).
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::graphql::escalations::Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();
@@ -732,6 +745,53 @@ pub struct UpsertLoanInput {
     pub schedule: Vec<InstallmentInput>,
 }
 
+impl UpsertBorrowerInput {
+    /// The service's input (`upsertBorrower`, and each item of `upsertBorrowers`).
+    pub(crate) fn into_service(self) -> svc::BorrowerInput {
+        svc::BorrowerInput {
+            external_id: self.external_id,
+            full_name: self.full_name,
+            national_id: self.national_id,
+            address: self.address,
+            phone: self.phone,
+            email: self.email,
+            language: self.language,
+            socially_vulnerable: self.socially_vulnerable,
+        }
+    }
+}
+
+impl UpsertLoanInput {
+    /// The service's input (`upsertLoan`, and each item of `upsertLoans`); meeting terms
+    /// that do not parse are the caller's error.
+    pub(crate) fn into_service(self) -> Result<svc::LoanInput, crate::error::ServiceError> {
+        let contract_meetings = self.contract_meeting_terms.map(ContractMeetingTerms::parse).transpose()?;
+        Ok(svc::LoanInput {
+            external_id: self.external_id,
+            borrower_external_id: self.borrower_external_id,
+            contract_number: self.contract_number,
+            contract_date: self.contract_date.0,
+            currency: self.currency,
+            principal: self.principal,
+            annual_rate: self.annual_rate,
+            term_months: self.term_months,
+            credit_limit: self.credit_limit,
+            status: self.status,
+            repayment_order: self.repayment_order,
+            mortgage_secured: self.mortgage_secured,
+            secured_by_dwelling: self.secured_by_dwelling,
+            business_purpose: self.business_purpose,
+            contract_allows_agency: self.contract_allows_agency,
+            contract_meetings,
+            schedule: self
+                .schedule
+                .into_iter()
+                .map(|i| svc::InstallmentInput { due_date: i.due_date.0, principal: i.principal, interest: i.interest })
+                .collect(),
+        })
+    }
+}
+
 /// Money received on a loan.
 #[derive(InputObject)]
 pub struct RecordPaymentInput {
@@ -784,7 +844,7 @@ pub struct PaymentPayload {
     pub user_errors: Vec<crate::graphql::errors::UserErrorObject>,
 }
 
-fn loan_ref(
+pub(crate) fn loan_ref(
     id: Option<ID>,
     external: Option<String>,
 ) -> async_graphql::Result<Result<LoanRef, crate::error::ServiceError>> {
@@ -811,17 +871,7 @@ impl LoanMutation {
         #[graphql(desc = "The borrower; keyed by `externalId` within the caller's MFO.")] input: UpsertBorrowerInput,
     ) -> async_graphql::Result<BorrowerPayload> {
         let p = ctx.principal()?;
-        let input = svc::BorrowerInput {
-            external_id: input.external_id,
-            full_name: input.full_name,
-            national_id: input.national_id,
-            address: input.address,
-            phone: input.phone,
-            email: input.email,
-            language: input.language,
-            socially_vulnerable: input.socially_vulnerable,
-        };
-        BorrowerPayload::from_result(svc::upsert_borrower(ctx.services(), p, input).await.map(Borrower))
+        BorrowerPayload::from_result(svc::upsert_borrower(ctx.services(), p, input.into_service()).await.map(Borrower))
     }
 
     /// Creates or updates a loan with its terms and full schedule (MFO_STAFF, MFO_MANAGER).
@@ -832,32 +882,9 @@ impl LoanMutation {
         input: UpsertLoanInput,
     ) -> async_graphql::Result<LoanPayload> {
         let p = ctx.principal()?;
-        let contract_meetings = match input.contract_meeting_terms.map(ContractMeetingTerms::parse).transpose() {
-            Ok(t) => t,
+        let input = match input.into_service() {
+            Ok(input) => input,
             Err(e) => return LoanPayload::from_result(Err(e)),
-        };
-        let input = svc::LoanInput {
-            external_id: input.external_id,
-            borrower_external_id: input.borrower_external_id,
-            contract_number: input.contract_number,
-            contract_date: input.contract_date.0,
-            currency: input.currency,
-            principal: input.principal,
-            annual_rate: input.annual_rate,
-            term_months: input.term_months,
-            credit_limit: input.credit_limit,
-            status: input.status,
-            repayment_order: input.repayment_order,
-            mortgage_secured: input.mortgage_secured,
-            secured_by_dwelling: input.secured_by_dwelling,
-            business_purpose: input.business_purpose,
-            contract_allows_agency: input.contract_allows_agency,
-            contract_meetings,
-            schedule: input
-                .schedule
-                .into_iter()
-                .map(|i| svc::InstallmentInput { due_date: i.due_date.0, principal: i.principal, interest: i.interest })
-                .collect(),
         };
         LoanPayload::from_result(svc::upsert_loan(ctx.services(), p, input).await.map(Loan))
     }

@@ -30,6 +30,7 @@ pub mod observe;
 pub mod restructuring;
 pub mod scalars;
 pub mod statistics;
+pub mod sync;
 
 /// Reads. Every query needs a bearer token (introspection does not); each returns
 /// only what the caller's role and organisation may see (DOMAIN.md, Actors), and NOT_FOUND
@@ -54,6 +55,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     loans::LoanMutation,
+    sync::SyncMutation,
     complaints::ComplaintMutation,
     restructuring::RestructuringMutation,
     appeals::AppealMutation,

@@ -249,19 +249,6 @@ fn with_situation(q: sea_orm::Select<loan::Entity>) -> sea_orm::Select<loan::Ent
     .column_as(latest_deferral(military_deferral::Column::ProtectedUntil), "s_deferral_protected_until")
 }
 
-/// The loan `id` as `p` may see it (NOT_FOUND otherwise), with its situation: one statement.
-async fn visible_loan_in_situation<C: ConnectionTrait>(
-    db: &C,
-    p: &Principal,
-    id: LoanId,
-) -> ServiceResult<LoanInSituation> {
-    with_situation(loan::Entity::find_by_id(id.0).filter(scope::loans(p)))
-        .into_model::<LoanInSituation>()
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound)
-}
-
 /// Loads the facts of a loan at `at` (contacts before `at` in its local week).
 pub async fn load_facts<C: ConnectionTrait>(
     cache: &reference::Cache,
@@ -284,14 +271,89 @@ async fn facts_of<C: ConnectionTrait>(
     row: LoanInSituation,
     at: DateTime<Utc>,
 ) -> ServiceResult<Loaded> {
+    facts_of_many(cache, db, vec![row], at)
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the facts of a loan went missing")))
+}
+
+/// Loans per round of `facts_of_many`: the id lists stay far below either engine's bound
+/// on a statement's parameters.
+const FACTS_CHUNK: usize = 500;
+
+/// The facts of many loans at `at`, in their order: three statements per 500 loans
+/// (schedules, payments, the week's contacts), whatever else they have; then each loan's
+/// facts are put together the same way as one loan's (`facts_from`).
+async fn facts_of_many<C: ConnectionTrait>(
+    cache: &reference::Cache,
+    db: &C,
+    rows: Vec<LoanInSituation>,
+    at: DateTime<Utc>,
+) -> ServiceResult<Vec<Loaded>> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<LoanInSituation> = rows.by_ref().take(FACTS_CHUNK).collect();
+        let mut laws: Vec<(entity::enums::Jurisdiction, reference::Law)> = Vec::new();
+        for r in &chunk {
+            if !laws.iter().any(|(j, _)| *j == r.loan.jurisdiction) {
+                laws.push((r.loan.jurisdiction, reference::law(cache, db, r.loan.jurisdiction, at).await?));
+            }
+        }
+        let ids: Vec<Uuid> = chunk.iter().map(|r| r.loan.id).collect();
+        let mut schedules = loans::schedules_by_loan(db, &ids).await?;
+        let mut payments = loans::payments_by_loan(db, &ids).await?;
+        // The earliest week start of the chunk's jurisdictions; each loan keeps its own week.
+        let since = laws.iter().map(|(_, law)| rules::week_start(&law.calendar, at)).min().unwrap_or(at);
+        let borrowers: Vec<Uuid> = chunk.iter().map(|r| r.loan.borrower_id).collect();
+        let mut contacts: std::collections::HashMap<Uuid, Vec<contact_event::Model>> = Default::default();
+        for c in contact_event::Entity::find()
+            .filter(contact_event::Column::BorrowerId.is_in(borrowers))
+            .filter(contact_event::Column::OccurredAt.gte(since))
+            .filter(contact_event::Column::OccurredAt.lte(at))
+            .all(db)
+            .await?
+        {
+            contacts.entry(c.borrower_id).or_default().push(c);
+        }
+        for row in chunk {
+            let law = laws
+                .iter()
+                .find(|(j, _)| *j == row.loan.jurisdiction)
+                .map(|(_, law)| law)
+                .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a jurisdiction's law went missing")))?;
+            let schedule = schedules.remove(&row.loan.id).unwrap_or_default();
+            let paid = payments.remove(&row.loan.id).unwrap_or_default();
+            let week_start = rules::week_start(&law.calendar, at);
+            let seen: Vec<ContactFact> = contacts
+                .get(&row.loan.borrower_id)
+                .map(|list| {
+                    list.iter()
+                        .filter(|c| c.occurred_at >= week_start)
+                        .map(|c| ContactFact { at: c.occurred_at, channel: c.channel, party: c.party })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(facts_from(row, law, &schedule, paid, seen, at));
+        }
+    }
+    Ok(out)
+}
+
+/// One loan's facts from its rows: the part `permittedActions` and the worklist share.
+fn facts_from(
+    row: LoanInSituation,
+    law: &reference::Law,
+    schedule: &[entity::installment::Model],
+    mut payments: Vec<entity::payment::Model>,
+    contacts: Vec<ContactFact>,
+    at: DateTime<Utc>,
+) -> Loaded {
     let LoanInSituation { loan: l, situation: s } = row;
-    let law = reference::law(cache, db, l.jurisdiction, at).await?;
     let today = law.calendar.local_date(at);
-    let schedule = loans::schedule_of(db, l.id).await?;
-    let mut payments = loans::payments_of_loan(db, l.id).await?;
     // The facts at `at`: money received later had not paid anything yet.
     payments.retain(|p| p.paid_at <= at);
-    let overdue_since = loans::ledger(&l, &schedule, &payments).overdue(today).since;
+    let overdue_since = loans::ledger(&l, schedule, &payments).overdue(today).since;
     let conscript = match (s.s_deferral_status, s.s_deferral_service_start, s.s_deferral_protected_until) {
         (Some(status), Some(service_start), Some(protected_until)) => Some(rules::Conscript {
             service_start,
@@ -300,15 +362,6 @@ async fn facts_of<C: ConnectionTrait>(
         }),
         _ => None,
     };
-    let contacts = contact_event::Entity::find()
-        .filter(contact_event::Column::BorrowerId.eq(l.borrower_id))
-        .filter(contact_event::Column::OccurredAt.gte(rules::week_start(&law.calendar, at)))
-        .filter(contact_event::Column::OccurredAt.lte(at))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| ContactFact { at: c.occurred_at, channel: c.channel, party: c.party })
-        .collect();
     let facts = Facts {
         overdue_since,
         mortgage_secured: l.mortgage_secured,
@@ -329,7 +382,7 @@ async fn facts_of<C: ConnectionTrait>(
         contract_meetings: contract_meeting_terms(&l),
         contacts,
     };
-    Ok(Loaded { loan: l, language: s.s_language, facts, calendar: law.calendar, policy: law.policy })
+    Loaded { loan: l, language: s.s_language, facts, calendar: law.calendar.clone(), policy: law.policy.clone() }
 }
 
 /// X4: the meeting terms stored on the loan from its contract.
@@ -473,6 +526,15 @@ fn judge_clearance(
     }
 }
 
+/// Whether the role's allowed contacts get clearances; a borrower asks nothing here.
+fn clears(p: &Principal) -> ServiceResult<bool> {
+    match p.role {
+        Role::CollectionAgency | Role::MfoStaff | Role::MfoManager => Ok(true),
+        Role::Regulator => Ok(false),
+        Role::Borrower => Err(ServiceError::Forbidden("collectors ask what they may do")),
+    }
+}
+
 /// The loan as the principal may act on it: an agency only while it is assigned, staff of
 /// its MFO, a regulator of its jurisdiction (read-only).
 /// `permittedActions`: a verdict on every action the caller's role can take, at `at`
@@ -483,19 +545,55 @@ pub async fn permitted_actions(
     id: LoanId,
     at: Option<DateTime<Utc>>,
 ) -> ServiceResult<Vec<VerdictView>> {
-    let clears = match p.role {
-        Role::CollectionAgency | Role::MfoStaff | Role::MfoManager => true,
-        Role::Regulator => false,
-        Role::Borrower => return Err(ServiceError::Forbidden("collectors ask what they may do")),
-    };
+    let mut many = permitted_actions_many(ctx, p, &[id], at).await?;
+    many.remove(&id.0).ok_or(ServiceError::NotFound)
+}
+
+/// `permittedActions` of many loans (`Loan.permittedActions` on a page): the same verdicts,
+/// reasons and clearances, in four statements per 500 loans. Loans outside the caller's
+/// scope are left out.
+pub async fn permitted_actions_many(
+    ctx: &Ctx,
+    p: &Principal,
+    ids: &[LoanId],
+    at: Option<DateTime<Utc>>,
+) -> ServiceResult<std::collections::HashMap<Uuid, Vec<VerdictView>>> {
+    clears(p)?;
     let now = ctx.clock.now();
     let at = at.unwrap_or(now);
-    let row = visible_loan_in_situation(&ctx.db, p, id).await?;
-    let loaded = facts_of(&ctx.reference, &ctx.db, row, at).await?;
-    let verdicts = rules::verdicts(p.role, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(FACTS_CHUNK) {
+        let rows = with_situation(
+            loan::Entity::find().filter(loan::Column::Id.is_in(chunk.iter().map(|id| id.0))).filter(scope::loans(p)),
+        )
+        .into_model::<LoanInSituation>()
+        .all(&ctx.db)
+        .await?;
+        for loaded in facts_of_many(&ctx.reference, &ctx.db, rows, at).await? {
+            let verdicts = judge(p, &loaded, at);
+            out.insert(loaded.loan.id, decorate(ctx, p, &loaded, verdicts, at, now).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// Every verdict of the caller's role on a loan at `at`: the pure rules on its facts.
+fn judge(p: &Principal, loaded: &Loaded, at: DateTime<Utc>) -> Vec<Verdict> {
+    rules::verdicts(p.role, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy)
+}
+
+/// Verdicts as the caller reads them: with their reasons, and each allowed contact with a
+/// clearance when `at` is now (a clearance is for acting now, not for a hypothetical moment).
+async fn decorate(
+    ctx: &Ctx,
+    p: &Principal,
+    loaded: &Loaded,
+    verdicts: Vec<Verdict>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<VerdictView>> {
     let lifetime = Duration::minutes(i64::from(loaded.policy.policy.contact.clearance_minutes));
-    // A clearance is for acting now, not for a hypothetical moment.
-    let key = if clears && (at - now).num_seconds().abs() <= 60 {
+    let key = if clears(p)? && (at - now).num_seconds().abs() <= 60 {
         Some(clearance_key(&ctx.reference, &ctx.db).await?)
     } else {
         None
@@ -520,6 +618,78 @@ pub async fn permitted_actions(
             })
         })
         .collect()
+}
+
+/// One loan of the worklist: the loan and its verdict on the action asked about.
+#[derive(Debug, Clone)]
+pub struct WorkItem {
+    pub loan: loan::Model,
+    pub verdict: VerdictView,
+}
+
+/// Where a loan stands in the worklist: allowed now first, then by when it becomes
+/// allowed (unknown last), then by id. Also the cursor's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WorkPosition {
+    pub later: bool,
+    pub next_allowed_at: Option<DateTime<Utc>>,
+    pub unknown: bool,
+    pub id: Uuid,
+}
+
+impl WorkPosition {
+    fn of(v: &Verdict, id: Uuid) -> Self {
+        // `unknown` before the instant sorts "no known end" after every known one.
+        let next = if v.allowed { None } else { v.next_allowed_at };
+        Self { later: !v.allowed, unknown: !v.allowed && next.is_none(), next_allowed_at: next, id }
+    }
+
+    /// The ordering key: `(later, unknown, next_allowed_at, id)`.
+    fn key(&self) -> (bool, bool, Option<DateTime<Utc>>, Uuid) {
+        (self.later, self.unknown, self.next_allowed_at, self.id)
+    }
+}
+
+/// `collectionWorklist`: the caller's loans (an agency: those handed to it now) with their
+/// verdict on `action` at `at`: the loans where it is allowed first, then the others by
+/// `nextAllowedAt` (those with no known date last), by id within each; the `first` after
+/// `after`. Every loan in scope is judged (the order needs every verdict), in a bounded
+/// number of statements: one for the loans, then three per 500 loans; the page's
+/// clearances are minted for the page only.
+pub async fn worklist(
+    ctx: &Ctx,
+    p: &Principal,
+    action: CollectionAction,
+    at: Option<DateTime<Utc>>,
+    after: Option<WorkPosition>,
+    first: usize,
+) -> ServiceResult<(Vec<(WorkPosition, WorkItem)>, bool, usize)> {
+    clears(p)?;
+    let now = ctx.clock.now();
+    let at = at.unwrap_or(now);
+    let rows = with_situation(loan::Entity::find().filter(scope::loans(p)).order_by_asc(loan::Column::Id))
+        .into_model::<LoanInSituation>()
+        .all(&ctx.db)
+        .await?;
+    let mut judged: Vec<(WorkPosition, Loaded, Verdict)> = Vec::new();
+    for loaded in facts_of_many(&ctx.reference, &ctx.db, rows, at).await? {
+        if let Some(v) = judge(p, &loaded, at).into_iter().find(|v| v.action == action) {
+            judged.push((WorkPosition::of(&v, loaded.loan.id), loaded, v));
+        }
+    }
+    judged.sort_by_key(|(pos, _, _)| pos.key());
+    let total = judged.len();
+    let mut rest = judged.into_iter().filter(|(pos, _, _)| after.is_none_or(|a| pos.key() > a.key()));
+    let mut page = Vec::new();
+    for (pos, loaded, v) in rest.by_ref().take(first) {
+        let verdict = decorate(ctx, p, &loaded, vec![v], at, now)
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a verdict went missing")))?;
+        page.push((pos, WorkItem { loan: loaded.loan, verdict }));
+    }
+    let has_next = rest.next().is_some();
+    Ok((page, has_next, total))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -136,7 +136,7 @@ pub struct BorrowerFilter {
     pub created: super::Range<DateTime<Utc>>,
 }
 
-fn require_ingest(p: &Principal) -> ServiceResult<()> {
+pub(crate) fn require_ingest(p: &Principal) -> ServiceResult<()> {
     if scope::may_ingest(p) {
         Ok(())
     } else {
@@ -190,8 +190,17 @@ fn borrower_snapshot(b: &borrower::Model) -> serde_json::Value {
     })
 }
 
-pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> ServiceResult<borrower::Model> {
-    require_ingest(p)?;
+/// What a sync item did to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    /// The same data again: nothing written, nothing recorded.
+    Unchanged,
+}
+
+/// The checks of a borrower that need no database.
+pub(crate) fn validate_borrower(input: &BorrowerInput) -> ServiceResult<()> {
     let mut problems = Problems::new();
     check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
     check_text(&mut problems, "fullName", &input.full_name, 300);
@@ -199,10 +208,34 @@ pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> 
     check_optional_text(&mut problems, "address", input.address.as_deref(), MAX_TEXT_LEN);
     check_phone(&mut problems, "phone", input.phone.as_deref());
     check_email(&mut problems, "email", input.email.as_deref());
-    problems.finish()?;
+    problems.finish()
+}
 
-    let mfo = p.org_id.0;
+pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> ServiceResult<borrower::Model> {
+    require_ingest(p)?;
+    validate_borrower(&input)?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let (row, outcome) = write_borrower(&mut w, p, input).await?;
+    finish_one(w, outcome).await?;
+    Ok(row)
+}
+
+/// Commits a single sync's change, or rolls back one that changed nothing.
+async fn finish_one(w: Write, outcome: Outcome) -> ServiceResult<()> {
+    match outcome {
+        Outcome::Unchanged => w.rollback().await,
+        Outcome::Created | Outcome::Updated => w.commit().await,
+    }
+}
+
+/// Upserts a validated borrower within `w` (one call of `upsertBorrower`, or one item of
+/// `upsertBorrowers`).
+pub(crate) async fn write_borrower(
+    w: &mut Write,
+    p: &Principal,
+    input: BorrowerInput,
+) -> ServiceResult<(borrower::Model, Outcome)> {
+    let mfo = p.org_id.0;
     let mut row = borrower::Model {
         id: w.new_id(),
         mfo_id: mfo,
@@ -236,19 +269,18 @@ pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> 
     let after = borrower_snapshot(&row);
     if let Some(e) = existing.filter(|_| before.as_ref() == Some(&after)) {
         // The same row again: nothing changed, nothing to record.
-        w.rollback().await?;
-        return Ok(e);
+        return Ok((e, Outcome::Unchanged));
     }
     if before.is_some() {
         row.updated_at = w.now;
         borrower::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
     }
     let subject = Subject::new("borrower", row.id);
-    let action = if before.is_some() { "borrower.updated" } else { "borrower.created" };
+    let (action, outcome) =
+        if before.is_some() { ("borrower.updated", Outcome::Updated) } else { ("borrower.created", Outcome::Created) };
     w.audit(action, subject, Some(mfo), before, Some(after));
     w.event(action, subject, Visibility { org_id: Some(mfo), jurisdiction: Some(p.jurisdiction) }, json!({}));
-    w.commit().await?;
-    Ok(row)
+    Ok((row, outcome))
 }
 
 fn loan_snapshot(l: &loan::Model, schedule: &[installment::Model]) -> serde_json::Value {
@@ -307,7 +339,7 @@ fn check_meeting_terms(problems: &mut Problems, t: &MeetingTermsInput) {
     }
 }
 
-fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
+pub(crate) fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
     let mut problems = Problems::new();
     check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
     check_text(&mut problems, "borrowerExternalId", &input.borrower_external_id, MAX_ID_LEN);
@@ -397,15 +429,27 @@ fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
 pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceResult<loan::Model> {
     require_ingest(p)?;
     let currency = validate_loan(&input)?;
-    let mfo = p.org_id.0;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
+    let (row, outcome) = write_loan(&mut w, p, &input, currency).await?;
+    finish_one(w, outcome).await?;
+    Ok(row)
+}
+
+/// Upserts a validated loan with its schedule within `w` (one call of `upsertLoan`, or
+/// one item of `upsertLoans`).
+pub(crate) async fn write_loan(
+    w: &mut Write,
+    p: &Principal,
+    input: &LoanInput,
+    currency: Currency,
+) -> ServiceResult<(loan::Model, Outcome)> {
+    let mfo = p.org_id.0;
     let Some(borrower) = borrower::Entity::find()
         .filter(borrower::Column::MfoId.eq(mfo))
         .filter(borrower::Column::ExternalId.eq(&input.borrower_external_id))
         .one(w.txn())
         .await?
     else {
-        w.rollback().await?;
         return Err(ServiceError::user(UserError::invalid(
             &["borrowerExternalId"],
             crate::error::UserErrorReason::UnknownReference,
@@ -449,7 +493,7 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
         created_at: w.now,
         updated_at: w.now,
     };
-    apply_loan_input(&mut row, &input, borrower.id, currency);
+    apply_loan_input(&mut row, input, borrower.id, currency);
     // Inserted unless the external id is stored (or being stored by a concurrent sync,
     // whose commit this waits for): then that row is the one to update, locked, with what
     // the MFO does not send (legal facts, derived dates) kept.
@@ -461,7 +505,7 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
             let e =
                 w.for_change_where::<loan::Entity>(Condition::all().add(loan::Column::MfoId.eq(mfo)), which).await?;
             row = e.clone();
-            apply_loan_input(&mut row, &input, borrower.id, currency);
+            apply_loan_input(&mut row, input, borrower.id, currency);
             Some(e)
         };
     let old_schedule = match &existing {
@@ -485,8 +529,7 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
     let before = existing.as_ref().map(|l| loan_snapshot(l, &old_schedule));
     let after = loan_snapshot(&row, &new_schedule);
     if let Some(e) = existing.filter(|_| before.as_ref() == Some(&after)) {
-        w.rollback().await?;
-        return Ok(e);
+        return Ok((e, Outcome::Unchanged));
     }
     if before.is_some() {
         row.updated_at = w.now;
@@ -494,15 +537,15 @@ pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceR
     }
     let schedule_changed = before.as_ref().map(|b| b["schedule"] != after["schedule"]).unwrap_or(true);
     if schedule_changed {
-        replace_schedule(&w, row.id, new_schedule).await?;
+        replace_schedule(w, row.id, new_schedule).await?;
     }
-    let row = refresh_derived(&mut w, row).await?;
+    let row = refresh_derived(w, row).await?;
     let subject = Subject::new("loan", row.id);
-    let action = if before.is_some() { "loan.updated" } else { "loan.created" };
+    let (action, outcome) =
+        if before.is_some() { ("loan.updated", Outcome::Updated) } else { ("loan.created", Outcome::Created) };
     w.audit(action, subject, Some(mfo), before, Some(after));
     w.event(action, subject, visibility(&row), json!({ "loanId": row.id }));
-    w.commit().await?;
-    Ok(row)
+    Ok((row, outcome))
 }
 
 /// What the MFO sends of a loan, onto its row.
@@ -639,23 +682,41 @@ pub(crate) async fn for_change(w: &Write, scope: Condition, id: LoanId) -> Servi
     w.for_change::<loan::Entity>(scope, id.0).await
 }
 
+/// The checks of a payment that need no database (its scale needs the loan's currency).
+pub(crate) fn validate_payment(input: &PaymentInput, now: DateTime<Utc>) -> ServiceResult<()> {
+    let mut problems = Problems::new();
+    check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
+    problems.check(input.amount > Decimal::ZERO && input.amount <= MAX_AMOUNT, || {
+        UserError::invalid(&["amount"], crate::error::UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
+    });
+    problems
+        .check(input.paid_at <= now, || UserError::invalid(&["paidAt"], crate::error::UserErrorReason::DateInFuture));
+    problems.finish()
+}
+
 pub async fn record_payment(
     ctx: &Ctx,
     p: &Principal,
     input: PaymentInput,
 ) -> ServiceResult<(payment::Model, loan::Model)> {
     require_ingest(p)?;
-    let mut problems = Problems::new();
-    check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
-    problems.check(input.amount > Decimal::ZERO && input.amount <= MAX_AMOUNT, || {
-        UserError::invalid(&["amount"], crate::error::UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
-    });
-    problems.check(input.paid_at <= ctx.clock.now(), || {
-        UserError::invalid(&["paidAt"], crate::error::UserErrorReason::DateInFuture)
-    });
-    problems.finish()?;
+    validate_payment(&input, ctx.clock.now())?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = own_loan_for_change(&w, p, &input.loan).await?;
+    let (payment, loan, outcome) = write_payment(&mut w, p, &input).await?;
+    finish_one(w, outcome).await?;
+    Ok((payment, loan))
+}
+
+/// Records a validated payment within `w` (one call of `recordPayment`, or one item of
+/// `recordPayments`). The same external id again is the same payment (`Unchanged`), or a
+/// CONFLICT when it says otherwise.
+pub(crate) async fn write_payment(
+    w: &mut Write,
+    p: &Principal,
+    input: &PaymentInput,
+) -> ServiceResult<(payment::Model, loan::Model, Outcome)> {
+    let l = own_loan_for_change(w, p, &input.loan).await?;
+    let mut problems = Problems::new();
     money::check_scale(&mut problems, &["amount"], input.amount, l.currency);
     problems.finish()?;
     let row = payment::Model {
@@ -675,9 +736,8 @@ pub async fn record_payment(
             .one(w.txn())
             .await?
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a payment's key conflicted but is not visible")))?;
-        w.rollback().await?;
         return if existing.amount.0 == input.amount && existing.paid_at == input.paid_at {
-            Ok((existing, l))
+            Ok((existing, l, Outcome::Unchanged))
         } else {
             Err(ServiceError::user(UserError::conflict(
                 &["externalId"],
@@ -685,13 +745,12 @@ pub async fn record_payment(
             )))
         };
     }
-    let l = refresh_derived(&mut w, l).await?;
+    let l = refresh_derived(w, l).await?;
     let subject = Subject::new("payment", row.id);
     let after = json!({ "loanId": l.id, "externalId": row.external_id, "paidAt": row.paid_at, "amount": row.amount.to_string() });
     w.audit("payment.recorded", subject, Some(l.mfo_id), None, Some(after.clone()));
     w.event("payment.recorded", Subject::new("loan", l.id), visibility(&l), after);
-    w.commit().await?;
-    Ok((row, l))
+    Ok((row, l, Outcome::Created))
 }
 
 pub async fn record_legal_fact(ctx: &Ctx, p: &Principal, input: LegalFactInput) -> ServiceResult<loan::Model> {

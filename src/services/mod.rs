@@ -25,6 +25,7 @@ pub mod reference;
 pub mod restructuring;
 pub mod scope;
 pub mod statistics;
+pub mod sync;
 pub mod write;
 
 pub use write::{Actor, Subject, Write};

@@ -117,6 +117,14 @@ pub struct Write {
     result: Option<Uuid>,
 }
 
+/// A batch item's savepoint (`Write::savepoint`): what was queued before the item.
+#[must_use = "undo or keep the item"]
+pub struct Savepoint {
+    audits: usize,
+    events: usize,
+    escalations: usize,
+}
+
 /// How a change that may be a retry begins (`Write::begin_submission`).
 pub enum Begun {
     /// A first attempt: make the change, name its record with `Write::produced`, commit.
@@ -233,6 +241,37 @@ impl Write {
         which: Condition,
     ) -> ServiceResult<E::Model> {
         E::find().filter(scope).filter(which).lock_exclusive().one(&self.txn).await?.ok_or(ServiceError::NotFound)
+    }
+
+    /// Opens a savepoint for one item of a batch: `undo` takes back what the item wrote
+    /// (its rows, and the audit entries, events and escalations it queued) and leaves the
+    /// transaction usable, also after a statement the database refused (PostgreSQL aborts
+    /// the whole transaction otherwise); `keep` keeps it. One savepoint at a time.
+    pub async fn savepoint(&self) -> ServiceResult<Savepoint> {
+        self.txn.execute_unprepared("SAVEPOINT item").await?;
+        Ok(Savepoint { audits: self.audits.len(), events: self.events.len(), escalations: self.escalations.len() })
+    }
+
+    /// Rolls back to the savepoint: nothing of the item is kept.
+    pub async fn undo(&mut self, s: Savepoint) -> ServiceResult<()> {
+        self.txn.execute_unprepared("ROLLBACK TO SAVEPOINT item").await?;
+        self.txn.execute_unprepared("RELEASE SAVEPOINT item").await?;
+        self.audits.truncate(s.audits);
+        self.events.truncate(s.events);
+        self.escalations.truncate(s.escalations);
+        Ok(())
+    }
+
+    /// Keeps what the item wrote, for the batch's commit.
+    pub async fn keep(&self, _s: Savepoint) -> ServiceResult<()> {
+        self.txn.execute_unprepared("RELEASE SAVEPOINT item").await?;
+        Ok(())
+    }
+
+    /// True when the change queued audit entries: a batch that changed nothing is rolled
+    /// back rather than committed.
+    pub fn changed_anything(&self) -> bool {
+        !self.audits.is_empty()
     }
 
     pub fn txn(&self) -> &DatabaseTransaction {

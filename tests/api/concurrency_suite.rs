@@ -502,6 +502,9 @@ const CASES: &[(&str, &str, CaseFn)] = &[
     ("upsertBorrower", "borrower { id }", |r| Box::pin(upsert_borrower(r))),
     ("upsertLoan", "loan { id }", |r| Box::pin(upsert_loan(r))),
     ("recordPayment", "payment { id }", |r| Box::pin(record_payment(r))),
+    ("upsertBorrowers", "items { borrower { id } userErrors { code } }", |r| Box::pin(upsert_borrowers(r))),
+    ("upsertLoans", "items { loan { id } userErrors { code } }", |r| Box::pin(upsert_loans(r))),
+    ("recordPayments", "items { payment { id } userErrors { code } }", |r| Box::pin(record_payments(r))),
     ("recordLoanLegalFact", "loan { id }", |r| Box::pin(record_loan_legal_fact(r))),
     ("registerComplaint", "complaint { id }", |r| Box::pin(register_complaint(r))),
     ("acknowledgeComplaint", "complaint { id }", |r| Box::pin(acknowledge_complaint(r))),
@@ -724,6 +727,50 @@ async fn record_payment(r: &Run<'_>) {
         req(staff, pay(s, if k % 2 == 0 { "108750" } else { "50000" }))
     })
     .await;
+}
+
+// A batch answers with its items; `Same` compares them whole (each item's record and
+// refusals), so every copy of an identical batch must name the same records.
+async fn upsert_borrowers(r: &Run<'_>) {
+    let setup = async |key: u32| (key, r.app.staff(), r.app.manager());
+    let batch = |key: u32, from: u32| json!({ "items": (from..from + 3).map(|i| borrower_input(&format!("B{key}-{i}"))).collect::<Vec<_>>() });
+    r.case("identical", Expect::Same("items"), &setup, |(key, staff, _), _| req(staff, batch(*key, 0))).await;
+    // Two workers whose batches share a borrower: each ends stored once.
+    r.case("overlapping", Expect::All, &setup, |(key, staff, manager), k| {
+        if k % 2 == 0 { req(staff, batch(*key, 0)) } else { req(manager, batch(*key, 2)) }
+    })
+    .await;
+}
+
+async fn upsert_loans(r: &Run<'_>) {
+    let setup = async |key: u32| {
+        let staff = r.app.staff();
+        r.app.gql(&staff, UPSERT_BORROWER, json!({ "input": borrower_input(&format!("B{key}")) })).await;
+        (key, staff)
+    };
+    let batch = |key: u32, from: u32| {
+        let items: Vec<Value> =
+            (from..from + 3).map(|i| loan_input(&format!("L{key}-{i}"), &format!("B{key}"), "2026-09-01")).collect();
+        json!({ "items": items })
+    };
+    r.case("identical", Expect::Same("items"), &setup, |(key, staff), _| req(staff, batch(*key, 0))).await;
+    r.case("overlapping", Expect::All, &setup, |(key, staff), k| {
+        req(staff, batch(*key, if k % 2 == 0 { 0 } else { 2 }))
+    })
+    .await;
+}
+
+async fn record_payments(r: &Run<'_>) {
+    let setup = async |key: u32| (overdue(r, key).await, r.app.staff());
+    let batch = |s: &Setup, from: u32| {
+        let items: Vec<Value> = (from..from + 3)
+            .map(|i| json!({ "loanId": s.loan, "externalId": format!("P-{i}"), "paidAt": "2026-03-16T06:00:00Z", "amount": "10000" }))
+            .collect();
+        json!({ "items": items })
+    };
+    r.case("identical", Expect::Same("items"), &setup, |(s, staff), _| req(staff, batch(s, 0))).await;
+    r.case("overlapping", Expect::All, &setup, |(s, staff), k| req(staff, batch(s, if k % 2 == 0 { 0 } else { 2 })))
+        .await;
 }
 
 async fn record_loan_legal_fact(r: &Run<'_>) {

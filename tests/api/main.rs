@@ -38,6 +38,8 @@ mod schema;
 mod scoping;
 mod shares;
 mod statistics;
+mod sync;
 mod text;
 mod token_matrix;
 mod transport;
+mod worklist;

@@ -1,0 +1,380 @@
+//! Bulk sync's mutations (`upsertBorrowers`, `upsertLoans`, `recordPayments`): transport
+//! only. Each item takes the single mutation's input type and answers with its own record,
+//! outcome and `userErrors`, whose `field` paths point into the item
+//! (`["input", "items", "3", "externalId"]`).
+
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+
+use crate::error::{ServiceError, UserError, UserErrorReason};
+use crate::graphql::context::ContextExt;
+use crate::graphql::errors::{UserErrorObject, top_level};
+use crate::graphql::loans::{
+    Borrower, Loan, Payment, RecordPaymentInput, UpsertBorrowerInput, UpsertLoanInput, loan_ref,
+};
+use crate::services::loans::{self as loans_svc, Outcome};
+use crate::services::sync::{self as svc, ItemResult};
+
+/// What an item of a batch did to its record.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SyncOutcome {
+    /// The record was not stored before: it is now.
+    Created,
+    /// The record was stored with other data: it now holds the item's.
+    Updated,
+    /// The record already held exactly this: nothing was written or recorded (a re-sent item).
+    Unchanged,
+}
+
+impl From<Outcome> for SyncOutcome {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Created => Self::Created,
+            Outcome::Updated => Self::Updated,
+            Outcome::Unchanged => Self::Unchanged,
+        }
+    }
+}
+
+/// Up to 500 borrowers of the caller's MFO.
+#[derive(InputObject)]
+pub struct UpsertBorrowersInput {
+    /// The borrowers, each as `upsertBorrower` takes it; at most 500.
+    pub items: Vec<UpsertBorrowerInput>,
+}
+
+/// Up to 500 loans of the caller's MFO, each with its full schedule.
+#[derive(InputObject)]
+pub struct UpsertLoansInput {
+    /// The loans, each as `upsertLoan` takes it; at most 500.
+    pub items: Vec<UpsertLoanInput>,
+}
+
+/// Up to 500 payments on loans of the caller's MFO.
+#[derive(InputObject)]
+pub struct RecordPaymentsInput {
+    /// The payments, each as `recordPayment` takes it; at most 500.
+    pub items: Vec<RecordPaymentInput>,
+}
+
+/// How many items of a batch ended each way.
+#[derive(SimpleObject, Default)]
+pub struct SyncCounts {
+    /// Items whose record was created.
+    pub created: i32,
+    /// Items whose record was updated.
+    pub updated: i32,
+    /// Items that changed nothing.
+    pub unchanged: i32,
+    /// Items refused (each with its `userErrors`).
+    pub refused: i32,
+}
+
+/// One borrower of an `upsertBorrowers` batch.
+#[derive(SimpleObject)]
+pub struct BorrowerSyncItem {
+    /// The item's position in `input.items`, from 0.
+    pub index: i32,
+    /// The item's `externalId`, as sent.
+    pub external_id: String,
+    /// What became of the record; null when the item was refused.
+    pub outcome: Option<SyncOutcome>,
+    /// The borrower as the item left it; null when refused.
+    pub borrower: Option<Borrower>,
+    /// Why the item was refused (paths into `input.items.<index>`); empty when it was not.
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// One loan of an `upsertLoans` batch.
+#[derive(SimpleObject)]
+pub struct LoanSyncItem {
+    /// The item's position in `input.items`, from 0.
+    pub index: i32,
+    /// The item's `externalId`, as sent.
+    pub external_id: String,
+    /// What became of the record; null when the item was refused.
+    pub outcome: Option<SyncOutcome>,
+    /// The loan as the item left it; null when refused.
+    pub loan: Option<Loan>,
+    /// Why the item was refused (paths into `input.items.<index>`); empty when it was not.
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// One payment of a `recordPayments` batch.
+#[derive(SimpleObject)]
+pub struct PaymentSyncItem {
+    /// The item's position in `input.items`, from 0.
+    pub index: i32,
+    /// The item's `externalId`, as sent.
+    pub external_id: String,
+    /// CREATED, or UNCHANGED for a payment recorded before with the same data; null when refused.
+    pub outcome: Option<SyncOutcome>,
+    /// The payment; null when refused.
+    pub payment: Option<Payment>,
+    /// The loan after the batch's payments up to this one; null when refused.
+    pub loan: Option<Loan>,
+    /// Why the item was refused (paths into `input.items.<index>`); empty when it was not.
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// The answer to `upsertBorrowers`: one entry per item, in the order sent.
+#[derive(SimpleObject)]
+pub struct UpsertBorrowersPayload {
+    /// Each item's answer, in the order of `input.items`.
+    pub items: Vec<BorrowerSyncItem>,
+    /// How many items ended each way.
+    pub counts: SyncCounts,
+    /// Why the whole batch was refused (more than 500 items); then `items` is empty.
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// The answer to `upsertLoans`: one entry per item, in the order sent.
+#[derive(SimpleObject)]
+pub struct UpsertLoansPayload {
+    /// Each item's answer, in the order of `input.items`.
+    pub items: Vec<LoanSyncItem>,
+    /// How many items ended each way.
+    pub counts: SyncCounts,
+    /// Why the whole batch was refused (more than 500 items); then `items` is empty.
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+/// The answer to `recordPayments`: one entry per item, in the order sent.
+#[derive(SimpleObject)]
+pub struct RecordPaymentsPayload {
+    /// Each item's answer, in the order of `input.items`.
+    pub items: Vec<PaymentSyncItem>,
+    /// How many items ended each way.
+    pub counts: SyncCounts,
+    /// Why the whole batch was refused (more than 500 items); then `items` is empty.
+    pub user_errors: Vec<UserErrorObject>,
+}
+
+macro_rules! refused_whole {
+    ($($ty:ident),*) => {$(
+        impl $ty {
+            /// The whole batch refused: no item was looked at.
+            fn refused_whole(user_errors: Vec<UserErrorObject>) -> Self {
+                Self { items: Vec::new(), counts: SyncCounts::default(), user_errors }
+            }
+        }
+    )*};
+}
+refused_whole!(UpsertBorrowersPayload, UpsertLoansPayload, RecordPaymentsPayload);
+
+/// An item's refusal with its paths moved under `input.items.<index>`.
+fn item_errors(index: usize, errors: Vec<UserError>) -> Vec<UserErrorObject> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            let rest: Vec<String> = e.field.iter().skip(1).cloned().collect();
+            e.field = ["input".to_owned(), "items".to_owned(), index.to_string()].into_iter().chain(rest).collect();
+            e.into()
+        })
+        .collect()
+}
+
+/// One item's answer as the payload shows it: outcome, record, refusals.
+type Answer<T> = (Option<SyncOutcome>, Option<T>, Vec<UserErrorObject>);
+
+/// Each item's outcome and errors, with the counts.
+fn split<T>(results: Vec<ItemResult<T>>) -> (Vec<Answer<T>>, SyncCounts) {
+    let mut counts = SyncCounts::default();
+    let items = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| match r {
+            Ok((record, outcome)) => {
+                match outcome {
+                    Outcome::Created => counts.created += 1,
+                    Outcome::Updated => counts.updated += 1,
+                    Outcome::Unchanged => counts.unchanged += 1,
+                }
+                (Some(outcome.into()), Some(record), Vec::new())
+            }
+            Err(errors) => {
+                counts.refused += 1;
+                (None, None, item_errors(i, errors))
+            }
+        })
+        .collect();
+    (items, counts)
+}
+
+/// A refusal of the whole batch (its size) as user errors; anything else top-level.
+fn batch_refusal(e: ServiceError) -> async_graphql::Result<Vec<UserErrorObject>> {
+    match e {
+        ServiceError::User(errors) => Ok(errors.into_iter().map(Into::into).collect()),
+        other => Err(top_level(other)),
+    }
+}
+
+#[derive(Default)]
+pub struct SyncMutation;
+
+#[Object]
+impl SyncMutation {
+    /// Creates or updates up to 500 borrowers of the caller's MFO at once, each exactly as
+    /// `upsertBorrower` would (MFO_STAFF, MFO_MANAGER). A refused item refuses only itself;
+    /// a re-sent batch changes nothing and answers UNCHANGED for each item.
+    async fn upsert_borrowers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The borrowers; each keyed by `externalId` within the caller's MFO.")]
+        input: UpsertBorrowersInput,
+    ) -> async_graphql::Result<UpsertBorrowersPayload> {
+        let p = ctx.principal()?;
+        if let Err(e) = svc::check_size(input.items.len()) {
+            return Ok(UpsertBorrowersPayload::refused_whole(batch_refusal(e)?));
+        }
+        let externals: Vec<String> = input.items.iter().map(|i| i.external_id.clone()).collect();
+        let items = input.items.into_iter().map(UpsertBorrowerInput::into_service).collect();
+        match svc::upsert_borrowers(ctx.services(), p, items).await {
+            Ok(results) => {
+                let (answers, counts) = split(results);
+                let items = answers
+                    .into_iter()
+                    .zip(externals)
+                    .enumerate()
+                    .map(|(i, ((outcome, record, user_errors), external_id))| BorrowerSyncItem {
+                        index: i as i32,
+                        external_id,
+                        outcome,
+                        borrower: record.map(Borrower),
+                        user_errors,
+                    })
+                    .collect();
+                Ok(UpsertBorrowersPayload { items, counts, user_errors: Vec::new() })
+            }
+            Err(e) => Ok(UpsertBorrowersPayload::refused_whole(batch_refusal(e)?)),
+        }
+    }
+
+    /// Creates or updates up to 500 loans of the caller's MFO at once, each with its full
+    /// schedule, exactly as `upsertLoan` would (MFO_STAFF, MFO_MANAGER). A refused item
+    /// refuses only itself; a re-sent batch changes nothing and answers UNCHANGED for each item.
+    async fn upsert_loans(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The loans; each keyed by `externalId` within the caller's MFO.")] input: UpsertLoansInput,
+    ) -> async_graphql::Result<UpsertLoansPayload> {
+        let p = ctx.principal()?;
+        if let Err(e) = svc::check_size(input.items.len()) {
+            return Ok(UpsertLoansPayload::refused_whole(batch_refusal(e)?));
+        }
+        let externals: Vec<String> = input.items.iter().map(|i| i.external_id.clone()).collect();
+        // An item whose input does not even convert is refused before the service sees it;
+        // the service's batch gets the rest.
+        let mut early: Vec<Option<Vec<UserError>>> = Vec::new();
+        let mut items = Vec::new();
+        for i in input.items {
+            match i.into_service() {
+                Ok(input) => {
+                    early.push(None);
+                    items.push(input);
+                }
+                Err(e) => early.push(Some(refused(e)?)),
+            }
+        }
+        match svc::upsert_loans(ctx.services(), p, items).await {
+            Ok(results) => {
+                let (answers, counts) = split(merge(early, results)?);
+                let items = answers
+                    .into_iter()
+                    .zip(externals)
+                    .enumerate()
+                    .map(|(i, ((outcome, record, user_errors), external_id))| LoanSyncItem {
+                        index: i as i32,
+                        external_id,
+                        outcome,
+                        loan: record.map(Loan),
+                        user_errors,
+                    })
+                    .collect();
+                Ok(UpsertLoansPayload { items, counts, user_errors: Vec::new() })
+            }
+            Err(e) => Ok(UpsertLoansPayload::refused_whole(batch_refusal(e)?)),
+        }
+    }
+
+    /// Records up to 500 payments on loans of the caller's MFO at once, each exactly as
+    /// `recordPayment` would (MFO_STAFF, MFO_MANAGER). A refused item refuses only itself
+    /// (a loan not found is UNKNOWN_REFERENCE on the item); a re-sent batch records nothing
+    /// new and answers UNCHANGED for each item.
+    async fn record_payments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The payments; each keyed by its loan and `externalId`.")] input: RecordPaymentsInput,
+    ) -> async_graphql::Result<RecordPaymentsPayload> {
+        let p = ctx.principal()?;
+        if let Err(e) = svc::check_size(input.items.len()) {
+            return Ok(RecordPaymentsPayload::refused_whole(batch_refusal(e)?));
+        }
+        let externals: Vec<String> = input.items.iter().map(|i| i.external_id.clone()).collect();
+        let mut early: Vec<Option<Vec<UserError>>> = Vec::new();
+        let mut items = Vec::new();
+        for i in input.items {
+            let named_by_id = i.loan_id.is_some();
+            let converted = match loan_ref(i.loan_id, i.loan_external_id) {
+                Ok(r) => r,
+                // A global id that is not a loan's names nothing of the caller's.
+                Err(_) => Err(ServiceError::user(UserError::invalid(
+                    &[if named_by_id { "loanId" } else { "loanExternalId" }],
+                    UserErrorReason::UnknownReference,
+                ))),
+            };
+            match converted {
+                Ok(loan) => {
+                    early.push(None);
+                    items.push(loans_svc::PaymentInput {
+                        loan,
+                        external_id: i.external_id,
+                        paid_at: i.paid_at,
+                        amount: i.amount,
+                    });
+                }
+                Err(e) => early.push(Some(refused(e)?)),
+            }
+        }
+        match svc::record_payments(ctx.services(), p, items).await {
+            Ok(results) => {
+                let (answers, counts) = split(merge(early, results)?);
+                let items = answers
+                    .into_iter()
+                    .zip(externals)
+                    .enumerate()
+                    .map(|(i, ((outcome, record, user_errors), external_id))| {
+                        let (payment, loan) = record.map(|(p, l)| (Payment(p), Loan(l))).unzip();
+                        PaymentSyncItem { index: i as i32, external_id, outcome, payment, loan, user_errors }
+                    })
+                    .collect();
+                Ok(RecordPaymentsPayload { items, counts, user_errors: Vec::new() })
+            }
+            Err(e) => Ok(RecordPaymentsPayload::refused_whole(batch_refusal(e)?)),
+        }
+    }
+}
+
+/// A conversion's refusal as the item's user errors.
+fn refused(e: ServiceError) -> async_graphql::Result<Vec<UserError>> {
+    match e {
+        ServiceError::User(errors) => Ok(errors),
+        other => Err(top_level(other)),
+    }
+}
+
+/// The items refused before the service, put back in their places among its answers.
+fn merge<T>(
+    early: Vec<Option<Vec<UserError>>>,
+    results: Vec<ItemResult<T>>,
+) -> async_graphql::Result<Vec<ItemResult<T>>> {
+    let mut results = results.into_iter();
+    early
+        .into_iter()
+        .map(|e| match e {
+            Some(errors) => Ok(Err(errors)),
+            None => results
+                .next()
+                .ok_or_else(|| top_level(ServiceError::Internal(anyhow::anyhow!("a batch answer is missing")))),
+        })
+        .collect()
+}
