@@ -100,6 +100,9 @@ async fn every_connection_counts_its_rows_only_when_total_count_is_selected() {
             in_schema.insert(field.to_owned());
         }
     }
+    // The worklist judges every loan the agency holds to order them (its total is those it
+    // judged, counted without a statement): `tests/api/worklist.rs` checks its count.
+    in_schema.remove("collectionWorklist");
     assert_eq!(in_schema, checked.iter().map(|s| s.to_string()).collect(), "every Query connection is checked");
 }
 
