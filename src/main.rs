@@ -223,18 +223,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     served
 }
 
-/// jemalloc serves Rust's allocations (issue 12): on the loan page glibc's malloc was ~20%
+/// jemalloc serves Rust's allocations: on the loan page glibc's malloc was ~20%
 /// of the server's CPU (free-list walks and consolidation of the many small blocks a page
 /// of GraphQL objects is); jemalloc cut CPU per page by 12–27% in the same run. Its
 /// settings are compiled in (`.cargo/config.toml`): two arenas (two workers) and a
 /// background thread that returns freed pages after 250 ms, which keeps the hostile
-/// suite's RSS growth at ~27 MiB (issue 9's bound is 50; with 1 s it was 38–41). glibc's
+/// suite's RSS growth at ~27 MiB (the hostile-requests suite's bound is 50; with 1 s it was 38–41). glibc's
 /// malloc still serves the C code (SQLite), hence `tune_malloc` below.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// Two glibc defaults keep a server's memory at its worst moment for good (issue 9's hostile
+/// Two glibc defaults keep a server's memory at its worst moment for good (the hostile-requests
 /// suite left it 76–90 MiB larger than it started): every thread that allocates gets an
 /// arena of its own, up to eight per core, each keeping the pages of the largest documents
 /// it held; and the threshold above which a block is mmapped (and returned to the system when

@@ -165,7 +165,7 @@ fn count_aliases(set: &SelectionSet) -> usize {
 ///
 /// Why: the parser holds every token of a document at once and allocates far more than
 /// its text for it, so a 1 MB body of 100 000 field names cost tens of MB and most of a
-/// second per parse, times every concurrent request (issue 9, suite 1). graphql-js bounds
+/// second per parse, times every concurrent request (measured by the hostile-requests suite). graphql-js bounds
 /// this with `parse(…, { maxTokens })`, GraphQL Armor with `maxTokens`. The count is a
 /// single pass over the bytes that stops at the limit; it over-counts rather than under
 /// (a malformed number or an unterminated string still counts), and the parser reports

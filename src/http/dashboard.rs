@@ -1,4 +1,4 @@
-//! `/dashboard`: the supervising authority's page (issue 11). Static HTML, JS and CSS
+//! `/dashboard`: the supervising authority's page. Static HTML, JS and CSS
 //! embedded in the binary (no CDN, no build step), served with a strict
 //! Content-Security-Policy; the page itself talks to `/graphql` (HTTP and
 //! graphql-transport-ws) with the token the user gives it, like any other client.

@@ -284,7 +284,7 @@ fn respond(headers: &HeaderMap, lang: Option<Lang>, batch: bool, responses: Vec<
     let status =
         if graphql_json && responses.iter().all(never_executed) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     // Serialised straight from async-graphql's response: a detour through
-    // `serde_json::Value` copied every field of a large page once more (issue 12).
+    // `serde_json::Value` copied every field of a large page once more (measured on the loan page).
     let bodies: Vec<JsonBody> = responses
         .into_iter()
         .map(|r| if graphql_json && never_executed(&r) { JsonBody::WithoutData(r) } else { JsonBody::Whole(r) })
@@ -334,7 +334,7 @@ const DRAIN_FACTOR: usize = 16;
 /// and discarded (up to `DRAIN_FACTOR × drain_unit` bytes) before the refusal is sent: a
 /// server that answers and closes while the client is still writing makes the client's
 /// next write fail with a reset, and the client never reads its 413 (nginx's "lingering
-/// close"; issue 9, suite 1). Past that, the connection is cut; the idle timeout bounds
+/// close"). Past that, the connection is cut; the idle timeout bounds
 /// a client that trickles its body.
 async fn read_body(body: Body, limit: usize, drain_unit: usize) -> Result<axum::body::Bytes, ()> {
     use axum::body::HttpBody;

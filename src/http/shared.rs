@@ -1,4 +1,4 @@
-//! Shared renderings of the `escalations` subscription (issue 12's fan-out): the sockets of
+//! Shared renderings of the `escalations` subscription: the sockets of
 //! one instance that ask the same operation with the same variables, as the same principal,
 //! in the same language, are one *group*, and each escalation is executed and serialised
 //! once per group, not once per socket. A regulator's dashboard fleet is a handful of

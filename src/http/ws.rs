@@ -321,7 +321,7 @@ async fn run_operation(
                     return;
                 }
                 // Straight to text: an escalation goes to every subscriber, so a detour
-                // through `serde_json::Value` was paid once per delivery (issue 12's fan-out).
+                // through `serde_json::Value` was paid once per delivery (measured by the fan-out benchmark).
                 match serde_json::to_string(&Next { kind: "next", id: &id, payload: &resp }) {
                     Ok(next) => next,
                     Err(_) => return,

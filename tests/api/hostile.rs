@@ -1,4 +1,4 @@
-//! Cheap requests that used to stall the server (issue 9): fragment fan-out, and
+//! Cheap requests that used to stall the server: fragment fan-out, and
 //! connections that never finish their request. Each must be answered or closed quickly,
 //! and `/healthz` must keep answering while they run.
 

@@ -1,4 +1,4 @@
-//! Suite 1 of issue 9, hostile requests: well over 1,500 requests in more than fifteen
+//! The hostile-requests suite: well over 1,500 requests in more than fifteen
 //! categories against a server in production mode (introspection and suggestions off),
 //! sent concurrently while a thread of its own polls `/healthz`, against the real binary in
 //! a process of its own. It prints its figures and fails on any 5xx, any connection reset,
@@ -635,7 +635,7 @@ fn healthz_blocking(addr: std::net::SocketAddr) -> bool {
 // timing bounds (a refusal in milliseconds, /healthz within 1 s) are not meant to measure
 // a machine that this suite keeps busy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "suite 1: run alone with --ignored (see README)"]
+#[ignore = "hostile-requests suite: run alone with --ignored (see TESTING.md)"]
 async fn hostile_requests_suite() {
     // The real binary in a process of its own, so that RSS is the server's alone (not the
     // client's buffers or the test harness's threads) and its start-up is the production one.

@@ -48,7 +48,7 @@ async fn seed(app: &TestApp, from: usize, to: usize) {
 }
 
 // Run alone (`.ci/run`, README): under CPU load a DataLoader's batch delay can fire while a
-// page is still resolving and split one batch in several (issue 12's open finding), which
+// page is still resolving and split one batch in several (an open finding), which
 // is not the N+1 this guards against; beside the CPU-bound hostile tests it did (11 → 15).
 #[tokio::test]
 #[ignore = "statement counts: run alone with --ignored (see README)"]

@@ -1,4 +1,4 @@
-// The /dashboard page in a real browser (issue 11): Debian's chromium, headless, driven
+// The /dashboard page in a real browser: Debian's chromium, headless, driven
 // by playwright-core, against a `serve --demo` server started here on a free port.
 //
 // It signs in with the demo regulator token the page offers, waits for the live stream,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The /dashboard browser test (issue 11): playwright-core (pinned) from npm into a cache
+# The /dashboard browser test: playwright-core (pinned) from npm into a cache
 # under target/tools, Debian's chromium, the debug binary; see dashboard.mjs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
