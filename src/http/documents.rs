@@ -8,13 +8,13 @@
 //! `ETag`), so a reader can check the copy against the one recorded as issued.
 
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use std::net::SocketAddr;
 
-use super::{authenticate, error_response, rate_limit};
+use super::{bearer_principal, error_response};
 use crate::app::AppState;
 use crate::documents::{self, DocumentKind};
 use crate::error::ServiceError;
@@ -47,19 +47,10 @@ pub async fn get_document(
     req: Request,
 ) -> Response {
     let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let headers: &HeaderMap = req.headers();
-    let principal = match authenticate(&state, headers).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required");
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return r;
-        }
+    let principal = match bearer_principal(&state, req.headers(), addr).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(r) = rate_limit(&state, Some(&principal), addr, 1) {
-        return *r;
-    }
     let Some(kind) = DocumentKind::from_slug(&kind) else { return not_found() };
     let Some(id) = file.strip_suffix(".pdf") else { return not_found() };
     let record = match ids::parse(id) {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use tokio::io::AsyncReadExt;
 
-use super::{authenticate, error_response, rate_limit, requested_language};
+use super::{bearer_principal, error_response, requested_language};
 use crate::app::AppState;
 use crate::error::ServiceError;
 use crate::exports::{self, Format};
@@ -76,19 +76,10 @@ pub async fn escalations(
     req: Request,
 ) -> Response {
     let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    let headers = req.headers();
-    let principal = match authenticate(&state, headers).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required");
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return r;
-        }
+    let principal = match bearer_principal(&state, req.headers(), addr).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(r) = rate_limit(&state, Some(&principal), addr, 1) {
-        return *r;
-    }
     let format = match file.strip_prefix("escalations.").and_then(Format::from_extension) {
         Some(f) => f,
         None => return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such export"),
@@ -97,7 +88,7 @@ pub async fn escalations(
         Ok(f) => f,
         Err(_) => return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "not found"),
     };
-    let lang = requested_language(headers).unwrap_or(i18n::DEFAULT);
+    let lang = requested_language(req.headers()).unwrap_or(i18n::DEFAULT);
     let ctx = state.ctx.clone();
     if let Err(e) = exports::escalations::check(&ctx, &principal, &filter).await {
         return service_error(&e);

@@ -132,6 +132,29 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
     authenticate_token(state, token).await.map(Some).map_err(|e| unauthenticated(&e))
 }
 
+/// The principal of a request to an endpoint beside `/graphql` (documents, exports): the
+/// same bearer token and the same budget. Without a token it is a 401; a request without
+/// one, or with a refused one, spends its client address's budget, a principal's one unit
+/// of the principal's.
+pub(crate) async fn bearer_principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    addr: Option<SocketAddr>,
+) -> Result<Principal, Response> {
+    let refused = |r: Response| rate_limit(state, None, addr, 1).err().map_or(r, |limited| *limited);
+    let principal = match authenticate(state, headers).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required");
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return Err(refused(r));
+        }
+        Err(r) => return Err(refused(r)),
+    };
+    rate_limit(state, Some(&principal), addr, 1).map_err(|r| *r)?;
+    Ok(principal)
+}
+
 /// A fixed one-minute window per principal (or client address), on the injected clock.
 pub struct RateLimiter {
     per_minute: u32,

@@ -673,20 +673,31 @@ pub(crate) fn appeal_input(id: &Value) -> Value {
 
 const FILE: &str = "mutation($input: FileRegulatorAppealInput!) { fileRegulatorAppeal(input: $input) { appeal { id status repeat homeProtection { applies until } } userErrors { field code rule reason params } } }";
 
-#[tokio::test]
-async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
-    let app = TestApp::spawn().await;
-    on(&app, "2026-10-10");
-    let (s, a) = refused_application(&app, "A", json!({}), json!({})).await;
-    let (s2, a2) = refused_application(&app, "BB", json!({}), json!({})).await;
-    on(&app, "2026-10-25");
+/// R15's window from the outside: `first`'s borrower appeals on `last_day` (accepted),
+/// `second`'s on the day after (refused, naming `last_day`).
+async fn appeal_window(
+    app: &TestApp,
+    first: (&Setup, &Value),
+    second: (&Setup, &Value),
+    last_day: &str,
+    day_after: &str,
+) {
+    on(app, last_day);
     let r = app
-        .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
+        .gql(
+            &app.borrower_token(&app.orgs.kz_mfo, first.0.borrower),
+            FILE,
+            json!({ "input": appeal_input(&first.1["id"]) }),
+        )
         .await;
-    assert_eq!(r["fileRegulatorAppeal"]["appeal"]["status"], "UNDER_REVIEW", "day 15: {r}");
-    on(&app, "2026-10-26");
+    assert_eq!(r["fileRegulatorAppeal"]["appeal"]["status"], "UNDER_REVIEW", "the last day: {r}");
+    on(app, day_after);
     let r = app
-        .gql(&app.borrower_token(&app.orgs.kz_mfo, s2.borrower), FILE, json!({ "input": appeal_input(&a2["id"]) }))
+        .gql(
+            &app.borrower_token(&app.orgs.kz_mfo, second.0.borrower),
+            FILE,
+            json!({ "input": appeal_input(&second.1["id"]) }),
+        )
         .await;
     assert_eq!(
         r["fileRegulatorAppeal"]["userErrors"],
@@ -694,11 +705,21 @@ async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
             "field": ["input", "applicationId"],
             "code": "RULE_VIOLATION",
             "rule": "R15",
-            // Refused on 10-10: its 15 calendar days ended on 10-25 (local date).
             "reason": "APPEAL_WINDOW_CLOSED",
-            "params": { "lastDay": "2026-10-25" }
-        }])
+            "params": { "lastDay": last_day }
+        }]),
+        "the day after: {r}"
     );
+}
+
+#[tokio::test]
+async fn r15_an_appeal_on_day_15_is_accepted_and_on_day_16_refused() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-10");
+    let (s, a) = refused_application(&app, "A", json!({}), json!({})).await;
+    let (s2, a2) = refused_application(&app, "BB", json!({}), json!({})).await;
+    // Refused on 10-10: its 15 calendar days end on 10-25 (local date).
+    appeal_window(&app, (&s, &a), (&s2, &a2), "2026-10-25", "2026-10-26").await;
     // The MFO was notified: the event is addressed to it.
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let notified = entity::outbox_event::Entity::find()
@@ -731,25 +752,7 @@ async fn r15_after_an_r13_deemed_refusal_the_last_day_to_appeal_is_receipt_plus_
     // The scan notices both only on the last day, two weeks late.
     on(&app, "2026-11-24");
     app.scanner("s").tick().await.expect("tick");
-    let r = app
-        .gql(&app.borrower_token(&app.orgs.kz_mfo, s.borrower), FILE, json!({ "input": appeal_input(&a["id"]) }))
-        .await;
-    assert_eq!(r["fileRegulatorAppeal"]["appeal"]["status"], "UNDER_REVIEW", "the last day: {r}");
-    on(&app, "2026-11-25");
-    let r = app
-        .gql(&app.borrower_token(&app.orgs.kz_mfo, s2.borrower), FILE, json!({ "input": appeal_input(&a2["id"]) }))
-        .await;
-    assert_eq!(
-        r["fileRegulatorAppeal"]["userErrors"],
-        json!([{
-            "field": ["input", "applicationId"],
-            "code": "RULE_VIOLATION",
-            "rule": "R15",
-            "reason": "APPEAL_WINDOW_CLOSED",
-            "params": { "lastDay": "2026-11-24" }
-        }]),
-        "the day after: {r}"
-    );
+    appeal_window(&app, (&s, &a), (&s2, &a2), "2026-11-24", "2026-11-25").await;
 }
 
 const RESOLVE: &str = "mutation($input: ResolveRegulatorAppealInput!) { resolveRegulatorAppeal(input: $input) { appeal { status outcome } userErrors { field code } } }";
