@@ -173,31 +173,73 @@ fn item_errors(index: usize, errors: Vec<UserError>) -> Vec<UserErrorObject> {
         .collect()
 }
 
-/// One item's answer as the payload shows it: outcome, record, refusals.
-type Answer<T> = (Option<SyncOutcome>, Option<T>, Vec<UserErrorObject>);
+/// One item's answer as the payload shows it: its index and outside id, outcome, record,
+/// refusals.
+struct Answer<T> {
+    index: i32,
+    external_id: String,
+    outcome: Option<SyncOutcome>,
+    record: Option<T>,
+    user_errors: Vec<UserErrorObject>,
+}
 
-/// Each item's outcome and errors, with the counts.
-fn split<T>(results: Vec<ItemResult<T>>) -> (Vec<Answer<T>>, SyncCounts) {
+/// Each item's answer in the payload's item type (`item`), in the order sent, with the counts.
+fn answers<T, Item>(
+    results: Vec<ItemResult<T>>,
+    externals: Vec<String>,
+    item: impl Fn(Answer<T>) -> Item,
+) -> (Vec<Item>, SyncCounts) {
     let mut counts = SyncCounts::default();
     let items = results
         .into_iter()
+        .zip(externals)
         .enumerate()
-        .map(|(i, r)| match r {
-            Ok((record, outcome)) => {
-                match outcome {
-                    Outcome::Created => counts.created += 1,
-                    Outcome::Updated => counts.updated += 1,
-                    Outcome::Unchanged => counts.unchanged += 1,
+        .map(|(i, (r, external_id))| {
+            let index = i as i32;
+            item(match r {
+                Ok((record, outcome)) => {
+                    match outcome {
+                        Outcome::Created => counts.created += 1,
+                        Outcome::Updated => counts.updated += 1,
+                        Outcome::Unchanged => counts.unchanged += 1,
+                    }
+                    Answer {
+                        index,
+                        external_id,
+                        outcome: Some(outcome.into()),
+                        record: Some(record),
+                        user_errors: Vec::new(),
+                    }
                 }
-                (Some(outcome.into()), Some(record), Vec::new())
-            }
-            Err(errors) => {
-                counts.refused += 1;
-                (None, None, item_errors(i, errors))
-            }
+                Err(errors) => {
+                    counts.refused += 1;
+                    Answer { index, external_id, outcome: None, record: None, user_errors: item_errors(i, errors) }
+                }
+            })
         })
         .collect();
     (items, counts)
+}
+
+/// The items converted for the service; one that does not convert is refused in its place
+/// (`None` where the service answers, its user errors otherwise; `merge` puts them back).
+type Converted<S> = (Vec<Option<Vec<UserError>>>, Vec<S>);
+
+fn convert_each<I, S>(
+    items: Vec<I>,
+    convert: impl Fn(I) -> Result<S, ServiceError>,
+) -> async_graphql::Result<Converted<S>> {
+    let (mut early, mut converted) = (Vec::new(), Vec::new());
+    for i in items {
+        match convert(i) {
+            Ok(s) => {
+                early.push(None);
+                converted.push(s);
+            }
+            Err(e) => early.push(Some(refused(e)?)),
+        }
+    }
+    Ok((early, converted))
 }
 
 /// A refusal of the whole batch (its size) as user errors; anything else top-level.
@@ -230,19 +272,13 @@ impl SyncMutation {
         let items = input.items.into_iter().map(UpsertBorrowerInput::into_service).collect();
         match svc::upsert_borrowers(ctx.services(), p, items).await {
             Ok(results) => {
-                let (answers, counts) = split(results);
-                let items = answers
-                    .into_iter()
-                    .zip(externals)
-                    .enumerate()
-                    .map(|(i, ((outcome, record, user_errors), external_id))| BorrowerSyncItem {
-                        index: i as i32,
-                        external_id,
-                        outcome,
-                        borrower: record.map(Borrower),
-                        user_errors,
-                    })
-                    .collect();
+                let (items, counts) = answers(results, externals, |a| BorrowerSyncItem {
+                    index: a.index,
+                    external_id: a.external_id,
+                    outcome: a.outcome,
+                    borrower: a.record.map(Borrower),
+                    user_errors: a.user_errors,
+                });
                 Ok(UpsertBorrowersPayload { items, counts, user_errors: Vec::new() })
             }
             Err(e) => Ok(UpsertBorrowersPayload::refused_whole(batch_refusal(e)?)),
@@ -264,32 +300,16 @@ impl SyncMutation {
         let externals: Vec<String> = input.items.iter().map(|i| i.external_id.clone()).collect();
         // An item whose input does not even convert is refused before the service sees it;
         // the service's batch gets the rest.
-        let mut early: Vec<Option<Vec<UserError>>> = Vec::new();
-        let mut items = Vec::new();
-        for i in input.items {
-            match i.into_service() {
-                Ok(input) => {
-                    early.push(None);
-                    items.push(input);
-                }
-                Err(e) => early.push(Some(refused(e)?)),
-            }
-        }
+        let (early, items) = convert_each(input.items, UpsertLoanInput::into_service)?;
         match svc::upsert_loans(ctx.services(), p, items).await {
             Ok(results) => {
-                let (answers, counts) = split(merge(early, results)?);
-                let items = answers
-                    .into_iter()
-                    .zip(externals)
-                    .enumerate()
-                    .map(|(i, ((outcome, record, user_errors), external_id))| LoanSyncItem {
-                        index: i as i32,
-                        external_id,
-                        outcome,
-                        loan: record.map(Loan),
-                        user_errors,
-                    })
-                    .collect();
+                let (items, counts) = answers(merge(early, results)?, externals, |a| LoanSyncItem {
+                    index: a.index,
+                    external_id: a.external_id,
+                    outcome: a.outcome,
+                    loan: a.record.map(Loan),
+                    user_errors: a.user_errors,
+                });
                 Ok(UpsertLoansPayload { items, counts, user_errors: Vec::new() })
             }
             Err(e) => Ok(UpsertLoansPayload::refused_whole(batch_refusal(e)?)),
@@ -310,43 +330,33 @@ impl SyncMutation {
             return Ok(RecordPaymentsPayload::refused_whole(batch_refusal(e)?));
         }
         let externals: Vec<String> = input.items.iter().map(|i| i.external_id.clone()).collect();
-        let mut early: Vec<Option<Vec<UserError>>> = Vec::new();
-        let mut items = Vec::new();
-        for i in input.items {
+        let (early, items) = convert_each(input.items, |i| {
             let named_by_id = i.loan_id.is_some();
-            let converted = match loan_ref(i.loan_id, i.loan_external_id) {
-                Ok(r) => r,
+            let loan = match loan_ref(i.loan_id, i.loan_external_id) {
+                Ok(r) => r?,
                 // A global id that is not a loan's names nothing of the caller's.
-                Err(_) => Err(ServiceError::user(UserError::invalid(
-                    &[if named_by_id { "loanId" } else { "loanExternalId" }],
-                    UserErrorReason::UnknownReference,
-                ))),
-            };
-            match converted {
-                Ok(loan) => {
-                    early.push(None);
-                    items.push(loans_svc::PaymentInput {
-                        loan,
-                        external_id: i.external_id,
-                        paid_at: i.paid_at,
-                        amount: i.amount,
-                    });
+                Err(_) => {
+                    return Err(ServiceError::user(UserError::invalid(
+                        &[if named_by_id { "loanId" } else { "loanExternalId" }],
+                        UserErrorReason::UnknownReference,
+                    )));
                 }
-                Err(e) => early.push(Some(refused(e)?)),
-            }
-        }
+            };
+            Ok(loans_svc::PaymentInput { loan, external_id: i.external_id, paid_at: i.paid_at, amount: i.amount })
+        })?;
         match svc::record_payments(ctx.services(), p, items).await {
             Ok(results) => {
-                let (answers, counts) = split(merge(early, results)?);
-                let items = answers
-                    .into_iter()
-                    .zip(externals)
-                    .enumerate()
-                    .map(|(i, ((outcome, record, user_errors), external_id))| {
-                        let (payment, loan) = record.map(|(p, l)| (Payment(p), Loan(l))).unzip();
-                        PaymentSyncItem { index: i as i32, external_id, outcome, payment, loan, user_errors }
-                    })
-                    .collect();
+                let (items, counts) = answers(merge(early, results)?, externals, |a| {
+                    let (payment, loan) = a.record.map(|(p, l)| (Payment(p), Loan(l))).unzip();
+                    PaymentSyncItem {
+                        index: a.index,
+                        external_id: a.external_id,
+                        outcome: a.outcome,
+                        payment,
+                        loan,
+                        user_errors: a.user_errors,
+                    }
+                });
                 Ok(RecordPaymentsPayload { items, counts, user_errors: Vec::new() })
             }
             Err(e) => Ok(RecordPaymentsPayload::refused_whole(batch_refusal(e)?)),
