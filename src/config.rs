@@ -9,6 +9,8 @@ use entity::enums::{Jurisdiction, OrgKind, Role};
 
 use crate::graphql::Limits;
 
+/// Days the change feed keeps changes readable unless `MFO_CHANGE_RETENTION_DAYS` says.
+pub const DEFAULT_CHANGE_RETENTION_DAYS: u32 = 30;
 #[derive(Debug, Parser)]
 #[command(name = "mfo-api", version, about = "GraphQL API for microfinance complaints, loans and restructuring")]
 #[command(args_conflicts_with_subcommands = true)]
@@ -120,6 +122,11 @@ pub struct ServeArgs {
     /// Seconds between deadline scans.
     #[arg(long, env = "MFO_SCAN_INTERVAL_SECONDS", default_value_t = 30)]
     pub scan_interval_seconds: u64,
+    /// Days the change feed (`changes`, `updatedAfter`) keeps changes readable; the
+    /// scanner deletes older outbox rows (a day later, see `services::changes`).
+    #[arg(long, env = "MFO_CHANGE_RETENTION_DAYS", default_value_t = DEFAULT_CHANGE_RETENTION_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub change_retention_days: u32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -102,6 +102,9 @@ mod reason {
         NotAtAgency,
         /// The loan is with a collection agency already: recall it first (code CONFLICT).
         AlreadyAtAgency,
+        /// A change-feed cursor or an `updatedAfter` older than the change retention
+        /// (`days`): the changes before it may be gone (code INVALID).
+        BeyondChangeRetention,
         /// R1: the loan has no overdue to notify of (code CONFLICT).
         NothingOverdue,
         /// C7: the step is out of order (register → forward → review → answer).

@@ -63,7 +63,8 @@ fn random_secret() -> String {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(&args.log, &args.log_format);
-    let ctx = context(&args.db).await?;
+    let mut ctx = context(&args.db).await?;
+    ctx.change_retention_days = args.change_retention_days;
     let demo_secret = (args.demo && args.jwt.jwt_secret.is_none()).then(random_secret);
     let keys = keys(&args.jwt, demo_secret.as_deref())?;
     let settings = JwtSettings {

@@ -46,6 +46,7 @@ RETRY_WITH_OTHER_INPUT = A retry with the same { $field } carries other input th
 ALREADY_DONE = This was already done.
 NOT_AT_AGENCY = The loan is not with a collection agency.
 ALREADY_AT_AGENCY = The loan is with a collection agency already: recall it first.
+BEYOND_CHANGE_RETENTION = This reaches further back than changes are kept ({ $days } days): read the list again without it, then follow the changes from now.
 NOTHING_OVERDUE = The loan has no overdue to notify of (R1).
 TERMS_CHANGE_NOTHING = The terms change nothing (R2).
 NOTHING_TO_APPEAL = An appeal follows a refusal, a deemed refusal or a failed agreement (R15).

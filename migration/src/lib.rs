@@ -17,6 +17,7 @@ mod m20261129_000011_escalation_attribution;
 mod m20261129_000021_clearance_lifetime;
 mod m20261129_000031_connection_filters;
 mod m20261206_000001_at_most_one;
+mod m20261206_000002_change_feed;
 pub mod seed;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000021_clearance_lifetime::Migration),
             Box::new(m20261129_000031_connection_filters::Migration),
             Box::new(m20261206_000001_at_most_one::Migration),
+            Box::new(m20261206_000002_change_feed::Migration),
         ]
     }
 }

@@ -45,6 +45,8 @@ pub struct TickReport {
     pub failed: usize,
     /// Items skipped because an earlier failure's backoff has not run out.
     pub backing_off: usize,
+    /// Outbox rows deleted past the change feed's retention.
+    pub pruned: u64,
 }
 
 /// Which stage an item failed in, for the log and the metric's label.
@@ -52,6 +54,7 @@ pub struct TickReport {
 enum Stage {
     OverdueSweep,
     Deadline,
+    ChangePrune,
 }
 
 impl Stage {
@@ -59,6 +62,7 @@ impl Stage {
         match self {
             Stage::OverdueSweep => "overdue_sweep",
             Stage::Deadline => "deadline",
+            Stage::ChangePrune => "change_prune",
         }
     }
 }
@@ -237,6 +241,15 @@ impl Scanner {
         if let Err(e) = self.sweep_overdue(&mut report).await {
             metrics::counter!("mfo_scanner_pass_failures_total", "stage" => Stage::OverdueSweep.label()).increment(1);
             tracing::error!(error = ?e, "the overdue sweep failed; the deadline scan goes on");
+        }
+        // Changes past the feed's retention; like the sweep, a failure stops nothing else.
+        match crate::services::changes::prune(&self.ctx).await {
+            Ok(n) => report.pruned = n,
+            Err(e) => {
+                metrics::counter!("mfo_scanner_pass_failures_total", "stage" => Stage::ChangePrune.label())
+                    .increment(1);
+                tracing::error!(error = ?e, "pruning the change feed failed; the deadline scan goes on");
+            }
         }
         let now = self.ctx.clock.now();
         let claimed = self.claim(now).await?;

@@ -242,6 +242,11 @@ pub struct ContactFilter {
     pub flagged: Option<bool>,
     /// Only contacts about this loan (global ID).
     pub loan_id: Option<ID>,
+    /// Only contacts created or changed at or after this instant (UTC):
+    /// for a sync that re-reads what changed since its last run (`changes` lists the
+    /// changes themselves).
+    /// At most `MFO_CHANGE_RETENTION_DAYS` back (30 by default); older: BAD_USER_INPUT.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 /// The `contacts` cursor: `<occurredAt RFC 3339>|<id>`, the position in its order.
@@ -298,6 +303,7 @@ impl CollectionQuery {
             channel: filter.channel,
             flagged: filter.flagged,
             loan_id: filter.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
+            updated_after: filter.updated_after,
         };
         let page = svc::list_contacts(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_contacts(&ctx.look_ahead(), &page.items).await?;

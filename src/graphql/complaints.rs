@@ -346,6 +346,11 @@ pub struct ComplaintFilter {
     pub from: Option<DateTime<Utc>>,
     /// Only complaints received before this instant (UTC, exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// Only complaints (their steps included) created or changed at or after this instant (UTC):
+    /// for a sync that re-reads what changed since its last run (`changes` lists the
+    /// changes themselves).
+    /// At most `MFO_CHANGE_RETENTION_DAYS` back (30 by default); older: BAD_USER_INPUT.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 /// C9: a loan-information request.
@@ -590,6 +595,7 @@ impl ComplaintQuery {
             borrower_id: f.borrower_id.as_ref().map(|b| decode(b, Kind::Borrower).map(BorrowerId)).transpose()?,
             loan_id: f.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
             received: Range { from: f.from, to: f.to },
+            updated_after: f.updated_after,
         };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_complaints(&ctx.look_ahead(), &page.items).await?;

@@ -207,6 +207,10 @@ pub struct EscalationFilter {
     pub from: Option<DateTime<Utc>>,
     /// Only escalations raised before this instant (UTC, exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// Only escalations raised or acknowledged at or after this instant (UTC). In the
+    /// `escalations` subscription it narrows the replay; live ones are all new. At most
+    /// `MFO_CHANGE_RETENTION_DAYS` back (30 by default); older: BAD_USER_INPUT.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 impl EscalationFilter {
@@ -228,6 +232,7 @@ impl EscalationFilter {
             severity: self.severity,
             acknowledged: self.acknowledged,
             raised: Range { from: self.from, to: self.to },
+            updated_after: self.updated_after,
         })
     }
 }
@@ -246,6 +251,11 @@ pub struct DeadlineFilter {
     pub from: Option<DateTime<Utc>>,
     /// Only deadlines due before this instant (UTC, exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// Only deadlines (opened, met, extended, missed) created or changed at or after this instant (UTC):
+    /// for a sync that re-reads what changed since its last run (`changes` lists the
+    /// changes themselves).
+    /// At most `MFO_CHANGE_RETENTION_DAYS` back (30 by default); older: BAD_USER_INPUT.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 fn seq_cursor(after: Option<String>) -> async_graphql::Result<Option<i64>> {
@@ -304,6 +314,7 @@ impl EscalationQuery {
             kind: filter.kind,
             subject_id: filter.subject_id.as_ref().and_then(|s| crate::graphql::ids::parse(s).map(|(_, u)| u)),
             due: Range { from: filter.from, to: filter.to },
+            updated_after: filter.updated_after,
         };
         let page = svc::deadlines(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         let total =

@@ -528,6 +528,11 @@ pub struct LoanFilter {
     /// Only loans whose contract is dated before this date (exclusive): `[contractDateFrom,
     /// contractDateTo)`.
     pub contract_date_to: Option<NaiveDate>,
+    /// Only loans created or changed at or after this instant (UTC):
+    /// for a sync that re-reads what changed since its last run (`changes` lists the
+    /// changes themselves).
+    /// At most `MFO_CHANGE_RETENTION_DAYS` back (30 by default); older: BAD_USER_INPUT.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 /// Narrows `borrowers`; every field given must match.
@@ -538,6 +543,11 @@ pub struct BorrowerFilter {
     pub from: Option<DateTime<Utc>>,
     /// Only borrowers first synced before this instant (UTC, exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// Only borrowers created or changed at or after this instant (UTC):
+    /// for a sync that re-reads what changed since its last run (`changes` lists the
+    /// changes themselves).
+    /// At most `MFO_CHANGE_RETENTION_DAYS` back (30 by default); older: BAD_USER_INPUT.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -571,6 +581,7 @@ impl LoanQuery {
             overdue: filter.overdue,
             borrower_id,
             contract_date: Range { from: filter.contract_date_from, to: filter.contract_date_to },
+            updated_after: filter.updated_after,
         };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_loans(&ctx.look_ahead(), &page.items).await?;
@@ -649,7 +660,10 @@ impl LoanQuery {
         let had_cursor = after.is_some();
         let after = after_uuid(after)?;
         let filter = filter.unwrap_or_default();
-        let f = svc::BorrowerFilter { created: Range { from: filter.from, to: filter.to } };
+        let f = svc::BorrowerFilter {
+            created: Range { from: filter.from, to: filter.to },
+            updated_after: filter.updated_after,
+        };
         let page = svc::list_borrowers(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         let total =
             TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count_borrowers(&c, &p, &f).await });

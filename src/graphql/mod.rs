@@ -11,6 +11,7 @@ use crate::services::Ctx;
 
 pub mod appeals;
 pub mod audit;
+pub mod changes;
 pub mod collection;
 pub mod complaints;
 pub mod connection;
@@ -45,6 +46,7 @@ pub struct QueryRoot(
     collection::CollectionQuery,
     escalations::EscalationQuery,
     audit::AuditQuery,
+    changes::ChangeQuery,
     statistics::StatisticsQuery,
     documents::DocumentQuery,
 );

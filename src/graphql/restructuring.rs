@@ -571,6 +571,11 @@ pub struct ApplicationFilter {
     pub from: Option<DateTime<Utc>>,
     /// Only applications received before this instant (UTC, exclusive).
     pub to: Option<DateTime<Utc>>,
+    /// Only applications (their documents and decision included) created or changed at or after this instant (UTC):
+    /// for a sync that re-reads what changed since its last run (`changes` lists the
+    /// changes themselves).
+    /// At most `MFO_CHANGE_RETENTION_DAYS` back (30 by default); older: BAD_USER_INPUT.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -598,6 +603,7 @@ impl RestructuringQuery {
             status: f.status,
             loan_id: f.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
             received: Range { from: f.from, to: f.to },
+            updated_after: f.updated_after,
         };
         let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_applications(&ctx.look_ahead(), &page.items).await?;

@@ -37,6 +37,7 @@ pub struct EscalationParams {
     acknowledged: Option<bool>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
+    updated_after: Option<DateTime<Utc>>,
 }
 
 impl EscalationParams {
@@ -51,6 +52,7 @@ impl EscalationParams {
             acknowledged: self.acknowledged,
             from: self.from,
             to: self.to,
+            updated_after: self.updated_after,
         }
     }
 }
@@ -62,7 +64,15 @@ fn service_error(e: &ServiceError) -> Response {
         ServiceError::Unauthenticated => {
             error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required")
         }
-        ServiceError::User(_) | ServiceError::OutsideLaw(_) | ServiceError::Internal(_) => {
+        // The filter's own refusal (an `updatedAfter` past the change retention).
+        ServiceError::User(errors) => {
+            let message = errors
+                .first()
+                .map(|u| i18n::render_user_error(i18n::current(), u))
+                .unwrap_or_else(|| "invalid input".to_owned());
+            error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message)
+        }
+        ServiceError::OutsideLaw(_) | ServiceError::Internal(_) => {
             tracing::error!(error = %e, "export failed");
             error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
         }

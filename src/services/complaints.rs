@@ -332,6 +332,8 @@ pub struct ComplaintFilter {
     pub loan_id: Option<LoanId>,
     /// On `received_at` (C2's clock starts when the complaint reached the MFO).
     pub received: super::Range<DateTime<Utc>>,
+    /// Records changed (created included) at or after this instant: see `services::changes`.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 /// `complaints`: in id order (UUIDv7: the order they were registered), after `after`.
@@ -342,6 +344,7 @@ pub async fn list(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<complaint::Model>> {
+    super::changes::check_since(ctx, f.updated_after)?;
     let mut q = filtered(p, f)?;
     if let Some(a) = after {
         q = q.filter(complaint::Column::Id.gt(a));
@@ -368,6 +371,9 @@ fn filtered(p: &Principal, f: &ComplaintFilter) -> ServiceResult<sea_orm::Select
     }
     if let Some(l) = f.loan_id {
         q = q.filter(complaint::Column::LoanId.eq(l.0));
+    }
+    if let Some(t) = f.updated_after {
+        q = q.filter(super::changes::updated_since("complaint", complaint::Column::Id, t));
     }
     Ok(q)
 }

@@ -150,6 +150,9 @@ pub struct EscalationFilter {
     pub acknowledged: Option<bool>,
     /// On `raised_at`.
     pub raised: super::Range<DateTime<Utc>>,
+    /// Raised or acknowledged at or after this instant (`services::changes`). The live
+    /// feed admits every escalation it sends: each was raised just now.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 impl EscalationFilter {
@@ -192,6 +195,9 @@ impl EscalationFilter {
             Some(false) => c = c.add(escalation::Column::AcknowledgedAt.is_null()),
             None => {}
         }
+        if let Some(t) = self.updated_after {
+            c = c.add(super::changes::updated_since("escalation", escalation::Column::Id, t));
+        }
         c
     }
 }
@@ -204,6 +210,7 @@ pub async fn list(
     after_seq: Option<i64>,
     first: u64,
 ) -> ServiceResult<Page<escalation::Model>> {
+    super::changes::check_since(ctx, f.updated_after)?;
     let mut q = escalation::Entity::find().filter(escalation_scope(p)?).filter(f.condition());
     if let Some(s) = after_seq {
         q = q.filter(escalation::Column::Seq.gt(s));
@@ -396,6 +403,8 @@ pub struct DeadlineFilter {
     pub subject_id: Option<Uuid>,
     /// On `due_at`.
     pub due: super::Range<DateTime<Utc>>,
+    /// Records changed (created included) at or after this instant: see `services::changes`.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 /// `deadlines`: in id order (UUIDv7: the order their clocks were started).
@@ -406,6 +415,7 @@ pub async fn deadlines(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<deadline::Model>> {
+    super::changes::check_since(ctx, f.updated_after)?;
     let mut q = deadlines_filtered(p, f)?;
     if let Some(a) = after {
         q = q.filter(deadline::Column::Id.gt(a));
@@ -428,6 +438,9 @@ fn deadlines_filtered(p: &Principal, f: &DeadlineFilter) -> ServiceResult<sea_or
     }
     if let Some(s) = f.subject_id {
         q = q.filter(deadline::Column::SubjectId.eq(s));
+    }
+    if let Some(t) = f.updated_after {
+        q = q.filter(super::changes::updated_since("deadline", deadline::Column::Id, t));
     }
     Ok(q)
 }

@@ -128,12 +128,16 @@ pub struct LoanFilter {
     pub borrower_id: Option<BorrowerId>,
     /// On `contract_date`.
     pub contract_date: super::Range<chrono::NaiveDate>,
+    /// Records changed (created included) at or after this instant: see `services::changes`.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct BorrowerFilter {
     /// On `created_at` (when the borrower was first synced).
     pub created: super::Range<DateTime<Utc>>,
+    /// Records changed (created included) at or after this instant: see `services::changes`.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 pub(crate) fn require_ingest(p: &Principal) -> ServiceResult<()> {
@@ -858,6 +862,7 @@ pub async fn list(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<loan::Model>> {
+    super::changes::check_since(ctx, filter.updated_after)?;
     let mut query = filtered(ctx, p, filter);
     if let Some(after) = after {
         query = query.filter(loan::Column::Id.gt(after));
@@ -881,6 +886,9 @@ fn filtered(ctx: &Ctx, p: &Principal, filter: &LoanFilter) -> sea_orm::Select<lo
     }
     if let Some(overdue) = filter.overdue {
         query = query.filter(overdue_now(ctx.clock.now(), overdue));
+    }
+    if let Some(t) = filter.updated_after {
+        query = query.filter(super::changes::updated_since("loan", loan::Column::Id, t));
     }
     query
 }
@@ -1005,6 +1013,7 @@ pub async fn list_borrowers(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<borrower::Model>> {
+    super::changes::check_since(ctx, f.updated_after)?;
     let mut q = borrowers_filtered(p, f);
     if let Some(after) = after {
         q = q.filter(borrower::Column::Id.gt(after));
@@ -1018,7 +1027,12 @@ pub async fn count_borrowers(ctx: &Ctx, p: &Principal, f: &BorrowerFilter) -> Se
 }
 
 fn borrowers_filtered(p: &Principal, f: &BorrowerFilter) -> sea_orm::Select<borrower::Entity> {
-    borrower::Entity::find().filter(scope::borrowers(p)).filter(f.created.condition(borrower::Column::CreatedAt))
+    let q =
+        borrower::Entity::find().filter(scope::borrowers(p)).filter(f.created.condition(borrower::Column::CreatedAt));
+    match f.updated_after {
+        Some(t) => q.filter(super::changes::updated_since("borrower", borrower::Column::Id, t)),
+        None => q,
+    }
 }
 
 /// A payment, seen by whoever may see its loan (`scope::loans`); NOT_FOUND otherwise.

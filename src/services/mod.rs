@@ -13,6 +13,7 @@ use crate::events::Broker;
 
 pub mod appeals;
 pub mod audit;
+pub mod changes;
 pub mod collection;
 pub mod complaints;
 pub mod deadlines;
@@ -47,6 +48,8 @@ pub struct Ctx {
     /// PostgreSQL: whether the outbox relay is listening now (it empties the reference
     /// cache each time it starts to, see `events::relay`); tests wait for it.
     pub relay_listening: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// How many days changes stay readable in the change feed (`changes`).
+    pub change_retention_days: u32,
 }
 
 impl Ctx {
@@ -59,6 +62,7 @@ impl Ctx {
             reference: std::sync::Arc::default(),
             escalation_feed: std::sync::Arc::default(),
             relay_listening: std::sync::Arc::default(),
+            change_retention_days: changes::DEFAULT_RETENTION_DAYS,
         }
     }
 }

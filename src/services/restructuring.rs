@@ -569,6 +569,8 @@ pub struct ApplicationFilter {
     pub loan_id: Option<LoanId>,
     /// On `received_at` (R5: when the application reached the MFO).
     pub received: super::Range<DateTime<Utc>>,
+    /// Records changed (created included) at or after this instant: see `services::changes`.
+    pub updated_after: Option<DateTime<Utc>>,
 }
 
 /// `restructuringApplications`: in id order (UUIDv7: the order they were submitted).
@@ -579,6 +581,7 @@ pub async fn list(
     after: Option<Uuid>,
     first: u64,
 ) -> ServiceResult<Page<application::Model>> {
+    super::changes::check_since(ctx, f.updated_after)?;
     let mut q = filtered(p, f)?;
     if let Some(a) = after {
         q = q.filter(application::Column::Id.gt(a));
@@ -599,6 +602,9 @@ fn filtered(p: &Principal, f: &ApplicationFilter) -> ServiceResult<sea_orm::Sele
     }
     if let Some(l) = f.loan_id {
         q = q.filter(application::Column::LoanId.eq(l.0));
+    }
+    if let Some(t) = f.updated_after {
+        q = q.filter(super::changes::updated_since("application", application::Column::Id, t));
     }
     Ok(q)
 }

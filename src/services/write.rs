@@ -312,8 +312,8 @@ impl Write {
 
     /// Writes the escalations (in commit order), the outbox events and the audit entries
     /// (hash-chained), commits, then publishes the events. The audit chain's head is locked
-    /// last: every write of every organisation queues on it, so it is held only for the
-    /// entries' one insert, the head's update and the commit.
+    /// last, before the outbox rows: every write of every organisation queues on it, so it
+    /// is held only for those rows, the entries' one insert, the head's update and the commit.
     pub async fn commit(mut self) -> ServiceResult<()> {
         if let Some(row) = self.idempotency_row {
             let result = self.result.ok_or_else(|| {
@@ -419,6 +419,12 @@ impl Write {
             });
         }
 
+        // The outbox's sequence numbers are handed out in commit order, which the change
+        // feed's cursor relies on (`services::changes`): the audit chain's head, which every
+        // write takes anyway, is locked before they are drawn and held until commit.
+        if !rows.is_empty() {
+            audit::lock_head(&self.txn, audit::AUDIT_CHAIN).await?;
+        }
         // One statement for all the outbox rows: every statement taken while a chain head is
         // locked lengthens the queue of every other writer.
         for chunk in in_chunks(rows) {
@@ -440,8 +446,8 @@ impl Write {
             // read them back when their notifications arrive (possibly before that).
             self.ctx.broker.expect_local(published.iter().map(|e| e.id));
         }
-        // The audit chain's head is the one lock every write takes: taken last, so that it
-        // is held for three statements and the commit.
+        // The audit chain's head is the one lock every write takes: taken as late as the
+        // outbox's order allows, so that it is held for a few statements and the commit.
         audit::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
         self.txn.commit().await?;
         if published.iter().any(|e| super::reference::changes_reference(&e.topic)) {

@@ -6,6 +6,7 @@ mod helpers;
 mod attribution;
 mod audit_trail;
 mod auth;
+mod changes;
 mod clearance;
 mod collection;
 mod complaints;
