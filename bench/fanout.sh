@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 12's subscription target, one command: for each subscriber count (100, then 1,000)
+# The escalation subscription's fan-out, one command: for each subscriber count (100, then 1,000)
 # it creates a fresh PostgreSQL database, registers two KZ MFOs, a KG MFO and both
 # regulators with the CLI, starts TWO instances of the release build on it, and runs the
 # load client (benches/fanout.rs): N `escalations` subscribers over graphql-transport-ws,

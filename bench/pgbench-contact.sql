@@ -2,7 +2,7 @@
 -- PostgreSQL log with log_statement=all; ids, hashes and JSON are literals here). run.sh
 -- replaces :'agency' with the agency's id and :'last' with its number of loans less one;
 -- the first statement (outside the transaction) picks one of them at random.
--- The order is the API's since issue 12: the outbox rows and their notification first, the
+-- The order is the API's: the outbox rows and their notification first, the
 -- audit chain head locked last.
 \set r random(1, 9000000000000000)
 \set i random(0, :'last')

@@ -2,7 +2,7 @@
 -- log_statement=all; the API's ids, hashes and JSON are literals here). run.sh replaces
 -- :'mfo' with the MFO's id; :r makes every id fresh.
 \set r random(1, 9000000000000000)
--- The order is the API's since issue 12: the journal number is taken just before the
+-- The order is the API's: the journal number is taken just before the
 -- complaint is written, and the audit chain head is locked last (rows of one kind in one
 -- multi-row INSERT, one pg_notify statement for all events).
 BEGIN;

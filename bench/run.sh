@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark of issue 12, one command: for each size (300,000 loans, then 1,000 for the
+# The HTTP benchmark, one command: for each size (300,000 loans, then 1,000 for the
 # growth ratio) it creates a fresh PostgreSQL database, loads a deterministic portfolio
 # (bench/load.sql), starts the release build, drives each workload with wrk (every
 # response checked: a non-200 or an `errors` body is a failure), runs the baselines in the
@@ -81,7 +81,7 @@ print(f"{v[len(v) // 2] / 1000:.1f} {v[min(len(v) - 1, len(v) * 99 // 100)] / 10
   rm -rf "$logs"
 }
 
-# The write workloads (issue 12): registerComplaint as MFO staff and recordContact as the
+# The write workloads: registerComplaint as MFO staff and recordContact as the
 # agency, each request a fresh clientSubmissionId (bench/wrk.lua fills `__UUID__`); a
 # contact is a letter on one of the agency's loans ($BENCH_LOANS) on a day of November
 # 2026 after the hand-over, at random.

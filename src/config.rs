@@ -40,7 +40,7 @@ pub enum Command {
     /// Manage holiday calendars.
     #[command(subcommand)]
     Calendar(CalendarCommand),
-    /// Manage policy versions (the figures of DOMAIN.md in force from a date).
+    /// Manage policy versions (the figures of docs/law.md in force from a date).
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Inspect the audit trail.

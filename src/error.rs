@@ -265,7 +265,7 @@ pub enum ServiceError {
     #[error("unauthenticated")]
     Unauthenticated,
     /// The instant asked about is before the first policy version of its jurisdiction:
-    /// the rules this API applies were not yet law then (DOMAIN.md, "Figures change").
+    /// the rules this API applies were not yet law then (docs/law.md, "Figures are data").
     /// The caller's input, not a fault: the client gets `BAD_USER_INPUT` with this message.
     #[error("{0}")]
     OutsideLaw(crate::i18n::Msg),

@@ -1,6 +1,6 @@
 //! mfo-api: the GraphQL API through which MFOs, collection agencies, a mobile banking app
 //! and the supervising authority work on complaints, loans and restructuring under the
-//! law of DOMAIN.md. Start reading at `ARCHITECTURE.md`.
+//! law as docs/law.md states it. Start reading at `ARCHITECTURE.md`.
 
 pub mod app;
 pub mod auth;

@@ -1,5 +1,5 @@
 //! Business-day arithmetic per jurisdiction: weekends, official days off, worked weekend
-//! days, and the jurisdiction's local time zone (DOMAIN.md, preamble).
+//! days, and the jurisdiction's local time zone (docs/law.md, "Counting days").
 //!
 //! "Within N days from X" ends at the end of the N-th day after X, local time; `Due`
 //! carries both that day and the first instant that is late.

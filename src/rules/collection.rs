@@ -1,4 +1,4 @@
-//! What a collector may do with a debtor right now (DOMAIN.md X1–X7, R9, R14, R16–R18,
+//! What a collector may do with a debtor right now (docs/law.md X1–X7, R9, R14, R16–R18,
 //! M5, M6): one pure function from one load of facts, a time and the law, answering for
 //! every action with the rules that decided it, its reasons (as messages, rendered by the
 //! GraphQL layer in the collector's and the borrower's languages), and

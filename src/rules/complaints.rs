@@ -1,4 +1,4 @@
-//! Complaints and requests (DOMAIN.md C1–C13, Kyrgyz seed): what a complaint lacks, when it
+//! Complaints and requests (docs/law.md C1–C13, Kyrgyz seed): what a complaint lacks, when it
 //! is anonymous, its journal number, its deadlines, which step may follow which, and where
 //! its answer goes.
 

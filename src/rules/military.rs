@@ -1,4 +1,4 @@
-//! Conscripted borrowers (DOMAIN.md M1–M6): when the deferral must be granted, how long it
+//! Conscripted borrowers (docs/law.md M1–M6): when the deferral must be granted, how long it
 //! and the suspension of collection last, the refusal window, and the deferred schedule.
 
 use chrono::{Days, Months, NaiveDate};

@@ -1,5 +1,5 @@
 //! The law as pure functions of facts and `now`: calendars and deadlines, policy figures,
-//! loan arithmetic, and one module per area of DOMAIN.md.
+//! loan arithmetic, and one module per area of docs/law.md.
 //!
 //! Architecture invariant: nothing here touches the database, the network or the clock.
 //! Every verdict names the rule IDs that decided it, and every figure comes from the
@@ -21,7 +21,7 @@ use crate::error::UserErrorReason;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub kind: RefusalKind,
-    /// The DOMAIN.md rule, when a rule (not just the state) refuses.
+    /// The rule's ID in docs/law.md, when a rule (not just the state) refuses.
     pub rule: Option<&'static str>,
     /// The specific reason a client can switch on.
     pub reason: UserErrorReason,

@@ -1,5 +1,5 @@
-//! Policy versions: every figure of DOMAIN.md, per jurisdiction, in force from a date
-//! (DOMAIN.md, "Figures change"). The shipped versions are `policies/*.json`; operators
+//! Policy versions: every figure of docs/law.md, per jurisdiction, in force from a date
+//! (docs/law.md, "Figures are data"). The shipped versions are `policies/*.json`; operators
 //! add newer ones as data. A deadline or verdict uses the version in force when its clock
 //! started and records which one.
 

@@ -1,4 +1,4 @@
-//! Delinquency and restructuring (DOMAIN.md R1–R16, R19, D1; Kazakh seed): the notice
+//! Delinquency and restructuring (docs/law.md R1–R16, R19, D1; Kazakh seed): the notice
 //! duty, the application window and its blocking facts, the decision's deadlines, the
 //! new terms and their schedule, the debt-burden check, appeals and home protection, and
 //! the refusal letter.

@@ -1,5 +1,5 @@
 //! Opening, meeting, extending and cancelling deadline rows, and what happens when the
-//! scanner finds one missed. Every timed duty of DOMAIN.md goes through here.
+//! scanner finds one missed. Every timed duty of docs/law.md goes through here.
 
 use entity::deadline;
 use entity::enums::{DeadlineKind, DeadlineStatus, Jurisdiction, Obligor};
@@ -19,7 +19,7 @@ pub struct NewDeadline {
     pub org_id: Uuid,
     pub jurisdiction: Jurisdiction,
     pub kind: DeadlineKind,
-    /// The DOMAIN.md rule, e.g. "C8".
+    /// The rule's ID in docs/law.md, e.g. "C8".
     pub rule: &'static str,
     pub obligor: Obligor,
     pub due: Due,

@@ -223,8 +223,8 @@ pub async fn law<C: ConnectionTrait>(
 /// Adds a policy version from an operator's file (`mfo-api policy import`): the figures
 /// must fit `Policy` exactly and pass `rules::policy::problems`. Refused: a second version
 /// of one jurisdiction for one date, and, unless `retroactive`, an effective date on or
-/// before the local start date of an open deadline of that jurisdiction (DOMAIN.md,
-/// "Figures change": a deadline keeps the version in force when its clock started, so a
+/// before the local start date of an open deadline of that jurisdiction (docs/law.md,
+/// "Figures are data": a deadline keeps the version in force when its clock started, so a
 /// version reaching back behind running clocks must be meant). Open deadlines keep the
 /// version they were opened with either way; clocks started from now on use the new one.
 pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceResult<policy_version::Model> {

@@ -95,7 +95,7 @@ pub enum OverdueExamined {
 
 /// R1: examines one loan once per move of its oldest unpaid due date and, for a new
 /// overdue episode, opens the notice deadline dated from the overdue date itself, under
-/// the policy version in force on that date (DOMAIN.md, "Figures change"). The loan is read
+/// the policy version in force on that date (docs/law.md, "Figures are data"). The loan is read
 /// for a change (locked), so of two scanners the second finds it examined.
 pub async fn examine_overdue(ctx: &Ctx, loan_id: Uuid, cal: &Calendar) -> ServiceResult<OverdueExamined> {
     let mut w = Write::begin(ctx, Actor::system("overdue-sweep")).await?;

@@ -1,4 +1,4 @@
-//! Complaints and requests, C1–C13 of DOMAIN.md, through the GraphQL endpoint.
+//! Complaints and requests, C1–C13 of docs/law.md, through the GraphQL endpoint.
 
 use std::sync::Arc;
 

@@ -85,7 +85,7 @@ async fn nested_lists_cost_the_same_number_of_statements_for_3_rows_as_for_12() 
     println!("statements (loans, complaints, applications, contacts): 3 rows {small:?}, 12 rows {large:?}");
 }
 
-/// Issue 12: the lists' scope + filter + page order, and R1's overdue sweep, can each be
+/// The lists' scope + filter + page order, and R1's overdue sweep, can each be
 /// answered from an index (on PostgreSQL with sequential scans switched off, since a
 /// table this small would rightly be scanned; SQLite's planner names the index it picks).
 #[tokio::test]
@@ -134,7 +134,7 @@ async fn every_list_filter_and_the_r1_sweep_are_backed_by_an_index() {
                 .to_owned(),
             "ix_deadline_status_due_at",
         ),
-        // Issue 10: the connections' date ranges and the `contacts` connection.
+        // The connections' date ranges and the `contacts` connection.
         (
             format!("SELECT id FROM loan WHERE mfo_id = '{m}' AND contract_date >= '2026-01-01' AND contract_date < '2026-02-01'"),
             "ix_loan_mfo_id_contract_date",
@@ -204,7 +204,7 @@ async fn every_list_filter_and_the_r1_sweep_are_backed_by_an_index() {
     txn.rollback().await.expect("rollback");
 }
 
-/// Issue 12: `permittedActions` runs before every step a collector takes. Once the
+/// `permittedActions` runs before every step a collector takes. Once the
 /// reference data is cached (calendars, policy versions, the organisation behind the
 /// token, the clearance key), a call costs at most four statements: the loan with its
 /// situation, its schedule, its payments and the week's contacts.
@@ -229,7 +229,7 @@ async fn permitted_actions_costs_at_most_four_statements_once_reference_data_is_
     );
 }
 
-/// Issue 12: the benchmark's page (`loans(first: 50)` with installments and borrower)
+/// The benchmark's page (`loans(first: 50)` with installments and borrower)
 /// costs the same statements for 3 loans as for 12, at most six, and exactly that even
 /// with the CPU busy: the root list primes its nested loaders in one batch each, so a
 /// DataLoader's delay firing mid-page can no longer split a batch. Runs in the parallel
@@ -255,7 +255,7 @@ async fn a_page_of_loans_with_installments_and_borrower_costs_a_constant_handful
     assert!(large <= 6, "{large} statements for a page of loans with installments and borrower");
 }
 
-/// Issue 12: a page that asks for the schedule and nothing paid reads no payments (one
+/// A page that asks for the schedule and nothing paid reads no payments (one
 /// statement fewer than with `status`), and its installments are the same lines, in the
 /// same order, as when the payments are read.
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Policy versions without a release (DOMAIN.md, "Figures change"): `mfo-api policy
+//! Policy versions without a release (docs/law.md, "Figures are data"): `mfo-api policy
 //! import` adds a version that the running service uses for clocks started from then on,
 //! refuses malformed figures, duplicates and, unless told `--retroactive`, versions that
 //! reach back behind a running deadline's clock.

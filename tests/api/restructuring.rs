@@ -1,5 +1,5 @@
 //! Delinquency notices, restructuring applications, decisions and appeals: R1–R16, R19
-//! and D1 of DOMAIN.md, through the GraphQL endpoint, moving the clock across deadlines.
+//! and D1 of docs/law.md, through the GraphQL endpoint, moving the clock across deadlines.
 
 use chrono::NaiveDate;
 use entity::enums::Jurisdiction;

@@ -69,8 +69,8 @@ async fn a_body_over_the_limit_is_413() {
 async fn depth_complexity_alias_and_batch_bombs_are_refused_without_a_5xx() {
     let app = TestApp::spawn().await;
     let token = app.staff();
-    // Issue 9 changed this case: introspection subtrees no longer count towards the
-    // depth limit (the standard introspection query must pass), so the bomb here nests
+    // Introspection subtrees do not count towards the depth limit (the standard
+    // introspection query must pass), so the bomb here nests
     // past the nesting limit (32) instead of the depth limit (12). Depth on data fields is
     // checked in `depth_is_measured_on_data_fields_not_introspection`.
     let deep = format!(
