@@ -18,6 +18,7 @@ mod m20261129_000021_clearance_lifetime;
 mod m20261129_000031_connection_filters;
 mod m20261206_000001_at_most_one;
 mod m20261206_000002_change_feed;
+mod m20261206_000003_loan_contract_number;
 pub mod seed;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000031_connection_filters::Migration),
             Box::new(m20261206_000001_at_most_one::Migration),
             Box::new(m20261206_000002_change_feed::Migration),
+            Box::new(m20261206_000003_loan_contract_number::Migration),
         ]
     }
 }

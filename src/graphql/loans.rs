@@ -589,30 +589,38 @@ impl LoanQuery {
         Ok(from_page(page, had_cursor, |l| l.id, Loan, total))
     }
 
-    /// One loan, by exactly one of `id` (our global id) or `externalId` (the MFO's own id,
-    /// for the core-banking sync; `mfoId` narrows it when the caller sees several MFOs'
-    /// loans). Both or neither: BAD_USER_INPUT; an `externalId` two MFOs in the caller's
-    /// scope use, without `mfoId`: BAD_USER_INPUT. NOT_FOUND when it does not exist or is
-    /// outside the caller's scope (the same scope as `loans`).
+    /// One loan, by exactly one of `id` (our global id), `externalId` (the MFO's own id,
+    /// for the core-banking sync) or `contractNumber` (the number on the contract, what a
+    /// call centre is told: "MK-2001/24"); `mfoId` narrows the last two when the caller
+    /// sees several MFOs' loans. Two or none of the three: BAD_USER_INPUT; a number two
+    /// loans in the caller's scope share, without `mfoId` (or within one MFO): BAD_USER_INPUT.
+    /// NOT_FOUND when it does not exist or is outside the caller's scope (as `loans`).
     async fn loan(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The loan's global ID.")] id: Option<ID>,
         #[graphql(desc = "The MFO's own id for the loan.")] external_id: Option<String>,
-        #[graphql(desc = "With `externalId`: the MFO whose id it is (global ID).")] mfo_id: Option<ID>,
+        #[graphql(desc = "The contract's number, as printed on it.")] contract_number: Option<String>,
+        #[graphql(desc = "With `externalId` or `contractNumber`: the MFO whose loan it is (global ID).")]
+        mfo_id: Option<ID>,
     ) -> async_graphql::Result<Option<Loan>> {
         let p = ctx.principal()?;
-        match (id, external_id) {
-            (Some(id), None) => {
+        let s = ctx.services();
+        let mfo = mfo_id.map(|m| decode(&m, Kind::Organization)).transpose()?;
+        match (id, external_id, contract_number) {
+            (Some(id), None, None) => {
                 let id = LoanId(decode(&id, Kind::Loan)?);
-                svc::get(ctx.services(), p, id).await.map(|l| Some(Loan(l))).map_err(top_level)
+                svc::get(s, p, id).await.map(|l| Some(Loan(l))).map_err(top_level)
             }
-            (None, Some(external_id)) => {
-                let mfo = mfo_id.map(|m| decode(&m, Kind::Organization)).transpose()?;
-                let rows = svc::find_by_external_id(ctx.services(), p, &external_id, mfo).await.map_err(top_level)?;
-                one_of(rows).map(|l| Some(Loan(l)))
+            (None, Some(external_id), None) => {
+                let rows = svc::find_by_external_id(s, p, &external_id, mfo).await.map_err(top_level)?;
+                one_of(rows, "externalId").map(|l| Some(Loan(l)))
             }
-            _ => Err(bad_input("give exactly one of `id` and `externalId`")),
+            (None, None, Some(number)) => {
+                let rows = svc::find_by_contract_number(s, p, &number, mfo).await.map_err(top_level)?;
+                one_of(rows, "contractNumber").map(|l| Some(Loan(l)))
+            }
+            _ => Err(bad_input("give exactly one of `id`, `externalId` and `contractNumber`")),
         }
     }
 
@@ -637,7 +645,7 @@ impl LoanQuery {
                 let rows = svc::find_borrowers_by_external_id(ctx.services(), p, &external_id, mfo)
                     .await
                     .map_err(top_level)?;
-                one_of(rows).map(|b| Some(Borrower(b)))
+                one_of(rows, "externalId").map(|b| Some(Borrower(b)))
             }
             _ => Err(bad_input("give exactly one of `id` and `externalId`")),
         }
@@ -672,11 +680,11 @@ impl LoanQuery {
 }
 
 /// The one row of an external-id lookup (at most two are loaded).
-fn one_of<T>(mut rows: Vec<T>) -> async_graphql::Result<T> {
+fn one_of<T>(mut rows: Vec<T>, key: &str) -> async_graphql::Result<T> {
     match rows.len() {
         0 => Err(not_found()),
         1 => rows.pop().ok_or_else(not_found),
-        _ => Err(bad_input("several records in your scope have this `externalId`: give `mfoId`")),
+        _ => Err(bad_input(format!("several records in your scope have this `{key}`: give `mfoId`, or `id`"))),
     }
 }
 

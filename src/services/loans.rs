@@ -987,6 +987,22 @@ pub async fn find_by_external_id(
     Ok(q.order_by_asc(loan::Column::Id).limit(2).all(&ctx.db).await?)
 }
 
+/// Loans in the principal's scope with the contract number `number` (what call centres
+/// and analysts know, e.g. "MK-2001/24"), optionally of one MFO; at most two, as
+/// `find_by_external_id`.
+pub async fn find_by_contract_number(
+    ctx: &Ctx,
+    p: &Principal,
+    number: &str,
+    mfo: Option<Uuid>,
+) -> ServiceResult<Vec<loan::Model>> {
+    let mut q = loan::Entity::find().filter(scope::loans(p)).filter(loan::Column::ContractNumber.eq(number.trim()));
+    if let Some(m) = mfo {
+        q = q.filter(loan::Column::MfoId.eq(m));
+    }
+    Ok(q.order_by_asc(loan::Column::Id).limit(2).all(&ctx.db).await?)
+}
+
 /// Borrowers in the principal's scope with the MFO's own id `external_id`; see
 /// `find_by_external_id`.
 pub async fn find_borrowers_by_external_id(

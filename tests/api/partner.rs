@@ -143,6 +143,32 @@ async fn loan_and_borrower_by_external_id_within_the_callers_scope() {
     assert_eq!(app.gql(&staff, &by_id, json!({})).await["loan"]["externalId"], "L-a", "loan(id:) still works");
 }
 
+/// What a call centre knows is the number on the contract: found within the caller's
+/// scope, narrowed by `mfoId` where two MFOs of the scope use one number.
+#[tokio::test]
+async fn loan_by_contract_number_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let (_, loan_gid) = three_mfos(&app).await;
+    let o = &app.orgs;
+    let by_number = "query($n: String!, $m: ID) { loan(contractNumber: $n, mfoId: $m) { id contractNumber } }";
+    let staff = app.staff_of(&o.kz_mfo);
+    let data = app.gql(&staff, by_number, json!({ "n": "C-L-a" })).await;
+    assert_eq!(data["loan"], json!({ "id": loan_gid, "contractNumber": "C-L-a" }));
+    let padded = app.gql(&staff, by_number, json!({ "n": " C-L-a " })).await;
+    assert_eq!(padded["loan"]["id"], loan_gid.as_str(), "spaces around a number read out on the phone");
+    let agency = app.gql(&app.agency_token(&o.agency), by_number, json!({ "n": "C-L-a" })).await;
+    assert_eq!(agency["loan"]["id"], loan_gid.as_str(), "the agency the loan is handed to finds it");
+    assert_eq!(app.error_code(&app.agency_token(&o.agency_2), by_number, json!({ "n": "C-L-a" })).await, "NOT_FOUND");
+    assert_eq!(app.error_code(&staff, by_number, json!({ "n": "C-L-k" })).await, "NOT_FOUND", "another MFO's loan");
+    let kz = app.regulator(entity::enums::Jurisdiction::Kz);
+    assert_eq!(app.error_code(&kz, by_number, json!({ "n": "C-L-a" })).await, "BAD_USER_INPUT", "two MFOs use it");
+    let mfo = app.gql(&staff, "{ me { organization { id } } }", json!({})).await["me"]["organization"]["id"].clone();
+    let data = app.gql(&kz, by_number, json!({ "n": "C-L-a", "m": mfo })).await;
+    assert_eq!(data["loan"]["id"], loan_gid.as_str());
+    let both = "{ loan(externalId: \"L-a\", contractNumber: \"C-L-a\") { id } }";
+    assert_eq!(app.error_code(&staff, both, json!({})).await, "BAD_USER_INPUT");
+}
+
 #[tokio::test]
 async fn organizations_are_scoped_for_every_role() {
     let app = TestApp::spawn().await;
