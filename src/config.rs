@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use entity::enums::{Jurisdiction, OrgKind, Role};
 
-use crate::graphql::Limits;
-
 /// Days the change feed keeps changes readable unless `MFO_CHANGE_RETENTION_DAYS` says.
 pub const DEFAULT_CHANGE_RETENTION_DAYS: u32 = 30;
+
 #[derive(Debug, Parser)]
 #[command(name = "mfo-api", version, about = "GraphQL API for microfinance complaints, loans and restructuring")]
 #[command(args_conflicts_with_subcommands = true)]
@@ -189,19 +188,6 @@ pub struct LimitArgs {
     /// Operations running at once over all of one principal's WebSockets.
     #[arg(long, env = "MFO_WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", default_value_t = 128)]
     pub ws_max_subscriptions_per_principal: usize,
-}
-
-impl LimitArgs {
-    pub fn graphql(&self) -> Limits {
-        Limits {
-            depth: self.max_depth,
-            complexity: self.max_complexity,
-            aliases: self.max_aliases,
-            directives: self.max_directives,
-            fields: self.max_fields,
-            tokens: self.max_tokens,
-        }
-    }
 }
 
 /// Everything the HTTP layer enforces besides the query shape.

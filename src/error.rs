@@ -172,7 +172,7 @@ mod reason {
 }
 
 /// A business refusal, without text: the GraphQL layer renders its reason (with `field`,
-/// `rule` and `params`) in the reader's language (`i18n::render_user_error`).
+/// `rule` and `params`) in the reader's language (`UserError::render`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserError {
     /// Path of the input field at fault, e.g. `["input", "schedule", "2", "dueDate"]`.
@@ -188,7 +188,30 @@ pub struct UserError {
     pub details: Vec<crate::i18n::Msg>,
 }
 
+impl UserErrorReason {
+    /// The reason's Fluent id: its GraphQL name (`EXTENSION_ALREADY_USED`).
+    pub fn message_id(self) -> &'static str {
+        use async_graphql::resolver_utils::EnumType;
+        Self::items().iter().find(|i| i.value == self).map(|i| i.name).unwrap_or("INVALID_VALUE")
+    }
+}
+
 impl UserError {
+    /// The message in `lang`: the reason's text with the error's `params`, the input field
+    /// (`field`, the last name of its path) and the rule (`rule`) as arguments.
+    pub fn render(&self, lang: crate::i18n::Lang) -> String {
+        use serde_json::Value;
+        let mut args = self.params.clone();
+        if let Some(f) = self.field.iter().rev().find(|s| s.parse::<usize>().is_err()) {
+            args.entry("field").or_insert_with(|| Value::String(f.clone()));
+        }
+        if let Some(r) = &self.rule {
+            args.entry("rule").or_insert_with(|| Value::String(r.clone()));
+        }
+        let text = crate::i18n::render(lang, self.reason.message_id(), &args);
+        if self.details.is_empty() { text } else { format!("{text} {}", crate::i18n::render_all(&self.details, lang)) }
+    }
+
     pub fn invalid(field: &[&str], reason: UserErrorReason) -> Self {
         Self::new(field, UserErrorCode::Invalid, None, reason)
     }
@@ -392,6 +415,17 @@ impl Problems {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_has_its_message_in_every_catalogue() {
+        use async_graphql::resolver_utils::EnumType;
+        for lang in crate::i18n::LANGS {
+            let ids = crate::i18n::catalogue_ids(lang);
+            for item in UserErrorReason::items() {
+                assert!(ids.iter().any(|i| i == item.name), "{} lacks {}", lang.tag(), item.name);
+            }
+        }
+    }
 
     #[test]
     fn in_range_refuses_outside_its_bounds_and_names_them_once() {

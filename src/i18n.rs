@@ -15,8 +15,6 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use serde_json::{Map, Value};
 
-use crate::error::UserErrorReason;
-
 /// A language the catalogues are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -242,26 +240,6 @@ impl std::fmt::Display for Msg {
     }
 }
 
-/// A user error's Fluent id: its reason's GraphQL name (`EXTENSION_ALREADY_USED`).
-pub fn reason_id(reason: UserErrorReason) -> &'static str {
-    use async_graphql::resolver_utils::EnumType;
-    UserErrorReason::items().iter().find(|i| i.value == reason).map(|i| i.name).unwrap_or("INVALID_VALUE")
-}
-
-/// A user error's message in `lang`: its reason's text with the error's `params`, the
-/// input field (`field`, the last name of its path) and the rule (`rule`) as arguments.
-pub fn render_user_error(lang: Lang, e: &crate::error::UserError) -> String {
-    let mut args = e.params.clone();
-    if let Some(f) = e.field.iter().rev().find(|s| s.parse::<usize>().is_err()) {
-        args.entry("field").or_insert_with(|| Value::String(f.clone()));
-    }
-    if let Some(r) = &e.rule {
-        args.entry("rule").or_insert_with(|| Value::String(r.clone()));
-    }
-    let text = render(lang, reason_id(e.reason), &args);
-    if e.details.is_empty() { text } else { format!("{text} {}", render_all(&e.details, lang)) }
-}
-
 type Bundle = FluentBundle<FluentResource>;
 
 fn bundles() -> &'static [(Lang, Bundle)] {
@@ -365,12 +343,8 @@ mod tests {
 
     #[test]
     fn every_id_the_code_names_is_in_every_catalogue() {
-        use async_graphql::resolver_utils::EnumType;
         for lang in LANGS {
             let ids = catalogue_ids(lang);
-            for item in UserErrorReason::items() {
-                assert!(ids.iter().any(|i| i == item.name), "{} lacks {}", lang.tag(), item.name);
-            }
             for m in MsgId::ALL {
                 assert!(ids.iter().any(|i| i == m.as_str()), "{} lacks {}", lang.tag(), m.as_str());
             }

@@ -178,8 +178,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     http.metrics_token = args.metrics_token.clone().filter(|t| !t.is_empty()).map(mfo_api::config::MetricsToken);
     http.metrics_on_api = args.metrics_listen.is_none();
-    let cfg =
-        AppConfig { jwt: settings, limits: args.limits.graphql(), http, production: args.production, graphiql_token };
+    let cfg = AppConfig {
+        jwt: settings,
+        limits: mfo_api::graphql::Limits::from(&args.limits),
+        http,
+        production: args.production,
+        graphiql_token,
+    };
     // The page's token list exists in demo mode only: never otherwise does the server
     // hand out a token.
     let extra = if args.demo { dashboard::demo_routes(demo_tokens) } else { axum::Router::new() };
@@ -333,7 +338,7 @@ async fn run() -> anyhow::Result<()> {
                     file.display(),
                     errors
                         .iter()
-                        .map(|e| format!("  {}", mfo_api::i18n::render_user_error(mfo_api::i18n::Lang::En, e)))
+                        .map(|e| format!("  {}", e.render(mfo_api::i18n::Lang::En)))
                         .collect::<Vec<_>>()
                         .join("\n")
                 ),

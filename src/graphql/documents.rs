@@ -8,8 +8,21 @@ use entity::enums::Language;
 use crate::documents::{self, DocumentKind};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::top_level;
-use crate::graphql::ids::decode;
-use crate::http::documents::{path_of, record_kind};
+use crate::graphql::ids::{Kind, decode};
+
+/// The path `http::documents` serves one document at (its route, `/documents/{kind}/{file}`).
+pub fn path_of(kind: DocumentKind, id: &str) -> String {
+    format!("/documents/{}/{id}.pdf", kind.slug())
+}
+
+/// The kind of record a document kind's id names.
+pub fn record_kind(kind: DocumentKind) -> Kind {
+    match kind {
+        DocumentKind::RefusalLetter => Kind::Decision,
+        DocumentKind::ComplaintAnswer => Kind::Complaint,
+        DocumentKind::LoanStatement => Kind::InfoRequest,
+    }
+}
 
 /// A document issued for one record, as a PDF/A-2u file. The same record always gives the
 /// same bytes, so `sha256` names what was issued.

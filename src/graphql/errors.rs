@@ -32,7 +32,7 @@ pub struct UserErrorObject {
 impl From<UserError> for UserErrorObject {
     fn from(e: UserError) -> Self {
         // The one place a user error's text is written: in the executing request's language.
-        let message = crate::i18n::render_user_error(crate::i18n::current(), &e);
+        let message = e.render(crate::i18n::current());
         Self {
             field: Some(e.field),
             message,
@@ -66,10 +66,8 @@ pub fn top_level(e: ServiceError) -> Error {
         ServiceError::OutsideLaw(why) => code_error("BAD_USER_INPUT", why.render(crate::i18n::current())),
         ServiceError::User(errors) => {
             // A query has no payload to carry user errors: name the first one.
-            let message = errors
-                .first()
-                .map(|e| crate::i18n::render_user_error(crate::i18n::current(), e))
-                .unwrap_or_else(|| "invalid input".to_owned());
+            let message =
+                errors.first().map(|e| e.render(crate::i18n::current())).unwrap_or_else(|| "invalid input".to_owned());
             code_error("BAD_USER_INPUT", message)
         }
         ServiceError::Internal(cause) => {

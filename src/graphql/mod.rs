@@ -91,6 +91,20 @@ pub struct Limits {
     pub tokens: usize,
 }
 
+impl From<&crate::config::LimitArgs> for Limits {
+    /// The limits `serve`'s flags and `MFO_MAX_*` variables set.
+    fn from(a: &crate::config::LimitArgs) -> Self {
+        Self {
+            depth: a.max_depth,
+            complexity: a.max_complexity,
+            aliases: a.max_aliases,
+            directives: a.max_directives,
+            fields: a.max_fields,
+            tokens: a.max_tokens,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self { depth: 12, complexity: 20_000, aliases: 30, directives: 10, fields: 5_000, tokens: 10_000 }

@@ -18,24 +18,11 @@ use super::{bearer_principal, error_response};
 use crate::app::AppState;
 use crate::documents::{self, DocumentKind};
 use crate::error::ServiceError;
-use crate::graphql::ids::{self, Kind};
+use crate::graphql::documents::record_kind;
+use crate::graphql::ids;
 
-/// The route's path, for the router and for the links `Query.document` gives.
+/// The route's path, for the router (`graphql::documents::path_of` writes its links).
 pub const PATH: &str = "/documents/{kind}/{file}";
-
-/// The path of one document.
-pub fn path_of(kind: DocumentKind, id: &str) -> String {
-    format!("/documents/{}/{id}.pdf", kind.slug())
-}
-
-/// The kind of record a document kind's id names.
-pub fn record_kind(kind: DocumentKind) -> Kind {
-    match kind {
-        DocumentKind::RefusalLetter => Kind::Decision,
-        DocumentKind::ComplaintAnswer => Kind::Complaint,
-        DocumentKind::LoanStatement => Kind::InfoRequest,
-    }
-}
 
 fn not_found() -> Response {
     error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such document")

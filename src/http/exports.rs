@@ -66,10 +66,8 @@ fn service_error(e: &ServiceError) -> Response {
         }
         // The filter's own refusal (an `updatedAfter` past the change retention).
         ServiceError::User(errors) => {
-            let message = errors
-                .first()
-                .map(|u| i18n::render_user_error(i18n::current(), u))
-                .unwrap_or_else(|| "invalid input".to_owned());
+            let message =
+                errors.first().map(|u| u.render(i18n::current())).unwrap_or_else(|| "invalid input".to_owned());
             error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message)
         }
         ServiceError::OutsideLaw(_) | ServiceError::Internal(_) => {

@@ -27,7 +27,7 @@ fn refusal(r: Result<entity::policy_version::Model, ServiceError>) -> Vec<(Vec<S
                 // The problem found (MALFORMED's `problem`), else the English text the CLI prints.
                 let text = match e.params.get("problem").and_then(|p| p.as_str()) {
                     Some(problem) => problem.to_owned(),
-                    None => mfo_api::i18n::render_user_error(mfo_api::i18n::Lang::En, &e),
+                    None => e.render(mfo_api::i18n::Lang::En),
                 };
                 (e.field, e.code, text)
             })
