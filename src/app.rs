@@ -22,6 +22,8 @@ pub struct AppConfig {
     /// The token GraphiQL's headers editor opens with: set by `serve --demo` only, never
     /// outside demo mode (the page would hand it to anyone who opens it).
     pub graphiql_token: Option<String>,
+    /// Trusted documents, and whether borrowers are held to them (`http::trusted`).
+    pub trusted: http::trusted::Policy,
 }
 
 /// What every request handler shares.
@@ -44,6 +46,7 @@ pub struct AppState {
     /// (`http::shares`).
     pub sockets: Arc<http::shares::Tally>,
     pub socket_operations: Arc<http::shares::Tally>,
+    pub trusted: Arc<http::trusted::Policy>,
 }
 
 /// The process-wide Prometheus recorder (the `metrics` facade has one global recorder, so
@@ -91,6 +94,7 @@ pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (
         lifecycle: Arc::default(),
         sockets: Arc::default(),
         socket_operations: Arc::default(),
+        trusted: Arc::new(cfg.trusted),
     };
     // PostgreSQL: other instances' commits reach this instance's subscribers too.
     crate::events::relay::spawn(state.ctx.clone());

@@ -126,6 +126,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MFO_CHANGE_RETENTION_DAYS", default_value_t = DEFAULT_CHANGE_RETENTION_DAYS,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub change_retention_days: u32,
+    /// The trusted documents (persisted queries) the app's build produced: a JSON object of
+    /// SHA-256 → document, or an Apollo persisted-query manifest (`http::trusted`).
+    #[arg(long, env = "MFO_TRUSTED_DOCUMENTS_FILE")]
+    pub trusted_documents_file: Option<PathBuf>,
+    /// Borrowers may run only the trusted documents (needs MFO_TRUSTED_DOCUMENTS_FILE).
+    #[arg(long, env = "MFO_BORROWER_TRUSTED_DOCUMENTS_ONLY", default_value_t = false)]
+    pub borrower_trusted_documents_only: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -178,12 +178,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     http.metrics_token = args.metrics_token.clone().filter(|t| !t.is_empty()).map(mfo_api::config::MetricsToken);
     http.metrics_on_api = args.metrics_listen.is_none();
+    let documents = match &args.trusted_documents_file {
+        Some(path) => Some(Arc::new(mfo_api::http::trusted::TrustedDocuments::load(path)?)),
+        None => None,
+    };
+    anyhow::ensure!(
+        documents.is_some() || !args.borrower_trusted_documents_only,
+        "MFO_BORROWER_TRUSTED_DOCUMENTS_ONLY needs MFO_TRUSTED_DOCUMENTS_FILE"
+    );
+    if let Some(d) = &documents {
+        tracing::info!(
+            documents = d.len(),
+            borrowers_only = args.borrower_trusted_documents_only,
+            "trusted documents loaded"
+        );
+    }
+    let trusted = mfo_api::http::trusted::Policy { documents, borrowers_only: args.borrower_trusted_documents_only };
     let cfg = AppConfig {
         jwt: settings,
         limits: mfo_api::graphql::Limits::from(&args.limits),
         http,
         production: args.production,
         graphiql_token,
+        trusted,
     };
     // The page's token list exists in demo mode only: never otherwise does the server
     // hand out a token.

@@ -15,6 +15,7 @@ pub mod origin;
 pub mod server;
 pub mod shared;
 pub mod shares;
+pub mod trusted;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -260,16 +261,25 @@ fn never_executed(r: &GqlResponse) -> bool {
     r.data == Value::Null && !r.errors.is_empty() && r.errors.iter().all(|e| e.path.is_empty())
 }
 
+/// Runs each request in order; one refused before (an unknown trusted-document hash) or
+/// here (a document the principal may not send) is answered by its refusal.
 async fn execute(
     state: &AppState,
     principal: Option<Principal>,
     addr: Option<SocketAddr>,
     lang: Option<Lang>,
-    requests: Vec<GqlRequest>,
+    requests: Vec<Result<GqlRequest, trusted::Refused>>,
 ) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
     let charge = rate_charge(state, rate_key(principal.as_ref(), addr));
     for req in requests {
+        let req = match req.and_then(|r| state.trusted.admit(&r, principal.as_ref()).map(|()| r)) {
+            Ok(r) => r,
+            Err(refused) => {
+                out.push(with_codes(*refused));
+                continue;
+            }
+        };
         let req = req
             .data(RequestAuth { principal: principal.clone() })
             .data(Loaders::new(&state.ctx, principal.as_ref()))
@@ -417,6 +427,8 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
         BatchRequest::Single(r) => (false, vec![r]),
         BatchRequest::Batch(rs) => (true, rs),
     };
+    // A document named by its hash gets its text (`trusted`).
+    let requests: Vec<_> = requests.into_iter().map(|r| state.trusted.expand(r)).collect();
     if requests.len() > state.http.max_batch {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -428,7 +440,7 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
         return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the batch is empty");
     }
     // async-graphql reads a missing `query` as "": such a body names no document at all.
-    if requests.iter().any(|r| r.query.trim().is_empty()) {
+    if requests.iter().any(|r| r.as_ref().is_ok_and(|r| r.query.trim().is_empty())) {
         return not_a_request(&parts.headers);
     }
     let principal = match authenticate(&state, &parts.headers).await {
@@ -468,7 +480,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
     let query = parts.uri.query().unwrap_or("");
     let accepts_html =
         parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    if !query.contains("query=") {
+    if !query.contains("query=") && !query.contains("extensions=") {
         if accepts_html && !state.production {
             return graphiql::page_response(&state, &parts.headers);
         }
@@ -484,7 +496,9 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
             );
         }
     };
-    match operation_type(&request) {
+    // A document named by its hash: its text decides whether GET may run it.
+    let request = state.trusted.expand(request);
+    match request.as_ref().ok().and_then(operation_type) {
         Some(OperationType::Query) | None => {}
         Some(OperationType::Mutation | OperationType::Subscription) => {
             let mut r = error_response(

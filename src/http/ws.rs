@@ -261,7 +261,22 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, addre
                             }
                             continue;
                         };
-                        let run = run_operation(state.clone(), p, id.clone(), *payload, lang, out_tx.clone());
+                        // Trusted documents, as over HTTP (`http::trusted`).
+                        let payload = match state.trusted.expand(*payload) {
+                            Ok(r) => state.trusted.admit(&r, Some(&p)).map(|()| r),
+                            Err(refused) => Err(refused),
+                        };
+                        let payload = match payload {
+                            Ok(r) => r,
+                            Err(refused) => {
+                                let refused = json!({ "type": "error", "id": id, "payload": refused.errors });
+                                if out_tx.send(text(refused)).await.is_err() {
+                                    break None;
+                                }
+                                continue;
+                            }
+                        };
+                        let run = run_operation(state.clone(), p, id.clone(), payload, lang, out_tx.clone());
                         let handle = tokio::spawn(i18n::with_requested(lang, async move {
                             // The place is held for as long as the operation runs, and given
                             // back when it ends or is aborted.

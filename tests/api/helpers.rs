@@ -66,6 +66,7 @@ pub struct Options {
     /// The demo token GraphiQL opens with (`serve --demo` sets one).
     pub graphiql_token: Option<String>,
     pub extra_routes: axum::Router<AppState>,
+    pub trusted: mfo_api::http::trusted::Policy,
 }
 
 impl Default for Options {
@@ -78,6 +79,7 @@ impl Default for Options {
             production: false,
             graphiql_token: None,
             extra_routes: axum::Router::new(),
+            trusted: Default::default(),
         }
     }
 }
@@ -166,6 +168,7 @@ impl TestApp {
             http: opts.http,
             production: opts.production,
             graphiql_token: opts.graphiql_token,
+            trusted: opts.trusted,
         };
         let (_state, router) = app::build_with_routes(ctx.clone(), cfg, opts.extra_routes);
         relay_listening(&ctx).await;
@@ -198,6 +201,7 @@ impl TestApp {
             http: HttpLimits::default(),
             production: false,
             graphiql_token: None,
+            trusted: Default::default(),
         };
         let (_state, router) = app::build(ctx.clone(), cfg);
         relay_listening(&ctx).await;

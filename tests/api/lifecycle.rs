@@ -173,6 +173,7 @@ async fn readiness_turns_unready_the_moment_a_drain_starts() {
         limits: mfo_api::graphql::Limits::default(),
         http: mfo_api::config::HttpLimits::default(),
         production: false,
+        trusted: Default::default(),
         graphiql_token: None,
     };
     let (state, router) = mfo_api::app::build(app.ctx.clone(), cfg);

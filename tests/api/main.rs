@@ -43,4 +43,5 @@ mod sync;
 mod text;
 mod token_matrix;
 mod transport;
+mod trusted_documents;
 mod worklist;
