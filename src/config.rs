@@ -133,6 +133,9 @@ pub struct ServeArgs {
     /// Borrowers may run only the trusted documents (needs MFO_TRUSTED_DOCUMENTS_FILE).
     #[arg(long, env = "MFO_BORROWER_TRUSTED_DOCUMENTS_ONLY", default_value_t = false)]
     pub borrower_trusted_documents_only: bool,
+    /// Webhooks may go to http URLs and private or loopback addresses (tests, development).
+    #[arg(long, env = "MFO_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -105,6 +105,11 @@ mod reason {
         /// A change-feed cursor or an `updatedAfter` older than the change retention
         /// (`days`): the changes before it may be gone (code INVALID).
         BeyondChangeRetention,
+        /// A webhook URL that is not https, or names a loopback, private or link-local
+        /// address (code INVALID); `params.why`.
+        UnsafeWebhookUrl,
+        /// An organisation has as many webhook endpoints as allowed; `params.max` (code INVALID).
+        TooManyWebhookEndpoints,
         /// R1: the loan has no overdue to notify of (code CONFLICT).
         NothingOverdue,
         /// C7: the step is out of order (register → forward → review → answer).

@@ -65,6 +65,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(&args.log, &args.log_format);
     let mut ctx = context(&args.db).await?;
     ctx.change_retention_days = args.change_retention_days;
+    ctx.webhook_allow_private.store(args.webhook_allow_private, std::sync::atomic::Ordering::Relaxed);
     let demo_secret = (args.demo && args.jwt.jwt_secret.is_none()).then(random_secret);
     let keys = keys(&args.jwt, demo_secret.as_deref())?;
     let settings = JwtSettings {
@@ -223,10 +224,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let owner = format!("{}-{}", addr, std::process::id());
     let lifecycle = state.lifecycle.clone();
+    let deliverer = mfo_api::events::webhooks::Deliverer::new(ctx.clone(), owner.clone());
     let scanner = tokio::spawn(Scanner::new(ctx, owner).run(
         std::time::Duration::from_secs(args.scan_interval_seconds.max(1)),
         async move { lifecycle.drained().await },
     ));
+    let lifecycle = state.lifecycle.clone();
+    // Webhooks: queued and sent every second.
+    let deliverer =
+        tokio::spawn(deliverer.run(std::time::Duration::from_secs(1), async move { lifecycle.drained().await }));
     tracing::info!(%addr, "serving GraphQL on /graphql");
     let lifecycle = state.lifecycle.clone();
     let served = mfo_api::http::server::serve(listener, router, conn.clone(), async move {
@@ -238,6 +244,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The scanner finishes its pass and gives back its leases within the same grace.
     if tokio::time::timeout(conn.shutdown_grace, scanner).await.is_err() {
         tracing::warn!("the scanner did not stop within the shutdown grace");
+    }
+    if tokio::time::timeout(conn.shutdown_grace, deliverer).await.is_err() {
+        tracing::warn!("the webhook worker did not stop within the shutdown grace");
     }
     if let Some(m) = metrics_server {
         let _ = tokio::time::timeout(conn.shutdown_grace, m).await;

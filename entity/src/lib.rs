@@ -36,5 +36,8 @@ pub mod policy_version;
 pub mod reception_hours;
 pub mod regulator_appeal;
 pub mod restructuring_application;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
 
 pub use decimal::DbDecimal;

@@ -32,6 +32,10 @@ pub fn int<T: IntoIden>(name: T) -> ColumnDef {
     ColumnDef::new(name).integer().not_null().take()
 }
 
+pub fn int_null<T: IntoIden>(name: T) -> ColumnDef {
+    ColumnDef::new(name).integer().null().take()
+}
+
 pub fn big_int<T: IntoIden>(name: T) -> ColumnDef {
     ColumnDef::new(name).big_integer().not_null().take()
 }

@@ -19,6 +19,7 @@ mod m20261129_000031_connection_filters;
 mod m20261206_000001_at_most_one;
 mod m20261206_000002_change_feed;
 mod m20261206_000003_loan_contract_number;
+mod m20261206_000004_webhooks;
 pub mod seed;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_at_most_one::Migration),
             Box::new(m20261206_000002_change_feed::Migration),
             Box::new(m20261206_000003_loan_contract_number::Migration),
+            Box::new(m20261206_000004_webhooks::Migration),
         ]
     }
 }

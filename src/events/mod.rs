@@ -9,5 +9,6 @@ pub mod broker;
 pub mod feed;
 pub mod relay;
 pub mod scanner;
+pub mod webhooks;
 
 pub use broker::{Broker, Published};

@@ -103,7 +103,9 @@ impl AuditQuery {
             | Kind::Decision
             | Kind::Notice
             | Kind::Assignment
-            | Kind::AuditEntry => return Err(not_found()),
+            | Kind::AuditEntry
+            | Kind::WebhookEndpoint
+            | Kind::WebhookDelivery => return Err(not_found()),
         };
         let entries = audit::trail(ctx.services(), p, subject).await.map_err(top_level)?;
         Ok(entries.into_iter().map(AuditEntry).collect())

@@ -57,7 +57,7 @@ impl RecordType {
     ];
 
     /// The outbox's name of the record type, as `services::changes::RECORD_TYPES` lists it.
-    fn subject(self) -> &'static str {
+    pub(crate) fn subject(self) -> &'static str {
         match self {
             Self::Loan => "loan",
             Self::Borrower => "borrower",
@@ -89,7 +89,7 @@ impl RecordType {
         }
     }
 
-    fn of(subject: &str) -> Option<Self> {
+    pub(crate) fn of(subject: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.subject() == subject)
     }
 }
@@ -214,8 +214,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_record_type_is_one_the_feed_lists() {
-        let listed: Vec<&str> = RecordType::ALL.iter().map(|t| t.subject()).collect();
+    fn every_record_type_is_one_the_feed_lists_under_its_schema_name() {
+        use async_graphql::resolver_utils::EnumType;
+        let listed: Vec<(&str, &str)> = RecordType::ALL
+            .iter()
+            .map(|t| {
+                let name = RecordType::items().iter().find(|i| i.value == *t).map(|i| i.name).unwrap_or("");
+                (t.subject(), name)
+            })
+            .collect();
         assert_eq!(listed, svc::RECORD_TYPES.to_vec());
     }
 

@@ -13,83 +13,16 @@ use uuid::Uuid;
 
 use crate::graphql::errors::{bad_input, not_found};
 
-/// The object types that have global IDs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Organization,
-    Borrower,
-    Loan,
-    Installment,
-    Payment,
-    Deadline,
-    Escalation,
-    Complaint,
-    InfoRequest,
-    Application,
-    Decision,
-    Appeal,
-    Contact,
-    Notice,
-    Deferral,
-    Assignment,
-    AuditEntry,
-}
+pub use crate::ids::{Kind, kind_of_subject};
 
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Organization => "Organization",
-            Kind::Borrower => "Borrower",
-            Kind::Loan => "Loan",
-            Kind::Installment => "Installment",
-            Kind::Payment => "Payment",
-            Kind::Deadline => "Deadline",
-            Kind::Escalation => "Escalation",
-            Kind::Complaint => "Complaint",
-            Kind::InfoRequest => "InfoRequest",
-            Kind::Application => "RestructuringApplication",
-            Kind::Decision => "Decision",
-            Kind::Appeal => "RegulatorAppeal",
-            Kind::Contact => "ContactEvent",
-            Kind::Notice => "DelinquencyNotice",
-            Kind::Deferral => "MilitaryDeferral",
-            Kind::Assignment => "CollectionAssignment",
-            Kind::AuditEntry => "AuditEntry",
-        }
-    }
-
-    const ALL: [Kind; 17] = [
-        Kind::Organization,
-        Kind::Borrower,
-        Kind::Loan,
-        Kind::Installment,
-        Kind::Payment,
-        Kind::Deadline,
-        Kind::Escalation,
-        Kind::Complaint,
-        Kind::InfoRequest,
-        Kind::Application,
-        Kind::Decision,
-        Kind::Appeal,
-        Kind::Contact,
-        Kind::Notice,
-        Kind::Deferral,
-        Kind::Assignment,
-        Kind::AuditEntry,
-    ];
-}
-
+/// A record's global ID.
 pub fn encode(kind: Kind, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", kind.name(), id)))
+    ID(crate::ids::global_id(kind, id))
 }
 
 /// Splits a global ID into its kind and uuid; `None` for anything else.
 pub fn parse(id: &str) -> Option<(Kind, Uuid)> {
-    let bytes = URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (name, uuid) = text.split_once(':')?;
-    let kind = Kind::ALL.into_iter().find(|k| k.name() == name)?;
-    Some((kind, Uuid::parse_str(uuid).ok()?))
+    crate::ids::parse_global(id)
 }
 
 /// The uuid of a global ID of the expected kind, or NOT_FOUND.
@@ -98,28 +31,6 @@ pub fn decode(id: &ID, kind: Kind) -> async_graphql::Result<Uuid> {
         Some((k, u)) if k == kind => Ok(u),
         _ => Err(not_found()),
     }
-}
-
-/// The kind of a record by the `subject_type` the services store (audit entries,
-/// escalations, deadlines); `None` for what the API exposes no global id of (operator
-/// records: calendars, policy versions).
-pub fn kind_of_subject(subject_type: &str) -> Option<Kind> {
-    Some(match subject_type {
-        "loan" => Kind::Loan,
-        "borrower" => Kind::Borrower,
-        "complaint" => Kind::Complaint,
-        "info_request" => Kind::InfoRequest,
-        "application" => Kind::Application,
-        "decision" => Kind::Decision,
-        "appeal" => Kind::Appeal,
-        "contact" => Kind::Contact,
-        "military_deferral" => Kind::Deferral,
-        "deadline" => Kind::Deadline,
-        "escalation" => Kind::Escalation,
-        "payment" => Kind::Payment,
-        "organization" => Kind::Organization,
-        _ => return None,
-    })
 }
 
 /// What a key of stored JSON names when its value is a record's raw uuid. The services

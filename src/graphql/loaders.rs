@@ -44,6 +44,7 @@ pub struct Loaders {
     pub contacts: DataLoader<ContactsLoader, HashMapCache>,
     pub deferrals: DataLoader<DeferralsLoader, HashMapCache>,
     pub verdicts: DataLoader<VerdictsLoader, HashMapCache>,
+    pub webhook_attempts: DataLoader<WebhookAttemptsLoader, HashMapCache>,
 }
 
 impl Loaders {
@@ -65,6 +66,7 @@ impl Loaders {
             assignments: cached(AssignmentLoader(ctx.clone())),
             contacts: cached(ContactsLoader(ctx.clone(), principal.cloned())),
             deferrals: cached(DeferralsLoader(ctx.clone())),
+            webhook_attempts: cached(WebhookAttemptsLoader(ctx.clone())),
             verdicts: {
                 let l = DataLoader::with_cache(
                     VerdictsLoader(ctx.clone(), principal.cloned()),
@@ -296,6 +298,24 @@ impl Loader<Uuid> for PaymentsLoader {
             map.entry(*k).or_default();
         }
         Ok(map)
+    }
+}
+
+/// A webhook delivery's attempts, oldest first, by delivery id (the delivery's own scope
+/// was checked by the field that reached it).
+pub struct WebhookAttemptsLoader(Ctx);
+
+impl Loader<Uuid> for WebhookAttemptsLoader {
+    type Value = Vec<entity::webhook_attempt::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::services::webhooks::attempts(&self.0, keys).await.map_err(top_level)?;
+        let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
+        for r in rows {
+            out.entry(r.delivery_id).or_default().push(r);
+        }
+        Ok(out)
     }
 }
 

@@ -32,6 +32,7 @@ pub mod restructuring;
 pub mod scalars;
 pub mod statistics;
 pub mod sync;
+pub mod webhooks;
 
 /// Reads. Every query needs a bearer token (introspection does not); each returns
 /// only what the caller's role and organisation may see (DOMAIN.md, Actors), and NOT_FOUND
@@ -47,6 +48,7 @@ pub struct QueryRoot(
     escalations::EscalationQuery,
     audit::AuditQuery,
     changes::ChangeQuery,
+    webhooks::WebhookQuery,
     statistics::StatisticsQuery,
     documents::DocumentQuery,
 );
@@ -64,6 +66,7 @@ pub struct MutationRoot(
     collection::CollectionMutation,
     military::MilitaryMutation,
     escalations::EscalationMutation,
+    webhooks::WebhookMutation,
 );
 
 /// Live updates over graphql-transport-ws on `/graphql`, the bearer token in

@@ -16,6 +16,7 @@ use crate::graphql::loans::{Borrower, Loan, Payment};
 use crate::graphql::me::Organization;
 use crate::graphql::military::MilitaryDeferral;
 use crate::graphql::restructuring::{Decision, DelinquencyNotice, RestructuringApplication};
+use crate::graphql::webhooks::{WebhookDelivery, WebhookEndpoint};
 use crate::ids::{AppealId, ApplicationId, BorrowerId, ComplaintId, ContactId, DeferralId, InfoRequestId, LoanId};
 use crate::services::{appeals, collection, complaints, escalations, loans, military, restructuring};
 
@@ -39,6 +40,8 @@ pub enum Node {
     Decision(Decision),
     CollectionAssignment(CollectionAssignment),
     AuditEntry(AuditEntry),
+    WebhookEndpoint(WebhookEndpoint),
+    WebhookDelivery(WebhookDelivery),
 }
 
 #[derive(Default)]
@@ -136,6 +139,13 @@ async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Node> {
         Kind::AuditEntry => {
             Node::AuditEntry(AuditEntry(crate::services::audit::get_entry(s, p, uuid).await.map_err(top_level)?))
         }
+        Kind::WebhookEndpoint => Node::WebhookEndpoint(WebhookEndpoint(
+            crate::services::webhooks::get_endpoint(s, p, uuid).await.map_err(top_level)?,
+            None,
+        )),
+        Kind::WebhookDelivery => Node::WebhookDelivery(WebhookDelivery(
+            crate::services::webhooks::get_delivery(s, p, uuid).await.map_err(top_level)?,
+        )),
         // No object exposes an installment id: a schedule line is reached through its
         // loan (`Loan.installments`), and a resync replaces the lines.
         Kind::Installment => return Err(not_found()),

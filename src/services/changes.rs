@@ -40,20 +40,31 @@ pub const MAX_SCAN: u64 = 1_000;
 /// long lock.
 const PRUNE_BATCH: u64 = 10_000;
 
-/// The records whose changes are listed, by the outbox's `subject_type`.
-pub const RECORD_TYPES: [&str; 11] = [
-    "loan",
-    "borrower",
-    "complaint",
-    "info_request",
-    "application",
-    "appeal",
-    "contact",
-    "military_deferral",
-    "deadline",
-    "escalation",
-    "organization",
+/// The records whose changes are listed: the outbox's `subject_type` and the record
+/// type's name as partners read it (`ChangeRecordType`, webhook bodies).
+pub const RECORD_TYPES: [(&str, &str); 11] = [
+    ("loan", "LOAN"),
+    ("borrower", "BORROWER"),
+    ("complaint", "COMPLAINT"),
+    ("info_request", "INFO_REQUEST"),
+    ("application", "RESTRUCTURING_APPLICATION"),
+    ("appeal", "REGULATOR_APPEAL"),
+    ("contact", "CONTACT_EVENT"),
+    ("military_deferral", "MILITARY_DEFERRAL"),
+    ("deadline", "DEADLINE"),
+    ("escalation", "ESCALATION"),
+    ("organization", "ORGANIZATION"),
 ];
+
+/// A record type's name (`LOAN`) by its `subject_type`.
+pub fn record_type_name(subject: &str) -> Option<&'static str> {
+    RECORD_TYPES.iter().find(|(s, _)| *s == subject).map(|(_, n)| *n)
+}
+
+/// A record type's `subject_type` by its name.
+pub fn subject_of(name: &str) -> Option<&'static str> {
+    RECORD_TYPES.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+}
 
 /// A position in the feed: after the change with this sequence number, committed at `at`
 /// (kept so that a cursor older than the retention is told apart from a quiet feed).
@@ -107,7 +118,8 @@ pub async fn page(
     if let Some(c) = after {
         within_retention(ctx, "after", c.at)?;
     }
-    let types: Vec<&str> = if types.is_empty() { RECORD_TYPES.to_vec() } else { types.to_vec() };
+    let types: Vec<&str> =
+        if types.is_empty() { RECORD_TYPES.iter().map(|(s, _)| *s).collect() } else { types.to_vec() };
     let mut items = Vec::new();
     let mut position = after;
     let mut scanned = 0u64;

@@ -27,6 +27,7 @@ pub mod restructuring;
 pub mod scope;
 pub mod statistics;
 pub mod sync;
+pub mod webhooks;
 pub mod write;
 
 pub use write::{Actor, Subject, Write};
@@ -50,6 +51,9 @@ pub struct Ctx {
     pub relay_listening: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// How many days changes stay readable in the change feed (`changes`).
     pub change_retention_days: u32,
+    /// Webhooks may go to http and private addresses (`MFO_WEBHOOK_ALLOW_PRIVATE`: tests
+    /// and development); shared by the clones, so a test can change it.
+    pub webhook_allow_private: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Ctx {
@@ -63,7 +67,12 @@ impl Ctx {
             escalation_feed: std::sync::Arc::default(),
             relay_listening: std::sync::Arc::default(),
             change_retention_days: changes::DEFAULT_RETENTION_DAYS,
+            webhook_allow_private: std::sync::Arc::default(),
         }
+    }
+
+    pub fn webhook_allow_private(&self) -> bool {
+        self.webhook_allow_private.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

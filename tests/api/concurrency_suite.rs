@@ -542,6 +542,11 @@ const CASES: &[(&str, &str, CaseFn)] = &[
     ("confirmMilitaryDeferralRefusal", "deferral { id }", |r| Box::pin(confirm_refusal(r))),
     ("registerDischarge", "deferral { id }", |r| Box::pin(register_discharge(r))),
     ("acknowledgeEscalation", "escalation { id }", |r| Box::pin(acknowledge_escalation(r))),
+    ("createWebhookEndpoint", "webhookEndpoint { id }", |r| Box::pin(create_webhook_endpoint(r))),
+    ("updateWebhookEndpoint", "webhookEndpoint { id url }", |r| Box::pin(update_webhook_endpoint(r))),
+    ("disableWebhookEndpoint", "webhookEndpoint { id enabled }", |r| Box::pin(disable_webhook_endpoint(r))),
+    ("rotateWebhookEndpointSecret", "webhookEndpoint { id }", |r| Box::pin(rotate_webhook_secret(r))),
+    ("redeliverWebhookDelivery", "webhookDelivery { id status }", |r| Box::pin(redeliver_webhook(r))),
 ];
 
 // Run alone (`.ci/run`): bursts of requests keep both cores busy.
@@ -1173,6 +1178,91 @@ async fn register_discharge(r: &Run<'_>) {
         req(t, discharge(id, if k % 2 == 0 { "2026-08-15" } else { "2026-08-20" }))
     })
     .await;
+}
+
+/// Staff of an MFO of its own (an organisation has at most 20 endpoints, and every
+/// setup registers some).
+async fn fresh_mfo_staff(r: &Run<'_>, key: u32) -> String {
+    let org = mfo_api::services::orgs::create(
+        &r.app.ctx,
+        mfo_api::services::orgs::NewOrg {
+            kind: entity::enums::OrgKind::Mfo,
+            name: format!("Hooked MFO {key}"),
+            jurisdiction: Jurisdiction::Kz,
+            address: None,
+        },
+    )
+    .await
+    .expect("an MFO");
+    r.app.staff_of(&org)
+}
+
+/// An endpoint of a fresh MFO, and its staff's token.
+async fn hooked(r: &Run<'_>, key: u32) -> (Value, String) {
+    let staff = fresh_mfo_staff(r, key).await;
+    let url = format!("https://hooks.example.com/{key}");
+    let e = r.step(&staff, "createWebhookEndpoint", json!({ "url": url })).await;
+    (e["webhookEndpoint"]["id"].clone(), staff)
+}
+
+async fn create_webhook_endpoint(r: &Run<'_>) {
+    let setup = async |key: u32| fresh_mfo_staff(r, key).await;
+    // Not idempotent (no outside key): each creates its own, up to the organisation's 20.
+    r.case("identical", Expect::InOrder("webhookEndpoint"), &setup, |staff, _| {
+        req(staff, json!({ "url": "https://hooks.example.com/a" }))
+    })
+    .await;
+}
+
+async fn update_webhook_endpoint(r: &Run<'_>) {
+    let setup = async |key: u32| hooked(r, key).await;
+    r.case("identical", Expect::Same("webhookEndpoint"), &setup, |(id, t), _| {
+        req(t, json!({ "endpointId": id, "url": "https://hooks.example.com/b" }))
+    })
+    .await;
+    r.case("conflicting", Expect::All, &setup, |(id, t), k| {
+        let url = if k % 2 == 0 { "https://hooks.example.com/b" } else { "https://hooks.example.com/c" };
+        req(t, json!({ "endpointId": id, "url": url }))
+    })
+    .await;
+}
+
+async fn disable_webhook_endpoint(r: &Run<'_>) {
+    let setup = async |key: u32| hooked(r, key).await;
+    r.case("identical", Expect::Same("webhookEndpoint"), &setup, |(id, t), _| req(t, json!({ "endpointId": id })))
+        .await;
+}
+
+async fn rotate_webhook_secret(r: &Run<'_>) {
+    let setup = async |key: u32| hooked(r, key).await;
+    // Each rotation is one: the last secret stands, the one before it in its window.
+    r.case("identical", Expect::All, &setup, |(id, t), _| req(t, json!({ "endpointId": id }))).await;
+}
+
+async fn redeliver_webhook(r: &Run<'_>) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let setup = async |key: u32| {
+        let (endpoint, staff) = hooked(r, key).await;
+        let endpoint = mfo_api::graphql::ids::parse(endpoint.as_str().expect("id")).expect("global id").1;
+        r.step(&staff, "upsertBorrower", borrower_input(&format!("hooked-{key}"))).await;
+        mfo_api::services::webhooks::fan_out(&r.app.ctx).await.expect("queued");
+        // As if sent: a delivered one is what a receiver asks to have again.
+        let d = entity::webhook_delivery::Entity::find()
+            .filter(entity::webhook_delivery::Column::EndpointId.eq(endpoint))
+            .one(&r.app.ctx.db)
+            .await
+            .expect("deliveries")
+            .expect("the borrower's delivery");
+        entity::webhook_delivery::Entity::update_many()
+            .col_expr(entity::webhook_delivery::Column::Status, sea_orm::sea_query::Expr::value("DELIVERED"))
+            .filter(entity::webhook_delivery::Column::Id.eq(d.id))
+            .exec(&r.app.ctx.db)
+            .await
+            .expect("delivered");
+        (json!(mfo_api::graphql::ids::encode(mfo_api::graphql::ids::Kind::WebhookDelivery, d.id).0), staff)
+    };
+    r.case("identical", Expect::Same("webhookDelivery"), &setup, |(id, t), _| req(t, json!({ "deliveryId": id })))
+        .await;
 }
 
 async fn acknowledge_escalation(r: &Run<'_>) {

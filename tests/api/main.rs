@@ -44,4 +44,5 @@ mod text;
 mod token_matrix;
 mod transport;
 mod trusted_documents;
+mod webhooks;
 mod worklist;
