@@ -308,14 +308,15 @@ struct Fields(BTreeMap<String, Field>, std::collections::BTreeSet<String>);
 
 fn fields_of<T: InputType>() -> Fields {
     let mut registry = Registry::default();
-    let name = T::create_type_info(&mut registry);
+    T::create_type_info(&mut registry);
+    let name = T::type_name();
     let objects = registry
         .types
         .iter()
         .filter(|(_, t)| matches!(t, MetaType::InputObject { .. }))
         .map(|(n, _)| n.clone())
         .collect();
-    let fields = match registry.types.get(&name) {
+    let fields = match registry.types.get(name.as_ref()) {
         Some(MetaType::InputObject { input_fields, .. }) => input_fields
             .iter()
             .map(|(n, f)| {
@@ -487,13 +488,14 @@ fn write_checkpoint(path: &Path, rows: u64) -> anyhow::Result<()> {
     std::fs::rename(&tmp, &at).map_err(|e| anyhow::anyhow!("failed to write {}: {e}", at.display()))
 }
 
-/// One refused row's line in `FILE.refused.ndjson`.
+/// One refused row's line in `FILE.refused.ndjson`: its line, outside id and reasons.
 fn refusal(line: u64, external_id: Option<String>, errors: &[UserError]) -> Value {
     let reasons: Vec<Value> = errors
         .iter()
         .map(|e| {
             json!({
-                "field": e.field,
+                // Relative to the row, as a batch item's paths are to the item.
+                "field": e.field.iter().skip(1).collect::<Vec<_>>(),
                 "code": match e.code.to_value() {
                     GqlValue::Enum(name) => name.to_string(),
                     other => other.to_string(),
