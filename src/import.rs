@@ -223,7 +223,9 @@ fn rows(
                         Ok(_) => {}
                         Err(e) => return Some(Err(anyhow::Error::new(e).context("failed to read the file"))),
                     }
-                    let text = String::from_utf8_lossy(&buf);
+                    let Ok(text) = std::str::from_utf8(&buf) else {
+                        return Some(Ok(Row { line, fields: Err(malformed(&[], "not UTF-8")) }));
+                    };
                     let text = text.trim();
                     if text.is_empty() {
                         continue;
