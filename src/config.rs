@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use entity::enums::{Jurisdiction, OrgKind, Role};
 
 /// Days the change feed keeps changes readable unless `MFO_CHANGE_RETENTION_DAYS` says.
@@ -45,6 +45,9 @@ pub enum Command {
     /// Inspect the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Load an MFO's borrowers, loans or payments from a file (a book's first migration),
+    /// through the bulk sync's rules as the MFO's staff; resumable.
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -426,4 +429,39 @@ pub enum AuditCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+/// What an import file holds: items of `upsertBorrowers`, `upsertLoans` or `recordPayments`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    Borrowers,
+    Loans,
+    Payments,
+}
+
+/// An import file's format: one JSON object per line, or CSV with a header of field names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    Ndjson,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// What the file holds.
+    #[arg(value_enum)]
+    pub kind: ImportKind,
+    /// NDJSON or CSV, each row the GraphQL input of one item (camelCase field names).
+    pub file: PathBuf,
+    /// The MFO whose book it is (`mfo-api org create` prints its id); the outside ids are its own.
+    #[arg(long)]
+    pub mfo: uuid::Uuid,
+    /// The file's format; by default from its extension (`.csv` is CSV, anything else NDJSON).
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormat>,
+    /// Start from the first row, ignoring `FILE.import-progress`.
+    #[arg(long)]
+    pub restart: bool,
 }

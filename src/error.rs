@@ -46,8 +46,8 @@ mod reason {
         /// `params.greaterThan` for an amount that must be positive), as decimal strings, and
         /// `params.range` written out (`1–600`, `> 0, ≤ 1000000000000`).
         OutOfRange,
-        /// A value is not in its format: `params.format` is `time` (HH:MM), `phone`, `email` or
-        /// `policy` (then `params.problem` says what is wrong).
+        /// A value is not in its format: `params.format` is `time` (HH:MM), `phone`, `email`,
+        /// `policy` or `row` (an import file's; then `params.problem` says what is wrong).
         Malformed,
         /// A value is not one of those accepted; `params.allowed` lists them.
         UnsupportedValue,

@@ -16,6 +16,7 @@ pub mod graphql;
 pub mod http;
 pub mod i18n;
 pub mod ids;
+pub mod import;
 pub mod money;
 pub mod rules;
 pub mod services;

@@ -10,13 +10,13 @@ use mfo_api::app::{self, AppConfig};
 use mfo_api::auth::{self, JwtSettings, Keys, TokenRequest};
 use mfo_api::clock::SystemClock;
 use mfo_api::config::{
-    AuditCommand, CalendarCommand, Cli, Command, ConnLimits, DbArgs, HttpLimits, JwtArgs, OrgCommand, PolicyCommand,
-    ServeArgs,
+    AuditCommand, CalendarCommand, Cli, Command, ConnLimits, DbArgs, HttpLimits, ImportArgs, JwtArgs, OrgCommand,
+    PolicyCommand, ServeArgs,
 };
 use mfo_api::events::{Broker, scanner::Scanner};
 use mfo_api::http::dashboard::{self, DemoToken};
 use mfo_api::services::{Ctx, audit, orgs, reference};
-use mfo_api::{db, demo, graphql};
+use mfo_api::{db, demo, graphql, import};
 use sea_orm::ActiveEnum;
 
 fn init_tracing(filter: &str, format: &str) {
@@ -304,9 +304,32 @@ fn main() -> anyhow::Result<()> {
         .block_on(run())
 }
 
+/// `mfo-api import`: the summary on stdout; exit 2 for an organisation that is not an MFO,
+/// 1 for a failure (the batches before it stay committed and the checkpoint says where).
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    init_tracing("warn", "text");
+    let ctx = context(&args.db).await?;
+    let options = import::Options { mfo: args.mfo, format: args.format, restart: args.restart };
+    let mut progress = import::Progress::stderr();
+    match import::run(&ctx, args.kind, &args.file, &options, &mut progress).await {
+        Ok(summary) => {
+            println!("{}", summary.line());
+            if summary.refused > 0 {
+                eprintln!("refused rows and their reasons: {}", import::refused_path(&args.file).display());
+            }
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("import failed: {e:#}");
+            std::process::exit(i32::from(e.exit_code()));
+        }
+    }
+}
+
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Some(Command::Import(args)) => import(args).await,
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(db_args)) => {

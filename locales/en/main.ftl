@@ -18,6 +18,7 @@ MALFORMED = { $format ->
     [phone] { $field } must be 7 to 15 digits, optionally with + ( ) - and spaces.
     [email] { $field } is not an e-mail address.
     [policy] The policy file is not valid: { $problem }
+    [row] The row is not valid: { $problem }
    *[other] { $field } is malformed.
 }
 UNSUPPORTED_VALUE = { $field } must be one of: { $allowed }.

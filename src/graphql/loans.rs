@@ -829,6 +829,27 @@ pub struct RecordPaymentInput {
     pub amount: Decimal,
 }
 
+impl RecordPaymentInput {
+    /// The service's input for an item of `recordPayments` (and a row of `mfo-api
+    /// import payments`): a loan named by neither or both ids, or by a global id that is not
+    /// a loan's, is the item's refusal.
+    pub(crate) fn into_service(self) -> Result<svc::PaymentInput, crate::error::ServiceError> {
+        use crate::error::{ServiceError, UserError, UserErrorReason};
+        let named_by_id = self.loan_id.is_some();
+        let loan = match loan_ref(self.loan_id, self.loan_external_id) {
+            Ok(r) => r?,
+            // A global id that is not a loan's names nothing of the caller's.
+            Err(_) => {
+                return Err(ServiceError::user(UserError::invalid(
+                    &[if named_by_id { "loanId" } else { "loanExternalId" }],
+                    UserErrorReason::UnknownReference,
+                )));
+            }
+        };
+        Ok(svc::PaymentInput { loan, external_id: self.external_id, paid_at: self.paid_at, amount: self.amount })
+    }
+}
+
 /// A legal fact about a loan (R3, R14, R17, M6).
 #[derive(InputObject)]
 pub struct RecordLoanLegalFactInput {

@@ -5,13 +5,11 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
-use crate::error::{ServiceError, UserError, UserErrorReason};
+use crate::error::{ServiceError, UserError};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{UserErrorObject, top_level};
-use crate::graphql::loans::{
-    Borrower, Loan, Payment, RecordPaymentInput, UpsertBorrowerInput, UpsertLoanInput, loan_ref,
-};
-use crate::services::loans::{self as loans_svc, Outcome};
+use crate::graphql::loans::{Borrower, Loan, Payment, RecordPaymentInput, UpsertBorrowerInput, UpsertLoanInput};
+use crate::services::loans::Outcome;
 use crate::services::sync::{self as svc, ItemResult};
 
 /// What an item of a batch did to its record.
@@ -330,20 +328,7 @@ impl SyncMutation {
             return Ok(RecordPaymentsPayload::refused_whole(batch_refusal(e)?));
         }
         let externals: Vec<String> = input.items.iter().map(|i| i.external_id.clone()).collect();
-        let (early, items) = convert_each(input.items, |i| {
-            let named_by_id = i.loan_id.is_some();
-            let loan = match loan_ref(i.loan_id, i.loan_external_id) {
-                Ok(r) => r?,
-                // A global id that is not a loan's names nothing of the caller's.
-                Err(_) => {
-                    return Err(ServiceError::user(UserError::invalid(
-                        &[if named_by_id { "loanId" } else { "loanExternalId" }],
-                        UserErrorReason::UnknownReference,
-                    )));
-                }
-            };
-            Ok(loans_svc::PaymentInput { loan, external_id: i.external_id, paid_at: i.paid_at, amount: i.amount })
-        })?;
+        let (early, items) = convert_each(input.items, RecordPaymentInput::into_service)?;
         match svc::record_payments(ctx.services(), p, items).await {
             Ok(results) => {
                 let (items, counts) = answers(merge(early, results)?, externals, |a| {

@@ -21,6 +21,7 @@ mod exposure;
 mod finding;
 mod hostile;
 mod hostile_suite;
+mod import;
 mod ingestion;
 mod isolation_matrix;
 mod languages;
