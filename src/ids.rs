@@ -141,3 +141,24 @@ pub fn kind_of_subject(subject_type: &str) -> Option<Kind> {
         _ => return None,
     })
 }
+
+/// A principal's key as the API shows it: `ROLE:sub@<organisation's global id>`
+/// (`auth::Principal::key` stores the organisation's uuid). `system:<task>` and anything
+/// else without an organisation uuid is unchanged.
+pub fn actor(key: &str) -> String {
+    match key.rsplit_once('@') {
+        Some((who, org)) => match Uuid::parse_str(org) {
+            Ok(u) => format!("{who}@{}", global_id(Kind::Organization, u)),
+            Err(_) => key.to_owned(),
+        },
+        None => key.to_owned(),
+    }
+}
+
+/// A stored subject's global ID; the raw uuid for what has none (operator records).
+pub fn subject_global_id(subject_type: &str, id: Uuid) -> String {
+    match kind_of_subject(subject_type) {
+        Some(kind) => global_id(kind, id),
+        None => id.to_string(),
+    }
+}

@@ -12,10 +12,9 @@ use uuid::Uuid;
 use super::{BOM, Cell, Column, PAGE, Sheet, csv_header, csv_row};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
-use crate::graphql::escalations::subject_global_id;
-use crate::graphql::ids::{Kind, actor, encode};
 use crate::i18n::{Lang, Msg};
 use crate::ids::OrgId;
+use crate::ids::{Kind, actor, global_id as encode, subject_global_id};
 use crate::services::escalations::{EscalationFilter, list, severity};
 use crate::services::{Ctx, orgs};
 
@@ -69,23 +68,23 @@ async fn row(ctx: &Ctx, names: &mut Names, lang: Lang, e: &escalation::Model) ->
         None => e.message.clone(),
     };
     let responsible = match e.responsible_org_id {
-        Some(r) => (Cell::text(encode(Kind::Organization, r).0), Cell::text(names.of(ctx, r).await?)),
+        Some(r) => (Cell::text(encode(Kind::Organization, r)), Cell::text(names.of(ctx, r).await?)),
         None => (Cell::Empty, Cell::Empty),
     };
     Ok(vec![
-        Cell::text(encode(Kind::Escalation, e.id).0),
+        Cell::text(encode(Kind::Escalation, e.id)),
         Cell::Instant(e.raised_at),
         Cell::text(enum_text(e.kind)),
         Cell::text(e.rule.clone()),
         Cell::text(enum_text(severity(e.kind, &e.rule))),
         Cell::text(enum_text(e.jurisdiction)),
-        Cell::text(encode(Kind::Organization, e.org_id).0),
+        Cell::text(encode(Kind::Organization, e.org_id)),
         Cell::text(names.of(ctx, e.org_id).await?),
         responsible.0,
         responsible.1,
         Cell::text(e.subject_type.clone()),
-        Cell::text(subject_global_id(&e.subject_type, e.subject_id).0),
-        Cell::opt_text(e.deadline_id.map(|d| encode(Kind::Deadline, d).0)),
+        Cell::text(subject_global_id(&e.subject_type, e.subject_id)),
+        Cell::opt_text(e.deadline_id.map(|d| encode(Kind::Deadline, d))),
         Cell::text(message),
         e.acknowledged_at.map_or(Cell::Empty, Cell::Instant),
         Cell::opt_text(e.acknowledged_by.as_deref().map(actor)),

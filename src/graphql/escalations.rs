@@ -85,10 +85,7 @@ impl Deadline {
 
 /// A global ID for a stored subject reference.
 pub fn subject_global_id(subject_type: &str, id: uuid::Uuid) -> ID {
-    match crate::graphql::ids::kind_of_subject(subject_type) {
-        Some(kind) => encode(kind, id),
-        None => ID(id.to_string()),
-    }
+    ID(crate::ids::subject_global_id(subject_type, id))
 }
 
 /// A missed legal deadline or a rule breach.

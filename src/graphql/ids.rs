@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::graphql::errors::{bad_input, not_found};
 
-pub use crate::ids::{Kind, kind_of_subject};
+pub use crate::ids::{Kind, actor, kind_of_subject};
 
 /// A record's global ID.
 pub fn encode(kind: Kind, id: Uuid) -> ID {
@@ -112,19 +112,6 @@ pub fn globalize(value: &serde_json::Value, subject: Option<(Kind, Uuid)>) -> se
         Value::Array(items) => Value::Array(items.iter().map(|i| globalize(i, subject)).collect()),
         Value::String(_) => as_global(value, None).unwrap_or_else(|| value.clone()),
         Value::Null | Value::Bool(_) | Value::Number(_) => value.clone(),
-    }
-}
-
-/// A principal's key as the API shows it: `ROLE:sub@<organisation's global id>`
-/// (`auth::Principal::key` stores the organisation's uuid). `system:<task>` and anything
-/// else without an organisation uuid is unchanged.
-pub fn actor(key: &str) -> String {
-    match key.rsplit_once('@') {
-        Some((who, org)) => match Uuid::parse_str(org) {
-            Ok(u) => format!("{who}@{}", encode(Kind::Organization, u).0),
-            Err(_) => key.to_owned(),
-        },
-        None => key.to_owned(),
     }
 }
 
