@@ -359,7 +359,7 @@ async fn run() -> anyhow::Result<()> {
             let settings =
                 JwtSettings { keys: Keys::Hs256(secret), issuer: args.jwt.jwt_issuer, audience: args.jwt.jwt_audience };
             let verified = auth::Verifier::new(settings).verify(&token, ctx.clock.now())?;
-            auth::resolve(&ctx.reference, &ctx.db, verified).await.context("the token would be refused")?;
+            mfo_api::services::orgs::principal(&ctx, verified).await.context("the token would be refused")?;
             println!("{token}");
             Ok(())
         }

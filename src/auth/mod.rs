@@ -1,6 +1,7 @@
-//! Turns a bearer token into a `Principal` (RFC 8725 practice): the algorithm is pinned by
-//! configuration, `exp`/`iss`/`aud`/`sub` are required, `nbf` is checked, the leeway is a
-//! few seconds, and the role must match the organisation's kind.
+//! Verifies a bearer token (RFC 8725 practice): the algorithm is pinned by configuration,
+//! `exp`/`iss`/`aud`/`sub` are required, `nbf` is checked, the leeway is a few seconds. The
+//! organisation behind it (its kind must match the role) is looked up by
+//! `services::orgs::principal`: this module reads no database.
 //!
 //! A header naming `crit` extensions is refused: we implement none, and RFC 7515 §4.1.11
 //! says a recipient that does not understand one must reject the token. A `sub` that no
@@ -17,11 +18,10 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
-use entity::borrower;
 use entity::enums::{Jurisdiction, OrgKind, Role};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use sea_orm::{ActiveEnum, ConnectionTrait, EntityTrait};
+use sea_orm::ActiveEnum;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -309,50 +309,6 @@ fn map_jwt_error(e: &jsonwebtoken::errors::Error) -> AuthError {
         K::ImmatureSignature => AuthError::NotYetValid,
         _ => AuthError::Malformed,
     }
-}
-
-/// Completes a verified token into a principal: the organisation must exist and be of
-/// the role's kind, and a borrower token must name a borrower of that MFO.
-pub async fn resolve<C: ConnectionTrait>(
-    cache: &crate::services::reference::Cache,
-    db: &C,
-    v: Verified,
-) -> Result<Principal, AuthError> {
-    // Through the cache: the organisation behind a token is read on every request.
-    let org = crate::services::reference::organization(cache, db, v.org_id)
-        .await
-        .map_err(|_| AuthError::Unavailable)?
-        .ok_or(AuthError::UnknownOrganisation)?;
-    // Exhaustive on purpose: a new role must decide which organisations it belongs to.
-    let kind_matches = match v.role {
-        Role::MfoStaff | Role::MfoManager | Role::Borrower => org.kind == OrgKind::Mfo,
-        Role::CollectionAgency => org.kind == OrgKind::CollectionAgency,
-        Role::Regulator => org.kind == OrgKind::Regulator,
-    };
-    if !kind_matches {
-        return Err(AuthError::RoleMismatch);
-    }
-    let borrower_id = match (v.role, v.borrower_id) {
-        (Role::Borrower, Some(b)) => {
-            let found = borrower::Entity::find_by_id(b).one(db).await.map_err(|_| AuthError::Unavailable)?;
-            match found {
-                Some(row) if row.mfo_id == org.id => Some(BorrowerId(b)),
-                _ => return Err(AuthError::Borrower),
-            }
-        }
-        (Role::Borrower, None) => return Err(AuthError::Borrower),
-        // A staff, agency or regulator token never acts as a borrower.
-        (Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator, _) => None,
-    };
-    Ok(Principal {
-        role: v.role,
-        subject: v.subject,
-        org_id: OrgId(org.id),
-        org_kind: org.kind,
-        jurisdiction: org.jurisdiction,
-        borrower_id,
-        expires_at: v.expires_at,
-    })
 }
 
 /// What a development token says.

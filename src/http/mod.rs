@@ -111,7 +111,7 @@ fn unauthenticated(e: &AuthError) -> Response {
 /// Checks a bearer token: `Ok(None)` without one, a 401 response for a bad one.
 pub async fn authenticate_token(state: &AppState, token: &str) -> Result<Principal, AuthError> {
     let verified = state.verifier.verify(token, state.ctx.clock.now())?;
-    auth::resolve(&state.ctx.reference, &state.ctx.db, verified).await
+    crate::services::orgs::principal(&state.ctx, verified).await
 }
 
 /// The caller from the `Authorization` header: none without one, a 401 for a bad one,

@@ -1,17 +1,19 @@
 //! The organisation register: operators create organisations (`mfo-api org create`), the
-//! API only reads them. Also the import of newer holiday calendars.
+//! API only reads them. Also the import of newer holiday calendars, and the principal
+//! behind a verified token (its organisation, looked up here so that `auth` only verifies).
 
 use anyhow::Context;
-use entity::enums::{HolidayKind, Jurisdiction, OrgKind};
-use entity::{holiday, organization};
+use entity::enums::{HolidayKind, Jurisdiction, OrgKind, Role};
+use entity::{borrower, holiday, organization};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveEnum, ActiveValue::Set, EntityTrait};
 use serde_json::json;
 
 use super::Ctx;
 use super::write::{Actor, Subject, Visibility, Write};
+use crate::auth::{AuthError, Principal, Verified};
 use crate::error::ServiceResult;
-use crate::ids::OrgId;
+use crate::ids::{BorrowerId, OrgId};
 use crate::rules::calendar::time_zone;
 
 pub struct NewOrg {
@@ -115,4 +117,45 @@ pub async fn list(
         q = q.filter(organization::Column::Kind.eq(kind));
     }
     Ok(q.order_by_asc(organization::Column::Name).order_by_asc(organization::Column::Id).all(&ctx.db).await?)
+}
+
+/// Completes a verified token into a principal: the organisation must exist and be of
+/// the role's kind, and a borrower token must name a borrower of that MFO.
+pub async fn principal(ctx: &Ctx, v: Verified) -> Result<Principal, AuthError> {
+    let (cache, db) = (&ctx.reference, &ctx.db);
+    // Through the cache: the organisation behind a token is read on every request.
+    let org = super::reference::organization(cache, db, v.org_id)
+        .await
+        .map_err(|_| AuthError::Unavailable)?
+        .ok_or(AuthError::UnknownOrganisation)?;
+    // Exhaustive on purpose: a new role must decide which organisations it belongs to.
+    let kind_matches = match v.role {
+        Role::MfoStaff | Role::MfoManager | Role::Borrower => org.kind == OrgKind::Mfo,
+        Role::CollectionAgency => org.kind == OrgKind::CollectionAgency,
+        Role::Regulator => org.kind == OrgKind::Regulator,
+    };
+    if !kind_matches {
+        return Err(AuthError::RoleMismatch);
+    }
+    let borrower_id = match (v.role, v.borrower_id) {
+        (Role::Borrower, Some(b)) => {
+            let found = borrower::Entity::find_by_id(b).one(db).await.map_err(|_| AuthError::Unavailable)?;
+            match found {
+                Some(row) if row.mfo_id == org.id => Some(BorrowerId(b)),
+                _ => return Err(AuthError::Borrower),
+            }
+        }
+        (Role::Borrower, None) => return Err(AuthError::Borrower),
+        // A staff, agency or regulator token never acts as a borrower.
+        (Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator, _) => None,
+    };
+    Ok(Principal {
+        role: v.role,
+        subject: v.subject,
+        org_id: OrgId(org.id),
+        org_kind: org.kind,
+        jurisdiction: org.jurisdiction,
+        borrower_id,
+        expires_at: v.expires_at,
+    })
 }
