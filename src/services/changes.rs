@@ -136,15 +136,16 @@ pub async fn page(
         let exhausted = (rows.len() as u64) < want;
         let seen = visible(ctx, p, &rows).await?;
         for row in rows {
+            let at = Cursor::of(&row);
             if seen.contains(&(row.subject_type.clone(), row.subject_id)) {
                 if items.len() as u64 == first {
                     // The (first + 1)-th: more follow; the page ends at the last listed.
                     return Ok(ChangePage { items, resume: position, has_next: true });
                 }
-                items.push(row.clone());
+                items.push(row);
             }
             scanned += 1;
-            position = Some(Cursor::of(&row));
+            position = Some(at);
         }
         if exhausted {
             return Ok(ChangePage { items, resume: position, has_next: false });

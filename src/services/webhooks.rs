@@ -13,8 +13,8 @@ use entity::enums::{OrgKind, Role};
 use entity::{organization, webhook_attempt, webhook_delivery, webhook_endpoint};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -136,16 +136,21 @@ pub struct EndpointInput {
     pub description: Option<String>,
 }
 
-fn check(problems: &mut Problems, ctx: &Ctx, url: &str, description: Option<&str>) {
-    if let Some(why) = unsafe_url(url.trim(), ctx.webhook_allow_private()) {
-        problems.push(UserError::invalid(&["url"], UserErrorReason::UnsafeWebhookUrl).with_param("why", why));
+/// The URL (when given) and the note of a create or an update.
+fn check(ctx: &Ctx, url: Option<&str>, description: Option<&str>) -> ServiceResult<()> {
+    let mut problems = Problems::new();
+    if let Some(url) = url {
+        if let Some(why) = unsafe_url(url.trim(), ctx.webhook_allow_private()) {
+            problems.push(UserError::invalid(&["url"], UserErrorReason::UnsafeWebhookUrl).with_param("why", why));
+        }
+        problems.check(url.len() <= 2_000, || {
+            UserError::invalid(&["url"], UserErrorReason::TooLong).with_param("maxLength", 2_000)
+        });
     }
-    problems.check(url.len() <= 2_000, || {
-        UserError::invalid(&["url"], UserErrorReason::TooLong).with_param("maxLength", 2_000)
-    });
     problems.check(description.is_none_or(|d| d.chars().count() <= 500), || {
         UserError::invalid(&["description"], UserErrorReason::TooLong).with_param("maxLength", 500)
     });
+    problems.finish()
 }
 
 fn types_json(types: &[&'static str]) -> Value {
@@ -165,11 +170,11 @@ fn trail(e: &webhook_endpoint::Model) -> Value {
         "enabled": e.disabled_at.is_none(), "rotatedUntil": e.previous_secret_until })
 }
 
-/// The newest change now: a new endpoint receives what is committed after it.
-async fn feed_end(w: &Write) -> ServiceResult<(i64, DateTime<Utc>)> {
-    let last =
-        entity::outbox_event::Entity::find().order_by_desc(entity::outbox_event::Column::Seq).one(w.txn()).await?;
-    Ok(last.map_or((0, w.now), |e| (e.seq, e.occurred_at)))
+/// The newest change now (none in an empty outbox): a new endpoint, or one back after
+/// the retention, receives what is committed after it.
+async fn newest_change(db: &impl ConnectionTrait) -> ServiceResult<Option<Cursor>> {
+    let last = entity::outbox_event::Entity::find().order_by_desc(entity::outbox_event::Column::Seq).one(db).await?;
+    Ok(last.as_ref().map(Cursor::of))
 }
 
 /// `createWebhookEndpoint`: the endpoint and its secret (shown this once).
@@ -179,9 +184,7 @@ pub async fn create(
     input: EndpointInput,
 ) -> ServiceResult<(webhook_endpoint::Model, String)> {
     require_org(p)?;
-    let mut problems = Problems::new();
-    check(&mut problems, ctx, &input.url, input.description.as_deref());
-    problems.finish()?;
+    check(ctx, Some(&input.url), input.description.as_deref())?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     // The organisation's row, locked: two creations at once count each other.
     w.for_change::<organization::Entity>(Condition::all(), p.org_id.0).await?;
@@ -192,7 +195,7 @@ pub async fn create(
             UserError::invalid(&["url"], UserErrorReason::TooManyWebhookEndpoints).with_param("max", MAX_ENDPOINTS),
         ));
     }
-    let (seq, at) = feed_end(&w).await?;
+    let start = newest_change(w.txn()).await?.unwrap_or(Cursor { seq: 0, at: w.now });
     let secret = new_secret();
     let row = webhook_endpoint::Model {
         id: w.new_id(),
@@ -205,8 +208,8 @@ pub async fn create(
         secret: secret.clone(),
         previous_secret: None,
         previous_secret_until: None,
-        cursor_seq: seq,
-        cursor_at: at,
+        cursor_seq: start.seq,
+        cursor_at: start.at,
         disabled_at: None,
         disabled_reason: None,
         failing_since: None,
@@ -237,15 +240,7 @@ pub struct EndpointUpdate {
 /// nothing recorded.
 pub async fn update(ctx: &Ctx, p: &Principal, id: Uuid, u: EndpointUpdate) -> ServiceResult<webhook_endpoint::Model> {
     require_org(p)?;
-    let mut problems = Problems::new();
-    if let Some(url) = &u.url {
-        check(&mut problems, ctx, url, u.description.as_deref());
-    } else if let Some(d) = &u.description {
-        problems.check(d.chars().count() <= 500, || {
-            UserError::invalid(&["description"], UserErrorReason::TooLong).with_param("maxLength", 500)
-        });
-    }
-    problems.finish()?;
+    check(ctx, u.url.as_deref(), u.description.as_deref())?;
     let mut w = Write::begin(ctx, Actor::from(p)).await?;
     let before = w.for_change::<webhook_endpoint::Entity>(own(p), id).await?;
     let mut after = before.clone();
@@ -464,19 +459,14 @@ pub async fn fan_out(ctx: &Ctx) -> ServiceResult<usize> {
     for e in enabled {
         let Some(p) = principal_of(ctx, &e).await? else { continue };
         let cursor = Cursor { seq: e.cursor_seq, at: e.cursor_at };
-        let page = match changes::page(ctx, &p, Some(cursor), &wanted(&e), FAN_OUT_PAGE).await {
-            Ok(page) => page,
+        let (items, resume) = match changes::page(ctx, &p, Some(cursor), &wanted(&e), FAN_OUT_PAGE).await {
+            Ok(page) => (page.items, page.resume.unwrap_or(cursor)),
             // Disabled for longer than changes are kept: what is gone cannot be sent;
             // resume from now (the endpoint's deliveries show the gap).
-            Err(ServiceError::User(_)) => changes::ChangePage {
-                items: Vec::new(),
-                resume: Some(Cursor { seq: i64::MAX, at: now }),
-                has_next: false,
-            },
+            Err(ServiceError::User(_)) => (Vec::new(), newest_change(&ctx.db).await?.unwrap_or(cursor)),
             Err(other) => return Err(other),
         };
-        let rows: Vec<webhook_delivery::ActiveModel> = page
-            .items
+        let rows: Vec<webhook_delivery::ActiveModel> = items
             .iter()
             .map(|ev| webhook_delivery::ActiveModel {
                 id: Set(new_id(now)),
@@ -497,11 +487,6 @@ pub async fn fan_out(ctx: &Ctx) -> ServiceResult<usize> {
                 created_at: Set(now),
             })
             .collect();
-        let resume = match page.resume {
-            Some(c) if c.seq == i64::MAX => feed_latest(ctx).await?.unwrap_or(cursor),
-            Some(c) => c,
-            None => continue,
-        };
         if resume == cursor && rows.is_empty() {
             continue;
         }
@@ -528,12 +513,6 @@ pub async fn fan_out(ctx: &Ctx) -> ServiceResult<usize> {
         txn.commit().await?;
     }
     Ok(queued)
-}
-
-async fn feed_latest(ctx: &Ctx) -> ServiceResult<Option<Cursor>> {
-    let last =
-        entity::outbox_event::Entity::find().order_by_desc(entity::outbox_event::Column::Seq).one(&ctx.db).await?;
-    Ok(last.as_ref().map(Cursor::of))
 }
 
 /// A claimed delivery and what it is sent with.
@@ -573,9 +552,17 @@ pub async fn claim(ctx: &Ctx, owner: &str, limit: u64) -> ServiceResult<Vec<Clai
         .filter(free())
         .exec_with_returning(&ctx.db)
         .await?;
+    // The endpoints of the claimed deliveries, in one statement.
+    let endpoints: std::collections::HashMap<Uuid, webhook_endpoint::Model> = webhook_endpoint::Entity::find()
+        .filter(webhook_endpoint::Column::Id.is_in(claimed.iter().map(|d| d.endpoint_id)))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
     let mut out = Vec::with_capacity(claimed.len());
     for d in claimed {
-        let Some(e) = webhook_endpoint::Entity::find_by_id(d.endpoint_id).one(&ctx.db).await? else { continue };
+        let Some(e) = endpoints.get(&d.endpoint_id) else { continue };
         if e.disabled_at.is_some() {
             // Sent when the endpoint is enabled again.
             continue;
