@@ -16,6 +16,30 @@ pub enum UserErrorCode {
 
 pub use reason::UserErrorReason;
 
+/// The `extensions.code` of a top-level error (DESIGN.md, Errors), spelled once for the
+/// GraphQL edge, the HTTP layer and the WebSocket. A business refusal is not here: it is a
+/// `userErrors` entry with a `UserErrorReason`.
+pub mod code {
+    /// The request or an input is malformed or outside the law's bounds.
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// No token, or one that does not verify.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// The caller's role may not do this.
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// No such record, or one outside the caller's scope (answered alike).
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// Over a rate, connection or subscription limit: retry later.
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The request ran past its time budget and was abandoned.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// A persisted document's hash the server does not know.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// A document outside the trusted list where the deployment requires one.
+    pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
+    /// Anything else; the details are in the server's log, never in the answer.
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
 // The derive names the deprecated broad reasons; nothing else may (clippy -D warnings).
 #[allow(deprecated)]
 mod reason {

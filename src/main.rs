@@ -8,14 +8,15 @@ use clap::Parser;
 use entity::enums::Role;
 use mfo_api::app::{self, AppConfig};
 use mfo_api::auth::{self, JwtSettings, Keys, TokenRequest};
+use mfo_api::bus::Broker;
 use mfo_api::clock::SystemClock;
 use mfo_api::config::{
     AuditCommand, CalendarCommand, Cli, Command, ConnLimits, DbArgs, HttpLimits, ImportArgs, JwtArgs, OrgCommand,
     PolicyCommand, ServeArgs,
 };
-use mfo_api::events::{Broker, scanner::Scanner};
+use mfo_api::events::scanner::Scanner;
 use mfo_api::http::dashboard::{self, DemoToken};
-use mfo_api::services::{Ctx, audit, orgs, reference};
+use mfo_api::services::{Ctx, chain, orgs, reference};
 use mfo_api::{db, demo, graphql, import};
 use sea_orm::ActiveEnum;
 
@@ -398,7 +399,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Some(Command::Audit(AuditCommand::Verify { db: db_args })) => {
             let ctx = context(&db_args).await?;
-            match audit::verify_chain(&ctx.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+            match chain::verify_chain(&ctx.db).await.map_err(|e| anyhow::anyhow!("{e}"))? {
                 Ok(n) => {
                     println!("audit chain intact: {n} entries");
                     Ok(())

@@ -1,14 +1,10 @@
-//! After-commit delivery: the in-process broker that fans committed outbox events out to
-//! subscriptions, the escalation feed (one reader of new escalations per process), and
-//! the deadline scanner that raises escalations.
+//! The workers after a commit: the relay (other instances' commits, on PostgreSQL), the
+//! deadline scanner that marks deadlines missed and raises escalations, and the webhook
+//! deliverer. They run above the services and call them; nothing below imports them.
 //!
-//! Events are written by `services::write::Write` in the transaction of the change; this
-//! module only ever publishes what has been committed.
+//! Events are written by `services::write::Write` in the transaction of the change and
+//! published through `crate::bus`; a worker only ever acts on what has been committed.
 
-pub mod broker;
-pub mod feed;
 pub mod relay;
 pub mod scanner;
 pub mod webhooks;
-
-pub use broker::{Broker, Published};

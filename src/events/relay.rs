@@ -15,10 +15,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::Published;
+use crate::bus::{CHANNEL, Published};
 use crate::services::Ctx;
-
-pub const CHANNEL: &str = "mfo_outbox";
 
 /// Starts the relay when the database is PostgreSQL.
 pub fn spawn(ctx: Ctx) -> Option<JoinHandle<()>> {

@@ -1,6 +1,7 @@
 //! The deadline scanner: claims due deadlines with a lease, so that several instances
-//! never act on one twice, then marks each missed and runs its consequence in one
-//! transaction (`services::deadlines::on_missed`).
+//! never act on one twice, then marks each missed (`services::deadlines::mark_missed`, which
+//! escalates the MFO's duties) and runs its area's consequence (`consequence`) in one
+//! transaction.
 //!
 //! The claim is one `UPDATE … WHERE lease expired …` that works on both engines
 //! (DESIGN.md, Events). The conditions are repeated outside the sub-select so that
@@ -21,15 +22,14 @@ use chrono::{DateTime, Duration, Utc};
 use entity::deadline;
 use entity::enums::DeadlineStatus;
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde_json::json;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use entity::enums::Jurisdiction;
 use uuid::Uuid;
 
 use crate::error::ServiceResult;
 use crate::services::restructuring::{self, OverdueExamined};
-use crate::services::write::{Actor, Subject, Visibility, Write};
+use crate::services::write::{Actor, Write};
 use crate::services::{Ctx, deadlines, reference};
 
 /// What one pass did.
@@ -287,35 +287,14 @@ impl Scanner {
     /// Marks one leased deadline missed and runs its consequence, all in one transaction.
     /// `false` when it was met, cancelled or re-leased meanwhile.
     async fn handle(&self, id: Uuid) -> ServiceResult<bool> {
-        let mut w = Write::begin(&self.ctx, Actor::system("deadline-scanner")).await?;
-        let Some(d) = deadline::Entity::find_by_id(id).one(w.txn()).await? else {
-            w.rollback().await?;
-            return Ok(false);
-        };
-        let marked = deadline::Entity::update_many()
-            .col_expr(deadline::Column::Status, Expr::value(DeadlineStatus::Missed.to_value()))
-            .col_expr(deadline::Column::ClosedAt, Expr::value(w.now))
-            .filter(deadline::Column::Id.eq(d.id))
-            .filter(deadline::Column::Status.eq(DeadlineStatus::Open))
-            .filter(deadline::Column::LeaseOwner.eq(self.owner.clone()))
-            .exec(w.txn())
-            .await?;
-        if marked.rows_affected != 1 {
-            w.rollback().await?;
-            return Ok(false);
-        }
-        deadlines::on_missed(&mut w, &d).await?;
-        let subject = Subject::new("deadline", d.id);
-        let details = json!({ "kind": d.kind, "rule": d.rule, "dueAt": d.due_at, "subjectId": d.subject_id });
-        w.audit("deadline.missed", subject, Some(d.org_id), None, Some(details.clone()));
-        w.event(
-            "deadline.missed",
-            subject,
-            Visibility { org_id: Some(d.org_id), jurisdiction: Some(d.jurisdiction) },
-            details,
-        );
-        w.commit().await?;
-        Ok(true)
+        self.ctx
+            .write(Actor::system("deadline-scanner"), async |w| {
+                let Some(d) = deadline::Entity::find_by_id(id).one(w.txn()).await? else { return Ok(false) };
+                let Some(missed) = deadlines::mark_missed(w, &d, Some(&self.owner)).await? else { return Ok(false) };
+                consequence(w, &missed).await?;
+                Ok(true)
+            })
+            .await
     }
 
     /// Runs passes until `stop` resolves, then finishes the pass under way and gives back
@@ -353,5 +332,28 @@ impl Scanner {
             .and_where(deadline::Column::Status.eq(DeadlineStatus::Open))
             .to_owned();
         Ok(self.ctx.db.execute(&release).await?.rows_affected())
+    }
+}
+
+/// What missing a deadline does in its area besides the mark and, for the MFO's duties,
+/// the escalation (`deadlines::mark_missed`): an automatic status change. Exhaustive, so a
+/// new kind must decide what missing it does.
+async fn consequence(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> {
+    use entity::enums::DeadlineKind;
+    match d.kind {
+        // R6: documents not provided: left without review, borrower told.
+        DeadlineKind::ApplicationDocuments => restructuring::documents_lapsed(w, d).await,
+        // R13: no agreement 30 days after receipt: deemed refused.
+        DeadlineKind::CounterProposalReply => restructuring::deemed_refusal(w, d).await,
+        // The MFO's own duties: missing them is the escalation alone.
+        DeadlineKind::ComplaintRegistration
+        | DeadlineKind::ComplaintAcknowledgement
+        | DeadlineKind::ComplaintAnswer
+        | DeadlineKind::InfoRequestAnswer
+        | DeadlineKind::DelinquencyNotice
+        | DeadlineKind::ApplicationDecision
+        | DeadlineKind::DecisionImplementation
+        | DeadlineKind::MilitaryDeferralGrant
+        | DeadlineKind::MilitaryRefusalConfirmation => Ok(()),
     }
 }

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ErrorExtensions};
 
 use crate::auth::Principal;
+use crate::error::code;
 use crate::graphql::errors::code_error;
 use crate::services::Ctx;
 
@@ -30,7 +31,7 @@ impl ContextExt for Context<'_> {
     fn principal(&self) -> async_graphql::Result<&Principal> {
         self.data_opt::<RequestAuth>()
             .and_then(|a| a.principal.as_ref())
-            .ok_or_else(|| code_error("UNAUTHENTICATED", "a bearer token is required").extend())
+            .ok_or_else(|| code_error(code::UNAUTHENTICATED, "a bearer token is required").extend())
     }
 
     fn services(&self) -> &Ctx {

@@ -27,6 +27,7 @@ use async_graphql::{Name, Request, Response, ServerError};
 
 use super::context::{RateCharge, RequestAuth};
 use super::{AppSchema, guard, observe};
+use crate::error::code;
 use crate::text::{self, ORIGINALS, Originals};
 
 /// Documents up to this size are parsed on the worker: that takes microseconds, less than
@@ -165,7 +166,7 @@ impl Api {
                     && charge.0(extra).is_err()
                 {
                     let mut e = ServerError::new("too many operations: slow down", None);
-                    e.extensions.get_or_insert_with(Default::default).set("code", "RATE_LIMITED");
+                    e.extensions.get_or_insert_with(Default::default).set("code", code::RATE_LIMITED);
                     return Err(Response::from_errors(vec![e]));
                 }
                 heavy |= fields > HEAVY_FIELDS;

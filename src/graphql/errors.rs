@@ -4,6 +4,7 @@
 
 use async_graphql::{Error, ErrorExtensions, SimpleObject};
 
+use crate::error::code;
 use crate::error::{ServiceError, UserError, UserErrorCode, UserErrorReason};
 
 /// A business refusal: which input field, why, and under which rule.
@@ -50,29 +51,29 @@ pub fn code_error(code: &'static str, message: impl Into<String>) -> Error {
 }
 
 pub fn not_found() -> Error {
-    code_error("NOT_FOUND", "not found")
+    code_error(code::NOT_FOUND, "not found")
 }
 
 pub fn bad_input(message: impl Into<String>) -> Error {
-    code_error("BAD_USER_INPUT", message)
+    code_error(code::BAD_USER_INPUT, message)
 }
 
 /// A service error outside a payload (queries, or the non-business failures of mutations).
 pub fn top_level(e: ServiceError) -> Error {
     match e {
         ServiceError::NotFound => not_found(),
-        ServiceError::Forbidden(why) => code_error("FORBIDDEN", why),
-        ServiceError::Unauthenticated => code_error("UNAUTHENTICATED", "a bearer token is required"),
-        ServiceError::OutsideLaw(why) => code_error("BAD_USER_INPUT", why.render(crate::i18n::current())),
+        ServiceError::Forbidden(why) => code_error(code::FORBIDDEN, why),
+        ServiceError::Unauthenticated => code_error(code::UNAUTHENTICATED, "a bearer token is required"),
+        ServiceError::OutsideLaw(why) => code_error(code::BAD_USER_INPUT, why.render(crate::i18n::current())),
         ServiceError::User(errors) => {
             // A query has no payload to carry user errors: name the first one.
             let message =
                 errors.first().map(|e| e.render(crate::i18n::current())).unwrap_or_else(|| "invalid input".to_owned());
-            code_error("BAD_USER_INPUT", message)
+            code_error(code::BAD_USER_INPUT, message)
         }
         ServiceError::Internal(cause) => {
             tracing::error!(error = ?cause, "internal error");
-            code_error("INTERNAL", "internal error")
+            code_error(code::INTERNAL, "internal error")
         }
     }
 }

@@ -7,6 +7,7 @@ use entity::enums::{ClaimAssignee, Currency, Language, LegalFactKind, LoanStatus
 use entity::{borrower, installment, loan, payment};
 use rust_decimal::Decimal;
 
+use crate::error::code;
 use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, payload, top_level};
@@ -236,7 +237,7 @@ impl Installment {
 
     fn paid(&self) -> async_graphql::Result<&Paid> {
         // Unreachable: `Loan::installments` reads the payments whenever a paid field is selected.
-        self.paid.as_ref().ok_or_else(|| crate::graphql::errors::code_error("INTERNAL", "internal error"))
+        self.paid.as_ref().ok_or_else(|| crate::graphql::errors::code_error(code::INTERNAL, "internal error"))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
+use crate::error::code;
 use crate::graphql::appeals::RegulatorAppeal;
 use crate::graphql::audit::AuditEntry;
 use crate::graphql::collection::{CollectionAssignment, ContactEvent};
@@ -92,7 +93,7 @@ impl NodeQuery {
 /// Whether an error means "the caller may not see this entry" rather than a failure.
 fn hidden(e: &async_graphql::Error) -> bool {
     let code = e.extensions.as_ref().and_then(|x| x.get("code"));
-    ["NOT_FOUND", "FORBIDDEN"].iter().any(|c| code.is_some_and(|v| *v == async_graphql::Value::from(*c)))
+    [code::NOT_FOUND, code::FORBIDDEN].iter().any(|c| code.is_some_and(|v| *v == async_graphql::Value::from(*c)))
 }
 
 /// One node, scoped; NOT_FOUND for anything the caller may not see.

@@ -19,6 +19,8 @@ use std::time::Instant;
 use async_graphql::Response;
 use async_graphql::parser::types::OperationType;
 
+use crate::error::code;
+
 const MAX_NAMES: usize = 200;
 
 pub(super) fn type_label(t: OperationType) -> &'static str {
@@ -77,7 +79,7 @@ pub(super) async fn observed(
                 .as_ref()
                 .and_then(|x| x.get("code"))
                 .map(|c| c.to_string().trim_matches('"').to_owned())
-                .unwrap_or_else(|| "BAD_USER_INPUT".to_owned())
+                .unwrap_or_else(|| code::BAD_USER_INPUT.to_owned())
         })
         .collect();
     let outcome = if codes.is_empty() { "ok".to_owned() } else { codes.join(",") };

@@ -16,6 +16,7 @@ use axum::routing::get;
 use serde::Serialize;
 
 use crate::app::AppState;
+use crate::error::code;
 
 const INDEX_HTML: &str = include_str!("../../assets/dashboard/index.html");
 const APP_JS: &str = include_str!("../../assets/dashboard/app.js");
@@ -84,7 +85,7 @@ pub fn demo_routes(tokens: Vec<DemoToken>) -> Router<AppState> {
                 if !headers.contains_key(DEMO_TOKENS_HEADER) {
                     return super::error_response(
                         StatusCode::FORBIDDEN,
-                        "FORBIDDEN",
+                        code::FORBIDDEN,
                         "the demo tokens are for the dashboard page of this server",
                     );
                 }

@@ -18,6 +18,7 @@ use super::{bearer_principal, error_response};
 use crate::app::AppState;
 use crate::documents::{self, DocumentKind};
 use crate::error::ServiceError;
+use crate::error::code;
 use crate::graphql::documents::record_kind;
 use crate::graphql::ids;
 
@@ -25,7 +26,7 @@ use crate::graphql::ids;
 pub const PATH: &str = "/documents/{kind}/{file}";
 
 fn not_found() -> Response {
-    error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such document")
+    error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "no such document")
 }
 
 pub async fn get_document(
@@ -65,13 +66,13 @@ pub async fn get_document(
             r
         }
         Err(ServiceError::NotFound) => not_found(),
-        Err(ServiceError::Forbidden(why)) => error_response(StatusCode::FORBIDDEN, "FORBIDDEN", why),
+        Err(ServiceError::Forbidden(why)) => error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, why),
         Err(ServiceError::Unauthenticated) => {
-            error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required")
+            error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "a bearer token is required")
         }
         Err(e @ (ServiceError::User(_) | ServiceError::OutsideLaw(_) | ServiceError::Internal(_))) => {
             tracing::error!(error = %e, "document could not be issued");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
         }
     }
 }

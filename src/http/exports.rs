@@ -18,6 +18,7 @@ use tokio::io::AsyncReadExt;
 use super::{bearer_principal, error_response, requested_language};
 use crate::app::AppState;
 use crate::error::ServiceError;
+use crate::error::code;
 use crate::exports::{self, Format};
 use crate::graphql::escalations::EscalationFilter as FilterInput;
 use crate::i18n;
@@ -59,20 +60,20 @@ impl EscalationParams {
 
 fn service_error(e: &ServiceError) -> Response {
     match e {
-        ServiceError::NotFound => error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "not found"),
-        ServiceError::Forbidden(why) => error_response(StatusCode::FORBIDDEN, "FORBIDDEN", why),
+        ServiceError::NotFound => error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "not found"),
+        ServiceError::Forbidden(why) => error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, why),
         ServiceError::Unauthenticated => {
-            error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required")
+            error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "a bearer token is required")
         }
         // The filter's own refusal (an `updatedAfter` past the change retention).
         ServiceError::User(errors) => {
             let message =
                 errors.first().map(|u| u.render(i18n::current())).unwrap_or_else(|| "invalid input".to_owned());
-            error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message)
+            error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message)
         }
         ServiceError::OutsideLaw(_) | ServiceError::Internal(_) => {
             tracing::error!(error = %e, "export failed");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
         }
     }
 }
@@ -90,11 +91,11 @@ pub async fn escalations(
     };
     let format = match file.strip_prefix("escalations.").and_then(Format::from_extension) {
         Some(f) => f,
-        None => return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such export"),
+        None => return error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "no such export"),
     };
     let filter = match params.input().to_service() {
         Ok(f) => f,
-        Err(_) => return error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "not found"),
+        Err(_) => return error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "not found"),
     };
     let lang = requested_language(req.headers()).unwrap_or(i18n::DEFAULT);
     let ctx = state.ctx.clone();

@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
+use crate::error::code;
 
 /// Where the assets are served.
 pub const ASSETS_PATH: &str = "/graphiql/assets";
@@ -141,6 +142,6 @@ pub async fn asset(State(state): State<AppState>, Path(name): Path<String>) -> R
             )
                 .into_response()
         }
-        _ => crate::http::error_response(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file"),
+        _ => crate::http::error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "no such file"),
     }
 }

@@ -23,6 +23,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::error::code;
 use crate::i18n::{self, Lang};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request as GqlRequest, Response as GqlResponse, Value};
@@ -78,7 +79,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::custom(|_| {
-                    error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+                    error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
                 }))
                 .layer(cors),
         )
@@ -101,9 +102,9 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
 
 fn unauthenticated(e: &AuthError) -> Response {
     if *e == AuthError::Unavailable {
-        return error_response(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "the token could not be checked now");
+        return error_response(StatusCode::SERVICE_UNAVAILABLE, code::INTERNAL, "the token could not be checked now");
     }
-    let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &e.to_string());
+    let mut r = error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, &e.to_string());
     r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
     r
 }
@@ -122,7 +123,7 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Resul
     if values.next().is_some() {
         let mut r = error_response(
             StatusCode::BAD_REQUEST,
-            "UNAUTHENTICATED",
+            code::UNAUTHENTICATED,
             "the request carries more than one Authorization header",
         );
         r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_request\""));
@@ -146,7 +147,7 @@ pub(crate) async fn bearer_principal(
     let principal = match authenticate(state, headers).await {
         Ok(Some(p)) => p,
         Ok(None) => {
-            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "a bearer token is required");
+            let mut r = error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "a bearer token is required");
             r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return Err(refused(r));
         }
@@ -217,7 +218,7 @@ pub(crate) fn rate_limit(
 ) -> Result<(), Box<Response>> {
     let key = rate_key(principal, addr);
     state.rate.charge(&key, units, state.ctx.clock.now()).map_err(|wait| {
-        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests: slow down");
+        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, "too many requests: slow down");
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -231,7 +232,7 @@ pub(crate) fn with_codes(mut resp: GqlResponse) -> GqlResponse {
     for e in &mut resp.errors {
         let has_code = e.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
         if !has_code {
-            e.extensions.get_or_insert_with(Default::default).set("code", Value::from("BAD_USER_INPUT"));
+            e.extensions.get_or_insert_with(Default::default).set("code", Value::from(code::BAD_USER_INPUT));
         }
     }
     resp
@@ -247,7 +248,7 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
 /// request whose document fails to parse or validate keeps 200 for `application/json`
 /// (572B, FDE2).
 fn not_a_request(headers: &HeaderMap) -> Response {
-    let mut r = error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the body is not a GraphQL request");
+    let mut r = error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "the body is not a GraphQL request");
     if wants_graphql_response(headers) {
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPHQL_RESPONSE_JSON));
     }
@@ -302,7 +303,9 @@ pub fn requested_language(headers: &HeaderMap) -> Option<Lang> {
 async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match tokio::time::timeout(state.http.request_timeout, next.run(req)).await {
         Ok(resp) => resp,
-        Err(_) => error_response(StatusCode::GATEWAY_TIMEOUT, "TIMEOUT", "the request took too long and was abandoned"),
+        Err(_) => {
+            error_response(StatusCode::GATEWAY_TIMEOUT, code::TIMEOUT, "the request took too long and was abandoned")
+        }
     }
 }
 
@@ -332,7 +335,7 @@ fn respond(headers: &HeaderMap, lang: Option<Lang>, batch: bool, responses: Vec<
         Ok(body) => {
             (status, [(header::CONTENT_TYPE, content_type), (header::CONTENT_LANGUAGE, language)], body).into_response()
         }
-        Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
+        Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error"),
     }
 }
 
@@ -405,7 +408,7 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
         let _ = read_body(body, 0, state.http.max_body_bytes).await;
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_USER_INPUT",
+            code::BAD_USER_INPUT,
             "POST /graphql takes Content-Type: application/json",
         );
     }
@@ -414,7 +417,7 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
         Err(()) => {
             return error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "BAD_USER_INPUT",
+                code::BAD_USER_INPUT,
                 &format!("the request body is larger than {} bytes", state.http.max_body_bytes),
             );
         }
@@ -432,12 +435,12 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     if requests.len() > state.http.max_batch {
         return error_response(
             StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
+            code::BAD_USER_INPUT,
             &format!("a batch holds at most {} operations", state.http.max_batch),
         );
     }
     if requests.is_empty() {
-        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the batch is empty");
+        return error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "the batch is empty");
     }
     // async-graphql reads a missing `query` as "": such a body names no document at all.
     if requests.iter().any(|r| r.as_ref().is_ok_and(|r| r.query.trim().is_empty())) {
@@ -484,14 +487,14 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
         if accepts_html && !state.production {
             return graphiql::page_response(&state, &parts.headers);
         }
-        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "GET /graphql needs a `query` parameter");
+        return error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, "GET /graphql needs a `query` parameter");
     }
     let request = match async_graphql::http::parse_query_string(query) {
         Ok(r) => r,
         Err(_) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
+                code::BAD_USER_INPUT,
                 "the query string is not a GraphQL request",
             );
         }
@@ -503,7 +506,7 @@ async fn graphql_get(State(state): State<AppState>, req: Request) -> Response {
         Some(OperationType::Mutation | OperationType::Subscription) => {
             let mut r = error_response(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_USER_INPUT",
+                code::BAD_USER_INPUT,
                 "mutations and subscriptions are not run over GET: use POST (or the WebSocket for subscriptions)",
             );
             r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -550,7 +553,8 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         };
         let matches = given.is_some_and(|g| digest(g) == digest(&expected.0));
         if !matches {
-            let mut r = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "/metrics needs its bearer token");
+            let mut r =
+                error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "/metrics needs its bearer token");
             r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return r;
         }

@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::app::AppState;
+use crate::error::code;
 
 /// A response extension: the response must not be readable by another origin.
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +29,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     {
         let mut r = super::error_response(
             StatusCode::MISDIRECTED_REQUEST,
-            "FORBIDDEN",
+            code::FORBIDDEN,
             "this server does not answer for the host this request names (MFO_ALLOWED_HOSTS)",
         );
         r.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -224,8 +224,11 @@ pub async fn serve(
 
 /// The answer to a connection over the cap.
 async fn refuse(mut stream: TcpStream) {
-    let body =
-        r#"{"errors":[{"message":"too many open connections: retry shortly","extensions":{"code":"RATE_LIMITED"}}]}"#;
+    let body = serde_json::json!({ "errors": [{
+        "message": "too many open connections: retry shortly",
+        "extensions": { "code": crate::error::code::RATE_LIMITED },
+    }] })
+    .to_string();
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nx-content-type-options: nosniff\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n",
         body.len()

@@ -18,6 +18,7 @@ use entity::enums::Role;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Principal;
+use crate::error::code;
 
 /// The documents and whether borrowers are held to them.
 #[derive(Debug, Clone, Default)]
@@ -116,7 +117,7 @@ impl Policy {
             return if sha256_hex(&req.query) == hash {
                 Ok(req)
             } else {
-                Err(refusal("the document's SHA-256 is not the hash it names", "BAD_USER_INPUT"))
+                Err(refusal("the document's SHA-256 is not the hash it names", code::BAD_USER_INPUT))
             };
         }
         match self.documents.as_ref().and_then(|d| d.by_hash.get(&hash)) {
@@ -124,7 +125,7 @@ impl Policy {
                 req.query = text.clone();
                 Ok(req)
             }
-            None => Err(refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")),
+            None => Err(refusal("PersistedQueryNotFound", code::PERSISTED_QUERY_NOT_FOUND)),
         }
     }
 
@@ -136,7 +137,7 @@ impl Policy {
         if held && !listed() {
             return Err(refusal(
                 "only the operations of the app's trusted documents are run for this role: send one by its hash",
-                "PERSISTED_QUERY_NOT_IN_LIST",
+                code::PERSISTED_QUERY_NOT_IN_LIST,
             ));
         }
         Ok(())

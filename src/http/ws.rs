@@ -27,6 +27,7 @@ use tokio::task::JoinHandle;
 use super::shared::{self, Delivery};
 use crate::app::AppState;
 use crate::auth::{LEEWAY_SECONDS, Principal};
+use crate::error::code;
 use crate::i18n::{self, Lang};
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -239,7 +240,7 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, addre
                         if state.rate.charge(&p.key(), 1, state.ctx.clock.now()).is_err() {
                             let refused = json!({ "type": "error", "id": id, "payload": [{
                                 "message": "too many requests: slow down",
-                                "extensions": { "code": "RATE_LIMITED" },
+                                "extensions": { "code": code::RATE_LIMITED },
                             }] });
                             if out_tx.send(text(refused)).await.is_err() {
                                 break None;
@@ -254,7 +255,7 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, addre
                         let Some(slot) = slot else {
                             let refused = json!({ "type": "error", "id": id, "payload": [{
                                 "message": "too many operations running at once on this connection or for this principal",
-                                "extensions": { "code": "RATE_LIMITED" },
+                                "extensions": { "code": code::RATE_LIMITED },
                             }] });
                             if out_tx.send(text(refused)).await.is_err() {
                                 break None;

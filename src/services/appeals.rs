@@ -3,14 +3,14 @@
 //! reads the protection window from here.
 
 use chrono::NaiveDate;
-use entity::enums::{AppealOutcome, AppealStatus, ApplicationStatus, DecisionKind, Role};
+use entity::enums::{AppealOutcome, AppealStatus, ApplicationStatus, DecisionKind};
 use entity::{borrower, decision, loan, regulator_appeal as appeal, restructuring_application as application};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::write::{Actor, Begun, Subject, Submission, Visibility, Write};
+use super::write::{Actor, Subject, Submission, Submitted, Visibility};
 use super::{Ctx, reference, refused, restructuring};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult, UserError};
@@ -22,17 +22,6 @@ const SUBJECT: &str = "appeal";
 
 fn vis(a: &appeal::Model) -> Visibility {
     Visibility { org_id: Some(a.mfo_id), jurisdiction: Some(a.jurisdiction) }
-}
-
-/// A borrower their own appeals, the MFO's staff their MFO's, a regulator its
-/// jurisdiction's; agencies none.
-pub fn scope(p: &Principal) -> Option<Condition> {
-    match p.role {
-        Role::Borrower => p.borrower_id.map(|b| Condition::all().add(appeal::Column::BorrowerId.eq(b.0))),
-        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(appeal::Column::MfoId.eq(p.org_id.0))),
-        Role::Regulator => Some(Condition::all().add(appeal::Column::Jurisdiction.eq(p.jurisdiction))),
-        Role::CollectionAgency => None,
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,12 +42,7 @@ pub struct FileInput {
 /// R15: the borrower appeals within 15 calendar days of a refusal (its receipt), a deemed
 /// refusal, or the rejection of a counter-proposal, notifying the MFO (an outbox event).
 pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<appeal::Model> {
-    match p.role {
-        Role::Borrower => {}
-        Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator => {
-            return Err(ServiceError::Forbidden("the borrower files the appeal"));
-        }
-    }
+    super::scope::permit(p.is_borrower(), "the borrower files the appeal")?;
     if input.statement.trim().is_empty() {
         return Err(ServiceError::user(UserError::invalid(&["statement"], crate::error::UserErrorReason::Required)));
     }
@@ -67,93 +51,101 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
         operation: "fileRegulatorAppeal",
         input: &input,
     };
-    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
-        Begun::Fresh(w) => *w,
-        Begun::Replay(id) => return get(ctx, p, AppealId(id)).await,
-    };
-    let scope = restructuring::application_scope(p).ok_or(ServiceError::NotFound)?;
-    // Locked: of two appeals at once the second is the repeat (R16).
-    let a = w.for_change::<application::Entity>(scope, input.application_id.0).await?;
-    let d = decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
-    let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
-    let tz = law.calendar.tz();
-    let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).date_naive();
-    // R15: the window opens on the refusal's receipt, the day it was deemed, or the rejection.
-    let from: NaiveDate = match a.status {
-        ApplicationStatus::Refused => {
-            d.as_ref().filter(|d| d.kind == DecisionKind::Refuse).and_then(|d| d.delivered_at).map(local).ok_or_else(
-                || ServiceError::Internal(anyhow::anyhow!("a refused application without a delivered refusal")),
-            )?
-        }
-        // R13, R15: the failure to agree happens at the end of the last day of the reply
-        // period counted from the proposal's receipt (under the policy in force then),
-        // whenever the deadline scan noticed it; the appeal window runs from there.
-        ApplicationStatus::DeemedRefused => {
-            let received = d
-                .as_ref()
-                .filter(|d| d.kind == DecisionKind::CounterProposal)
-                .and_then(|d| d.delivered_at)
-                .ok_or_else(|| {
-                    ServiceError::Internal(anyhow::anyhow!("a deemed refusal without a delivered proposal"))
-                })?;
-            let then = reference::law(w.reference(), w.txn(), a.jurisdiction, received).await?;
-            rules::deemed_refusal_due(&then.calendar, &then.policy.policy, local(received)).date
-        }
-        ApplicationStatus::CounterRejected => a.closed_at.map(local).unwrap_or_else(|| local(a.updated_at)),
-        ApplicationStatus::Registered
-        | ApplicationStatus::DocumentsRequested
-        | ApplicationStatus::Inadmissible
-        | ApplicationStatus::Approved
-        | ApplicationStatus::CounterProposed
-        | ApplicationStatus::Agreed
-        | ApplicationStatus::LeftWithoutReview
-        | ApplicationStatus::Withdrawn
-        | ApplicationStatus::Implemented => {
-            return Err(refused(
-                Refusal::conflict_under("R15", crate::error::UserErrorReason::NothingToAppeal),
-                &["applicationId"],
-            ));
-        }
-    };
-    let filed_on = local(w.now);
-    rules::check_appeal_in_time(&law.policy.policy, from, filed_on).map_err(|r| refused(r, &["applicationId"]))?;
-    let earlier = appeal::Entity::find().filter(appeal::Column::ApplicationId.eq(a.id)).count(w.txn()).await?;
-    let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    let b = borrower::Entity::find_by_id(a.borrower_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    let facts = HomeProtectionFacts {
-        socially_vulnerable: b.socially_vulnerable,
-        business_purpose: l.business_purpose,
-        mortgage_secured: l.mortgage_secured,
-        secured_by_dwelling: l.secured_by_dwelling,
-        repeat: earlier > 0,
-    };
-    let row = appeal::Model {
-        id: w.new_id(),
-        application_id: a.id,
-        loan_id: a.loan_id,
-        borrower_id: a.borrower_id,
-        mfo_id: a.mfo_id,
-        jurisdiction: a.jurisdiction,
-        filed_at: w.now,
-        statement: input.statement.clone(),
-        evidence: serde_json::to_value(&input.evidence).map_err(|e| ServiceError::Internal(e.into()))?,
-        repeat: earlier > 0,
-        home_protected_until: rules::home_protection_until(&facts, filed_on, &law.policy.policy),
-        status: AppealStatus::UnderReview,
-        outcome: None,
-        resolution_note: None,
-        resolved_at: None,
-        resolved_by: None,
-    };
-    appeal::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    let subject = Subject::new(SUBJECT, row.id);
-    let after = json!({ "applicationId": a.id, "repeat": row.repeat, "homeProtectedUntil": row.home_protected_until });
-    w.audit("appeal.filed", subject, Some(a.mfo_id), None, Some(after.clone()));
-    // The MFO is notified at the same time (R15): the event is visible to it and the regulator.
-    w.event("appeal.filed", subject, vis(&row), after);
-    w.produced(row.id);
-    w.commit().await?;
-    Ok(row)
+    match ctx
+        .submit(Actor::from(p), submission, async |w| {
+            let scope = restructuring::application_scope(p).ok_or(ServiceError::NotFound)?;
+            // Locked: of two appeals at once the second is the repeat (R16).
+            let a = w.for_change::<application::Entity>(scope, input.application_id.0).await?;
+            let d = decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
+            let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
+            let tz = law.calendar.tz();
+            let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).date_naive();
+            // R15: the window opens on the refusal's receipt, the day it was deemed, or the rejection.
+            let from: NaiveDate = match a.status {
+                ApplicationStatus::Refused => d
+                    .as_ref()
+                    .filter(|d| d.kind == DecisionKind::Refuse)
+                    .and_then(|d| d.delivered_at)
+                    .map(local)
+                    .ok_or_else(|| {
+                        ServiceError::Internal(anyhow::anyhow!("a refused application without a delivered refusal"))
+                    })?,
+                // R13, R15: the failure to agree happens at the end of the last day of the reply
+                // period counted from the proposal's receipt (under the policy in force then),
+                // whenever the deadline scan noticed it; the appeal window runs from there.
+                ApplicationStatus::DeemedRefused => {
+                    let received = d
+                        .as_ref()
+                        .filter(|d| d.kind == DecisionKind::CounterProposal)
+                        .and_then(|d| d.delivered_at)
+                        .ok_or_else(|| {
+                            ServiceError::Internal(anyhow::anyhow!("a deemed refusal without a delivered proposal"))
+                        })?;
+                    let then = reference::law(w.reference(), w.txn(), a.jurisdiction, received).await?;
+                    rules::deemed_refusal_due(&then.calendar, &then.policy.policy, local(received)).date
+                }
+                ApplicationStatus::CounterRejected => a.closed_at.map(local).unwrap_or_else(|| local(a.updated_at)),
+                ApplicationStatus::Registered
+                | ApplicationStatus::DocumentsRequested
+                | ApplicationStatus::Inadmissible
+                | ApplicationStatus::Approved
+                | ApplicationStatus::CounterProposed
+                | ApplicationStatus::Agreed
+                | ApplicationStatus::LeftWithoutReview
+                | ApplicationStatus::Withdrawn
+                | ApplicationStatus::Implemented => {
+                    return Err(refused(
+                        Refusal::conflict_under("R15", crate::error::UserErrorReason::NothingToAppeal),
+                        &["applicationId"],
+                    ));
+                }
+            };
+            let filed_on = local(w.now);
+            rules::check_appeal_in_time(&law.policy.policy, from, filed_on)
+                .map_err(|r| refused(r, &["applicationId"]))?;
+            let earlier = appeal::Entity::find().filter(appeal::Column::ApplicationId.eq(a.id)).count(w.txn()).await?;
+            let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+            let b = borrower::Entity::find_by_id(a.borrower_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+            let facts = HomeProtectionFacts {
+                socially_vulnerable: b.socially_vulnerable,
+                business_purpose: l.business_purpose,
+                mortgage_secured: l.mortgage_secured,
+                secured_by_dwelling: l.secured_by_dwelling,
+                repeat: earlier > 0,
+            };
+            let row = appeal::Model {
+                id: w.new_id(),
+                application_id: a.id,
+                loan_id: a.loan_id,
+                borrower_id: a.borrower_id,
+                mfo_id: a.mfo_id,
+                jurisdiction: a.jurisdiction,
+                filed_at: w.now,
+                statement: input.statement.clone(),
+                evidence: serde_json::to_value(&input.evidence).map_err(|e| ServiceError::Internal(e.into()))?,
+                repeat: earlier > 0,
+                home_protected_until: rules::home_protection_until(&facts, filed_on, &law.policy.policy),
+                status: AppealStatus::UnderReview,
+                outcome: None,
+                resolution_note: None,
+                resolved_at: None,
+                resolved_by: None,
+            };
+            appeal::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+            let subject = Subject::new(SUBJECT, row.id);
+            let after =
+                json!({ "applicationId": a.id, "repeat": row.repeat, "homeProtectedUntil": row.home_protected_until });
+            w.audit("appeal.filed", subject, Some(a.mfo_id), None, Some(after.clone()));
+            // The MFO is notified at the same time (R15): the event is visible to it and the regulator.
+            w.event("appeal.filed", subject, vis(&row), after);
+            w.produced(row.id);
+            Ok(row)
+        })
+        .await?
+    {
+        Submitted::Fresh(done) => Ok(done),
+        Submitted::Replay(id) => get(ctx, p, AppealId(id)).await,
+    }
 }
 
 /// The regulator's only mutation: it resolves an appeal of its jurisdiction.
@@ -164,48 +156,44 @@ pub async fn resolve(
     outcome: AppealOutcome,
     note: String,
 ) -> ServiceResult<appeal::Model> {
-    match p.role {
-        Role::Regulator => {}
-        Role::MfoStaff | Role::MfoManager | Role::Borrower | Role::CollectionAgency => {
-            return Err(ServiceError::Forbidden("the supervising authority resolves appeals"));
-        }
-    }
+    super::scope::permit(p.supervises(), "the supervising authority resolves appeals")?;
     if note.trim().is_empty() {
         return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
     }
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let scope = scope(p).ok_or(ServiceError::NotFound)?;
-    let a = w.for_change::<appeal::Entity>(scope, id.0).await?;
-    match a.status {
-        AppealStatus::UnderReview => {}
-        AppealStatus::Resolved => {
-            return Err(ServiceError::user(UserError::conflict(
-                &["appealId"],
-                crate::error::UserErrorReason::AlreadyDone,
-            )));
+    ctx.write(Actor::from(p), async |w| {
+        let scope = super::scope::appeals(p).ok_or(ServiceError::NotFound)?;
+        let a = w.for_change::<appeal::Entity>(scope, id.0).await?;
+        match a.status {
+            AppealStatus::UnderReview => {}
+            AppealStatus::Resolved => {
+                return Err(ServiceError::user(UserError::conflict(
+                    &["appealId"],
+                    crate::error::UserErrorReason::AlreadyDone,
+                )));
+            }
         }
-    }
-    let mut after = a.clone();
-    after.status = AppealStatus::Resolved;
-    after.outcome = Some(outcome);
-    after.resolution_note = Some(note);
-    after.resolved_at = Some(w.now);
-    after.resolved_by = Some(p.key());
-    appeal::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
-    let subject = Subject::new(SUBJECT, a.id);
-    w.audit(
-        "appeal.resolved",
-        subject,
-        Some(a.mfo_id),
-        Some(json!({ "status": a.status })),
-        Some(json!({ "status": after.status, "outcome": outcome })),
-    );
-    w.event("appeal.resolved", subject, vis(&after), json!({ "outcome": outcome }));
-    w.commit().await?;
-    Ok(after)
+        let mut after = a.clone();
+        after.status = AppealStatus::Resolved;
+        after.outcome = Some(outcome);
+        after.resolution_note = Some(note);
+        after.resolved_at = Some(w.now);
+        after.resolved_by = Some(p.key());
+        appeal::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+        let subject = Subject::new(SUBJECT, a.id);
+        w.audit(
+            "appeal.resolved",
+            subject,
+            Some(a.mfo_id),
+            Some(json!({ "status": a.status })),
+            Some(json!({ "status": after.status, "outcome": outcome })),
+        );
+        w.event("appeal.resolved", subject, vis(&after), json!({ "outcome": outcome }));
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn get(ctx: &Ctx, p: &Principal, id: AppealId) -> ServiceResult<appeal::Model> {
-    let scope = scope(p).ok_or(ServiceError::NotFound)?;
+    let scope = super::scope::appeals(p).ok_or(ServiceError::NotFound)?;
     appeal::Entity::find_by_id(id.0).filter(scope).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
 }

@@ -23,7 +23,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{Ctx, appeals, escalations, restructuring, scope};
+use super::{Ctx, restructuring, scope};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use entity::enums::Role;
@@ -213,7 +213,7 @@ async fn visible_of(ctx: &Ctx, p: &Principal, kind: &str, ids: Vec<Uuid>) -> Ser
         "complaint" => ids_of!(complaint, scope::complaints(p)),
         "info_request" => ids_of!(info_request, scope::info_requests(p)),
         "application" => ids_of!(restructuring_application, restructuring::application_scope(p)),
-        "appeal" => ids_of!(regulator_appeal, appeals::scope(p)),
+        "appeal" => ids_of!(regulator_appeal, scope::appeals(p)),
         "contact" => ids_of!(contact_event, Some(scope::contacts(p))),
         // A deferral is visible to whoever sees its loan (`military::get`).
         "military_deferral" => ids_of!(
@@ -222,8 +222,8 @@ async fn visible_of(ctx: &Ctx, p: &Principal, kind: &str, ids: Vec<Uuid>) -> Ser
                 Query::select().column(loan::Column::Id).from(loan::Entity).cond_where(scope::loans(p)).to_owned()
             )))
         ),
-        "deadline" => ids_of!(deadline, escalations::deadline_scope(p).ok()),
-        "escalation" => ids_of!(escalation, escalations::escalation_scope(p).ok()),
+        "deadline" => ids_of!(deadline, scope::deadlines(p)),
+        "escalation" => ids_of!(escalation, scope::escalations(p)),
         "organization" => ids_of!(organization, Some(scope::organizations(p))),
         _ => Ok(Vec::new()),
     }

@@ -158,27 +158,11 @@ pub async fn extend(w: &mut Write, open: &deadline::Model, due: Due) -> ServiceR
     Ok(extended)
 }
 
-/// What a missed deadline does besides being marked: the area's consequence (an
-/// automatic status change) and, for the MFO's own duties, an escalation. Runs inside the
-/// scanner's transaction that marked it missed, so it happens exactly once.
-pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> {
-    // Exhaustive: a new kind must decide what missing it does.
-    match d.kind {
-        // R6: documents not provided: left without review, borrower told.
-        DeadlineKind::ApplicationDocuments => super::restructuring::documents_lapsed(w, d).await?,
-        // R13: no agreement 30 days after receipt: deemed refused.
-        DeadlineKind::CounterProposalReply => super::restructuring::deemed_refusal(w, d).await?,
-        // The MFO's own duties: missing them is an escalation, below.
-        DeadlineKind::ComplaintRegistration
-        | DeadlineKind::ComplaintAcknowledgement
-        | DeadlineKind::ComplaintAnswer
-        | DeadlineKind::InfoRequestAnswer
-        | DeadlineKind::DelinquencyNotice
-        | DeadlineKind::ApplicationDecision
-        | DeadlineKind::DecisionImplementation
-        | DeadlineKind::MilitaryDeferralGrant
-        | DeadlineKind::MilitaryRefusalConfirmation => {}
-    }
+/// For the MFO's own duties, a missed deadline is an escalation naming its record. Runs
+/// inside the transaction that marked it missed (`mark_missed`), so it happens exactly
+/// once. The area's own consequence of a miss (R6, R13) is the caller's: the scanner
+/// dispatches it, so this mechanism knows no area.
+async fn escalate_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> {
     match d.obligor {
         Obligor::Mfo => {
             let message = match subject_number(w, d).await? {
@@ -209,27 +193,46 @@ pub async fn on_missed(w: &mut Write, d: &deadline::Model) -> ServiceResult<()> 
 
 /// A duty whose outcome is known when it is recorded (C4: a complaint registered days
 /// after it arrived was registered either in time or late). Stored like any deadline, met
-/// or missed, and a missed one escalates as if the scanner had found it.
+/// or missed, and a missed one escalates as if the scanner had found it. Only for the MFO's
+/// duties, whose miss has no consequence in its area beyond the escalation.
 pub async fn record_settled(w: &mut Write, d: NewDeadline, met: bool) -> ServiceResult<deadline::Model> {
     let kind = d.kind;
     let opened = open(w, d).await?;
     if met {
         return Ok(close(w, opened.subject_id, kind, DeadlineStatus::Met).await?.unwrap_or(opened));
     }
-    deadline::Entity::update_many()
+    Ok(mark_missed(w, &opened, None).await?.unwrap_or(opened))
+}
+
+/// Marks an open deadline missed, records it (audit entry and `deadline.missed` event, the
+/// deadline's snapshot) and escalates a missed duty of the MFO (`escalate_missed`), in the
+/// caller's transaction. With `lease_owner`, only while that owner holds the scanner's lease. `None`
+/// when the deadline is no longer open (met, cancelled or marked meanwhile) or the lease
+/// moved on: nothing is written then.
+pub async fn mark_missed(
+    w: &mut Write,
+    d: &deadline::Model,
+    lease_owner: Option<&str>,
+) -> ServiceResult<Option<deadline::Model>> {
+    let mut marking = deadline::Entity::update_many()
         .col_expr(deadline::Column::Status, Expr::value(DeadlineStatus::Missed.to_value()))
         .col_expr(deadline::Column::ClosedAt, Expr::value(w.now))
-        .filter(deadline::Column::Id.eq(opened.id))
-        .exec(w.txn())
-        .await?;
-    let mut missed = opened;
+        .filter(deadline::Column::Id.eq(d.id))
+        .filter(deadline::Column::Status.eq(DeadlineStatus::Open));
+    if let Some(owner) = lease_owner {
+        marking = marking.filter(deadline::Column::LeaseOwner.eq(owner));
+    }
+    if marking.exec(w.txn()).await?.rows_affected != 1 {
+        return Ok(None);
+    }
+    let mut missed = d.clone();
     missed.status = DeadlineStatus::Missed;
     missed.closed_at = Some(w.now);
     let subject = Subject::new("deadline", missed.id);
     w.audit("deadline.missed", subject, Some(missed.org_id), None, Some(snapshot(&missed)));
     w.event("deadline.missed", subject, visibility(&missed), snapshot(&missed));
-    on_missed(w, &missed).await?;
-    Ok(missed)
+    escalate_missed(w, &missed).await?;
+    Ok(Some(missed))
 }
 
 /// The number a person knows the deadline's record by, for its escalation's message: a

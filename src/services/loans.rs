@@ -141,11 +141,7 @@ pub struct BorrowerFilter {
 }
 
 pub(crate) fn require_ingest(p: &Principal) -> ServiceResult<()> {
-    if scope::may_ingest(p) {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden("only the MFO's staff keep its loans in sync"))
-    }
+    if p.acts_for_mfo() { Ok(()) } else { Err(ServiceError::Forbidden("only the MFO's staff keep its loans in sync")) }
 }
 
 fn check_text(problems: &mut Problems, field: &str, value: &str, max: usize) {

@@ -53,75 +53,79 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
                 .with_param("start", "serviceStart"),
         ));
     }
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = loans::for_change(&w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), input.loan_id).await?;
-    // One protected period of a loan at a time (M1–M4): the bureau's report again, while a
-    // deferral is registered, granted or being refused, is the same conscription.
-    if deferral::Entity::find()
-        .filter(deferral::Column::LoanId.eq(l.id))
-        .filter(deferral::Column::Status.is_in(OPEN))
-        .one(w.txn())
-        .await?
-        .is_some()
-    {
-        return Err(ServiceError::user(UserError::conflict(&["loanId"], crate::error::UserErrorReason::AlreadyDone)));
-    }
-    let received = input.bureau_received_at.unwrap_or(w.now);
-    if received > w.now {
-        return Err(ServiceError::user(UserError::invalid(
-            &["bureauReceivedAt"],
-            crate::error::UserErrorReason::DateInFuture,
-        )));
-    }
-    let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received).await?;
-    let bureau_on = law.calendar.local_date(received);
-    let applicable = rules::applicable(
-        l.court_act_on,
-        l.enforcement_inscription_on,
-        l.settlement_agreement_on,
-        law.calendar.local_date(w.now),
-    );
-    let row = deferral::Model {
-        id: w.new_id(),
-        loan_id: l.id,
-        borrower_id: l.borrower_id,
-        mfo_id: l.mfo_id,
-        jurisdiction: l.jurisdiction,
-        bureau_received_at: received,
-        service_start: input.service_start,
-        service_end: input.service_end,
-        discharged_on: None,
-        protected_until: rules::protected_until(&law.policy.policy, input.service_end, None),
-        status: if applicable { DeferralStatus::Registered } else { DeferralStatus::NotApplicable },
-        granted_at: None,
-        refused_at: None,
-        refusal_confirmed_at: None,
-        original_schedule: None,
-        created_at: w.now,
-    };
-    deferral::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    let subject = Subject::new(SUBJECT, row.id);
-    if applicable {
-        deadlines::open(
-            &mut w,
-            NewDeadline {
-                subject,
-                org_id: l.mfo_id,
-                jurisdiction: l.jurisdiction,
-                kind: DeadlineKind::MilitaryDeferralGrant,
-                rule: "M1",
-                obligor: Obligor::Mfo,
-                due: rules::grant_due(&law.calendar, &law.policy.policy, bureau_on),
-                policy_version_id: law.policy.id,
-                occurrence: "1".into(),
-            },
-        )
-        .await?;
-    }
-    w.audit("military_deferral.registered", subject, Some(l.mfo_id), None, Some(snapshot(&row)));
-    w.event("military_deferral.registered", subject, vis(&row), json!({ "status": row.status }));
-    w.commit().await?;
-    Ok(row)
+    ctx.write(Actor::from(p), async |w| {
+        let l = loans::for_change(w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), input.loan_id).await?;
+        // One protected period of a loan at a time (M1–M4): the bureau's report again, while a
+        // deferral is registered, granted or being refused, is the same conscription.
+        if deferral::Entity::find()
+            .filter(deferral::Column::LoanId.eq(l.id))
+            .filter(deferral::Column::Status.is_in(OPEN))
+            .one(w.txn())
+            .await?
+            .is_some()
+        {
+            return Err(ServiceError::user(UserError::conflict(
+                &["loanId"],
+                crate::error::UserErrorReason::AlreadyDone,
+            )));
+        }
+        let received = input.bureau_received_at.unwrap_or(w.now);
+        if received > w.now {
+            return Err(ServiceError::user(UserError::invalid(
+                &["bureauReceivedAt"],
+                crate::error::UserErrorReason::DateInFuture,
+            )));
+        }
+        let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received).await?;
+        let bureau_on = law.calendar.local_date(received);
+        let applicable = rules::applicable(
+            l.court_act_on,
+            l.enforcement_inscription_on,
+            l.settlement_agreement_on,
+            law.calendar.local_date(w.now),
+        );
+        let row = deferral::Model {
+            id: w.new_id(),
+            loan_id: l.id,
+            borrower_id: l.borrower_id,
+            mfo_id: l.mfo_id,
+            jurisdiction: l.jurisdiction,
+            bureau_received_at: received,
+            service_start: input.service_start,
+            service_end: input.service_end,
+            discharged_on: None,
+            protected_until: rules::protected_until(&law.policy.policy, input.service_end, None),
+            status: if applicable { DeferralStatus::Registered } else { DeferralStatus::NotApplicable },
+            granted_at: None,
+            refused_at: None,
+            refusal_confirmed_at: None,
+            original_schedule: None,
+            created_at: w.now,
+        };
+        deferral::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+        let subject = Subject::new(SUBJECT, row.id);
+        if applicable {
+            deadlines::open(
+                w,
+                NewDeadline {
+                    subject,
+                    org_id: l.mfo_id,
+                    jurisdiction: l.jurisdiction,
+                    kind: DeadlineKind::MilitaryDeferralGrant,
+                    rule: "M1",
+                    obligor: Obligor::Mfo,
+                    due: rules::grant_due(&law.calendar, &law.policy.policy, bureau_on),
+                    policy_version_id: law.policy.id,
+                    occurrence: "1".into(),
+                },
+            )
+            .await?;
+        }
+        w.audit("military_deferral.registered", subject, Some(l.mfo_id), None, Some(snapshot(&row)));
+        w.event("military_deferral.registered", subject, vis(&row), json!({ "status": row.status }));
+        Ok(row)
+    })
+    .await
 }
 
 fn schedule_json(rows: &[installment::Model]) -> Value {
@@ -214,97 +218,95 @@ fn wrong_state(d: &deferral::Model) -> ServiceError {
 /// notified (an outbox event).
 pub async fn grant(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<deferral::Model> {
     scope::require_staff(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let d = for_change(&w, p, id, false).await?;
-    if d.status != DeferralStatus::Registered {
-        return Err(wrong_state(&d));
-    }
-    let current = loans::schedule_of(w.txn(), d.loan_id).await?;
-    let original: Vec<Installment> = current
-        .iter()
-        .map(|i| Installment { seq: i.seq, due_date: i.due_date, principal: i.principal.0, interest: i.interest.0 })
-        .collect();
-    apply_deferral(&mut w, &d, &original, d.protected_until).await?;
-    let mut after = d.clone();
-    after.status = DeferralStatus::Granted;
-    after.granted_at = Some(w.now);
-    after.original_schedule = Some(schedule_json(&current));
-    save(&mut w, &d, &after, "military_deferral.granted").await?;
-    deadlines::close(&mut w, d.id, DeadlineKind::MilitaryDeferralGrant, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let d = for_change(w, p, id, false).await?;
+        if d.status != DeferralStatus::Registered {
+            return Err(wrong_state(&d));
+        }
+        let current = loans::schedule_of(w.txn(), d.loan_id).await?;
+        let original: Vec<Installment> = current
+            .iter()
+            .map(|i| Installment { seq: i.seq, due_date: i.due_date, principal: i.principal.0, interest: i.interest.0 })
+            .collect();
+        apply_deferral(w, &d, &original, d.protected_until).await?;
+        let mut after = d.clone();
+        after.status = DeferralStatus::Granted;
+        after.granted_at = Some(w.now);
+        after.original_schedule = Some(schedule_json(&current));
+        save(w, &d, &after, "military_deferral.granted").await?;
+        deadlines::close(w, d.id, DeadlineKind::MilitaryDeferralGrant, DeadlineStatus::Met).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// M3: the borrower refuses the deferral within 14 days of its notice; the MFO must
 /// confirm within 15 days, and interest resumes.
 pub async fn refuse(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<deferral::Model> {
-    match p.role {
-        Role::Borrower => {}
-        Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator => {
-            return Err(ServiceError::Forbidden("the borrower refuses the deferral"));
-        }
-    }
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let d = for_change(&w, p, id, true).await?;
-    let Some(granted_at) = d.granted_at.filter(|_| d.status == DeferralStatus::Granted) else {
-        return Err(wrong_state(&d));
-    };
-    let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
-    let today = law.calendar.local_date(w.now);
-    rules::check_refusal_in_time(&law.policy.policy, law.calendar.local_date(granted_at), today)
-        .map_err(|r| refused(r, &["deferralId"]))?;
-    let mut after = d.clone();
-    after.status = DeferralStatus::RefusedByBorrower;
-    after.refused_at = Some(w.now);
-    save(&mut w, &d, &after, "military_deferral.refused").await?;
-    deadlines::open(
-        &mut w,
-        NewDeadline {
-            subject: Subject::new(SUBJECT, d.id),
-            org_id: d.mfo_id,
-            jurisdiction: d.jurisdiction,
-            kind: DeadlineKind::MilitaryRefusalConfirmation,
-            rule: "M3",
-            obligor: Obligor::Mfo,
-            due: rules::confirmation_due(&law.calendar, &law.policy.policy, today),
-            policy_version_id: law.policy.id,
-            occurrence: "1".into(),
-        },
-    )
-    .await?;
-    w.commit().await?;
-    Ok(after)
+    super::scope::permit(p.is_borrower(), "the borrower refuses the deferral")?;
+    ctx.write(Actor::from(p), async |w| {
+        let d = for_change(w, p, id, true).await?;
+        let Some(granted_at) = d.granted_at.filter(|_| d.status == DeferralStatus::Granted) else {
+            return Err(wrong_state(&d));
+        };
+        let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
+        let today = law.calendar.local_date(w.now);
+        rules::check_refusal_in_time(&law.policy.policy, law.calendar.local_date(granted_at), today)
+            .map_err(|r| refused(r, &["deferralId"]))?;
+        let mut after = d.clone();
+        after.status = DeferralStatus::RefusedByBorrower;
+        after.refused_at = Some(w.now);
+        save(w, &d, &after, "military_deferral.refused").await?;
+        deadlines::open(
+            w,
+            NewDeadline {
+                subject: Subject::new(SUBJECT, d.id),
+                org_id: d.mfo_id,
+                jurisdiction: d.jurisdiction,
+                kind: DeadlineKind::MilitaryRefusalConfirmation,
+                rule: "M3",
+                obligor: Obligor::Mfo,
+                due: rules::confirmation_due(&law.calendar, &law.policy.policy, today),
+                policy_version_id: law.policy.id,
+                occurrence: "1".into(),
+            },
+        )
+        .await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// M3: the MFO confirms the refusal: the schedule before the deferral is restored.
 pub async fn confirm_refusal(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<deferral::Model> {
     scope::require_staff(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let d = for_change(&w, p, id, false).await?;
-    if d.status != DeferralStatus::RefusedByBorrower {
-        return Err(wrong_state(&d));
-    }
-    if let Some(original) = &d.original_schedule {
-        let before = loans::schedule_of(w.txn(), d.loan_id).await?;
-        let rows = loans::installment_rows(&w, d.loan_id, &schedule_from_json(original));
-        loans::replace_schedule(&w, d.loan_id, rows).await?;
-        let l = loan::Entity::find_by_id(d.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-        loans::refresh_derived(&mut w, l).await?;
-        w.audit(
-            "loan.schedule_restored",
-            Subject::new("loan", d.loan_id),
-            Some(d.mfo_id),
-            Some(schedule_json(&before)),
-            Some(original.clone()),
-        );
-    }
-    let mut after = d.clone();
-    after.status = DeferralStatus::RefusalConfirmed;
-    after.refusal_confirmed_at = Some(w.now);
-    save(&mut w, &d, &after, "military_deferral.refusal_confirmed").await?;
-    deadlines::close(&mut w, d.id, DeadlineKind::MilitaryRefusalConfirmation, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let d = for_change(w, p, id, false).await?;
+        if d.status != DeferralStatus::RefusedByBorrower {
+            return Err(wrong_state(&d));
+        }
+        if let Some(original) = &d.original_schedule {
+            let before = loans::schedule_of(w.txn(), d.loan_id).await?;
+            let rows = loans::installment_rows(w, d.loan_id, &schedule_from_json(original));
+            loans::replace_schedule(w, d.loan_id, rows).await?;
+            let l = loan::Entity::find_by_id(d.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+            loans::refresh_derived(w, l).await?;
+            w.audit(
+                "loan.schedule_restored",
+                Subject::new("loan", d.loan_id),
+                Some(d.mfo_id),
+                Some(schedule_json(&before)),
+                Some(original.clone()),
+            );
+        }
+        let mut after = d.clone();
+        after.status = DeferralStatus::RefusalConfirmed;
+        after.refusal_confirmed_at = Some(w.now);
+        save(w, &d, &after, "military_deferral.refusal_confirmed").await?;
+        deadlines::close(w, d.id, DeadlineKind::MilitaryRefusalConfirmation, DeadlineStatus::Met).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// M4: discharge before the end of service: the protection ends 60 days after it (a
@@ -316,46 +318,47 @@ pub async fn register_discharge(
     discharged_on: NaiveDate,
 ) -> ServiceResult<deferral::Model> {
     scope::require_staff(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let d = for_change(&w, p, id, false).await?;
-    match d.status {
-        DeferralStatus::Registered
-        | DeferralStatus::Granted
-        | DeferralStatus::RefusedByBorrower
-        | DeferralStatus::RefusalConfirmed => {}
-        DeferralStatus::NotApplicable => return Err(wrong_state(&d)),
-    }
-    // M4: a borrower is discharged once; the first report moved the protection's end.
-    if d.discharged_on.is_some() {
-        return Err(ServiceError::user(UserError::conflict(
-            &["deferralId"],
-            crate::error::UserErrorReason::AlreadyDone,
-        )));
-    }
-    if discharged_on < d.service_start || discharged_on >= d.service_end {
-        return Err(ServiceError::user(UserError::invalid(
-            &["dischargedOn"],
-            crate::error::UserErrorReason::DateOutOfRange,
-        )));
-    }
-    let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
-    if discharged_on > law.calendar.local_date(w.now) {
-        return Err(ServiceError::user(UserError::invalid(
-            &["dischargedOn"],
-            crate::error::UserErrorReason::DateInFuture,
-        )));
-    }
-    let mut after = d.clone();
-    after.discharged_on = Some(discharged_on);
-    after.protected_until = rules::protected_until(&law.policy.policy, d.service_end, Some(discharged_on));
-    if d.status == DeferralStatus::Granted
-        && let Some(original) = &d.original_schedule
-    {
-        apply_deferral(&mut w, &d, &schedule_from_json(original), after.protected_until).await?;
-    }
-    save(&mut w, &d, &after, "military_deferral.discharged").await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let d = for_change(w, p, id, false).await?;
+        match d.status {
+            DeferralStatus::Registered
+            | DeferralStatus::Granted
+            | DeferralStatus::RefusedByBorrower
+            | DeferralStatus::RefusalConfirmed => {}
+            DeferralStatus::NotApplicable => return Err(wrong_state(&d)),
+        }
+        // M4: a borrower is discharged once; the first report moved the protection's end.
+        if d.discharged_on.is_some() {
+            return Err(ServiceError::user(UserError::conflict(
+                &["deferralId"],
+                crate::error::UserErrorReason::AlreadyDone,
+            )));
+        }
+        if discharged_on < d.service_start || discharged_on >= d.service_end {
+            return Err(ServiceError::user(UserError::invalid(
+                &["dischargedOn"],
+                crate::error::UserErrorReason::DateOutOfRange,
+            )));
+        }
+        let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
+        if discharged_on > law.calendar.local_date(w.now) {
+            return Err(ServiceError::user(UserError::invalid(
+                &["dischargedOn"],
+                crate::error::UserErrorReason::DateInFuture,
+            )));
+        }
+        let mut after = d.clone();
+        after.discharged_on = Some(discharged_on);
+        after.protected_until = rules::protected_until(&law.policy.policy, d.service_end, Some(discharged_on));
+        if d.status == DeferralStatus::Granted
+            && let Some(original) = &d.original_schedule
+        {
+            apply_deferral(w, &d, &schedule_from_json(original), after.protected_until).await?;
+        }
+        save(w, &d, &after, "military_deferral.discharged").await?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn get(ctx: &Ctx, p: &Principal, id: DeferralId) -> ServiceResult<deferral::Model> {

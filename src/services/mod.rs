@@ -7,12 +7,13 @@
 
 use sea_orm::DatabaseConnection;
 
+use crate::bus::Broker;
 use crate::clock::SharedClock;
 use crate::error;
-use crate::events::Broker;
 
 pub mod appeals;
 pub mod audit;
+pub mod chain;
 pub mod changes;
 pub mod collection;
 pub mod complaints;
@@ -45,7 +46,7 @@ pub struct Ctx {
     /// `reference`); shared by the clones of one `Ctx`, one per process.
     pub reference: std::sync::Arc<reference::Cache>,
     /// New escalations, read once per process and fanned out to the subscriptions.
-    pub escalation_feed: std::sync::Arc<crate::events::feed::Feed>,
+    pub escalation_feed: std::sync::Arc<escalations::feed::Feed>,
     /// PostgreSQL: whether the outbox relay is listening now (it empties the reference
     /// cache each time it starts to, see `events::relay`); tests wait for it.
     pub relay_listening: std::sync::Arc<std::sync::atomic::AtomicBool>,

@@ -10,7 +10,7 @@ use sea_orm::{ActiveEnum, ActiveValue::Set, EntityTrait};
 use serde_json::json;
 
 use super::Ctx;
-use super::write::{Actor, Subject, Visibility, Write};
+use super::write::{Actor, Subject, Visibility};
 use crate::auth::{AuthError, Principal, Verified};
 use crate::error::ServiceResult;
 use crate::ids::{BorrowerId, OrgId};
@@ -24,28 +24,31 @@ pub struct NewOrg {
 }
 
 pub async fn create(ctx: &Ctx, org: NewOrg) -> ServiceResult<organization::Model> {
-    let mut w = Write::begin(ctx, Actor::system("operator")).await?;
-    let row = organization::Model {
-        id: w.new_id(),
-        kind: org.kind,
-        name: org.name,
-        jurisdiction: org.jurisdiction,
-        time_zone: time_zone(org.jurisdiction).name().to_owned(),
-        address: org.address,
-        created_at: w.now,
-    };
-    organization::Entity::insert(organization::ActiveModel::from(row.clone())).exec_without_returning(w.txn()).await?;
-    let subject = Subject::new("organization", row.id);
-    let after = json!({ "kind": row.kind, "name": row.name, "jurisdiction": row.jurisdiction });
-    w.audit("organization.created", subject, Some(row.id), None, Some(after.clone()));
-    w.event(
-        "organization.created",
-        subject,
-        Visibility { org_id: Some(row.id), jurisdiction: Some(row.jurisdiction) },
-        after,
-    );
-    w.commit().await?;
-    Ok(row)
+    ctx.write(Actor::system("operator"), async |w| {
+        let row = organization::Model {
+            id: w.new_id(),
+            kind: org.kind,
+            name: org.name,
+            jurisdiction: org.jurisdiction,
+            time_zone: time_zone(org.jurisdiction).name().to_owned(),
+            address: org.address,
+            created_at: w.now,
+        };
+        organization::Entity::insert(organization::ActiveModel::from(row.clone()))
+            .exec_without_returning(w.txn())
+            .await?;
+        let subject = Subject::new("organization", row.id);
+        let after = json!({ "kind": row.kind, "name": row.name, "jurisdiction": row.jurisdiction });
+        w.audit("organization.created", subject, Some(row.id), None, Some(after.clone()));
+        w.event(
+            "organization.created",
+            subject,
+            Visibility { org_id: Some(row.id), jurisdiction: Some(row.jurisdiction) },
+            after,
+        );
+        Ok(row)
+    })
+    .await
 }
 
 pub async fn find(ctx: &Ctx, id: OrgId) -> ServiceResult<Option<organization::Model>> {
@@ -56,42 +59,43 @@ pub async fn find(ctx: &Ctx, id: OrgId) -> ServiceResult<Option<organization::Mo
 /// listed days replace what was stored for that date. Returns the number of days loaded.
 pub async fn import_calendar(ctx: &Ctx, jurisdiction: Jurisdiction, csv: &str) -> ServiceResult<usize> {
     let days = migration::seed::parse_calendar_csv(csv).map_err(|e| anyhow::anyhow!(e)).context("bad calendar file")?;
-    let mut w = Write::begin(ctx, Actor::system("operator")).await?;
-    let code = jurisdiction.to_value();
-    for d in &days {
-        let kind = if d.kind == "DAY_OFF" { HolidayKind::DayOff } else { HolidayKind::WorkingDay };
-        let row = holiday::ActiveModel {
-            id: Set(migration::seed::holiday_id(&code, d.date)),
-            jurisdiction: Set(jurisdiction),
-            date: Set(d.date),
-            kind: Set(kind),
-            name: Set(d.name.clone()),
-        };
-        holiday::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([holiday::Column::Jurisdiction, holiday::Column::Date])
-                    .update_columns([holiday::Column::Kind, holiday::Column::Name])
-                    .to_owned(),
-            )
-            .exec_without_returning(w.txn())
-            .await?;
-    }
-    let subject = Subject::new("calendar", migration::seed::holiday_id(&code, chrono::NaiveDate::MIN));
-    w.audit(
-        "calendar.imported",
-        subject,
-        None,
-        None,
-        Some(json!({ "jurisdiction": jurisdiction, "days": days.len() })),
-    );
-    w.event(
-        "calendar.imported",
-        subject,
-        Visibility { org_id: None, jurisdiction: Some(jurisdiction) },
-        json!({ "days": days.len() }),
-    );
-    w.commit().await?;
-    Ok(days.len())
+    ctx.write(Actor::system("operator"), async |w| {
+        let code = jurisdiction.to_value();
+        for d in &days {
+            let kind = if d.kind == "DAY_OFF" { HolidayKind::DayOff } else { HolidayKind::WorkingDay };
+            let row = holiday::ActiveModel {
+                id: Set(migration::seed::holiday_id(&code, d.date)),
+                jurisdiction: Set(jurisdiction),
+                date: Set(d.date),
+                kind: Set(kind),
+                name: Set(d.name.clone()),
+            };
+            holiday::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([holiday::Column::Jurisdiction, holiday::Column::Date])
+                        .update_columns([holiday::Column::Kind, holiday::Column::Name])
+                        .to_owned(),
+                )
+                .exec_without_returning(w.txn())
+                .await?;
+        }
+        let subject = Subject::new("calendar", migration::seed::holiday_id(&code, chrono::NaiveDate::MIN));
+        w.audit(
+            "calendar.imported",
+            subject,
+            None,
+            None,
+            Some(json!({ "jurisdiction": jurisdiction, "days": days.len() })),
+        );
+        w.event(
+            "calendar.imported",
+            subject,
+            Visibility { org_id: None, jurisdiction: Some(jurisdiction) },
+            json!({ "days": days.len() }),
+        );
+        Ok(days.len())
+    })
+    .await
 }
 
 /// An organisation the principal may see (`scope::organizations`), or NOT_FOUND.

@@ -24,7 +24,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Ctx;
-use super::write::{Actor, Subject, Visibility, Write};
+use super::write::{Actor, Subject, Visibility};
 use crate::error::{ServiceError, ServiceResult, UserError, is_unique_violation};
 use crate::rules::calendar::Calendar;
 use crate::rules::policy::{self as rules, Policy, PolicyBook, PolicyFile, PolicyVersion};
@@ -250,71 +250,75 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
     }
     let j = file.jurisdiction;
     let code = j.to_value();
-    let mut w = Write::begin(ctx, Actor::system("operator")).await?;
-    let duplicate = policy_version::Entity::find()
-        .filter(policy_version::Column::Jurisdiction.eq(j))
-        .filter(policy_version::Column::EffectiveFrom.eq(file.effective_from))
-        .one(w.txn())
-        .await?;
-    if let Some(d) = duplicate {
-        return Err(ServiceError::user(
-            UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
-                .with_param("jurisdiction", code.clone())
-                .with_param("effectiveFrom", file.effective_from.to_string())
-                .with_param("policyVersionId", d.id.to_string()),
-        ));
-    }
-    if !retroactive {
-        let latest_open = deadline::Entity::find()
-            .filter(deadline::Column::Jurisdiction.eq(j))
-            .filter(deadline::Column::Status.eq(DeadlineStatus::Open))
-            .order_by_desc(deadline::Column::StartedAt)
+    ctx.write(Actor::system("operator"), async |w| {
+        let duplicate = policy_version::Entity::find()
+            .filter(policy_version::Column::Jurisdiction.eq(j))
+            .filter(policy_version::Column::EffectiveFrom.eq(file.effective_from))
             .one(w.txn())
             .await?;
-        if let Some(d) = latest_open {
-            let started_on = calendar(w.reference(), w.txn(), j).await?.local_date(d.started_at);
-            if file.effective_from <= started_on {
-                return Err(ServiceError::user(
-                    UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyBehindRunningClock)
-                        .with_param("startedOn", started_on.to_string()),
-                ));
-            }
-        }
-    }
-    let from = file.effective_from.to_string();
-    let row = policy_version::Model {
-        // The id a shipped version of that date would have, so deployments agree on it.
-        id: migration::seed::policy_id(&code, &from),
-        jurisdiction: j,
-        effective_from: file.effective_from,
-        name: file.figures.name.clone(),
-        figures: serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| v.get("figures").cloned())
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the parsed file lost its figures")))?,
-        created_at: w.now,
-    };
-    match policy_version::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
+        if let Some(d) = duplicate {
             return Err(ServiceError::user(
                 UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
                     .with_param("jurisdiction", code.clone())
-                    .with_param("effectiveFrom", from.to_string()),
+                    .with_param("effectiveFrom", file.effective_from.to_string())
+                    .with_param("policyVersionId", d.id.to_string()),
             ));
         }
-        Err(e) => return Err(e.into()),
-    }
-    let subject = Subject::new("policy_version", row.id);
-    let after = json!({ "jurisdiction": j, "effectiveFrom": row.effective_from, "name": row.name,
-        "retroactive": retroactive, "figures": row.figures });
-    w.audit("policy_version.imported", subject, None, None, Some(after));
-    w.event(
-        "policy_version.imported",
-        subject,
-        Visibility { org_id: None, jurisdiction: Some(j) },
-        json!({ "effectiveFrom": row.effective_from }),
-    );
-    w.commit().await?;
-    Ok(row)
+        if !retroactive {
+            let latest_open = deadline::Entity::find()
+                .filter(deadline::Column::Jurisdiction.eq(j))
+                .filter(deadline::Column::Status.eq(DeadlineStatus::Open))
+                .order_by_desc(deadline::Column::StartedAt)
+                .one(w.txn())
+                .await?;
+            if let Some(d) = latest_open {
+                let started_on = calendar(w.reference(), w.txn(), j).await?.local_date(d.started_at);
+                if file.effective_from <= started_on {
+                    return Err(ServiceError::user(
+                        UserError::conflict(
+                            &["effective_from"],
+                            crate::error::UserErrorReason::PolicyBehindRunningClock,
+                        )
+                        .with_param("startedOn", started_on.to_string()),
+                    ));
+                }
+            }
+        }
+        let from = file.effective_from.to_string();
+        let row = policy_version::Model {
+            // The id a shipped version of that date would have, so deployments agree on it.
+            id: migration::seed::policy_id(&code, &from),
+            jurisdiction: j,
+            effective_from: file.effective_from,
+            name: file.figures.name.clone(),
+            figures: serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("figures").cloned())
+                .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("the parsed file lost its figures")))?,
+            created_at: w.now,
+        };
+        match policy_version::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(ServiceError::user(
+                    UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
+                        .with_param("jurisdiction", code.clone())
+                        .with_param("effectiveFrom", from.to_string()),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let subject = Subject::new("policy_version", row.id);
+        let after = json!({ "jurisdiction": j, "effectiveFrom": row.effective_from, "name": row.name,
+            "retroactive": retroactive, "figures": row.figures });
+        w.audit("policy_version.imported", subject, None, None, Some(after));
+        w.event(
+            "policy_version.imported",
+            subject,
+            Visibility { org_id: None, jurisdiction: Some(j) },
+            json!({ "effectiveFrom": row.effective_from }),
+        );
+        Ok(row)
+    })
+    .await
 }

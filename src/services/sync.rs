@@ -60,11 +60,6 @@ fn item_error(e: ServiceError, not_found: &[&str]) -> ServiceResult<Vec<UserErro
     }
 }
 
-/// Commits a batch that changed something, rolls back one that changed nothing.
-async fn finish(w: Write) -> ServiceResult<()> {
-    if w.changed_anything() { w.commit().await } else { w.rollback().await }
-}
-
 /// Runs each valid item through `$write` in the write order, each in its own savepoint,
 /// and answers every item in the order sent. A macro rather than a function over an async
 /// closure: the closure's future borrows the `Write`, and the compiler cannot yet prove
@@ -75,29 +70,32 @@ macro_rules! run {
         let mut results: Vec<Option<ItemResult<_>>> =
             $checked.into_iter().map(|problems: Option<Vec<UserError>>| problems.map(Err)).collect();
         if results.iter().any(Option::is_none) {
-            let mut w = Write::begin($ctx, Actor::from($p)).await?;
-            for i in $order {
-                if results[i].is_some() {
-                    continue;
-                }
-                let savepoint = w.savepoint().await?;
-                let answer = {
-                    let $w = &mut w;
-                    let $item = &items[i];
-                    $write
-                };
-                match answer {
-                    Ok(done) => {
-                        w.keep(savepoint).await?;
-                        results[i] = Some(Ok(done));
+            // One unit for the batch; a batch whose every item was undone commits nothing.
+            $ctx.write(Actor::from($p), async |w: &mut Write| {
+                for i in $order {
+                    if results[i].is_some() {
+                        continue;
                     }
-                    Err(e) => {
-                        w.undo(savepoint).await?;
-                        results[i] = Some(Err(item_error(e, &[$not_found(&items[i])])?));
+                    let savepoint = w.savepoint().await?;
+                    let answer = {
+                        let $w = &mut *w;
+                        let $item = &items[i];
+                        $write
+                    };
+                    match answer {
+                        Ok(done) => {
+                            w.keep(savepoint).await?;
+                            results[i] = Some(Ok(done));
+                        }
+                        Err(e) => {
+                            w.undo(savepoint).await?;
+                            results[i] = Some(Err(item_error(e, &[$not_found(&items[i])])?));
+                        }
                     }
                 }
-            }
-            finish(w).await?;
+                Ok(())
+            })
+            .await?;
         }
         results
             .into_iter()

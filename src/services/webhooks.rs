@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::changes::{self, Cursor};
-use super::write::{Actor, Subject, Write};
-use super::{Ctx, Page};
+use super::write::{Actor, Subject};
+use super::{Ctx, Page, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{OrgId, new_id};
@@ -58,14 +58,7 @@ const SUBJECT: &str = "webhook_endpoint";
 /// Staff, managers, agencies and regulators manage their own organisation's endpoints; a
 /// borrower has none.
 fn require_org(p: &Principal) -> ServiceResult<()> {
-    match p.role {
-        Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator => Ok(()),
-        Role::Borrower => Err(ServiceError::Forbidden("webhooks are for organisations")),
-    }
-}
-
-fn own(p: &Principal) -> Condition {
-    Condition::all().add(webhook_endpoint::Column::OrgId.eq(p.org_id.0))
+    scope::permit(p.speaks_for_organisation(), "webhooks are for organisations")
 }
 
 /// A new secret: `whsec_` and 32 random bytes in base64 (Standard Webhooks).
@@ -185,44 +178,44 @@ pub async fn create(
 ) -> ServiceResult<(webhook_endpoint::Model, String)> {
     require_org(p)?;
     check(ctx, Some(&input.url), input.description.as_deref())?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    // The organisation's row, locked: two creations at once count each other.
-    w.for_change::<organization::Entity>(Condition::all(), p.org_id.0).await?;
-    let existing = webhook_endpoint::Entity::find().filter(own(p)).count(w.txn()).await?;
-    if existing >= MAX_ENDPOINTS as u64 {
-        w.rollback().await?;
-        return Err(ServiceError::user(
-            UserError::invalid(&["url"], UserErrorReason::TooManyWebhookEndpoints).with_param("max", MAX_ENDPOINTS),
-        ));
-    }
-    let start = newest_change(w.txn()).await?.unwrap_or(Cursor { seq: 0, at: w.now });
-    let secret = new_secret();
-    let row = webhook_endpoint::Model {
-        id: w.new_id(),
-        org_id: p.org_id.0,
-        role: p.role,
-        created_by: p.key(),
-        url: input.url.trim().to_owned(),
-        event_types: types_json(&input.event_types),
-        description: input.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
-        secret: secret.clone(),
-        previous_secret: None,
-        previous_secret_until: None,
-        cursor_seq: start.seq,
-        cursor_at: start.at,
-        disabled_at: None,
-        disabled_reason: None,
-        failing_since: None,
-        consecutive_failures: 0,
-        created_at: w.now,
-        updated_at: w.now,
-    };
-    webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel::from(row.clone()))
-        .exec_without_returning(w.txn())
-        .await?;
-    w.audit("webhook_endpoint.created", Subject::new(SUBJECT, row.id), Some(p.org_id.0), None, Some(trail(&row)));
-    w.commit().await?;
-    Ok((row, secret))
+    ctx.write(Actor::from(p), async |w| {
+        // The organisation's row, locked: two creations at once count each other.
+        w.for_change::<organization::Entity>(Condition::all(), p.org_id.0).await?;
+        let existing = webhook_endpoint::Entity::find().filter(scope::webhook_endpoints(p)).count(w.txn()).await?;
+        if existing >= MAX_ENDPOINTS as u64 {
+            return Err(ServiceError::user(
+                UserError::invalid(&["url"], UserErrorReason::TooManyWebhookEndpoints).with_param("max", MAX_ENDPOINTS),
+            ));
+        }
+        let start = newest_change(w.txn()).await?.unwrap_or(Cursor { seq: 0, at: w.now });
+        let secret = new_secret();
+        let row = webhook_endpoint::Model {
+            id: w.new_id(),
+            org_id: p.org_id.0,
+            role: p.role,
+            created_by: p.key(),
+            url: input.url.trim().to_owned(),
+            event_types: types_json(&input.event_types),
+            description: input.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
+            secret: secret.clone(),
+            previous_secret: None,
+            previous_secret_until: None,
+            cursor_seq: start.seq,
+            cursor_at: start.at,
+            disabled_at: None,
+            disabled_reason: None,
+            failing_since: None,
+            consecutive_failures: 0,
+            created_at: w.now,
+            updated_at: w.now,
+        };
+        webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel::from(row.clone()))
+            .exec_without_returning(w.txn())
+            .await?;
+        w.audit("webhook_endpoint.created", Subject::new(SUBJECT, row.id), Some(p.org_id.0), None, Some(trail(&row)));
+        Ok((row, secret))
+    })
+    .await
 }
 
 /// What `updateWebhookEndpoint` changes; `None` keeps a field.
@@ -241,107 +234,107 @@ pub struct EndpointUpdate {
 pub async fn update(ctx: &Ctx, p: &Principal, id: Uuid, u: EndpointUpdate) -> ServiceResult<webhook_endpoint::Model> {
     require_org(p)?;
     check(ctx, u.url.as_deref(), u.description.as_deref())?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let before = w.for_change::<webhook_endpoint::Entity>(own(p), id).await?;
-    let mut after = before.clone();
-    if let Some(url) = u.url {
-        after.url = url.trim().to_owned();
-    }
-    if let Some(t) = u.event_types {
-        after.event_types = types_json(&t);
-    }
-    if let Some(d) = u.description {
-        after.description = Some(d.trim().to_owned()).filter(|d| !d.is_empty());
-    }
-    match u.enabled {
-        Some(true) if before.disabled_at.is_some() => {
-            after.disabled_at = None;
-            after.disabled_reason = None;
-            after.failing_since = None;
-            after.consecutive_failures = 0;
+    ctx.write(Actor::from(p), async |w| {
+        let before = w.for_change::<webhook_endpoint::Entity>(scope::webhook_endpoints(p), id).await?;
+        let mut after = before.clone();
+        if let Some(url) = u.url {
+            after.url = url.trim().to_owned();
         }
-        Some(false) if before.disabled_at.is_none() => {
-            after.disabled_at = Some(w.now);
-            after.disabled_reason = Some(format!("disabled by {}", p.key()));
+        if let Some(t) = u.event_types {
+            after.event_types = types_json(&t);
         }
-        Some(_) | None => {}
-    }
-    if after == before {
-        w.rollback().await?;
-        return Ok(before);
-    }
-    after.updated_at = w.now;
-    webhook_endpoint::Entity::update(webhook_endpoint::ActiveModel::from(after.clone()).reset_all())
-        .exec(w.txn())
-        .await?;
-    let action = match (before.disabled_at.is_some(), after.disabled_at.is_some()) {
-        (false, true) => "webhook_endpoint.disabled",
-        (true, false) => "webhook_endpoint.enabled",
-        _ => "webhook_endpoint.updated",
-    };
-    w.audit(action, Subject::new(SUBJECT, id), Some(p.org_id.0), Some(trail(&before)), Some(trail(&after)));
-    w.commit().await?;
-    Ok(after)
+        if let Some(d) = u.description {
+            after.description = Some(d.trim().to_owned()).filter(|d| !d.is_empty());
+        }
+        match u.enabled {
+            Some(true) if before.disabled_at.is_some() => {
+                after.disabled_at = None;
+                after.disabled_reason = None;
+                after.failing_since = None;
+                after.consecutive_failures = 0;
+            }
+            Some(false) if before.disabled_at.is_none() => {
+                after.disabled_at = Some(w.now);
+                after.disabled_reason = Some(format!("disabled by {}", p.key()));
+            }
+            Some(_) | None => {}
+        }
+        if after == before {
+            return Ok(before);
+        }
+        after.updated_at = w.now;
+        webhook_endpoint::Entity::update(webhook_endpoint::ActiveModel::from(after.clone()).reset_all())
+            .exec(w.txn())
+            .await?;
+        let action = match (before.disabled_at.is_some(), after.disabled_at.is_some()) {
+            (false, true) => "webhook_endpoint.disabled",
+            (true, false) => "webhook_endpoint.enabled",
+            _ => "webhook_endpoint.updated",
+        };
+        w.audit(action, Subject::new(SUBJECT, id), Some(p.org_id.0), Some(trail(&before)), Some(trail(&after)));
+        Ok(after)
+    })
+    .await
 }
 
 /// `rotateWebhookEndpointSecret`: a new secret, the old one still signing for
 /// `ROTATION_OVERLAP` (receivers switch without losing a delivery).
 pub async fn rotate(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<(webhook_endpoint::Model, String)> {
     require_org(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let before = w.for_change::<webhook_endpoint::Entity>(own(p), id).await?;
-    let secret = new_secret();
-    let mut after = before.clone();
-    after.previous_secret = Some(before.secret.clone());
-    after.previous_secret_until = Some(w.now + ROTATION_OVERLAP);
-    after.secret = secret.clone();
-    after.updated_at = w.now;
-    webhook_endpoint::Entity::update(webhook_endpoint::ActiveModel::from(after.clone()).reset_all())
-        .exec(w.txn())
-        .await?;
-    w.audit(
-        "webhook_endpoint.secret_rotated",
-        Subject::new(SUBJECT, id),
-        Some(p.org_id.0),
-        Some(trail(&before)),
-        Some(trail(&after)),
-    );
-    w.commit().await?;
-    Ok((after, secret))
+    ctx.write(Actor::from(p), async |w| {
+        let before = w.for_change::<webhook_endpoint::Entity>(scope::webhook_endpoints(p), id).await?;
+        let secret = new_secret();
+        let mut after = before.clone();
+        after.previous_secret = Some(before.secret.clone());
+        after.previous_secret_until = Some(w.now + ROTATION_OVERLAP);
+        after.secret = secret.clone();
+        after.updated_at = w.now;
+        webhook_endpoint::Entity::update(webhook_endpoint::ActiveModel::from(after.clone()).reset_all())
+            .exec(w.txn())
+            .await?;
+        w.audit(
+            "webhook_endpoint.secret_rotated",
+            Subject::new(SUBJECT, id),
+            Some(p.org_id.0),
+            Some(trail(&before)),
+            Some(trail(&after)),
+        );
+        Ok((after, secret))
+    })
+    .await
 }
 
 /// The caller's organisation's endpoints, oldest first.
 pub async fn endpoints(ctx: &Ctx, p: &Principal) -> ServiceResult<Vec<webhook_endpoint::Model>> {
     require_org(p)?;
-    Ok(webhook_endpoint::Entity::find().filter(own(p)).order_by_asc(webhook_endpoint::Column::Id).all(&ctx.db).await?)
+    Ok(webhook_endpoint::Entity::find()
+        .filter(scope::webhook_endpoints(p))
+        .order_by_asc(webhook_endpoint::Column::Id)
+        .all(&ctx.db)
+        .await?)
 }
 
 pub async fn get_endpoint(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<webhook_endpoint::Model> {
     require_org(p)?;
-    webhook_endpoint::Entity::find_by_id(id).filter(own(p)).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
-}
-
-/// Deliveries of the caller's organisation's endpoints.
-fn own_deliveries(p: &Principal) -> Condition {
-    Condition::all().add(
-        webhook_delivery::Column::EndpointId.in_subquery(
-            Query::select()
-                .column(webhook_endpoint::Column::Id)
-                .from(webhook_endpoint::Entity)
-                .and_where(webhook_endpoint::Column::OrgId.eq(p.org_id.0))
-                .to_owned(),
-        ),
-    )
+    webhook_endpoint::Entity::find_by_id(id)
+        .filter(scope::webhook_endpoints(p))
+        .one(&ctx.db)
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
 pub async fn get_delivery(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<webhook_delivery::Model> {
     require_org(p)?;
-    webhook_delivery::Entity::find_by_id(id).filter(own_deliveries(p)).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
+    webhook_delivery::Entity::find_by_id(id)
+        .filter(scope::webhook_deliveries(p))
+        .one(&ctx.db)
+        .await?
+        .ok_or(ServiceError::NotFound)
 }
 
 fn deliveries_of(p: &Principal, endpoint: Uuid, status: Option<&str>) -> sea_orm::Select<webhook_delivery::Entity> {
     let mut q = webhook_delivery::Entity::find()
-        .filter(own_deliveries(p))
+        .filter(scope::webhook_deliveries(p))
         .filter(webhook_delivery::Column::EndpointId.eq(endpoint));
     if let Some(s) = status {
         q = q.filter(webhook_delivery::Column::Status.eq(s));
@@ -385,30 +378,30 @@ pub async fn attempts(ctx: &Ctx, deliveries: &[Uuid]) -> ServiceResult<Vec<webho
 /// schedule. One already waiting to be sent is answered as it is.
 pub async fn redeliver(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<webhook_delivery::Model> {
     require_org(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let before = w.for_change::<webhook_delivery::Entity>(own_deliveries(p), id).await?;
-    if before.status == PENDING {
-        w.rollback().await?;
-        return Ok(before);
-    }
-    let mut after = before.clone();
-    after.status = PENDING.to_owned();
-    after.attempts = 0;
-    after.next_attempt_at = Some(w.now);
-    after.lease_owner = None;
-    after.lease_until = None;
-    webhook_delivery::Entity::update(webhook_delivery::ActiveModel::from(after.clone()).reset_all())
-        .exec(w.txn())
-        .await?;
-    w.audit(
-        "webhook_delivery.redelivered",
-        Subject::new(SUBJECT, before.endpoint_id),
-        Some(p.org_id.0),
-        Some(json!({ "delivery": id, "status": before.status })),
-        Some(json!({ "delivery": id, "status": PENDING })),
-    );
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let before = w.for_change::<webhook_delivery::Entity>(scope::webhook_deliveries(p), id).await?;
+        if before.status == PENDING {
+            return Ok(before);
+        }
+        let mut after = before.clone();
+        after.status = PENDING.to_owned();
+        after.attempts = 0;
+        after.next_attempt_at = Some(w.now);
+        after.lease_owner = None;
+        after.lease_until = None;
+        webhook_delivery::Entity::update(webhook_delivery::ActiveModel::from(after.clone()).reset_all())
+            .exec(w.txn())
+            .await?;
+        w.audit(
+            "webhook_delivery.redelivered",
+            Subject::new(SUBJECT, before.endpoint_id),
+            Some(p.org_id.0),
+            Some(json!({ "delivery": id, "status": before.status })),
+            Some(json!({ "delivery": id, "status": PENDING })),
+        );
+        Ok(after)
+    })
+    .await
 }
 
 /// The principal an endpoint's deliveries are scoped as: its creator's role in its

@@ -23,10 +23,10 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Ctx, audit, idempotency};
+use super::{Ctx, chain, idempotency};
 use crate::auth::Principal;
+use crate::bus::Published;
 use crate::error::{ServiceError, ServiceResult};
-use crate::events::Published;
 use crate::ids::new_id;
 
 /// Who makes a change: a principal or a system task.
@@ -134,6 +134,42 @@ pub enum Begun {
     Replay(Uuid),
 }
 
+/// What `Ctx::submit` answers.
+pub enum Submitted<T> {
+    /// A first attempt: what the change returned, committed.
+    Fresh(T),
+    /// The same submission was made before with the same input: the first attempt's
+    /// record; nothing was written.
+    Replay(Uuid),
+}
+
+impl Ctx {
+    /// One change as one unit: `change` runs in a new `Write`, which commits when it returns
+    /// `Ok` and rolls back when it returns `Err`, so no path can leave a change half-done
+    /// or forget its commit. A change that wrote nothing commits nothing.
+    pub async fn write<T>(
+        &self,
+        actor: Actor,
+        change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        Write::begin(self, actor).await?.run(change).await
+    }
+
+    /// `write` for a change a client may retry (`clientSubmissionId`, `Write::begin_submission`):
+    /// a replay runs nothing and answers with the first attempt's record.
+    pub async fn submit<I: Serialize, T>(
+        &self,
+        actor: Actor,
+        s: Submission<'_, I>,
+        change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T>,
+    ) -> ServiceResult<Submitted<T>> {
+        match Write::begin_submission(self, actor, s).await? {
+            Begun::Fresh(w) => Ok(Submitted::Fresh(w.run(change).await?)),
+            Begun::Replay(id) => Ok(Submitted::Replay(id)),
+        }
+    }
+}
+
 /// A retryable mutation's submission: its `clientSubmissionId` (if the client sent one),
 /// the operation and the input the id stands for.
 pub struct Submission<'a, I: Serialize> {
@@ -194,6 +230,23 @@ impl Write {
             idempotency::Claim::Replay(id) => {
                 w.rollback().await?;
                 Ok(Begun::Replay(id))
+            }
+        }
+    }
+
+    /// Runs `change` on this unit: commit on `Ok`, rollback on `Err`. A failed rollback is
+    /// logged; the caller gets the change's own error, which is what went wrong.
+    async fn run<T>(mut self, change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T>) -> ServiceResult<T> {
+        match change(&mut self).await {
+            Ok(v) => {
+                self.commit().await?;
+                Ok(v)
+            }
+            Err(e) => {
+                if let Err(r) = self.txn.rollback().await {
+                    tracing::warn!(error = ?r, "rolling back a refused change failed; the connection drops it");
+                }
+                Err(e)
             }
         }
     }
@@ -266,12 +319,6 @@ impl Write {
     pub async fn keep(&self, _s: Savepoint) -> ServiceResult<()> {
         self.txn.execute_unprepared("RELEASE SAVEPOINT item").await?;
         Ok(())
-    }
-
-    /// True when the change queued audit entries: a batch that changed nothing is rolled
-    /// back rather than committed.
-    pub fn changed_anything(&self) -> bool {
-        !self.audits.is_empty()
     }
 
     pub fn txn(&self) -> &DatabaseTransaction {
@@ -351,7 +398,7 @@ impl Write {
         if !escalations.is_empty() {
             // Hold the escalation head's row lock until commit: sequence numbers are then
             // handed out in commit order, which is what `after:` replays rely on.
-            audit::lock_head(&self.txn, audit::ESCALATION_CHAIN).await?;
+            chain::lock_head(&self.txn, chain::ESCALATION_CHAIN).await?;
             for e in escalations {
                 let id = self.new_id();
                 let row = escalation::ActiveModel {
@@ -423,7 +470,7 @@ impl Write {
         // feed's cursor relies on (`services::changes`): the audit chain's head, which every
         // write takes anyway, is locked before they are drawn and held until commit.
         if !rows.is_empty() {
-            audit::lock_head(&self.txn, audit::AUDIT_CHAIN).await?;
+            chain::lock_head(&self.txn, chain::AUDIT_CHAIN).await?;
         }
         // One statement for all the outbox rows: every statement taken while a chain head is
         // locked lengthens the queue of every other writer.
@@ -439,7 +486,7 @@ impl Write {
             let notify = Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT pg_notify($1, current_schema() || ' ' || id) FROM unnest(string_to_array($2, ',')) AS id",
-                [crate::events::relay::CHANNEL.into(), ids.into()],
+                [crate::bus::CHANNEL.into(), ids.into()],
             );
             self.txn.execute_raw(notify).await?;
             // This instance delivers its own events after the commit: the relay is not to
@@ -448,7 +495,7 @@ impl Write {
         }
         // The audit chain's head is the one lock every write takes: taken as late as the
         // outbox's order allows, so that it is held for a few statements and the commit.
-        audit::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
+        chain::append(&self.txn, self.now, &self.actor, std::mem::take(&mut self.audits)).await?;
         self.txn.commit().await?;
         if published.iter().any(|e| super::reference::changes_reference(&e.topic)) {
             self.ctx.reference.invalidate();

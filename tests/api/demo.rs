@@ -81,5 +81,5 @@ async fn demo_data_loads_every_state_and_loading_again_changes_nothing() {
         0,
         "no R1 duty for an overdue that began before the rules"
     );
-    assert!(mfo_api::services::audit::verify_chain(&app.ctx.db).await.expect("verify").is_ok());
+    assert!(mfo_api::services::chain::verify_chain(&app.ctx.db).await.expect("verify").is_ok());
 }

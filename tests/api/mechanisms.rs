@@ -5,7 +5,7 @@
 use chrono::Duration;
 use entity::enums::{DeadlineKind, DeadlineStatus, Jurisdiction, Obligor};
 use futures_util::{SinkExt, StreamExt};
-use mfo_api::services::audit::{ChainBreak, verify_chain};
+use mfo_api::services::chain::{ChainBreak, verify_chain};
 use mfo_api::services::deadlines::{self, NewDeadline};
 use mfo_api::services::idempotency::Claim;
 use mfo_api::services::write::{Actor, Begun, Subject, Submission, Write};
@@ -526,7 +526,11 @@ async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
         for f in &filters {
             let sql: Vec<i64> =
                 esc::list(&app.ctx, p, f, None, 1000).await.expect("list").items.iter().map(|e| e.seq).collect();
-            let memory: Vec<i64> = all.iter().filter(|e| esc::in_scope(p, e) && f.admits(e)).map(|e| e.seq).collect();
+            let memory: Vec<i64> = all
+                .iter()
+                .filter(|e| mfo_api::services::scope::escalation_admits(p, e) && f.admits(e))
+                .map(|e| e.seq)
+                .collect();
             assert_eq!(sql, memory, "{:?} {f:?}", p.role);
             checked += sql.len();
         }
@@ -551,7 +555,7 @@ async fn subscriptions_starting_with_the_feed_lose_nothing_committed_meanwhile()
     for round in 0..100 {
         let ctx = mfo_api::services::Ctx {
             escalation_feed: std::sync::Arc::default(),
-            broker: mfo_api::events::broker::Broker::new(16),
+            broker: mfo_api::bus::Broker::new(16),
             ..app.ctx.clone()
         };
         let cursor = esc::latest_seq(&ctx).await.expect("latest");
@@ -572,7 +576,7 @@ async fn subscriptions_starting_with_the_feed_lose_nothing_committed_meanwhile()
             .collect();
         txn.commit().await.expect("commit");
         // What `Write::commit` announces after committing.
-        ctx.broker.publish([mfo_api::events::broker::Published {
+        ctx.broker.publish([mfo_api::bus::Published {
             id: uuid::Uuid::new_v4(),
             topic: "escalation.raised".into(),
             subject_type: "loan".into(),

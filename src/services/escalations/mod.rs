@@ -3,15 +3,17 @@
 //! classification) and the regulator's acknowledgement (`acknowledge`).
 
 use chrono::{DateTime, Utc};
-use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity, Role};
+use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeverity};
 use entity::{deadline, escalation};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::write::{Actor, Subject, Visibility, Write};
-use super::{Ctx, Page};
+pub mod feed;
+
+use super::write::{Actor, Subject, Visibility};
+use super::{Ctx, Page, scope};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult, UserError};
 
@@ -108,34 +110,18 @@ pub fn responsible_condition(org: Uuid) -> Condition {
     )
 }
 
-/// Regulator: its jurisdiction. MFO staff and managers: their MFO. Nobody else.
-fn org_scope(p: &Principal, org_col: impl ColumnTrait, jurisdiction_col: impl ColumnTrait) -> ServiceResult<Condition> {
-    match p.role {
-        Role::Regulator => Ok(Condition::all().add(jurisdiction_col.eq(p.jurisdiction))),
-        Role::MfoStaff | Role::MfoManager => Ok(Condition::all().add(org_col.eq(p.org_id.0))),
-        Role::Borrower | Role::CollectionAgency => {
-            Err(ServiceError::Forbidden("escalations and deadlines are for MFO staff and regulators"))
-        }
-    }
+/// The escalations the caller may read (`scope::escalations`); a role that reads none of
+/// them is refused rather than answered with an empty list.
+fn escalation_scope(p: &Principal) -> ServiceResult<Condition> {
+    scope::escalations(p).ok_or(ServiceError::Forbidden(NOT_FOR_ROLE))
 }
 
-pub fn escalation_scope(p: &Principal) -> ServiceResult<Condition> {
-    org_scope(p, escalation::Column::OrgId, escalation::Column::Jurisdiction)
+/// The deadlines the caller may read (`scope::deadlines`), refused like escalations.
+fn deadline_scope(p: &Principal) -> ServiceResult<Condition> {
+    scope::deadlines(p).ok_or(ServiceError::Forbidden(NOT_FOR_ROLE))
 }
 
-/// `escalation_scope` in memory, for rows the live feed read once for every subscriber
-/// (`tests/api/mechanisms.rs` checks the two agree).
-pub fn in_scope(p: &Principal, e: &escalation::Model) -> bool {
-    match p.role {
-        Role::Regulator => e.jurisdiction == p.jurisdiction,
-        Role::MfoStaff | Role::MfoManager => e.org_id == p.org_id.0,
-        Role::Borrower | Role::CollectionAgency => false,
-    }
-}
-
-pub fn deadline_scope(p: &Principal) -> ServiceResult<Condition> {
-    org_scope(p, deadline::Column::OrgId, deadline::Column::Jurisdiction)
-}
+const NOT_FOR_ROLE: &str = "escalations and deadlines are for MFO staff and regulators";
 
 #[derive(Debug, Clone, Default)]
 pub struct EscalationFilter {
@@ -225,7 +211,7 @@ pub async fn count(ctx: &Ctx, p: &Principal, f: &EscalationFilter) -> ServiceRes
 }
 
 /// The `escalations` subscription: those after `after_seq` (from now when `None`), read
-/// from the table, then each new one from the process's feed (`events::feed`), filtered
+/// from the table, then each new one from the process's feed (`escalations::feed`), filtered
 /// here by scope and filter. Behind the feed's buffer, it reads the table again: nothing
 /// is lost and nothing doubled (sequence numbers only grow, in commit order).
 pub async fn live(
@@ -316,7 +302,11 @@ impl Live {
             }
             let feed = self.feed.as_mut()?;
             match feed.recv().await {
-                Ok(e) if e.seq > self.last_seq && in_scope(&self.principal, &e) && self.filter.admits(&e) => {
+                Ok(e)
+                    if e.seq > self.last_seq
+                        && scope::escalation_admits(&self.principal, &e)
+                        && self.filter.admits(&e) =>
+                {
                     self.last_seq = e.seq;
                     return Some((Ok((*e).clone()), self));
                 }
@@ -349,51 +339,47 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<escalation
 /// stream and in the statistics. Acknowledging one already acknowledged is a CONFLICT
 /// user error (the first acknowledgement, its author and note are kept, not overwritten).
 pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> ServiceResult<escalation::Model> {
-    match p.role {
-        Role::Regulator => {}
-        Role::MfoStaff | Role::MfoManager | Role::Borrower | Role::CollectionAgency => {
-            return Err(ServiceError::Forbidden("the supervising authority acknowledges escalations"));
-        }
-    }
+    scope::permit(p.supervises(), "the supervising authority acknowledges escalations")?;
     if note.trim().is_empty() {
         return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
     }
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    // Of two acknowledgements at once the second reads the first's and is refused.
-    let e = w
-        .for_change_where::<escalation::Entity>(
-            escalation_scope(p)?,
-            Condition::all().add(escalation::Column::Id.eq(id)),
-        )
-        .await?;
-    if let Some(at) = e.acknowledged_at {
-        return Err(ServiceError::user(
-            UserError::conflict(&["escalationId"], crate::error::UserErrorReason::AlreadyDone)
-                .with_param("acknowledgedAt", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        ));
-    }
-    let mut after = e.clone();
-    after.acknowledged_at = Some(w.now);
-    after.acknowledged_by = Some(p.key());
-    after.acknowledgement_note = Some(note);
-    escalation::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
-    let subject = Subject::new("escalation", e.id);
-    w.audit(
-        "escalation.acknowledged",
-        subject,
-        Some(e.org_id),
-        Some(json!({ "acknowledgedAt": null })),
-        Some(json!({ "acknowledgedAt": after.acknowledged_at, "acknowledgedBy": after.acknowledged_by,
-            "note": after.acknowledgement_note })),
-    );
-    w.event(
-        "escalation.acknowledged",
-        subject,
-        Visibility { org_id: Some(e.org_id), jurisdiction: Some(e.jurisdiction) },
-        json!({ "seq": e.seq, "acknowledgedAt": after.acknowledged_at }),
-    );
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        // Of two acknowledgements at once the second reads the first's and is refused.
+        let e = w
+            .for_change_where::<escalation::Entity>(
+                escalation_scope(p)?,
+                Condition::all().add(escalation::Column::Id.eq(id)),
+            )
+            .await?;
+        if let Some(at) = e.acknowledged_at {
+            return Err(ServiceError::user(
+                UserError::conflict(&["escalationId"], crate::error::UserErrorReason::AlreadyDone)
+                    .with_param("acknowledgedAt", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ));
+        }
+        let mut after = e.clone();
+        after.acknowledged_at = Some(w.now);
+        after.acknowledged_by = Some(p.key());
+        after.acknowledgement_note = Some(note);
+        escalation::Entity::update(after.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+        let subject = Subject::new("escalation", e.id);
+        w.audit(
+            "escalation.acknowledged",
+            subject,
+            Some(e.org_id),
+            Some(json!({ "acknowledgedAt": null })),
+            Some(json!({ "acknowledgedAt": after.acknowledged_at, "acknowledgedBy": after.acknowledged_by,
+                "note": after.acknowledgement_note })),
+        );
+        w.event(
+            "escalation.acknowledged",
+            subject,
+            Visibility { org_id: Some(e.org_id), jurisdiction: Some(e.jurisdiction) },
+            json!({ "seq": e.seq, "acknowledgedAt": after.acknowledged_at }),
+        );
+        Ok(after)
+    })
+    .await
 }
 
 #[derive(Debug, Clone, Default)]

@@ -64,7 +64,7 @@ impl Feed {
 async fn run(
     ctx: Ctx,
     tx: broadcast::Sender<Arc<escalation::Model>>,
-    mut wakeups: broadcast::Receiver<crate::events::Published>,
+    mut wakeups: broadcast::Receiver<crate::bus::Published>,
     mut last: i64,
 ) {
     loop {
