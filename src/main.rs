@@ -259,10 +259,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 /// jemalloc serves Rust's allocations: on the loan page glibc's malloc was ~20%
 /// of the server's CPU (free-list walks and consolidation of the many small blocks a page
 /// of GraphQL objects is); jemalloc cut CPU per page by 12–27% in the same run. Its
-/// settings are compiled in (`.cargo/config.toml`): two arenas (two workers) and a
-/// background thread that returns freed pages after 250 ms, which keeps the hostile
-/// suite's RSS growth at ~27 MiB (the hostile-requests suite's bound is 50; with 1 s it was 38–41). glibc's
-/// malloc still serves the C code (SQLite), hence `tune_malloc` below.
+/// settings are compiled in (`.cargo/config.toml`): one arena per CPU (`percpu_arena`: the
+/// runtime runs one worker per CPU, so each worker allocates from its own arena without
+/// contention, and no arena sits idle holding pages, on any machine) and a background
+/// thread that returns freed pages after 250 ms, which keeps the hostile suite's RSS growth
+/// well inside its 50 MiB bound (with 1 s it came close). glibc's malloc still serves the C
+/// code (SQLite), hence `tune_malloc` below.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -272,15 +274,18 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// arena of its own, up to eight per core, each keeping the pages of the largest documents
 /// it held; and the threshold above which a block is mmapped (and returned to the system when
 /// freed) rises to the largest block freed so far, so after one 8 MiB body every later one is
-/// kept in an arena. Two arenas (what a two-worker runtime needs) and a fixed 128 KiB
-/// threshold (glibc's initial one): the same suite leaves it ~32 MiB larger. glibc's own
+/// kept in an arena. One arena per CPU (a worker per CPU may run C code at once) and a fixed
+/// 128 KiB threshold (glibc's initial one): the same suite leaves it ~32 MiB larger. glibc's own
 /// `MALLOC_ARENA_MAX` / `MALLOC_MMAP_THRESHOLD_`, when an operator sets them, win. It must run
 /// before any thread exists, hence a synchronous `main` that builds the runtime afterwards.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 fn tune_malloc() {
+    // Reading the CPU count starts no thread.
+    let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let arenas = libc::c_int::try_from(cpus).unwrap_or(libc::c_int::MAX);
     for (knob, param, value) in
-        [("MALLOC_ARENA_MAX", libc::M_ARENA_MAX, 2), ("MALLOC_MMAP_THRESHOLD_", libc::M_MMAP_THRESHOLD, 128 * 1024)]
+        [("MALLOC_ARENA_MAX", libc::M_ARENA_MAX, arenas), ("MALLOC_MMAP_THRESHOLD_", libc::M_MMAP_THRESHOLD, 128 * 1024)]
     {
         if std::env::var_os(knob).is_none() {
             // SAFETY: mallopt only changes an allocator setting; it is called from the main
