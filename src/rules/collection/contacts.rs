@@ -70,3 +70,16 @@ pub(super) fn office_meeting(f: &Facts, at: DateTime<Utc>, cal: &Calendar, p: &P
     }
     j
 }
+
+/// X1: SMS, e-mail, messengers and letters are lawful channels; their own rules refuse
+/// nothing (the letter's address is checked when the contact is recorded).
+pub(super) fn written_contact() -> Judged {
+    Judged::new(&["X1"])
+}
+
+/// X5: a third party may be contacted, but only to find the borrower.
+pub(super) fn contact_third_party() -> Judged {
+    let mut j = Judged::new(&["X5"]);
+    j.allowed_reason = Reason::ThirdPartyLocateOnly;
+    j
+}

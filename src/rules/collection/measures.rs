@@ -10,7 +10,7 @@ use crate::rules::policy::Policy;
 
 /// R18: while the debt is with an agency the MFO sues for nothing (a foreclosure suit
 /// is a suit for the debt it secures).
-pub(super) fn agency_block(f: &Facts) -> Option<Block> {
+fn agency_block(f: &Facts) -> Option<Block> {
     f.at_agency.then_some(Block { rule: "R18", reason: Reason::AtCollectionAgency, clears_at: None })
 }
 
@@ -98,6 +98,62 @@ pub(super) fn assign_claim_to_agency(f: &Facts, cal: &Calendar, today: NaiveDate
                 clears_at: None,
             });
         }
+    }
+    j
+}
+
+/// R9: no demand for early repayment while a restructuring application is under review.
+pub(super) fn demand_early_repayment(f: &Facts) -> Judged {
+    let mut j = Judged::new(&["R9"]);
+    if f.application_under_review {
+        j.blocks.push(Block { rule: "R9", reason: Reason::ApplicationUnderReview, clears_at: None });
+    }
+    j
+}
+
+/// R18: no interest while the debt is with an agency; M2: none while a conscript's
+/// deferral is in force (until the last protected day).
+pub(super) fn charge_interest(f: &Facts, cal: &Calendar, today: NaiveDate) -> Judged {
+    let mut j = Judged::new(&["R18"]);
+    j.blocks.extend(agency_block(f));
+    if let Some(c) = f.conscript.filter(|c| c.deferral_in_force && today <= c.protected_until) {
+        j.blocks.push(Block {
+            rule: "M2",
+            reason: Reason::DeferralWithoutInterest(c.protected_until),
+            clears_at: Some(next_day_start(cal, c.protected_until)),
+        });
+    }
+    j
+}
+
+/// R18: no penalties accrue while the debt is with an agency.
+pub(super) fn accrue_penalty(f: &Facts) -> Judged {
+    let mut j = Judged::new(&["R18"]);
+    j.blocks.extend(agency_block(f));
+    j
+}
+
+/// R17.2: the debt goes to an agency when the contract allows it, once overdue, and to one
+/// agency at a time.
+pub(super) fn hand_to_collection_agency(f: &Facts) -> Judged {
+    let mut j = Judged::new(&["R17.2"]);
+    if !f.contract_allows_agency {
+        j.blocks.push(Block { rule: "R17.2", reason: Reason::ContractForbidsAgency, clears_at: None });
+    }
+    if f.overdue_since.is_none() {
+        j.blocks.push(Block { rule: "R17.2", reason: Reason::NotOverdue, clears_at: None });
+    }
+    if f.at_agency {
+        j.blocks.push(Block { rule: "R17.2", reason: Reason::AlreadyAtAgency, clears_at: None });
+    }
+    j
+}
+
+/// R17.5: bankruptcy is filed against a sole trader or a company: business loans only.
+pub(super) fn file_bankruptcy(f: &Facts) -> Judged {
+    let mut j = Judged::new(&["R17.5"]);
+    if !f.business_purpose {
+        j.blocks.push(Block { rule: "R17.5", reason: Reason::NotABusiness, clears_at: None });
     }
     j
 }

@@ -17,8 +17,11 @@ use crate::i18n::Msg;
 use super::calendar::Calendar;
 use super::policy::Policy;
 
-use contacts::{call, office_meeting};
-use measures::{agency_block, assign_claim, assign_claim_to_agency, file_lawsuit, foreclose};
+use contacts::{call, contact_third_party, office_meeting, written_contact};
+use measures::{
+    accrue_penalty, assign_claim, assign_claim_to_agency, charge_interest, demand_early_repayment, file_bankruptcy,
+    file_lawsuit, foreclose, hand_to_collection_agency,
+};
 pub use reasons::*;
 pub use window::*;
 
@@ -215,61 +218,18 @@ pub fn verdict(action: CollectionAction, f: &Facts, at: DateTime<Utc>, cal: &Cal
         CollectionAction::Call => call(f, at, cal, p),
         CollectionAction::OfficeMeeting => office_meeting(f, at, cal, p),
         CollectionAction::Sms | CollectionAction::Email | CollectionAction::Messenger | CollectionAction::Letter => {
-            Judged::new(&["X1"])
+            written_contact()
         }
-        CollectionAction::ContactThirdParty => {
-            let mut j = Judged::new(&["X5"]);
-            j.allowed_reason = Reason::ThirdPartyLocateOnly;
-            j
-        }
-        CollectionAction::DemandEarlyRepayment => {
-            let mut j = Judged::new(&["R9"]);
-            if f.application_under_review {
-                j.blocks.push(Block { rule: "R9", reason: Reason::ApplicationUnderReview, clears_at: None });
-            }
-            j
-        }
-        CollectionAction::ChargeInterest => {
-            let mut j = Judged::new(&["R18"]);
-            j.blocks.extend(agency_block(f));
-            if let Some(c) = f.conscript.filter(|c| c.deferral_in_force && today <= c.protected_until) {
-                j.blocks.push(Block {
-                    rule: "M2",
-                    reason: Reason::DeferralWithoutInterest(c.protected_until),
-                    clears_at: Some(next_day_start(cal, c.protected_until)),
-                });
-            }
-            j
-        }
-        CollectionAction::AccruePenalty => {
-            let mut j = Judged::new(&["R18"]);
-            j.blocks.extend(agency_block(f));
-            j
-        }
+        CollectionAction::ContactThirdParty => contact_third_party(),
+        CollectionAction::DemandEarlyRepayment => demand_early_repayment(f),
+        CollectionAction::ChargeInterest => charge_interest(f, cal, today),
+        CollectionAction::AccruePenalty => accrue_penalty(f),
         CollectionAction::FileLawsuit => file_lawsuit(f),
         CollectionAction::Foreclose => foreclose(f, cal, today),
         CollectionAction::AssignClaim => assign_claim(f, cal, today, p),
         CollectionAction::AssignClaimToAgency => assign_claim_to_agency(f, cal, today, p),
-        CollectionAction::HandToCollectionAgency => {
-            let mut j = Judged::new(&["R17.2"]);
-            if !f.contract_allows_agency {
-                j.blocks.push(Block { rule: "R17.2", reason: Reason::ContractForbidsAgency, clears_at: None });
-            }
-            if f.overdue_since.is_none() {
-                j.blocks.push(Block { rule: "R17.2", reason: Reason::NotOverdue, clears_at: None });
-            }
-            if f.at_agency {
-                j.blocks.push(Block { rule: "R17.2", reason: Reason::AlreadyAtAgency, clears_at: None });
-            }
-            j
-        }
-        CollectionAction::FileBankruptcy => {
-            let mut j = Judged::new(&["R17.5"]);
-            if !f.business_purpose {
-                j.blocks.push(Block { rule: "R17.5", reason: Reason::NotABusiness, clears_at: None });
-            }
-            j
-        }
+        CollectionAction::HandToCollectionAgency => hand_to_collection_agency(f),
+        CollectionAction::FileBankruptcy => file_bankruptcy(f),
     };
     if f.conscript.is_some() {
         j.basis.push("M5");
