@@ -1,0 +1,115 @@
+//! Applications, notices and decisions as their readers see them: one scope
+//! (`application_scope`) for every read, lists and counts. Nothing here writes.
+
+use chrono::{DateTime, Utc};
+use entity::enums::{ApplicationStatus, Role};
+use entity::{decision, delinquency_notice, restructuring_application as application};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::error::{ServiceError, ServiceResult};
+use crate::ids::{ApplicationId, LoanId};
+use crate::rules::restructuring::{self as rules};
+use crate::services::{Ctx, Page};
+
+/// An application the principal may see; NOT_FOUND otherwise (agencies see none).
+pub async fn get(ctx: &Ctx, p: &Principal, id: ApplicationId) -> ServiceResult<application::Model> {
+    let scope = application_scope(p).ok_or(ServiceError::NotFound)?;
+    application::Entity::find_by_id(id.0).filter(scope).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
+}
+
+/// A borrower their own, staff their MFO's, a regulator its jurisdiction's, agencies none.
+pub fn application_scope(p: &Principal) -> Option<Condition> {
+    match p.role {
+        Role::Borrower => p.borrower_id.map(|b| {
+            Condition::all().add(application::Column::BorrowerId.eq(b.0)).add(application::Column::MfoId.eq(p.org_id.0))
+        }),
+        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(application::Column::MfoId.eq(p.org_id.0))),
+        Role::Regulator => Some(Condition::all().add(application::Column::Jurisdiction.eq(p.jurisdiction))),
+        Role::CollectionAgency => None,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationFilter {
+    pub status: Option<ApplicationStatus>,
+    pub loan_id: Option<LoanId>,
+    /// On `received_at` (R5: when the application reached the MFO).
+    pub received: crate::services::Range<DateTime<Utc>>,
+    /// Records changed (created included) at or after this instant: see `services::changes`.
+    pub updated_after: Option<DateTime<Utc>>,
+}
+
+/// `restructuringApplications`: in id order (UUIDv7: the order they were submitted).
+pub async fn list(
+    ctx: &Ctx,
+    p: &Principal,
+    f: &ApplicationFilter,
+    after: Option<Uuid>,
+    first: u64,
+) -> ServiceResult<Page<application::Model>> {
+    crate::services::changes::check_since(ctx, f.updated_after)?;
+    let mut q = filtered(p, f)?;
+    if let Some(a) = after {
+        q = q.filter(application::Column::Id.gt(a));
+    }
+    crate::services::read_page(&ctx.db, q.order_by_asc(application::Column::Id), first).await
+}
+
+/// `restructuringApplications { totalCount }`.
+pub async fn count(ctx: &Ctx, p: &Principal, f: &ApplicationFilter) -> ServiceResult<u64> {
+    crate::services::count_rows(&ctx.db, filtered(p, f)?).await
+}
+
+fn filtered(p: &Principal, f: &ApplicationFilter) -> ServiceResult<sea_orm::Select<application::Entity>> {
+    let scope = application_scope(p).ok_or(ServiceError::Forbidden("collection agencies do not see applications"))?;
+    let mut q = application::Entity::find().filter(scope).filter(f.received.condition(application::Column::ReceivedAt));
+    if let Some(s) = f.status {
+        q = q.filter(application::Column::Status.eq(s));
+    }
+    if let Some(l) = f.loan_id {
+        q = q.filter(application::Column::LoanId.eq(l.0));
+    }
+    if let Some(t) = f.updated_after {
+        q = q.filter(crate::services::changes::updated_since("application", application::Column::Id, t));
+    }
+    Ok(q)
+}
+
+pub async fn decisions_by_application<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> ServiceResult<std::collections::HashMap<Uuid, decision::Model>> {
+    let rows =
+        decision::Entity::find().filter(decision::Column::ApplicationId.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|d| (d.application_id, d)).collect())
+}
+
+/// R2: calendar days from the overdue date to receipt, as judged at receipt.
+pub fn days_after_overdue(a: &application::Model) -> Option<i64> {
+    let received_on = a.received_at.with_timezone(&crate::rules::calendar::time_zone(a.jurisdiction)).date_naive();
+    a.overdue_since.map(|since| rules::days_after_overdue(since, received_on))
+}
+
+/// R9: the states in which an application is under review.
+pub const UNDER_REVIEW: [ApplicationStatus; 4] = [
+    ApplicationStatus::Registered,
+    ApplicationStatus::DocumentsRequested,
+    ApplicationStatus::Inadmissible,
+    ApplicationStatus::CounterProposed,
+];
+
+/// A delinquency notice, seen by whoever may see its loan; NOT_FOUND otherwise.
+pub async fn get_notice(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<delinquency_notice::Model> {
+    let row = delinquency_notice::Entity::find_by_id(id).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    crate::services::loans::get(ctx, p, crate::ids::LoanId(row.loan_id)).await?;
+    Ok(row)
+}
+
+/// A decision, seen by whoever may see its application (`get`); NOT_FOUND otherwise.
+pub async fn get_decision(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<decision::Model> {
+    let row = decision::Entity::find_by_id(id).one(&ctx.db).await?.ok_or(ServiceError::NotFound)?;
+    get(ctx, p, ApplicationId(row.application_id)).await?;
+    Ok(row)
+}
