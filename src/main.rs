@@ -284,9 +284,10 @@ fn tune_malloc() {
     // Reading the CPU count starts no thread.
     let cpus = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let arenas = libc::c_int::try_from(cpus).unwrap_or(libc::c_int::MAX);
-    for (knob, param, value) in
-        [("MALLOC_ARENA_MAX", libc::M_ARENA_MAX, arenas), ("MALLOC_MMAP_THRESHOLD_", libc::M_MMAP_THRESHOLD, 128 * 1024)]
-    {
+    for (knob, param, value) in [
+        ("MALLOC_ARENA_MAX", libc::M_ARENA_MAX, arenas),
+        ("MALLOC_MMAP_THRESHOLD_", libc::M_MMAP_THRESHOLD, 128 * 1024),
+    ] {
         if std::env::var_os(knob).is_none() {
             // SAFETY: mallopt only changes an allocator setting; it is called from the main
             // thread before any other thread is started, so no allocation races with it. A

@@ -10,6 +10,7 @@ use entity::enums::{
 use super::Refusal;
 use super::calendar::{Calendar, Due};
 use super::policy::Policy;
+use crate::error::UserErrorReason;
 
 /// One complainant as given (C3, C11).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -158,7 +159,7 @@ pub fn extended_due(
     extensions_so_far: u32,
 ) -> Result<Due, Refusal> {
     if extensions_so_far >= p.complaints.max_extensions {
-        return Err(Refusal::rule("C8", crate::error::UserErrorReason::ExtensionAlreadyUsed));
+        return Err(Refusal::rule("C8", UserErrorReason::ExtensionAlreadyUsed));
     }
     Ok(cal.due_in_business_days(current_due, p.complaints.extension_business_days))
 }
@@ -198,7 +199,7 @@ pub fn next_status(
     form: ComplaintForm,
 ) -> Result<ComplaintStatus, Refusal> {
     let closed = || {
-        Refusal::conflict(crate::error::UserErrorReason::StatusDoesNotAllow)
+        Refusal::conflict(UserErrorReason::StatusDoesNotAllow)
             .with_param("status", serde_json::to_value(status).unwrap_or_default())
     };
     if !is_open(status) {
@@ -207,15 +208,15 @@ pub fn next_status(
     match step {
         Step::Forward => match status {
             ComplaintStatus::Registered => Ok(ComplaintStatus::Forwarded),
-            _ => Err(Refusal::conflict_under("C7", crate::error::UserErrorReason::OutOfStepOrder)),
+            _ => Err(Refusal::conflict_under("C7", UserErrorReason::OutOfStepOrder)),
         },
         Step::StartReview => match status {
             ComplaintStatus::Forwarded => Ok(ComplaintStatus::UnderReview),
-            _ => Err(Refusal::conflict_under("C7", crate::error::UserErrorReason::OutOfStepOrder)),
+            _ => Err(Refusal::conflict_under("C7", UserErrorReason::OutOfStepOrder)),
         },
         Step::Answer => match status {
             ComplaintStatus::UnderReview => Ok(ComplaintStatus::Answered),
-            _ => Err(Refusal::conflict_under("C7", crate::error::UserErrorReason::OutOfStepOrder)),
+            _ => Err(Refusal::conflict_under("C7", UserErrorReason::OutOfStepOrder)),
         },
         Step::AnswerOrally | Step::InviteToWrite => match form {
             ComplaintForm::Oral => Ok(if step == Step::AnswerOrally {
@@ -223,15 +224,15 @@ pub fn next_status(
             } else {
                 ComplaintStatus::InvitedToWrite
             }),
-            ComplaintForm::Written => Err(Refusal::rule("C12", crate::error::UserErrorReason::NotAnOralComplaint)),
+            ComplaintForm::Written => Err(Refusal::rule("C12", UserErrorReason::NotAnOralComplaint)),
         },
         Step::LeaveWithoutConsideration => match form {
             ComplaintForm::Written => Ok(ComplaintStatus::LeftWithoutConsideration),
-            ComplaintForm::Oral => Err(Refusal::rule("C3", crate::error::UserErrorReason::NotAWrittenComplaint)),
+            ComplaintForm::Oral => Err(Refusal::rule("C3", UserErrorReason::NotAWrittenComplaint)),
         },
         Step::CloseWithoutAnswer => match answer_required(kind) {
             false => Ok(ComplaintStatus::ClosedWithoutAnswer),
-            true => Err(Refusal::rule("C7", crate::error::UserErrorReason::NotASuggestion)),
+            true => Err(Refusal::rule("C7", UserErrorReason::NotASuggestion)),
         },
         Step::Extend | Step::Acknowledge => Ok(status),
     }
@@ -242,7 +243,7 @@ pub fn check_answer_language(complaint: Language, answer: Language) -> Result<()
     if complaint == answer {
         Ok(())
     } else {
-        Err(Refusal::rule("C10", crate::error::UserErrorReason::AnswerLanguageMismatch)
+        Err(Refusal::rule("C10", UserErrorReason::AnswerLanguageMismatch)
             .with_param("language", serde_json::to_value(complaint).unwrap_or_default()))
     }
 }
@@ -250,7 +251,7 @@ pub fn check_answer_language(complaint: Language, answer: Language) -> Result<()
 /// C10: a written answer is sent no earlier than registration and no later than now.
 pub fn check_sent_at(sent_at: DateTime<Utc>, registered_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Refusal> {
     if sent_at < registered_at || sent_at > now {
-        return Err(Refusal::rule("C10", crate::error::UserErrorReason::AnswerDateOutOfRange));
+        return Err(Refusal::rule("C10", UserErrorReason::AnswerDateOutOfRange));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::Refusal;
 use super::calendar::{Calendar, Due};
 use super::loans::{Installment, Ledger};
 use super::policy::Policy;
+use crate::error::UserErrorReason;
 
 /// M6: none of M1–M5 applies where a court act, an enforcement inscription or a settlement
 /// or mediation agreement exists (on or before `today`).
@@ -36,8 +37,7 @@ pub fn check_refusal_in_time(p: &Policy, notified_on: NaiveDate, refused_on: Nai
     let last =
         notified_on.checked_add_days(Days::new(u64::from(p.military.refusal_calendar_days))).unwrap_or(NaiveDate::MAX);
     if refused_on > last {
-        return Err(Refusal::rule("M3", crate::error::UserErrorReason::RefusalWindowClosed)
-            .with_param("lastDay", last.to_string()));
+        return Err(Refusal::rule("M3", UserErrorReason::RefusalWindowClosed).with_param("lastDay", last.to_string()));
     }
     Ok(())
 }

@@ -11,9 +11,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::write::{Actor, Subject, Submission, Submitted, Visibility};
-use super::{Ctx, reference, refused, restructuring};
+use super::{Ctx, reference, refused};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{AppealId, ApplicationId};
 use crate::rules::Refusal;
 use crate::rules::restructuring::{self as rules, HomeProtectionFacts};
@@ -44,7 +44,7 @@ pub struct FileInput {
 pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<appeal::Model> {
     super::scope::permit(p.is_borrower(), "the borrower files the appeal")?;
     if input.statement.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["statement"], crate::error::UserErrorReason::Required)));
+        return Err(ServiceError::user(UserError::invalid(&["statement"], UserErrorReason::Required)));
     }
     let submission = Submission {
         client_submission_id: input.client_submission_id,
@@ -53,7 +53,7 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
     };
     match ctx
         .submit(Actor::from(p), submission, async |w| {
-            let scope = restructuring::application_scope(p).ok_or(ServiceError::NotFound)?;
+            let scope = super::scope::applications(p).ok_or(ServiceError::NotFound)?;
             // Locked: of two appeals at once the second is the repeat (R16).
             let a = w.for_change::<application::Entity>(scope, input.application_id.0).await?;
             let d = decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
@@ -95,7 +95,7 @@ pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<a
                 | ApplicationStatus::Withdrawn
                 | ApplicationStatus::Implemented => {
                     return Err(refused(
-                        Refusal::conflict_under("R15", crate::error::UserErrorReason::NothingToAppeal),
+                        Refusal::conflict_under("R15", UserErrorReason::NothingToAppeal),
                         &["applicationId"],
                     ));
                 }
@@ -158,7 +158,7 @@ pub async fn resolve(
 ) -> ServiceResult<appeal::Model> {
     super::scope::permit(p.supervises(), "the supervising authority resolves appeals")?;
     if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
+        return Err(ServiceError::user(UserError::invalid(&["note"], UserErrorReason::Required)));
     }
     ctx.write(Actor::from(p), async |w| {
         let scope = super::scope::appeals(p).ok_or(ServiceError::NotFound)?;
@@ -166,10 +166,7 @@ pub async fn resolve(
         match a.status {
             AppealStatus::UnderReview => {}
             AppealStatus::Resolved => {
-                return Err(ServiceError::user(UserError::conflict(
-                    &["appealId"],
-                    crate::error::UserErrorReason::AlreadyDone,
-                )));
+                return Err(ServiceError::user(UserError::conflict(&["appealId"], UserErrorReason::AlreadyDone)));
             }
         }
         let mut after = a.clone();

@@ -23,7 +23,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::{Ctx, restructuring, scope};
+use super::{Ctx, scope};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use entity::enums::Role;
@@ -212,7 +212,7 @@ async fn visible_of(ctx: &Ctx, p: &Principal, kind: &str, ids: Vec<Uuid>) -> Ser
         "borrower" => ids_of!(borrower, Some(scope::borrowers(p))),
         "complaint" => ids_of!(complaint, scope::complaints(p)),
         "info_request" => ids_of!(info_request, scope::info_requests(p)),
-        "application" => ids_of!(restructuring_application, restructuring::application_scope(p)),
+        "application" => ids_of!(restructuring_application, scope::applications(p)),
         "appeal" => ids_of!(regulator_appeal, scope::appeals(p)),
         "contact" => ids_of!(contact_event, Some(scope::contacts(p))),
         // A deferral is visible to whoever sees its loan (`military::get`).

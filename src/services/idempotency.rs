@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::write::Write;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 
 /// What a submission id says about this attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub(super) async fn claim(
     if first.operation != operation || first.request_hash != hash {
         return Err(ServiceError::user(UserError::conflict(
             &["clientSubmissionId"],
-            crate::error::UserErrorReason::RetryWithOtherInput,
+            UserErrorReason::RetryWithOtherInput,
         )));
     }
     match first.result_id {

@@ -14,7 +14,7 @@ use super::deadlines::{self, NewDeadline};
 use super::write::{Actor, Subject, Visibility, Write};
 use super::{Ctx, loans, reference, refused, scope};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{DeferralId, LoanId};
 use crate::rules::loans::Installment;
 use crate::rules::military as rules;
@@ -49,8 +49,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
     scope::require_staff(p)?;
     if input.service_end <= input.service_start {
         return Err(ServiceError::user(
-            UserError::invalid(&["serviceEnd"], crate::error::UserErrorReason::EndBeforeStart)
-                .with_param("start", "serviceStart"),
+            UserError::invalid(&["serviceEnd"], UserErrorReason::EndBeforeStart).with_param("start", "serviceStart"),
         ));
     }
     ctx.write(Actor::from(p), async |w| {
@@ -64,17 +63,11 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
             .await?
             .is_some()
         {
-            return Err(ServiceError::user(UserError::conflict(
-                &["loanId"],
-                crate::error::UserErrorReason::AlreadyDone,
-            )));
+            return Err(ServiceError::user(UserError::conflict(&["loanId"], UserErrorReason::AlreadyDone)));
         }
         let received = input.bureau_received_at.unwrap_or(w.now);
         if received > w.now {
-            return Err(ServiceError::user(UserError::invalid(
-                &["bureauReceivedAt"],
-                crate::error::UserErrorReason::DateInFuture,
-            )));
+            return Err(ServiceError::user(UserError::invalid(&["bureauReceivedAt"], UserErrorReason::DateInFuture)));
         }
         let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received).await?;
         let bureau_on = law.calendar.local_date(received);
@@ -208,7 +201,7 @@ async fn save(w: &mut Write, before: &deferral::Model, after: &deferral::Model, 
 /// a program's particular.
 fn wrong_state(d: &deferral::Model) -> ServiceError {
     ServiceError::user(
-        UserError::conflict(&["deferralId"], crate::error::UserErrorReason::StatusDoesNotAllow)
+        UserError::conflict(&["deferralId"], UserErrorReason::StatusDoesNotAllow)
             .with_param("status", serde_json::to_value(d.status).unwrap_or_default()),
     )
 }
@@ -329,23 +322,14 @@ pub async fn register_discharge(
         }
         // M4: a borrower is discharged once; the first report moved the protection's end.
         if d.discharged_on.is_some() {
-            return Err(ServiceError::user(UserError::conflict(
-                &["deferralId"],
-                crate::error::UserErrorReason::AlreadyDone,
-            )));
+            return Err(ServiceError::user(UserError::conflict(&["deferralId"], UserErrorReason::AlreadyDone)));
         }
         if discharged_on < d.service_start || discharged_on >= d.service_end {
-            return Err(ServiceError::user(UserError::invalid(
-                &["dischargedOn"],
-                crate::error::UserErrorReason::DateOutOfRange,
-            )));
+            return Err(ServiceError::user(UserError::invalid(&["dischargedOn"], UserErrorReason::DateOutOfRange)));
         }
         let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
         if discharged_on > law.calendar.local_date(w.now) {
-            return Err(ServiceError::user(UserError::invalid(
-                &["dischargedOn"],
-                crate::error::UserErrorReason::DateInFuture,
-            )));
+            return Err(ServiceError::user(UserError::invalid(&["dischargedOn"], UserErrorReason::DateInFuture)));
         }
         let mut after = d.clone();
         after.discharged_on = Some(discharged_on);

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use super::write::{Actor, Subject, Visibility};
-use crate::error::{ServiceError, ServiceResult, UserError, is_unique_violation};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason, is_unique_violation};
 use crate::rules::calendar::Calendar;
 use crate::rules::policy::{self as rules, Policy, PolicyBook, PolicyFile, PolicyVersion};
 
@@ -230,7 +230,7 @@ pub async fn law<C: ConnectionTrait>(
 pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceResult<policy_version::Model> {
     let file = PolicyFile::parse(text).map_err(|m| {
         ServiceError::user(
-            UserError::invalid(&["file"], crate::error::UserErrorReason::Malformed)
+            UserError::invalid(&["file"], UserErrorReason::Malformed)
                 .with_param("format", "policy")
                 .with_param("problem", m),
         )
@@ -241,7 +241,7 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
             problems
                 .into_iter()
                 .map(|m| {
-                    UserError::invalid(&["figures"], crate::error::UserErrorReason::Malformed)
+                    UserError::invalid(&["figures"], UserErrorReason::Malformed)
                         .with_param("format", "policy")
                         .with_param("problem", m)
                 })
@@ -258,7 +258,7 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
             .await?;
         if let Some(d) = duplicate {
             return Err(ServiceError::user(
-                UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
+                UserError::conflict(&["effective_from"], UserErrorReason::PolicyVersionExists)
                     .with_param("jurisdiction", code.clone())
                     .with_param("effectiveFrom", file.effective_from.to_string())
                     .with_param("policyVersionId", d.id.to_string()),
@@ -275,11 +275,8 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
                 let started_on = calendar(w.reference(), w.txn(), j).await?.local_date(d.started_at);
                 if file.effective_from <= started_on {
                     return Err(ServiceError::user(
-                        UserError::conflict(
-                            &["effective_from"],
-                            crate::error::UserErrorReason::PolicyBehindRunningClock,
-                        )
-                        .with_param("startedOn", started_on.to_string()),
+                        UserError::conflict(&["effective_from"], UserErrorReason::PolicyBehindRunningClock)
+                            .with_param("startedOn", started_on.to_string()),
                     ));
                 }
             }
@@ -301,7 +298,7 @@ pub async fn import_policy(ctx: &Ctx, text: &str, retroactive: bool) -> ServiceR
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
                 return Err(ServiceError::user(
-                    UserError::conflict(&["effective_from"], crate::error::UserErrorReason::PolicyVersionExists)
+                    UserError::conflict(&["effective_from"], UserErrorReason::PolicyVersionExists)
                         .with_param("jurisdiction", code.clone())
                         .with_param("effectiveFrom", from.to_string()),
                 ));

@@ -104,6 +104,15 @@ impl Principal {
         }
     }
 
+    /// The borrower, or the MFO's people on their behalf: complaints, information requests
+    /// and restructuring applications are submitted by either.
+    pub fn submits_for_borrower(&self) -> bool {
+        match self.role {
+            Role::Borrower | Role::MfoStaff | Role::MfoManager => true,
+            Role::CollectionAgency | Role::Regulator => false,
+        }
+    }
+
     /// The supervising authority: resolves appeals, acknowledges escalations.
     pub fn supervises(&self) -> bool {
         match self.role {
@@ -283,4 +292,18 @@ pub fn webhook_deliveries(p: &Principal) -> Condition {
                 .to_owned(),
         ),
     )
+}
+
+/// Restructuring applications: a borrower their own, the MFO's staff their MFO's, a
+/// regulator its jurisdiction's; agencies none.
+pub fn applications(p: &Principal) -> Option<Condition> {
+    use entity::restructuring_application as application;
+    match p.role {
+        Role::Borrower => p.borrower_id.map(|b| {
+            Condition::all().add(application::Column::BorrowerId.eq(b.0)).add(application::Column::MfoId.eq(p.org_id.0))
+        }),
+        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(application::Column::MfoId.eq(p.org_id.0))),
+        Role::Regulator => Some(Condition::all().add(application::Column::Jurisdiction.eq(p.jurisdiction))),
+        Role::CollectionAgency => None,
+    }
 }

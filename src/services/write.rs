@@ -550,6 +550,22 @@ mod tests {
         assert!(elsewhere.is_empty(), "row locks outside Write::for_change: {elsewhere:?}");
     }
 
+    /// Every change of the application runs through `Ctx::write` or `Ctx::submit`, which
+    /// commit on `Ok` and roll back on `Err`: no code under src/ begins, commits or rolls
+    /// back a `Write` by hand (the mechanism tests under tests/ do, to hold one open).
+    #[test]
+    fn changes_run_only_through_the_closure_shaped_write() {
+        let mut files = Vec::new();
+        sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let by_hand = ["Write::begin(", "Write::begin_submission(", "w.commit()", "w.rollback()"];
+        let elsewhere: Vec<_> = files
+            .iter()
+            .filter(|(path, text)| !path.ends_with("services/write.rs") && by_hand.iter().any(|c| text.contains(c)))
+            .map(|(path, _)| path.display().to_string())
+            .collect();
+        assert!(elsewhere.is_empty(), "changes begun or ended by hand: {elsewhere:?}");
+    }
+
     /// A unique index that states an invariant is told to the client as a CONFLICT on its
     /// field, in the words of either engine.
     #[test]

@@ -10,6 +10,7 @@ use entity::enums::{
 use uuid::Uuid;
 
 use super::{Attachment, Complainant, Complaint, InfoRequest, ReceptionHours, ResponsibleManager};
+use crate::error::UserErrorReason;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::payload;
 use crate::graphql::ids::{Kind, decode};
@@ -245,7 +246,7 @@ fn complaint_id(id: &ID) -> async_graphql::Result<ComplaintId> {
 fn hhmm(field: &str, s: &str) -> Result<NaiveTime, crate::error::ServiceError> {
     NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| {
         crate::error::ServiceError::user(
-            crate::error::UserError::invalid(&["slots", field], crate::error::UserErrorReason::Malformed)
+            crate::error::UserError::invalid(&["slots", field], UserErrorReason::Malformed)
                 .with_param("format", "time"),
         )
     })

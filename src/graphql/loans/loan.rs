@@ -8,6 +8,7 @@ use entity::{installment, loan, payment};
 use rust_decimal::Decimal;
 
 use super::{Borrower, INSTALLMENT_PAID_FIELDS, Installment, Payment};
+use crate::error::UserErrorReason;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::not_found;
 use crate::graphql::ids::{Kind, encode};
@@ -80,7 +81,7 @@ impl ContractMeetingTerms {
             Some(s) => {
                 let t = chrono::NaiveTime::parse_from_str(&s, "%H:%M").ok();
                 problems.check(t.is_some(), || {
-                    UserError::invalid(&["contractMeetingTerms", field], crate::error::UserErrorReason::Malformed)
+                    UserError::invalid(&["contractMeetingTerms", field], UserErrorReason::Malformed)
                         .with_param("format", "time")
                 });
                 t

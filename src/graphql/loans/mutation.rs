@@ -7,6 +7,7 @@ use entity::enums::{ClaimAssignee, Language, LegalFactKind, LoanStatus, Repaymen
 use rust_decimal::Decimal;
 
 use super::{Borrower, ContractMeetingTerms, Loan, Payment};
+use crate::error::UserErrorReason;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{payload, top_level};
 use crate::graphql::ids::{Kind, decode};
@@ -222,7 +223,7 @@ pub(crate) fn loan_ref(
         (Some(id), None) => Ok(LoanRef::Id(LoanId(decode(&id, Kind::Loan)?))),
         (None, Some(ext)) => Ok(LoanRef::External(ext)),
         _ => Err(ServiceError::user(
-            UserError::invalid(&["loanId"], crate::error::UserErrorReason::ExactlyOneRequired)
+            UserError::invalid(&["loanId"], UserErrorReason::ExactlyOneRequired)
                 .with_param("fields", vec!["loanId", "loanExternalId"]),
         )),
     })

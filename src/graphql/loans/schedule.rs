@@ -83,7 +83,9 @@ impl Installment {
 
     fn paid(&self) -> async_graphql::Result<&Paid> {
         // Unreachable: `Loan::installments` reads the payments whenever a paid field is selected.
-        self.paid.as_ref().ok_or_else(|| crate::graphql::errors::code_error(crate::error::code::INTERNAL, "internal error"))
+        self.paid
+            .as_ref()
+            .ok_or_else(|| crate::graphql::errors::code_error(crate::error::code::INTERNAL, "internal error"))
     }
 }
 

@@ -1,5 +1,5 @@
 //! The restructuring queries. Each takes the principal and calls a service; the scope is
-//! `services::restructuring::application_scope`, never decided here.
+//! `services::scope::applications`, never decided here.
 
 use async_graphql::{Context, ID, Object};
 

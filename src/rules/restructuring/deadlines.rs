@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::error::UserErrorReason;
 use crate::rules::Refusal;
 use crate::rules::calendar::{Calendar, Due};
 use crate::rules::policy::Policy;
@@ -21,7 +22,7 @@ pub fn documents_due(cal: &Calendar, p: &Policy, requested_on: NaiveDate) -> Due
 pub fn check_reply_by(p: &Policy, delivered_on: NaiveDate, reply_by: NaiveDate) -> Result<(), Refusal> {
     let min = i64::from(p.restructuring.counter_proposal_min_reply_calendar_days);
     if (reply_by - delivered_on).num_days() < min {
-        return Err(Refusal::rule("R12", crate::error::UserErrorReason::ReplyPeriodTooShort).with_param("minDays", min));
+        return Err(Refusal::rule("R12", UserErrorReason::ReplyPeriodTooShort).with_param("minDays", min));
     }
     Ok(())
 }
@@ -45,8 +46,7 @@ pub fn appeal_last_day(p: &Policy, from: NaiveDate) -> NaiveDate {
 pub fn check_appeal_in_time(p: &Policy, from: NaiveDate, filed_on: NaiveDate) -> Result<(), Refusal> {
     let last = appeal_last_day(p, from);
     if filed_on > last {
-        return Err(Refusal::rule("R15", crate::error::UserErrorReason::AppealWindowClosed)
-            .with_param("lastDay", last.to_string()));
+        return Err(Refusal::rule("R15", UserErrorReason::AppealWindowClosed).with_param("lastDay", last.to_string()));
     }
     Ok(())
 }

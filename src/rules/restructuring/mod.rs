@@ -12,6 +12,7 @@ mod terms;
 use entity::enums::{ApplicationStatus, DecisionKind};
 
 use super::Refusal;
+use crate::error::UserErrorReason;
 
 pub use admissibility::*;
 pub use deadlines::*;
@@ -55,7 +56,7 @@ pub enum AppStep {
 pub fn next_status(s: ApplicationStatus, step: AppStep) -> Result<ApplicationStatus, Refusal> {
     use ApplicationStatus as S;
     let conflict = || {
-        Refusal::conflict(crate::error::UserErrorReason::StatusDoesNotAllow)
+        Refusal::conflict(UserErrorReason::StatusDoesNotAllow)
             .with_param("status", serde_json::to_value(s).unwrap_or_default())
     };
     match (s, step) {
@@ -66,10 +67,10 @@ pub fn next_status(s: ApplicationStatus, step: AppStep) -> Result<ApplicationSta
         (S::Registered, AppStep::Decide(DecisionKind::CounterProposal)) => Ok(S::CounterProposed),
         (S::Registered | S::Inadmissible, AppStep::Decide(DecisionKind::Refuse)) => Ok(S::Refused),
         (S::Inadmissible, AppStep::Decide(DecisionKind::Approve | DecisionKind::CounterProposal)) => {
-            Err(Refusal::rule("R3", crate::error::UserErrorReason::LateApplicationOnlyRefusable))
+            Err(Refusal::rule("R3", UserErrorReason::LateApplicationOnlyRefusable))
         }
         (S::DocumentsRequested, AppStep::Decide(_)) => {
-            Err(Refusal::conflict_under("R6", crate::error::UserErrorReason::DocumentsPending))
+            Err(Refusal::conflict_under("R6", UserErrorReason::DocumentsPending))
         }
         (S::CounterProposed, AppStep::Accept) => Ok(S::Agreed),
         (S::CounterProposed, AppStep::Reject) => Ok(S::CounterRejected),

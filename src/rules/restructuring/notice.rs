@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::error::UserErrorReason;
 use crate::rules::Refusal;
 use crate::rules::calendar::{Calendar, Due};
 use crate::rules::policy::Policy;
@@ -29,16 +30,16 @@ pub struct NoticeContents {
 pub fn missing_notice_contents(c: &NoticeContents) -> Vec<(&'static str, Refusal)> {
     let mut missing = Vec::new();
     if c.overdue_amount.is_none_or(|a| a <= Decimal::ZERO) {
-        missing.push(("overdueAmount", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
+        missing.push(("overdueAmount", Refusal::rule("R1", UserErrorReason::NoticeContentMissing)));
     }
     if c.amount_as_of.is_none() {
-        missing.push(("amountAsOf", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
+        missing.push(("amountAsOf", Refusal::rule("R1", UserErrorReason::NoticeContentMissing)));
     }
     if !c.right_to_apply {
-        missing.push(("statesRightToApply", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
+        missing.push(("statesRightToApply", Refusal::rule("R1", UserErrorReason::NoticeContentMissing)));
     }
     if !c.consequences {
-        missing.push(("statesConsequences", Refusal::rule("R1", crate::error::UserErrorReason::NoticeContentMissing)));
+        missing.push(("statesConsequences", Refusal::rule("R1", UserErrorReason::NoticeContentMissing)));
     }
     missing
 }

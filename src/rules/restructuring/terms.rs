@@ -6,6 +6,7 @@ use entity::enums::{Currency, PropertyMeasure, RepaymentOrder};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::error::UserErrorReason;
 use crate::money::at_scale;
 use crate::rules::Refusal;
 use crate::rules::loans::{Installment, Ledger};
@@ -119,7 +120,7 @@ pub fn new_schedule(
         }
     }
     if terms.forgive_overdue_principal > overdue_principal || terms.forgive_overdue_interest > overdue_interest {
-        return Err(Refusal::rule("R2", crate::error::UserErrorReason::ForgivenessExceedsOverdue));
+        return Err(Refusal::rule("R2", UserErrorReason::ForgivenessExceedsOverdue));
     }
     overdue_principal -= terms.forgive_overdue_principal;
     overdue_interest -= terms.forgive_overdue_interest;
@@ -129,7 +130,7 @@ pub fn new_schedule(
     // Regular installments: (due date, principal, interest).
     let mut regular: Vec<(NaiveDate, Decimal, Decimal)> = match terms.new_term_months {
         Some(0) => {
-            return Err(Refusal::rule("R2", crate::error::UserErrorReason::NewTermTooShort));
+            return Err(Refusal::rule("R2", UserErrorReason::NewTermTooShort));
         }
         Some(n) => {
             let first = future.first().map(|f| f.0).filter(|d| *d > start).unwrap_or_else(|| add_months(start, 1));
@@ -272,7 +273,7 @@ pub fn burden(
     p: &Policy,
 ) -> Result<Burden, Refusal> {
     if income <= Decimal::ZERO {
-        return Err(Refusal::rule("R7", crate::error::UserErrorReason::IncomeRequired));
+        return Err(Refusal::rule("R7", UserErrorReason::IncomeRequired));
     }
     let payment = |t: &Terms| -> Result<Decimal, Refusal> {
         let rows: Vec<(NaiveDate, Decimal)> = new_schedule(ledger, t, current_rate, start)?
@@ -299,7 +300,7 @@ pub fn burden(
 /// lowers nothing). The payments in the refusal are money, at the loan's currency's scale.
 pub fn check_lowers_burden(b: &Burden, currency: Currency) -> Result<(), Refusal> {
     if !lowers_burden(Some((b.payment_before, b.payment_after)), (b.ratio_before, b.ratio_after)) {
-        return Err(Refusal::rule("R10", crate::error::UserErrorReason::DebtBurdenNotLowered)
+        return Err(Refusal::rule("R10", UserErrorReason::DebtBurdenNotLowered)
             .with_param("monthlyPaymentBefore", at_scale(b.payment_before, currency).to_string())
             .with_param("monthlyPaymentAfter", at_scale(b.payment_after, currency).to_string()));
     }

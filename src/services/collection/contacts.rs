@@ -17,10 +17,10 @@ use uuid::Uuid;
 
 use super::{ClearanceCheck, ClearanceOutcome, clearance_key, judge_clearance, load_facts};
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{ContactId, LoanId};
 use crate::rules::collection::{self as rules};
-use crate::services::write::{Actor, Begun, EscalationDraft, Subject, Submission, Write};
+use crate::services::write::{Actor, EscalationDraft, Subject, Submission, Submitted, Write};
 use crate::services::{Ctx, loans, scope};
 
 /// A recorded contact and what became of the clearance it quoted.
@@ -120,18 +120,13 @@ async fn destination_of<C: ConnectionTrait>(
 /// is stored with those rules and raises an escalation per rule. A clearance that does not
 /// cover it is no reason to refuse it either: the answer says what became of it.
 pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> ServiceResult<RecordedContact> {
-    match p.role {
-        Role::CollectionAgency | Role::MfoStaff | Role::MfoManager => {}
-        Role::Borrower | Role::Regulator => {
-            return Err(ServiceError::Forbidden("contacts are recorded by the MFO or its agency"));
-        }
-    }
+    scope::permit(p.collects(), "contacts are recorded by the MFO or its agency")?;
     let mut problems = Problems::new();
     problems.check(input.occurred_at <= ctx.clock.now() + Duration::minutes(5), || {
-        UserError::invalid(&["occurredAt"], crate::error::UserErrorReason::DateInFuture)
+        UserError::invalid(&["occurredAt"], UserErrorReason::DateInFuture)
     });
     problems.check(input.party == ContactParty::Borrower || input.third_party_purpose.is_some(), || {
-        UserError::invalid(&["thirdPartyPurpose"], crate::error::UserErrorReason::Required)
+        UserError::invalid(&["thirdPartyPurpose"], UserErrorReason::Required)
     });
     problems.finish()?;
     let submission = Submission {
@@ -139,113 +134,115 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
         operation: "recordContact",
         input: &input,
     };
-    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
-        Begun::Fresh(w) => *w,
-        Begun::Replay(id) => {
-            let contact = get_contact(ctx, p, ContactId(id)).await?;
-            // The same input judged again: the verdict depends on nothing that moves.
-            let key = clearance_key(&ctx.reference, &ctx.db).await?;
-            let action = rules::action_of(input.channel, input.party);
-            let clearance =
-                judge_clearance(&key, input.clearance.as_deref(), p, contact.loan_id, action, input.occurred_at);
-            return Ok(RecordedContact { contact, clearance });
+    match ctx.submit(Actor::from(p), submission, async |w| {
+        // Locked: contacts of one loan are counted against its limits (X3, X4) one at a time.
+        let l = loans::for_change(w, scope::loans(p), input.loan_id).await?;
+        let action = rules::action_of(input.channel, input.party);
+        // The rules as they stood when the contact happened, without this contact counted.
+        let loaded = load_facts(w.reference(), w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
+        let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.calendar, &loaded.policy.policy);
+        let by_contract = verdict.basis.contains(&rules::CONTRACT);
+        // CONTRACT says whose terms X4 used; it is not a rule a contact can break.
+        let mut violations: Vec<&'static str> = if verdict.allowed {
+            vec![]
+        } else {
+            verdict.basis.iter().copied().filter(|b| *b != rules::CONTRACT).collect()
+        };
+        if !input.disclosure.complete() {
+            violations.push("X2");
         }
-    };
-    // Locked: contacts of one loan are counted against its limits (X3, X4) one at a time.
-    let l = loans::for_change(&w, scope::loans(p), input.loan_id).await?;
-    let action = rules::action_of(input.channel, input.party);
-    // The rules as they stood when the contact happened, without this contact counted.
-    let loaded = load_facts(w.reference(), w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
-    let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.calendar, &loaded.policy.policy);
-    let by_contract = verdict.basis.contains(&rules::CONTRACT);
-    // CONTRACT says whose terms X4 used; it is not a rule a contact can break.
-    let mut violations: Vec<&'static str> = if verdict.allowed {
-        vec![]
-    } else {
-        verdict.basis.iter().copied().filter(|b| *b != rules::CONTRACT).collect()
-    };
-    if !input.disclosure.complete() {
-        violations.push("X2");
-    }
-    // X6: the organisation named is not the one that made the contact.
-    let contactor = organization::Entity::find_by_id(p.org_id.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    let named_falsely = input
-        .disclosure
-        .organization_name
-        .as_deref()
-        .is_some_and(|n| !n.trim().is_empty() && !rules::same_name(n, &contactor.name));
-    if named_falsely {
-        violations.push("X6");
-    }
-    if input.party == ContactParty::ThirdParty && input.third_party_purpose != Some(ThirdPartyPurpose::LocateBorrower) {
-        violations.push("X5");
-    }
-    let b = borrower::Entity::find_by_id(l.borrower_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    if input.party == ContactParty::Borrower
-        && let Some(dest) = &input.destination
-    {
-        match destination_of(w.txn(), &b, dest, input.occurred_at).await? {
-            Destination::Known => {}
-            Destination::Outdated => violations.push("X7"),
-            // X1: a letter goes to the contract address or the one last reported.
-            Destination::Unknown if input.channel == ContactChannel::Letter => violations.push("X1"),
-            Destination::Unknown => {}
+        // X6: the organisation named is not the one that made the contact.
+        let contactor = organization::Entity::find_by_id(p.org_id.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+        let named_falsely = input
+            .disclosure
+            .organization_name
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty() && !rules::same_name(n, &contactor.name));
+        if named_falsely {
+            violations.push("X6");
         }
-    }
-    let clearance = match &input.clearance {
-        Some(token) => {
-            let key = clearance_key(w.reference(), w.txn()).await?;
-            judge_clearance(&key, Some(token), p, l.id, action, input.occurred_at)
+        if input.party == ContactParty::ThirdParty && input.third_party_purpose != Some(ThirdPartyPurpose::LocateBorrower) {
+            violations.push("X5");
         }
-        None => ClearanceCheck::of(ClearanceOutcome::Missing),
-    };
-    let cleared = clearance.outcome == ClearanceOutcome::Accepted;
-    let row = contact_event::Model {
-        id: w.new_id(),
-        loan_id: l.id,
-        borrower_id: l.borrower_id,
-        mfo_id: l.mfo_id,
-        jurisdiction: l.jurisdiction,
-        contactor_org_id: p.org_id.0,
-        recorded_by: p.key(),
-        channel: input.channel,
-        occurred_at: input.occurred_at,
-        party: input.party,
-        third_party_purpose: input.third_party_purpose,
-        destination: input.destination.clone(),
-        disclosure: serde_json::to_value(&input.disclosure).map_err(|e| ServiceError::Internal(e.into()))?,
-        outcome: input.outcome,
-        note: input.note.clone(),
-        clearance: if cleared { ContactClearance::Cleared } else { ContactClearance::Uncleared },
-        violations: json!(violations),
-        misrepresentation: None,
-        created_at: w.now,
-    };
-    contact_event::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    let subject = Subject::new("contact", row.id);
-    let after = json!({ "loanId": l.id, "channel": row.channel, "party": row.party, "occurredAt": row.occurred_at,
-        "violations": row.violations, "clearance": row.clearance, "by": p.org_id });
-    w.audit("contact.recorded", subject, Some(l.mfo_id), None, Some(after.clone()));
-    w.event("contact.recorded", subject, loans::visibility(&l), after);
-    for rule in &violations {
-        w.escalate(EscalationDraft {
-            kind: EscalationKind::RuleBreach,
-            rule: (*rule).to_owned(),
-            org_id: l.mfo_id,
+        let b = borrower::Entity::find_by_id(l.borrower_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+        if input.party == ContactParty::Borrower
+            && let Some(dest) = &input.destination
+        {
+            match destination_of(w.txn(), &b, dest, input.occurred_at).await? {
+                Destination::Known => {}
+                Destination::Outdated => violations.push("X7"),
+                // X1: a letter goes to the contract address or the one last reported.
+                Destination::Unknown if input.channel == ContactChannel::Letter => violations.push("X1"),
+                Destination::Unknown => {}
+            }
+        }
+        let clearance = match &input.clearance {
+            Some(token) => {
+                let key = clearance_key(w.reference(), w.txn()).await?;
+                judge_clearance(&key, Some(token), p, l.id, action, input.occurred_at)
+            }
+            None => ClearanceCheck::of(ClearanceOutcome::Missing),
+        };
+        let cleared = clearance.outcome == ClearanceOutcome::Accepted;
+        let row = contact_event::Model {
+            id: w.new_id(),
+            loan_id: l.id,
+            borrower_id: l.borrower_id,
+            mfo_id: l.mfo_id,
             jurisdiction: l.jurisdiction,
-            subject_type: "contact".into(),
-            subject_id: row.id,
-            deadline_id: None,
-            message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationContactBreach)
-                .arg("channel", sea_orm::ActiveEnum::to_value(&row.channel))
-                .arg("contract", l.contract_number.clone())
-                .arg("rule", *rule),
-            details: contact_breach_details(&row, rule, by_contract, &contactor, &input.disclosure),
-        });
+            contactor_org_id: p.org_id.0,
+            recorded_by: p.key(),
+            channel: input.channel,
+            occurred_at: input.occurred_at,
+            party: input.party,
+            third_party_purpose: input.third_party_purpose,
+            destination: input.destination.clone(),
+            disclosure: serde_json::to_value(&input.disclosure).map_err(|e| ServiceError::Internal(e.into()))?,
+            outcome: input.outcome,
+            note: input.note.clone(),
+            clearance: if cleared { ContactClearance::Cleared } else { ContactClearance::Uncleared },
+            violations: json!(violations),
+            misrepresentation: None,
+            created_at: w.now,
+        };
+        contact_event::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+        let subject = Subject::new("contact", row.id);
+        let after = json!({ "loanId": l.id, "channel": row.channel, "party": row.party, "occurredAt": row.occurred_at,
+            "violations": row.violations, "clearance": row.clearance, "by": p.org_id });
+        w.audit("contact.recorded", subject, Some(l.mfo_id), None, Some(after.clone()));
+        w.event("contact.recorded", subject, loans::visibility(&l), after);
+        for rule in &violations {
+            w.escalate(EscalationDraft {
+                kind: EscalationKind::RuleBreach,
+                rule: (*rule).to_owned(),
+                org_id: l.mfo_id,
+                jurisdiction: l.jurisdiction,
+                subject_type: "contact".into(),
+                subject_id: row.id,
+                deadline_id: None,
+                message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationContactBreach)
+                    .arg("channel", sea_orm::ActiveEnum::to_value(&row.channel))
+                    .arg("contract", l.contract_number.clone())
+                    .arg("rule", *rule),
+                details: contact_breach_details(&row, rule, by_contract, &contactor, &input.disclosure),
+            });
+        }
+        w.produced(row.id);
+        Ok(RecordedContact { contact: row, clearance })
+    })
+    .await?
+    {
+        Submitted::Fresh(done) => Ok(done),
+        Submitted::Replay(id) => {
+        let contact = get_contact(ctx, p, ContactId(id)).await?;
+        // The same input judged again: the verdict depends on nothing that moves.
+        let key = clearance_key(&ctx.reference, &ctx.db).await?;
+        let action = rules::action_of(input.channel, input.party);
+        let clearance =
+            judge_clearance(&key, input.clearance.as_deref(), p, contact.loan_id, action, input.occurred_at);
+        Ok(RecordedContact { contact, clearance })
+        }
     }
-    w.produced(row.id);
-    w.commit().await?;
-    Ok(RecordedContact { contact: row, clearance })
 }
 
 /// What an escalation about a contact records: the organisation responsible for it (the
@@ -289,66 +286,57 @@ pub async fn flag_misrepresentation(
     p: &Principal,
     input: MisrepresentationInput,
 ) -> ServiceResult<contact_event::Model> {
-    match p.role {
-        Role::MfoStaff | Role::MfoManager => {}
-        Role::Borrower | Role::CollectionAgency | Role::Regulator => {
-            return Err(ServiceError::Forbidden("the loan's MFO flags what its collectors said"));
-        }
-    }
+    scope::permit(p.acts_for_mfo(), "the loan's MFO flags what its collectors said")?;
     let mut problems = Problems::new();
-    problems
-        .check(!input.fields.is_empty(), || UserError::invalid(&["fields"], crate::error::UserErrorReason::Required));
+    problems.check(!input.fields.is_empty(), || UserError::invalid(&["fields"], UserErrorReason::Required));
     problems.check(input.note.as_deref().is_none_or(|n| n.chars().count() <= MAX_NOTE_CHARS), || {
-        UserError::invalid(&["note"], crate::error::UserErrorReason::TooLong).with_param("maxLength", MAX_NOTE_CHARS)
+        UserError::invalid(&["note"], UserErrorReason::TooLong).with_param("maxLength", MAX_NOTE_CHARS)
     });
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let own = Condition::all().add(contact_event::Column::MfoId.eq(p.org_id.0));
-    let c = w.for_change::<contact_event::Entity>(own, input.contact_id.0).await?;
-    if c.misrepresentation.is_some() {
-        w.rollback().await?;
-        return Err(ServiceError::user(UserError::conflict(
-            &["contactId"],
-            crate::error::UserErrorReason::AlreadyDone,
-        )));
-    }
-    let l = loan::Entity::find_by_id(c.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    let mut fields = input.fields.clone();
-    fields.sort();
-    fields.dedup();
-    let flag = json!({ "fields": fields, "note": input.note, "flaggedBy": p.key(), "flaggedAt": w.now });
-    let mut violations: Vec<String> = serde_json::from_value(c.violations.clone()).unwrap_or_default();
-    if !violations.iter().any(|v| v == "X6") {
-        violations.push("X6".into());
-    }
-    let row =
-        contact_event::Model { misrepresentation: Some(flag.clone()), violations: json!(violations), ..c.clone() };
-    contact_event::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
-    let subject = Subject::new("contact", row.id);
-    w.audit(
-        "contact.misrepresentation_flagged",
-        subject,
-        Some(row.mfo_id),
-        Some(json!({ "violations": c.violations, "misrepresentation": null })),
-        Some(json!({ "violations": row.violations, "misrepresentation": flag })),
-    );
-    w.event("contact.misrepresentation_flagged", subject, loans::visibility(&l), json!({ "fields": fields }));
-    w.escalate(EscalationDraft {
-        kind: EscalationKind::RuleBreach,
-        rule: "X6".into(),
-        org_id: row.mfo_id,
-        jurisdiction: row.jurisdiction,
-        subject_type: "contact".into(),
-        subject_id: row.id,
-        deadline_id: None,
-        message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationMisrepresentation)
-            .arg("contract", l.contract_number.clone()),
-        details: json!({ "contactId": row.id, "loanId": l.id, "contactor": row.contactor_org_id,
-            "responsibleOrgId": row.contactor_org_id, "occurredAt": row.occurred_at, "source": "MFO_FLAG",
-            "fields": fields, "note": input.note }),
-    });
-    w.commit().await?;
-    Ok(row)
+    ctx.write(Actor::from(p), async |w| {
+        let own = Condition::all().add(contact_event::Column::MfoId.eq(p.org_id.0));
+        let c = w.for_change::<contact_event::Entity>(own, input.contact_id.0).await?;
+        if c.misrepresentation.is_some() {
+            return Err(ServiceError::user(UserError::conflict(&["contactId"], UserErrorReason::AlreadyDone)));
+        }
+        let l = loan::Entity::find_by_id(c.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+        let mut fields = input.fields.clone();
+        fields.sort();
+        fields.dedup();
+        let flag = json!({ "fields": fields, "note": input.note, "flaggedBy": p.key(), "flaggedAt": w.now });
+        let mut violations: Vec<String> = serde_json::from_value(c.violations.clone()).unwrap_or_default();
+        if !violations.iter().any(|v| v == "X6") {
+            violations.push("X6".into());
+        }
+        let row =
+            contact_event::Model { misrepresentation: Some(flag.clone()), violations: json!(violations), ..c.clone() };
+        contact_event::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+        let subject = Subject::new("contact", row.id);
+        w.audit(
+            "contact.misrepresentation_flagged",
+            subject,
+            Some(row.mfo_id),
+            Some(json!({ "violations": c.violations, "misrepresentation": null })),
+            Some(json!({ "violations": row.violations, "misrepresentation": flag })),
+        );
+        w.event("contact.misrepresentation_flagged", subject, loans::visibility(&l), json!({ "fields": fields }));
+        w.escalate(EscalationDraft {
+            kind: EscalationKind::RuleBreach,
+            rule: "X6".into(),
+            org_id: row.mfo_id,
+            jurisdiction: row.jurisdiction,
+            subject_type: "contact".into(),
+            subject_id: row.id,
+            deadline_id: None,
+            message: crate::i18n::Msg::new(crate::i18n::MsgId::EscalationMisrepresentation)
+                .arg("contract", l.contract_number.clone()),
+            details: json!({ "contactId": row.id, "loanId": l.id, "contactor": row.contactor_org_id,
+                "responsibleOrgId": row.contactor_org_id, "occurredAt": row.occurred_at, "source": "MFO_FLAG",
+                "fields": fields, "note": input.note }),
+        });
+        Ok(row)
+    })
+    .await
 }
 
 /// X6: a complaint registered about a contact is a report of unfair practice: an

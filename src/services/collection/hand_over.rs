@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::load_facts;
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{LoanId, OrgId};
 use crate::rules::collection::{self as rules};
 use crate::services::write::{Actor, Subject, Write};
@@ -24,77 +24,82 @@ pub async fn assign(
     agency: OrgId,
 ) -> ServiceResult<collection_assignment::Model> {
     scope::require_manager(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = loans::for_change(&w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), id).await?;
-    // One agency at a time (R17.2): a loan handed over is recalled before it goes to another.
-    if current_assignment(&w, l.id).await?.is_some() {
-        return Err(ServiceError::user(
-            UserError::conflict(&["loanId"], crate::error::UserErrorReason::AlreadyAtAgency).with_rule("R17.2"),
-        ));
-    }
-    let org = organization::Entity::find_by_id(agency.0).one(w.txn()).await?;
-    let Some(org) = org.filter(|o| o.kind == OrgKind::CollectionAgency && o.jurisdiction == l.jurisdiction) else {
-        return Err(ServiceError::user(UserError::invalid(
-            &["agencyId"],
-            crate::error::UserErrorReason::NotACollectionAgency,
-        )));
-    };
-    let loaded = load_facts(w.reference(), w.txn(), l.clone(), w.now).await?;
-    let v = rules::verdict(
-        CollectionAction::HandToCollectionAgency,
-        &loaded.facts,
-        w.now,
-        &loaded.calendar,
-        &loaded.policy.policy,
-    );
-    if !v.allowed {
-        let mut e = UserError::rule(
-            v.basis.first().copied().unwrap_or("R17.2"),
-            &["loanId"],
-            crate::error::UserErrorReason::HandOverNotAllowed,
-        )
-        .with_param("basis", v.basis.clone());
-        e.details = v.messages();
-        if let Some(next) = v.next_allowed_at {
-            e = e.with_param("nextAllowedAt", next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    ctx.write(Actor::from(p), async |w| {
+        let l = loans::for_change(w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), id).await?;
+        // One agency at a time (R17.2): a loan handed over is recalled before it goes to another.
+        if current_assignment(w, l.id).await?.is_some() {
+            return Err(ServiceError::user(
+                UserError::conflict(&["loanId"], UserErrorReason::AlreadyAtAgency).with_rule("R17.2"),
+            ));
         }
-        return Err(ServiceError::user(e));
-    }
-    let row = collection_assignment::Model {
-        id: w.new_id(),
-        loan_id: l.id,
-        agency_id: org.id,
-        assigned_at: w.now,
-        ended_at: None,
-        assigned_by: p.key(),
-    };
-    collection_assignment::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    let subject = Subject::new("loan", l.id);
-    w.audit("loan.assigned_to_agency", subject, Some(l.mfo_id), None, Some(json!({ "agencyId": org.id })));
-    w.event("loan.assigned_to_agency", subject, loans::visibility(&l), json!({ "agencyId": org.id }));
-    w.commit().await?;
-    Ok(row)
+        let org = organization::Entity::find_by_id(agency.0).one(w.txn()).await?;
+        let Some(org) = org.filter(|o| o.kind == OrgKind::CollectionAgency && o.jurisdiction == l.jurisdiction) else {
+            return Err(ServiceError::user(UserError::invalid(&["agencyId"], UserErrorReason::NotACollectionAgency)));
+        };
+        let loaded = load_facts(w.reference(), w.txn(), l.clone(), w.now).await?;
+        let v = rules::verdict(
+            CollectionAction::HandToCollectionAgency,
+            &loaded.facts,
+            w.now,
+            &loaded.calendar,
+            &loaded.policy.policy,
+        );
+        if !v.allowed {
+            let mut e = UserError::rule(
+                v.basis.first().copied().unwrap_or("R17.2"),
+                &["loanId"],
+                UserErrorReason::HandOverNotAllowed,
+            )
+            .with_param("basis", v.basis.clone());
+            e.details = v.messages();
+            if let Some(next) = v.next_allowed_at {
+                e = e.with_param("nextAllowedAt", next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            }
+            return Err(ServiceError::user(e));
+        }
+        let row = collection_assignment::Model {
+            id: w.new_id(),
+            loan_id: l.id,
+            agency_id: org.id,
+            assigned_at: w.now,
+            ended_at: None,
+            assigned_by: p.key(),
+        };
+        collection_assignment::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+        let subject = Subject::new("loan", l.id);
+        w.audit("loan.assigned_to_agency", subject, Some(l.mfo_id), None, Some(json!({ "agencyId": org.id })));
+        w.event("loan.assigned_to_agency", subject, loans::visibility(&l), json!({ "agencyId": org.id }));
+        Ok(row)
+    })
+    .await
 }
 
 /// Ends the agency's work on the loan.
 pub async fn recall(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<collection_assignment::Model> {
     scope::require_manager(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let l = loans::for_change(&w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), id).await?;
-    let Some(current) = current_assignment(&w, l.id).await? else {
-        return Err(ServiceError::user(UserError::conflict(&["loanId"], crate::error::UserErrorReason::NotAtAgency)));
-    };
-    collection_assignment::Entity::update_many()
-        .col_expr(collection_assignment::Column::EndedAt, Expr::value(w.now))
-        .filter(collection_assignment::Column::Id.eq(current.id))
-        .exec(w.txn())
-        .await?;
-    let subject = Subject::new("loan", l.id);
-    w.audit("loan.recalled_from_agency", subject, Some(l.mfo_id), None, Some(json!({ "agencyId": current.agency_id })));
-    w.event("loan.recalled_from_agency", subject, loans::visibility(&l), json!({ "agencyId": current.agency_id }));
-    let ended = collection_assignment::Model { ended_at: Some(w.now), ..current };
-    w.commit().await?;
-    Ok(ended)
+    ctx.write(Actor::from(p), async |w| {
+        let l = loans::for_change(w, Condition::all().add(loan::Column::MfoId.eq(p.org_id.0)), id).await?;
+        let Some(current) = current_assignment(w, l.id).await? else {
+            return Err(ServiceError::user(UserError::conflict(&["loanId"], UserErrorReason::NotAtAgency)));
+        };
+        collection_assignment::Entity::update_many()
+            .col_expr(collection_assignment::Column::EndedAt, Expr::value(w.now))
+            .filter(collection_assignment::Column::Id.eq(current.id))
+            .exec(w.txn())
+            .await?;
+        let subject = Subject::new("loan", l.id);
+        w.audit(
+            "loan.recalled_from_agency",
+            subject,
+            Some(l.mfo_id),
+            None,
+            Some(json!({ "agencyId": current.agency_id })),
+        );
+        w.event("loan.recalled_from_agency", subject, loans::visibility(&l), json!({ "agencyId": current.agency_id }));
+        let ended = collection_assignment::Model { ended_at: Some(w.now), ..current };
+        Ok(ended)
+    })
+    .await
 }
 
 /// The loan's active hand-over, read under the loan's lock (`loans::for_change`).

@@ -13,11 +13,11 @@ use serde_json::json;
 
 use super::{SUBJECT, complainants_of, for_change, step};
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::ComplaintId;
 use crate::rules::complaints::{self as rules, Step};
 use crate::services::deadlines;
-use crate::services::write::{Actor, Subject, Write};
+use crate::services::write::{Actor, Subject};
 use crate::services::{Ctx, refused, scope};
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,57 +51,56 @@ pub async fn answer(ctx: &Ctx, p: &Principal, id: ComplaintId, a: AnswerInput) -
         required("executorName", &a.executor_name),
         required("executorContact", &a.executor_contact),
     ] {
-        problems.check(!empty, || {
-            UserError::rule("C10", &[field], crate::error::UserErrorReason::AnswerParticularRequired)
-        });
+        problems.check(!empty, || UserError::rule("C10", &[field], UserErrorReason::AnswerParticularRequired));
     }
     problems.each_filled("attachments", "name", &a.attachments, |x| &x.name);
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    // The state first: an answer to a complaint not yet reviewed is refused as such.
-    rules::next_status(c.status, Step::Answer, c.kind, c.form).map_err(|r| refused(r, &["complaintId"]))?;
-    let mut problems = Problems::new();
-    if let Err(r) = rules::check_answer_language(c.language, a.language) {
-        problems.push(crate::services::refusal_error(r, &["language"]));
-    }
-    if let Err(r) = rules::check_sent_at(a.sent_at, c.registered_at, w.now) {
-        problems.push(crate::services::refusal_error(r, &["sentAt"]));
-    }
-    problems.finish()?;
-    let delivered_to = rules::answer_destination(&complainants_of(&c), c.answer_address.as_deref(), a.delivery_channel);
-    let after = step(&mut w, &c, Step::Answer, "complaint.answered", |_| {}).await?;
-    let answer = complaint_answer::Model {
-        id: w.new_id(),
-        complaint_id: c.id,
-        oral: false,
-        signatory_role: Some(a.signatory_role),
-        signatory_name: Some(a.signatory_name.trim().to_owned()),
-        signed_by: p.key(),
-        ground: Some(a.ground),
-        text: a.justification.clone(),
-        executor_name: Some(a.executor_name.clone()),
-        executor_contact: Some(a.executor_contact.clone()),
-        language: a.language,
-        delivery_channel: Some(a.delivery_channel),
-        delivered_to,
-        sent_at: a.sent_at,
-        attachments: serde_json::to_value(&a.attachments).map_err(|e| ServiceError::Internal(e.into()))?,
-        created_at: w.now,
-    };
-    complaint_answer::Entity::insert(answer.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    w.audit(
-        "complaint_answer.created",
-        Subject::new(SUBJECT, c.id),
-        Some(c.mfo_id),
-        None,
-        Some(
-            json!({ "ground": answer.ground, "signatory": answer.signatory_name, "deliveredTo": answer.delivered_to }),
-        ),
-    );
-    deadlines::close(&mut w, c.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        // The state first: an answer to a complaint not yet reviewed is refused as such.
+        rules::next_status(c.status, Step::Answer, c.kind, c.form).map_err(|r| refused(r, &["complaintId"]))?;
+        let mut problems = Problems::new();
+        if let Err(r) = rules::check_answer_language(c.language, a.language) {
+            problems.push(crate::services::refusal_error(r, &["language"]));
+        }
+        if let Err(r) = rules::check_sent_at(a.sent_at, c.registered_at, w.now) {
+            problems.push(crate::services::refusal_error(r, &["sentAt"]));
+        }
+        problems.finish()?;
+        let delivered_to = rules::answer_destination(&complainants_of(&c), c.answer_address.as_deref(), a.delivery_channel);
+        let after = step(w, &c, Step::Answer, "complaint.answered", |_| {}).await?;
+        let answer = complaint_answer::Model {
+            id: w.new_id(),
+            complaint_id: c.id,
+            oral: false,
+            signatory_role: Some(a.signatory_role),
+            signatory_name: Some(a.signatory_name.trim().to_owned()),
+            signed_by: p.key(),
+            ground: Some(a.ground),
+            text: a.justification.clone(),
+            executor_name: Some(a.executor_name.clone()),
+            executor_contact: Some(a.executor_contact.clone()),
+            language: a.language,
+            delivery_channel: Some(a.delivery_channel),
+            delivered_to,
+            sent_at: a.sent_at,
+            attachments: serde_json::to_value(&a.attachments).map_err(|e| ServiceError::Internal(e.into()))?,
+            created_at: w.now,
+        };
+        complaint_answer::Entity::insert(answer.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+        w.audit(
+            "complaint_answer.created",
+            Subject::new(SUBJECT, c.id),
+            Some(c.mfo_id),
+            None,
+            Some(
+                json!({ "ground": answer.ground, "signatory": answer.signatory_name, "deliveredTo": answer.delivered_to }),
+            ),
+        );
+        deadlines::close(w, c.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Met).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// C12: an oral complaint answered at once, orally.
@@ -113,41 +112,42 @@ pub async fn answer_orally(
     answered_at: Option<DateTime<Utc>>,
 ) -> ServiceResult<complaint::Model> {
     if text.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["answer"], crate::error::UserErrorReason::Required)));
+        return Err(ServiceError::user(UserError::invalid(&["answer"], UserErrorReason::Required)));
     }
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    let at = answered_at.unwrap_or(w.now);
-    if at > w.now || at < c.received_at {
-        return Err(ServiceError::user(
-            UserError::invalid(&["answeredAt"], crate::error::UserErrorReason::DateOutOfRange)
-                .with_param("notBefore", c.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        ));
-    }
-    let after = step(&mut w, &c, Step::AnswerOrally, "complaint.answered_orally", |_| {}).await?;
-    let answer = complaint_answer::Model {
-        id: w.new_id(),
-        complaint_id: c.id,
-        oral: true,
-        signatory_role: None,
-        signatory_name: None,
-        signed_by: p.key(),
-        ground: None,
-        text,
-        executor_name: None,
-        executor_contact: None,
-        language: c.language,
-        delivery_channel: None,
-        delivered_to: None,
-        sent_at: at,
-        attachments: json!([]),
-        created_at: w.now,
-    };
-    complaint_answer::Entity::insert(answer.into_active_model()).exec_without_returning(w.txn()).await?;
-    deadlines::close(&mut w, c.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        let at = answered_at.unwrap_or(w.now);
+        if at > w.now || at < c.received_at {
+            return Err(ServiceError::user(
+                UserError::invalid(&["answeredAt"], UserErrorReason::DateOutOfRange)
+                    .with_param("notBefore", c.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ));
+        }
+        let after = step(w, &c, Step::AnswerOrally, "complaint.answered_orally", |_| {}).await?;
+        let answer = complaint_answer::Model {
+            id: w.new_id(),
+            complaint_id: c.id,
+            oral: true,
+            signatory_role: None,
+            signatory_name: None,
+            signed_by: p.key(),
+            ground: None,
+            text,
+            executor_name: None,
+            executor_contact: None,
+            language: c.language,
+            delivery_channel: None,
+            delivered_to: None,
+            sent_at: at,
+            attachments: json!([]),
+            created_at: w.now,
+        };
+        complaint_answer::Entity::insert(answer.into_active_model()).exec_without_returning(w.txn()).await?;
+        deadlines::close(w, c.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Met).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// C12: an oral complaint that needs a check: the consumer is invited to put it in writing.
@@ -157,12 +157,13 @@ pub async fn invite_to_write(
     id: ComplaintId,
     note: Option<String>,
 ) -> ServiceResult<complaint::Model> {
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    let after = step(&mut w, &c, Step::InviteToWrite, "complaint.invited_to_write", |a| a.closure_note = note).await?;
-    deadlines::close(&mut w, c.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        let after = step(w, &c, Step::InviteToWrite, "complaint.invited_to_write", |a| a.closure_note = note).await?;
+        deadlines::close(w, c.id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Met).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// C3: the responsible manager leaves an abusive written complaint without consideration.
@@ -177,32 +178,25 @@ pub async fn leave_without_consideration(
     match reason {
         ClosureReason::Abusive => {}
         ClosureReason::Anonymous => {
-            return Err(ServiceError::user(UserError::rule(
-                "C3",
-                &["reason"],
-                crate::error::UserErrorReason::AnonymityNotDecided,
-            )));
+            return Err(ServiceError::user(UserError::rule("C3", &["reason"], UserErrorReason::AnonymityNotDecided)));
         }
     }
     if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::rule(
-            "C3",
-            &["note"],
-            crate::error::UserErrorReason::AbusiveContentRequired,
-        )));
+        return Err(ServiceError::user(UserError::rule("C3", &["note"], UserErrorReason::AbusiveContentRequired)));
     }
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    let after = step(&mut w, &c, Step::LeaveWithoutConsideration, "complaint.left_without_consideration", |a| {
-        a.closure_reason = Some(reason);
-        a.closure_note = Some(note);
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        let after = step(w, &c, Step::LeaveWithoutConsideration, "complaint.left_without_consideration", |a| {
+            a.closure_reason = Some(reason);
+            a.closure_note = Some(note);
+        })
+        .await?;
+        for kind in [DeadlineKind::ComplaintAnswer, DeadlineKind::ComplaintAcknowledgement] {
+            deadlines::close(w, c.id, kind, DeadlineStatus::Cancelled).await?;
+        }
+        Ok(after)
     })
-    .await?;
-    for kind in [DeadlineKind::ComplaintAnswer, DeadlineKind::ComplaintAcknowledgement] {
-        deadlines::close(&mut w, c.id, kind, DeadlineStatus::Cancelled).await?;
-    }
-    w.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// C7: a suggestion closed without an answer.
@@ -212,11 +206,11 @@ pub async fn close_without_answer(
     id: ComplaintId,
     note: Option<String>,
 ) -> ServiceResult<complaint::Model> {
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    let after =
-        step(&mut w, &c, Step::CloseWithoutAnswer, "complaint.closed_without_answer", |a| a.closure_note = note)
-            .await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        let after =
+            step(w, &c, Step::CloseWithoutAnswer, "complaint.closed_without_answer", |a| a.closure_note = note).await?;
+        Ok(after)
+    })
+    .await
 }

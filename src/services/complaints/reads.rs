@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{BorrowerId, ComplaintId, LoanId, OrgId};
 use crate::services::{Ctx, Page, scope};
 
@@ -100,9 +100,9 @@ fn journal_query(p: &Principal, mfo: Option<OrgId>, year: i32) -> ServiceResult<
             Some(m) if m != p.org_id => return Err(ServiceError::NotFound),
             _ => p.org_id,
         },
-        Role::Regulator => mfo.ok_or_else(|| {
-            ServiceError::user(UserError::invalid(&["mfoId"], crate::error::UserErrorReason::Required))
-        })?,
+        Role::Regulator => {
+            mfo.ok_or_else(|| ServiceError::user(UserError::invalid(&["mfoId"], UserErrorReason::Required)))?
+        }
         Role::Borrower | Role::CollectionAgency => {
             return Err(ServiceError::Forbidden(
                 "the complaint journal is kept by the MFO for its staff and the regulator",

@@ -9,9 +9,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::OrgId;
-use crate::services::write::{Actor, Subject, Visibility, Write};
+use crate::services::write::{Actor, Subject, Visibility};
 use crate::services::{Ctx, scope};
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,88 +31,82 @@ pub async fn set_reception_hours(
 ) -> ServiceResult<Vec<reception_hours::Model>> {
     scope::require_manager(p)?;
     let mut problems = Problems::new();
-    problems.check(!manager_name.trim().is_empty(), || {
-        UserError::invalid(&["managerName"], crate::error::UserErrorReason::Required)
-    });
+    problems.check(!manager_name.trim().is_empty(), || UserError::invalid(&["managerName"], UserErrorReason::Required));
     for (i, s) in slots.iter().enumerate() {
         let weekday = match s.weekday {
             Weekday::Monday | Weekday::Tuesday | Weekday::Wednesday | Weekday::Thursday | Weekday::Friday => true,
             Weekday::Saturday | Weekday::Sunday => false,
         };
         problems.check(weekday, || {
-            UserError::rule(
-                "C13",
-                &["slots", &i.to_string(), "weekday"],
-                crate::error::UserErrorReason::ReceptionOnWeekdaysOnly,
-            )
+            UserError::rule("C13", &["slots", &i.to_string(), "weekday"], UserErrorReason::ReceptionOnWeekdaysOnly)
         });
         problems.check(s.starts_at < s.ends_at, || {
-            UserError::invalid(&["slots", &i.to_string(), "endsAt"], crate::error::UserErrorReason::EndBeforeStart)
+            UserError::invalid(&["slots", &i.to_string(), "endsAt"], UserErrorReason::EndBeforeStart)
                 .with_param("start", "startsAt")
         });
     }
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let mfo = p.org_id.0;
-    // The MFO's row, locked: two desks setting one manager's hours at once replace them
-    // one after the other (each deletes what the other inserted), never both.
-    w.for_change::<organization::Entity>(Condition::all(), mfo).await?;
-    let before = reception_hours::Entity::find()
-        .filter(reception_hours::Column::MfoId.eq(mfo))
-        .filter(reception_hours::Column::ManagerName.eq(manager_name.trim()))
-        .all(w.txn())
-        .await?;
-    let same = |r: &reception_hours::Model| (r.position.clone(), r.weekday, r.starts_at, r.ends_at);
-    let mut stored: Vec<_> = before.iter().map(same).collect();
-    let mut sent: Vec<_> =
-        slots.iter().map(|s| (position.trim().to_owned(), s.weekday, s.starts_at, s.ends_at)).collect();
-    stored.sort();
-    sent.sort();
-    if stored == sent {
-        // The hours as they stand: nothing changed, nothing to record (a retry, too).
-        w.rollback().await?;
-        return Ok(before);
-    }
-    reception_hours::Entity::delete_many()
-        .filter(reception_hours::Column::MfoId.eq(mfo))
-        .filter(reception_hours::Column::ManagerName.eq(manager_name.trim()))
-        .exec(w.txn())
-        .await?;
-    let rows: Vec<reception_hours::Model> = slots
-        .iter()
-        .map(|s| reception_hours::Model {
-            id: w.new_id(),
-            mfo_id: mfo,
-            manager_name: manager_name.trim().to_owned(),
-            position: position.trim().to_owned(),
-            weekday: s.weekday,
-            starts_at: s.starts_at,
-            ends_at: s.ends_at,
-            updated_at: w.now,
-        })
-        .collect();
-    if !rows.is_empty() {
-        reception_hours::Entity::insert_many(rows.clone().into_iter().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(w.txn())
+    ctx.write(Actor::from(p), async |w| {
+        let mfo = p.org_id.0;
+        // The MFO's row, locked: two desks setting one manager's hours at once replace them
+        // one after the other (each deletes what the other inserted), never both.
+        w.for_change::<organization::Entity>(Condition::all(), mfo).await?;
+        let before = reception_hours::Entity::find()
+            .filter(reception_hours::Column::MfoId.eq(mfo))
+            .filter(reception_hours::Column::ManagerName.eq(manager_name.trim()))
+            .all(w.txn())
             .await?;
-    }
-    let slot_json = |r: &reception_hours::Model| json!([r.weekday, r.starts_at.to_string(), r.ends_at.to_string()]);
-    let subject = Subject::new("organization", mfo);
-    w.audit(
-        "reception_hours.set",
-        subject,
-        Some(mfo),
-        Some(json!({ "manager": manager_name, "slots": before.iter().map(slot_json).collect::<Vec<_>>() })),
-        Some(json!({ "manager": manager_name, "slots": rows.iter().map(slot_json).collect::<Vec<_>>() })),
-    );
-    w.event(
-        "reception_hours.set",
-        subject,
-        Visibility { org_id: Some(mfo), jurisdiction: Some(p.jurisdiction) },
-        json!({}),
-    );
-    w.commit().await?;
-    Ok(rows)
+        let same = |r: &reception_hours::Model| (r.position.clone(), r.weekday, r.starts_at, r.ends_at);
+        let mut stored: Vec<_> = before.iter().map(same).collect();
+        let mut sent: Vec<_> =
+            slots.iter().map(|s| (position.trim().to_owned(), s.weekday, s.starts_at, s.ends_at)).collect();
+        stored.sort();
+        sent.sort();
+        if stored == sent {
+            // The hours as they stand: nothing changed, nothing to record (a retry, too).
+            return Ok(before);
+        }
+        reception_hours::Entity::delete_many()
+            .filter(reception_hours::Column::MfoId.eq(mfo))
+            .filter(reception_hours::Column::ManagerName.eq(manager_name.trim()))
+            .exec(w.txn())
+            .await?;
+        let rows: Vec<reception_hours::Model> = slots
+            .iter()
+            .map(|s| reception_hours::Model {
+                id: w.new_id(),
+                mfo_id: mfo,
+                manager_name: manager_name.trim().to_owned(),
+                position: position.trim().to_owned(),
+                weekday: s.weekday,
+                starts_at: s.starts_at,
+                ends_at: s.ends_at,
+                updated_at: w.now,
+            })
+            .collect();
+        if !rows.is_empty() {
+            reception_hours::Entity::insert_many(rows.clone().into_iter().map(IntoActiveModel::into_active_model))
+                .exec_without_returning(w.txn())
+                .await?;
+        }
+        let slot_json = |r: &reception_hours::Model| json!([r.weekday, r.starts_at.to_string(), r.ends_at.to_string()]);
+        let subject = Subject::new("organization", mfo);
+        w.audit(
+            "reception_hours.set",
+            subject,
+            Some(mfo),
+            Some(json!({ "manager": manager_name, "slots": before.iter().map(slot_json).collect::<Vec<_>>() })),
+            Some(json!({ "manager": manager_name, "slots": rows.iter().map(slot_json).collect::<Vec<_>>() })),
+        );
+        w.event(
+            "reception_hours.set",
+            subject,
+            Visibility { org_id: Some(mfo), jurisdiction: Some(p.jurisdiction) },
+            json!({}),
+        );
+        Ok(rows)
+    })
+    .await
 }
 
 /// C13: an MFO's reception hours, readable by its borrowers and staff and the regulator.
@@ -127,9 +121,7 @@ pub async fn reception_hours_of(
             _ => p.org_id,
         },
         Role::Regulator => {
-            let m = mfo.ok_or_else(|| {
-                ServiceError::user(UserError::invalid(&["mfoId"], crate::error::UserErrorReason::Required))
-            })?;
+            let m = mfo.ok_or_else(|| ServiceError::user(UserError::invalid(&["mfoId"], UserErrorReason::Required)))?;
             let org = crate::services::orgs::find(ctx, m).await?.ok_or(ServiceError::NotFound)?;
             if org.jurisdiction != p.jurisdiction {
                 return Err(ServiceError::NotFound);

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::{
     ClosureReason, ComplaintChannel, ComplaintForm, ComplaintKind, ComplaintStatus, DeadlineKind, DeadlineStatus,
-    Language, Obligor, Role,
+    Language, Obligor,
 };
 use entity::{borrower, complaint, complaint_journal_counter, loan};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
@@ -15,11 +15,11 @@ use uuid::Uuid;
 
 use super::{SUBJECT, get, snapshot, visibility};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{BorrowerId, ComplaintId, ContactId, LoanId};
 use crate::rules::complaints::{self as rules, Complainant, Content};
 use crate::services::deadlines::{self, NewDeadline};
-use crate::services::write::{Actor, Begun, Subject, Submission, Write};
+use crate::services::write::{Actor, Subject, Submission, Submitted, Write};
 use crate::services::{Ctx, reference, scope};
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,30 +63,19 @@ async fn next_journal_number(w: &Write, mfo: Uuid, year: i32) -> ServiceResult<i
 
 /// Registers a complaint, suggestion or request (C1–C6): always stored and numbered.
 pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> ServiceResult<complaint::Model> {
-    let is_borrower = match p.role {
-        Role::Borrower => true,
-        Role::MfoStaff | Role::MfoManager => false,
-        Role::CollectionAgency | Role::Regulator => {
-            return Err(ServiceError::Forbidden("complaints are registered by the MFO or by the borrower"));
-        }
-    };
+    scope::permit(p.submits_for_borrower(), "complaints are registered by the MFO or by the borrower")?;
+    let is_borrower = p.is_borrower();
     let now = ctx.clock.now();
     if is_borrower {
         // The mobile app retries over flaky networks: every submission carries its id.
         if input.client_submission_id.is_none() {
-            return Err(ServiceError::user(UserError::invalid(
-                &["clientSubmissionId"],
-                crate::error::UserErrorReason::Required,
-            )));
+            return Err(ServiceError::user(UserError::invalid(&["clientSubmissionId"], UserErrorReason::Required)));
         }
         if input.borrower_id.is_some_and(|b| Some(b) != p.borrower_id) {
             return Err(ServiceError::NotFound);
         }
     } else if input.received_at.is_some_and(|r| r > now) {
-        return Err(ServiceError::user(UserError::invalid(
-            &["receivedAt"],
-            crate::error::UserErrorReason::DateInFuture,
-        )));
+        return Err(ServiceError::user(UserError::invalid(&["receivedAt"], UserErrorReason::DateInFuture)));
     }
     let hashed_input = input.clone();
     let submission = Submission {
@@ -94,189 +83,201 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
         operation: "registerComplaint",
         input: &hashed_input,
     };
-    let mut w = match Write::begin_submission(ctx, Actor::from(p), submission).await? {
-        Begun::Fresh(w) => *w,
-        Begun::Replay(id) => return get(ctx, p, ComplaintId(id)).await,
-    };
-    let mfo = p.org_id.0;
-    if is_borrower {
-        // A borrower registers for themselves, through the app, signed by their login.
-        let b = p.borrower_id.ok_or(ServiceError::Unauthenticated)?;
-        let me = borrower::Entity::find_by_id(b.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-        input.borrower_id = Some(b);
-        input.channel = ComplaintChannel::MobileApp;
-        input.form = Some(ComplaintForm::Written);
-        input.signed = true;
-        input.received_at = Some(w.now);
-        let given = input.complainants.first().cloned().unwrap_or_default();
-        input.complainants = vec![Complainant {
-            full_name: Some(me.full_name),
-            address: given.address.or(me.address),
-            phone: given.phone.or(me.phone),
-            email: given.email.or(me.email),
-        }];
-    }
-    if let Some(b) = input.borrower_id
-        && borrower::Entity::find_by_id(b.0).filter(borrower::Column::MfoId.eq(mfo)).one(w.txn()).await?.is_none()
-    {
-        return Err(ServiceError::NotFound);
-    }
-    // X6: a complaint about a collector's contact names it; the contact gives the
-    // complaint its loan and borrower.
-    let contact = match input.contact_id {
-        Some(c) => {
-            let c = crate::services::collection::contact_for_complaint(&w, mfo, c).await?;
-            if input.borrower_id.is_some_and(|b| b.0 != c.borrower_id) {
-                if is_borrower {
-                    // Another borrower's contact: as if it did not exist.
-                    return Err(ServiceError::NotFound);
+    match ctx
+        .submit(Actor::from(p), submission, async |w| {
+            let mfo = p.org_id.0;
+            if is_borrower {
+                // A borrower registers for themselves, through the app, signed by their login.
+                let b = p.borrower_id.ok_or(ServiceError::Unauthenticated)?;
+                let me = borrower::Entity::find_by_id(b.0).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+                input.borrower_id = Some(b);
+                input.channel = ComplaintChannel::MobileApp;
+                input.form = Some(ComplaintForm::Written);
+                input.signed = true;
+                input.received_at = Some(w.now);
+                let given = input.complainants.first().cloned().unwrap_or_default();
+                input.complainants = vec![Complainant {
+                    full_name: Some(me.full_name),
+                    address: given.address.or(me.address),
+                    phone: given.phone.or(me.phone),
+                    email: given.email.or(me.email),
+                }];
+            }
+            if let Some(b) = input.borrower_id
+                && borrower::Entity::find_by_id(b.0)
+                    .filter(borrower::Column::MfoId.eq(mfo))
+                    .one(w.txn())
+                    .await?
+                    .is_none()
+            {
+                return Err(ServiceError::NotFound);
+            }
+            // X6: a complaint about a collector's contact names it; the contact gives the
+            // complaint its loan and borrower.
+            let contact = match input.contact_id {
+                Some(c) => {
+                    let c = crate::services::collection::contact_for_complaint(w, mfo, c).await?;
+                    if input.borrower_id.is_some_and(|b| b.0 != c.borrower_id) {
+                        if is_borrower {
+                            // Another borrower's contact: as if it did not exist.
+                            return Err(ServiceError::NotFound);
+                        }
+                        return Err(ServiceError::user(UserError::invalid(
+                            &["contactId"],
+                            UserErrorReason::RecordsDoNotMatch,
+                        )));
+                    }
+                    if input.loan_id.is_some_and(|l| l.0 != c.loan_id) {
+                        return Err(ServiceError::user(UserError::invalid(
+                            &["contactId"],
+                            UserErrorReason::RecordsDoNotMatch,
+                        )));
+                    }
+                    input.loan_id.get_or_insert(LoanId(c.loan_id));
+                    input.borrower_id.get_or_insert(BorrowerId(c.borrower_id));
+                    Some(c)
                 }
-                return Err(ServiceError::user(UserError::invalid(
-                    &["contactId"],
-                    crate::error::UserErrorReason::RecordsDoNotMatch,
-                )));
+                None => None,
+            };
+            let mut loan_contract_date = None;
+            if let Some(l) = input.loan_id {
+                let found = loan::Entity::find_by_id(l.0).filter(scope::loans(p)).one(w.txn()).await?;
+                let Some(found) = found else { return Err(ServiceError::NotFound) };
+                // The loan is the complainant's: whoever sees the complaint may see the loan.
+                if input.borrower_id.is_some_and(|b| b.0 != found.borrower_id) {
+                    return Err(ServiceError::user(UserError::invalid(
+                        &["loanId"],
+                        UserErrorReason::RecordsDoNotMatch,
+                    )));
+                }
+                input.borrower_id.get_or_insert(BorrowerId(found.borrower_id));
+                loan_contract_date = Some(found.contract_date);
             }
-            if input.loan_id.is_some_and(|l| l.0 != c.loan_id) {
-                return Err(ServiceError::user(UserError::invalid(
-                    &["contactId"],
-                    crate::error::UserErrorReason::RecordsDoNotMatch,
-                )));
-            }
-            input.loan_id.get_or_insert(LoanId(c.loan_id));
-            input.borrower_id.get_or_insert(BorrowerId(c.borrower_id));
-            Some(c)
-        }
-        None => None,
-    };
-    let mut loan_contract_date = None;
-    if let Some(l) = input.loan_id {
-        let found = loan::Entity::find_by_id(l.0).filter(scope::loans(p)).one(w.txn()).await?;
-        let Some(found) = found else { return Err(ServiceError::NotFound) };
-        // The loan is the complainant's: whoever sees the complaint may see the loan.
-        if input.borrower_id.is_some_and(|b| b.0 != found.borrower_id) {
-            return Err(ServiceError::user(UserError::invalid(
-                &["loanId"],
-                crate::error::UserErrorReason::RecordsDoNotMatch,
-            )));
-        }
-        input.borrower_id.get_or_insert(BorrowerId(found.borrower_id));
-        loan_contract_date = Some(found.contract_date);
-    }
 
-    let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
-    let cal = &law.calendar;
-    let policy = &law.policy.policy;
-    let received_at = input.received_at.unwrap_or(w.now);
-    let received_on = cal.local_date(received_at);
-    let registered_on = cal.local_date(w.now);
-    // A complaint about a loan cannot have reached the MFO before the loan's contract: such
-    // a date is a typo (a year 1, a swapped century), and C2's clock would start from it.
-    if let Some(contract_date) = loan_contract_date
-        && received_on < contract_date
+            let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
+            let cal = &law.calendar;
+            let policy = &law.policy.policy;
+            let received_at = input.received_at.unwrap_or(w.now);
+            let received_on = cal.local_date(received_at);
+            let registered_on = cal.local_date(w.now);
+            // A complaint about a loan cannot have reached the MFO before the loan's contract: such
+            // a date is a typo (a year 1, a swapped century), and C2's clock would start from it.
+            if let Some(contract_date) = loan_contract_date
+                && received_on < contract_date
+            {
+                return Err(ServiceError::user(
+                    UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
+                        .with_param("notBefore", contract_date.to_string()),
+                ));
+            }
+            if is_borrower && input.dated_on.is_none() {
+                input.dated_on = Some(registered_on);
+            }
+            let form = input.form.unwrap_or_else(|| rules::default_form(input.channel));
+            let content = Content {
+                form,
+                complainants: &input.complainants,
+                answer_address: input.answer_address.as_deref(),
+                substance: input.substance.as_deref(),
+                signed: input.signed,
+                dated: input.dated_on.is_some(),
+            };
+            let missing = rules::missing_content(&content);
+            let anonymous = rules::is_anonymous(&content);
+
+            let id = w.new_id();
+            let subject = Subject::new(SUBJECT, id);
+            let deadline = |kind, rule, due, obligor| NewDeadline {
+                subject,
+                org_id: mfo,
+                jurisdiction: p.jurisdiction,
+                kind,
+                rule,
+                obligor,
+                due,
+                policy_version_id: law.policy.id,
+                occurrence: "1".into(),
+            };
+            // C4: registered within a business day of receipt.
+            if rules::registration_deadline_applies(form, received_on, registered_on) {
+                let due = rules::registration_due(cal, policy, received_on);
+                let met = w.now < due.at;
+                deadlines::record_settled(
+                    w,
+                    deadline(DeadlineKind::ComplaintRegistration, "C4", due, Obligor::Mfo),
+                    met,
+                )
+                .await?;
+            }
+            // C5: an e-mailed complaint is acknowledged by the next business day.
+            if rules::acknowledgement_required(input.channel) && !anonymous {
+                let due = rules::acknowledgement_due(cal, policy, received_on);
+                deadlines::open(w, deadline(DeadlineKind::ComplaintAcknowledgement, "C5", due, Obligor::Mfo)).await?;
+            }
+            // C8: answered within ten business days of registration (C7: suggestions need none).
+            if rules::answer_required(input.kind) {
+                let due = rules::answer_due(cal, policy, registered_on);
+                deadlines::open(w, deadline(DeadlineKind::ComplaintAnswer, "C8", due, Obligor::Mfo)).await?;
+                if anonymous {
+                    deadlines::close(w, id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Cancelled).await?;
+                }
+            }
+            w.produced(id);
+
+            // C4's number is taken last, just before the row is written: the MFO's counter row
+            // stays locked until commit, and every other registration of the MFO waits for it
+            // (measured under load), so the deadlines go first. Nothing else needs the number.
+            let year = registered_on.year();
+            let seq = next_journal_number(w, mfo, year).await?;
+            let row = complaint::Model {
+                id,
+                mfo_id: mfo,
+                jurisdiction: p.jurisdiction,
+                journal_year: year,
+                journal_seq: seq,
+                kind: input.kind,
+                channel: input.channel,
+                form,
+                language: input.language,
+                substance: input.substance.clone(),
+                complainants: serde_json::to_value(&input.complainants)
+                    .map_err(|e| ServiceError::Internal(e.into()))?,
+                answer_address: input.answer_address.clone(),
+                signed: input.signed,
+                dated_on: input.dated_on,
+                missing_content: serde_json::to_value(&missing).map_err(|e| ServiceError::Internal(e.into()))?,
+                borrower_id: input.borrower_id.map(|b| b.0),
+                loan_id: input.loan_id.map(|l| l.0),
+                contact_id: contact.as_ref().map(|c| c.id),
+                branch: input.branch.clone(),
+                received_at,
+                registered_at: w.now,
+                registered_by: p.key(),
+                // C3: an anonymous written complaint is left without consideration at once.
+                status: if anonymous { ComplaintStatus::LeftWithoutConsideration } else { ComplaintStatus::Registered },
+                closure_reason: anonymous.then_some(ClosureReason::Anonymous),
+                closure_note: anonymous
+                    .then(|| "anonymous: no personal or contact details and no postal address (C3)".to_owned()),
+                acknowledged_at: None,
+                acknowledgement_channel: None,
+                forwarded_to: None,
+                extension_reason: None,
+                extension_notice: None,
+                extended_at: None,
+                updated_at: w.now,
+            };
+            complaint::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+            if let Some(c) = &contact {
+                let number = rules::journal_number(row.journal_year, row.journal_seq);
+                crate::services::collection::escalate_complaint_about_contact(w, c, row.id, &number);
+            }
+            w.audit("complaint.registered", subject, Some(mfo), None, Some(snapshot(&row)));
+            w.event("complaint.registered", subject, visibility(&row), json!({ "status": row.status }));
+            Ok(row)
+        })
+        .await?
     {
-        return Err(ServiceError::user(
-            UserError::invalid(&["receivedAt"], crate::error::UserErrorReason::DateOutOfRange)
-                .with_param("notBefore", contract_date.to_string()),
-        ));
+        Submitted::Fresh(done) => Ok(done),
+        Submitted::Replay(id) => get(ctx, p, ComplaintId(id)).await,
     }
-    if is_borrower && input.dated_on.is_none() {
-        input.dated_on = Some(registered_on);
-    }
-    let form = input.form.unwrap_or_else(|| rules::default_form(input.channel));
-    let content = Content {
-        form,
-        complainants: &input.complainants,
-        answer_address: input.answer_address.as_deref(),
-        substance: input.substance.as_deref(),
-        signed: input.signed,
-        dated: input.dated_on.is_some(),
-    };
-    let missing = rules::missing_content(&content);
-    let anonymous = rules::is_anonymous(&content);
-
-    let id = w.new_id();
-    let subject = Subject::new(SUBJECT, id);
-    let deadline = |kind, rule, due, obligor| NewDeadline {
-        subject,
-        org_id: mfo,
-        jurisdiction: p.jurisdiction,
-        kind,
-        rule,
-        obligor,
-        due,
-        policy_version_id: law.policy.id,
-        occurrence: "1".into(),
-    };
-    // C4: registered within a business day of receipt.
-    if rules::registration_deadline_applies(form, received_on, registered_on) {
-        let due = rules::registration_due(cal, policy, received_on);
-        let met = w.now < due.at;
-        deadlines::record_settled(&mut w, deadline(DeadlineKind::ComplaintRegistration, "C4", due, Obligor::Mfo), met)
-            .await?;
-    }
-    // C5: an e-mailed complaint is acknowledged by the next business day.
-    if rules::acknowledgement_required(input.channel) && !anonymous {
-        let due = rules::acknowledgement_due(cal, policy, received_on);
-        deadlines::open(&mut w, deadline(DeadlineKind::ComplaintAcknowledgement, "C5", due, Obligor::Mfo)).await?;
-    }
-    // C8: answered within ten business days of registration (C7: suggestions need none).
-    if rules::answer_required(input.kind) {
-        let due = rules::answer_due(cal, policy, registered_on);
-        deadlines::open(&mut w, deadline(DeadlineKind::ComplaintAnswer, "C8", due, Obligor::Mfo)).await?;
-        if anonymous {
-            deadlines::close(&mut w, id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Cancelled).await?;
-        }
-    }
-    w.produced(id);
-
-    // C4's number is taken last, just before the row is written: the MFO's counter row
-    // stays locked until commit, and every other registration of the MFO waits for it
-    // (measured under load), so the deadlines go first. Nothing else needs the number.
-    let year = registered_on.year();
-    let seq = next_journal_number(&w, mfo, year).await?;
-    let row = complaint::Model {
-        id,
-        mfo_id: mfo,
-        jurisdiction: p.jurisdiction,
-        journal_year: year,
-        journal_seq: seq,
-        kind: input.kind,
-        channel: input.channel,
-        form,
-        language: input.language,
-        substance: input.substance.clone(),
-        complainants: serde_json::to_value(&input.complainants).map_err(|e| ServiceError::Internal(e.into()))?,
-        answer_address: input.answer_address.clone(),
-        signed: input.signed,
-        dated_on: input.dated_on,
-        missing_content: serde_json::to_value(&missing).map_err(|e| ServiceError::Internal(e.into()))?,
-        borrower_id: input.borrower_id.map(|b| b.0),
-        loan_id: input.loan_id.map(|l| l.0),
-        contact_id: contact.as_ref().map(|c| c.id),
-        branch: input.branch.clone(),
-        received_at,
-        registered_at: w.now,
-        registered_by: p.key(),
-        // C3: an anonymous written complaint is left without consideration at once.
-        status: if anonymous { ComplaintStatus::LeftWithoutConsideration } else { ComplaintStatus::Registered },
-        closure_reason: anonymous.then_some(ClosureReason::Anonymous),
-        closure_note: anonymous
-            .then(|| "anonymous: no personal or contact details and no postal address (C3)".to_owned()),
-        acknowledged_at: None,
-        acknowledgement_channel: None,
-        forwarded_to: None,
-        extension_reason: None,
-        extension_notice: None,
-        extended_at: None,
-        updated_at: w.now,
-    };
-    complaint::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    if let Some(c) = &contact {
-        let number = rules::journal_number(row.journal_year, row.journal_seq);
-        crate::services::collection::escalate_complaint_about_contact(&mut w, c, row.id, &number);
-    }
-    w.audit("complaint.registered", subject, Some(mfo), None, Some(snapshot(&row)));
-    w.event("complaint.registered", subject, visibility(&row), json!({ "status": row.status }));
-    w.commit().await?;
-    Ok(row)
 }

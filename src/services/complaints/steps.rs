@@ -10,11 +10,11 @@ use serde_json::json;
 
 use super::{for_change, step};
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::ComplaintId;
 use crate::rules::complaints::{self as rules, Step};
 use crate::services::deadlines;
-use crate::services::write::{Actor, Write};
+use crate::services::write::Actor;
 use crate::services::{Ctx, reference, refused, scope};
 
 /// C5: confirms receipt of an e-mailed complaint.
@@ -25,30 +25,28 @@ pub async fn acknowledge(
     channel: AcknowledgementChannel,
     at: Option<DateTime<Utc>>,
 ) -> ServiceResult<complaint::Model> {
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    if c.acknowledged_at.is_some() {
-        return Err(ServiceError::user(UserError::conflict(
-            &["complaintId"],
-            crate::error::UserErrorReason::AlreadyDone,
-        )));
-    }
-    let at = at.unwrap_or(w.now);
-    if at > w.now || at < c.received_at {
-        return Err(ServiceError::user(
-            UserError::invalid(&["acknowledgedAt"], crate::error::UserErrorReason::DateOutOfRange)
-                .with_param("notBefore", c.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        ));
-    }
-    let after = step(&mut w, &c, Step::Acknowledge, "complaint.acknowledged", |a| {
-        a.acknowledged_at = Some(at);
-        a.acknowledgement_channel = Some(channel);
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        if c.acknowledged_at.is_some() {
+            return Err(ServiceError::user(UserError::conflict(&["complaintId"], UserErrorReason::AlreadyDone)));
+        }
+        let at = at.unwrap_or(w.now);
+        if at > w.now || at < c.received_at {
+            return Err(ServiceError::user(
+                UserError::invalid(&["acknowledgedAt"], UserErrorReason::DateOutOfRange)
+                    .with_param("notBefore", c.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ));
+        }
+        let after = step(w, &c, Step::Acknowledge, "complaint.acknowledged", |a| {
+            a.acknowledged_at = Some(at);
+            a.acknowledgement_channel = Some(channel);
+        })
+        .await?;
+        deadlines::close(w, c.id, DeadlineKind::ComplaintAcknowledgement, DeadlineStatus::Met).await?;
+        Ok(after)
     })
-    .await?;
-    deadlines::close(&mut w, c.id, DeadlineKind::ComplaintAcknowledgement, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+    .await
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,24 +63,26 @@ pub async fn forward(
     managers: Vec<ResponsibleManager>,
 ) -> ServiceResult<complaint::Model> {
     let mut problems = Problems::new();
-    problems.check(!managers.is_empty(), || UserError::invalid(&["managers"], crate::error::UserErrorReason::Required));
+    problems.check(!managers.is_empty(), || UserError::invalid(&["managers"], UserErrorReason::Required));
     problems.each_filled("managers", "name", &managers, |x| &x.name);
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    let to = serde_json::to_value(&managers).map_err(|e| ServiceError::Internal(e.into()))?;
-    let after = step(&mut w, &c, Step::Forward, "complaint.forwarded", |a| a.forwarded_to = Some(to)).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        let to = serde_json::to_value(&managers).map_err(|e| ServiceError::Internal(e.into()))?;
+        let after = step(w, &c, Step::Forward, "complaint.forwarded", |a| a.forwarded_to = Some(to)).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// C7: a responsible manager takes the complaint into review.
 pub async fn start_review(ctx: &Ctx, p: &Principal, id: ComplaintId) -> ServiceResult<complaint::Model> {
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    let after = step(&mut w, &c, Step::StartReview, "complaint.review_started", |_| {}).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        let after = step(w, &c, Step::StartReview, "complaint.review_started", |_| {}).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// How and when the consumer was told something (C8's extension notice).
@@ -102,40 +102,40 @@ pub async fn extend(
 ) -> ServiceResult<complaint::Model> {
     scope::require_manager(p)?;
     let mut problems = Problems::new();
-    problems
-        .check(!reason.trim().is_empty(), || UserError::invalid(&["reason"], crate::error::UserErrorReason::Required));
+    problems.check(!reason.trim().is_empty(), || UserError::invalid(&["reason"], UserErrorReason::Required));
     problems.check(!notice.channel.trim().is_empty(), || {
-        UserError::invalid(&["consumerNotice", "channel"], crate::error::UserErrorReason::Required)
+        UserError::invalid(&["consumerNotice", "channel"], UserErrorReason::Required)
     });
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let c = for_change(&w, p, id).await?;
-    if notice.sent_at > w.now {
-        return Err(ServiceError::user(UserError::invalid(
-            &["consumerNotice", "sentAt"],
-            crate::error::UserErrorReason::DateInFuture,
-        )));
-    }
-    rules::next_status(c.status, Step::Extend, c.kind, c.form).map_err(|r| refused(r, &["complaintId"]))?;
-    let open = deadlines::find_open(&w, c.id, DeadlineKind::ComplaintAnswer).await?.ok_or_else(|| {
-        ServiceError::user(UserError::conflict(&["complaintId"], crate::error::UserErrorReason::NoOpenDeadline))
-    })?;
-    let law = reference::law(w.reference(), w.txn(), c.jurisdiction, open.started_at).await?;
-    let due = rules::extended_due(
-        &law.calendar,
-        &law.policy.policy,
-        open.due_date,
-        u32::try_from(open.extensions).unwrap_or(0),
-    )
-    .map_err(|r| refused(r, &["complaintId"]))?;
-    deadlines::extend(&mut w, &open, due).await?;
-    let notice_json = json!({ "channel": notice.channel, "sentAt": notice.sent_at });
-    let after = step(&mut w, &c, Step::Extend, "complaint.deadline_extended", |a| {
-        a.extension_reason = Some(reason);
-        a.extension_notice = Some(notice_json);
-        a.extended_at = Some(a.updated_at);
+    ctx.write(Actor::from(p), async |w| {
+        let c = for_change(w, p, id).await?;
+        if notice.sent_at > w.now {
+            return Err(ServiceError::user(UserError::invalid(
+                &["consumerNotice", "sentAt"],
+                UserErrorReason::DateInFuture,
+            )));
+        }
+        rules::next_status(c.status, Step::Extend, c.kind, c.form).map_err(|r| refused(r, &["complaintId"]))?;
+        let open = deadlines::find_open(w, c.id, DeadlineKind::ComplaintAnswer).await?.ok_or_else(|| {
+            ServiceError::user(UserError::conflict(&["complaintId"], UserErrorReason::NoOpenDeadline))
+        })?;
+        let law = reference::law(w.reference(), w.txn(), c.jurisdiction, open.started_at).await?;
+        let due = rules::extended_due(
+            &law.calendar,
+            &law.policy.policy,
+            open.due_date,
+            u32::try_from(open.extensions).unwrap_or(0),
+        )
+        .map_err(|r| refused(r, &["complaintId"]))?;
+        deadlines::extend(w, &open, due).await?;
+        let notice_json = json!({ "channel": notice.channel, "sentAt": notice.sent_at });
+        let after = step(w, &c, Step::Extend, "complaint.deadline_extended", |a| {
+            a.extension_reason = Some(reason);
+            a.extension_notice = Some(notice_json);
+            a.extended_at = Some(a.updated_at);
+        })
+        .await?;
+        Ok(after)
     })
-    .await?;
-    w.commit().await?;
-    Ok(after)
+    .await
 }

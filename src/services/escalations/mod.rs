@@ -15,7 +15,7 @@ pub mod feed;
 use super::write::{Actor, Subject, Visibility};
 use super::{Ctx, Page, scope};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 
 /// The severity of the escalations of a kind whose rule family is listed here; a rule
 /// family is the rule ID before any `.` ("R17.3" is of "R17"). The why, per line:
@@ -341,7 +341,7 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<escalation
 pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> ServiceResult<escalation::Model> {
     scope::permit(p.supervises(), "the supervising authority acknowledges escalations")?;
     if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["note"], crate::error::UserErrorReason::Required)));
+        return Err(ServiceError::user(UserError::invalid(&["note"], UserErrorReason::Required)));
     }
     ctx.write(Actor::from(p), async |w| {
         // Of two acknowledgements at once the second reads the first's and is refused.
@@ -353,7 +353,7 @@ pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> Se
             .await?;
         if let Some(at) = e.acknowledged_at {
             return Err(ServiceError::user(
-                UserError::conflict(&["escalationId"], crate::error::UserErrorReason::AlreadyDone)
+                UserError::conflict(&["escalationId"], UserErrorReason::AlreadyDone)
                     .with_param("acknowledgedAt", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             ));
         }

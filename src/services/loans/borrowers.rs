@@ -8,8 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    MAX_ID_LEN, MAX_TEXT_LEN, Outcome, check_email, check_optional_text, check_phone, check_text, finish_one,
-    require_ingest,
+    MAX_ID_LEN, MAX_TEXT_LEN, Outcome, check_email, check_optional_text, check_phone, check_text, require_ingest,
 };
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceResult};
@@ -51,10 +50,8 @@ pub(crate) fn validate_borrower(input: &BorrowerInput) -> ServiceResult<()> {
 pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> ServiceResult<borrower::Model> {
     require_ingest(p)?;
     validate_borrower(&input)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let (row, outcome) = write_borrower(&mut w, p, input).await?;
-    finish_one(w, outcome).await?;
-    Ok(row)
+    // An unchanged borrower writes nothing, so its unit commits nothing.
+    ctx.write(Actor::from(p), async |w| Ok(write_borrower(w, p, input).await?.0)).await
 }
 
 /// Upserts a validated borrower within `w` (one call of `upsertBorrower`, or one item of

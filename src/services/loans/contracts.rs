@@ -12,11 +12,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    MAX_AMOUNT, MAX_ANNUAL_RATE, MAX_ID_LEN, MAX_SCHEDULE_LINES, MAX_TERM_MONTHS, Outcome, check_text, finish_one,
-    refresh_derived, replace_schedule, require_ingest, schedule_of, visibility,
+    MAX_AMOUNT, MAX_ANNUAL_RATE, MAX_ID_LEN, MAX_SCHEDULE_LINES, MAX_TERM_MONTHS, Outcome, check_text, refresh_derived,
+    replace_schedule, require_ingest, schedule_of, visibility,
 };
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::money;
 use crate::rules::loans::{self as rules, ScheduleProblem};
 use crate::services::Ctx;
@@ -102,24 +102,23 @@ fn parse_currency(code: &str) -> Option<Currency> {
 fn check_meeting_terms(problems: &mut Problems, t: &MeetingTermsInput) {
     let field = "contractMeetingTerms";
     problems.check(t.window_start.is_some() == t.window_end.is_some(), || {
-        UserError::invalid(&[field, "windowStart"], crate::error::UserErrorReason::BothOrNeither)
+        UserError::invalid(&[field, "windowStart"], UserErrorReason::BothOrNeither)
             .with_param("fields", vec!["windowStart", "windowEnd"])
     });
     if let (Some(start), Some(end)) = (t.window_start, t.window_end) {
         problems.check(start < end, || {
-            UserError::invalid(&[field, "windowEnd"], crate::error::UserErrorReason::EndBeforeStart)
+            UserError::invalid(&[field, "windowEnd"], UserErrorReason::EndBeforeStart)
                 .with_param("start", "windowStart")
         });
     }
     for (name, v) in [("perDay", t.per_day), ("perWeek", t.per_week)] {
         problems.check(v.is_none_or(|n| n >= 1), || {
-            UserError::invalid(&[field, name], crate::error::UserErrorReason::OutOfRange).at_least(1)
+            UserError::invalid(&[field, name], UserErrorReason::OutOfRange).at_least(1)
         });
     }
     if let (Some(day), Some(week)) = (t.per_day, t.per_week) {
-        problems.check(day <= week, || {
-            UserError::invalid(&[field, "perDay"], crate::error::UserErrorReason::OutOfRange).at_most(week)
-        });
+        problems
+            .check(day <= week, || UserError::invalid(&[field, "perDay"], UserErrorReason::OutOfRange).at_most(week));
     }
 }
 
@@ -130,11 +129,11 @@ pub(crate) fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
     check_text(&mut problems, "contractNumber", &input.contract_number, MAX_ID_LEN);
     let currency = parse_currency(&input.currency);
     problems.check(currency.is_some(), || {
-        UserError::invalid(&["currency"], crate::error::UserErrorReason::UnsupportedValue)
+        UserError::invalid(&["currency"], UserErrorReason::UnsupportedValue)
             .with_param("allowed", vec!["KZT", "KGS", "USD"])
     });
     problems.check(input.principal > Decimal::ZERO && input.principal <= MAX_AMOUNT, || {
-        UserError::invalid(&["principal"], crate::error::UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
+        UserError::invalid(&["principal"], UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
     });
     problems.in_range(&["annualRate"], input.annual_rate, Decimal::ZERO, MAX_ANNUAL_RATE);
     problems.in_range(&["termMonths"], input.term_months, 1, MAX_TERM_MONTHS);
@@ -156,13 +155,12 @@ pub(crate) fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
         }
     }
     problems.check(input.schedule.len() <= MAX_SCHEDULE_LINES, || {
-        UserError::invalid(&["schedule"], crate::error::UserErrorReason::TooMany)
-            .with_param("maxItems", MAX_SCHEDULE_LINES)
+        UserError::invalid(&["schedule"], UserErrorReason::TooMany).with_param("maxItems", MAX_SCHEDULE_LINES)
     });
     for (i, line) in input.schedule.iter().enumerate() {
         for (field, amount) in [("principal", line.principal), ("interest", line.interest)] {
             problems.check(amount <= MAX_AMOUNT, || {
-                UserError::invalid(&["schedule", &i.to_string(), field], crate::error::UserErrorReason::OutOfRange)
+                UserError::invalid(&["schedule", &i.to_string(), field], UserErrorReason::OutOfRange)
                     .at_most(MAX_AMOUNT)
             });
         }
@@ -184,23 +182,20 @@ pub(crate) fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
         .collect();
     for problem in rules::check_schedule(&schedule, input.principal, input.contract_date) {
         problems.push(match problem {
-            ScheduleProblem::Empty => UserError::invalid(&["schedule"], crate::error::UserErrorReason::Required),
+            ScheduleProblem::Empty => UserError::invalid(&["schedule"], UserErrorReason::Required),
             ScheduleProblem::NegativeAmount { index, field } => {
-                UserError::invalid(&["schedule", &index.to_string(), field], crate::error::UserErrorReason::OutOfRange)
-                    .at_least(0)
+                UserError::invalid(&["schedule", &index.to_string(), field], UserErrorReason::OutOfRange).at_least(0)
             }
-            ScheduleProblem::DateOutOfOrder { index } => UserError::invalid(
-                &["schedule", &index.to_string(), "dueDate"],
-                crate::error::UserErrorReason::OutOfOrder,
-            ),
-            ScheduleProblem::BeforeContract { index } => UserError::invalid(
-                &["schedule", &index.to_string(), "dueDate"],
-                crate::error::UserErrorReason::DateOutOfRange,
-            ),
+            ScheduleProblem::DateOutOfOrder { index } => {
+                UserError::invalid(&["schedule", &index.to_string(), "dueDate"], UserErrorReason::OutOfOrder)
+            }
+            ScheduleProblem::BeforeContract { index } => {
+                UserError::invalid(&["schedule", &index.to_string(), "dueDate"], UserErrorReason::DateOutOfRange)
+            }
             ScheduleProblem::PrincipalMismatch { scheduled, principal } => {
                 // Money, at the currency's scale like every amount the API returns.
                 let at_scale = |a: Decimal| currency.map_or(a, |c| money::at_scale(a, c));
-                UserError::invalid(&["schedule"], crate::error::UserErrorReason::SumMismatch)
+                UserError::invalid(&["schedule"], UserErrorReason::SumMismatch)
                     .with_param("sum", at_scale(scheduled).to_string())
                     .with_param("expected", at_scale(principal).to_string())
             }
@@ -213,10 +208,7 @@ pub(crate) fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
 pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceResult<loan::Model> {
     require_ingest(p)?;
     let currency = validate_loan(&input)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let (row, outcome) = write_loan(&mut w, p, &input, currency).await?;
-    finish_one(w, outcome).await?;
-    Ok(row)
+    ctx.write(Actor::from(p), async |w| Ok(write_loan(w, p, &input, currency).await?.0)).await
 }
 
 /// Upserts a validated loan with its schedule within `w` (one call of `upsertLoan`, or
@@ -234,10 +226,7 @@ pub(crate) async fn write_loan(
         .one(w.txn())
         .await?
     else {
-        return Err(ServiceError::user(UserError::invalid(
-            &["borrowerExternalId"],
-            crate::error::UserErrorReason::UnknownReference,
-        )));
+        return Err(ServiceError::user(UserError::invalid(&["borrowerExternalId"], UserErrorReason::UnknownReference)));
     };
     let mut row = loan::Model {
         id: w.new_id(),

@@ -19,7 +19,7 @@ use serde::Serialize;
 use super::scope;
 use super::write::{Visibility, Write};
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceResult, UserError, UserErrorReason};
 use crate::ids::LoanId;
 
 pub use borrowers::*;
@@ -52,10 +52,9 @@ pub(crate) fn require_ingest(p: &Principal) -> ServiceResult<()> {
 
 fn check_text(problems: &mut Problems, field: &str, value: &str, max: usize) {
     if value.trim().is_empty() {
-        problems.push(UserError::invalid(&[field], crate::error::UserErrorReason::Required));
+        problems.push(UserError::invalid(&[field], UserErrorReason::Required));
     } else if value.chars().count() > max {
-        problems
-            .push(UserError::invalid(&[field], crate::error::UserErrorReason::TooLong).with_param("maxLength", max));
+        problems.push(UserError::invalid(&[field], UserErrorReason::TooLong).with_param("maxLength", max));
     }
 }
 
@@ -72,7 +71,7 @@ pub fn check_phone(problems: &mut Problems, field: &str, phone: Option<&str>) {
         let digits = phone.chars().filter(char::is_ascii_digit).count();
         let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
         problems.check(allowed && (7..=15).contains(&digits), || {
-            UserError::invalid(&[field], crate::error::UserErrorReason::Malformed).with_param("format", "phone")
+            UserError::invalid(&[field], UserErrorReason::Malformed).with_param("format", "phone")
         });
     }
 }
@@ -82,9 +81,7 @@ pub fn check_email(problems: &mut Problems, field: &str, email: Option<&str>) {
         let ok = email.len() <= 254
             && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
             && !email.contains(char::is_whitespace);
-        problems.check(ok, || {
-            UserError::invalid(&[field], crate::error::UserErrorReason::Malformed).with_param("format", "email")
-        });
+        problems.check(ok, || UserError::invalid(&[field], UserErrorReason::Malformed).with_param("format", "email"));
     }
 }
 
@@ -95,14 +92,6 @@ pub enum Outcome {
     Updated,
     /// The same data again: nothing written, nothing recorded.
     Unchanged,
-}
-
-/// Commits a single sync's change, or rolls back one that changed nothing.
-async fn finish_one(w: Write, outcome: Outcome) -> ServiceResult<()> {
-    match outcome {
-        Outcome::Unchanged => w.rollback().await,
-        Outcome::Created | Outcome::Updated => w.commit().await,
-    }
 }
 
 pub(crate) fn visibility(l: &loan::Model) -> Visibility {

@@ -9,11 +9,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    LoanRef, MAX_AMOUNT, MAX_ID_LEN, Outcome, check_text, finish_one, own_loan_for_change, refresh_derived,
-    require_ingest, visibility,
+    LoanRef, MAX_AMOUNT, MAX_ID_LEN, Outcome, check_text, own_loan_for_change, refresh_derived, require_ingest,
+    visibility,
 };
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::money;
 use crate::services::Ctx;
 use crate::services::write::{Actor, Subject, Write};
@@ -31,10 +31,9 @@ pub(crate) fn validate_payment(input: &PaymentInput, now: DateTime<Utc>) -> Serv
     let mut problems = Problems::new();
     check_text(&mut problems, "externalId", &input.external_id, MAX_ID_LEN);
     problems.check(input.amount > Decimal::ZERO && input.amount <= MAX_AMOUNT, || {
-        UserError::invalid(&["amount"], crate::error::UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
+        UserError::invalid(&["amount"], UserErrorReason::OutOfRange).positive_up_to(MAX_AMOUNT)
     });
-    problems
-        .check(input.paid_at <= now, || UserError::invalid(&["paidAt"], crate::error::UserErrorReason::DateInFuture));
+    problems.check(input.paid_at <= now, || UserError::invalid(&["paidAt"], UserErrorReason::DateInFuture));
     problems.finish()
 }
 
@@ -45,10 +44,11 @@ pub async fn record_payment(
 ) -> ServiceResult<(payment::Model, loan::Model)> {
     require_ingest(p)?;
     validate_payment(&input, ctx.clock.now())?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let (payment, loan, outcome) = write_payment(&mut w, p, &input).await?;
-    finish_one(w, outcome).await?;
-    Ok((payment, loan))
+    ctx.write(Actor::from(p), async |w| {
+        let (payment, loan, _outcome) = write_payment(w, p, &input).await?;
+        Ok((payment, loan))
+    })
+    .await
 }
 
 /// Records a validated payment within `w` (one call of `recordPayment`, or one item of
@@ -83,10 +83,7 @@ pub(crate) async fn write_payment(
         return if existing.amount.0 == input.amount && existing.paid_at == input.paid_at {
             Ok((existing, l, Outcome::Unchanged))
         } else {
-            Err(ServiceError::user(UserError::conflict(
-                &["externalId"],
-                crate::error::UserErrorReason::RetryWithOtherInput,
-            )))
+            Err(ServiceError::user(UserError::conflict(&["externalId"], UserErrorReason::RetryWithOtherInput)))
         };
     }
     let l = refresh_derived(w, l).await?;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{
-    ApplicationStatus, CounterProposalResponse, DeadlineKind, DeadlineStatus, DecisionKind, Language, Obligor, Role,
+    ApplicationStatus, CounterProposalResponse, DeadlineKind, DeadlineStatus, DecisionKind, Language, Obligor,
 };
 use entity::{DbDecimal, borrower, deadline, decision, loan, organization, restructuring_application as application};
 use rust_decimal::Decimal;
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::{SUBJECT, for_change, new_deadline, to_json, transition};
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::ApplicationId;
 use crate::money;
 use crate::rules::restructuring::{self as rules, AppStep, Burden, RefusalLetterFacts, Terms};
@@ -46,9 +46,7 @@ const MAX_DEFERRAL_MONTHS: u32 = 60;
 
 fn check_terms(t: &Terms) -> Problems {
     let mut problems = Problems::new();
-    problems.check(t.changes_anything(), || {
-        UserError::invalid(&["terms"], crate::error::UserErrorReason::TermsChangeNothing)
-    });
+    problems.check(t.changes_anything(), || UserError::invalid(&["terms"], UserErrorReason::TermsChangeNothing));
     if let Some(r) = t.new_annual_rate {
         problems.in_range(&["terms", "newAnnualRate"], r, Decimal::ZERO, crate::services::loans::MAX_ANNUAL_RATE);
     }
@@ -63,7 +61,7 @@ fn check_terms(t: &Terms) -> Problems {
         ("forgiveOverdueInterest", t.forgive_overdue_interest),
     ] {
         problems.check(v >= Decimal::ZERO, || {
-            UserError::invalid(&["terms", field], crate::error::UserErrorReason::OutOfRange).at_least(0)
+            UserError::invalid(&["terms", field], UserErrorReason::OutOfRange).at_least(0)
         });
     }
     problems
@@ -87,129 +85,192 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
     scope::require_manager(p)?;
     let mut problems = Problems::new();
     problems.check(!input.signatory_name.trim().is_empty(), || {
-        UserError::rule("R8", &["signatoryName"], crate::error::UserErrorReason::DecisionUnsigned)
+        UserError::rule("R8", &["signatoryName"], UserErrorReason::DecisionUnsigned)
     });
     match input.kind {
         DecisionKind::Refuse => {
-            problems.check(input.terms.is_none(), || {
-                UserError::invalid(&["terms"], crate::error::UserErrorReason::NotApplicable)
-            });
+            problems.check(input.terms.is_none(), || UserError::invalid(&["terms"], UserErrorReason::NotApplicable));
         }
         DecisionKind::Approve | DecisionKind::CounterProposal => match &input.terms {
             Some(t) => problems.absorb(check_terms(t)),
-            None => problems.push(UserError::invalid(&["terms"], crate::error::UserErrorReason::Required)),
+            None => problems.push(UserError::invalid(&["terms"], UserErrorReason::Required)),
         },
     }
     if input.kind == DecisionKind::CounterProposal {
         problems.check(input.reply_by.is_some(), || {
-            UserError::rule("R12", &["replyBy"], crate::error::UserErrorReason::ReplyDateRequired)
+            UserError::rule("R12", &["replyBy"], UserErrorReason::ReplyDateRequired)
         });
     }
     problems.finish()?;
 
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let a = for_change(&w, p, id, false).await?;
-    let step = AppStep::Decide(input.kind);
-    rules::next_status(a.status, step).map_err(|r| refused(r, &["applicationId"]))?;
-    let delivered_at = input.delivered_at.unwrap_or(w.now);
-    if delivered_at > w.now || delivered_at < a.received_at {
-        return Err(ServiceError::user(
-            UserError::invalid(&["deliveredAt"], crate::error::UserErrorReason::DateOutOfRange)
-                .with_param("notBefore", a.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        ));
-    }
-    let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
-    let policy = &law.policy.policy;
-    let today = law.calendar.local_date(w.now);
-    let delivered_on = law.calendar.local_date(delivered_at);
-    let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    if let Some(t) = &input.terms {
-        check_terms_scale(t, l.currency)?;
-    }
+    ctx.write(Actor::from(p), async |w| {
+        let a = for_change(w, p, id, false).await?;
+        let step = AppStep::Decide(input.kind);
+        rules::next_status(a.status, step).map_err(|r| refused(r, &["applicationId"]))?;
+        let delivered_at = input.delivered_at.unwrap_or(w.now);
+        if delivered_at > w.now || delivered_at < a.received_at {
+            return Err(ServiceError::user(
+                UserError::invalid(&["deliveredAt"], UserErrorReason::DateOutOfRange)
+                    .with_param("notBefore", a.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ));
+        }
+        let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
+        let policy = &law.policy.policy;
+        let today = law.calendar.local_date(w.now);
+        let delivered_on = law.calendar.local_date(delivered_at);
+        let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+        if let Some(t) = &input.terms {
+            check_terms_scale(t, l.currency)?;
+        }
 
-    let mut burden = None;
-    if let Some(terms) = &input.terms {
-        let schedule = loans::schedule_of(w.txn(), l.id).await?;
-        let payments = loans::payments_of_loan(w.txn(), l.id).await?;
-        let ledger = loans::ledger(&l, &schedule, &payments);
-        // Terms that cannot be scheduled (R2) are refused on the terms, before the burden.
-        rules::new_schedule(&ledger, terms, l.annual_rate.0, today).map_err(|r| refused(r, &["terms"]))?;
-        let income = a.monthly_income.map(|m| m.0).unwrap_or_default();
-        let b = rules::burden(&ledger, terms, l.annual_rate.0, today, income, a.other_monthly_debt_payments.0, policy)
-            .map_err(|r| refused(r, &["applicationId"]))?;
-        rules::check_lowers_burden(&b, l.currency).map_err(|r| refused(r, &["terms"]))?;
-        burden = Some(b);
-    }
-    if let Some(reply_by) = input.reply_by {
-        rules::check_reply_by(policy, delivered_on, reply_by).map_err(|r| refused(r, &["replyBy"]))?;
-    }
-    let reasons = match input.kind {
-        DecisionKind::Refuse => {
-            let existing_draft =
-                decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
-            let reasons = input
-                .reasons
-                .clone()
-                .filter(|r| !r.trim().is_empty())
-                .or_else(|| existing_draft.and_then(|d| d.reasons));
-            match reasons {
-                Some(r) => Some(r),
-                None => {
-                    return Err(ServiceError::user(UserError::rule(
-                        "R8",
-                        &["reasons"],
-                        crate::error::UserErrorReason::RefusalReasonsRequired,
-                    )));
+        let mut burden = None;
+        if let Some(terms) = &input.terms {
+            let schedule = loans::schedule_of(w.txn(), l.id).await?;
+            let payments = loans::payments_of_loan(w.txn(), l.id).await?;
+            let ledger = loans::ledger(&l, &schedule, &payments);
+            // Terms that cannot be scheduled (R2) are refused on the terms, before the burden.
+            rules::new_schedule(&ledger, terms, l.annual_rate.0, today).map_err(|r| refused(r, &["terms"]))?;
+            let income = a.monthly_income.map(|m| m.0).unwrap_or_default();
+            let b = rules::burden(&ledger, terms, l.annual_rate.0, today, income, a.other_monthly_debt_payments.0, policy)
+                .map_err(|r| refused(r, &["applicationId"]))?;
+            rules::check_lowers_burden(&b, l.currency).map_err(|r| refused(r, &["terms"]))?;
+            burden = Some(b);
+        }
+        if let Some(reply_by) = input.reply_by {
+            rules::check_reply_by(policy, delivered_on, reply_by).map_err(|r| refused(r, &["replyBy"]))?;
+        }
+        let reasons = match input.kind {
+            DecisionKind::Refuse => {
+                let existing_draft =
+                    decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
+                let reasons = input
+                    .reasons
+                    .clone()
+                    .filter(|r| !r.trim().is_empty())
+                    .or_else(|| existing_draft.and_then(|d| d.reasons));
+                match reasons {
+                    Some(r) => Some(r),
+                    None => {
+                        return Err(ServiceError::user(UserError::rule(
+                            "R8",
+                            &["reasons"],
+                            UserErrorReason::RefusalReasonsRequired,
+                        )));
+                    }
                 }
             }
+            DecisionKind::Approve | DecisionKind::CounterProposal => input.reasons.clone(),
+        };
+        let row = decision::Model {
+            id: w.new_id(),
+            application_id: a.id,
+            kind: input.kind,
+            draft: false,
+            terms: input.terms.as_ref().map(to_json).transpose()?,
+            reasons,
+            signatory_name: Some(input.signatory_name.trim().to_owned()),
+            signatory_position: input.signatory_position.clone(),
+            decided_by: Some(p.key()),
+            decided_at: Some(w.now),
+            delivered_at: Some(delivered_at),
+            burden_before: burden.map(|b| DbDecimal(b.ratio_before)),
+            burden_after: burden.map(|b| DbDecimal(b.ratio_after)),
+            burden_limit: burden.map(|b| DbDecimal(b.limit)),
+            burden_payment_before: burden.map(|b| DbDecimal(b.payment_before)),
+            burden_payment_after: burden.map(|b| DbDecimal(b.payment_after)),
+            reply_by: input.reply_by,
+            response: None,
+            responded_at: None,
+            implemented_at: None,
+            created_at: w.now,
+        };
+        // A drafted refusal (R3) is replaced by the signed decision.
+        decision::Entity::delete_many().filter(decision::Column::ApplicationId.eq(a.id)).exec(w.txn()).await?;
+        decision::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+        let after = transition(w, &a, step, "application.decided", |_| {}).await?;
+        w.audit(
+            "decision.signed",
+            Subject::new(SUBJECT, a.id),
+            Some(a.mfo_id),
+            None,
+            Some(json!({ "kind": row.kind, "terms": row.terms, "reasons": row.reasons, "signatory": row.signatory_name,
+                "burdenBefore": row.burden_before.map(|b| b.to_string()), "burdenAfter": row.burden_after.map(|b| b.to_string()),
+                "monthlyPaymentBefore": row.burden_payment_before.map(|b| b.to_string()),
+                "monthlyPaymentAfter": row.burden_payment_after.map(|b| b.to_string()),
+                "replyBy": row.reply_by, "deliveredAt": row.delivered_at })),
+        );
+        deadlines::close(w, a.id, DeadlineKind::ApplicationDecision, DeadlineStatus::Met).await?;
+        match input.kind {
+            DecisionKind::Approve => {
+                let due = rules::implementation_due(&law.calendar, policy, today);
+                deadlines::open(
+                    w,
+                    new_deadline(
+                        &a,
+                        DeadlineKind::DecisionImplementation,
+                        "R11",
+                        Obligor::Mfo,
+                        due,
+                        law.policy.id,
+                        "1".into(),
+                    ),
+                )
+                .await?;
+            }
+            DecisionKind::CounterProposal => {
+                let due = rules::deemed_refusal_due(&law.calendar, policy, delivered_on);
+                deadlines::open(
+                    w,
+                    new_deadline(
+                        &a,
+                        DeadlineKind::CounterProposalReply,
+                        "R13",
+                        Obligor::Borrower,
+                        due,
+                        law.policy.id,
+                        "1".into(),
+                    ),
+                )
+                .await?;
+            }
+            DecisionKind::Refuse => {}
         }
-        DecisionKind::Approve | DecisionKind::CounterProposal => input.reasons.clone(),
-    };
-    let row = decision::Model {
-        id: w.new_id(),
-        application_id: a.id,
-        kind: input.kind,
-        draft: false,
-        terms: input.terms.as_ref().map(to_json).transpose()?,
-        reasons,
-        signatory_name: Some(input.signatory_name.trim().to_owned()),
-        signatory_position: input.signatory_position.clone(),
-        decided_by: Some(p.key()),
-        decided_at: Some(w.now),
-        delivered_at: Some(delivered_at),
-        burden_before: burden.map(|b| DbDecimal(b.ratio_before)),
-        burden_after: burden.map(|b| DbDecimal(b.ratio_after)),
-        burden_limit: burden.map(|b| DbDecimal(b.limit)),
-        burden_payment_before: burden.map(|b| DbDecimal(b.payment_before)),
-        burden_payment_after: burden.map(|b| DbDecimal(b.payment_after)),
-        reply_by: input.reply_by,
-        response: None,
-        responded_at: None,
-        implemented_at: None,
-        created_at: w.now,
-    };
-    // A drafted refusal (R3) is replaced by the signed decision.
-    decision::Entity::delete_many().filter(decision::Column::ApplicationId.eq(a.id)).exec(w.txn()).await?;
-    decision::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    let after = transition(&mut w, &a, step, "application.decided", |_| {}).await?;
-    w.audit(
-        "decision.signed",
-        Subject::new(SUBJECT, a.id),
-        Some(a.mfo_id),
-        None,
-        Some(json!({ "kind": row.kind, "terms": row.terms, "reasons": row.reasons, "signatory": row.signatory_name,
-            "burdenBefore": row.burden_before.map(|b| b.to_string()), "burdenAfter": row.burden_after.map(|b| b.to_string()),
-            "monthlyPaymentBefore": row.burden_payment_before.map(|b| b.to_string()),
-            "monthlyPaymentAfter": row.burden_payment_after.map(|b| b.to_string()),
-            "replyBy": row.reply_by, "deliveredAt": row.delivered_at })),
-    );
-    deadlines::close(&mut w, a.id, DeadlineKind::ApplicationDecision, DeadlineStatus::Met).await?;
-    match input.kind {
-        DecisionKind::Approve => {
-            let due = rules::implementation_due(&law.calendar, policy, today);
+        Ok(Decided { application: after, burden })
+    })
+    .await
+}
+
+/// R12: the borrower accepts or rejects the counter-proposal.
+pub async fn respond(
+    ctx: &Ctx,
+    p: &Principal,
+    id: ApplicationId,
+    response: CounterProposalResponse,
+) -> ServiceResult<application::Model> {
+    ctx.write(Actor::from(p), async |w| {
+        let a = for_change(w, p, id, true).await?;
+        let step = match response {
+            CounterProposalResponse::Accept => AppStep::Accept,
+            CounterProposalResponse::Reject => AppStep::Reject,
+        };
+        let action = match response {
+            CounterProposalResponse::Accept => "application.counter_proposal_accepted",
+            CounterProposalResponse::Reject => "application.counter_proposal_rejected",
+        };
+        let after = transition(w, &a, step, action, |_| {}).await?;
+        decision::Entity::update_many()
+            .col_expr(decision::Column::Response, Expr::value(sea_orm::ActiveEnum::to_value(&response)))
+            .col_expr(decision::Column::RespondedAt, Expr::value(w.now))
+            .filter(decision::Column::ApplicationId.eq(a.id))
+            .exec(w.txn())
+            .await?;
+        deadlines::close(w, a.id, DeadlineKind::CounterProposalReply, DeadlineStatus::Met).await?;
+        if response == CounterProposalResponse::Accept {
+            let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
+            let due = rules::implementation_due(&law.calendar, &law.policy.policy, law.calendar.local_date(w.now));
             deadlines::open(
-                &mut w,
+                w,
                 new_deadline(
                     &a,
                     DeadlineKind::DecisionImplementation,
@@ -222,64 +283,9 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
             )
             .await?;
         }
-        DecisionKind::CounterProposal => {
-            let due = rules::deemed_refusal_due(&law.calendar, policy, delivered_on);
-            deadlines::open(
-                &mut w,
-                new_deadline(
-                    &a,
-                    DeadlineKind::CounterProposalReply,
-                    "R13",
-                    Obligor::Borrower,
-                    due,
-                    law.policy.id,
-                    "1".into(),
-                ),
-            )
-            .await?;
-        }
-        DecisionKind::Refuse => {}
-    }
-    w.commit().await?;
-    Ok(Decided { application: after, burden })
-}
-
-/// R12: the borrower accepts or rejects the counter-proposal.
-pub async fn respond(
-    ctx: &Ctx,
-    p: &Principal,
-    id: ApplicationId,
-    response: CounterProposalResponse,
-) -> ServiceResult<application::Model> {
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let a = for_change(&w, p, id, true).await?;
-    let step = match response {
-        CounterProposalResponse::Accept => AppStep::Accept,
-        CounterProposalResponse::Reject => AppStep::Reject,
-    };
-    let action = match response {
-        CounterProposalResponse::Accept => "application.counter_proposal_accepted",
-        CounterProposalResponse::Reject => "application.counter_proposal_rejected",
-    };
-    let after = transition(&mut w, &a, step, action, |_| {}).await?;
-    decision::Entity::update_many()
-        .col_expr(decision::Column::Response, Expr::value(sea_orm::ActiveEnum::to_value(&response)))
-        .col_expr(decision::Column::RespondedAt, Expr::value(w.now))
-        .filter(decision::Column::ApplicationId.eq(a.id))
-        .exec(w.txn())
-        .await?;
-    deadlines::close(&mut w, a.id, DeadlineKind::CounterProposalReply, DeadlineStatus::Met).await?;
-    if response == CounterProposalResponse::Accept {
-        let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
-        let due = rules::implementation_due(&law.calendar, &law.policy.policy, law.calendar.local_date(w.now));
-        deadlines::open(
-            &mut w,
-            new_deadline(&a, DeadlineKind::DecisionImplementation, "R11", Obligor::Mfo, due, law.policy.id, "1".into()),
-        )
-        .await?;
-    }
-    w.commit().await?;
-    Ok(after)
+        Ok(after)
+    })
+    .await
 }
 
 /// R13: no agreement within 30 days of receipt: the proposal counts as refused (the
@@ -298,88 +304,85 @@ pub(crate) async fn deemed_refusal(w: &mut Write, d: &deadline::Model) -> Servic
 /// schedules.
 pub async fn implement(ctx: &Ctx, p: &Principal, id: ApplicationId) -> ServiceResult<application::Model> {
     scope::require_staff(p)?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let a = for_change(&w, p, id, false).await?;
-    rules::next_status(a.status, AppStep::Implement).map_err(|r| refused(r, &["applicationId"]))?;
-    let d = decision::Entity::find()
-        .filter(decision::Column::ApplicationId.eq(a.id))
-        .one(w.txn())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let terms: Terms = d
-        .terms
-        .clone()
-        .map(serde_json::from_value)
-        .transpose()
-        .map_err(|e| ServiceError::Internal(e.into()))?
-        .unwrap_or_default();
-    let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-    let today = loans::local_today(&l, w.now);
-    let old = loans::schedule_of(w.txn(), l.id).await?;
-    let payments = loans::payments_of_loan(w.txn(), l.id).await?;
-    let ledger = loans::ledger(&l, &old, &payments);
-    let new =
-        rules::new_schedule(&ledger, &terms, l.annual_rate.0, today).map_err(|r| refused(r, &["applicationId"]))?;
-    let rows = loans::installment_rows(&w, l.id, &new);
-    loans::replace_schedule(&w, l.id, rows).await?;
-    let mut updated = l.clone();
-    if let Some(rate) = terms.new_annual_rate {
-        updated.annual_rate = DbDecimal(rate.normalize());
-    }
-    if let Some(order) = terms.repayment_order {
-        updated.repayment_order = order;
-    }
-    if let Some(last) = new.last() {
-        updated.term_months = rules::term_months(l.contract_date, last.due_date);
-    }
-    updated.updated_at = w.now;
-    loan::Entity::update(updated.clone().into_active_model().reset_all()).exec(w.txn()).await?;
-    let updated = loans::refresh_derived(&mut w, updated).await?;
-    let line =
-        |i: &crate::rules::loans::Installment| json!([i.due_date, i.principal.to_string(), i.interest.to_string()]);
-    let old_lines: Vec<Value> =
-        old.iter().map(|i| json!([i.due_date, i.principal.to_string(), i.interest.to_string()])).collect();
-    w.audit(
-        "loan.restructured",
-        Subject::new("loan", l.id),
-        Some(l.mfo_id),
-        Some(json!({ "annualRate": l.annual_rate.to_string(), "repaymentOrder": l.repayment_order, "termMonths": l.term_months, "schedule": old_lines })),
-        Some(json!({ "annualRate": updated.annual_rate.to_string(), "repaymentOrder": updated.repayment_order, "termMonths": updated.term_months,
-            "schedule": new.iter().map(line).collect::<Vec<_>>(), "applicationId": a.id })),
-    );
-    w.event(
-        "loan.restructured",
-        Subject::new("loan", l.id),
-        loans::visibility(&updated),
-        json!({ "applicationId": a.id }),
-    );
-    decision::Entity::update_many()
-        .col_expr(decision::Column::ImplementedAt, Expr::value(w.now))
-        .filter(decision::Column::Id.eq(d.id))
-        .exec(w.txn())
-        .await?;
-    let after = transition(&mut w, &a, AppStep::Implement, "application.implemented", |_| {}).await?;
-    deadlines::close(&mut w, a.id, DeadlineKind::DecisionImplementation, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let a = for_change(w, p, id, false).await?;
+        rules::next_status(a.status, AppStep::Implement).map_err(|r| refused(r, &["applicationId"]))?;
+        let d = decision::Entity::find()
+            .filter(decision::Column::ApplicationId.eq(a.id))
+            .one(w.txn())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let terms: Terms = d
+            .terms
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| ServiceError::Internal(e.into()))?
+            .unwrap_or_default();
+        let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
+        let today = loans::local_today(&l, w.now);
+        let old = loans::schedule_of(w.txn(), l.id).await?;
+        let payments = loans::payments_of_loan(w.txn(), l.id).await?;
+        let ledger = loans::ledger(&l, &old, &payments);
+        let new =
+            rules::new_schedule(&ledger, &terms, l.annual_rate.0, today).map_err(|r| refused(r, &["applicationId"]))?;
+        let rows = loans::installment_rows(w, l.id, &new);
+        loans::replace_schedule(w, l.id, rows).await?;
+        let mut updated = l.clone();
+        if let Some(rate) = terms.new_annual_rate {
+            updated.annual_rate = DbDecimal(rate.normalize());
+        }
+        if let Some(order) = terms.repayment_order {
+            updated.repayment_order = order;
+        }
+        if let Some(last) = new.last() {
+            updated.term_months = rules::term_months(l.contract_date, last.due_date);
+        }
+        updated.updated_at = w.now;
+        loan::Entity::update(updated.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+        let updated = loans::refresh_derived(w, updated).await?;
+        let line =
+            |i: &crate::rules::loans::Installment| json!([i.due_date, i.principal.to_string(), i.interest.to_string()]);
+        let old_lines: Vec<Value> =
+            old.iter().map(|i| json!([i.due_date, i.principal.to_string(), i.interest.to_string()])).collect();
+        w.audit(
+            "loan.restructured",
+            Subject::new("loan", l.id),
+            Some(l.mfo_id),
+            Some(json!({ "annualRate": l.annual_rate.to_string(), "repaymentOrder": l.repayment_order, "termMonths": l.term_months, "schedule": old_lines })),
+            Some(json!({ "annualRate": updated.annual_rate.to_string(), "repaymentOrder": updated.repayment_order, "termMonths": updated.term_months,
+                "schedule": new.iter().map(line).collect::<Vec<_>>(), "applicationId": a.id })),
+        );
+        w.event(
+            "loan.restructured",
+            Subject::new("loan", l.id),
+            loans::visibility(&updated),
+            json!({ "applicationId": a.id }),
+        );
+        decision::Entity::update_many()
+            .col_expr(decision::Column::ImplementedAt, Expr::value(w.now))
+            .filter(decision::Column::Id.eq(d.id))
+            .exec(w.txn())
+            .await?;
+        let after = transition(w, &a, AppStep::Implement, "application.implemented", |_| {}).await?;
+        deadlines::close(w, a.id, DeadlineKind::DecisionImplementation, DeadlineStatus::Met).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// The borrower withdraws an undecided application.
 pub async fn withdraw(ctx: &Ctx, p: &Principal, id: ApplicationId) -> ServiceResult<application::Model> {
-    match p.role {
-        Role::Borrower => {}
-        Role::MfoStaff | Role::MfoManager | Role::CollectionAgency | Role::Regulator => {
-            return Err(ServiceError::Forbidden("only the borrower withdraws an application"));
+    scope::permit(p.is_borrower(), "only the borrower withdraws an application")?;
+    ctx.write(Actor::from(p), async |w| {
+        let a = for_change(w, p, id, true).await?;
+        let after = transition(w, &a, AppStep::Withdraw, "application.withdrawn", |_| {}).await?;
+        for kind in [DeadlineKind::ApplicationDecision, DeadlineKind::ApplicationDocuments] {
+            deadlines::close(w, a.id, kind, DeadlineStatus::Cancelled).await?;
         }
-    }
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let a = for_change(&w, p, id, true).await?;
-    let after = transition(&mut w, &a, AppStep::Withdraw, "application.withdrawn", |_| {}).await?;
-    for kind in [DeadlineKind::ApplicationDecision, DeadlineKind::ApplicationDocuments] {
-        deadlines::close(&mut w, a.id, kind, DeadlineStatus::Cancelled).await?;
-    }
-    w.commit().await?;
-    Ok(after)
+        Ok(after)
+    })
+    .await
 }
 
 /// D1: the refusal letter of a refusal (signed or drafted), rendered from the record.

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::{DocumentInput, for_change, new_deadline, to_json, transition};
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::ApplicationId;
 use crate::rules::restructuring::{self as rules, AppStep};
 use crate::services::deadlines;
@@ -37,54 +37,55 @@ pub async fn request_documents(
 ) -> ServiceResult<application::Model> {
     scope::require_staff(p)?;
     let mut problems = Problems::new();
-    problems.check(!items.is_empty(), || UserError::invalid(&["items"], crate::error::UserErrorReason::Required));
+    problems.check(!items.is_empty(), || UserError::invalid(&["items"], UserErrorReason::Required));
     problems.each_filled("items", "description", &items, |x| &x.description);
     problems.check(sent_at.is_none_or(|s| s <= ctx.clock.now()), || {
-        UserError::invalid(&["sentAt"], crate::error::UserErrorReason::DateInFuture).with_rule("R6")
+        UserError::invalid(&["sentAt"], UserErrorReason::DateInFuture).with_rule("R6")
     });
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let a = for_change(&w, p, id, false).await?;
-    let sent_at = sent_at.unwrap_or(w.now);
-    if sent_at < a.received_at {
-        return Err(ServiceError::user(
-            UserError::invalid(&["sentAt"], crate::error::UserErrorReason::DateOutOfRange)
-                .with_param("notBefore", a.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .with_rule("R6"),
-        ));
-    }
-    // The law in force when the request went out: its clock started then.
-    let law = reference::law(w.reference(), w.txn(), a.jurisdiction, sent_at).await?;
-    let due = rules::documents_due(&law.calendar, &law.policy.policy, law.calendar.local_date(sent_at));
-    let after = transition(&mut w, &a, AppStep::RequestDocuments, "application.documents_requested", |_| {}).await?;
-    let request = document_request::Model {
-        id: w.new_id(),
-        application_id: a.id,
-        items: to_json(&items)?,
-        requested_at: sent_at,
-        requested_by: p.key(),
-        due_date: due.date,
-        status: DocumentRequestStatus::Open,
-        provided: None,
-        provided_at: None,
-    };
-    document_request::Entity::insert(request.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    deadlines::open_started(
-        &mut w,
-        new_deadline(
-            &a,
-            DeadlineKind::ApplicationDocuments,
-            "R6",
-            Obligor::Borrower,
-            due,
-            law.policy.id,
-            request.id.to_string(),
-        ),
-        sent_at,
-    )
-    .await?;
-    w.commit().await?;
-    Ok(after)
+    ctx.write(Actor::from(p), async |w| {
+        let a = for_change(w, p, id, false).await?;
+        let sent_at = sent_at.unwrap_or(w.now);
+        if sent_at < a.received_at {
+            return Err(ServiceError::user(
+                UserError::invalid(&["sentAt"], UserErrorReason::DateOutOfRange)
+                    .with_param("notBefore", a.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .with_rule("R6"),
+            ));
+        }
+        // The law in force when the request went out: its clock started then.
+        let law = reference::law(w.reference(), w.txn(), a.jurisdiction, sent_at).await?;
+        let due = rules::documents_due(&law.calendar, &law.policy.policy, law.calendar.local_date(sent_at));
+        let after = transition(w, &a, AppStep::RequestDocuments, "application.documents_requested", |_| {}).await?;
+        let request = document_request::Model {
+            id: w.new_id(),
+            application_id: a.id,
+            items: to_json(&items)?,
+            requested_at: sent_at,
+            requested_by: p.key(),
+            due_date: due.date,
+            status: DocumentRequestStatus::Open,
+            provided: None,
+            provided_at: None,
+        };
+        document_request::Entity::insert(request.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+        deadlines::open_started(
+            w,
+            new_deadline(
+                &a,
+                DeadlineKind::ApplicationDocuments,
+                "R6",
+                Obligor::Borrower,
+                due,
+                law.policy.id,
+                request.id.to_string(),
+            ),
+            sent_at,
+        )
+        .await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// R6: the borrower (or staff on their behalf) provides the requested documents in time.
@@ -95,33 +96,33 @@ pub async fn provide_documents(
     documents: Vec<DocumentInput>,
 ) -> ServiceResult<application::Model> {
     let mut problems = Problems::new();
-    problems
-        .check(!documents.is_empty(), || UserError::invalid(&["documents"], crate::error::UserErrorReason::Required));
+    problems.check(!documents.is_empty(), || UserError::invalid(&["documents"], UserErrorReason::Required));
     problems.each_filled("documents", "name", &documents, |x| &x.name);
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    let a = for_change(&w, p, id, true).await?;
-    let mut all: Vec<DocumentInput> = serde_json::from_value(a.documents.clone()).unwrap_or_default();
-    all.extend(documents.iter().cloned());
-    let all = to_json(&all)?;
-    let after =
-        transition(&mut w, &a, AppStep::ProvideDocuments, "application.documents_provided", |x| x.documents = all)
+    ctx.write(Actor::from(p), async |w| {
+        let a = for_change(w, p, id, true).await?;
+        let mut all: Vec<DocumentInput> = serde_json::from_value(a.documents.clone()).unwrap_or_default();
+        all.extend(documents.iter().cloned());
+        let all = to_json(&all)?;
+        let after =
+            transition(w, &a, AppStep::ProvideDocuments, "application.documents_provided", |x| x.documents = all)
+                .await?;
+        let open = document_request::Entity::find()
+            .filter(document_request::Column::ApplicationId.eq(a.id))
+            .filter(document_request::Column::Status.eq(DocumentRequestStatus::Open))
+            .all(w.txn())
             .await?;
-    let open = document_request::Entity::find()
-        .filter(document_request::Column::ApplicationId.eq(a.id))
-        .filter(document_request::Column::Status.eq(DocumentRequestStatus::Open))
-        .all(w.txn())
-        .await?;
-    for r in open {
-        let mut done = r.clone();
-        done.status = DocumentRequestStatus::Provided;
-        done.provided = Some(to_json(&documents)?);
-        done.provided_at = Some(w.now);
-        document_request::Entity::update(done.into_active_model().reset_all()).exec(w.txn()).await?;
-    }
-    deadlines::close(&mut w, a.id, DeadlineKind::ApplicationDocuments, DeadlineStatus::Met).await?;
-    w.commit().await?;
-    Ok(after)
+        for r in open {
+            let mut done = r.clone();
+            done.status = DocumentRequestStatus::Provided;
+            done.provided = Some(to_json(&documents)?);
+            done.provided_at = Some(w.now);
+            document_request::Entity::update(done.into_active_model().reset_all()).exec(w.txn()).await?;
+        }
+        deadlines::close(w, a.id, DeadlineKind::ApplicationDocuments, DeadlineStatus::Met).await?;
+        Ok(after)
+    })
+    .await
 }
 
 /// R6: the documents were not provided in time: the application is left without review

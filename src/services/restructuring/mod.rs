@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::deadlines::NewDeadline;
-use super::refused;
 use super::write::{Subject, Visibility, Write};
+use super::{refused, scope};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::ApplicationId;
@@ -68,7 +68,7 @@ async fn for_change(
     if !allowed {
         return Err(ServiceError::Forbidden("not for this role"));
     }
-    let scope = application_scope(p).ok_or(ServiceError::NotFound)?;
+    let scope = scope::applications(p).ok_or(ServiceError::NotFound)?;
     // Of two concurrent decisions the second sees the first's.
     w.for_change::<application::Entity>(scope, id.0).await
 }

@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceError, ServiceResult, UserError};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::LoanId;
 use crate::money;
 use crate::rules::calendar::Calendar;
@@ -71,76 +71,73 @@ pub enum OverdueExamined {
 /// the policy version in force on that date (docs/law.md, "Figures are data"). The loan is read
 /// for a change (locked), so of two scanners the second finds it examined.
 pub async fn examine_overdue(ctx: &Ctx, loan_id: Uuid, cal: &Calendar) -> ServiceResult<OverdueExamined> {
-    let mut w = Write::begin(ctx, Actor::system("overdue-sweep")).await?;
-    let l = match w.for_change::<loan::Entity>(Condition::all(), loan_id).await {
-        Ok(l) if l.notice_checked_due_date != l.first_unpaid_due_date => l,
-        // Gone, or examined for this oldest-unpaid date already (by another instance).
-        Ok(_) | Err(ServiceError::NotFound) => {
-            w.rollback().await?;
+    ctx.write(Actor::system("overdue-sweep"), async |w| {
+        let l = match w.for_change::<loan::Entity>(Condition::all(), loan_id).await {
+            Ok(l) if l.notice_checked_due_date != l.first_unpaid_due_date => l,
+            // Gone, or examined for this oldest-unpaid date already (by another instance).
+            Ok(_) | Err(ServiceError::NotFound) => {
+                return Ok(OverdueExamined::Unchanged);
+            }
+            Err(e) => return Err(e),
+        };
+        loan::Entity::update_many()
+            .col_expr(loan::Column::NoticeCheckedDueDate, Expr::value(l.first_unpaid_due_date))
+            .filter(loan::Column::Id.eq(l.id))
+            .exec(w.txn())
+            .await?;
+        let schedule = loans::schedule_of(w.txn(), l.id).await?;
+        let payments = loans::payments_of_loan(w.txn(), l.id).await?;
+        let today = cal.local_date(w.now);
+        let Some(since) = loans::ledger(&l, &schedule, &payments).overdue(today).since else {
+            return Ok(OverdueExamined::Unchanged);
+        };
+        if l.notice_episode_since == Some(since) {
+            // The same, still running overdue: its duty is already open (or met).
             return Ok(OverdueExamined::Unchanged);
         }
-        Err(e) => return Err(e),
-    };
-    loan::Entity::update_many()
-        .col_expr(loan::Column::NoticeCheckedDueDate, Expr::value(l.first_unpaid_due_date))
-        .filter(loan::Column::Id.eq(l.id))
-        .exec(w.txn())
+        loan::Entity::update_many()
+            .col_expr(loan::Column::NoticeEpisodeSince, Expr::value(since))
+            .filter(loan::Column::Id.eq(l.id))
+            .exec(w.txn())
+            .await?;
+        let subject = Subject::new("loan", l.id);
+        // The clock started on the overdue date: the policy in force then sets the figure.
+        let book = reference::policies(w.reference(), w.txn()).await?;
+        let Some(policy) = book.in_force(l.jurisdiction, since) else {
+            // R1 did not exist when this overdue began (a book migrated from before the first
+            // version): no notice duty opens for it. The duties whose clocks start later (an
+            // application's R5–R13, contacts' X rules, R17.3's day count) apply as usual.
+            let first = book.first(l.jurisdiction).map(|v| v.effective_from);
+            let after = json!({ "overdueSince": since, "noticeDuty": null, "lawInForceFrom": first });
+            w.audit("loan.overdue", subject, Some(l.mfo_id), None, Some(after.clone()));
+            w.event("loan.overdue", subject, loans::visibility(&l), after);
+            return Ok(OverdueExamined::BeforeTheLaw);
+        };
+        let due = rules::notice_due(cal, &policy.policy, since);
+        // R1's clock started on the overdue date, not when the sweep noticed it.
+        let started = cal.instant(since, chrono::NaiveTime::MIN);
+        deadlines::open_started(
+            w,
+            NewDeadline {
+                subject,
+                org_id: l.mfo_id,
+                jurisdiction: l.jurisdiction,
+                kind: DeadlineKind::DelinquencyNotice,
+                rule: "R1",
+                obligor: Obligor::Mfo,
+                due,
+                policy_version_id: policy.id,
+                occurrence: since.to_string(),
+            },
+            started,
+        )
         .await?;
-    let schedule = loans::schedule_of(w.txn(), l.id).await?;
-    let payments = loans::payments_of_loan(w.txn(), l.id).await?;
-    let today = cal.local_date(w.now);
-    let Some(since) = loans::ledger(&l, &schedule, &payments).overdue(today).since else {
-        w.commit().await?;
-        return Ok(OverdueExamined::Unchanged);
-    };
-    if l.notice_episode_since == Some(since) {
-        // The same, still running overdue: its duty is already open (or met).
-        w.commit().await?;
-        return Ok(OverdueExamined::Unchanged);
-    }
-    loan::Entity::update_many()
-        .col_expr(loan::Column::NoticeEpisodeSince, Expr::value(since))
-        .filter(loan::Column::Id.eq(l.id))
-        .exec(w.txn())
-        .await?;
-    let subject = Subject::new("loan", l.id);
-    // The clock started on the overdue date: the policy in force then sets the figure.
-    let book = reference::policies(w.reference(), w.txn()).await?;
-    let Some(policy) = book.in_force(l.jurisdiction, since) else {
-        // R1 did not exist when this overdue began (a book migrated from before the first
-        // version): no notice duty opens for it. The duties whose clocks start later (an
-        // application's R5–R13, contacts' X rules, R17.3's day count) apply as usual.
-        let first = book.first(l.jurisdiction).map(|v| v.effective_from);
-        let after = json!({ "overdueSince": since, "noticeDuty": null, "lawInForceFrom": first });
+        let after = json!({ "overdueSince": since, "policyVersionId": policy.id });
         w.audit("loan.overdue", subject, Some(l.mfo_id), None, Some(after.clone()));
         w.event("loan.overdue", subject, loans::visibility(&l), after);
-        w.commit().await?;
-        return Ok(OverdueExamined::BeforeTheLaw);
-    };
-    let due = rules::notice_due(cal, &policy.policy, since);
-    // R1's clock started on the overdue date, not when the sweep noticed it.
-    let started = cal.instant(since, chrono::NaiveTime::MIN);
-    deadlines::open_started(
-        &mut w,
-        NewDeadline {
-            subject,
-            org_id: l.mfo_id,
-            jurisdiction: l.jurisdiction,
-            kind: DeadlineKind::DelinquencyNotice,
-            rule: "R1",
-            obligor: Obligor::Mfo,
-            due,
-            policy_version_id: policy.id,
-            occurrence: since.to_string(),
-        },
-        started,
-    )
-    .await?;
-    let after = json!({ "overdueSince": since, "policyVersionId": policy.id });
-    w.audit("loan.overdue", subject, Some(l.mfo_id), None, Some(after.clone()));
-    w.event("loan.overdue", subject, loans::visibility(&l), after);
-    w.commit().await?;
-    Ok(OverdueExamined::NoticeDutyOpened)
+        Ok(OverdueExamined::NoticeDutyOpened)
+    })
+    .await
 }
 
 /// R1: a payment that clears the overdue ends the episode, and with it the notice duty.
@@ -179,51 +176,50 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
     }) {
         problems.push(crate::services::refusal_error(r, &[field]));
     }
-    problems.check(input.sent_at <= ctx.clock.now(), || {
-        UserError::invalid(&["sentAt"], crate::error::UserErrorReason::DateInFuture)
-    });
+    problems.check(input.sent_at <= ctx.clock.now(), || UserError::invalid(&["sentAt"], UserErrorReason::DateInFuture));
     problems.finish()?;
-    let mut w = Write::begin(ctx, Actor::from(p)).await?;
-    // scope::loans gives an agency only the loans handed to it now (R1: it may deliver).
-    // Locked: the notice closes the loan's R1 duty once.
-    let l = loans::for_change(&w, scope::loans(p), input.loan_id).await?;
-    if let Some(amount) = input.overdue_amount {
-        let mut problems = Problems::new();
-        money::check_scale(&mut problems, &["overdueAmount"], amount, l.currency);
-        problems.finish()?;
-    }
-    let Some(since) = l.notice_episode_since else {
-        return Err(ServiceError::user(
-            UserError::conflict(&["loanId"], crate::error::UserErrorReason::NothingOverdue).with_rule("R1"),
-        ));
-    };
-    let row = delinquency_notice::Model {
-        id: w.new_id(),
-        loan_id: l.id,
-        mfo_id: l.mfo_id,
-        jurisdiction: l.jurisdiction,
-        overdue_since: since,
-        sent_at: input.sent_at,
-        channel: input.channel,
-        sender,
-        sender_org_id: p.org_id.0,
-        overdue_amount: input.overdue_amount.unwrap_or_default().into(),
-        amount_as_of: input.amount_as_of.unwrap_or(since),
-        states_right_to_apply: true,
-        states_consequences: true,
-        text: input.text.clone(),
-        recorded_by: p.key(),
-        created_at: w.now,
-    };
-    delinquency_notice::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-    deadlines::close(&mut w, l.id, DeadlineKind::DelinquencyNotice, DeadlineStatus::Met).await?;
-    let subject = Subject::new("loan", l.id);
-    let after = json!({ "noticeId": row.id, "sender": row.sender, "channel": row.channel, "sentAt": row.sent_at,
-        "overdueAmount": row.overdue_amount.to_string(), "amountAsOf": row.amount_as_of });
-    w.audit("delinquency_notice.recorded", subject, Some(l.mfo_id), None, Some(after.clone()));
-    w.event("delinquency_notice.recorded", subject, loans::visibility(&l), after);
-    w.commit().await?;
-    Ok(row)
+    ctx.write(Actor::from(p), async |w| {
+        // scope::loans gives an agency only the loans handed to it now (R1: it may deliver).
+        // Locked: the notice closes the loan's R1 duty once.
+        let l = loans::for_change(w, scope::loans(p), input.loan_id).await?;
+        if let Some(amount) = input.overdue_amount {
+            let mut problems = Problems::new();
+            money::check_scale(&mut problems, &["overdueAmount"], amount, l.currency);
+            problems.finish()?;
+        }
+        let Some(since) = l.notice_episode_since else {
+            return Err(ServiceError::user(
+                UserError::conflict(&["loanId"], UserErrorReason::NothingOverdue).with_rule("R1"),
+            ));
+        };
+        let row = delinquency_notice::Model {
+            id: w.new_id(),
+            loan_id: l.id,
+            mfo_id: l.mfo_id,
+            jurisdiction: l.jurisdiction,
+            overdue_since: since,
+            sent_at: input.sent_at,
+            channel: input.channel,
+            sender,
+            sender_org_id: p.org_id.0,
+            overdue_amount: input.overdue_amount.unwrap_or_default().into(),
+            amount_as_of: input.amount_as_of.unwrap_or(since),
+            states_right_to_apply: true,
+            states_consequences: true,
+            text: input.text.clone(),
+            recorded_by: p.key(),
+            created_at: w.now,
+        };
+        delinquency_notice::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+        deadlines::close(w, l.id, DeadlineKind::DelinquencyNotice, DeadlineStatus::Met).await?;
+        let subject = Subject::new("loan", l.id);
+        let after = json!({ "noticeId": row.id, "sender": row.sender, "channel": row.channel, "sentAt": row.sent_at,
+            "overdueAmount": row.overdue_amount.to_string(), "amountAsOf": row.amount_as_of });
+        w.audit("delinquency_notice.recorded", subject, Some(l.mfo_id), None, Some(after.clone()));
+        w.event("delinquency_notice.recorded", subject, loans::visibility(&l), after);
+        Ok(row)
+    })
+    .await
 }
 
 pub async fn notices_of<C: ConnectionTrait>(

@@ -1,34 +1,22 @@
 //! Applications, notices and decisions as their readers see them: one scope
-//! (`application_scope`) for every read, lists and counts. Nothing here writes.
+//! (`scope::applications`) for every read, lists and counts. Nothing here writes.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{ApplicationStatus, Role};
+use entity::enums::ApplicationStatus;
 use entity::{decision, delinquency_notice, restructuring_application as application};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, LoanId};
 use crate::rules::restructuring::{self as rules};
-use crate::services::{Ctx, Page};
+use crate::services::{Ctx, Page, scope};
 
 /// An application the principal may see; NOT_FOUND otherwise (agencies see none).
 pub async fn get(ctx: &Ctx, p: &Principal, id: ApplicationId) -> ServiceResult<application::Model> {
-    let scope = application_scope(p).ok_or(ServiceError::NotFound)?;
+    let scope = scope::applications(p).ok_or(ServiceError::NotFound)?;
     application::Entity::find_by_id(id.0).filter(scope).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
-}
-
-/// A borrower their own, staff their MFO's, a regulator its jurisdiction's, agencies none.
-pub fn application_scope(p: &Principal) -> Option<Condition> {
-    match p.role {
-        Role::Borrower => p.borrower_id.map(|b| {
-            Condition::all().add(application::Column::BorrowerId.eq(b.0)).add(application::Column::MfoId.eq(p.org_id.0))
-        }),
-        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(application::Column::MfoId.eq(p.org_id.0))),
-        Role::Regulator => Some(Condition::all().add(application::Column::Jurisdiction.eq(p.jurisdiction))),
-        Role::CollectionAgency => None,
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -63,7 +51,7 @@ pub async fn count(ctx: &Ctx, p: &Principal, f: &ApplicationFilter) -> ServiceRe
 }
 
 fn filtered(p: &Principal, f: &ApplicationFilter) -> ServiceResult<sea_orm::Select<application::Entity>> {
-    let scope = application_scope(p).ok_or(ServiceError::Forbidden("collection agencies do not see applications"))?;
+    let scope = scope::applications(p).ok_or(ServiceError::Forbidden("collection agencies do not see applications"))?;
     let mut q = application::Entity::find().filter(scope).filter(f.received.condition(application::Column::ReceivedAt));
     if let Some(s) = f.status {
         q = q.filter(application::Column::Status.eq(s));

@@ -31,7 +31,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError};
+use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::rules::calendar;
 
 use figures::{
@@ -331,13 +331,12 @@ async fn authorize(ctx: &Ctx, p: &Principal, r: &mut Request) -> ServiceResult<(
     }
     if r.to < r.from {
         return Err(ServiceError::user(
-            UserError::invalid(&["to"], crate::error::UserErrorReason::EndBeforeStart).with_param("start", "from"),
+            UserError::invalid(&["to"], UserErrorReason::EndBeforeStart).with_param("start", "from"),
         ));
     }
     if (r.to - r.from).num_days() >= MAX_PERIOD_DAYS {
         return Err(ServiceError::user(
-            UserError::invalid(&["to"], crate::error::UserErrorReason::PeriodTooLong)
-                .with_param("maxDays", MAX_PERIOD_DAYS),
+            UserError::invalid(&["to"], UserErrorReason::PeriodTooLong).with_param("maxDays", MAX_PERIOD_DAYS),
         ));
     }
     Ok(())
