@@ -170,7 +170,7 @@ impl EscalationFilter {
             && self.raised.contains(e.raised_at)
     }
 
-    fn condition(&self) -> Condition {
+    pub(crate) fn condition(&self) -> Condition {
         let mut c = Condition::all().add(self.raised.condition(escalation::Column::RaisedAt));
         if let Some(k) = self.kind {
             c = c.add(escalation::Column::Kind.eq(k));

@@ -17,6 +17,7 @@ pub mod changes;
 pub mod collection;
 pub mod complaints;
 pub mod deadlines;
+pub mod escalation_history;
 pub mod escalations;
 pub mod idempotency;
 pub mod loans;
