@@ -18,7 +18,18 @@ use crate::i18n::{self, Lang};
 use crate::ids::{ApplicationId, ComplaintId, InfoRequestId, LoanId};
 use crate::money::at_scale;
 use crate::rules::calendar::time_zone;
-use crate::services::{Ctx, complaints, loans, restructuring};
+use crate::services::{Ctx, Subject, complaints, loans, restructuring};
+
+/// A letter ready to set, and the record whose audit trail its issue goes to.
+pub struct Letter {
+    pub language: Language,
+    pub sheet: Sheet,
+    /// The record the letter answers, as the audit trail names it (a D1 letter's is its
+    /// application: decisions have no trail of their own).
+    pub trail: Subject,
+    /// The MFO the record belongs to.
+    pub mfo_id: Uuid,
+}
 
 /// A catalogue text.
 fn t(lang: Lang, id: &str) -> String {
@@ -73,7 +84,7 @@ fn sheet(lang: Lang, title: String, mfo: &organization::Model, id: String, creat
 /// D1: the letter of a signed refusal. The letter's own words are `rules::restructuring`'s
 /// (the same text `Decision.refusalLetter` returns); the PDF adds the MFO's details, the
 /// date, the right of appeal (R15) and the legal basis.
-pub async fn refusal_letter(ctx: &Ctx, p: &Principal, decision_id: Uuid) -> ServiceResult<(Language, Sheet)> {
+pub async fn refusal_letter(ctx: &Ctx, p: &Principal, decision_id: Uuid) -> ServiceResult<Letter> {
     let d = restructuring::get_decision(ctx, p, decision_id).await?;
     if d.kind != DecisionKind::Refuse || d.draft {
         return Err(ServiceError::NotFound);
@@ -109,7 +120,7 @@ pub async fn refusal_letter(ctx: &Ctx, p: &Principal, decision_id: Uuid) -> Serv
     }
     s.blocks.push(Block::Gap);
     s.blocks.push(Block::Small(ta(lang, "doc-refusal-basis", &[("mfo", mfo.name.clone()), ("number", number)])));
-    Ok((language, s))
+    Ok(Letter { language, sheet: s, trail: Subject::new("application", a.id), mfo_id: a.mfo_id })
 }
 
 // ---- C10 ------------------------------------------------------------------------------------
@@ -141,7 +152,7 @@ fn channel_id(c: AnswerDeliveryChannel) -> &'static str {
 }
 
 /// C10: the written, signed answer to a complaint, in the answer's language.
-pub async fn complaint_answer(ctx: &Ctx, p: &Principal, complaint_id: Uuid) -> ServiceResult<(Language, Sheet)> {
+pub async fn complaint_answer(ctx: &Ctx, p: &Principal, complaint_id: Uuid) -> ServiceResult<Letter> {
     let c = complaints::get(ctx, p, ComplaintId(complaint_id)).await?;
     let answer = complaint_answer::Entity::find()
         .filter(complaint_answer::Column::ComplaintId.eq(c.id))
@@ -211,14 +222,14 @@ pub async fn complaint_answer(ctx: &Ctx, p: &Principal, complaint_id: Uuid) -> S
         "doc-answer-basis",
         &[("registered", registered), ("mfo", mfo.name.clone()), ("number", number)],
     )));
-    Ok((language, s))
+    Ok(Letter { language, sheet: s, trail: Subject::new("complaint", c.id), mfo_id: c.mfo_id })
 }
 
 // ---- C9 -------------------------------------------------------------------------------------
 
 /// C9: the seven items of the loan as of the day the request was received, from the
 /// schedule and the payments made by the end of that day.
-pub async fn loan_statement(ctx: &Ctx, p: &Principal, request_id: Uuid) -> ServiceResult<(Language, Sheet)> {
+pub async fn loan_statement(ctx: &Ctx, p: &Principal, request_id: Uuid) -> ServiceResult<Letter> {
     let r = complaints::get_info_request(ctx, p, InfoRequestId(request_id)).await?;
     let l = loans::get(ctx, p, LoanId(r.loan_id)).await?;
     let b = record::<borrower::Entity>(ctx, r.borrower_id).await?;
@@ -313,7 +324,7 @@ pub async fn loan_statement(ctx: &Ctx, p: &Principal, request_id: Uuid) -> Servi
     if r.beyond_free_monthly {
         s.blocks.push(Block::Small(ta(lang, "doc-statement-beyond-free", &[("month", r.month.clone())])));
     }
-    Ok((language, s))
+    Ok(Letter { language, sheet: s, trail: Subject::new("info_request", r.id), mfo_id: r.mfo_id })
 }
 
 /// A table with its header from the catalogue; every column but the first few text

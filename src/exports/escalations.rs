@@ -2,21 +2,17 @@
 //! ids, enum values, the message in the reader's language), read a page at a time through
 //! `services::escalations::list`, so in the caller's scope and filter and in sequence order.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use entity::escalation;
 use futures_util::Stream;
-use uuid::Uuid;
 
-use super::{BOM, Cell, Column, PAGE, Sheet, csv_header, csv_row};
+use super::{BOM, Cell, Column, Names, PAGE, Sheet, csv_header, csv_row, enum_text};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use crate::i18n::{Lang, Msg};
-use crate::ids::OrgId;
 use crate::ids::{Kind, actor, global_id as encode, subject_global_id};
+use crate::services::Ctx;
 use crate::services::escalations::{EscalationFilter, list, severity};
-use crate::services::{Ctx, orgs};
 
 /// The columns, named as the API's `Escalation` fields (organisations by id and name).
 pub const COLUMNS: [Column; 17] = [
@@ -38,29 +34,6 @@ pub const COLUMNS: [Column; 17] = [
     Column { title: "acknowledgedBy", width: 40.0 },
     Column { title: "acknowledgementNote", width: 40.0 },
 ];
-
-/// An enum value as the API spells it (`DEADLINE_MISSED`).
-fn enum_text<T: serde::Serialize>(v: T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-/// Organisation names, looked up once per export.
-#[derive(Default)]
-struct Names(HashMap<Uuid, String>);
-
-impl Names {
-    async fn of(&mut self, ctx: &Ctx, id: Uuid) -> ServiceResult<String> {
-        if let Some(n) = self.0.get(&id) {
-            return Ok(n.clone());
-        }
-        let name = orgs::find(ctx, OrgId(id)).await?.map(|o| o.name).unwrap_or_default();
-        self.0.insert(id, name.clone());
-        Ok(name)
-    }
-}
 
 async fn row(ctx: &Ctx, names: &mut Names, lang: Lang, e: &escalation::Model) -> ServiceResult<Vec<Cell>> {
     let message = match Msg::from_stored(&e.details) {
@@ -165,23 +138,10 @@ pub async fn xlsx(
     lang: Lang,
     path: std::path::PathBuf,
 ) -> ServiceResult<()> {
-    let internal = |e: rust_xlsxwriter::XlsxError| ServiceError::Internal(anyhow::anyhow!("xlsx: {e}"));
-    let mut sheet = Sheet::new("escalations", &COLUMNS).map_err(internal)?;
+    let mut sheet = Sheet::new("escalations", &COLUMNS).map_err(super::xlsx_error)?;
     let mut pages = Pages::new(ctx, p, filter, lang);
     while let Some(rows) = pages.next().await? {
-        // Writing a page is CPU and file work: off the runtime's threads.
-        sheet = tokio::task::spawn_blocking(move || {
-            for r in &rows {
-                sheet.push(r)?;
-            }
-            Ok::<_, rust_xlsxwriter::XlsxError>(sheet)
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("xlsx writer stopped: {e}")))?
-        .map_err(internal)?;
+        sheet = super::write_rows(sheet, rows).await?;
     }
-    tokio::task::spawn_blocking(move || sheet.save(&path))
-        .await
-        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("xlsx writer stopped: {e}")))?
-        .map_err(internal)
+    super::save(sheet, path).await
 }

@@ -113,6 +113,25 @@ impl<N: OutputType> OutputType for Page<N> {
     }
 }
 
+/// Builds a connection from a page read backwards (`last`/`before`): `has_next` of the
+/// service's page is whether older rows precede it; newer ones follow when a `before`
+/// cursor was given.
+pub fn from_backward_page<T, N, K>(
+    page: crate::services::Page<T>,
+    had_cursor: bool,
+    key: impl Fn(&T) -> K,
+    node: impl Fn(T) -> N,
+    total: TotalCount,
+) -> Page<N>
+where
+    N: OutputType,
+    K: std::fmt::Display,
+{
+    let mut c = Connection::with_additional_fields(page.has_next, had_cursor, total);
+    c.edges.extend(page.items.into_iter().map(|item| Edge::new(cursor(key(&item)), node(item))));
+    Page(c)
+}
+
 /// Builds a connection from a page; `key` gives each row's cursor key, `total` the
 /// deferred `totalCount`.
 pub fn from_page<T, N, K>(

@@ -13,7 +13,7 @@ use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeve
 use entity::{deadline, escalation};
 use futures_util::{Stream, StreamExt};
 
-use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
+use crate::graphql::connection::{TotalCount, after_uuid, first, from_backward_page, from_page};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, payload, top_level};
 use crate::graphql::ids::{Kind, cursor, decode, encode, parse_cursor};
@@ -255,11 +255,9 @@ pub struct DeadlineFilter {
     pub updated_after: Option<DateTime<Utc>>,
 }
 
-fn seq_cursor(after: Option<String>) -> async_graphql::Result<Option<i64>> {
-    after
-        .map(|a| {
-            parse_cursor(&a).and_then(|k| k.parse::<i64>().map_err(|_| bad_input("`after` is not a valid cursor")))
-        })
+fn seq_cursor(cursor: Option<String>) -> async_graphql::Result<Option<i64>> {
+    cursor
+        .map(|a| parse_cursor(&a).and_then(|k| k.parse::<i64>().map_err(|_| bad_input("not a valid cursor"))))
         .transpose()
 }
 
@@ -271,7 +269,10 @@ impl EscalationQuery {
     /// Escalations in the order they were raised (regulators: their jurisdiction; MFO staff:
     /// their MFO). Stable order: by sequence number (`Escalation.cursor`), i.e. commit
     /// order, oldest first; the same order and cursors as the `escalations` subscription.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    /// Pages go forward with `first`/`after`, or backward from the newest with
+    /// `last`/`before` (each page still oldest first; `pageInfo.hasPreviousPage` says
+    /// whether older ones remain, `startCursor` is the next `before`), not both.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn escalations(
         &self,
         ctx: &Context<'_>,
@@ -280,15 +281,37 @@ impl EscalationQuery {
         #[graphql(desc = "Cursor of the last edge of the previous page (or an `Escalation.cursor`).")] after: Option<
             String,
         >,
+        #[graphql(desc = "Backward page size: the newest 0 to 100 (before `before`), default 20.")] last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the newer page (or an `Escalation.cursor`): only older ones.")]
+        before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<Escalation>> {
         let p = ctx.principal()?;
-        let limit = self::first(first)?;
-        let had_cursor = after.is_some();
-        let after = seq_cursor(after)?;
+        let backward = last.is_some() || before.is_some();
+        if backward && (first.is_some() || after.is_some()) {
+            return Err(bad_input("page forward (`first`, `after`) or backward (`last`, `before`), not both"));
+        }
         let f = filter.unwrap_or_default().to_service()?;
-        let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        let page = if backward {
+            let limit = self::first(last)?;
+            let had_cursor = before.is_some();
+            let before = seq_cursor(before)?;
+            let page = crate::services::escalations::history::before(ctx.services(), p, &f, before, limit)
+                .await
+                .map_err(top_level)?;
+            (page, had_cursor)
+        } else {
+            let limit = self::first(first)?;
+            let had_cursor = after.is_some();
+            let after = seq_cursor(after)?;
+            (svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?, had_cursor)
+        };
         let total = TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count(&c, &p, &f).await });
-        Ok(from_page(page, had_cursor, |e| e.seq, Escalation, total))
+        let (page, had_cursor) = page;
+        Ok(if backward {
+            from_backward_page(page, had_cursor, |e| e.seq, Escalation, total)
+        } else {
+            from_page(page, had_cursor, |e| e.seq, Escalation, total)
+        })
     }
 
     /// Deadlines (regulators: their jurisdiction; MFO staff: their MFO). Stable order: by

@@ -21,6 +21,7 @@ use crate::error::code;
 const INDEX_HTML: &str = include_str!("../../assets/dashboard/index.html");
 const APP_JS: &str = include_str!("../../assets/dashboard/app.js");
 const GQL_WS_JS: &str = include_str!("../../assets/dashboard/gql-ws.js");
+const TEXTS_JS: &str = include_str!("../../assets/dashboard/texts.js");
 const STYLE_CSS: &str = include_str!("../../assets/dashboard/style.css");
 const FAVICON_SVG: &str = include_str!("../../assets/dashboard/favicon.svg");
 
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
         .route("/dashboard/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/dashboard/gql-ws.js", get(|| async { asset("text/javascript; charset=utf-8", GQL_WS_JS) }))
+        .route("/dashboard/texts.js", get(|| async { asset("text/javascript; charset=utf-8", TEXTS_JS) }))
         .route("/dashboard/style.css", get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }))
         .route("/dashboard/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON_SVG) }))
 }

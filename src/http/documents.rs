@@ -5,7 +5,8 @@
 //! is a 404, exactly like a missing one.
 //!
 //! The response carries the document's SHA-256 (`Repr-Digest`, RFC 9530, and as the
-//! `ETag`), so a reader can check the copy against the one recorded as issued.
+//! `ETag`), so a reader can check the copy against the one recorded as issued: serving
+//! it records it in the record's audit trail (`documents::serve`).
 
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -45,7 +46,7 @@ pub async fn get_document(
         Some((k, uuid)) if k == record_kind(kind) => uuid,
         _ => return not_found(),
     };
-    match documents::issue(&state.ctx, &principal, kind, record).await {
+    match documents::serve(&state.ctx, &principal, kind, record).await {
         Ok(doc) => {
             let digest = STANDARD.encode(hex::decode(&doc.sha256).unwrap_or_default());
             let disposition = format!("inline; filename=\"{}-{id}.pdf\"", kind.slug());

@@ -61,7 +61,8 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(documents::PATH, get(documents::get_document))
-        .route(exports::ESCALATIONS, get(exports::escalations));
+        .route(exports::ESCALATIONS, get(exports::escalations))
+        .route(exports::STATISTICS, get(exports::statistics));
     if state.http.metrics_on_api {
         routes = routes.route("/metrics", get(metrics));
     }

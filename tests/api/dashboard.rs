@@ -40,6 +40,7 @@ async fn the_page_and_every_asset_it_loads_are_served_with_a_strict_csp() {
     for (path, file, ty) in [
         ("/dashboard/app.js", "app.js", "text/javascript; charset=utf-8"),
         ("/dashboard/gql-ws.js", "gql-ws.js", "text/javascript; charset=utf-8"),
+        ("/dashboard/texts.js", "texts.js", "text/javascript; charset=utf-8"),
         ("/dashboard/style.css", "style.css", "text/css; charset=utf-8"),
         ("/dashboard/favicon.svg", "favicon.svg", "image/svg+xml"),
     ] {
@@ -100,4 +101,123 @@ async fn in_demo_mode_the_page_gets_the_tokens_and_another_origin_does_not() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     let body: serde_json::Value = r.json().await.expect("json");
     assert_eq!(body, serde_json::json!([{ "label": "REGULATOR (KZ)", "role": "REGULATOR", "token": "t.o.k" }]));
+}
+
+/// The string literals of a piece of JavaScript, in order (quotes of either kind, `\`
+/// escapes).
+fn js_strings(js: &str) -> Vec<String> {
+    let (mut out, mut chars) = (Vec::new(), js.chars());
+    while let Some(c) = chars.next() {
+        if c != '\'' && c != '"' {
+            continue;
+        }
+        let mut s = String::new();
+        while let Some(d) = chars.next() {
+            match d {
+                '\\' => s.extend(chars.next()),
+                d if d == c => break,
+                d => s.push(d),
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// `name: [...]` entries of an object literal's body, each with its strings.
+fn entries(body: &str, indent: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in body.lines() {
+        let key = line
+            .strip_prefix(indent)
+            .filter(|rest| !rest.starts_with(' '))
+            .and_then(|rest| rest.split_once(": ["))
+            .map(|(k, _)| js_strings(k).pop().unwrap_or_else(|| k.trim().to_owned()));
+        match key {
+            Some(k) => out.push((k, line.split_once(": [").map(|(_, v)| v.to_owned()).unwrap_or_default())),
+            None => {
+                if let Some(last) = out.last_mut() {
+                    last.1.push_str(line);
+                }
+            }
+        }
+    }
+    out.into_iter().map(|(k, v)| (k, js_strings(&v))).collect()
+}
+
+/// The body of `export const NAME = { … };` in a module.
+fn object<'a>(js: &'a str, name: &str) -> &'a str {
+    let start = js.find(&format!("export const {name} = {{")).unwrap_or_else(|| panic!("{name} in texts.js"));
+    let end = js[start..].find("\n};").expect("the object's end");
+    &js[start..start + end]
+}
+
+fn schema_enum(schema: &str, name: &str) -> Vec<String> {
+    let start = schema.find(&format!("\nenum {name} {{")).unwrap_or_else(|| panic!("enum {name} in the schema"));
+    let body = &schema[start..start + schema[start..].find("\n}").expect("end")];
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_text_of_the_page_and_every_enum_value_it_names_is_in_its_four_languages() {
+    let texts = asset_file("texts.js");
+    let schema = std::fs::read_to_string(format!("{}/schema.graphql", env!("CARGO_MANIFEST_DIR"))).expect("schema");
+    let ui = entries(object(&texts, "TEXTS"), "  ");
+    assert!(ui.len() > 100, "{} texts", ui.len());
+    for (key, words) in &ui {
+        assert_eq!(words.len(), 4, "{key}: en, ru, kk, ky");
+        assert!(words.iter().all(|w| !w.trim().is_empty()), "{key}: {words:?}");
+    }
+    // Every value of every enum the page names, as the schema lists them, and no other.
+    let enums = object(&texts, "ENUMS");
+    let mut named = 0;
+    for block in enums.split("\n  },").filter(|b| b.contains(": {")) {
+        let (head, body) = block.split_once(": {").expect("an enum");
+        let name = head.lines().last().expect("name").trim();
+        let values = entries(body, "    ");
+        let mut keys: Vec<String> = values.iter().map(|(k, _)| k.clone()).collect();
+        let mut expected = schema_enum(&schema, name);
+        keys.sort();
+        expected.sort();
+        assert_eq!(keys, expected, "{name}: every value of the schema's enum has its names");
+        for (value, words) in values {
+            assert_eq!(words.len(), 4, "{name}.{value}: en, ru, kk, ky");
+            assert!(words.iter().all(|w| !w.trim().is_empty() && !w.contains('_')), "{name}.{value}: {words:?}");
+            named += 1;
+        }
+    }
+    assert!(named > 80, "{named} enum values named");
+    // What the page and the script ask for by key exists.
+    let keys: std::collections::BTreeSet<&str> = ui.iter().map(|(k, _)| k.as_str()).collect();
+    let html = asset_file("index.html");
+    let app = asset_file("app.js");
+    let mut asked: Vec<String> = Vec::new();
+    for attr in ["data-i18n=\"", "data-i18n-placeholder=\""] {
+        asked.extend(html.split(attr).skip(1).filter_map(|s| s.split('"').next()).map(str::to_owned));
+    }
+    for call in ["t('", "counter('"] {
+        // The function itself, not a name ending in it (`split('`).
+        let mut rest = app.as_str();
+        while let Some(at) = rest.find(call) {
+            let named = rest[..at].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+            rest = &rest[at + call.len()..];
+            if !named {
+                asked.extend(rest.split('\'').next().map(str::to_owned));
+            }
+        }
+    }
+    asked.extend(app.split("['p_").skip(1).filter_map(|s| s.split('\'').next()).map(|k| format!("p_{k}")));
+    for key in asked {
+        assert!(keys.contains(key.as_str()), "texts.js lacks {key}");
+    }
+    for kind in ["REFUSAL_LETTER", "COMPLAINT_ANSWER", "LOAN_STATEMENT"] {
+        assert!(keys.contains(format!("letter_{kind}").as_str()), "letter_{kind}");
+    }
+    for state in ["connecting", "live", "reconnecting", "closed"] {
+        assert!(keys.contains(format!("status_{state}").as_str()), "status_{state}");
+    }
 }

@@ -1,8 +1,8 @@
 //! The documents the law prescribes as PDF/A-2 (D1, C10, C9): every required field read
 //! back verbatim with poppler's `pdftotext` in each language the law allows for the
 //! document, every font embedded (`pdffonts`), PDF/A-2 claimed in the XMP (`pdfinfo
-//! -meta`), the same bytes twice, and the download open exactly to those who may read the
-//! record. The first page of each is rendered to `target/documents/*.png` for a person to
+//! -meta`), the same bytes twice, recorded as issued in the record's audit trail, and the
+//! download open exactly to those who may read the record. The first page of each is rendered to `target/documents/*.png` for a person to
 //! look at. Needs poppler-utils (`.ci/run` installs it).
 
 use std::path::PathBuf;
@@ -61,10 +61,35 @@ fn local_dmy(instant: &str, j: Jurisdiction) -> String {
     (t + chrono::Duration::hours(offset)).format("%d.%m.%Y").to_string()
 }
 
+const TRAIL: &str = "query($id: ID!) { auditTrail(subjectId: $id) { action actor after } }";
+
+/// The `document.issued` entries of a record's audit trail, as the API shows them.
+async fn issued_entries(app: &TestApp, auditor: &str, trail: &str) -> Vec<Value> {
+    let entries = app.gql(auditor, TRAIL, json!({ "id": trail })).await["auditTrail"].clone();
+    entries.as_array().expect("entries").iter().filter(|e| e["action"] == "document.issued").cloned().collect()
+}
+
+/// The key under which a `document.issued` entry names the document's record.
+fn record_key(kind: &str) -> &'static str {
+    match kind {
+        "REFUSAL_LETTER" => "decisionId",
+        "COMPLAINT_ANSWER" => "complaintId",
+        _ => "infoRequestId",
+    }
+}
+
 /// GETs the document and checks what every copy must be: a PDF/A-2 with every font
-/// embedded, identical on a second download, its SHA-256 the one `Query.document` gives.
-/// Returns its text as `pdftotext` reads it, whitespace flattened.
-async fn fetch_and_check(app: &TestApp, token: &str, kind: &str, id: &str, name: &str) -> (Value, String) {
+/// embedded, identical on a second download, its SHA-256 the one `Query.document` gives
+/// and the one the audit trail of `trail` (read by `auditor`) records as issued, once for
+/// the two copies. Returns its text as `pdftotext` reads it, whitespace flattened.
+async fn fetch_and_check(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    id: &str,
+    name: &str,
+    (auditor, trail): (&str, &str),
+) -> (Value, String) {
     let doc = app.gql(token, DOCUMENT, json!({ "kind": kind, "id": id })).await["issuedDocument"].clone();
     let url = format!("http://{}{}", app.addr, doc["url"].as_str().expect("url"));
     let get = || async {
@@ -81,6 +106,13 @@ async fn fetch_and_check(app: &TestApp, token: &str, kind: &str, id: &str, name:
     assert_eq!(doc["sha256"], sha, "{name}");
     assert_eq!(etag, format!("\"{sha}\""), "{name}");
     assert_eq!(doc["byteSize"], first.len(), "{name}");
+    let issued = issued_entries(app, auditor, trail).await;
+    assert_eq!(issued.len(), 1, "{name}: the two copies are one document issued: {issued:?}");
+    let after = &issued[0]["after"];
+    assert_eq!(after["sha256"], sha, "{name}: the trail names the bytes served");
+    assert_eq!(after["kind"], kind, "{name}");
+    assert_eq!(after["language"], doc["language"], "{name}");
+    assert_eq!(after[record_key(kind)], id, "{name}: the trail names the record");
     let path = artifacts().join(format!("{name}.pdf"));
     std::fs::write(&path, &first).expect("write pdf");
     let p = path.to_str().expect("path");
@@ -130,7 +162,9 @@ async fn d01_the_refusal_letter_pdf_carries_every_required_field_in_russian_and_
         let r = app.gql(&app.staff(), q, json!({ "id": id })).await["restructuringApplication"].clone();
         let decision = r["decision"]["id"].as_str().expect("decision id");
         let name = format!("d1-{}", language.to_lowercase());
-        let (doc, text) = fetch_and_check(&app, &token, "REFUSAL_LETTER", decision, &name).await;
+        let (doc, text) =
+            fetch_and_check(&app, &token, "REFUSAL_LETTER", decision, &name, (&app.staff(), id.as_str().expect("id")))
+                .await;
         assert_eq!(doc["language"], language, "D1: the application's language, Kazakh or Russian");
         let title = if language == "KK" {
             "Микрокредит беру туралы шарттың талаптарын өзгертуден бас тарту"
@@ -198,7 +232,7 @@ async fn c10_the_written_answer_pdf_carries_every_required_field_in_russian_and_
         let r = app.gql(&staff, q, json!({ "id": c["id"] })).await["complaint"].clone();
         let name = format!("c10-{}", language.to_lowercase());
         let id = c["id"].as_str().expect("id");
-        let (doc, text) = fetch_and_check(&app, &manager, "COMPLAINT_ANSWER", id, &name).await;
+        let (doc, text) = fetch_and_check(&app, &manager, "COMPLAINT_ANSWER", id, &name, (&staff, id)).await;
         assert_eq!(doc["language"], language, "C10: the complaint's language");
         let s = |v: &Value| v.as_str().expect("string").to_owned();
         let answer = &r["answer"];
@@ -258,7 +292,7 @@ async fn c09_the_statement_pdf_carries_the_seven_items_as_the_api_gives_them_in_
         let st = &r["infoRequest"]["statement"];
         let name = format!("c9-{}", language.to_lowercase());
         let id = r["infoRequest"]["id"].as_str().expect("id");
-        let (doc, text) = fetch_and_check(&app, &token, "LOAN_STATEMENT", id, &name).await;
+        let (doc, text) = fetch_and_check(&app, &token, "LOAN_STATEMENT", id, &name, (&staff, id)).await;
         assert_eq!(doc["language"], language, "C9: the borrower's language");
         let s = |v: &Value| v.as_str().expect("string").to_owned();
         let mut parts = vec![
@@ -340,4 +374,55 @@ async fn documents_open_to_those_who_may_read_the_record_and_are_not_found_for_e
     let wrong_kind = format!("http://{}/documents/refusal-letter/{id}.pdf", app.addr);
     let r = app.client.get(&wrong_kind).bearer_auth(&token).send().await.expect("GET");
     assert_eq!(r.status(), 404, "an information request has no refusal letter");
+}
+
+#[tokio::test]
+async fn a_served_document_is_in_its_records_audit_trail_once_per_distinct_bytes() {
+    let app = TestApp::spawn().await;
+    app.clock.set(at("2026-04-30T04:00:00Z"));
+    let (borrower, _, loan) = borrower_with_loan(&app, &app.orgs.kz_mfo, "H", "2026-01-20").await;
+    let token = app.borrower_token(&app.orgs.kz_mfo, borrower);
+    let m = "mutation($input: RequestLoanInformationInput!) { requestLoanInformation(input: $input) { infoRequest { id } } }";
+    let input = json!({ "input": { "clientSubmissionId": csid(901), "loanId": loan } });
+    let id =
+        app.gql(&token, m, input).await["requestLoanInformation"]["infoRequest"]["id"].as_str().expect("id").to_owned();
+    let url = format!("http://{}/documents/loan-statement/{id}.pdf", app.addr);
+    let download = |t: String| {
+        let (app, url) = (&app, url.clone());
+        async move {
+            let r = app.client.get(&url).bearer_auth(t).send().await.expect("GET");
+            assert_eq!(r.status(), 200);
+            hex::encode(Sha256::digest(r.bytes().await.expect("body")))
+        }
+    };
+    // Nothing is recorded until a copy is served: asking for the link is not issuing.
+    app.gql(&token, DOCUMENT, json!({ "kind": "LOAN_STATEMENT", "id": id })).await;
+    assert!(issued_entries(&app, &app.staff(), &id).await.is_empty());
+    // Four first copies at once, to the borrower and the MFO: one document, one entry.
+    let copies = futures_util::future::join_all(
+        [token.clone(), app.staff(), token.clone(), app.manager()].into_iter().map(&download),
+    )
+    .await;
+    assert!(copies.iter().all(|c| *c == copies[0]), "one record, the same bytes");
+    let issued = issued_entries(&app, &app.staff(), &id).await;
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(issued[0]["after"]["sha256"], copies[0]);
+    assert_eq!(issued[0]["after"]["language"], "RU");
+    assert!(
+        issued[0]["actor"].as_str().expect("actor").starts_with("BORROWER:")
+            || issued[0]["actor"].as_str().expect("actor").starts_with("MFO_")
+    );
+    // The borrower's name is corrected: the statement names them, so it is a new document,
+    // recorded beside the first.
+    let upsert = "mutation($input: UpsertBorrowerInput!) { upsertBorrower(input: $input) { userErrors { code } } }";
+    let mut b = crate::helpers::fixtures::borrower_input("H");
+    b["fullName"] = json!("Нурланова Айгерим Серикқызы");
+    assert_eq!(app.gql(&app.staff(), upsert, json!({ "input": b })).await["upsertBorrower"]["userErrors"], json!([]));
+    let corrected = download(app.regulator(Jurisdiction::Kz)).await;
+    assert_ne!(corrected, copies[0]);
+    download(token.clone()).await;
+    let issued = issued_entries(&app, &app.regulator(Jurisdiction::Kz), &id).await;
+    let hashes: Vec<&Value> = issued.iter().map(|e| &e["after"]["sha256"]).collect();
+    assert_eq!(hashes, [&json!(copies[0]), &json!(corrected)], "each distinct document once, in order");
+    assert!(issued[1]["actor"].as_str().expect("actor").starts_with("REGULATOR:"), "{issued:?}");
 }

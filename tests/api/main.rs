@@ -16,6 +16,7 @@ mod dashboard;
 mod demo;
 mod documents;
 mod duplicate_suite;
+mod escalations;
 mod exports;
 mod exposure;
 mod finding;

@@ -11,6 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub mod feed;
+pub mod history;
 
 use super::write::{Actor, Subject, Visibility};
 use super::{Ctx, Page, scope};
@@ -156,7 +157,7 @@ impl EscalationFilter {
             && self.raised.contains(e.raised_at)
     }
 
-    fn condition(&self) -> Condition {
+    pub(crate) fn condition(&self) -> Condition {
         let mut c = Condition::all().add(self.raised.condition(escalation::Column::RaisedAt));
         if let Some(k) = self.kind {
             c = c.add(escalation::Column::Kind.eq(k));
