@@ -417,6 +417,11 @@ impl Problems {
         self.check(v >= min && v <= max, || UserError::invalid(field, UserErrorReason::OutOfRange).between(&min, &max));
     }
 
+    /// REQUIRED for `field` when `text` is empty or only white space.
+    pub fn required(&mut self, field: &str, text: &str) {
+        self.check(!text.trim().is_empty(), || UserError::invalid(&[field], UserErrorReason::Required));
+    }
+
     /// Every item of a list must have `sub` filled in: `[list, i, sub]` names each that has not.
     pub fn each_filled<T>(&mut self, list: &str, sub: &str, items: &[T], text: impl Fn(&T) -> &str) {
         for (i, item) in items.iter().enumerate() {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::write::{Actor, Subject, Submission, Submitted, Visibility};
 use super::{Ctx, reference, refused};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{AppealId, ApplicationId};
 use crate::rules::Refusal;
 use crate::rules::restructuring::{self as rules, HomeProtectionFacts};
@@ -43,9 +43,9 @@ pub struct FileInput {
 /// refusal, or the rejection of a counter-proposal, notifying the MFO (an outbox event).
 pub async fn file(ctx: &Ctx, p: &Principal, input: FileInput) -> ServiceResult<appeal::Model> {
     super::scope::permit(p.is_borrower(), "the borrower files the appeal")?;
-    if input.statement.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["statement"], UserErrorReason::Required)));
-    }
+    let mut problems = Problems::new();
+    problems.required("statement", &input.statement);
+    problems.finish()?;
     let submission = Submission {
         client_submission_id: input.client_submission_id,
         operation: "fileRegulatorAppeal",
@@ -157,9 +157,9 @@ pub async fn resolve(
     note: String,
 ) -> ServiceResult<appeal::Model> {
     super::scope::permit(p.supervises(), "the supervising authority resolves appeals")?;
-    if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["note"], UserErrorReason::Required)));
-    }
+    let mut problems = Problems::new();
+    problems.required("note", &note);
+    problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let scope = super::scope::appeals(p).ok_or(ServiceError::NotFound)?;
         let a = w.for_change::<appeal::Entity>(scope, id.0).await?;

@@ -14,7 +14,7 @@ use super::deadlines::{self, NewDeadline};
 use super::write::{Actor, Subject, Visibility, Write};
 use super::{Ctx, loans, reference, refused, scope};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{DeferralId, LoanId};
 use crate::rules::loans::Installment;
 use crate::rules::military as rules;
@@ -66,9 +66,9 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
             return Err(ServiceError::user(UserError::conflict(&["loanId"], UserErrorReason::AlreadyDone)));
         }
         let received = input.bureau_received_at.unwrap_or(w.now);
-        if received > w.now {
-            return Err(ServiceError::user(UserError::invalid(&["bureauReceivedAt"], UserErrorReason::DateInFuture)));
-        }
+        let mut problems = Problems::new();
+        problems.check(received <= w.now, || UserError::invalid(&["bureauReceivedAt"], UserErrorReason::DateInFuture));
+        problems.finish()?;
         let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received).await?;
         let bureau_on = law.calendar.local_date(received);
         let applicable = rules::applicable(
@@ -324,13 +324,15 @@ pub async fn register_discharge(
         if d.discharged_on.is_some() {
             return Err(ServiceError::user(UserError::conflict(&["deferralId"], UserErrorReason::AlreadyDone)));
         }
-        if discharged_on < d.service_start || discharged_on >= d.service_end {
-            return Err(ServiceError::user(UserError::invalid(&["dischargedOn"], UserErrorReason::DateOutOfRange)));
-        }
         let law = reference::law(w.reference(), w.txn(), d.jurisdiction, w.now).await?;
-        if discharged_on > law.calendar.local_date(w.now) {
-            return Err(ServiceError::user(UserError::invalid(&["dischargedOn"], UserErrorReason::DateInFuture)));
-        }
+        let mut problems = Problems::new();
+        problems.check(discharged_on >= d.service_start && discharged_on < d.service_end, || {
+            UserError::invalid(&["dischargedOn"], UserErrorReason::DateOutOfRange)
+        });
+        problems.check(discharged_on <= law.calendar.local_date(w.now), || {
+            UserError::invalid(&["dischargedOn"], UserErrorReason::DateInFuture)
+        });
+        problems.finish()?;
         let mut after = d.clone();
         after.discharged_on = Some(discharged_on);
         after.protected_until = rules::protected_until(&law.policy.policy, d.service_end, Some(discharged_on));

@@ -55,9 +55,9 @@ pub async fn update_my_contact_details(
         let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
         let today = law.calendar.local_date(w.now);
         let changed_on = input.changed_on.unwrap_or(today);
-        if changed_on > today {
-            return Err(ServiceError::user(UserError::invalid(&["changedOn"], UserErrorReason::DateInFuture)));
-        }
+        let mut problems = Problems::new();
+        problems.check(changed_on <= today, || UserError::invalid(&["changedOn"], UserErrorReason::DateInFuture));
+        problems.finish()?;
         let previous = json!({ "phone": b.phone, "email": b.email, "address": b.address });
         let mut after = b.clone();
         if input.phone.is_some() {

@@ -70,8 +70,6 @@ fn clears(p: &Principal) -> ServiceResult<bool> {
     }
 }
 
-/// The loan as the principal may act on it: an agency only while it is assigned, staff of
-/// its MFO, a regulator of its jurisdiction (read-only).
 /// `permittedActions`: a verdict on every action the caller's role can take, at `at`
 /// (now by default), each allowed contact with a short-lived clearance.
 pub async fn permitted_actions(

@@ -111,9 +111,9 @@ pub async fn answer_orally(
     text: String,
     answered_at: Option<DateTime<Utc>>,
 ) -> ServiceResult<complaint::Model> {
-    if text.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["answer"], UserErrorReason::Required)));
-    }
+    let mut problems = Problems::new();
+    problems.required("answer", &text);
+    problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;
         let at = answered_at.unwrap_or(w.now);
@@ -175,15 +175,14 @@ pub async fn leave_without_consideration(
     note: String,
 ) -> ServiceResult<complaint::Model> {
     scope::require_manager(p)?;
-    match reason {
-        ClosureReason::Abusive => {}
-        ClosureReason::Anonymous => {
-            return Err(ServiceError::user(UserError::rule("C3", &["reason"], UserErrorReason::AnonymityNotDecided)));
-        }
-    }
-    if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::rule("C3", &["note"], UserErrorReason::AbusiveContentRequired)));
-    }
+    // C3: only abusive content is left without consideration here, and the note says what.
+    let mut problems = Problems::new();
+    problems.check(reason == ClosureReason::Abusive, || {
+        UserError::rule("C3", &["reason"], UserErrorReason::AnonymityNotDecided)
+    });
+    problems
+        .check(!note.trim().is_empty(), || UserError::rule("C3", &["note"], UserErrorReason::AbusiveContentRequired));
+    problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;
         let after = step(w, &c, Step::LeaveWithoutConsideration, "complaint.left_without_consideration", |a| {

@@ -16,7 +16,7 @@ pub mod history;
 use super::write::{Actor, Subject, Visibility};
 use super::{Ctx, Page, scope};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 
 /// The severity of the escalations of a kind whose rule family is listed here; a rule
 /// family is the rule ID before any `.` ("R17.3" is of "R17"). The why, per line:
@@ -341,9 +341,9 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: Uuid) -> ServiceResult<escalation
 /// user error (the first acknowledgement, its author and note are kept, not overwritten).
 pub async fn acknowledge(ctx: &Ctx, p: &Principal, id: Uuid, note: String) -> ServiceResult<escalation::Model> {
     scope::permit(p.supervises(), "the supervising authority acknowledges escalations")?;
-    if note.trim().is_empty() {
-        return Err(ServiceError::user(UserError::invalid(&["note"], UserErrorReason::Required)));
-    }
+    let mut problems = Problems::new();
+    problems.required("note", &note);
+    problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         // Of two acknowledgements at once the second reads the first's and is refused.
         let e = w

@@ -39,8 +39,8 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<loan::Mo
     loan::Entity::find_by_id(id.0).filter(scope::loans(p)).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
 }
 
-/// A page of loans in the principal's scope, oldest first, after the cursor.
-/// `loans`: in id order (UUIDv7: the order the loans were first synced), after `after`.
+/// `loans`: a page in the principal's scope, in id order (UUIDv7: the order the loans were
+/// first synced), after `after`.
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
@@ -205,9 +205,8 @@ pub async fn find_borrowers_by_external_id(
     Ok(q.order_by_asc(borrower::Column::Id).limit(2).all(&ctx.db).await?)
 }
 
-/// A page of borrowers in the principal's scope (`scope::borrowers`), by id (UUIDv7, so
-/// in the order they were first synced), after the cursor.
-/// `borrowers`: in id order (UUIDv7: the order they were first synced), after `after`.
+/// `borrowers`: a page in the principal's scope (`scope::borrowers`), in id order (UUIDv7:
+/// the order they were first synced), after `after`.
 pub async fn list_borrowers(
     ctx: &Ctx,
     p: &Principal,

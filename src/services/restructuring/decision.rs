@@ -385,8 +385,7 @@ pub async fn withdraw(ctx: &Ctx, p: &Principal, id: ApplicationId) -> ServiceRes
     .await
 }
 
-/// D1: the refusal letter of a refusal (signed or drafted), rendered from the record.
-/// The records a refusal letter is rendered from.
+/// D1: the records a refusal letter (signed or drafted) is rendered from.
 pub struct LetterRecords<'a> {
     pub decision: &'a decision::Model,
     pub application: &'a application::Model,
