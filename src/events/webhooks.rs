@@ -7,10 +7,14 @@
 //! Outbound requests: the host is resolved and every address checked before connecting
 //! (no loopback, private or link-local address unless `MFO_WEBHOOK_ALLOW_PRIVATE`), the
 //! connection pinned to the checked address, no redirects followed, time limits on the
-//! connection and the answer, and at most `ERROR_BODY_BYTES` of an answer read.
+//! connection and the answer, and at most `ERROR_BODY_BYTES` of an answer read. The HTTP
+//! client of a (host, checked address) is kept (`Clients`), so deliveries to one receiver
+//! reuse its open connections instead of a TCP and TLS handshake each.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Mutex;
 use std::time::{Duration as StdDuration, Instant};
 
 use futures_util::StreamExt;
@@ -28,6 +32,37 @@ pub const CONNECT_TIMEOUT: StdDuration = StdDuration::from_secs(5);
 pub const RESPONSE_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// The part of a refusing answer kept as the attempt's error.
 const ERROR_BODY_BYTES: usize = 512;
+/// Receivers whose clients (and their idle connections) are kept; past it the pool starts
+/// over, so a deployment with many endpoints holds a bounded number of connections.
+const KEPT_CLIENTS: usize = 256;
+
+/// HTTP clients by the host and the address it was checked to resolve to. A client is
+/// pinned to that address, so a host that later resolves elsewhere gets a new client (and
+/// the new address is checked first, as on every attempt).
+#[derive(Default)]
+struct Clients(Mutex<HashMap<(String, SocketAddr), reqwest::Client>>);
+
+impl Clients {
+    fn get(&self, host: &str, addr: SocketAddr) -> Result<reqwest::Client, reqwest::Error> {
+        let key = (host.to_owned(), addr);
+        if let Some(c) = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key) {
+            return Ok(c.clone());
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(RESPONSE_TIMEOUT)
+            .resolve(host, addr)
+            .user_agent(concat!("mfo-api-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() >= KEPT_CLIENTS {
+            kept.clear();
+        }
+        kept.insert(key, client.clone());
+        Ok(client)
+    }
+}
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -40,12 +75,13 @@ pub struct PassReport {
 pub struct Deliverer {
     ctx: Ctx,
     owner: String,
+    clients: Clients,
 }
 
 impl Deliverer {
     /// `owner` names this instance in the deliveries' leases.
     pub fn new(ctx: Ctx, owner: impl Into<String>) -> Self {
-        Self { ctx, owner: owner.into() }
+        Self { ctx, owner: owner.into(), clients: Clients::default() }
     }
 
     /// One pass: fan out, then send what is due until nothing is (or `ROUNDS`).
@@ -60,7 +96,7 @@ impl Deliverer {
             let sent: Vec<(Claimed, Outcome)> = futures_util::stream::iter(claimed)
                 .map(|c| async move {
                     let now = self.ctx.clock.now();
-                    let outcome = send(&c, now.timestamp(), allow_private).await;
+                    let outcome = send(&self.clients, &c, now.timestamp(), allow_private).await;
                     (c, outcome)
                 })
                 .buffer_unordered(AT_ONCE)
@@ -107,7 +143,7 @@ fn failed(error: impl Into<String>, started: Instant) -> Outcome {
 }
 
 /// One attempt: resolve and check the address, sign, POST, read the status.
-async fn send(c: &Claimed, timestamp: i64, allow_private: bool) -> Outcome {
+async fn send(clients: &Clients, c: &Claimed, timestamp: i64, allow_private: bool) -> Outcome {
     let started = Instant::now();
     let Ok(url) = reqwest::Url::parse(&c.url) else { return failed("not a URL", started) };
     if let Some(why) = webhooks::unsafe_url(url.as_str(), allow_private) {
@@ -134,14 +170,7 @@ async fn send(c: &Claimed, timestamp: i64, allow_private: bool) -> Outcome {
         Ok(s) => s,
         Err(e) => return failed(e, started),
     };
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(RESPONSE_TIMEOUT)
-        .resolve(&bare, addr)
-        .user_agent(concat!("mfo-api-webhooks/", env!("CARGO_PKG_VERSION")))
-        .build();
-    let client = match client {
+    let client = match clients.get(&bare, addr) {
         Ok(c) => c,
         Err(e) => return failed(format!("the HTTP client: {e}"), started),
     };
@@ -185,6 +214,25 @@ mod tests {
         let secret = vec!["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned()];
         let sig = signature(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, br#"{"test": 2432232314}"#);
         assert_eq!(sig.as_deref(), Ok("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
+    }
+
+    /// One client per receiver and checked address, reused; a new address is a new client;
+    /// the pool never holds more than `KEPT_CLIENTS`.
+    #[test]
+    fn clients_are_kept_per_receiver_and_bounded() {
+        let clients = Clients::default();
+        let a: SocketAddr = "203.0.113.7:443".parse().expect("addr");
+        let b: SocketAddr = "203.0.113.8:443".parse().expect("addr");
+        let kept = |c: &Clients| c.0.lock().expect("lock").len();
+        clients.get("hooks.example", a).expect("client");
+        clients.get("hooks.example", a).expect("client");
+        assert_eq!(kept(&clients), 1);
+        clients.get("hooks.example", b).expect("client");
+        assert_eq!(kept(&clients), 2);
+        for i in 0..KEPT_CLIENTS * 2 {
+            clients.get(&format!("h{i}.example"), a).expect("client");
+            assert!(kept(&clients) <= KEPT_CLIENTS);
+        }
     }
 
     #[test]
