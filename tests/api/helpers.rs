@@ -420,8 +420,25 @@ pub mod fixtures {
         mfo_api::graphql::ids::parse(global).expect("global id").1
     }
 
-    /// Hands a loan to an agency (directly, until the collection area's mutation exists).
+    pub const ASSIGN_LOAN: &str = "mutation($input: AssignLoanToAgencyInput!) { assignLoanToAgency(input: $input) { assignment { id } userErrors { field message code rule } } }";
+
+    /// Hands a loan to an agency through `assignLoanToAgency`, as the manager of the loan's
+    /// MFO (R17.2: the loan must be overdue and its contract allow it).
     pub async fn assign(app: &TestApp, loan: uuid::Uuid, agency: &organization::Model) {
+        use mfo_api::graphql::ids::{Kind, encode};
+        use sea_orm::EntityTrait;
+        let mfo =
+            entity::loan::Entity::find_by_id(loan).one(&app.ctx.db).await.expect("read the loan").expect("loan").mfo_id;
+        let manager = app.mint(Role::MfoManager, mfo, None, "manager-1");
+        let input =
+            json!({ "loanId": encode(Kind::Loan, loan).0, "agencyId": encode(Kind::Organization, agency.id).0 });
+        let r = app.gql(&manager, ASSIGN_LOAN, json!({ "input": input })).await;
+        assert_eq!(r["assignLoanToAgency"]["userErrors"], json!([]), "{r}");
+    }
+
+    /// Puts a loan with an agency by writing the assignment row, for a setup whose loan
+    /// `assignLoanToAgency` would refuse (not overdue: R17.2) but whose scoping is under test.
+    pub async fn assign_row(app: &TestApp, loan: uuid::Uuid, agency: &organization::Model) {
         use sea_orm::{ActiveValue::Set, EntityTrait};
         let row = entity::collection_assignment::ActiveModel {
             id: Set(uuid::Uuid::new_v4()),

@@ -217,7 +217,7 @@ pub(crate) async fn three_mfos(app: &TestApp) -> (uuid::Uuid, String) {
     borrower_with_loan(app, &app.orgs.kz_mfo_2, "a", "2026-01-05").await;
     borrower_with_loan(app, &app.orgs.kz_mfo_2, "b", "2026-01-05").await;
     borrower_with_loan(app, &app.orgs.kg_mfo, "k", "2026-01-05").await;
-    assign(app, loan, &app.orgs.agency).await;
+    assign_row(app, loan, &app.orgs.agency).await;
     (b, loan_gid)
 }
 
