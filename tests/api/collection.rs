@@ -1,24 +1,28 @@
-//! Collection agencies and conscripted borrowers: X1–X7, R9, R14, R16–R18, M1–M6, through
-//! the GraphQL endpoint. The pure verdicts have their own tables in `rules::collection`.
+//! Collection agencies: X1–X7, R9, R14, R16–R18, through the GraphQL endpoint, the agencies'
+//! `contacts` connection across their loans, and verdicts asked for before the first policy
+//! version. The pure verdicts have their own tables in `rules::collection`.
 
 use std::sync::Arc;
 
 use chrono::Duration;
 use entity::enums::{Jurisdiction, Role};
+use mfo_api::graphql::ids::Kind;
 use serde_json::{Value, json};
 
-use crate::helpers::fixtures::{Setup, assign, on, overdue_loan};
+use crate::connections::field_of;
+use crate::helpers::fixtures::{Setup, assign, on, overdue_loan, uuid_of};
 use crate::helpers::{TestApp, at};
+use crate::node::gid;
 
 const PERMITTED: &str = "query($id: ID!, $at: DateTime) { permittedActions(loanId: $id, at: $at) { action allowed basis reason nextAllowedAt remaining clearance } }";
 const RECORD: &str = "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id violations clearance channel } userErrors { field code rule } } }";
 
-async fn verdicts(app: &TestApp, token: &str, loan: &str, when: Option<&str>) -> Vec<Value> {
+pub(crate) async fn verdicts(app: &TestApp, token: &str, loan: &str, when: Option<&str>) -> Vec<Value> {
     let r = app.gql(token, PERMITTED, json!({ "id": loan, "at": when })).await;
     r["permittedActions"].as_array().expect("verdicts").clone()
 }
 
-fn verdict<'a>(list: &'a [Value], action: &str) -> &'a Value {
+pub(crate) fn verdict<'a>(list: &'a [Value], action: &str) -> &'a Value {
     list.iter().find(|v| v["action"] == action).unwrap_or_else(|| panic!("no verdict for {action}: {list:?}"))
 }
 
@@ -685,181 +689,102 @@ async fn x6_a_borrowers_complaint_linked_to_a_contact_counts_as_an_x6_report() {
     assert_eq!(escalations(&app, "X6").await.len(), 1);
 }
 
-const DEFERRAL: &str =
-    "deferral { id status protectedUntil deadlines { kind rule status dueDate } } userErrors { field code rule }";
+const RECORD_CONTACT: &str = "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id violations } userErrors { field code rule } } }";
 
-async fn military(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> Value {
-    let q = format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {DEFERRAL} }} }}");
-    app.gql(token, &q, json!({ "input": input })).await[mutation].clone()
+const CONTACTS: &str = "query($f: ContactFilter, $first: Int, $after: String) { r: contacts(filter: $f, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt channel violations loan { id } contactor { id } } } }";
+
+async fn record(app: &TestApp, token: &str, loan: &str, n: u32, channel: &str, when: &str) -> Value {
+    let input = json!({
+        "clientSubmissionId": format!("00000000-0000-4000-9000-{n:012}"), "loanId": loan, "channel": channel,
+        "occurredAt": when, "outcome": "REACHED", "destination": "+7 701 000 00 00",
+        "disclosure": { "organizationName": "Agency", "organizationLocation": "Almaty, Dostyk 5",
+            "personName": "Nurzhan Abenov", "personPosition": "Collector" },
+    });
+    let r = app.gql(token, RECORD_CONTACT, json!({ "input": input })).await;
+    assert_eq!(r["recordContact"]["userErrors"], json!([]), "{r}");
+    r["recordContact"]["contact"].clone()
 }
 
 #[tokio::test]
-async fn m5_a_conscripts_loan_refuses_every_collection_action_until_service_end_plus_60_days() {
+async fn an_agency_lists_its_contacts_across_its_loans_newest_first_scoped_like_each_loans_log() {
     let app = TestApp::spawn().await;
     on(&app, "2026-03-17");
-    let s =
-        overdue_loan(&app, "A", "2026-02-02", json!({ "businessPurpose": true, "mortgageSecured": true }), json!({}))
-            .await;
-    let r = military(
-        &app,
-        &app.staff(),
-        "registerConscription",
-        "RegisterConscriptionInput",
-        json!({ "loanId": s.loan, "serviceStart": "2026-03-10", "serviceEnd": "2027-03-10" }),
-    )
-    .await;
-    assert_eq!(r["deferral"]["protectedUntil"], "2027-05-09");
-    for v in verdicts(&app, &app.staff(), &s.loan, None).await {
-        assert_eq!(v["allowed"], false, "{v}");
-        assert!(v["basis"].as_array().expect("basis").contains(&json!("M5")), "{v}");
-    }
-    let on_the_last_day = verdicts(&app, &app.staff(), &s.loan, Some("2027-05-09T10:00:00Z")).await;
-    assert!(on_the_last_day.iter().all(|v| v["allowed"] == false));
-    let after = verdicts(&app, &app.staff(), &s.loan, Some("2027-05-10T05:00:00Z")).await;
-    assert_eq!(verdict(&after, "SMS")["allowed"], true, "protection over: {after:?}");
-    assert_eq!(verdict(&after, "CALL")["allowed"], false, "10 May 2027 is a KZ day off (Victory Day observed)");
-    let tuesday = verdicts(&app, &app.staff(), &s.loan, Some("2027-05-11T05:00:00Z")).await;
-    assert_eq!(verdict(&tuesday, "CALL")["allowed"], true);
-}
+    let a = overdue_loan(&app, "A", "2026-02-02", json!({}), json!({})).await;
+    let b = overdue_loan(&app, "B", "2026-02-02", json!({}), json!({})).await;
+    let c = overdue_loan(&app, "C", "2026-02-02", json!({}), json!({})).await;
+    assign(&app, uuid_of(&a.loan), &app.orgs.agency).await;
+    assign(&app, uuid_of(&b.loan), &app.orgs.agency).await;
+    assign(&app, uuid_of(&c.loan), &app.orgs.agency_2).await;
+    app.clock.set(at("2026-03-17T18:00:00Z"));
+    let agency = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
+    let agency_2 = app.mint(Role::CollectionAgency, app.orgs.agency_2.id, None, "agency-2");
+    let a04 = record(&app, &agency, &a.loan, 1, "CALL", "2026-03-17T04:00:00Z").await;
+    let a05 = record(&app, &agency, &a.loan, 2, "SMS", "2026-03-17T05:00:00Z").await;
+    let b06 = record(&app, &agency, &b.loan, 3, "CALL", "2026-03-17T06:00:00Z").await;
+    // 22:00 in Almaty: X3 flags it.
+    let b17 = record(&app, &agency, &b.loan, 4, "CALL", "2026-03-17T17:00:00Z").await;
+    assert_eq!(b17["violations"], json!(["X3"]), "{b17}");
+    let c05 = record(&app, &agency_2, &c.loan, 5, "CALL", "2026-03-17T05:00:00Z").await;
+    let id = |v: &Value| v["id"].as_str().expect("id").to_owned();
 
-/// On 2026-03-17 a borrower (first installment due 2026-04-02) is called up for
-/// 2026-03-20 – 2027-03-20; the MFO registers it: the loan and `registerConscription`'s payload.
-async fn conscript(app: &TestApp) -> (Setup, Value) {
-    on(app, "2026-03-17");
-    let s = overdue_loan(app, "A", "2026-04-02", json!({}), json!({})).await;
-    let input = json!({ "loanId": s.loan, "serviceStart": "2026-03-20", "serviceEnd": "2027-03-20" });
-    let r = military(app, &app.staff(), "registerConscription", "RegisterConscriptionInput", input).await;
-    (s, r)
-}
+    // Newest first by occurredAt, then id; two pages; the count is the whole list.
+    let page = app.gql(&agency, CONTACTS, json!({ "first": 2 })).await;
+    assert_eq!(field_of(&page, "id"), [id(&b17), id(&b06)]);
+    assert_eq!(page["r"]["totalCount"], 4);
+    assert_eq!(page["r"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["r"]["nodes"][0]["loan"]["id"], b.loan.as_str(), "each contact names its loan");
+    assert_eq!(page["r"]["nodes"][0]["contactor"]["id"], gid(Kind::Organization, app.orgs.agency.id));
+    // A contact recorded meanwhile, newer than the whole list, does not move the next page.
+    record(&app, &agency, &a.loan, 6, "EMAIL", "2026-03-17T17:30:00Z").await;
+    let after = page["r"]["pageInfo"]["endCursor"].clone();
+    let next = app.gql(&agency, CONTACTS, json!({ "first": 2, "after": after })).await;
+    assert_eq!(field_of(&next, "id"), [id(&a05), id(&a04)]);
+    assert_eq!(next["r"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(next["r"]["totalCount"], 5);
 
-/// Two staff granting the same deferral at once: it is granted once, so the schedule moves
-/// past service + 60 days once (M1), not once per desk; the other grants are out of step.
-#[tokio::test]
-async fn m1_concurrent_grants_move_the_schedule_once() {
-    let app = TestApp::spawn().await;
-    let (s, r) = conscript(&app).await;
-    let staff = app.staff();
-    let id = r["deferral"]["id"].clone();
-    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments { dueDate principal interest } } }";
-    let before = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
-    let grants = futures_util::future::join_all(
-        (0..6)
-            .map(|_| military(&app, &staff, "grantMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id }))),
-    )
-    .await;
-    TestApp::applied_once(&grants, "deferralId", "grant");
-    let granted = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
-    assert_eq!(granted["installments"][0]["dueDate"], "2027-06-01", "moved past service + 60 days, once");
-    assert_eq!(
-        granted["installments"].as_array().map(Vec::len),
-        before["installments"].as_array().map(Vec::len),
-        "the same installments, moved"
-    );
-    let trail = app.audit_actions(&staff, &id).await;
-    assert_eq!(trail.iter().filter(|a| a.ends_with(".granted")).count(), 1, "{trail:?}");
-}
+    // Filters: channel, flagged, and the half-open [from, to) on occurredAt.
+    let only = |f: Value| app.gql(&agency, CONTACTS, json!({ "f": f, "first": 100 }));
+    assert_eq!(field_of(&only(json!({ "channel": "SMS" })).await, "id"), [id(&a05)]);
+    assert_eq!(field_of(&only(json!({ "flagged": true })).await, "id"), [id(&b17)]);
+    assert_eq!(only(json!({ "flagged": false })).await["r"]["totalCount"], 4);
+    let window = only(json!({ "from": "2026-03-17T05:00:00Z", "to": "2026-03-17T17:00:00Z" })).await;
+    assert_eq!(field_of(&window, "id"), [id(&b06), id(&a05)], "from inclusive, to exclusive");
+    assert_eq!(field_of(&only(json!({ "loanId": b.loan })).await, "id"), [id(&b17), id(&b06)]);
 
-#[tokio::test]
-async fn m1_to_m4_the_deferral_is_granted_refused_confirmed_and_shortened_by_discharge() {
-    let app = TestApp::spawn().await;
-    let (s, r) = conscript(&app).await;
-    let staff = app.staff();
-    let id = r["deferral"]["id"].clone();
-    assert_eq!(
-        r["deferral"]["deadlines"][0],
-        json!({ "kind": "MILITARY_DEFERRAL_GRANT", "rule": "M1", "status": "OPEN", "dueDate": "2026-04-01" })
-    );
-    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments { dueDate principal interest } } }";
-    let before = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
-    let r = military(&app, &staff, "grantMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
-    assert_eq!(r["deferral"]["status"], "GRANTED");
-    assert_eq!(r["deferral"]["deadlines"][0]["status"], "MET");
-    let granted = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
-    assert_eq!(granted["installments"][0]["dueDate"], "2027-06-01", "moved past service + 60 days");
-    assert_eq!(granted["installments"][0]["principal"], before["installments"][0]["principal"], "payment size stays");
-    assert_eq!(granted["installments"][0]["interest"], before["installments"][0]["interest"], "no interest added");
-    assert!(granted["termMonths"].as_i64() > before["termMonths"].as_i64(), "the term grows");
-    let interest = verdict(&verdicts(&app, &staff, &s.loan, None).await, "CHARGE_INTEREST").clone();
-    assert!(interest["basis"].as_array().expect("basis").contains(&json!("M2")));
+    // Scope: the other agency its own; the MFO and its regulator all; others nothing.
+    assert_eq!(field_of(&app.gql(&agency_2, CONTACTS, json!({})).await, "id"), [id(&c05)]);
+    assert_eq!(app.gql(&app.staff(), CONTACTS, json!({})).await["r"]["totalCount"], 6);
+    let kz = app.regulator(entity::enums::Jurisdiction::Kz);
+    assert_eq!(app.gql(&kz, CONTACTS, json!({})).await["r"]["totalCount"], 6);
+    let kg = app.regulator(entity::enums::Jurisdiction::Kg);
+    assert_eq!(app.gql(&kg, CONTACTS, json!({})).await["r"]["totalCount"], 0);
+    assert_eq!(app.gql(&app.staff_of(&app.orgs.kg_mfo), CONTACTS, json!({})).await["r"]["totalCount"], 0);
+    let borrower = app.borrower_token(&app.orgs.kz_mfo, a.borrower);
+    let mine = app.gql(&borrower, CONTACTS, json!({})).await;
+    assert_eq!((mine["r"]["totalCount"].clone(), mine["r"]["nodes"].clone()), (json!(0), json!([])));
 
-    on(&app, "2026-04-01");
-    let borrower_late = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
-    let r =
-        military(&app, &borrower_late, "refuseMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
-    assert_eq!(r["userErrors"][0]["rule"], "M3", "15 days after the notice: too late");
-    on(&app, "2026-03-31");
-    let borrower = app.borrower_token(&app.orgs.kz_mfo, s.borrower);
-    let r = military(&app, &borrower, "refuseMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
-    assert_eq!(r["deferral"]["status"], "REFUSED_BY_BORROWER", "{r}");
-    let confirm = r["deferral"]["deadlines"]
-        .as_array()
-        .expect("deadlines")
-        .iter()
-        .find(|d| d["rule"] == "M3")
-        .expect("M3")
-        .clone();
-    assert_eq!(confirm["dueDate"], "2026-04-15");
-    let r =
-        military(&app, &app.staff(), "confirmMilitaryDeferralRefusal", "DeferralRefInput", json!({ "deferralId": id }))
-            .await;
-    assert_eq!(r["deferral"]["status"], "REFUSAL_CONFIRMED");
-    let restored = app.gql(&app.staff(), schedule, json!({ "id": s.loan })).await["loan"].clone();
-    assert_eq!(restored["installments"], before["installments"], "interest resumes on the old schedule");
-
-    on(&app, "2026-09-01");
-    let r = military(
-        &app,
-        &app.staff(),
-        "registerDischarge",
-        "RegisterDischargeInput",
-        json!({ "deferralId": id, "dischargedOn": "2026-08-15" }),
-    )
-    .await;
-    assert_eq!(r["deferral"]["protectedUntil"], "2026-10-14", "M4: discharge + 60 days");
+    // A recalled loan leaves the agency's list, as it leaves the agency's loans.
+    let m =
+        "mutation($input: RecallLoanFromAgencyInput!) { recallLoanFromAgency(input: $input) { userErrors { code } } }";
+    let r = app.gql(&app.manager(), m, json!({ "input": { "loanId": b.loan } })).await;
+    assert_eq!(r["recallLoanFromAgency"]["userErrors"], json!([]), "{r}");
+    let left = app.gql(&agency, CONTACTS, json!({ "first": 100 })).await;
+    assert_eq!(left["r"]["totalCount"], 3);
+    assert!(!field_of(&left, "id").contains(&id(&b06)));
 }
 
 #[tokio::test]
-async fn m6_no_protection_with_a_court_act_and_m1_a_missed_grant_escalates() {
+async fn permitted_actions_before_the_first_policy_version_is_bad_user_input_with_the_reason() {
     let app = TestApp::spawn().await;
-    on(&app, "2026-03-17");
-    let judged = overdue_loan(&app, "J", "2026-02-02", json!({}), json!({})).await;
-    let fact =
-        "mutation($input: RecordLoanLegalFactInput!) { recordLoanLegalFact(input: $input) { userErrors { code } } }";
-    app.gql(
-        &app.staff(),
-        fact,
-        json!({ "input": { "loanId": judged.loan, "kind": "COURT_ACT", "occurredOn": "2026-03-01" } }),
-    )
-    .await;
-    let r = military(
-        &app,
-        &app.staff(),
-        "registerConscription",
-        "RegisterConscriptionInput",
-        json!({ "loanId": judged.loan, "serviceStart": "2026-03-10", "serviceEnd": "2027-03-10" }),
-    )
-    .await;
-    assert_eq!(r["deferral"]["status"], "NOT_APPLICABLE");
-    assert_eq!(r["deferral"]["deadlines"], json!([]));
-    assert_eq!(verdict(&verdicts(&app, &app.staff(), &judged.loan, None).await, "SMS")["allowed"], true);
-
-    let s = overdue_loan(&app, "A", "2026-04-02", json!({}), json!({})).await;
-    military(
-        &app,
-        &app.staff(),
-        "registerConscription",
-        "RegisterConscriptionInput",
-        json!({ "loanId": s.loan, "serviceStart": "2026-03-20", "serviceEnd": "2027-03-20" }),
-    )
-    .await;
-    on(&app, "2026-04-02");
-    app.scanner("s").tick().await.expect("tick");
-    let esc = app
-        .gql(
-            &app.regulator(Jurisdiction::Kz),
-            "{ escalations(filter: { rule: \"M1\" }) { edges { node { rule } } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(esc["escalations"]["edges"].as_array().map(Vec::len), Some(1));
+    on(&app, "2026-10-01");
+    let s = overdue_loan(&app, "OLD", "2023-03-02", json!({}), json!({})).await;
+    let q = "query($id: ID!, $at: DateTime) { permittedActions(loanId: $id, at: $at) { action allowed } }";
+    let (status, body) = app.post(Some(&app.staff()), q, json!({ "id": s.loan, "at": "2024-01-10T05:00:00Z" })).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    let message = body["errors"][0]["message"].as_str().expect("message");
+    assert!(message.contains("2024-09-09") && message.contains("2024-01-10"), "{message}");
+    // At an instant under the law, the legacy loan gets verdicts like any other.
+    let body = app.gql(&app.staff(), q, json!({ "id": s.loan, "at": "2026-10-01T05:00:00Z" })).await;
+    assert!(body["permittedActions"].as_array().is_some_and(|v| !v.is_empty()), "{body}");
 }

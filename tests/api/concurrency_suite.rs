@@ -25,13 +25,14 @@ use entity::enums::{Jurisdiction, Role};
 use futures_util::future::{LocalBoxFuture, join_all};
 use serde_json::{Value, json};
 
+use crate::appeals::appeal_input;
 use crate::collection::contact;
 use crate::complaints::{answer_input, written};
 use crate::helpers::fixtures::{
     Setup, UPSERT_BORROWER, borrower_input, borrower_with_loan, loan_input, on, overdue_loan,
 };
 use crate::helpers::{TestApp, at};
-use crate::restructuring::{appeal_input, decide_input, submission};
+use crate::restructuring::{decide_input, submission};
 
 const COPIES: usize = 8;
 

@@ -54,7 +54,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub ctx: Ctx,
     pub orgs: Orgs,
-    _dir: Option<tempfile::TempDir>,
+    _db: Option<TestDb>,
 }
 
 pub struct Options {
@@ -85,8 +85,46 @@ impl Default for Options {
     }
 }
 
-/// A fresh database: its connection and, for SQLite, the directory that holds it.
-pub async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>) {
+/// What a test's database lives in, removed when it is dropped: the SQLite file's
+/// directory, or the PostgreSQL schema (`DROP SCHEMA … CASCADE` on a connection of its own).
+pub enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { url: String, schema: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { url, schema } = self {
+            drop_schema(url, schema);
+        }
+    }
+}
+
+/// Drops a test's PostgreSQL schema and everything in it, waiting for it, on a thread and a
+/// connection of its own (a `Drop` may run inside the test's runtime, which cannot block on a
+/// future). A failed drop is printed, never a test failure.
+pub fn drop_schema(url: &str, schema: &str) {
+    let (url, schema) = (url.to_owned(), schema.to_owned());
+    let done = std::thread::spawn(move || -> anyhow::Result<()> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        rt.block_on(async {
+            let admin = mfo_api::db::connect(&url, 1, None).await?;
+            admin.execute_unprepared("SET lock_timeout = '10s'").await?;
+            admin.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await?;
+            admin.close().await?;
+            Ok(())
+        })
+    })
+    .join();
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("test schema not dropped: {e:#}"),
+        Err(_) => eprintln!("test schema not dropped: the dropping thread panicked"),
+    }
+}
+
+/// A fresh database: its connection and what holds it (dropping that removes the database).
+pub async fn fresh_database() -> (DatabaseConnection, TestDb) {
     match std::env::var("MFO_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -94,13 +132,13 @@ pub async fn fresh_database() -> (DatabaseConnection, Option<tempfile::TempDir>)
             admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create test schema");
             admin.close().await.ok();
             let db = mfo_api::db::connect(&url, 12, Some(&schema)).await.expect("connect to the test schema");
-            (db, None)
+            (db, TestDb::Postgres { url, schema })
         }
         _ => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
             let db = mfo_api::db::connect(&url, 8, None).await.expect("open SQLite");
-            (db, Some(dir))
+            (db, TestDb::Sqlite(dir))
         }
     }
 }
@@ -188,7 +226,7 @@ impl TestApp {
             clock,
             ctx,
             orgs,
-            _dir: dir,
+            _db: Some(dir),
         }
     }
 
@@ -220,7 +258,7 @@ impl TestApp {
             clock: self.clock.clone(),
             ctx,
             orgs: self.orgs.clone(),
-            _dir: None,
+            _db: None,
         }
     }
 
@@ -420,8 +458,25 @@ pub mod fixtures {
         mfo_api::graphql::ids::parse(global).expect("global id").1
     }
 
-    /// Hands a loan to an agency (directly, until the collection area's mutation exists).
+    pub const ASSIGN_LOAN: &str = "mutation($input: AssignLoanToAgencyInput!) { assignLoanToAgency(input: $input) { assignment { id } userErrors { field message code rule } } }";
+
+    /// Hands a loan to an agency through `assignLoanToAgency`, as the manager of the loan's
+    /// MFO (R17.2: the loan must be overdue and its contract allow it).
     pub async fn assign(app: &TestApp, loan: uuid::Uuid, agency: &organization::Model) {
+        use mfo_api::graphql::ids::{Kind, encode};
+        use sea_orm::EntityTrait;
+        let mfo =
+            entity::loan::Entity::find_by_id(loan).one(&app.ctx.db).await.expect("read the loan").expect("loan").mfo_id;
+        let manager = app.mint(Role::MfoManager, mfo, None, "manager-1");
+        let input =
+            json!({ "loanId": encode(Kind::Loan, loan).0, "agencyId": encode(Kind::Organization, agency.id).0 });
+        let r = app.gql(&manager, ASSIGN_LOAN, json!({ "input": input })).await;
+        assert_eq!(r["assignLoanToAgency"]["userErrors"], json!([]), "{r}");
+    }
+
+    /// Puts a loan with an agency by writing the assignment row, for a setup whose loan
+    /// `assignLoanToAgency` would refuse (not overdue: R17.2) but whose scoping is under test.
+    pub async fn assign_row(app: &TestApp, loan: uuid::Uuid, agency: &organization::Model) {
         use sea_orm::{ActiveValue::Set, EntityTrait};
         let row = entity::collection_assignment::ActiveModel {
             id: Set(uuid::Uuid::new_v4()),

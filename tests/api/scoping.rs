@@ -7,7 +7,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::helpers::fixtures::{assign, borrower_with_loan};
+use crate::helpers::fixtures::{assign_row, borrower_with_loan};
 
 const LOANS: &str =
     "{ loans(first: 100) { edges { node { id externalId borrower { externalId } installments { seq } } } } }";
@@ -40,8 +40,8 @@ async fn world() -> World {
     let (_, b_loan, b) = borrower_with_loan(&app, &app.orgs.kz_mfo, "B", "2026-09-01").await;
     let (_, c_loan, c) = borrower_with_loan(&app, &app.orgs.kz_mfo_2, "C", "2026-09-01").await;
     let (_, _, d) = borrower_with_loan(&app, &app.orgs.kg_mfo, "D", "2026-09-01").await;
-    assign(&app, a_loan, &app.orgs.agency).await;
-    assign(&app, c_loan, &app.orgs.agency_2).await;
+    assign_row(&app, a_loan, &app.orgs.agency).await;
+    assign_row(&app, c_loan, &app.orgs.agency_2).await;
     // B was with the agency once, and was recalled.
     let row = entity::collection_assignment::ActiveModel {
         id: Set(uuid::Uuid::new_v4()),

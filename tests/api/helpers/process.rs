@@ -40,7 +40,7 @@ impl Drop for Server {
 }
 
 /// A database of its own for the process: a SQLite file in `dir`, or with
-/// MFO_TEST_DATABASE_URL a fresh PostgreSQL schema (dropped by nobody: the CI database is).
+/// MFO_TEST_DATABASE_URL a fresh PostgreSQL schema, dropped with it.
 pub struct Db {
     /// "sqlite" or "postgresql".
     pub name: &'static str,
@@ -48,6 +48,14 @@ pub struct Db {
     pub url: String,
     /// For PostgreSQL: the base URL and the schema, to connect from the test.
     pub schema: Option<(String, String)>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.schema {
+            super::drop_schema(base, schema);
+        }
+    }
 }
 
 impl Db {

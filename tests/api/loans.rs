@@ -1,9 +1,11 @@
 //! Loans from the MFO's core-banking system: idempotent by the MFO's own ids, and a bad
-//! row is refused whole, with user errors naming its fields, writing nothing.
+//! row is refused whole, with user errors naming its fields, writing nothing; borrowers and
+//! loans found by the partner's own ids and contract numbers within the caller's scope.
 
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
+use crate::helpers::fixtures::*;
 use crate::helpers::fixtures::{RECORD_PAYMENT, UPSERT_BORROWER, UPSERT_LOAN, borrower_input, loan_input};
 
 async fn setup(app: &TestApp) -> String {
@@ -191,4 +193,105 @@ async fn only_the_mfos_own_staff_ingest() {
     let other = app.staff_of(&app.orgs.kz_mfo_2);
     let pay = json!({ "input": { "loanExternalId": "L1", "externalId": "P1", "paidAt": "2026-11-20T06:00:00Z", "amount": "1" } });
     assert_eq!(app.error_code(&other, RECORD_PAYMENT, pay).await, "NOT_FOUND");
+}
+
+const BORROWERS: &str = "{ borrowers(first: 100) { edges { node { externalId } } } }";
+
+pub(crate) fn names(v: &serde_json::Value, list: &str, field: &str) -> Vec<String> {
+    let mut out: Vec<String> = match list {
+        "borrowers" => v["borrowers"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|e| e["node"][field].as_str().expect("field").to_owned())
+            .collect(),
+        _ => v[list].as_array().expect("list").iter().map(|o| o[field].as_str().expect("field").to_owned()).collect(),
+    };
+    out.sort();
+    out
+}
+
+/// Two KZ MFOs using the same external ids, a KG MFO, one loan handed to the agency.
+pub(crate) async fn three_mfos(app: &TestApp) -> (uuid::Uuid, String) {
+    let (b, loan, loan_gid) = borrower_with_loan(app, &app.orgs.kz_mfo, "a", "2026-01-05").await;
+    borrower_with_loan(app, &app.orgs.kz_mfo_2, "a", "2026-01-05").await;
+    borrower_with_loan(app, &app.orgs.kz_mfo_2, "b", "2026-01-05").await;
+    borrower_with_loan(app, &app.orgs.kg_mfo, "k", "2026-01-05").await;
+    assign_row(app, loan, &app.orgs.agency).await;
+    (b, loan_gid)
+}
+
+#[tokio::test]
+async fn borrowers_connection_is_scoped_like_loans_for_every_role() {
+    let app = TestApp::spawn().await;
+    let (b, _) = three_mfos(&app).await;
+    let o = &app.orgs;
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("staff of the MFO", app.staff_of(&o.kz_mfo), vec!["a"]),
+        ("staff of the other MFO", app.staff_of(&o.kz_mfo_2), vec!["a", "b"]),
+        ("agency with one loan handed to it (R17.2)", app.agency_token(&o.agency), vec!["a"]),
+        ("agency with none", app.agency_token(&o.agency_2), vec![]),
+        ("the borrower", app.borrower_token(&o.kz_mfo, b), vec!["a"]),
+        ("KZ regulator", app.regulator(entity::enums::Jurisdiction::Kz), vec!["a", "a", "b"]),
+        ("KG regulator", app.regulator(entity::enums::Jurisdiction::Kg), vec!["k"]),
+    ];
+    for (who, token, expected) in cases {
+        let data = app.gql(&token, BORROWERS, json!({})).await;
+        assert_eq!(names(&data, "borrowers", "externalId"), expected, "{who}");
+    }
+}
+
+#[tokio::test]
+async fn loan_and_borrower_by_external_id_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let (_, loan_gid) = three_mfos(&app).await;
+    let o = &app.orgs;
+    let by_ext = "query($e: String!, $m: ID) { loan(externalId: $e, mfoId: $m) { id } borrower(externalId: \"a\", mfoId: $m) { externalId } }";
+    let staff = app.staff_of(&o.kz_mfo);
+    let data = app.gql(&staff, by_ext, json!({ "e": "L-a" })).await;
+    assert_eq!(data["loan"]["id"], loan_gid.as_str());
+    assert_eq!(data["borrower"]["externalId"], "a");
+    let agency = app.gql(&app.agency_token(&o.agency), by_ext, json!({ "e": "L-a" })).await;
+    assert_eq!(agency["loan"]["id"], loan_gid.as_str(), "the agency the loan is handed to finds it");
+    assert_eq!(app.error_code(&app.agency_token(&o.agency_2), by_ext, json!({ "e": "L-a" })).await, "NOT_FOUND");
+    assert_eq!(app.error_code(&staff, by_ext, json!({ "e": "L-k" })).await, "NOT_FOUND", "another MFO's loan");
+    let kz = app.regulator(entity::enums::Jurisdiction::Kz);
+    assert_eq!(app.error_code(&kz, by_ext, json!({ "e": "L-a" })).await, "BAD_USER_INPUT", "two MFOs use L-a");
+    let mfo = app.gql(&staff, "{ me { organization { id } } }", json!({})).await["me"]["organization"]["id"].clone();
+    let data = app.gql(&kz, by_ext, json!({ "e": "L-a", "m": mfo })).await;
+    assert_eq!(data["loan"]["id"], loan_gid.as_str());
+    let kg = app.regulator(entity::enums::Jurisdiction::Kg);
+    assert_eq!(app.error_code(&kg, by_ext, json!({ "e": "L-a", "m": mfo })).await, "NOT_FOUND");
+    let both = format!("{{ loan(id: \"{loan_gid}\", externalId: \"L-a\") {{ id }} }}");
+    assert_eq!(app.error_code(&staff, &both, json!({})).await, "BAD_USER_INPUT");
+    assert_eq!(app.error_code(&staff, "{ loan { id } }", json!({})).await, "BAD_USER_INPUT");
+    assert_eq!(app.error_code(&staff, "{ borrower { id } }", json!({})).await, "BAD_USER_INPUT");
+    let by_id = format!("{{ loan(id: \"{loan_gid}\") {{ externalId }} }}");
+    assert_eq!(app.gql(&staff, &by_id, json!({})).await["loan"]["externalId"], "L-a", "loan(id:) still works");
+}
+
+/// What a call centre knows is the number on the contract: found within the caller's
+/// scope, narrowed by `mfoId` where two MFOs of the scope use one number.
+#[tokio::test]
+async fn loan_by_contract_number_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let (_, loan_gid) = three_mfos(&app).await;
+    let o = &app.orgs;
+    let by_number = "query($n: String!, $m: ID) { loan(contractNumber: $n, mfoId: $m) { id contractNumber } }";
+    let staff = app.staff_of(&o.kz_mfo);
+    let data = app.gql(&staff, by_number, json!({ "n": "C-L-a" })).await;
+    assert_eq!(data["loan"], json!({ "id": loan_gid, "contractNumber": "C-L-a" }));
+    let padded = app.gql(&staff, by_number, json!({ "n": " C-L-a " })).await;
+    assert_eq!(padded["loan"]["id"], loan_gid.as_str(), "spaces around a number read out on the phone");
+    let agency = app.gql(&app.agency_token(&o.agency), by_number, json!({ "n": "C-L-a" })).await;
+    assert_eq!(agency["loan"]["id"], loan_gid.as_str(), "the agency the loan is handed to finds it");
+    assert_eq!(app.error_code(&app.agency_token(&o.agency_2), by_number, json!({ "n": "C-L-a" })).await, "NOT_FOUND");
+    assert_eq!(app.error_code(&staff, by_number, json!({ "n": "C-L-k" })).await, "NOT_FOUND", "another MFO's loan");
+    let kz = app.regulator(entity::enums::Jurisdiction::Kz);
+    assert_eq!(app.error_code(&kz, by_number, json!({ "n": "C-L-a" })).await, "BAD_USER_INPUT", "two MFOs use it");
+    let mfo = app.gql(&staff, "{ me { organization { id } } }", json!({})).await["me"]["organization"]["id"].clone();
+    let data = app.gql(&kz, by_number, json!({ "n": "C-L-a", "m": mfo })).await;
+    assert_eq!(data["loan"]["id"], loan_gid.as_str());
+    let both = "{ loan(externalId: \"L-a\", contractNumber: \"C-L-a\") { id } }";
+    assert_eq!(app.error_code(&staff, both, json!({})).await, "BAD_USER_INPUT");
 }

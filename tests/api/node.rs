@@ -1,245 +1,22 @@
+//! `node`/`nodes` for every type that implements `Node`, in scope and out of it, and ids
+//! inside `details`/`before`/`after` JSON and actor keys as global ids that `node` resolves.
+
 //! Finding records: every connection's `totalCount` (counted only when asked),
 //! its half-open date range on the record's natural date and its documented order; the
 //! agencies' `contacts` connection across their loans; `node`/`nodes` for every type that
 //! implements `Node`, in scope and out of it; and ids inside `details`/`before`/`after`
 //! JSON and actor keys as global ids that `node` resolves.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use chrono::{DateTime, Utc};
+use crate::helpers::TestApp;
+use crate::helpers::fixtures::*;
 use entity::enums::Role;
 use mfo_api::graphql::ids::{Kind, encode, parse};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::helpers::fixtures::{assign, on, overdue_loan, uuid_of};
-use crate::helpers::{TestApp, at};
-
-fn gid(kind: Kind, id: uuid::Uuid) -> String {
+pub(crate) fn gid(kind: Kind, id: uuid::Uuid) -> String {
     encode(kind, id).0
-}
-
-/// `data.r.nodes[*].<field>` as strings.
-fn field_of(data: &Value, field: &str) -> Vec<String> {
-    data["r"]["nodes"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no nodes in {data}"))
-        .iter()
-        .map(|n| n[field].as_str().unwrap_or_else(|| panic!("no {field} in {n}")).to_owned())
-        .collect()
-}
-
-/// One connection of the schema: its field, extra arguments, the date it filters on (a
-/// field of the node) and the names of its range arguments inside `filter`.
-struct Conn {
-    field: &'static str,
-    args: &'static str,
-    date: &'static str,
-    from: &'static str,
-    to: &'static str,
-}
-
-const CONNECTIONS: [Conn; 8] = [
-    Conn { field: "loans", args: "", date: "contractDate", from: "contractDateFrom", to: "contractDateTo" },
-    Conn { field: "borrowers", args: "", date: "createdAt", from: "from", to: "to" },
-    Conn { field: "complaints", args: "", date: "receivedAt", from: "from", to: "to" },
-    Conn { field: "restructuringApplications", args: "", date: "receivedAt", from: "from", to: "to" },
-    Conn { field: "escalations", args: "", date: "raisedAt", from: "from", to: "to" },
-    Conn { field: "deadlines", args: "", date: "dueAt", from: "from", to: "to" },
-    Conn { field: "contacts", args: "", date: "occurredAt", from: "from", to: "to" },
-    // The journal has no date filter (its year is its range); its count is checked below.
-    Conn { field: "complaintJournal", args: "year: 2026", date: "receivedAt", from: "", to: "" },
-];
-
-/// Sorts the API's instants or dates as instants (a `Date` as its midnight).
-fn instant(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_else(|_| at(&format!("{s}T00:00:00Z")))
-}
-
-#[tokio::test]
-async fn every_connection_counts_its_rows_only_when_total_count_is_selected() {
-    let app = TestApp::spawn().await;
-    let demo = mfo_api::demo::load(&app.ctx).await.expect("demo loads");
-    let staff = app.staff_of(&demo.kz_mfo);
-    let regulator = app.mint(Role::Regulator, demo.kz_regulator.id, None, "supervisor");
-    let mut checked = BTreeSet::new();
-    for c in CONNECTIONS {
-        // The journal is the MFO's; a regulator's lists are the jurisdiction's.
-        let (token, args) = match c.field {
-            "complaintJournal" => (&staff, format!("{}, first: 100", c.args)),
-            "borrowers" => (&staff, "first: 100".to_owned()),
-            _ => (&regulator, "first: 100".to_owned()),
-        };
-        let plain = format!("{{ r: {}({args}) {{ nodes {{ id }} }} }}", c.field);
-        let counted = format!("{{ r: {}({args}) {{ totalCount nodes {{ id }} }} }}", c.field);
-        let data = app.gql(token, &counted, json!({})).await;
-        let listed = data["r"]["nodes"].as_array().expect("nodes").len();
-        assert!(listed > 0, "{}: the demo lists something", c.field);
-        assert_eq!(data["r"]["totalCount"], json!(listed), "{}: totalCount is every row in scope", c.field);
-        let one =
-            format!("{{ r: {}({args}) {{ totalCount nodes {{ id }} }} }}", c.field).replace("first: 100", "first: 1");
-        let data = app.gql(token, &one, json!({})).await;
-        assert_eq!(data["r"]["totalCount"], json!(listed), "{}: whatever the page size", c.field);
-        let without = app.statements_for(token, &plain).await;
-        let with = app.statements_for(token, &counted).await;
-        assert_eq!(with, without + 1, "{}: one COUNT when asked, none otherwise", c.field);
-        checked.insert(c.field);
-    }
-    // Every connection of the schema is in the table above.
-    let sdl = include_str!("../../schema.graphql");
-    let query = &sdl[sdl.find("type QueryRoot {").expect("QueryRoot")..];
-    let query = &query[..query.find("\n}").expect("end of Query")];
-    let mut in_schema = BTreeSet::new();
-    let mut field = "";
-    for line in query.lines() {
-        let t = line.trim();
-        if line.starts_with('\t') && !line.starts_with("\t\t") && !t.starts_with(['"', ')']) {
-            field = t.split(['(', ':']).next().unwrap_or("");
-        }
-        if t.ends_with("Connection!") {
-            in_schema.insert(field.to_owned());
-        }
-    }
-    // The worklist judges every loan the agency holds to order them (its total is those it
-    // judged, counted without a statement): `tests/api/worklist.rs` checks its count.
-    in_schema.remove("collectionWorklist");
-    // The change feed has no total: it grows while it is read, and counting the changes a
-    // caller may see would read every kept change (`tests/api/changes.rs` pages it).
-    in_schema.remove("changes");
-    // An endpoint's deliveries need an endpoint, which the demo has not:
-    // `tests/api/webhooks.rs` checks their count.
-    in_schema.remove("webhookDeliveries");
-    assert_eq!(in_schema, checked.iter().map(|s| s.to_string()).collect(), "every Query connection is checked");
-}
-
-#[tokio::test]
-async fn date_range_filters_are_half_open_on_each_records_natural_date() {
-    let app = TestApp::spawn().await;
-    let demo = mfo_api::demo::load(&app.ctx).await.expect("demo loads");
-    let staff = app.staff_of(&demo.kz_mfo);
-    let regulator = app.mint(Role::Regulator, demo.kz_regulator.id, None, "supervisor");
-    for c in CONNECTIONS.iter().filter(|c| !c.from.is_empty()) {
-        let token = if c.field == "borrowers" { &staff } else { &regulator };
-        let q = format!(
-            "query($f: {}) {{ r: {}(filter: $f, first: 100) {{ totalCount nodes {{ id {} }} }} }}",
-            filter_type(c.field),
-            c.field,
-            c.date
-        );
-        let all = app.gql(token, &q, json!({ "f": {} })).await;
-        let dates = field_of(&all, c.date);
-        let mut sorted: Vec<&String> = dates.iter().collect();
-        sorted.sort_by_key(|d| instant(d));
-        let pivot = sorted[sorted.len() / 2].clone();
-        let (at_or_after, before) = (
-            dates.iter().filter(|d| instant(d) >= instant(&pivot)).count(),
-            dates.iter().filter(|d| instant(d) < instant(&pivot)).count(),
-        );
-        let from = app.gql(token, &q, json!({ "f": { c.from: pivot } })).await;
-        assert_eq!(from["r"]["totalCount"], json!(at_or_after), "{}: {} is inclusive", c.field, c.from);
-        assert!(field_of(&from, c.date).iter().all(|d| instant(d) >= instant(&pivot)), "{}: {from}", c.field);
-        let to = app.gql(token, &q, json!({ "f": { c.to: pivot } })).await;
-        assert_eq!(to["r"]["totalCount"], json!(before), "{}: {} is exclusive", c.field, c.to);
-        let both = app.gql(token, &q, json!({ "f": { c.from: pivot, c.to: pivot } })).await;
-        assert_eq!(both["r"]["totalCount"], json!(0), "{}: [t, t) is empty", c.field);
-        assert!(at_or_after > 0, "{}: the pivot itself is in range", c.field);
-    }
-}
-
-fn filter_type(field: &str) -> &'static str {
-    match field {
-        "loans" => "LoanFilter",
-        "borrowers" => "BorrowerFilter",
-        "complaints" => "ComplaintFilter",
-        "restructuringApplications" => "ApplicationFilter",
-        "escalations" => "EscalationFilter",
-        "deadlines" => "DeadlineFilter",
-        "contacts" => "ContactFilter",
-        other => panic!("no filter for {other}"),
-    }
-}
-
-const RECORD: &str = "mutation($input: RecordContactInput!) { recordContact(input: $input) { contact { id violations } userErrors { field code rule } } }";
-const CONTACTS: &str = "query($f: ContactFilter, $first: Int, $after: String) { r: contacts(filter: $f, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id occurredAt channel violations loan { id } contactor { id } } } }";
-
-async fn record(app: &TestApp, token: &str, loan: &str, n: u32, channel: &str, when: &str) -> Value {
-    let input = json!({
-        "clientSubmissionId": format!("00000000-0000-4000-9000-{n:012}"), "loanId": loan, "channel": channel,
-        "occurredAt": when, "outcome": "REACHED", "destination": "+7 701 000 00 00",
-        "disclosure": { "organizationName": "Agency", "organizationLocation": "Almaty, Dostyk 5",
-            "personName": "Nurzhan Abenov", "personPosition": "Collector" },
-    });
-    let r = app.gql(token, RECORD, json!({ "input": input })).await;
-    assert_eq!(r["recordContact"]["userErrors"], json!([]), "{r}");
-    r["recordContact"]["contact"].clone()
-}
-
-#[tokio::test]
-async fn an_agency_lists_its_contacts_across_its_loans_newest_first_scoped_like_each_loans_log() {
-    let app = TestApp::spawn().await;
-    on(&app, "2026-03-17");
-    let a = overdue_loan(&app, "A", "2026-02-02", json!({}), json!({})).await;
-    let b = overdue_loan(&app, "B", "2026-02-02", json!({}), json!({})).await;
-    let c = overdue_loan(&app, "C", "2026-02-02", json!({}), json!({})).await;
-    assign(&app, uuid_of(&a.loan), &app.orgs.agency).await;
-    assign(&app, uuid_of(&b.loan), &app.orgs.agency).await;
-    assign(&app, uuid_of(&c.loan), &app.orgs.agency_2).await;
-    app.clock.set(at("2026-03-17T18:00:00Z"));
-    let agency = app.mint(Role::CollectionAgency, app.orgs.agency.id, None, "agency-system");
-    let agency_2 = app.mint(Role::CollectionAgency, app.orgs.agency_2.id, None, "agency-2");
-    let a04 = record(&app, &agency, &a.loan, 1, "CALL", "2026-03-17T04:00:00Z").await;
-    let a05 = record(&app, &agency, &a.loan, 2, "SMS", "2026-03-17T05:00:00Z").await;
-    let b06 = record(&app, &agency, &b.loan, 3, "CALL", "2026-03-17T06:00:00Z").await;
-    // 22:00 in Almaty: X3 flags it.
-    let b17 = record(&app, &agency, &b.loan, 4, "CALL", "2026-03-17T17:00:00Z").await;
-    assert_eq!(b17["violations"], json!(["X3"]), "{b17}");
-    let c05 = record(&app, &agency_2, &c.loan, 5, "CALL", "2026-03-17T05:00:00Z").await;
-    let id = |v: &Value| v["id"].as_str().expect("id").to_owned();
-
-    // Newest first by occurredAt, then id; two pages; the count is the whole list.
-    let page = app.gql(&agency, CONTACTS, json!({ "first": 2 })).await;
-    assert_eq!(field_of(&page, "id"), [id(&b17), id(&b06)]);
-    assert_eq!(page["r"]["totalCount"], 4);
-    assert_eq!(page["r"]["pageInfo"]["hasNextPage"], true);
-    assert_eq!(page["r"]["nodes"][0]["loan"]["id"], b.loan.as_str(), "each contact names its loan");
-    assert_eq!(page["r"]["nodes"][0]["contactor"]["id"], gid(Kind::Organization, app.orgs.agency.id));
-    // A contact recorded meanwhile, newer than the whole list, does not move the next page.
-    record(&app, &agency, &a.loan, 6, "EMAIL", "2026-03-17T17:30:00Z").await;
-    let after = page["r"]["pageInfo"]["endCursor"].clone();
-    let next = app.gql(&agency, CONTACTS, json!({ "first": 2, "after": after })).await;
-    assert_eq!(field_of(&next, "id"), [id(&a05), id(&a04)]);
-    assert_eq!(next["r"]["pageInfo"]["hasNextPage"], false);
-    assert_eq!(next["r"]["totalCount"], 5);
-
-    // Filters: channel, flagged, and the half-open [from, to) on occurredAt.
-    let only = |f: Value| app.gql(&agency, CONTACTS, json!({ "f": f, "first": 100 }));
-    assert_eq!(field_of(&only(json!({ "channel": "SMS" })).await, "id"), [id(&a05)]);
-    assert_eq!(field_of(&only(json!({ "flagged": true })).await, "id"), [id(&b17)]);
-    assert_eq!(only(json!({ "flagged": false })).await["r"]["totalCount"], 4);
-    let window = only(json!({ "from": "2026-03-17T05:00:00Z", "to": "2026-03-17T17:00:00Z" })).await;
-    assert_eq!(field_of(&window, "id"), [id(&b06), id(&a05)], "from inclusive, to exclusive");
-    assert_eq!(field_of(&only(json!({ "loanId": b.loan })).await, "id"), [id(&b17), id(&b06)]);
-
-    // Scope: the other agency its own; the MFO and its regulator all; others nothing.
-    assert_eq!(field_of(&app.gql(&agency_2, CONTACTS, json!({})).await, "id"), [id(&c05)]);
-    assert_eq!(app.gql(&app.staff(), CONTACTS, json!({})).await["r"]["totalCount"], 6);
-    let kz = app.regulator(entity::enums::Jurisdiction::Kz);
-    assert_eq!(app.gql(&kz, CONTACTS, json!({})).await["r"]["totalCount"], 6);
-    let kg = app.regulator(entity::enums::Jurisdiction::Kg);
-    assert_eq!(app.gql(&kg, CONTACTS, json!({})).await["r"]["totalCount"], 0);
-    assert_eq!(app.gql(&app.staff_of(&app.orgs.kg_mfo), CONTACTS, json!({})).await["r"]["totalCount"], 0);
-    let borrower = app.borrower_token(&app.orgs.kz_mfo, a.borrower);
-    let mine = app.gql(&borrower, CONTACTS, json!({})).await;
-    assert_eq!((mine["r"]["totalCount"].clone(), mine["r"]["nodes"].clone()), (json!(0), json!([])));
-
-    // A recalled loan leaves the agency's list, as it leaves the agency's loans.
-    let m =
-        "mutation($input: RecallLoanFromAgencyInput!) { recallLoanFromAgency(input: $input) { userErrors { code } } }";
-    let r = app.gql(&app.manager(), m, json!({ "input": { "loanId": b.loan } })).await;
-    assert_eq!(r["recallLoanFromAgency"]["userErrors"], json!([]), "{r}");
-    let left = app.gql(&agency, CONTACTS, json!({ "first": 100 })).await;
-    assert_eq!(left["r"]["totalCount"], 3);
-    assert!(!field_of(&left, "id").contains(&id(&b06)));
 }
 
 /// The Node types of `schema.graphql`, and the kind of each.
@@ -509,4 +286,31 @@ async fn nodes_answers_null_for_each_entry_the_role_may_not_read_never_a_whole_f
     let agency = app.agency_token(&app.orgs.agency);
     let data = app.gql(&agency, nodes, json!({ "ids": ids })).await;
     assert_eq!(data["r"], json!([null, null, null]), "{data}");
+}
+
+#[tokio::test]
+async fn a_payment_resolves_through_node_and_nodes_nulls_what_the_caller_may_not_see() {
+    let app = TestApp::spawn().await;
+    let (_, _, loan) = borrower_with_loan(&app, &app.orgs.kz_mfo, "pay", "2026-01-05").await;
+    let staff = app.staff();
+    let input = json!({ "loanId": loan, "externalId": "P-1", "paidAt": "2026-02-01T05:00:00Z", "amount": "1000" });
+    let paid = app.gql(&staff, RECORD_PAYMENT, json!({ "input": input })).await;
+    let payment = paid["recordPayment"]["payment"]["id"].clone();
+    let node = "query($id: ID!) { node(id: $id) { id __typename } }";
+    let data = app.gql(&staff, node, json!({ "id": payment })).await;
+    assert_eq!(data["node"]["__typename"], "Payment");
+    assert_eq!(data["node"]["id"], payment);
+    let other = app.staff_of(&app.orgs.kz_mfo_2);
+    assert_eq!(app.error_code(&other, node, json!({ "id": payment })).await, "NOT_FOUND", "another MFO's payment");
+
+    let nodes = "query($ids: [ID!]!) { nodes(ids: $ids) { id __typename } }";
+    let ids = json!([payment, "not-an-id", loan]);
+    let data = app.gql(&staff, nodes, json!({ "ids": ids })).await;
+    assert_eq!(data["nodes"][0]["__typename"], "Payment");
+    assert_eq!(data["nodes"][1], serde_json::Value::Null, "malformed: null");
+    assert_eq!(data["nodes"][2]["__typename"], "Loan");
+    let data = app.gql(&other, nodes, json!({ "ids": ids })).await;
+    assert_eq!(data["nodes"], json!([null, null, null]), "out of scope: null, like missing");
+    let many: Vec<_> = (0..101).map(|_| loan.clone()).collect();
+    assert_eq!(app.error_code(&staff, nodes, json!({ "ids": many })).await, "BAD_USER_INPUT");
 }

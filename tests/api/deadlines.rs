@@ -1,7 +1,13 @@
+//! The deadline machinery on a real portfolio's legacy data: loans overdue since before the
+//! first policy version, rows an older or newer release cannot read. None of them stalls the
+//! deadlines of anyone else, and none answers INTERNAL.
+
 //! A real portfolio's legacy data: loans overdue since before the first policy
 //! version, rows an older or newer release cannot read. None of them may stall the
 //! deadline machinery for anyone else, and none answers INTERNAL.
 
+use crate::helpers::TestApp;
+use crate::helpers::fixtures::{borrower_with_loan, on, overdue_loan, uuid_of};
 use chrono::Duration;
 use entity::enums::{DeadlineKind, Jurisdiction, Obligor};
 use entity::{deadline, loan, policy_version};
@@ -10,9 +16,6 @@ use mfo_api::services::write::{Actor, Subject, Write};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
-
-use crate::helpers::TestApp;
-use crate::helpers::fixtures::{borrower_with_loan, on, overdue_loan, uuid_of};
 
 const LOAN_Q: &str = "query($id: ID!) { loan(id: $id) { overdue { overdue since } deadlines { kind rule status dueDate policyVersionId } } }";
 
@@ -223,37 +226,4 @@ async fn a_poisoned_loan_and_a_poisoned_deadline_fail_alone_and_are_retried_with
     app.advance(Duration::hours(2));
     let report = scanner.tick().await.expect("tick");
     assert_eq!(report.notice_duties_opened, 1, "the mended loan gets its duty: {report:?}");
-}
-
-#[tokio::test]
-async fn permitted_actions_before_the_first_policy_version_is_bad_user_input_with_the_reason() {
-    let app = TestApp::spawn().await;
-    on(&app, "2026-10-01");
-    let s = overdue_loan(&app, "OLD", "2023-03-02", json!({}), json!({})).await;
-    let q = "query($id: ID!, $at: DateTime) { permittedActions(loanId: $id, at: $at) { action allowed } }";
-    let (status, body) = app.post(Some(&app.staff()), q, json!({ "id": s.loan, "at": "2024-01-10T05:00:00Z" })).await;
-    assert_eq!(status, 200);
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
-    let message = body["errors"][0]["message"].as_str().expect("message");
-    assert!(message.contains("2024-09-09") && message.contains("2024-01-10"), "{message}");
-    // At an instant under the law, the legacy loan gets verdicts like any other.
-    let body = app.gql(&app.staff(), q, json!({ "id": s.loan, "at": "2026-10-01T05:00:00Z" })).await;
-    assert!(body["permittedActions"].as_array().is_some_and(|v| !v.is_empty()), "{body}");
-}
-
-#[tokio::test]
-async fn r08_an_application_received_before_the_first_policy_version_is_bad_user_input_and_stores_nothing() {
-    let app = TestApp::spawn().await;
-    on(&app, "2026-10-01");
-    let s = overdue_loan(&app, "OLD", "2023-03-02", json!({}), json!({})).await;
-    let m = "mutation($input: SubmitRestructuringApplicationInput!) { submitRestructuringApplication(input: $input) { application { id } userErrors { field code rule } } }";
-    let input = json!({
-        "loanId": s.loan, "channel": "POST", "language": "RU", "receivedAt": "2024-01-10T05:00:00Z",
-        "requestedMeasures": [{ "measure": "NEW_TERM" }], "monthlyIncome": "250000",
-    });
-    let (status, body) = app.post(Some(&app.staff()), m, json!({ "input": input })).await;
-    assert_eq!(status, 200);
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
-    assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("2024-09-09"), "{body}");
-    assert_eq!(app.count("restructuring_application").await, 0, "nothing half-written");
 }
