@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserErrorReason;
-use crate::money::at_scale;
+use crate::money::Money;
 use crate::rules::Refusal;
 use crate::rules::loans::{Installment, Ledger};
 use crate::rules::policy::Policy;
@@ -301,8 +301,8 @@ pub fn burden(
 pub fn check_lowers_burden(b: &Burden, currency: Currency) -> Result<(), Refusal> {
     if !lowers_burden(Some((b.payment_before, b.payment_after)), (b.ratio_before, b.ratio_after)) {
         return Err(Refusal::rule("R10", UserErrorReason::DebtBurdenNotLowered)
-            .with_param("monthlyPaymentBefore", at_scale(b.payment_before, currency).to_string())
-            .with_param("monthlyPaymentAfter", at_scale(b.payment_after, currency).to_string()));
+            .with_param("monthlyPaymentBefore", Money::new(b.payment_before, currency).to_string())
+            .with_param("monthlyPaymentAfter", Money::new(b.payment_after, currency).to_string()));
     }
     Ok(())
 }
