@@ -244,7 +244,7 @@ pub async fn loan_statement(ctx: &Ctx, p: &Principal, request_id: Uuid) -> Servi
         .collect();
     let ledger = loans::ledger(&l, &schedule, &payments);
     let limit = l.credit_limit.map(|c| c.0).unwrap_or(l.principal.0);
-    let st = crate::rules::loans::statement(&ledger, l.contract_date, limit, as_of);
+    let st = crate::rules::loans::statement(&ledger, l.currency, l.contract_date, limit, as_of);
     // The statement is the borrower's: in the language their record is kept in.
     let language = b.language;
     let lang = Lang::of_record(language);
