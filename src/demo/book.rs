@@ -2,7 +2,7 @@
 //! `services::loans` like a core-banking system's. Nothing here writes around the services.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use entity::enums::{Language, LegalFactKind, LoanStatus, RepaymentOrder};
+use entity::enums::{Currency, Language, LegalFactKind, LoanStatus, RepaymentOrder};
 use entity::{borrower, organization};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::{err, monthly_schedule};
 use crate::auth::Principal;
 use crate::ids::LoanId;
+use crate::money::Money;
 use crate::services::Ctx;
 use crate::services::loans::{self, BorrowerInput, LoanInput, LoanRef, PaymentInput};
 
@@ -39,7 +40,7 @@ pub(super) async fn legacy_loan(ctx: &Ctx, staff: &Principal, t0: DateTime<Utc>)
     };
     loans::upsert_borrower(ctx, staff, borrower).await.map_err(err)?;
     let issued = NaiveDate::from_ymd_opt(2022, 11, 15).ok_or_else(|| anyhow::anyhow!("date"))?;
-    let schedule = monthly_schedule(issued, 24, Decimal::from(500_000), rate);
+    let schedule = monthly_schedule(issued, 24, Money::new(Decimal::from(500_000), Currency::Kzt), rate);
     let loan = LoanInput {
         external_id: "L-1999".into(),
         borrower_external_id: "B-1005".into(),
@@ -185,7 +186,7 @@ pub(super) async fn kz_loans(ctx: &Ctx, staff: &Principal, t0: DateTime<Utc>) ->
         business_purpose: false,
         contract_allows_agency: agency,
         contract_meetings: None,
-        schedule: monthly_schedule(issued, months, principal, rate),
+        schedule: monthly_schedule(issued, months, Money::new(principal, Currency::Kzt), rate),
     };
     let today = t0.date_naive();
     let long_ago = today.with_day(1).unwrap_or(today) - Duration::days(150);
@@ -198,7 +199,7 @@ pub(super) async fn kz_loans(ctx: &Ctx, staff: &Principal, t0: DateTime<Utc>) ->
     )
     .await
     .map_err(err)?;
-    let first = monthly_schedule(long_ago, 12, Decimal::from(600_000), rate)[0].clone();
+    let first = monthly_schedule(long_ago, 12, Money::new(Decimal::from(600_000), Currency::Kzt), rate)[0].clone();
     loans::record_payment(
         ctx,
         staff,

@@ -2,12 +2,13 @@
 //! the KZ MFO, registered and handled through `services::complaints`.
 
 use chrono::Duration;
-use entity::enums::{Language, LoanStatus, RepaymentOrder, Role};
+use entity::enums::{Currency, Language, LoanStatus, RepaymentOrder, Role};
 use entity::organization;
 use rust_decimal::Decimal;
 
 use super::{as_role, err, loader_principal, monthly_schedule};
 use crate::ids::BorrowerId;
+use crate::money::Money;
 use crate::services::Ctx;
 use crate::services::loans::{self, BorrowerInput, LoanInput};
 
@@ -64,7 +65,7 @@ pub(super) async fn complaints(ctx: &Ctx, mfo: &organization::Model) -> anyhow::
             business_purpose: false,
             contract_allows_agency: false,
             contract_meetings: None,
-            schedule: monthly_schedule(issued, 4, principal, rate),
+            schedule: monthly_schedule(issued, 4, Money::new(principal, Currency::Kgs), rate),
         },
     )
     .await

@@ -23,6 +23,7 @@ use crate::clock::{Clock, ManualClock};
 use crate::error::ServiceError;
 use crate::events::scanner::Scanner;
 use crate::ids::{BorrowerId, OrgId};
+use crate::money::Money;
 use crate::services::Ctx;
 use crate::services::loans::InstallmentInput;
 use crate::services::orgs::{self, NewOrg};
@@ -80,19 +81,21 @@ fn as_borrower(mfo: &organization::Model, now: DateTime<Utc>, b: uuid::Uuid) -> 
     p
 }
 
-/// A monthly schedule of `months` equal principal parts starting a month after `start`.
+/// A monthly schedule of `months` equal principal parts starting a month after `start`,
+/// parts and interest rounded to the currency's minor unit.
 pub fn monthly_schedule(
     start: NaiveDate,
     months: u32,
-    principal: Decimal,
+    principal: Money,
     annual_rate: Decimal,
 ) -> Vec<InstallmentInput> {
-    let part = (principal / Decimal::from(months)).round_dp(2);
+    let (currency, principal) = (principal.currency(), principal.amount());
+    let part = Money::new(principal / Decimal::from(months), currency).round_to_minor_unit().amount();
     let mut left = principal;
     (1..=months)
         .map(|m| {
             let p = if m == months { left } else { part };
-            let interest = (left * annual_rate / Decimal::from(12)).round_dp(2);
+            let interest = Money::new(left * annual_rate / Decimal::from(12), currency).round_to_minor_unit().amount();
             left -= p;
             let due = start.checked_add_months(chrono::Months::new(m)).unwrap_or(start);
             InstallmentInput { due_date: due, principal: p, interest }

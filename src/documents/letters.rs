@@ -1,7 +1,7 @@
 //! What each document says: its records loaded through the services' scoping, its figures
 //! from `rules/`, its words from the catalogues (`doc-*`), put into a `pdf::Sheet`.
 //! Dates are written `dd.mm.yyyy` (as the D1 text of `rules::restructuring` writes them)
-//! and amounts at their currency's scale (`money::at_scale`), digits as the API gives them.
+//! and amounts at their currency's scale (`money::Money`), digits as the API gives them.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{AnswerDeliveryChannel, AnswerGround, DecisionKind, Language, SignatoryRole};
@@ -16,7 +16,7 @@ use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::i18n::{self, Lang};
 use crate::ids::{ApplicationId, ComplaintId, InfoRequestId, LoanId};
-use crate::money::at_scale;
+use crate::money::Money;
 use crate::rules::calendar::time_zone;
 use crate::services::{Ctx, Subject, complaints, loans, restructuring};
 
@@ -244,12 +244,12 @@ pub async fn loan_statement(ctx: &Ctx, p: &Principal, request_id: Uuid) -> Servi
         .collect();
     let ledger = loans::ledger(&l, &schedule, &payments);
     let limit = l.credit_limit.map(|c| c.0).unwrap_or(l.principal.0);
-    let st = crate::rules::loans::statement(&ledger, l.contract_date, limit, as_of);
+    let st = crate::rules::loans::statement(&ledger, l.currency, l.contract_date, limit, as_of);
     // The statement is the borrower's: in the language their record is kept in.
     let language = b.language;
     let lang = Lang::of_record(language);
     let c = l.currency;
-    let money = |a: Decimal| at_scale(a, c).to_string();
+    let money = |a: Decimal| Money::new(a, c).to_string();
     let title =
         ta(lang, "doc-statement-title", &[("contract", l.contract_number.clone()), ("date", dmy(l.contract_date))]);
     let id = format!("C9 {} {}", l.contract_number, dmy(as_of));

@@ -7,8 +7,10 @@
 //! core-banking system does not send them.
 
 use chrono::NaiveDate;
-use entity::enums::RepaymentOrder;
+use entity::enums::{Currency, RepaymentOrder};
 use rust_decimal::Decimal;
+
+use crate::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installment {
@@ -255,7 +257,13 @@ pub struct Statement {
 
 /// C9: the statement of a loan on `today`, from its ledger. `period_start` is when the
 /// first installment's period began (the contract date).
-pub fn statement(ledger: &Ledger, period_start: NaiveDate, credit_limit: Decimal, today: NaiveDate) -> Statement {
+pub fn statement(
+    ledger: &Ledger,
+    currency: Currency,
+    period_start: NaiveDate,
+    credit_limit: Decimal,
+    today: NaiveDate,
+) -> Statement {
     let overdue = ledger.overdue(today);
     // The current period: from the previous due date (or the contract) to the next one.
     let mut start = period_start;
@@ -264,7 +272,8 @@ pub fn statement(ledger: &Ledger, period_start: NaiveDate, credit_limit: Decimal
         if s.due_date >= today {
             let days_total = (s.due_date - start).num_days().max(1);
             let days_run = (today - start).num_days().clamp(0, days_total);
-            accrued_interest = (s.unpaid_interest() * Decimal::from(days_run) / Decimal::from(days_total)).round_dp(2);
+            let accrued = s.unpaid_interest() * Decimal::from(days_run) / Decimal::from(days_total);
+            accrued_interest = Money::new(accrued, currency).round_to_minor_unit().amount();
             break;
         }
         start = s.due_date;
@@ -420,7 +429,7 @@ mod tests {
         // Contract 2025-12-10; installments due 10 Jan, Feb, Mar; January paid late in part.
         let payments = [Payment { paid_on: d("2026-01-20"), amount: dec!(600) }];
         let ledger = Ledger::build(&schedule(), &payments, RepaymentOrder::InterestFirst);
-        let s = statement(&ledger, d("2025-12-10"), dec!(3000), d("2026-01-25"));
+        let s = statement(&ledger, Currency::Kzt, d("2025-12-10"), dec!(3000), d("2026-01-25"));
         assert_eq!(s.paid_total, dec!(600), "1. amounts paid");
         assert_eq!(s.next_payments.len(), 2, "2. next payments");
         assert_eq!(s.next_payments[0].due_date, d("2026-02-10"));

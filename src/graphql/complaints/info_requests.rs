@@ -14,7 +14,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Loan, Payment};
 use crate::graphql::scalars::Date;
 use crate::ids::LoanId;
-use crate::money::at_scale;
+use crate::money::Money;
 use crate::services::complaints::{self as svc};
 
 /// C9: a loan-information request.
@@ -155,6 +155,7 @@ pub(super) async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql
     let p = ctx.principal()?;
     let (loan, payments, s) = svc::statement(ctx.services(), p, id).await.map_err(top_level)?;
     let c = loan.currency;
+    let scaled = |amount: Decimal| Money::new(amount, c).at_scale();
     let allocations = s
         .allocations
         .iter()
@@ -164,40 +165,40 @@ pub(super) async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql
                 payment_external_id: pay.external_id.clone(),
                 paid_at: pay.paid_at,
                 installment_seq: a.installment_seq,
-                to_interest: at_scale(a.to_interest, c),
-                to_principal: at_scale(a.to_principal, c),
+                to_interest: scaled(a.to_interest),
+                to_principal: scaled(a.to_principal),
             })
         })
         .collect();
     Ok(LoanStatement {
         as_of: Date(s.as_of),
         currency: loan.currency,
-        amount_paid: at_scale(s.paid_total, c),
+        amount_paid: scaled(s.paid_total),
         next_payments: s
             .next_payments
             .iter()
             .map(|n| NextPayment {
                 due_date: Date(n.due_date),
-                principal: at_scale(n.principal, c),
-                interest: at_scale(n.interest, c),
-                amount: at_scale(n.amount(), c),
+                principal: scaled(n.principal),
+                interest: scaled(n.interest),
+                amount: scaled(n.amount()),
             })
             .collect(),
         overdue: StatementOverdue {
             since: s.overdue.since.map(Date),
             days: s.overdue.days,
-            principal: at_scale(s.overdue.principal, c),
-            interest: at_scale(s.overdue.interest, c),
-            amount: at_scale(s.overdue.amount(), c),
+            principal: scaled(s.overdue.principal),
+            interest: scaled(s.overdue.interest),
+            amount: scaled(s.overdue.amount()),
         },
         allocations,
         early_repayment: EarlyRepayment {
-            full: at_scale(s.early_repayment_full, c),
-            partial_minimum: at_scale(s.early_repayment_partial_minimum, c),
-            accrued_interest: at_scale(s.accrued_interest, c),
+            full: scaled(s.early_repayment_full),
+            partial_minimum: scaled(s.early_repayment_partial_minimum),
+            accrued_interest: scaled(s.accrued_interest),
         },
-        principal_balance: at_scale(s.principal_balance, c),
-        credit_limit: at_scale(s.credit_limit, c),
+        principal_balance: scaled(s.principal_balance),
+        credit_limit: scaled(s.credit_limit),
         payments: payments.into_iter().map(Payment).collect(),
         loan: Loan(loan),
     })

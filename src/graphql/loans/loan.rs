@@ -15,7 +15,7 @@ use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
-use crate::money::at_scale;
+use crate::money::Money;
 use crate::rules::loans::Ledger;
 use crate::services::loans::{self as svc};
 
@@ -136,6 +136,11 @@ impl Loan {
     fn today(&self, ctx: &Context<'_>) -> chrono::NaiveDate {
         svc::local_today(&self.0, ctx.services().clock.now())
     }
+
+    /// An amount of this loan, in the loan's currency.
+    fn money(&self, amount: Decimal) -> Money {
+        Money::new(amount, self.0.currency)
+    }
 }
 
 /// A loan of an MFO with its terms, schedule and what the rules say about it now. Visible to its borrower,
@@ -168,7 +173,7 @@ impl Loan {
     }
     /// The principal lent, in the loan's currency.
     async fn principal(&self) -> Decimal {
-        at_scale(self.0.principal.0, self.0.currency)
+        self.money(self.0.principal.0).at_scale()
     }
     /// Annual nominal rate as a fraction (0.35 = 35 %).
     async fn annual_rate(&self) -> Decimal {
@@ -180,7 +185,7 @@ impl Loan {
     }
     /// The credit limit (C9.7): the principal unless the loan is a credit line.
     async fn credit_limit(&self) -> Decimal {
-        at_scale(self.0.credit_limit.map(|c| c.0).unwrap_or(self.0.principal.0), self.0.currency)
+        self.money(self.0.credit_limit.map(|c| c.0).unwrap_or(self.0.principal.0)).at_scale()
     }
     /// Servicing status as the core-banking system reports it.
     async fn status(&self) -> LoanStatus {
@@ -262,14 +267,14 @@ impl Loan {
             overdue: o.is_overdue(),
             since: o.since.map(Date),
             days: o.days,
-            principal: at_scale(o.principal, self.0.currency),
-            interest: at_scale(o.interest, self.0.currency),
-            amount: at_scale(o.amount(), self.0.currency),
+            principal: self.money(o.principal).at_scale(),
+            interest: self.money(o.interest).at_scale(),
+            amount: self.money(o.amount()).at_scale(),
         })
     }
     /// Principal not yet repaid.
     async fn principal_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
-        Ok(at_scale(self.ledger(ctx).await?.principal_balance(), self.0.currency))
+        Ok(self.money(self.ledger(ctx).await?.principal_balance()).at_scale())
     }
     /// R1: the delinquency notices sent about this loan.
     async fn delinquency_notices(

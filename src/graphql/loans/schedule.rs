@@ -11,7 +11,7 @@ use crate::graphql::errors::not_found;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::Date;
-use crate::money::at_scale;
+use crate::money::Money;
 use crate::rules::loans::InstallmentState;
 
 /// Where an installment stands today (local date of the loan's jurisdiction).
@@ -81,6 +81,11 @@ impl Installment {
         }
     }
 
+    /// An amount of this installment, in the loan's currency.
+    fn money(&self, amount: Decimal) -> Money {
+        Money::new(amount, self.currency)
+    }
+
     fn paid(&self) -> async_graphql::Result<&Paid> {
         // Unreachable: `Loan::installments` reads the payments whenever a paid field is selected.
         self.paid
@@ -102,19 +107,19 @@ impl Installment {
     }
     /// Principal due, in the loan's currency.
     async fn principal(&self) -> Decimal {
-        at_scale(self.principal, self.currency)
+        self.money(self.principal).at_scale()
     }
     /// Interest due, in the loan's currency.
     async fn interest(&self) -> Decimal {
-        at_scale(self.interest, self.currency)
+        self.money(self.interest).at_scale()
     }
     /// Principal paid so far, in the loan's currency.
     async fn paid_principal(&self) -> async_graphql::Result<Decimal> {
-        Ok(at_scale(self.paid()?.principal, self.currency))
+        Ok(self.money(self.paid()?.principal).at_scale())
     }
     /// Interest paid so far, in the loan's currency.
     async fn paid_interest(&self) -> async_graphql::Result<Decimal> {
-        Ok(at_scale(self.paid()?.interest, self.currency))
+        Ok(self.money(self.paid()?.interest).at_scale())
     }
     /// Paid, partly paid, due or overdue today.
     async fn status(&self) -> async_graphql::Result<InstallmentStatus> {
@@ -129,6 +134,15 @@ pub struct Payment(pub payment::Model);
 pub(crate) async fn loan_currency(ctx: &Context<'_>, loan_id: uuid::Uuid) -> async_graphql::Result<Currency> {
     let loaders = ctx.data_unchecked::<Loaders>();
     Ok(loaders.loans.load_one(loan_id).await?.ok_or_else(not_found)?.currency)
+}
+
+/// An amount of a record of a loan, in the loan's currency (`loan_currency`).
+pub(crate) async fn loan_money(
+    ctx: &Context<'_>,
+    loan_id: uuid::Uuid,
+    amount: Decimal,
+) -> async_graphql::Result<Money> {
+    Ok(Money::new(amount, loan_currency(ctx, loan_id).await?))
 }
 
 /// Money received on a loan, as the MFO's core-banking system reports it. Visible like its loan.
@@ -148,6 +162,6 @@ impl Payment {
     }
     /// The amount, in the loan's currency, at its scale.
     async fn amount(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
-        Ok(at_scale(self.0.amount.0, loan_currency(ctx, self.0.loan_id).await?))
+        Ok(loan_money(ctx, self.0.loan_id, self.0.amount.0).await?.at_scale())
     }
 }

@@ -17,9 +17,9 @@ use crate::graphql::errors::not_found;
 use crate::graphql::escalations::Deadline;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::loans::{Borrower, Loan, loan_currency};
+use crate::graphql::loans::{Borrower, Loan, loan_currency, loan_money};
 use crate::graphql::scalars::Date;
-use crate::money::{at_scale, opt_at_scale};
+use crate::money::Money;
 use crate::rules::restructuring::{self as rules};
 use crate::services::restructuring as svc;
 
@@ -195,11 +195,12 @@ impl RestructuringApplication {
     }
     /// The borrower's declared monthly income, in the loan's currency (R2, R7).
     async fn monthly_income(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Decimal>> {
-        Ok(opt_at_scale(self.0.monthly_income.map(|m| m.0), loan_currency(ctx, self.0.loan_id).await?))
+        let currency = loan_currency(ctx, self.0.loan_id).await?;
+        Ok(self.0.monthly_income.map(|m| Money::new(m.0, currency).at_scale()))
     }
     /// The borrower's declared monthly payments on other debts, in the loan's currency (R7; 0 if none).
     async fn other_monthly_debt_payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
-        Ok(at_scale(self.0.other_monthly_debt_payments.0, loan_currency(ctx, self.0.loan_id).await?))
+        Ok(loan_money(ctx, self.0.loan_id, self.0.other_monthly_debt_payments.0).await?.at_scale())
     }
     /// The borrower's account of their circumstances (R2, R10).
     async fn circumstances(&self) -> Option<&str> {

@@ -12,7 +12,7 @@ use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::loan_currency;
 use crate::graphql::scalars::Date;
-use crate::money::{at_scale, opt_at_scale};
+use crate::money::Money;
 use crate::rules::restructuring::{Deferral, PropertyTerms, Terms};
 use crate::services::restructuring as svc;
 
@@ -174,8 +174,8 @@ impl Decision {
         };
         let currency = self.currency(ctx).await?;
         let mut out = RestructuringTerms::from(terms);
-        out.forgive_overdue_principal = at_scale(out.forgive_overdue_principal, currency);
-        out.forgive_overdue_interest = at_scale(out.forgive_overdue_interest, currency);
+        out.forgive_overdue_principal = Money::new(out.forgive_overdue_principal, currency).at_scale();
+        out.forgive_overdue_interest = Money::new(out.forgive_overdue_interest, currency).at_scale();
         Ok(Some(out))
     }
     /// The motivated reasons of a refusal (R8.3, D1).
@@ -215,8 +215,8 @@ impl Decision {
                 (before.0, after.0),
             ),
             within_limit: crate::rules::restructuring::within_burden_limit(after.0, limit.0),
-            monthly_payment_before: opt_at_scale(self.0.burden_payment_before.map(|d| d.0), currency),
-            monthly_payment_after: opt_at_scale(self.0.burden_payment_after.map(|d| d.0), currency),
+            monthly_payment_before: self.0.burden_payment_before.map(|d| Money::new(d.0, currency).at_scale()),
+            monthly_payment_after: self.0.burden_payment_after.map(|d| Money::new(d.0, currency).at_scale()),
         }))
     }
     /// R12: the reply date the counter-proposal gives.

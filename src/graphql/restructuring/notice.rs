@@ -8,9 +8,8 @@ use entity::enums::{NoticeChannel, NoticeSender};
 use rust_decimal::Decimal;
 
 use crate::graphql::ids::{Kind, encode};
-use crate::graphql::loans::loan_currency;
+use crate::graphql::loans::loan_money;
 use crate::graphql::scalars::Date;
-use crate::money::at_scale;
 
 /// R1: a delinquency notice.
 pub struct DelinquencyNotice(pub delinquency_notice::Model);
@@ -41,7 +40,7 @@ impl DelinquencyNotice {
     }
     /// R1 content 1: the amount owed, in the loan's currency.
     async fn overdue_amount(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
-        Ok(at_scale(self.0.overdue_amount.0, loan_currency(ctx, self.0.loan_id).await?))
+        Ok(loan_money(ctx, self.0.loan_id, self.0.overdue_amount.0).await?.at_scale())
     }
     /// The local date the amount is stated as of (R1 content 1).
     async fn amount_as_of(&self) -> Date {

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::UserErrorReason;
-use crate::money::at_scale;
+use crate::money::Money;
 use crate::rules::Refusal;
 use crate::rules::loans::{Installment, Ledger};
 use crate::rules::policy::Policy;
@@ -66,16 +66,18 @@ fn add_months(d: NaiveDate, n: u32) -> NaiveDate {
     d.checked_add_months(Months::new(n)).unwrap_or(d)
 }
 
-fn monthly_interest(balance: Decimal, annual_rate: Decimal) -> Decimal {
-    (balance * annual_rate / Decimal::from(12)).round_dp(2)
+/// R2.1: a month's interest on `balance`, rounded to the currency's minor unit.
+fn monthly_interest(balance: Decimal, annual_rate: Decimal, currency: Currency) -> Decimal {
+    Money::new(balance * annual_rate / Decimal::from(12), currency).round_to_minor_unit().amount()
 }
 
-/// Spreads `total` over `n` parts of two decimals, the last taking the rounding.
-fn spread(total: Decimal, n: usize) -> Vec<Decimal> {
+/// Spreads `total` over `n` parts rounded to the currency's minor unit, the last taking
+/// the rounding.
+fn spread(total: Decimal, n: usize, currency: Currency) -> Vec<Decimal> {
     if n == 0 {
         return vec![];
     }
-    let part = (total / Decimal::from(n as u64)).round_dp(2);
+    let part = Money::new(total / Decimal::from(n as u64), currency).round_to_minor_unit().amount();
     let mut parts = vec![part; n];
     if let Some(last) = parts.last_mut() {
         *last = total - part * Decimal::from(n as u64 - 1);
@@ -93,6 +95,7 @@ fn spread(total: Decimal, n: usize) -> Vec<Decimal> {
 /// paid monthly during it unless deferred too.
 pub fn new_schedule(
     ledger: &Ledger,
+    currency: Currency,
     terms: &Terms,
     current_rate: Decimal,
     start: NaiveDate,
@@ -134,13 +137,13 @@ pub fn new_schedule(
         }
         Some(n) => {
             let first = future.first().map(|f| f.0).filter(|d| *d > start).unwrap_or_else(|| add_months(start, 1));
-            let parts = spread(total_principal, n as usize);
+            let parts = spread(total_principal, n as usize, currency);
             let mut balance = total_principal;
             parts
                 .into_iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let interest = monthly_interest(balance, rate);
+                    let interest = monthly_interest(balance, rate, currency);
                     balance -= p;
                     (add_months(first, i as u32), p, interest)
                 })
@@ -150,21 +153,22 @@ pub fn new_schedule(
             if future.is_empty() {
                 future.push((add_months(start, 1), Decimal::ZERO, Decimal::ZERO));
             }
-            let extra = spread(overdue_principal, future.len());
+            let extra = spread(overdue_principal, future.len(), currency);
             let mut balance = total_principal;
             future
                 .iter()
                 .zip(extra)
                 .map(|(&(due, p, i), e)| {
                     let principal = p + e;
-                    let interest = if terms.new_annual_rate.is_some() { monthly_interest(balance, rate) } else { i };
+                    let interest =
+                        if terms.new_annual_rate.is_some() { monthly_interest(balance, rate, currency) } else { i };
                     balance -= principal;
                     (due, principal, interest)
                 })
                 .collect()
         }
     };
-    let interest_parts = spread(overdue_interest, regular.len());
+    let interest_parts = spread(overdue_interest, regular.len(), currency);
     for (row, extra) in regular.iter_mut().zip(interest_parts) {
         row.2 += extra;
     }
@@ -173,7 +177,11 @@ pub fn new_schedule(
         let mut during = Vec::new();
         if !d.interest_too {
             for m in 0..d.months {
-                during.push((add_months(first_due, m), Decimal::ZERO, monthly_interest(total_principal, rate)));
+                during.push((
+                    add_months(first_due, m),
+                    Decimal::ZERO,
+                    monthly_interest(total_principal, rate, currency),
+                ));
             }
         }
         for row in &mut regular {
@@ -263,20 +271,22 @@ fn terms_in_force_like(terms: &Terms, current_rate: Decimal) -> Terms {
 /// schedule with the one in force instead would count the arrears on one side only, and
 /// refuse a rate cut on an overdue loan because its arrears land in the new months.
 /// `other_debts`, the borrower's monthly payments on other loans, count on both sides.
+/// `income` is in the loan's currency, the one the schedules are rounded in.
 pub fn burden(
     ledger: &Ledger,
     terms: &Terms,
     current_rate: Decimal,
     start: NaiveDate,
-    income: Decimal,
+    income: Money,
     other_debts: Decimal,
     p: &Policy,
 ) -> Result<Burden, Refusal> {
+    let (currency, income) = (income.currency(), income.amount());
     if income <= Decimal::ZERO {
         return Err(Refusal::rule("R7", UserErrorReason::IncomeRequired));
     }
     let payment = |t: &Terms| -> Result<Decimal, Refusal> {
-        let rows: Vec<(NaiveDate, Decimal)> = new_schedule(ledger, t, current_rate, start)?
+        let rows: Vec<(NaiveDate, Decimal)> = new_schedule(ledger, currency, t, current_rate, start)?
             .iter()
             .map(|i| (i.due_date, i.principal + i.interest))
             .collect();
@@ -301,8 +311,8 @@ pub fn burden(
 pub fn check_lowers_burden(b: &Burden, currency: Currency) -> Result<(), Refusal> {
     if !lowers_burden(Some((b.payment_before, b.payment_after)), (b.ratio_before, b.ratio_after)) {
         return Err(Refusal::rule("R10", UserErrorReason::DebtBurdenNotLowered)
-            .with_param("monthlyPaymentBefore", at_scale(b.payment_before, currency).to_string())
-            .with_param("monthlyPaymentAfter", at_scale(b.payment_after, currency).to_string()));
+            .with_param("monthlyPaymentBefore", Money::new(b.payment_before, currency).to_string())
+            .with_param("monthlyPaymentAfter", Money::new(b.payment_after, currency).to_string()));
     }
     Ok(())
 }

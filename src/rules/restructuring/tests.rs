@@ -2,6 +2,7 @@
 //! calendar.
 
 use super::*;
+use crate::money::Money;
 use crate::rules::calendar::tests::kz;
 use crate::rules::loans::{Installment, Ledger, Payment};
 use crate::rules::policy::Policy;
@@ -138,7 +139,7 @@ fn ledger() -> Ledger {
 #[test]
 fn r11_a_deferral_keeps_the_payment_size_and_lengthens_the_term() {
     let terms = Terms { deferral: Some(Deferral { months: 2, interest_too: true }), ..Default::default() };
-    let s = new_schedule(&ledger(), &terms, dec!(0.4), d("2026-01-20")).expect("schedule");
+    let s = new_schedule(&ledger(), Currency::Kzt, &terms, dec!(0.4), d("2026-01-20")).expect("schedule");
     // The overdue January installment is folded into February and March, then both move two months.
     let dates: Vec<NaiveDate> = s.iter().map(|i| i.due_date).collect();
     assert_eq!(dates, vec![d("2026-04-10"), d("2026-05-10")]);
@@ -162,7 +163,7 @@ fn r11_paid_parts_stay_and_forgiveness_lowers_the_principal() {
         RepaymentOrder::InterestFirst,
     );
     let terms = Terms { forgive_overdue_principal: dec!(500), ..Default::default() };
-    let s = new_schedule(&paid, &terms, dec!(0.4), d("2026-01-20")).expect("schedule");
+    let s = new_schedule(&paid, Currency::Kzt, &terms, dec!(0.4), d("2026-01-20")).expect("schedule");
     assert_eq!(
         (s[0].due_date, s[0].principal, s[0].interest),
         (d("2026-01-10"), dec!(500), dec!(100)),
@@ -170,7 +171,10 @@ fn r11_paid_parts_stay_and_forgiveness_lowers_the_principal() {
     );
     assert_eq!(s.iter().map(|i| i.principal).sum::<Decimal>(), dec!(2500));
     let too_much = Terms { forgive_overdue_principal: dec!(501), ..Default::default() };
-    assert_eq!(new_schedule(&paid, &too_much, dec!(0.4), d("2026-01-20")).expect_err("R2").rule, Some("R2"));
+    assert_eq!(
+        new_schedule(&paid, Currency::Kzt, &too_much, dec!(0.4), d("2026-01-20")).expect_err("R2").rule,
+        Some("R2")
+    );
 }
 
 #[test]
@@ -190,7 +194,8 @@ fn r07_the_monthly_payment_is_the_heaviest_calendar_month_from_the_change_on() {
 /// R7/R10 on the three-month ledger (3 000 at 40 %, 1 000 + 100 a month, nothing paid):
 /// the burden of `terms` on `start` with 5 000 of income and 200 of other debts.
 fn burden_of(terms: Terms, start: NaiveDate) -> Burden {
-    burden(&ledger(), &terms, dec!(0.4), start, dec!(5000), dec!(200), &policy()).expect("burden")
+    burden(&ledger(), &terms, dec!(0.4), start, Money::new(dec!(5000), Currency::Kzt), dec!(200), &policy())
+        .expect("burden")
 }
 
 fn rate(r: Decimal) -> Terms {
@@ -320,7 +325,8 @@ fn r10_folding_the_arrears_alone_lowers_nothing() {
 #[test]
 fn r07_the_burden_needs_an_income_and_r10_names_both_payments_at_the_currencys_scale() {
     let terms = term(12);
-    let refused = burden(&ledger(), &terms, dec!(0.4), overdue(), Decimal::ZERO, dec!(200), &policy());
+    let refused =
+        burden(&ledger(), &terms, dec!(0.4), overdue(), Money::new(Decimal::ZERO, Currency::Kzt), dec!(200), &policy());
     assert_eq!(refused.expect_err("R7").rule, Some("R7"));
     let b = burden_of(rate(dec!(0.9)), overdue());
     let r = check_lowers_burden(&b, Currency::Kzt).expect_err("R10");

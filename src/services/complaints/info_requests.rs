@@ -184,6 +184,6 @@ pub async fn statement(
     let ledger = loans::ledger(&l, &schedule, &payments);
     let today = loans::local_today(&l, ctx.clock.now());
     let limit = l.credit_limit.map(|c| c.0).unwrap_or(l.principal.0);
-    let s = crate::rules::loans::statement(&ledger, l.contract_date, limit, today);
+    let s = crate::rules::loans::statement(&ledger, l.currency, l.contract_date, limit, today);
     Ok((l, payments, s))
 }

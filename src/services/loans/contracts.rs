@@ -17,7 +17,7 @@ use super::{
 };
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
-use crate::money;
+use crate::money::{self, Money};
 use crate::rules::loans::{self as rules, ScheduleProblem};
 use crate::services::Ctx;
 use crate::services::write::{Actor, Subject, Write};
@@ -194,10 +194,10 @@ pub(crate) fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
             }
             ScheduleProblem::PrincipalMismatch { scheduled, principal } => {
                 // Money, at the currency's scale like every amount the API returns.
-                let at_scale = |a: Decimal| currency.map_or(a, |c| money::at_scale(a, c));
+                let written = |a: Decimal| currency.map_or_else(|| a.to_string(), |c| Money::new(a, c).to_string());
                 UserError::invalid(&["schedule"], UserErrorReason::SumMismatch)
-                    .with_param("sum", at_scale(scheduled).to_string())
-                    .with_param("expected", at_scale(principal).to_string())
+                    .with_param("sum", written(scheduled))
+                    .with_param("expected", written(principal))
             }
         });
     }

@@ -17,7 +17,7 @@ use super::{SUBJECT, for_change, new_deadline, to_json, transition};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::ApplicationId;
-use crate::money;
+use crate::money::{self, Money};
 use crate::rules::restructuring::{self as rules, AppStep, Burden, RefusalLetterFacts, Terms};
 use crate::services::deadlines;
 use crate::services::write::{Actor, Subject, Write};
@@ -130,8 +130,8 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
             let payments = loans::payments_of_loan(w.txn(), l.id).await?;
             let ledger = loans::ledger(&l, &schedule, &payments);
             // Terms that cannot be scheduled (R2) are refused on the terms, before the burden.
-            rules::new_schedule(&ledger, terms, l.annual_rate.0, today).map_err(|r| refused(r, &["terms"]))?;
-            let income = a.monthly_income.map(|m| m.0).unwrap_or_default();
+            rules::new_schedule(&ledger, l.currency, terms, l.annual_rate.0, today).map_err(|r| refused(r, &["terms"]))?;
+            let income = Money::new(a.monthly_income.map(|m| m.0).unwrap_or_default(), l.currency);
             let b = rules::burden(&ledger, terms, l.annual_rate.0, today, income, a.other_monthly_debt_payments.0, policy)
                 .map_err(|r| refused(r, &["applicationId"]))?;
             rules::check_lowers_burden(&b, l.currency).map_err(|r| refused(r, &["terms"]))?;
@@ -325,7 +325,7 @@ pub async fn implement(ctx: &Ctx, p: &Principal, id: ApplicationId) -> ServiceRe
         let payments = loans::payments_of_loan(w.txn(), l.id).await?;
         let ledger = loans::ledger(&l, &old, &payments);
         let new =
-            rules::new_schedule(&ledger, &terms, l.annual_rate.0, today).map_err(|r| refused(r, &["applicationId"]))?;
+            rules::new_schedule(&ledger, l.currency, &terms, l.annual_rate.0, today).map_err(|r| refused(r, &["applicationId"]))?;
         let rows = loans::installment_rows(w, l.id, &new);
         loans::replace_schedule(w, l.id, rows).await?;
         let mut updated = l.clone();
