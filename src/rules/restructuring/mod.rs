@@ -7,6 +7,7 @@ mod admissibility;
 mod deadlines;
 mod letter;
 mod notice;
+mod submission;
 mod terms;
 
 use entity::enums::{ApplicationStatus, DecisionKind};
@@ -18,6 +19,7 @@ pub use admissibility::*;
 pub use deadlines::*;
 pub use letter::*;
 pub use notice::*;
+pub use submission::*;
 pub use terms::*;
 
 /// R9: an application is under review until it is decided, agreed, refused or closed.

@@ -365,3 +365,91 @@ fn d01_the_letter_carries_every_required_field_in_the_applications_language() {
     assert!(refusal_letter(Language::Ru, &f).contains("Отказ в изменении условий"));
     assert!(refusal_letter(Language::Kk, &f).contains("бас тарту"));
 }
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    s.parse().expect("instant")
+}
+
+fn submitted(received: &str, overdue_since: Option<&str>, blocking: BlockingFacts) -> SubmissionFacts {
+    SubmissionFacts {
+        by_borrower: false,
+        channel: entity::enums::SubmissionChannel::InPerson,
+        language: Language::Ru,
+        application_date: None,
+        received_at: at(received),
+        contract_date: d("2025-06-01"),
+        overdue_since: overdue_since.map(d),
+        blocking,
+    }
+}
+
+#[test]
+fn r05_r08_an_application_inside_the_window_is_registered_and_answered_within_15_days() {
+    let f = submitted("2026-03-10T05:00:00Z", Some("2026-03-01"), BlockingFacts::default());
+    let s = submission(&f, at("2026-03-12T05:00:00Z"), &kz(), &policy()).expect("registered");
+    assert_eq!((s.status, s.admissible, s.admissibility_rule), (ApplicationStatus::Registered, true, "R2"));
+    assert!(s.inadmissible_facts.is_empty());
+    assert_eq!(s.refusal_draft, None);
+    assert_eq!(s.received_at, at("2026-03-10T05:00:00Z"));
+    assert_eq!(s.application_date, d("2026-03-10"), "undated: the day of receipt");
+    assert_eq!(s.decision_due.date, d("2026-03-25"), "R8 runs from receipt, not registration");
+    assert_eq!(s.channel, entity::enums::SubmissionChannel::InPerson);
+    assert_eq!(s.incoming_year, 2026);
+    let dated = SubmissionFacts { application_date: Some(d("2026-03-09")), ..f };
+    assert_eq!(
+        submission(&dated, f.received_at, &kz(), &policy()).expect("registered").application_date,
+        d("2026-03-09")
+    );
+}
+
+#[test]
+fn r03_d01_a_late_application_with_a_court_act_is_registered_inadmissible_with_its_refusal_drafted() {
+    let court = BlockingFacts { court_act_on: Some(d("2026-01-05")), ..Default::default() };
+    let f = submitted("2026-03-10T05:00:00Z", Some("2026-01-01"), court);
+    let s = submission(&f, f.received_at, &kz(), &policy()).expect("registered all the same (R5)");
+    assert_eq!((s.status, s.admissible, s.admissibility_rule), (ApplicationStatus::Inadmissible, false, "R3"));
+    assert_eq!(s.inadmissible_facts, vec![BlockingFact::CourtAct]);
+    assert_eq!(s.decision_due.date, d("2026-03-25"), "R8 applies admissible or not");
+    let ru = s.refusal_draft.expect("D1 drafted");
+    assert!(ru.contains("(68 дн.)") && ru.contains("судебного акта"), "{ru}");
+    let kk = SubmissionFacts { language: Language::Kk, ..f };
+    let kk = submission(&kk, f.received_at, &kz(), &policy()).expect("registered").refusal_draft.expect("D1");
+    assert!(kk.contains("(68 күн)") && kk.contains("сот актісі"), "{kk}");
+    let late_unblocked = submitted("2026-03-10T05:00:00Z", Some("2026-01-01"), BlockingFacts::default());
+    let s = submission(&late_unblocked, f.received_at, &kz(), &policy()).expect("registered");
+    assert_eq!((s.status, s.admissibility_rule, s.refusal_draft), (ApplicationStatus::Registered, "R3", None));
+}
+
+#[test]
+fn r08_the_apps_submissions_are_received_when_sent_and_staff_give_the_day_of_receipt() {
+    let (now, earlier) = (at("2026-03-12T05:00:00Z"), at("2026-03-10T05:00:00Z"));
+    assert_eq!(received_at(true, Some(earlier), now), now);
+    assert_eq!(received_at(false, Some(earlier), now), earlier);
+    assert_eq!(received_at(false, None, now), now);
+    let app =
+        SubmissionFacts { by_borrower: true, ..submitted("2026-03-12T05:00:00Z", None, BlockingFacts::default()) };
+    let s = submission(&app, now, &kz(), &policy()).expect("registered");
+    assert_eq!(s.channel, entity::enums::SubmissionChannel::MobileApp);
+    assert_eq!((s.admissible, s.admissibility_rule), (true, "R2"), "not overdue: admissible");
+}
+
+#[test]
+fn r08_receipt_before_the_loans_contract_is_refused_and_on_its_day_accepted() {
+    let f = SubmissionFacts {
+        contract_date: d("2026-03-11"),
+        ..submitted("2026-03-10T05:00:00Z", None, Default::default())
+    };
+    let e = submission(&f, f.received_at, &kz(), &policy()).expect_err("before the contract");
+    assert_eq!((e.rule.as_deref(), e.reason), (Some("R8"), crate::error::UserErrorReason::DateOutOfRange));
+    assert_eq!(e.params.get("notBefore"), Some(&serde_json::json!("2026-03-11")));
+    let same_day = SubmissionFacts { contract_date: d("2026-03-10"), ..f };
+    assert!(submission(&same_day, f.received_at, &kz(), &policy()).is_ok());
+}
+
+#[test]
+fn r08_the_incoming_year_is_the_local_year_of_registration_not_of_receipt() {
+    let f = submitted("2026-12-30T05:00:00Z", None, BlockingFacts::default());
+    // 31 December 20:00 UTC is already 1 January in Almaty.
+    let s = submission(&f, at("2026-12-31T20:00:00Z"), &kz(), &policy()).expect("registered");
+    assert_eq!(s.incoming_year, 2027);
+}
