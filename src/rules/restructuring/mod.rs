@@ -5,6 +5,7 @@
 
 mod admissibility;
 mod deadlines;
+mod decision;
 mod letter;
 mod notice;
 mod submission;
@@ -17,6 +18,7 @@ use crate::error::UserErrorReason;
 
 pub use admissibility::*;
 pub use deadlines::*;
+pub use decision::*;
 pub use letter::*;
 pub use notice::*;
 pub use submission::*;

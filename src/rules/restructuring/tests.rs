@@ -2,12 +2,15 @@
 //! calendar.
 
 use super::*;
+use crate::error::UserErrorReason;
 use crate::rules::calendar::tests::kz;
 use crate::rules::loans::{Installment, Ledger, Payment};
 use crate::rules::policy::Policy;
 use crate::rules::policy::tests::shipped;
 use chrono::NaiveDate;
-use entity::enums::{Currency, Jurisdiction, Language, RepaymentOrder};
+use entity::enums::{
+    ApplicationStatus, Currency, DeadlineKind, DecisionKind, Jurisdiction, Language, Obligor, RepaymentOrder,
+};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -452,4 +455,117 @@ fn r08_the_incoming_year_is_the_local_year_of_registration_not_of_receipt() {
     // 31 December 20:00 UTC is already 1 January in Almaty.
     let s = submission(&f, at("2026-12-31T20:00:00Z"), &kz(), &policy()).expect("registered");
     assert_eq!(s.incoming_year, 2027);
+}
+
+fn decided<'a>(kind: DecisionKind, terms: Option<&'a Terms>, ledger: &'a Ledger) -> DecisionFacts<'a> {
+    DecisionFacts {
+        status: ApplicationStatus::Registered,
+        received_at: at("2026-01-15T05:00:00Z"),
+        monthly_income: Some(dec!(5000)),
+        other_monthly_debt_payments: dec!(200),
+        currency: Currency::Kzt,
+        annual_rate: dec!(0.4),
+        kind,
+        proposal: terms.map(|terms| Proposal { terms, ledger }),
+        reasons: None,
+        drafted_reasons: None,
+        reply_by: None,
+        delivered_at: None,
+    }
+}
+
+/// 20 January, 10:00 in Almaty: `overdue()`.
+fn decide_now() -> chrono::DateTime<chrono::Utc> {
+    at("2026-01-20T05:00:00Z")
+}
+
+fn decide(f: &DecisionFacts<'_>) -> Result<DecisionPlan, Vec<crate::error::UserError>> {
+    decision(f, decide_now(), &kz(), &policy())
+}
+
+/// The one user error of a refused decision: its field, rule and reason.
+fn refusal_of(r: Result<DecisionPlan, Vec<crate::error::UserError>>) -> (String, Option<String>, UserErrorReason) {
+    let e = r.expect_err("refused");
+    assert_eq!(e.len(), 1, "{e:?}");
+    (format!("{:?}", e[0].field), e[0].rule.clone(), e[0].reason)
+}
+
+#[test]
+fn r10_r11_an_approval_that_lowers_the_burden_is_signed_and_its_implementation_falls_due() {
+    let (l, cut) = (ledger(), rate(dec!(0.1)));
+    let plan = decide(&decided(DecisionKind::Approve, Some(&cut), &l)).expect("approved");
+    assert_eq!((plan.step, plan.status), (AppStep::Decide(DecisionKind::Approve), ApplicationStatus::Approved));
+    assert_eq!(plan.delivered_at, decide_now(), "delivered when signed unless said otherwise");
+    let b = plan.burden.expect("R7 checked");
+    assert_eq!((b.payment_before, b.payment_after), (dec!(1650), dec!(1575)));
+    let next = plan.next_deadline.expect("R11");
+    assert_eq!((next.kind, next.rule, next.obligor), (DeadlineKind::DecisionImplementation, "R11", Obligor::Mfo));
+    assert_eq!(next.due, implementation_due(&kz(), &policy(), overdue()));
+}
+
+#[test]
+fn r10_terms_that_raise_the_burden_are_refused_on_the_terms_and_r07_without_income_on_the_application() {
+    let (l, raise) = (ledger(), rate(dec!(0.5)));
+    let (field, rule, reason) = refusal_of(decide(&decided(DecisionKind::Approve, Some(&raise), &l)));
+    assert!(field.contains("terms"), "{field}");
+    assert_eq!((rule.as_deref(), reason), (Some("R10"), UserErrorReason::DebtBurdenNotLowered));
+    let cut = rate(dec!(0.1));
+    let no_income = DecisionFacts { monthly_income: None, ..decided(DecisionKind::Approve, Some(&cut), &l) };
+    let (field, rule, reason) = refusal_of(decide(&no_income));
+    assert!(field.contains("applicationId"), "{field}");
+    assert_eq!((rule.as_deref(), reason), (Some("R7"), UserErrorReason::IncomeRequired));
+}
+
+#[test]
+fn r03_an_inadmissible_application_is_only_refused_and_r08_a_refusal_gives_its_reasons() {
+    let (l, cut) = (ledger(), rate(dec!(0.1)));
+    let late =
+        DecisionFacts { status: ApplicationStatus::Inadmissible, ..decided(DecisionKind::Approve, Some(&cut), &l) };
+    assert_eq!(refusal_of(decide(&late)).1.as_deref(), Some("R3"));
+    let refuse = DecisionFacts { status: ApplicationStatus::Inadmissible, ..decided(DecisionKind::Refuse, None, &l) };
+    let (_, rule, reason) = refusal_of(decide(&refuse));
+    assert_eq!((rule.as_deref(), reason), (Some("R8"), UserErrorReason::RefusalReasonsRequired));
+    for (given, drafted, reasons) in [
+        (Some("no income"), Some("late"), "no income"),
+        (Some("  "), Some("late"), "late"),
+        (None, Some("late"), "late"),
+    ] {
+        let f = DecisionFacts { reasons: given, drafted_reasons: drafted, ..refuse };
+        let plan = decide(&f).expect("refused as asked");
+        assert_eq!(plan.reasons.as_deref(), Some(reasons), "{given:?}");
+        assert_eq!((plan.status, plan.burden, plan.next_deadline), (ApplicationStatus::Refused, None, None));
+    }
+}
+
+#[test]
+fn r12_r13_a_counter_proposal_leaves_15_days_to_reply_and_is_deemed_refused_after_30() {
+    let (l, cut) = (ledger(), rate(dec!(0.1)));
+    let delivered = at("2026-01-19T05:00:00Z");
+    let f = DecisionFacts {
+        reply_by: Some(d("2026-02-03")),
+        delivered_at: Some(delivered),
+        ..decided(DecisionKind::CounterProposal, Some(&cut), &l)
+    };
+    let plan = decide(&f).expect("proposed");
+    assert_eq!((plan.status, plan.delivered_at), (ApplicationStatus::CounterProposed, delivered));
+    let next = plan.next_deadline.expect("R13");
+    assert_eq!((next.kind, next.rule, next.obligor), (DeadlineKind::CounterProposalReply, "R13", Obligor::Borrower));
+    assert_eq!(next.due, deemed_refusal_due(&kz(), &policy(), d("2026-01-19")), "from delivery");
+    let short = DecisionFacts { reply_by: Some(d("2026-02-02")), ..f };
+    assert_eq!(refusal_of(decide(&short)).1.as_deref(), Some("R12"));
+}
+
+#[test]
+fn r08_a_decision_is_delivered_between_receipt_and_now_and_r02_forgiveness_in_minor_units() {
+    let l = ledger();
+    for delivered in ["2026-01-15T04:59:59Z", "2026-01-20T05:00:01Z"] {
+        let f = DecisionFacts { delivered_at: Some(at(delivered)), ..decided(DecisionKind::Refuse, None, &l) };
+        let (field, rule, reason) = refusal_of(decide(&DecisionFacts { reasons: Some("x"), ..f }));
+        assert!(field.contains("deliveredAt"), "{field}");
+        assert_eq!((rule, reason), (None, UserErrorReason::DateOutOfRange), "{delivered}");
+    }
+    let finer = Terms { forgive_overdue_principal: dec!(0.001), ..Default::default() };
+    let (field, _, reason) = refusal_of(decide(&decided(DecisionKind::Approve, Some(&finer), &l)));
+    assert!(field.contains("forgiveOverduePrincipal"), "{field}");
+    assert_eq!(reason, UserErrorReason::FinerThanMinorUnit);
 }
