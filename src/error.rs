@@ -440,6 +440,11 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// The user errors found.
+    pub fn into_errors(self) -> Vec<UserError> {
+        self.0
+    }
+
     /// `Ok(())` when nothing was found wrong, otherwise the user errors found so far.
     pub fn finish(&mut self) -> ServiceResult<()> {
         if self.0.is_empty() { Ok(()) } else { Err(ServiceError::User(std::mem::take(&mut self.0))) }

@@ -13,7 +13,7 @@ pub mod military;
 pub mod policy;
 pub mod restructuring;
 
-use crate::error::UserErrorReason;
+use crate::error::{UserError, UserErrorReason};
 
 /// Why a rule (or the record's state) refuses an action: a verdict for the services to turn
 /// into a user error on the right field. It carries no text: its reason is the message's
@@ -59,5 +59,22 @@ impl Refusal {
     pub fn with_param(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
         self.params.insert(key.to_owned(), value.into());
         self
+    }
+
+    /// The user error of the input field the refusal concerns, with its reason, rule ID
+    /// and particulars.
+    pub fn on_field(self, field: &[&str]) -> UserError {
+        let mut e = match self.kind {
+            RefusalKind::RuleViolation => UserError::rule(self.rule.unwrap_or(""), field, self.reason),
+            RefusalKind::Conflict => {
+                let e = UserError::conflict(field, self.reason);
+                match self.rule {
+                    Some(rule) => e.with_rule(rule),
+                    None => e,
+                }
+            }
+        };
+        e.params = self.params;
+        e
     }
 }

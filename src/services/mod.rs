@@ -142,20 +142,7 @@ pub(crate) fn refused(r: crate::rules::Refusal, field: &[&str]) -> crate::error:
 /// A rule's refusal as the user error of the input field it concerns, with its reason
 /// and particulars.
 pub(crate) fn refusal_error(r: crate::rules::Refusal, field: &[&str]) -> crate::error::UserError {
-    use crate::error::UserError;
-    use crate::rules::RefusalKind;
-    let mut e = match r.kind {
-        RefusalKind::RuleViolation => UserError::rule(r.rule.unwrap_or(""), field, r.reason),
-        RefusalKind::Conflict => {
-            let e = UserError::conflict(field, r.reason);
-            match r.rule {
-                Some(rule) => e.with_rule(rule),
-                None => e,
-            }
-        }
-    };
-    e.params = r.params;
-    e
+    r.on_field(field)
 }
 
 /// Runs a counter's upsert-increment (`… ON CONFLICT DO UPDATE SET last_number =

@@ -4,6 +4,8 @@
 use chrono::NaiveDate;
 use entity::enums::Language;
 
+use super::BlockingFact;
+
 /// What appendix 1 of the KZ seed puts in a refusal.
 #[derive(Debug, Clone)]
 pub struct RefusalLetterFacts {
@@ -77,4 +79,40 @@ pub fn refusal_letter(language: Language, f: &RefusalLetterFacts) -> String {
 /// The incoming number of an application, e.g. `R-2026/000012`.
 pub fn incoming_number(year: i32, seq: i32) -> String {
     format!("R-{year}/{seq:06}")
+}
+
+/// D1, R3: the drafted refusal's reasons for an application received after the window
+/// while blocking facts were in force, in the letter's language.
+pub fn late_application_reasons(language: Language, days_after_overdue: i64, facts: &[BlockingFact]) -> String {
+    let facts: Vec<&str> = facts.iter().map(|f| blocking_fact_words(*f, language)).collect();
+    match refusal_letter_language(language) {
+        Language::Kk => format!(
+            "өтініш мерзімі өткен соң ({} күн) берілді және {} бар (Заңның 9-2-бабы 2-тармағы).",
+            days_after_overdue,
+            facts.join(", ")
+        ),
+        Language::Ru | Language::Ky => format!(
+            "подачей заявления по истечении тридцати календарных дней с даты наступления просрочки ({} дн.) при наличии: {} (пункт 2 статьи 9-2 Закона).",
+            days_after_overdue,
+            facts.join(", ")
+        ),
+    }
+}
+
+/// R3: a blocking fact as the refusal letter names it.
+fn blocking_fact_words(f: BlockingFact, language: Language) -> &'static str {
+    use BlockingFact as F;
+    let (ru, kk) = match f {
+        F::CourtAct => ("вступившего в законную силу судебного акта", "заңды күшіне енген сот актісі"),
+        F::EnforcementInscription => ("исполнительной надписи", "атқарушылық жазба"),
+        F::SettlementAgreement => (
+            "мирового соглашения или соглашения об урегулировании спора в порядке медиации",
+            "татуласу немесе медиация тәртібімен дауды реттеу туралы келісім",
+        ),
+        F::ClaimAssigned => ("уступки права (требования) третьему лицу", "талап ету құқығын үшінші тұлғаға беру"),
+    };
+    match refusal_letter_language(language) {
+        Language::Kk => kk,
+        Language::Ru | Language::Ky => ru,
+    }
 }

@@ -5,8 +5,10 @@
 
 mod admissibility;
 mod deadlines;
+mod decision;
 mod letter;
 mod notice;
+mod submission;
 mod terms;
 
 use entity::enums::{ApplicationStatus, DecisionKind};
@@ -16,8 +18,10 @@ use crate::error::UserErrorReason;
 
 pub use admissibility::*;
 pub use deadlines::*;
+pub use decision::*;
 pub use letter::*;
 pub use notice::*;
+pub use submission::*;
 pub use terms::*;
 
 /// R9: an application is under review until it is decided, agreed, refused or closed.

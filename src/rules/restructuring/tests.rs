@@ -2,13 +2,16 @@
 //! calendar.
 
 use super::*;
+use crate::error::UserErrorReason;
 use crate::money::Money;
 use crate::rules::calendar::tests::kz;
 use crate::rules::loans::{Installment, Ledger, Payment};
 use crate::rules::policy::Policy;
 use crate::rules::policy::tests::shipped;
 use chrono::NaiveDate;
-use entity::enums::{Currency, Jurisdiction, Language, RepaymentOrder};
+use entity::enums::{
+    ApplicationStatus, Currency, DeadlineKind, DecisionKind, Jurisdiction, Language, Obligor, RepaymentOrder,
+};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -370,4 +373,205 @@ fn d01_the_letter_carries_every_required_field_in_the_applications_language() {
     }
     assert!(refusal_letter(Language::Ru, &f).contains("Отказ в изменении условий"));
     assert!(refusal_letter(Language::Kk, &f).contains("бас тарту"));
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    s.parse().expect("instant")
+}
+
+fn submitted(received: &str, overdue_since: Option<&str>, blocking: BlockingFacts) -> SubmissionFacts {
+    SubmissionFacts {
+        by_borrower: false,
+        channel: entity::enums::SubmissionChannel::InPerson,
+        language: Language::Ru,
+        application_date: None,
+        received_at: at(received),
+        contract_date: d("2025-06-01"),
+        overdue_since: overdue_since.map(d),
+        blocking,
+    }
+}
+
+#[test]
+fn r05_r08_an_application_inside_the_window_is_registered_and_answered_within_15_days() {
+    let f = submitted("2026-03-10T05:00:00Z", Some("2026-03-01"), BlockingFacts::default());
+    let s = submission(&f, at("2026-03-12T05:00:00Z"), &kz(), &policy()).expect("registered");
+    assert_eq!((s.status, s.admissible, s.admissibility_rule), (ApplicationStatus::Registered, true, "R2"));
+    assert!(s.inadmissible_facts.is_empty());
+    assert_eq!(s.refusal_draft, None);
+    assert_eq!(s.received_at, at("2026-03-10T05:00:00Z"));
+    assert_eq!(s.application_date, d("2026-03-10"), "undated: the day of receipt");
+    assert_eq!(s.decision_due.date, d("2026-03-25"), "R8 runs from receipt, not registration");
+    assert_eq!(s.channel, entity::enums::SubmissionChannel::InPerson);
+    assert_eq!(s.incoming_year, 2026);
+    let dated = SubmissionFacts { application_date: Some(d("2026-03-09")), ..f };
+    assert_eq!(
+        submission(&dated, f.received_at, &kz(), &policy()).expect("registered").application_date,
+        d("2026-03-09")
+    );
+}
+
+#[test]
+fn r03_d01_a_late_application_with_a_court_act_is_registered_inadmissible_with_its_refusal_drafted() {
+    let court = BlockingFacts { court_act_on: Some(d("2026-01-05")), ..Default::default() };
+    let f = submitted("2026-03-10T05:00:00Z", Some("2026-01-01"), court);
+    let s = submission(&f, f.received_at, &kz(), &policy()).expect("registered all the same (R5)");
+    assert_eq!((s.status, s.admissible, s.admissibility_rule), (ApplicationStatus::Inadmissible, false, "R3"));
+    assert_eq!(s.inadmissible_facts, vec![BlockingFact::CourtAct]);
+    assert_eq!(s.decision_due.date, d("2026-03-25"), "R8 applies admissible or not");
+    let ru = s.refusal_draft.expect("D1 drafted");
+    assert!(ru.contains("(68 дн.)") && ru.contains("судебного акта"), "{ru}");
+    let kk = SubmissionFacts { language: Language::Kk, ..f };
+    let kk = submission(&kk, f.received_at, &kz(), &policy()).expect("registered").refusal_draft.expect("D1");
+    assert!(kk.contains("(68 күн)") && kk.contains("сот актісі"), "{kk}");
+    let late_unblocked = submitted("2026-03-10T05:00:00Z", Some("2026-01-01"), BlockingFacts::default());
+    let s = submission(&late_unblocked, f.received_at, &kz(), &policy()).expect("registered");
+    assert_eq!((s.status, s.admissibility_rule, s.refusal_draft), (ApplicationStatus::Registered, "R3", None));
+}
+
+#[test]
+fn r08_the_apps_submissions_are_received_when_sent_and_staff_give_the_day_of_receipt() {
+    let (now, earlier) = (at("2026-03-12T05:00:00Z"), at("2026-03-10T05:00:00Z"));
+    assert_eq!(received_at(true, Some(earlier), now), now);
+    assert_eq!(received_at(false, Some(earlier), now), earlier);
+    assert_eq!(received_at(false, None, now), now);
+    let app =
+        SubmissionFacts { by_borrower: true, ..submitted("2026-03-12T05:00:00Z", None, BlockingFacts::default()) };
+    let s = submission(&app, now, &kz(), &policy()).expect("registered");
+    assert_eq!(s.channel, entity::enums::SubmissionChannel::MobileApp);
+    assert_eq!((s.admissible, s.admissibility_rule), (true, "R2"), "not overdue: admissible");
+}
+
+#[test]
+fn r08_receipt_before_the_loans_contract_is_refused_and_on_its_day_accepted() {
+    let f = SubmissionFacts {
+        contract_date: d("2026-03-11"),
+        ..submitted("2026-03-10T05:00:00Z", None, Default::default())
+    };
+    let e = submission(&f, f.received_at, &kz(), &policy()).expect_err("before the contract");
+    assert_eq!((e.rule.as_deref(), e.reason), (Some("R8"), crate::error::UserErrorReason::DateOutOfRange));
+    assert_eq!(e.params.get("notBefore"), Some(&serde_json::json!("2026-03-11")));
+    let same_day = SubmissionFacts { contract_date: d("2026-03-10"), ..f };
+    assert!(submission(&same_day, f.received_at, &kz(), &policy()).is_ok());
+}
+
+#[test]
+fn r08_the_incoming_year_is_the_local_year_of_registration_not_of_receipt() {
+    let f = submitted("2026-12-30T05:00:00Z", None, BlockingFacts::default());
+    // 31 December 20:00 UTC is already 1 January in Almaty.
+    let s = submission(&f, at("2026-12-31T20:00:00Z"), &kz(), &policy()).expect("registered");
+    assert_eq!(s.incoming_year, 2027);
+}
+
+fn decided<'a>(kind: DecisionKind, terms: Option<&'a Terms>, ledger: &'a Ledger) -> DecisionFacts<'a> {
+    DecisionFacts {
+        status: ApplicationStatus::Registered,
+        received_at: at("2026-01-15T05:00:00Z"),
+        monthly_income: Some(dec!(5000)),
+        other_monthly_debt_payments: dec!(200),
+        currency: Currency::Kzt,
+        annual_rate: dec!(0.4),
+        kind,
+        proposal: terms.map(|terms| Proposal { terms, ledger }),
+        reasons: None,
+        drafted_reasons: None,
+        reply_by: None,
+        delivered_at: None,
+    }
+}
+
+/// 20 January, 10:00 in Almaty: `overdue()`.
+fn decide_now() -> chrono::DateTime<chrono::Utc> {
+    at("2026-01-20T05:00:00Z")
+}
+
+fn decide(f: &DecisionFacts<'_>) -> Result<DecisionPlan, Vec<crate::error::UserError>> {
+    decision(f, decide_now(), &kz(), &policy())
+}
+
+/// The one user error of a refused decision: its field, rule and reason.
+fn refusal_of(r: Result<DecisionPlan, Vec<crate::error::UserError>>) -> (String, Option<String>, UserErrorReason) {
+    let e = r.expect_err("refused");
+    assert_eq!(e.len(), 1, "{e:?}");
+    (format!("{:?}", e[0].field), e[0].rule.clone(), e[0].reason)
+}
+
+#[test]
+fn r10_r11_an_approval_that_lowers_the_burden_is_signed_and_its_implementation_falls_due() {
+    let (l, cut) = (ledger(), rate(dec!(0.1)));
+    let plan = decide(&decided(DecisionKind::Approve, Some(&cut), &l)).expect("approved");
+    assert_eq!((plan.step, plan.status), (AppStep::Decide(DecisionKind::Approve), ApplicationStatus::Approved));
+    assert_eq!(plan.delivered_at, decide_now(), "delivered when signed unless said otherwise");
+    let b = plan.burden.expect("R7 checked");
+    assert_eq!((b.payment_before, b.payment_after), (dec!(1650), dec!(1575)));
+    let next = plan.next_deadline.expect("R11");
+    assert_eq!((next.kind, next.rule, next.obligor), (DeadlineKind::DecisionImplementation, "R11", Obligor::Mfo));
+    assert_eq!(next.due, implementation_due(&kz(), &policy(), overdue()));
+}
+
+#[test]
+fn r10_terms_that_raise_the_burden_are_refused_on_the_terms_and_r07_without_income_on_the_application() {
+    let (l, raise) = (ledger(), rate(dec!(0.5)));
+    let (field, rule, reason) = refusal_of(decide(&decided(DecisionKind::Approve, Some(&raise), &l)));
+    assert!(field.contains("terms"), "{field}");
+    assert_eq!((rule.as_deref(), reason), (Some("R10"), UserErrorReason::DebtBurdenNotLowered));
+    let cut = rate(dec!(0.1));
+    let no_income = DecisionFacts { monthly_income: None, ..decided(DecisionKind::Approve, Some(&cut), &l) };
+    let (field, rule, reason) = refusal_of(decide(&no_income));
+    assert!(field.contains("applicationId"), "{field}");
+    assert_eq!((rule.as_deref(), reason), (Some("R7"), UserErrorReason::IncomeRequired));
+}
+
+#[test]
+fn r03_an_inadmissible_application_is_only_refused_and_r08_a_refusal_gives_its_reasons() {
+    let (l, cut) = (ledger(), rate(dec!(0.1)));
+    let late =
+        DecisionFacts { status: ApplicationStatus::Inadmissible, ..decided(DecisionKind::Approve, Some(&cut), &l) };
+    assert_eq!(refusal_of(decide(&late)).1.as_deref(), Some("R3"));
+    let refuse = DecisionFacts { status: ApplicationStatus::Inadmissible, ..decided(DecisionKind::Refuse, None, &l) };
+    let (_, rule, reason) = refusal_of(decide(&refuse));
+    assert_eq!((rule.as_deref(), reason), (Some("R8"), UserErrorReason::RefusalReasonsRequired));
+    for (given, drafted, reasons) in [
+        (Some("no income"), Some("late"), "no income"),
+        (Some("  "), Some("late"), "late"),
+        (None, Some("late"), "late"),
+    ] {
+        let f = DecisionFacts { reasons: given, drafted_reasons: drafted, ..refuse };
+        let plan = decide(&f).expect("refused as asked");
+        assert_eq!(plan.reasons.as_deref(), Some(reasons), "{given:?}");
+        assert_eq!((plan.status, plan.burden, plan.next_deadline), (ApplicationStatus::Refused, None, None));
+    }
+}
+
+#[test]
+fn r12_r13_a_counter_proposal_leaves_15_days_to_reply_and_is_deemed_refused_after_30() {
+    let (l, cut) = (ledger(), rate(dec!(0.1)));
+    let delivered = at("2026-01-19T05:00:00Z");
+    let f = DecisionFacts {
+        reply_by: Some(d("2026-02-03")),
+        delivered_at: Some(delivered),
+        ..decided(DecisionKind::CounterProposal, Some(&cut), &l)
+    };
+    let plan = decide(&f).expect("proposed");
+    assert_eq!((plan.status, plan.delivered_at), (ApplicationStatus::CounterProposed, delivered));
+    let next = plan.next_deadline.expect("R13");
+    assert_eq!((next.kind, next.rule, next.obligor), (DeadlineKind::CounterProposalReply, "R13", Obligor::Borrower));
+    assert_eq!(next.due, deemed_refusal_due(&kz(), &policy(), d("2026-01-19")), "from delivery");
+    let short = DecisionFacts { reply_by: Some(d("2026-02-02")), ..f };
+    assert_eq!(refusal_of(decide(&short)).1.as_deref(), Some("R12"));
+}
+
+#[test]
+fn r08_a_decision_is_delivered_between_receipt_and_now_and_r02_forgiveness_in_minor_units() {
+    let l = ledger();
+    for delivered in ["2026-01-15T04:59:59Z", "2026-01-20T05:00:01Z"] {
+        let f = DecisionFacts { delivered_at: Some(at(delivered)), ..decided(DecisionKind::Refuse, None, &l) };
+        let (field, rule, reason) = refusal_of(decide(&DecisionFacts { reasons: Some("x"), ..f }));
+        assert!(field.contains("deliveredAt"), "{field}");
+        assert_eq!((rule, reason), (None, UserErrorReason::DateOutOfRange), "{delivered}");
+    }
+    let finer = Terms { forgive_overdue_principal: dec!(0.001), ..Default::default() };
+    let (field, _, reason) = refusal_of(decide(&decided(DecisionKind::Approve, Some(&finer), &l)));
+    assert!(field.contains("forgiveOverduePrincipal"), "{field}");
+    assert_eq!(reason, UserErrorReason::FinerThanMinorUnit);
 }

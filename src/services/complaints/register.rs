@@ -1,11 +1,8 @@
 //! C1–C6: registration into the MFO's single journal, numbered without gaps (C4). What a
 //! complaint lacks is flagged and escalated, never a reason to refuse it (C2).
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use entity::enums::{
-    ClosureReason, ComplaintChannel, ComplaintForm, ComplaintKind, ComplaintStatus, DeadlineKind, DeadlineStatus,
-    Language, Obligor,
-};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{ComplaintChannel, ComplaintForm, ComplaintKind, DeadlineStatus, Language};
 use entity::{borrower, complaint, complaint_journal_counter, loan};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -17,7 +14,7 @@ use super::{SUBJECT, get, snapshot, visibility};
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{BorrowerId, ComplaintId, ContactId, LoanId};
-use crate::rules::complaints::{self as rules, Complainant, Content};
+use crate::rules::complaints::{self as rules, Complainant, Opening, RegistrationFacts, RegistrationRefused};
 use crate::services::deadlines::{self, NewDeadline};
 use crate::services::write::{Actor, Subject, Submission, Submitted, Write};
 use crate::services::{Ctx, reference, scope};
@@ -155,71 +152,54 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
             }
 
             let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
-            let cal = &law.calendar;
-            let policy = &law.policy.policy;
-            let received_at = input.received_at.unwrap_or(w.now);
-            let received_on = cal.local_date(received_at);
-            let registered_on = cal.local_date(w.now);
-            // A complaint about a loan cannot have reached the MFO before the loan's contract: such
-            // a date is a typo (a year 1, a swapped century), and C2's clock would start from it.
-            if let Some(contract_date) = loan_contract_date
-                && received_on < contract_date
-            {
-                return Err(ServiceError::user(
-                    UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
-                        .with_param("notBefore", contract_date.to_string()),
-                ));
-            }
-            if is_borrower && input.dated_on.is_none() {
-                input.dated_on = Some(registered_on);
-            }
-            let form = input.form.unwrap_or_else(|| rules::default_form(input.channel));
-            let content = Content {
-                form,
+            let facts = RegistrationFacts {
+                kind: input.kind,
+                channel: input.channel,
+                form: input.form,
                 complainants: &input.complainants,
                 answer_address: input.answer_address.as_deref(),
                 substance: input.substance.as_deref(),
                 signed: input.signed,
-                dated: input.dated_on.is_some(),
+                dated_on: input.dated_on,
+                by_borrower: is_borrower,
+                received_at: input.received_at,
+                loan_contract_date,
             };
-            let missing = rules::missing_content(&content);
-            let anonymous = rules::is_anonymous(&content);
+            let plan =
+                rules::registration(&facts, w.now, &law.calendar, &law.policy.policy).map_err(
+                    |refused| match refused {
+                        RegistrationRefused::ReceivedBeforeContract { contract_date } => ServiceError::user(
+                            UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
+                                .with_param("notBefore", contract_date.to_string()),
+                        ),
+                    },
+                )?;
 
             let id = w.new_id();
             let subject = Subject::new(SUBJECT, id);
-            let deadline = |kind, rule, due, obligor| NewDeadline {
-                subject,
-                org_id: mfo,
-                jurisdiction: p.jurisdiction,
-                kind,
-                rule,
-                obligor,
-                due,
-                policy_version_id: law.policy.id,
-                occurrence: "1".into(),
-            };
-            // C4: registered within a business day of receipt.
-            if rules::registration_deadline_applies(form, received_on, registered_on) {
-                let due = rules::registration_due(cal, policy, received_on);
-                let met = w.now < due.at;
-                deadlines::record_settled(
-                    w,
-                    deadline(DeadlineKind::ComplaintRegistration, "C4", due, Obligor::Mfo),
-                    met,
-                )
-                .await?;
-            }
-            // C5: an e-mailed complaint is acknowledged by the next business day.
-            if rules::acknowledgement_required(input.channel) && !anonymous {
-                let due = rules::acknowledgement_due(cal, policy, received_on);
-                deadlines::open(w, deadline(DeadlineKind::ComplaintAcknowledgement, "C5", due, Obligor::Mfo)).await?;
-            }
-            // C8: answered within ten business days of registration (C7: suggestions need none).
-            if rules::answer_required(input.kind) {
-                let due = rules::answer_due(cal, policy, registered_on);
-                deadlines::open(w, deadline(DeadlineKind::ComplaintAnswer, "C8", due, Obligor::Mfo)).await?;
-                if anonymous {
-                    deadlines::close(w, id, DeadlineKind::ComplaintAnswer, DeadlineStatus::Cancelled).await?;
+            for d in &plan.deadlines {
+                let new = NewDeadline {
+                    subject,
+                    org_id: mfo,
+                    jurisdiction: p.jurisdiction,
+                    kind: d.kind,
+                    rule: d.rule,
+                    obligor: d.obligor,
+                    due: d.due,
+                    policy_version_id: law.policy.id,
+                    occurrence: "1".into(),
+                };
+                match d.opening {
+                    Opening::Open => {
+                        deadlines::open(w, new).await?;
+                    }
+                    Opening::Settled { met } => {
+                        deadlines::record_settled(w, new, met).await?;
+                    }
+                    Opening::Cancelled => {
+                        deadlines::open(w, new).await?;
+                        deadlines::close(w, id, d.kind, DeadlineStatus::Cancelled).await?;
+                    }
                 }
             }
             w.produced(id);
@@ -227,37 +207,34 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
             // C4's number is taken last, just before the row is written: the MFO's counter row
             // stays locked until commit, and every other registration of the MFO waits for it
             // (measured under load), so the deadlines go first. Nothing else needs the number.
-            let year = registered_on.year();
-            let seq = next_journal_number(w, mfo, year).await?;
+            let seq = next_journal_number(w, mfo, plan.journal_year).await?;
             let row = complaint::Model {
                 id,
                 mfo_id: mfo,
                 jurisdiction: p.jurisdiction,
-                journal_year: year,
+                journal_year: plan.journal_year,
                 journal_seq: seq,
                 kind: input.kind,
                 channel: input.channel,
-                form,
+                form: plan.form,
                 language: input.language,
                 substance: input.substance.clone(),
                 complainants: serde_json::to_value(&input.complainants)
                     .map_err(|e| ServiceError::Internal(e.into()))?,
                 answer_address: input.answer_address.clone(),
                 signed: input.signed,
-                dated_on: input.dated_on,
-                missing_content: serde_json::to_value(&missing).map_err(|e| ServiceError::Internal(e.into()))?,
+                dated_on: plan.dated_on,
+                missing_content: serde_json::to_value(&plan.missing).map_err(|e| ServiceError::Internal(e.into()))?,
                 borrower_id: input.borrower_id.map(|b| b.0),
                 loan_id: input.loan_id.map(|l| l.0),
                 contact_id: contact.as_ref().map(|c| c.id),
                 branch: input.branch.clone(),
-                received_at,
+                received_at: plan.received_at,
                 registered_at: w.now,
                 registered_by: p.key(),
-                // C3: an anonymous written complaint is left without consideration at once.
-                status: if anonymous { ComplaintStatus::LeftWithoutConsideration } else { ComplaintStatus::Registered },
-                closure_reason: anonymous.then_some(ClosureReason::Anonymous),
-                closure_note: anonymous
-                    .then(|| "anonymous: no personal or contact details and no postal address (C3)".to_owned()),
+                status: plan.status,
+                closure_reason: plan.closure_reason,
+                closure_note: plan.closure_note.map(str::to_owned),
                 acknowledged_at: None,
                 acknowledgement_channel: None,
                 forwarded_to: None,

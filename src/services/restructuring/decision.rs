@@ -17,8 +17,7 @@ use super::{SUBJECT, for_change, new_deadline, to_json, transition};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::ApplicationId;
-use crate::money::{self, Money};
-use crate::rules::restructuring::{self as rules, AppStep, Burden, RefusalLetterFacts, Terms};
+use crate::rules::restructuring::{self as rules, AppStep, Burden, DecisionFacts, Proposal, RefusalLetterFacts, Terms};
 use crate::services::deadlines;
 use crate::services::write::{Actor, Subject, Write};
 use crate::services::{Ctx, loans, reference, refused, scope};
@@ -67,18 +66,6 @@ fn check_terms(t: &Terms) -> Problems {
     problems
 }
 
-/// R2.5: forgiven amounts are money of the loan's currency, never finer than its minor unit.
-fn check_terms_scale(t: &Terms, currency: entity::enums::Currency) -> ServiceResult<()> {
-    let mut problems = Problems::new();
-    for (field, v) in [
-        ("forgiveOverduePrincipal", t.forgive_overdue_principal),
-        ("forgiveOverdueInterest", t.forgive_overdue_interest),
-    ] {
-        money::check_scale(&mut problems, &["terms", field], v, currency);
-    }
-    problems.finish()
-}
-
 /// R8: the manager's answer: agreement, counter-proposal (R12) or motivated refusal (D1).
 /// Agreed or proposed terms must lower the debt burden (R7, R10).
 pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideInput) -> ServiceResult<Decided> {
@@ -105,75 +92,50 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
 
     ctx.write(Actor::from(p), async |w| {
         let a = for_change(w, p, id, false).await?;
-        let step = AppStep::Decide(input.kind);
-        rules::next_status(a.status, step).map_err(|r| refused(r, &["applicationId"]))?;
-        let delivered_at = input.delivered_at.unwrap_or(w.now);
-        if delivered_at > w.now || delivered_at < a.received_at {
-            return Err(ServiceError::user(
-                UserError::invalid(&["deliveredAt"], UserErrorReason::DateOutOfRange)
-                    .with_param("notBefore", a.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                    .with_param("notAfter", w.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            ));
-        }
         let law = reference::law(w.reference(), w.txn(), a.jurisdiction, w.now).await?;
-        let policy = &law.policy.policy;
-        let today = law.calendar.local_date(w.now);
-        let delivered_on = law.calendar.local_date(delivered_at);
         let l = loan::Entity::find_by_id(a.loan_id).one(w.txn()).await?.ok_or(ServiceError::NotFound)?;
-        if let Some(t) = &input.terms {
-            check_terms_scale(t, l.currency)?;
-        }
-
-        let mut burden = None;
-        if let Some(terms) = &input.terms {
-            let schedule = loans::schedule_of(w.txn(), l.id).await?;
-            let payments = loans::payments_of_loan(w.txn(), l.id).await?;
-            let ledger = loans::ledger(&l, &schedule, &payments);
-            // Terms that cannot be scheduled (R2) are refused on the terms, before the burden.
-            rules::new_schedule(&ledger, l.currency, terms, l.annual_rate.0, today).map_err(|r| refused(r, &["terms"]))?;
-            let income = Money::new(a.monthly_income.map(|m| m.0).unwrap_or_default(), l.currency);
-            let b = rules::burden(&ledger, terms, l.annual_rate.0, today, income, a.other_monthly_debt_payments.0, policy)
-                .map_err(|r| refused(r, &["applicationId"]))?;
-            rules::check_lowers_burden(&b, l.currency).map_err(|r| refused(r, &["terms"]))?;
-            burden = Some(b);
-        }
-        if let Some(reply_by) = input.reply_by {
-            rules::check_reply_by(policy, delivered_on, reply_by).map_err(|r| refused(r, &["replyBy"]))?;
-        }
-        let reasons = match input.kind {
-            DecisionKind::Refuse => {
-                let existing_draft =
-                    decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?;
-                let reasons = input
-                    .reasons
-                    .clone()
-                    .filter(|r| !r.trim().is_empty())
-                    .or_else(|| existing_draft.and_then(|d| d.reasons));
-                match reasons {
-                    Some(r) => Some(r),
-                    None => {
-                        return Err(ServiceError::user(UserError::rule(
-                            "R8",
-                            &["reasons"],
-                            UserErrorReason::RefusalReasonsRequired,
-                        )));
-                    }
-                }
+        let ledger = match &input.terms {
+            Some(_) => {
+                let schedule = loans::schedule_of(w.txn(), l.id).await?;
+                let payments = loans::payments_of_loan(w.txn(), l.id).await?;
+                Some(loans::ledger(&l, &schedule, &payments))
             }
-            DecisionKind::Approve | DecisionKind::CounterProposal => input.reasons.clone(),
+            None => None,
         };
+        let draft = match input.kind {
+            DecisionKind::Refuse => {
+                decision::Entity::find().filter(decision::Column::ApplicationId.eq(a.id)).one(w.txn()).await?
+            }
+            DecisionKind::Approve | DecisionKind::CounterProposal => None,
+        };
+        let facts = DecisionFacts {
+            status: a.status,
+            received_at: a.received_at,
+            monthly_income: a.monthly_income.map(|m| m.0),
+            other_monthly_debt_payments: a.other_monthly_debt_payments.0,
+            currency: l.currency,
+            annual_rate: l.annual_rate.0,
+            kind: input.kind,
+            proposal: input.terms.as_ref().zip(ledger.as_ref()).map(|(terms, ledger)| Proposal { terms, ledger }),
+            reasons: input.reasons.as_deref(),
+            drafted_reasons: draft.as_ref().and_then(|d| d.reasons.as_deref()),
+            reply_by: input.reply_by,
+            delivered_at: input.delivered_at,
+        };
+        let plan = rules::decision(&facts, w.now, &law.calendar, &law.policy.policy).map_err(ServiceError::User)?;
+        let burden = plan.burden;
         let row = decision::Model {
             id: w.new_id(),
             application_id: a.id,
             kind: input.kind,
             draft: false,
             terms: input.terms.as_ref().map(to_json).transpose()?,
-            reasons,
+            reasons: plan.reasons,
             signatory_name: Some(input.signatory_name.trim().to_owned()),
             signatory_position: input.signatory_position.clone(),
             decided_by: Some(p.key()),
             decided_at: Some(w.now),
-            delivered_at: Some(delivered_at),
+            delivered_at: Some(plan.delivered_at),
             burden_before: burden.map(|b| DbDecimal(b.ratio_before)),
             burden_after: burden.map(|b| DbDecimal(b.ratio_after)),
             burden_limit: burden.map(|b| DbDecimal(b.limit)),
@@ -188,7 +150,7 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
         // A drafted refusal (R3) is replaced by the signed decision.
         decision::Entity::delete_many().filter(decision::Column::ApplicationId.eq(a.id)).exec(w.txn()).await?;
         decision::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-        let after = transition(w, &a, step, "application.decided", |_| {}).await?;
+        let after = transition(w, &a, plan.step, "application.decided", |_| {}).await?;
         w.audit(
             "decision.signed",
             Subject::new(SUBJECT, a.id),
@@ -200,41 +162,11 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
                 "monthlyPaymentAfter": row.burden_payment_after.map(|b| b.to_string()),
                 "replyBy": row.reply_by, "deliveredAt": row.delivered_at })),
         );
+        // R8: the decision meets its deadline.
         deadlines::close(w, a.id, DeadlineKind::ApplicationDecision, DeadlineStatus::Met).await?;
-        match input.kind {
-            DecisionKind::Approve => {
-                let due = rules::implementation_due(&law.calendar, policy, today);
-                deadlines::open(
-                    w,
-                    new_deadline(
-                        &a,
-                        DeadlineKind::DecisionImplementation,
-                        "R11",
-                        Obligor::Mfo,
-                        due,
-                        law.policy.id,
-                        "1".into(),
-                    ),
-                )
-                .await?;
-            }
-            DecisionKind::CounterProposal => {
-                let due = rules::deemed_refusal_due(&law.calendar, policy, delivered_on);
-                deadlines::open(
-                    w,
-                    new_deadline(
-                        &a,
-                        DeadlineKind::CounterProposalReply,
-                        "R13",
-                        Obligor::Borrower,
-                        due,
-                        law.policy.id,
-                        "1".into(),
-                    ),
-                )
-                .await?;
-            }
-            DecisionKind::Refuse => {}
+        if let Some(next) = plan.next_deadline {
+            let d = new_deadline(&a, next.kind, next.rule, next.obligor, next.due, law.policy.id, "1".into());
+            deadlines::open(w, d).await?;
         }
         Ok(Decided { application: after, burden })
     })

@@ -1,10 +1,9 @@
 //! R2, R3, R5, R19: submitting an application. It is registered and numbered whatever it
 //! lacks: inadmissibility marks it and drafts the D1 refusal, it never stops registration.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{
-    ApplicationStatus, DeadlineKind, DecisionKind, HardshipGround, Language, Obligor, RestructuringMeasure,
-    SubmissionChannel,
+    DeadlineKind, DecisionKind, HardshipGround, Language, Obligor, RestructuringMeasure, SubmissionChannel,
 };
 use entity::{DbDecimal, decision, document_counter, loan, restructuring_application as application};
 use rust_decimal::Decimal;
@@ -19,7 +18,7 @@ use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{ApplicationId, LoanId};
 use crate::money;
-use crate::rules::restructuring::{self as rules, BlockingFacts};
+use crate::rules::restructuring::{self as rules, BlockingFacts, SubmissionFacts};
 use crate::services::deadlines::{self, NewDeadline};
 use crate::services::write::{Actor, Subject, Submission, Submitted, Write};
 use crate::services::{Ctx, loans, reference, scope};
@@ -127,161 +126,135 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
         operation: "submitRestructuringApplication",
         input: &input,
     };
-    match ctx.submit(Actor::from(p), submission, async |w| {
-        // Locked: applications of one loan are registered one after the other (R2, R3 read
-        // the loan's facts).
-        let l = loans::for_change(w, scope::loans(p).add(loan::Column::MfoId.eq(p.org_id.0)), input.loan_id).await?;
-        let mut problems = Problems::new();
-        for (field, v) in
-            [("monthlyIncome", input.monthly_income), ("otherMonthlyDebtPayments", input.other_monthly_debt_payments)]
-        {
-            if let Some(v) = v {
-                money::check_scale(&mut problems, &[field], v, l.currency);
+    match ctx
+        .submit(Actor::from(p), submission, async |w| {
+            // Locked: applications of one loan are registered one after the other (R2, R3 read
+            // the loan's facts).
+            let l =
+                loans::for_change(w, scope::loans(p).add(loan::Column::MfoId.eq(p.org_id.0)), input.loan_id).await?;
+            let mut problems = Problems::new();
+            for (field, v) in [
+                ("monthlyIncome", input.monthly_income),
+                ("otherMonthlyDebtPayments", input.other_monthly_debt_payments),
+            ] {
+                if let Some(v) = v {
+                    money::check_scale(&mut problems, &[field], v, l.currency);
+                }
             }
-        }
-        problems.finish()?;
-        // R8, R2: the clocks run from receipt; the app's submissions are received when sent.
-        let received_at = if is_borrower { w.now } else { input.received_at.unwrap_or(w.now) };
-        // The law in force at receipt: the R8 deadline keeps the version its clock started under.
-        let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received_at).await?;
-        let received_on = law.calendar.local_date(received_at);
-        if received_on < l.contract_date {
-            return Err(ServiceError::user(
-                UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
-                    .with_param("notBefore", l.contract_date.to_string())
-                    .with_rule("R8"),
-            ));
-        }
-        let schedule = loans::schedule_of(w.txn(), l.id).await?;
-        // R2/R3 as they stood at receipt: payments made after it do not move the overdue date.
-        let payments: Vec<_> = loans::payments_of_loan(w.txn(), l.id)
-            .await?
-            .into_iter()
-            .filter(|pay| law.calendar.local_date(pay.paid_at) <= received_on)
-            .collect();
-        let overdue_since = loans::ledger(&l, &schedule, &payments).overdue(received_on).since;
-        let facts = BlockingFacts {
-            court_act_on: l.court_act_on,
-            enforcement_inscription_on: l.enforcement_inscription_on,
-            settlement_agreement_on: l.settlement_agreement_on,
-            claim_assigned_on: l.claim_assigned_on,
-        };
-        let verdict = rules::admissibility(overdue_since, received_on, &facts, &law.policy.policy);
-        // The incoming number belongs to the series of the year the MFO registers it in.
-        let year = law.calendar.local_date(w.now).year();
-        let seq = next_incoming_number(w, l.mfo_id, "application", year).await?;
-        let row = application::Model {
-            id: w.new_id(),
-            mfo_id: l.mfo_id,
-            jurisdiction: l.jurisdiction,
-            loan_id: l.id,
-            borrower_id: l.borrower_id,
-            incoming_year: year,
-            incoming_seq: seq,
-            received_at,
-            application_date: input.application_date.unwrap_or(received_on),
-            language: input.language,
-            channel: if is_borrower { SubmissionChannel::MobileApp } else { input.channel },
-            grounds: to_json(&input.grounds)?,
-            requested_measures: to_json(&input.requested_measures)?,
-            monthly_income: input.monthly_income.map(|m| DbDecimal(m.normalize())),
-            other_monthly_debt_payments: DbDecimal(input.other_monthly_debt_payments.unwrap_or_default().normalize()),
-            circumstances: input.circumstances.clone(),
-            documents: to_json(&input.documents)?,
-            status: if verdict.admissible { ApplicationStatus::Registered } else { ApplicationStatus::Inadmissible },
-            overdue_since,
-            admissible: verdict.admissible,
-            admissibility_rule: verdict.rule.to_owned(),
-            inadmissible_facts: (!verdict.admissible).then(|| to_json(&verdict.facts)).transpose()?,
-            borrower_notice: None,
-            submitted_by: p.key(),
-            closed_at: None,
-            updated_at: w.now,
-        };
-        application::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
-        let subject = Subject::new(SUBJECT, row.id);
-        // R8: the answer is due within 15 calendar days of receipt, admissible or not.
-        deadlines::open_started(
-            w,
-            NewDeadline {
-                subject,
-                org_id: l.mfo_id,
-                jurisdiction: l.jurisdiction,
-                kind: DeadlineKind::ApplicationDecision,
-                rule: "R8",
-                obligor: Obligor::Mfo,
-                due: rules::decision_due(&law.calendar, &law.policy.policy, received_on),
-                policy_version_id: law.policy.id,
-                occurrence: "1".into(),
-            },
-            received_at,
-        )
-        .await?;
-        if !verdict.admissible {
-            // D1: the refusal is drafted for the manager to sign.
-            let facts: Vec<String> = verdict.facts.iter().map(|f| fact_words(*f, row.language)).collect();
-            let reasons = match rules::refusal_letter_language(row.language) {
-                Language::Kk => format!(
-                    "өтініш мерзімі өткен соң ({} күн) берілді және {} бар (Заңның 9-2-бабы 2-тармағы).",
-                    verdict.days_after_overdue.unwrap_or_default(),
-                    facts.join(", ")
-                ),
-                Language::Ru | Language::Ky => format!(
-                    "подачей заявления по истечении тридцати календарных дней с даты наступления просрочки ({} дн.) при наличии: {} (пункт 2 статьи 9-2 Закона).",
-                    verdict.days_after_overdue.unwrap_or_default(),
-                    facts.join(", ")
-                ),
+            problems.finish()?;
+            // R8, R2: the clocks run from receipt; the app's submissions are received when sent.
+            let received_at = rules::received_at(is_borrower, input.received_at, w.now);
+            // The law in force at receipt: the R8 deadline keeps the version its clock started under.
+            let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received_at).await?;
+            let received_on = law.calendar.local_date(received_at);
+            let schedule = loans::schedule_of(w.txn(), l.id).await?;
+            // R2/R3 as they stood at receipt: payments made after it do not move the overdue date.
+            let payments: Vec<_> = loans::payments_of_loan(w.txn(), l.id)
+                .await?
+                .into_iter()
+                .filter(|pay| law.calendar.local_date(pay.paid_at) <= received_on)
+                .collect();
+            let facts = SubmissionFacts {
+                by_borrower: is_borrower,
+                channel: input.channel,
+                language: input.language,
+                application_date: input.application_date,
+                received_at,
+                contract_date: l.contract_date,
+                overdue_since: loans::ledger(&l, &schedule, &payments).overdue(received_on).since,
+                blocking: BlockingFacts {
+                    court_act_on: l.court_act_on,
+                    enforcement_inscription_on: l.enforcement_inscription_on,
+                    settlement_agreement_on: l.settlement_agreement_on,
+                    claim_assigned_on: l.claim_assigned_on,
+                },
             };
-            let draft = decision::Model {
+            let plan =
+                rules::submission(&facts, w.now, &law.calendar, &law.policy.policy).map_err(ServiceError::user)?;
+
+            let seq = next_incoming_number(w, l.mfo_id, "application", plan.incoming_year).await?;
+            let row = application::Model {
                 id: w.new_id(),
-                application_id: row.id,
-                kind: DecisionKind::Refuse,
-                draft: true,
-                terms: None,
-                reasons: Some(reasons),
-                signatory_name: None,
-                signatory_position: None,
-                decided_by: None,
-                decided_at: None,
-                delivered_at: None,
-                burden_before: None,
-                burden_after: None,
-                burden_limit: None,
-                burden_payment_before: None,
-                burden_payment_after: None,
-                reply_by: None,
-                response: None,
-                responded_at: None,
-                implemented_at: None,
-                created_at: w.now,
+                mfo_id: l.mfo_id,
+                jurisdiction: l.jurisdiction,
+                loan_id: l.id,
+                borrower_id: l.borrower_id,
+                incoming_year: plan.incoming_year,
+                incoming_seq: seq,
+                received_at: plan.received_at,
+                application_date: plan.application_date,
+                language: input.language,
+                channel: plan.channel,
+                grounds: to_json(&input.grounds)?,
+                requested_measures: to_json(&input.requested_measures)?,
+                monthly_income: input.monthly_income.map(|m| DbDecimal(m.normalize())),
+                other_monthly_debt_payments: DbDecimal(
+                    input.other_monthly_debt_payments.unwrap_or_default().normalize(),
+                ),
+                circumstances: input.circumstances.clone(),
+                documents: to_json(&input.documents)?,
+                status: plan.status,
+                overdue_since: facts.overdue_since,
+                admissible: plan.admissible,
+                admissibility_rule: plan.admissibility_rule.to_owned(),
+                inadmissible_facts: (!plan.admissible).then(|| to_json(&plan.inadmissible_facts)).transpose()?,
+                borrower_notice: None,
+                submitted_by: p.key(),
+                closed_at: None,
+                updated_at: w.now,
             };
-            decision::Entity::insert(draft.into_active_model()).exec_without_returning(w.txn()).await?;
-        }
-        w.audit("application.submitted", subject, Some(l.mfo_id), None, Some(snapshot(&row)));
-        w.event("application.submitted", subject, vis(&row), json!({ "status": row.status }));
-        w.produced(row.id);
-        Ok(row)
-    })
-    .await?
+            application::Entity::insert(row.clone().into_active_model()).exec_without_returning(w.txn()).await?;
+            let subject = Subject::new(SUBJECT, row.id);
+            deadlines::open_started(
+                w,
+                NewDeadline {
+                    subject,
+                    org_id: l.mfo_id,
+                    jurisdiction: l.jurisdiction,
+                    kind: DeadlineKind::ApplicationDecision,
+                    rule: "R8",
+                    obligor: Obligor::Mfo,
+                    due: plan.decision_due,
+                    policy_version_id: law.policy.id,
+                    occurrence: "1".into(),
+                },
+                plan.received_at,
+            )
+            .await?;
+            if let Some(reasons) = plan.refusal_draft {
+                let draft = decision::Model {
+                    id: w.new_id(),
+                    application_id: row.id,
+                    kind: DecisionKind::Refuse,
+                    draft: true,
+                    terms: None,
+                    reasons: Some(reasons),
+                    signatory_name: None,
+                    signatory_position: None,
+                    decided_by: None,
+                    decided_at: None,
+                    delivered_at: None,
+                    burden_before: None,
+                    burden_after: None,
+                    burden_limit: None,
+                    burden_payment_before: None,
+                    burden_payment_after: None,
+                    reply_by: None,
+                    response: None,
+                    responded_at: None,
+                    implemented_at: None,
+                    created_at: w.now,
+                };
+                decision::Entity::insert(draft.into_active_model()).exec_without_returning(w.txn()).await?;
+            }
+            w.audit("application.submitted", subject, Some(l.mfo_id), None, Some(snapshot(&row)));
+            w.event("application.submitted", subject, vis(&row), json!({ "status": row.status }));
+            w.produced(row.id);
+            Ok(row)
+        })
+        .await?
     {
         Submitted::Fresh(done) => Ok(done),
         Submitted::Replay(id) => get(ctx, p, ApplicationId(id)).await,
-    }
-}
-
-fn fact_words(f: rules::BlockingFact, language: Language) -> String {
-    use rules::BlockingFact as F;
-    let (ru, kk) = match f {
-        F::CourtAct => ("вступившего в законную силу судебного акта", "заңды күшіне енген сот актісі"),
-        F::EnforcementInscription => ("исполнительной надписи", "атқарушылық жазба"),
-        F::SettlementAgreement => (
-            "мирового соглашения или соглашения об урегулировании спора в порядке медиации",
-            "татуласу немесе медиация тәртібімен дауды реттеу туралы келісім",
-        ),
-        F::ClaimAssigned => ("уступки права (требования) третьему лицу", "талап ету құқығын үшінші тұлғаға беру"),
-    };
-    match rules::refusal_letter_language(language) {
-        Language::Kk => kk.to_owned(),
-        Language::Ru | Language::Ky => ru.to_owned(),
     }
 }

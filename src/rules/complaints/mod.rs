@@ -7,6 +7,10 @@ use entity::enums::{
     AnswerDeliveryChannel, ComplaintChannel, ComplaintForm, ComplaintKind, ComplaintStatus, Language, MissingContent,
 };
 
+mod registration;
+
+pub use registration::*;
+
 use super::Refusal;
 use super::calendar::{Calendar, Due};
 use super::policy::Policy;
