@@ -2,7 +2,7 @@
 # The escalation subscription's fan-out, one command: for each subscriber count (100, then 1,000)
 # it creates a fresh PostgreSQL database, registers two KZ MFOs, a KG MFO and both
 # regulators with the CLI, starts TWO instances of the release build on it, and runs the
-# load client (benches/fanout.rs): N `escalations` subscribers over graphql-transport-ws,
+# load client (benches/fanout/): N `escalations` subscribers over graphql-transport-ws,
 # half on each instance, a mix of principals; 40 escalations raised through the API 100 ms
 # apart, alternating instances, then 20 at once. It prints latency (received − raisedAt),
 # deliveries lost and doubled, the SQL statements each instance ran while the escalations
