@@ -1,15 +1,15 @@
-//! Issue 12's subscription target, measured from outside: N `escalations` subscribers
-//! (default 1,000) spread over the given instances, each on its own graphql-transport-ws
-//! socket with the regulator dashboard's selection, under a mix of principals whose scopes
-//! differ (the KZ regulator, the KZ regulator filtered to one MFO, the KG regulator, the
-//! staff of two KZ MFOs). Escalations are raised through the real API (`recordContact`: a
-//! letter whose disclosure is left empty is stored and flagged X2, one escalation), spaced
-//! and then in a burst, alternating instances and MFOs. For every delivery it takes
-//! latency = received − `raisedAt` (the server's instant at the start of the raising
-//! transaction, so this includes the transaction itself; same machine clock), and per
-//! subscriber lost (expected by its scope − received), duplicates and deliveries outside its
-//! scope. From each instance's `/metrics` it reads the SQL statements run while the
-//! escalations were delivered, and from `/proc` (given the instances' pids) their RSS.
+//! The subscription target of `bench/README.md`, measured from outside: N `escalations`
+//! subscribers (default 1,000) spread over the given instances, each on its own
+//! graphql-transport-ws socket with the regulator dashboard's selection, under a mix of
+//! principals whose scopes differ (the KZ regulator, the KZ regulator filtered to one MFO,
+//! the KG regulator, the staff of two KZ MFOs). Escalations are raised through the real API
+//! (`recordContact`: a letter whose disclosure is left empty is stored and flagged X2, one
+//! escalation), spaced and then in a burst, alternating instances and MFOs. For every
+//! delivery it takes latency = received − `raisedAt` (the server's instant at the start of
+//! the raising transaction, so this includes the transaction itself; same machine clock),
+//! and per subscriber lost (expected by its scope − received), duplicates and deliveries
+//! outside its scope. From each instance's `/metrics` it reads the SQL statements run while
+//! the escalations were delivered, and from `/proc` (given the instances' pids) their RSS.
 //!
 //! A tool, not a test: `bench/fanout.sh` starts two instances on a fresh database and runs
 //! it; it can also be pointed at running instances:
@@ -47,7 +47,7 @@ use scope::{KINDS, Kind, MFOS, Mfo};
 use subscriber::{Progress, Subscriber, subscribe};
 
 #[derive(Parser, Debug)]
-#[command(about = "Escalation fan-out benchmark (issue 12): latency, loss and statements per escalation")]
+#[command(about = "Escalation fan-out benchmark: latency, loss and statements per escalation")]
 struct Args {
     /// The instances' base URLs, comma-separated (`http://host:port`).
     #[arg(long, env = "FANOUT_URLS", value_delimiter = ',', required = true)]

@@ -1,4 +1,4 @@
-//! Issue 8 (collection): the contract's own meeting terms (X4 "unless the contract sets
+//! Collection: the contract's own meeting terms (X4 "unless the contract sets
 //! other terms"), who a claim was assigned to (R14 applies to a collection agency only),
 //! the MFO's finding that a collector gave a false name or position (X6), and the contact
 //! a complaint is about (a borrower's complaint about a collector is an X6 report).

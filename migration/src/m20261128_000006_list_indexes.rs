@@ -1,4 +1,4 @@
-//! Indexes behind every list the schema offers and the scanner's sweeps (issue 12), so a
+//! Indexes behind every list the schema offers and the scanner's sweeps, so a
 //! page of 50 at 300,000 loans or 50,000 complaints is an index range scan, not a scan of
 //! the table with the caller's scope filtered out row by row.
 //!

@@ -1,4 +1,4 @@
-//! Issue 11 (attribution): the organisation responsible for an escalation as a column
+//! Attribution: the organisation responsible for an escalation as a column
 //! (until now only `details.responsibleOrgId`), so escalations and statistics can be
 //! filtered by it with an index, and the regulator's acknowledgement of an escalation.
 //! Plus the indexes `regulatorStatistics` reads a period through (jurisdiction, instant).

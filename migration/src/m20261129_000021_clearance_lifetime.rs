@@ -1,4 +1,4 @@
-//! Issue 10: the lifetime of a `permittedActions` clearance becomes a figure of the policy
+//! The lifetime of a `permittedActions` clearance becomes a figure of the policy
 //! (`contact.clearance_minutes`) instead of a constant in code. Policy versions stored
 //! before this step lack it: each gets the figure of its jurisdiction's shipped policy
 //! file (`policies/*.json`, the one place the number is written), read here, so a

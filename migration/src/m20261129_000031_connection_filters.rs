@@ -1,4 +1,4 @@
-//! Issue 10 (finding records): the indexes behind the connections' date-range filters and
+//! Finding records: the indexes behind the connections' date-range filters and
 //! the `contacts` connection, so a filtered page is an index range scan inside the
 //! caller's scope, not the scope's rows filtered one by one.
 //!
