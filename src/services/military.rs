@@ -4,7 +4,7 @@
 //! reads the protection from here (`collection::load_facts`).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{DeadlineKind, DeadlineStatus, DeferralStatus, Obligor, Role};
+use entity::enums::{DeadlineKind, DeadlineStatus, DeferralStatus, Obligor};
 use entity::{installment, loan, military_deferral as deferral};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::Serialize;
@@ -181,12 +181,8 @@ async fn apply_deferral(
 /// Loads a deferral for a change (`Write::for_change`): the MFO's staff change their MFO's,
 /// a borrower (where `borrower_may`) their own.
 async fn for_change(w: &Write, p: &Principal, id: DeferralId, borrower_may: bool) -> ServiceResult<deferral::Model> {
-    let scope = match (p.role, p.borrower_id) {
-        (Role::MfoStaff | Role::MfoManager, _) => Condition::all().add(deferral::Column::MfoId.eq(p.org_id.0)),
-        (Role::Borrower, Some(b)) if borrower_may => Condition::all().add(deferral::Column::BorrowerId.eq(b.0)),
-        (Role::Borrower | Role::CollectionAgency | Role::Regulator, _) => return Err(ServiceError::NotFound),
-    };
-    w.for_change::<deferral::Entity>(scope, id.0).await
+    let scope = if p.is_borrower() && !borrower_may { None } else { super::scope::deferrals(p) };
+    w.for_change::<deferral::Entity>(scope.ok_or(ServiceError::NotFound)?, id.0).await
 }
 
 async fn save(w: &mut Write, before: &deferral::Model, after: &deferral::Model, action: &str) -> ServiceResult<()> {

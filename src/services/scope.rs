@@ -307,3 +307,14 @@ pub fn applications(p: &Principal) -> Option<Condition> {
         Role::CollectionAgency => None,
     }
 }
+
+/// Military deferrals, for a change: the MFO's staff their MFO's, a borrower their own;
+/// agencies and regulators none (they read deferrals through the loan).
+pub fn deferrals(p: &Principal) -> Option<Condition> {
+    use entity::military_deferral as deferral;
+    match p.role {
+        Role::MfoStaff | Role::MfoManager => Some(Condition::all().add(deferral::Column::MfoId.eq(p.org_id.0))),
+        Role::Borrower => p.borrower_id.map(|b| Condition::all().add(deferral::Column::BorrowerId.eq(b.0))),
+        Role::CollectionAgency | Role::Regulator => None,
+    }
+}

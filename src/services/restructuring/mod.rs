@@ -12,7 +12,7 @@ mod overdue;
 mod reads;
 mod submission;
 
-use entity::enums::{ApplicationStatus, DeadlineKind, Obligor, Role};
+use entity::enums::{ApplicationStatus, DeadlineKind, Obligor};
 use entity::restructuring_application as application;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
 use serde::Serialize;
@@ -60,14 +60,7 @@ async fn for_change(
     id: ApplicationId,
     borrower_may: bool,
 ) -> ServiceResult<application::Model> {
-    let allowed = match p.role {
-        Role::MfoStaff | Role::MfoManager => true,
-        Role::Borrower => borrower_may,
-        Role::CollectionAgency | Role::Regulator => false,
-    };
-    if !allowed {
-        return Err(ServiceError::Forbidden("not for this role"));
-    }
+    scope::permit(p.acts_for_mfo() || (borrower_may && p.is_borrower()), "not for this role")?;
     let scope = scope::applications(p).ok_or(ServiceError::NotFound)?;
     // Of two concurrent decisions the second sees the first's.
     w.for_change::<application::Entity>(scope, id.0).await
