@@ -449,7 +449,7 @@ fn r08_receipt_before_the_loans_contract_is_refused_and_on_its_day_accepted() {
         ..submitted("2026-03-10T05:00:00Z", None, Default::default())
     };
     let e = submission(&f, f.received_at, &kz(), &policy()).expect_err("before the contract");
-    assert_eq!((e.rule.as_deref(), e.reason), (Some("R8"), crate::error::UserErrorReason::DateOutOfRange));
+    assert_eq!((e.rule.as_deref(), e.reason), (Some("R8"), UserErrorReason::DateOutOfRange));
     assert_eq!(e.params.get("notBefore"), Some(&serde_json::json!("2026-03-11")));
     let same_day = SubmissionFacts { contract_date: d("2026-03-10"), ..f };
     assert!(submission(&same_day, f.received_at, &kz(), &policy()).is_ok());
