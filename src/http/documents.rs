@@ -67,13 +67,6 @@ pub async fn get_document(
             r
         }
         Err(ServiceError::NotFound) => not_found(),
-        Err(ServiceError::Forbidden(why)) => error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, why),
-        Err(ServiceError::Unauthenticated) => {
-            error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "a bearer token is required")
-        }
-        Err(e @ (ServiceError::User(_) | ServiceError::OutsideLaw(_) | ServiceError::Internal(_))) => {
-            tracing::error!(error = %e, "document could not be issued");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
-        }
+        Err(e) => super::service_error(&e),
     }
 }

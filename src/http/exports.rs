@@ -25,7 +25,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use tokio::io::AsyncReadExt;
 
-use super::{bearer_principal, error_response, requested_language};
+use super::{bearer_principal, error_response, requested_language, service_error};
 use crate::app::AppState;
 use crate::error::ServiceError;
 use crate::error::ServiceResult;
@@ -107,26 +107,6 @@ impl StatisticsParams {
 
 fn bad_parameters(e: &QueryRejection) -> Response {
     error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &e.body_text())
-}
-
-fn service_error(e: &ServiceError) -> Response {
-    match e {
-        ServiceError::NotFound => error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "not found"),
-        ServiceError::Forbidden(why) => error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, why),
-        ServiceError::Unauthenticated => {
-            error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "a bearer token is required")
-        }
-        // The filter's own refusal (an `updatedAfter` past the change retention).
-        ServiceError::User(errors) => {
-            let message =
-                errors.first().map(|u| u.render(i18n::current())).unwrap_or_else(|| "invalid input".to_owned());
-            error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message)
-        }
-        ServiceError::OutsideLaw(_) | ServiceError::Internal(_) => {
-            tracing::error!(error = %e, "export failed");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
-        }
-    }
 }
 
 pub async fn escalations(

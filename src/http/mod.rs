@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::error::code;
+use crate::error::{ServiceError, code};
 use crate::i18n::{self, Lang};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, Request as GqlRequest, Response as GqlResponse, Value};
@@ -96,6 +96,29 @@ pub fn metrics_router(state: AppState) -> Router {
 }
 
 /// A GraphQL-shaped error body with one error and its code.
+/// A service's refusal as an HTTP answer, for the endpoints beside `/graphql` (exports,
+/// documents): the same codes `graphql::errors` gives, with the matching status. The cause
+/// of anything internal is logged, never sent.
+pub(crate) fn service_error(e: &ServiceError) -> Response {
+    match e {
+        ServiceError::NotFound => error_response(StatusCode::NOT_FOUND, code::NOT_FOUND, "not found"),
+        ServiceError::Forbidden(why) => error_response(StatusCode::FORBIDDEN, code::FORBIDDEN, why),
+        ServiceError::Unauthenticated => {
+            error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, "a bearer token is required")
+        }
+        // The filter's own refusal (an `updatedAfter` past the change retention).
+        ServiceError::User(errors) => {
+            let message =
+                errors.first().map(|u| u.render(i18n::current())).unwrap_or_else(|| "invalid input".to_owned());
+            error_response(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message)
+        }
+        ServiceError::OutsideLaw(_) | ServiceError::Internal(_) => {
+            tracing::error!(error = %e, "request failed");
+            error_response(StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL, "internal error")
+        }
+    }
+}
+
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.to_string()).into_response()

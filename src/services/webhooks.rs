@@ -14,7 +14,7 @@ use entity::{organization, webhook_attempt, webhook_delivery, webhook_endpoint};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -483,27 +483,30 @@ pub async fn fan_out(ctx: &Ctx) -> ServiceResult<usize> {
         if resume == cursor && rows.is_empty() {
             continue;
         }
-        let txn = ctx.db.begin().await?;
         queued += rows.len();
-        for chunk in super::write::in_chunks(rows) {
-            webhook_delivery::Entity::insert_many(chunk)
-                .on_conflict(
-                    OnConflict::columns([webhook_delivery::Column::EndpointId, webhook_delivery::Column::EventId])
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&txn)
+        // Bookkeeping of the delivery machinery (no audit entry, no event), in one unit.
+        ctx.write(Actor::system("webhooks"), async |w| {
+            for chunk in super::write::in_chunks(rows) {
+                webhook_delivery::Entity::insert_many(chunk)
+                    .on_conflict(
+                        OnConflict::columns([webhook_delivery::Column::EndpointId, webhook_delivery::Column::EventId])
+                            .do_nothing()
+                            .to_owned(),
+                    )
+                    .exec_without_returning(w.txn())
+                    .await?;
+            }
+            // Forward only: another instance may have moved it further meanwhile.
+            webhook_endpoint::Entity::update_many()
+                .col_expr(webhook_endpoint::Column::CursorSeq, Expr::value(resume.seq))
+                .col_expr(webhook_endpoint::Column::CursorAt, Expr::value(resume.at))
+                .filter(webhook_endpoint::Column::Id.eq(e.id))
+                .filter(webhook_endpoint::Column::CursorSeq.lt(resume.seq))
+                .exec(w.txn())
                 .await?;
-        }
-        // Forward only: another instance may have moved it further meanwhile.
-        webhook_endpoint::Entity::update_many()
-            .col_expr(webhook_endpoint::Column::CursorSeq, Expr::value(resume.seq))
-            .col_expr(webhook_endpoint::Column::CursorAt, Expr::value(resume.at))
-            .filter(webhook_endpoint::Column::Id.eq(e.id))
-            .filter(webhook_endpoint::Column::CursorSeq.lt(resume.seq))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
+            Ok(())
+        })
+        .await?;
     }
     Ok(queued)
 }
@@ -592,88 +595,89 @@ impl Outcome {
 /// disabled with the reason. `jitter` is a fraction in [0, 1).
 pub async fn record(ctx: &Ctx, c: &Claimed, owner: &str, outcome: &Outcome, jitter: f64) -> ServiceResult<()> {
     let now = ctx.clock.now();
-    let txn = ctx.db.begin().await?;
-    let d = &c.delivery;
-    webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
-        id: Set(new_id(now)),
-        delivery_id: Set(d.id),
-        attempted_at: Set(now),
-        status_code: Set(outcome.status_code.map(i32::from)),
-        error: Set(outcome.error.clone()),
-        duration_ms: Set(outcome.duration_ms),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    let attempts = d.attempts + 1;
-    let (status, next) = if outcome.delivered() {
-        (DELIVERED, None)
-    } else {
-        match RETRY_SCHEDULE.get(usize::try_from(attempts - 1).unwrap_or(usize::MAX)) {
-            Some(wait) => {
-                let spread = wait.num_milliseconds() as f64 * 0.2 * (jitter - 0.5);
-                (PENDING, Some(now + *wait + Duration::milliseconds(spread as i64)))
-            }
-            None => (FAILED, None),
-        }
-    };
-    // Only the holder of the lease records (a lease that ran out was another's since).
-    webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
-        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
-        .col_expr(webhook_delivery::Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(webhook_delivery::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(outcome.status_code.map(i32::from)))
-        .col_expr(webhook_delivery::Column::LastError, Expr::value(outcome.error.clone()))
-        .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(outcome.delivered().then_some(now)))
-        .filter(webhook_delivery::Column::Id.eq(d.id))
-        .filter(webhook_delivery::Column::LeaseOwner.eq(owner))
-        .exec(&txn)
+    ctx.write(Actor::system("webhooks"), async |w| {
+        let d = &c.delivery;
+        webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+            id: Set(new_id(now)),
+            delivery_id: Set(d.id),
+            attempted_at: Set(now),
+            status_code: Set(outcome.status_code.map(i32::from)),
+            error: Set(outcome.error.clone()),
+            duration_ms: Set(outcome.duration_ms),
+        })
+        .exec_without_returning(w.txn())
         .await?;
-    // The endpoint's run of failures, by updates that read their own row (two instances
-    // recording at once each count theirs).
-    let endpoint = webhook_endpoint::Entity::update_many().filter(webhook_endpoint::Column::Id.eq(d.endpoint_id));
-    if outcome.delivered() {
-        endpoint
-            .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(webhook_endpoint::Column::ConsecutiveFailures, Expr::value(0))
-            .exec(&txn)
+        let attempts = d.attempts + 1;
+        let (status, next) = if outcome.delivered() {
+            (DELIVERED, None)
+        } else {
+            match RETRY_SCHEDULE.get(usize::try_from(attempts - 1).unwrap_or(usize::MAX)) {
+                Some(wait) => {
+                    let spread = wait.num_milliseconds() as f64 * 0.2 * (jitter - 0.5);
+                    (PENDING, Some(now + *wait + Duration::milliseconds(spread as i64)))
+                }
+                None => (FAILED, None),
+            }
+        };
+        // Only the holder of the lease records (a lease that ran out was another's since).
+        webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+            .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
+            .col_expr(webhook_delivery::Column::LeaseOwner, Expr::value(Option::<String>::None))
+            .col_expr(webhook_delivery::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(outcome.status_code.map(i32::from)))
+            .col_expr(webhook_delivery::Column::LastError, Expr::value(outcome.error.clone()))
+            .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(outcome.delivered().then_some(now)))
+            .filter(webhook_delivery::Column::Id.eq(d.id))
+            .filter(webhook_delivery::Column::LeaseOwner.eq(owner))
+            .exec(w.txn())
             .await?;
-    } else {
-        endpoint
-            .col_expr(
-                webhook_endpoint::Column::ConsecutiveFailures,
-                Expr::col(webhook_endpoint::Column::ConsecutiveFailures).add(1),
-            )
-            .col_expr(
-                webhook_endpoint::Column::FailingSince,
-                Expr::col(webhook_endpoint::Column::FailingSince).if_null(now),
-            )
-            .exec(&txn)
-            .await?;
-        let e = webhook_endpoint::Entity::find_by_id(d.endpoint_id).one(&txn).await?;
-        if let Some(e) = e
-            && e.disabled_at.is_none()
-            && let Some(since) = e.failing_since
-            && now - since >= DISABLE_AFTER
-        {
-            let reason = format!(
-                "every attempt failed since {} ({} attempts); the last: {}",
-                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                e.consecutive_failures,
-                outcome.error.clone().unwrap_or_else(|| format!("HTTP {}", outcome.status_code.unwrap_or(0)))
-            );
-            webhook_endpoint::Entity::update_many()
-                .col_expr(webhook_endpoint::Column::DisabledAt, Expr::value(now))
-                .col_expr(webhook_endpoint::Column::DisabledReason, Expr::value(reason))
-                .filter(webhook_endpoint::Column::Id.eq(d.endpoint_id))
-                .filter(webhook_endpoint::Column::DisabledAt.is_null())
-                .exec(&txn)
+        // The endpoint's run of failures, by updates that read their own row (two instances
+        // recording at once each count theirs).
+        let endpoint = webhook_endpoint::Entity::update_many().filter(webhook_endpoint::Column::Id.eq(d.endpoint_id));
+        if outcome.delivered() {
+            endpoint
+                .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
+                .col_expr(webhook_endpoint::Column::ConsecutiveFailures, Expr::value(0))
+                .exec(w.txn())
                 .await?;
+        } else {
+            endpoint
+                .col_expr(
+                    webhook_endpoint::Column::ConsecutiveFailures,
+                    Expr::col(webhook_endpoint::Column::ConsecutiveFailures).add(1),
+                )
+                .col_expr(
+                    webhook_endpoint::Column::FailingSince,
+                    Expr::col(webhook_endpoint::Column::FailingSince).if_null(now),
+                )
+                .exec(w.txn())
+                .await?;
+            let e = webhook_endpoint::Entity::find_by_id(d.endpoint_id).one(w.txn()).await?;
+            if let Some(e) = e
+                && e.disabled_at.is_none()
+                && let Some(since) = e.failing_since
+                && now - since >= DISABLE_AFTER
+            {
+                let reason = format!(
+                    "every attempt failed since {} ({} attempts); the last: {}",
+                    since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    e.consecutive_failures,
+                    outcome.error.clone().unwrap_or_else(|| format!("HTTP {}", outcome.status_code.unwrap_or(0)))
+                );
+                webhook_endpoint::Entity::update_many()
+                    .col_expr(webhook_endpoint::Column::DisabledAt, Expr::value(now))
+                    .col_expr(webhook_endpoint::Column::DisabledReason, Expr::value(reason))
+                    .filter(webhook_endpoint::Column::Id.eq(d.endpoint_id))
+                    .filter(webhook_endpoint::Column::DisabledAt.is_null())
+                    .exec(w.txn())
+                    .await?;
+            }
         }
-    }
-    txn.commit().await?;
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(test)]

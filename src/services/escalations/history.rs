@@ -2,14 +2,14 @@
 //! sequence number (or at the newest), for a reader who starts at the present and goes
 //! back through history a page at a time (`escalations(last:, before:)`).
 //!
-//! It reads through the same scope and filter as `escalations::list` (its `condition`),
+//! It reads through the same scope and filter as `escalations::list` (`filtered`),
 //! so a backward page holds exactly the rows a forward one would; it must not decide who
 //! sees what any other way.
 
 use entity::escalation;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
 
-use super::{EscalationFilter, escalation_scope};
+use super::EscalationFilter;
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::services::{Ctx, Page};
@@ -24,7 +24,7 @@ pub async fn before(
     last: u64,
 ) -> ServiceResult<Page<escalation::Model>> {
     crate::services::changes::check_since(ctx, f.updated_after)?;
-    let mut q = escalation::Entity::find().filter(escalation_scope(p)?).filter(f.condition());
+    let mut q = super::filtered(p, f)?;
     if let Some(s) = before_seq {
         q = q.filter(escalation::Column::Seq.lt(s));
     }

@@ -157,7 +157,7 @@ impl EscalationFilter {
             && self.raised.contains(e.raised_at)
     }
 
-    pub(crate) fn condition(&self) -> Condition {
+    fn condition(&self) -> Condition {
         let mut c = Condition::all().add(self.raised.condition(escalation::Column::RaisedAt));
         if let Some(k) = self.kind {
             c = c.add(escalation::Column::Kind.eq(k));
@@ -198,7 +198,7 @@ pub async fn list(
     first: u64,
 ) -> ServiceResult<Page<escalation::Model>> {
     super::changes::check_since(ctx, f.updated_after)?;
-    let mut q = escalation::Entity::find().filter(escalation_scope(p)?).filter(f.condition());
+    let mut q = filtered(p, f)?;
     if let Some(s) = after_seq {
         q = q.filter(escalation::Column::Seq.gt(s));
     }
@@ -207,8 +207,13 @@ pub async fn list(
 
 /// `escalations { totalCount }`.
 pub async fn count(ctx: &Ctx, p: &Principal, f: &EscalationFilter) -> ServiceResult<u64> {
-    let q = escalation::Entity::find().filter(escalation_scope(p)?).filter(f.condition());
-    super::count_rows(&ctx.db, q).await
+    super::count_rows(&ctx.db, filtered(p, f)?).await
+}
+
+/// The caller's escalations under the filter: what every page (forward or backward) and
+/// every count reads.
+fn filtered(p: &Principal, f: &EscalationFilter) -> ServiceResult<sea_orm::Select<escalation::Entity>> {
+    Ok(escalation::Entity::find().filter(escalation_scope(p)?).filter(f.condition()))
 }
 
 /// The `escalations` subscription: those after `after_seq` (from now when `None`), read
