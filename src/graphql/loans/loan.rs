@@ -163,6 +163,14 @@ impl Loan {
     async fn contract_date(&self) -> Date {
         self.0.contract_date.into()
     }
+    /// When the MFO first synced the loan (UTC instant).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the loan last changed (UTC instant).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// Whose rules, calendar and time zone apply (KZ: Asia/Almaty, KG: Asia/Bishkek).
     async fn jurisdiction(&self) -> entity::enums::Jurisdiction {
         self.0.jurisdiction
