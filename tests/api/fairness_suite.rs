@@ -77,7 +77,7 @@ async fn attack(
         match pattern {
             "N1" => {
                 // Sockets with the token until refused, and bare ones without; keep them.
-                if let Some(s) = socket(addr, if n % 2 == 0 { Some(&token) } else { None }).await {
+                if let Some(s) = socket(addr, if n.is_multiple_of(2) { Some(&token) } else { None }).await {
                     held.push(s);
                 }
                 if held.len() > 64 {
