@@ -372,7 +372,10 @@ def sections():
 if only:
     # A section run alone goes on top; everything the file held stays below it.
     old = open(out).read().split("\n", 1) if os.path.exists(out) else ["# Benchmark results (bench/run.sh)", ""]
-    text = "\n".join([old[0], ""] + sections()) + "\n" + old[1].lstrip("\n")
+    rest = old[1].lstrip("\n")
+    if not rest.startswith("## "):  # the last full run's preamble: under a heading of its own
+        rest = "## The last full run\n\n" + rest
+    text = "\n".join([old[0], ""] + sections()) + "\n" + rest
     open(out, "w").write(text)
     print("\n".join(sections()))
     sys.exit(0)
