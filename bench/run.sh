@@ -9,6 +9,8 @@
 #   bench/run.sh                      # 300k and 1k loans, 16 connections, 10 s per workload
 #   BENCH_SIZES=20000 BENCH_SECONDS=5 bench/run.sh     # a quick look
 #   BENCH_POSTGRAPHILE=0 bench/run.sh                  # without the npm baseline
+#   BENCH_ONLY=webhooks bench/run.sh                   # one section alone (webhooks, worklist)
+#   BENCH_ONLY=worklist BENCH_SIZES=20000 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +25,14 @@ SECRET=bench-secret-bench-secret-bench-secret-0123
 OUT=bench/RESULTS.md
 TOOLS=target/tools
 export MFO_JWT_SECRET=$SECRET
+# Sections: "core" (the workloads below), "worklist", "webhooks"; BENCH_ONLY names some
+# (space-separated) and the run writes only theirs, at the top of RESULTS.md.
+ONLY=${BENCH_ONLY:-}
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+want core || POSTGRAPHILE=0
+# Loans the agency holds: its worklist is read from them.
+ASSIGNED=${BENCH_ASSIGNED:-$(want core && echo 1000 || echo 5000)}
+PGLOG=${BENCH_PG_LOG:-$(ls -t /var/log/postgresql/*.log 2>/dev/null | head -1)}
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "bench: $1 is missing ($2)" >&2; exit 1; }; }
 if ! command -v wrk >/dev/null 2>&1; then apt-get install -y wrk >/dev/null; fi
@@ -43,9 +53,10 @@ if [ "$POSTGRAPHILE" = 1 ] && [ ! -x "$TOOLS/postgraphile/node_modules/.bin/post
   (cd "$TOOLS/postgraphile" && npm init -y >/dev/null && npm install --no-audit --no-fund postgraphile@4.14.1 >/dev/null)
 fi
 
-SERVER=""; PGG=""
+SERVER=""; PGG=""; CAPTURE=""
 cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
+  [ -n "$CAPTURE" ] && kill "$CAPTURE" 2>/dev/null || true
   [ -n "$PGG" ] && kill "$PGG" 2>/dev/null || true
   wait 2>/dev/null || true
   # A run that stopped half-way leaves no database or SQLite file behind.
@@ -107,6 +118,7 @@ FROM (SELECT c.year AS y, c.last_number, count(x.journal_seq) AS n,
       WHERE c.mfo_id = '%MFO%' GROUP BY c.year, c.last_number) t"
 
 declare -A R
+want core || want worklist || SIZES=""
 for N in $SIZES; do
   DB="mfo_bench_${N}_$$"
   DBURL="$PG/$DB?sslmode=disable"
@@ -118,7 +130,7 @@ for N in $SIZES; do
   BORROWERS=$((N / 3)); COMPLAINTS=$((N / 6)); [ "$COMPLAINTS" -lt 50 ] && COMPLAINTS=50
   start=$(date +%s.%N)
   psql "$DBURL" -q -v loans="$N" -v borrowers="$BORROWERS" -v complaints="$COMPLAINTS" -v mfo="$MFO" \
-    -v agency="$AGENCY" -v assigned=1000 -f bench/load.sql
+    -v agency="$AGENCY" -v assigned="$ASSIGNED" -f bench/load.sql
   load_s=$(python3 -c "import time; print(f'{time.time() - $start:.0f}')")
   size=$(psql "$DBURL" -tAc "SELECT pg_size_pretty(pg_database_size(current_database()))")
   echo "   loaded in ${load_s} s, database ${size}"
@@ -127,12 +139,50 @@ for N in $SIZES; do
   STAFF=$(MFO_DATABASE_URL="$DBURL" $BIN token --role MFO_STAFF --org "$MFO" --ttl 2h)
   AGENT=$(MFO_DATABASE_URL="$DBURL" $BIN token --role COLLECTION_AGENCY --org "$AGENCY" --ttl 2h)
 
+  # The worklist's baseline: the statements the server runs for one page, captured from
+  # PostgreSQL's log (log_statement = all on this database only) from an instance of its
+  # own, whose workers are asleep; the benchmarked instance starts after, without logging.
+  WL_Q='{ collectionWorklist(action: CALL, first: 100) { totalCount edges { node { loan { id } verdict { action allowed basis reason nextAllowedAt remaining clearance clearanceExpiresAt } } } } }'
+  AP_Q='{ loans(first: 100) { edges { node { id permittedActions { action allowed basis reason nextAllowedAt remaining clearance clearanceExpiresAt } } } } }'
+  if want worklist; then
+    [ -r "$PGLOG" ] || { echo "bench: the PostgreSQL log ($PGLOG) is not readable; set BENCH_PG_LOG" >&2; exit 1; }
+    psql "$PG/test" -qc "ALTER DATABASE $DB SET log_statement = 'all'"
+    MFO_DATABASE_URL="$DBURL" MFO_LISTEN="127.0.0.1:$((PORT + 2))" MFO_RATE_LIMIT_PER_MINUTE=100000000 MFO_LOG=warn \
+      MFO_SCAN_INTERVAL_SECONDS=3600 MFO_WEBHOOK_INTERVAL_MS=60000 $BIN serve >target/bench-capture.log 2>&1 &
+    CAPTURE=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$((PORT + 2))/healthz" >/dev/null && break; sleep 0.2; done
+    sleep 2
+    for w in worklist agency_page; do
+      q=$WL_Q; [ "$w" = agency_page ] && q=$AP_Q
+      post() { curl -sf "http://127.0.0.1:$((PORT + 2))/graphql" -H "Authorization: Bearer $AGENT" \
+        -H 'Content-Type: application/json' -d "$(gql_json "$q" '{}')" >"target/bench-$w-answer.json"; }
+      post  # warms the process's reference cache (calendars, policies, the clearance key)
+      sleep 0.5; off=$(stat -c %s "$PGLOG"); post; sleep 0.5
+      python3 bench/capture_sql.py "$PGLOG" "$off" "$DB" >"target/bench-$w.sql" 2>"target/bench-$w-count.txt"
+      R[$N,${w}_statements]=$(grep -oE '^[0-9]+' "target/bench-$w-count.txt")
+      R[$N,${w}_rows]=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; print(len((d.get("collectionWorklist") or d.get("loans"))["edges"]))' "target/bench-$w-answer.json")
+      echo "   $w: ${R[$N,${w}_statements]} statements for a page of ${R[$N,${w}_rows]} loans (target/bench-$w.sql)"
+    done
+    kill "$CAPTURE" 2>/dev/null || true; wait "$CAPTURE" 2>/dev/null || true; CAPTURE=""
+    psql "$PG/test" -qc "ALTER DATABASE $DB RESET log_statement"
+  fi
+
   MFO_DATABASE_URL="$DBURL" MFO_LISTEN="127.0.0.1:$PORT" MFO_RATE_LIMIT_PER_MINUTE=100000000 MFO_LOG=warn \
     MFO_SCAN_INTERVAL_SECONDS=3600 $BIN serve >target/bench-server.log 2>&1 &
   SERVER=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   URL="http://127.0.0.1:$PORT/graphql"
 
+  if want worklist; then
+    R[$N,held]=$(psql "$DBURL" -tAc "SELECT count(*) FROM collection_assignment WHERE agency_id = '$AGENCY' AND ended_at IS NULL")
+    for w in worklist agency_page; do
+      q=$WL_Q; [ "$w" = agency_page ] && q=$AP_Q
+      R[$N,$w]=$(wrk_run "$w-$N" "$URL" "$AGENT" "$(gql_json "$q" '{}')"); echo "   $w: ${R[$N,$w]}"
+      R[$N,pgbench_$w]=$(pgbench_run "$w-$N" "target/bench-$w.sql"); echo "   pgbench $w: ${R[$N,pgbench_$w]} (tps, p50 ms, p99 ms)"
+    done
+  fi
+
+  if want core; then
   LOAN=$(curl -sf "$URL" -H "Authorization: Bearer $AGENT" -H 'Content-Type: application/json' \
     -d '{"query":"{ loans(first: 1) { edges { node { id } } } }"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["loans"]["edges"][0]["node"]["id"])')
   LOAN_UUID=$(python3 -c "import base64,sys; s=sys.argv[1]; s+='='*(-len(s)%4); print(base64.urlsafe_b64decode(s).decode().split(':')[1])" "$LOAN" 2>/dev/null || true)
@@ -194,13 +244,41 @@ SQL
     R[$N,pgbench_$w]=$(pgbench_run "$w-$N" "target/bench-pgbench-$w.sql"); echo "   pgbench $w: ${R[$N,pgbench_$w]} (tps, p50 ms, p99 ms)"
   done
   R[$N,journal_pgbench]=$(psql "$DBURL" -tAc "${JOURNAL_CHECK//%MFO%/$MFO}"); echo "   journal after pgbench: ${R[$N,journal_pgbench]}"
+  fi
   kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""
   psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
 done
 
+# Webhooks: 10,000 borrower changes committed through the API (one event each) by 8
+# clients, delivered to 3 endpoints whose receivers verify every signature and time every
+# arrival (bench/webhooks.py); the worker runs with its defaults.
+if want webhooks; then
+  DB="mfo_bench_hooks_$$"
+  DBURL="$PG/$DB?sslmode=disable"
+  echo "== webhooks: database $DB"
+  psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+  MFO_DATABASE_URL="$DBURL" $BIN migrate >/dev/null
+  MFO=$(MFO_DATABASE_URL="$DBURL" $BIN org create --kind MFO --name "Bench MFO" --jurisdiction KZ --address "Almaty")
+  STAFF=$(MFO_DATABASE_URL="$DBURL" $BIN token --role MFO_STAFF --org "$MFO" --ttl 2h)
+  MFO_DATABASE_URL="$DBURL" MFO_LISTEN="127.0.0.1:$PORT" MFO_RATE_LIMIT_PER_MINUTE=100000000 MFO_LOG=warn \
+    MFO_SCAN_INTERVAL_SECONDS=3600 MFO_WEBHOOK_ALLOW_PRIVATE=true $BIN serve >target/bench-server-webhooks.log 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  cpu0=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
+  line=$(python3 bench/webhooks.py "http://127.0.0.1:$PORT/graphql" "$STAFF" "${BENCH_WEBHOOK_EVENTS:-10000}" 3 \
+    $((PORT + 10)) "${BENCH_WEBHOOK_CLIENTS:-8}" | tee target/bench-webhooks.log | grep '^WEBHOOKS' || true)
+  cpu=$(( $(awk '{print $14 + $15}' "/proc/$SERVER/stat") - cpu0 ))
+  R[webhooks]="${line#WEBHOOKS } server_cpu_s=$((cpu / $(getconf CLK_TCK)))"
+  R[webhooks,deliveries]=$(psql "$DBURL" -tAc "SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM webhook_delivery GROUP BY status) t")
+  R[webhooks,attempts]=$(psql "$DBURL" -tAc "SELECT count(*) FROM webhook_attempt")
+  echo "   ${R[webhooks]}; deliveries ${R[webhooks,deliveries]}, attempts ${R[webhooks,attempts]}"
+  kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""
+  psql "$PG/test" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+fi
+
 # The writes on the embedded SQLite default (one file, one process): a small portfolio
 # through the API (bench/seed_api.py), its loans handed to the agency in the file.
-if [ "${BENCH_SQLITE:-1}" = 1 ]; then
+if want core && [ "${BENCH_SQLITE:-1}" = 1 ]; then
   SQLDIR=$(mktemp -d); SQLFILE="$SQLDIR/bench.db"; SQLURL="sqlite://$SQLFILE?mode=rwc"
   echo "== SQLite: $SQLFILE"
   MFO_DATABASE_URL="$SQLURL" $BIN migrate >/dev/null
@@ -230,9 +308,11 @@ fi
 FIGURES=target/bench-figures.tsv
 : >"$FIGURES"
 for k in "${!R[@]}"; do printf '%s\t%s\n' "$k" "${R[$k]}" >>"$FIGURES"; done
-python3 - "$OUT" "$SIZES" "$CONNS" "$SECONDS_PER" "$FIGURES" <<'PY'
-import sys, subprocess
+COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src entity migration Cargo.toml Cargo.lock || echo '+changes')"
+python3 - "$OUT" "$SIZES" "$CONNS" "$SECONDS_PER" "$FIGURES" "$ONLY" "$COMMIT" <<'PY'
+import os, re, sys, subprocess, datetime
 out, sizes, conns, secs, figures = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4], sys.argv[5]
+only, commit = sys.argv[6].split(), sys.argv[7]
 R = {}
 for line in open(figures).read().strip().splitlines():
     k, v = line.split("\t", 1)
@@ -243,6 +323,62 @@ def f(n, w, i=0):
     return float(parts[i]) if len(parts) > i and parts[i] not in ("", "-") else None
 cpu = subprocess.run(["sh", "-c", "nproc; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.split("\n")
 load = open("/proc/loadavg").read().split()[:3]
+stamp = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}"
+machine = f"{cpu[0]} cores,{cpu[1] if len(cpu) > 1 else ''}; load average at the end {' '.join(load)}"
+
+def sections():
+    """The worklist's and the webhooks' sections, when they ran."""
+    s = []
+    for n in sizes:
+        if f"{n},worklist" not in R:
+            continue
+        s += [f"## Worklist: {int(n):,} loans, {int(R.get(f'{n},held', 0)):,} in the agency's hands ({stamp})", "",
+              f"Machine: {machine}. wrk -t2 -c{conns} -d{secs}s, every response checked; pgbench -c{conns} -j2 -T{secs} "
+              "running the statements the server issued for one page (captured from PostgreSQL's log with "
+              "log_statement = all, their parameters in place: `bench/capture_sql.py`). "
+              "Reproduce: `BENCH_ONLY=worklist BENCH_SIZES=" + n + " bench/run.sh`.", "",
+              "| workload | loans per page | statements per page | req/s | p50 ms | p99 ms | checked | failures | pgbench (same SQL) | ratio |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+        for w, label in [("worklist", "`collectionWorklist(action: CALL, first: 100)`"),
+                         ("agency_page", "`loans(first: 100) { permittedActions }`")]:
+            rps, b = f(n, w), f(n, f"pgbench_{w}")
+            if rps is None:
+                continue
+            s.append(f"| {label} | {R.get(f'{n},{w}_rows', '?')} | {R.get(f'{n},{w}_statements', '?')} | {rps:.0f} | {f(n, w, 1)} | "
+                     f"{f(n, w, 2)} | {f(n, w, 3):.0f} | {f(n, w, 4):.0f} | "
+                     + (f"{b:.0f} tps, p99 {f(n, f'pgbench_{w}', 2)} ms | {rps / b:.2f} |" if b else "| |"))
+        s.append("")
+    if "webhooks" in R:
+        W = dict(kv.split("=", 1) for kv in R["webhooks"].split() if "=" in kv)
+        g = lambda k: W.get(k, "?")  # noqa: E731
+        p99 = float(W.get("p99_ms", "inf"))
+        ok = p99 <= 2000 and W.get("lost") == "0" and W.get("unverified") == "0"
+        s += [f"## Webhooks: {g('events')} events to {g('endpoints')} endpoints ({stamp})", "",
+              f"Machine: {machine}. Reproduce: `BENCH_ONLY=webhooks bench/run.sh` (`bench/webhooks.py`).", "",
+              f"{g('events')} borrower upserts (one event each) committed through the API by 8 clients at "
+              f"{g('commit_rate')} per second ({g('commit_s')} s), each delivered to 3 endpoints whose receivers (one "
+              "Python process each) verify every Standard Webhooks signature; the release build with the worker's "
+              "defaults, PostgreSQL.", "",
+              "| delivered | lost | duplicated | unverified | commit → received p50 | p99 | max | ack → received p50 | p99 | all in after | server CPU |",
+              "|---|---|---|---|---|---|---|---|---|---|---|",
+              f"| {g('received')} | {g('lost')} | {g('duplicated')} | {g('unverified')} | {g('p50_ms')} ms | {g('p99_ms')} ms | "
+              f"{g('max_ms')} ms | {g('ack_p50_ms')} ms | {g('ack_p99_ms')} ms | {g('drained_s')} s | {g('server_cpu_s')} s |", "",
+              "commit → received: from the event's `timestamp` (the outbox row's time, taken when the writing "
+              "transaction began: an upper bound); ack → received: from the mutation's answer (a lower bound). "
+              f"Deliveries in the database at the end: {R.get('webhooks,deliveries', '?')}; attempts {R.get('webhooks,attempts', '?')}. "
+              f"Goal (p99 ≤ 2 s, none lost): {'met' if ok else 'NOT met'}.", ""]
+    return s
+
+if only:
+    # A section run alone goes on top; everything the file held stays below it.
+    old = open(out).read().split("\n", 1) if os.path.exists(out) else ["# Benchmark results (bench/run.sh)", ""]
+    rest = old[1].lstrip("\n")
+    if not rest.startswith("## "):  # the last full run's preamble: under a heading of its own
+        rest = "## The last full run\n\n" + rest
+    text = "\n".join([old[0], ""] + sections()) + "\n" + rest
+    open(out, "w").write(text)
+    print("\n".join(sections()))
+    sys.exit(0)
 lines = ["# Benchmark results (bench/run.sh)", "",
          f"Machine: {cpu[0]} cores,{cpu[1] if len(cpu) > 1 else ''}; load average at the end {' '.join(load)}.",
          f"wrk -t2 -c{conns} -d{secs}s per workload, every response checked; pgbench -c{conns} -j2 -T{secs}; PostgreSQL over loopback with sslmode=disable.",
@@ -286,9 +422,9 @@ if len(sizes) >= 2:
         if a and b:
             lines.append(f"| {w} | {a / b:.0%} |")
     lines.append("")
+lines += sections()
 # Sections this script does not write (bench/fanout.sh's, and earlier runs kept by hand)
 # stay, after the new figures.
-import os, re
 if os.path.exists(out):
     for section in re.split(r"(?m)^(?=## )", open(out).read()):
         if section.startswith(("## Escalation fan-out", "## Earlier runs")):

@@ -139,6 +139,16 @@ pub struct ServeArgs {
     /// Webhooks may go to http URLs and private or loopback addresses (tests, development).
     #[arg(long, env = "MFO_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
+    /// Milliseconds the webhook worker waits after a pass that found nothing to do; a pass
+    /// that queued or sent something is followed at once by the next.
+    #[arg(long, env = "MFO_WEBHOOK_INTERVAL_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_interval_ms: u64,
+    /// Seconds an instance holds the webhook deliveries it claimed: one killed while
+    /// sending leaves them to another instance (or itself, restarted) after this long.
+    #[arg(long, env = "MFO_WEBHOOK_LEASE_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub webhook_lease_seconds: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -225,15 +225,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let owner = format!("{}-{}", addr, std::process::id());
     let lifecycle = state.lifecycle.clone();
-    let deliverer = mfo_api::events::webhooks::Deliverer::new(ctx.clone(), owner.clone());
+    let deliverer = mfo_api::events::webhooks::Deliverer::new(ctx.clone(), owner.clone())
+        .with_lease(chrono::Duration::seconds(i64::try_from(args.webhook_lease_seconds)?));
     let scanner = tokio::spawn(Scanner::new(ctx, owner).run(
         std::time::Duration::from_secs(args.scan_interval_seconds.max(1)),
         async move { lifecycle.drained().await },
     ));
     let lifecycle = state.lifecycle.clone();
-    // Webhooks: queued and sent every second.
-    let deliverer =
-        tokio::spawn(deliverer.run(std::time::Duration::from_secs(1), async move { lifecycle.drained().await }));
+    // Webhooks: queued and sent as they come, and looked for every MFO_WEBHOOK_INTERVAL_MS.
+    let idle = std::time::Duration::from_millis(args.webhook_interval_ms);
+    let deliverer = tokio::spawn(deliverer.run(idle, async move { lifecycle.drained().await }));
     tracing::info!(%addr, "serving GraphQL on /graphql");
     let lifecycle = state.lifecycle.clone();
     let served = mfo_api::http::server::serve(listener, router, conn.clone(), async move {

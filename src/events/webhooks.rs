@@ -76,53 +76,66 @@ pub struct Deliverer {
     ctx: Ctx,
     owner: String,
     clients: Clients,
+    lease: chrono::Duration,
 }
 
 impl Deliverer {
-    /// `owner` names this instance in the deliveries' leases.
+    /// `owner` names this instance in the deliveries' leases, held for `webhooks::LEASE`.
     pub fn new(ctx: Ctx, owner: impl Into<String>) -> Self {
-        Self { ctx, owner: owner.into(), clients: Clients::default() }
+        Self { ctx, owner: owner.into(), clients: Clients::default(), lease: webhooks::LEASE }
+    }
+
+    /// Holds claimed deliveries for `lease` instead (`MFO_WEBHOOK_LEASE_SECONDS`).
+    pub fn with_lease(mut self, lease: chrono::Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     /// One pass: fan out, then send what is due until nothing is (or `ROUNDS`).
     pub async fn tick(&self) -> ServiceResult<PassReport> {
         let mut report = PassReport { queued: webhooks::fan_out(&self.ctx).await?, ..Default::default() };
         for _ in 0..ROUNDS {
-            let claimed = webhooks::claim(&self.ctx, &self.owner, CLAIM).await?;
+            let claimed = webhooks::claim(&self.ctx, &self.owner, CLAIM, self.lease).await?;
             if claimed.is_empty() {
                 break;
             }
             let allow_private = self.ctx.webhook_allow_private();
-            let sent: Vec<(Claimed, Outcome)> = futures_util::stream::iter(claimed)
+            let sent: Vec<(Claimed, Outcome, f64)> = futures_util::stream::iter(claimed)
                 .map(|c| async move {
                     let now = self.ctx.clock.now();
                     let outcome = send(&self.clients, &c, now.timestamp(), allow_private).await;
-                    (c, outcome)
+                    (c, outcome, rand::random::<f64>())
                 })
                 .buffer_unordered(AT_ONCE)
                 .collect()
                 .await;
-            for (c, outcome) in sent {
+            for (_, outcome, _) in &sent {
                 report.attempted += 1;
                 report.delivered += usize::from(outcome.delivered());
                 metrics::counter!("mfo_webhook_attempts_total", "delivered" => outcome.delivered().to_string())
                     .increment(1);
-                webhooks::record(&self.ctx, &c, &self.owner, &outcome, rand::random::<f64>()).await?;
             }
+            webhooks::record(&self.ctx, &self.owner, &sent).await?;
         }
         Ok(report)
     }
 
-    /// Passes every `every` until `stop`; a failed pass is logged and the next one runs.
-    pub async fn run(self, every: StdDuration, stop: impl Future<Output = ()>) {
+    /// Passes until `stop`: the next at once after a pass that queued or attempted
+    /// something (a burst is sent as fast as it comes, not a page per `idle`), otherwise
+    /// after `idle`. A failed pass is logged and the next one runs after `idle`.
+    pub async fn run(self, idle: StdDuration, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
         loop {
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = ?e, "a webhook pass failed; the next one runs as usual");
-            }
+            let busy = match self.tick().await {
+                Ok(r) => r.queued > 0 || r.attempted > 0,
+                Err(e) => {
+                    tracing::error!(error = ?e, "a webhook pass failed; the next one runs as usual");
+                    false
+                }
+            };
             tokio::select! {
                 _ = &mut stop => return,
-                _ = tokio::time::sleep(every) => {}
+                _ = tokio::time::sleep(if busy { StdDuration::ZERO } else { idle }) => {}
             }
         }
     }

@@ -45,10 +45,11 @@ pub const RETRY_SCHEDULE: [Duration; 7] = [
 /// An endpoint every attempt to which failed for this long is disabled (it shows since
 /// when and why); re-enabling it resumes from where it stopped.
 pub const DISABLE_AFTER: Duration = Duration::days(5);
-/// How long a claimed delivery is held by the instance sending it.
+/// How long a claimed delivery is held by the instance sending it, unless
+/// `MFO_WEBHOOK_LEASE_SECONDS` says.
 pub const LEASE: Duration = Duration::seconds(60);
 /// Changes queued per endpoint per pass.
-const FAN_OUT_PAGE: u64 = 100;
+const FAN_OUT_PAGE: u64 = 500;
 
 pub const PENDING: &str = "PENDING";
 pub const DELIVERED: &str = "DELIVERED";
@@ -528,9 +529,9 @@ pub struct Claimed {
     pub secrets: Vec<String>,
 }
 
-/// Claims up to `limit` deliveries that are due, for `LEASE` (`UPDATE … WHERE` the lease
+/// Claims up to `limit` deliveries that are due, for `lease` (`UPDATE … WHERE` the lease
 /// is free, which both engines serialise: two instances never send one attempt twice).
-pub async fn claim(ctx: &Ctx, owner: &str, limit: u64) -> ServiceResult<Vec<Claimed>> {
+pub async fn claim(ctx: &Ctx, owner: &str, limit: u64, lease: Duration) -> ServiceResult<Vec<Claimed>> {
     let now = ctx.clock.now();
     let free = || {
         Condition::all()
@@ -551,7 +552,7 @@ pub async fn claim(ctx: &Ctx, owner: &str, limit: u64) -> ServiceResult<Vec<Clai
         .to_owned();
     let claimed = webhook_delivery::Entity::update_many()
         .col_expr(webhook_delivery::Column::LeaseOwner, Expr::value(owner))
-        .col_expr(webhook_delivery::Column::LeaseUntil, Expr::value(now + LEASE))
+        .col_expr(webhook_delivery::Column::LeaseUntil, Expr::value(now + lease))
         .filter(webhook_delivery::Column::Id.in_subquery(due))
         .filter(free())
         .exec_with_returning(&ctx.db)
@@ -597,95 +598,121 @@ impl Outcome {
     }
 }
 
-/// Records an attempt: a delivered one is done; a failed one waits for the next step of
-/// the schedule (with jitter, so that a receiver coming back is not hit by every delivery
-/// at once) or, the schedule spent, is FAILED; an endpoint failing for `DISABLE_AFTER` is
-/// disabled with the reason. `jitter` is a fraction in [0, 1).
-pub async fn record(ctx: &Ctx, c: &Claimed, owner: &str, outcome: &Outcome, jitter: f64) -> ServiceResult<()> {
+/// Records the attempts of one round, in one unit (one commit for the round, not one per
+/// attempt): a delivered one is done; a failed one waits for the next step of the schedule
+/// (with jitter, so that a receiver coming back is not hit by every delivery at once) or,
+/// the schedule spent, is FAILED; an endpoint failing for `DISABLE_AFTER` is disabled with
+/// the reason. Each attempt's `jitter` is a fraction in [0, 1).
+pub async fn record(ctx: &Ctx, owner: &str, round: &[(Claimed, Outcome, f64)]) -> ServiceResult<()> {
+    if round.is_empty() {
+        return Ok(());
+    }
     let now = ctx.clock.now();
     ctx.write(Actor::system("webhooks"), async |w| {
-        let d = &c.delivery;
-        webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+        let attempts = round.iter().map(|(c, outcome, _)| webhook_attempt::ActiveModel {
             id: Set(new_id(now)),
-            delivery_id: Set(d.id),
+            delivery_id: Set(c.delivery.id),
             attempted_at: Set(now),
             status_code: Set(outcome.status_code.map(i32::from)),
             error: Set(outcome.error.clone()),
             duration_ms: Set(outcome.duration_ms),
-        })
-        .exec_without_returning(w.txn())
-        .await?;
-        let attempts = d.attempts + 1;
-        let (status, next) = if outcome.delivered() {
-            (DELIVERED, None)
-        } else {
-            match RETRY_SCHEDULE.get(usize::try_from(attempts - 1).unwrap_or(usize::MAX)) {
-                Some(wait) => {
-                    let spread = wait.num_milliseconds() as f64 * 0.2 * (jitter - 0.5);
-                    (PENDING, Some(now + *wait + Duration::milliseconds(spread as i64)))
-                }
-                None => (FAILED, None),
+        });
+        for chunk in super::write::in_chunks(attempts.collect()) {
+            webhook_attempt::Entity::insert_many(chunk).exec_without_returning(w.txn()).await?;
+        }
+        // Endpoints whose run of failures this unit has already ended, with no failure
+        // recorded since: another delivery to them ends nothing more.
+        let mut cleared = std::collections::HashSet::new();
+        for (c, outcome, jitter) in round {
+            record_one(w, c, owner, outcome, *jitter, now, &mut cleared).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+async fn record_one(
+    w: &mut super::write::Write,
+    c: &Claimed,
+    owner: &str,
+    outcome: &Outcome,
+    jitter: f64,
+    now: DateTime<Utc>,
+    cleared: &mut std::collections::HashSet<Uuid>,
+) -> ServiceResult<()> {
+    let d = &c.delivery;
+    let attempts = d.attempts + 1;
+    let (status, next) = if outcome.delivered() {
+        (DELIVERED, None)
+    } else {
+        match RETRY_SCHEDULE.get(usize::try_from(attempts - 1).unwrap_or(usize::MAX)) {
+            Some(wait) => {
+                let spread = wait.num_milliseconds() as f64 * 0.2 * (jitter - 0.5);
+                (PENDING, Some(now + *wait + Duration::milliseconds(spread as i64)))
             }
-        };
-        // Only the holder of the lease records (a lease that ran out was another's since).
-        webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-            .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
-            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
-            .col_expr(webhook_delivery::Column::LeaseOwner, Expr::value(Option::<String>::None))
-            .col_expr(webhook_delivery::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(outcome.status_code.map(i32::from)))
-            .col_expr(webhook_delivery::Column::LastError, Expr::value(outcome.error.clone()))
-            .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(outcome.delivered().then_some(now)))
-            .filter(webhook_delivery::Column::Id.eq(d.id))
-            .filter(webhook_delivery::Column::LeaseOwner.eq(owner))
-            .exec(w.txn())
-            .await?;
-        // The endpoint's run of failures, by updates that read their own row (two instances
-        // recording at once each count theirs).
-        let endpoint = webhook_endpoint::Entity::update_many().filter(webhook_endpoint::Column::Id.eq(d.endpoint_id));
-        if outcome.delivered() {
+            None => (FAILED, None),
+        }
+    };
+    // Only the holder of the lease records (a lease that ran out was another's since).
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(webhook_delivery::Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(webhook_delivery::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(outcome.status_code.map(i32::from)))
+        .col_expr(webhook_delivery::Column::LastError, Expr::value(outcome.error.clone()))
+        .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(outcome.delivered().then_some(now)))
+        .filter(webhook_delivery::Column::Id.eq(d.id))
+        .filter(webhook_delivery::Column::LeaseOwner.eq(owner))
+        .exec(w.txn())
+        .await?;
+    // The endpoint's run of failures, by updates that read their own row (two instances
+    // recording at once each count theirs).
+    let endpoint = webhook_endpoint::Entity::update_many().filter(webhook_endpoint::Column::Id.eq(d.endpoint_id));
+    if outcome.delivered() {
+        if cleared.insert(d.endpoint_id) {
             endpoint
                 .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
                 .col_expr(webhook_endpoint::Column::ConsecutiveFailures, Expr::value(0))
                 .exec(w.txn())
                 .await?;
-        } else {
-            endpoint
-                .col_expr(
-                    webhook_endpoint::Column::ConsecutiveFailures,
-                    Expr::col(webhook_endpoint::Column::ConsecutiveFailures).add(1),
-                )
-                .col_expr(
-                    webhook_endpoint::Column::FailingSince,
-                    Expr::col(webhook_endpoint::Column::FailingSince).if_null(now),
-                )
-                .exec(w.txn())
-                .await?;
-            let e = webhook_endpoint::Entity::find_by_id(d.endpoint_id).one(w.txn()).await?;
-            if let Some(e) = e
-                && e.disabled_at.is_none()
-                && let Some(since) = e.failing_since
-                && now - since >= DISABLE_AFTER
-            {
-                let reason = format!(
-                    "every attempt failed since {} ({} attempts); the last: {}",
-                    since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    e.consecutive_failures,
-                    outcome.error.clone().unwrap_or_else(|| format!("HTTP {}", outcome.status_code.unwrap_or(0)))
-                );
-                webhook_endpoint::Entity::update_many()
-                    .col_expr(webhook_endpoint::Column::DisabledAt, Expr::value(now))
-                    .col_expr(webhook_endpoint::Column::DisabledReason, Expr::value(reason))
-                    .filter(webhook_endpoint::Column::Id.eq(d.endpoint_id))
-                    .filter(webhook_endpoint::Column::DisabledAt.is_null())
-                    .exec(w.txn())
-                    .await?;
-            }
         }
-        Ok(())
-    })
-    .await
+        return Ok(());
+    }
+    cleared.remove(&d.endpoint_id);
+    endpoint
+        .col_expr(
+            webhook_endpoint::Column::ConsecutiveFailures,
+            Expr::col(webhook_endpoint::Column::ConsecutiveFailures).add(1),
+        )
+        .col_expr(
+            webhook_endpoint::Column::FailingSince,
+            Expr::col(webhook_endpoint::Column::FailingSince).if_null(now),
+        )
+        .exec(w.txn())
+        .await?;
+    let e = webhook_endpoint::Entity::find_by_id(d.endpoint_id).one(w.txn()).await?;
+    if let Some(e) = e
+        && e.disabled_at.is_none()
+        && let Some(since) = e.failing_since
+        && now - since >= DISABLE_AFTER
+    {
+        let reason = format!(
+            "every attempt failed since {} ({} attempts); the last: {}",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            e.consecutive_failures,
+            outcome.error.clone().unwrap_or_else(|| format!("HTTP {}", outcome.status_code.unwrap_or(0)))
+        );
+        webhook_endpoint::Entity::update_many()
+            .col_expr(webhook_endpoint::Column::DisabledAt, Expr::value(now))
+            .col_expr(webhook_endpoint::Column::DisabledReason, Expr::value(reason))
+            .filter(webhook_endpoint::Column::Id.eq(d.endpoint_id))
+            .filter(webhook_endpoint::Column::DisabledAt.is_null())
+            .exec(w.txn())
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -50,5 +50,6 @@ mod text;
 mod token_matrix;
 mod transport;
 mod trusted_documents;
+mod webhook_crash;
 mod webhooks;
 mod worklist;

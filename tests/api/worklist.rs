@@ -109,25 +109,29 @@ async fn the_worklist_lists_loans_where_the_action_is_allowed_first_then_the_oth
 // DataLoader batch in two.
 #[tokio::test]
 #[ignore = "statement counts: run alone with --ignored (see README)"]
-async fn verdicts_on_a_page_and_the_worklist_cost_the_same_statements_for_3_loans_as_for_12() {
+async fn verdicts_on_a_page_and_the_worklist_cost_the_same_statements_for_10_loans_as_for_100() {
     let app = TestApp::spawn().await;
     on(&app, "2026-03-17");
     app.clock.set(at("2026-03-17T07:00:00Z"));
     let token = agency(&app);
-    for i in 0..3 {
+    for i in 0..10 {
         handed(&app, &format!("N{i}")).await;
     }
     let worklist = "{ collectionWorklist(action: CALL, first: 100) { edges { node { loan { id } verdict { allowed clearance } } } } }";
+    let rows = |d: &Value, root: &str| d[root]["edges"].as_array().map_or(0, Vec::len);
     // Warm the process's reference cache (calendars, policies, the clearance key).
     app.statements_for(&token, PAGE).await;
     let small = [app.statements_for(&token, PAGE).await, app.statements_for(&token, worklist).await];
-    for i in 3..12 {
+    assert_eq!(rows(&app.gql(&token, PAGE, json!({})).await, "loans"), 10);
+    for i in 10..100 {
         handed(&app, &format!("N{i}")).await;
     }
     let large = [app.statements_for(&token, PAGE).await, app.statements_for(&token, worklist).await];
-    println!("statements (page with permittedActions, worklist): 3 loans {small:?}, 12 loans {large:?}");
+    assert_eq!(rows(&app.gql(&token, PAGE, json!({})).await, "loans"), 100, "a page of 100 verdicts");
+    assert_eq!(rows(&app.gql(&token, worklist, json!({})).await, "collectionWorklist"), 100);
+    println!("statements (page with permittedActions, worklist): 10 loans {small:?}, 100 loans {large:?}");
     for (s, l) in small.iter().zip(&large) {
-        assert!(l <= &(s + 2), "{s} statements for 3 loans, {l} for 12");
+        assert!(l <= &(s + 2), "{s} statements for 10 loans, {l} for 100");
     }
     // The page, the loans in their situation, schedules, payments, contacts.
     assert!(large[0] <= 7, "{large:?}");
