@@ -42,7 +42,7 @@ pub const MAX_APPEALS: usize = 10;
 /// has 7 and each redelivery one more.
 pub const MAX_ATTEMPTS: usize = 50;
 /// `permittedActions` returns one verdict per collection action: there are this many.
-pub const ACTIONS: usize = 10;
+pub const ACTIONS: usize = 16;
 
 /// The newest `max` of `rows` (given oldest first), still oldest first: a list under a
 /// record bounded when read.
