@@ -13,6 +13,7 @@ use crate::i18n::{Lang, Msg};
 use crate::ids::{Kind, actor, global_id as encode, subject_global_id};
 use crate::services::Ctx;
 use crate::services::escalations::{EscalationFilter, list, severity};
+use crate::services::paging::Window;
 
 /// The columns, named as the API's `Escalation` fields (organisations by id and name).
 pub const COLUMNS: [Column; 17] = [
@@ -85,7 +86,7 @@ impl Pages {
         if self.done {
             return Ok(None);
         }
-        let page = list(&self.ctx, &self.p, &self.filter, self.after, PAGE).await?;
+        let page = list(&self.ctx, &self.p, &self.filter, &Window::forward(self.after, PAGE)).await?;
         self.done = !page.has_next;
         self.after = page.items.last().map(|e| e.seq);
         let mut rows = Vec::with_capacity(page.items.len());
@@ -99,7 +100,7 @@ impl Pages {
 /// Checks the caller may list escalations at all (agencies and borrowers may not), before
 /// a response starts.
 pub async fn check(ctx: &Ctx, p: &Principal, filter: &EscalationFilter) -> ServiceResult<()> {
-    list(ctx, p, filter, None, 1).await.map(|_| ())
+    list(ctx, p, filter, &Window::forward(None, 1)).await.map(|_| ())
 }
 
 /// The CSV, as a stream of chunks: the byte-order mark and the header, then one chunk

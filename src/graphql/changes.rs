@@ -175,7 +175,9 @@ impl ChangeQuery {
     /// record's own query), in commit order, from the cursor on: for systems that follow
     /// the API without a socket. Changes are kept `MFO_CHANGE_RETENTION_DAYS` (30 by
     /// default); a cursor older than that is refused (BAD_USER_INPUT) rather than answered
-    /// with a gap: read the lists again, then follow the feed from their time.
+    /// with a gap: read the lists again, then follow the feed from their time. A feed is
+    /// followed forward, so it has neither `orderBy` nor `last`/`before`: to look back, read
+    /// the lists (`orderBy: {field: UPDATED_AT, direction: DESC}`).
     #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn changes(
         &self,

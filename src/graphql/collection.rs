@@ -11,10 +11,11 @@ use entity::{collection_assignment, contact_event};
 use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::graphql::connection::{TotalCount, from_page};
+use crate::graphql::connection::TotalCount;
+use crate::graphql::connection::order_input;
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors::{UserErrorObject, bad_input, not_found, payload, top_level};
-use crate::graphql::ids::{Kind, decode, encode, parse_cursor};
+use crate::graphql::errors::{UserErrorObject, not_found, payload, top_level};
+use crate::graphql::ids::{Kind, decode, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
@@ -23,6 +24,7 @@ use crate::i18n::render_all;
 use crate::ids::{ContactId, LoanId, OrgId};
 use crate::services::Range;
 use crate::services::collection::{self as svc, Disclosure};
+use crate::services::paging::Position;
 
 /// Whether an action is allowed now, why, and when it will be if it is not.
 #[derive(SimpleObject)]
@@ -90,30 +92,6 @@ impl WorklistEntry {
 }
 
 /// A worklist position as a cursor: `<later>|<unknown>|<nextAllowedAt or ->|<id>`.
-fn work_cursor(p: &svc::WorkPosition) -> String {
-    let at = p.next_allowed_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
-    format!("{}|{}|{}|{}", u8::from(p.later), u8::from(p.unknown), at.as_deref().unwrap_or("-"), p.id)
-}
-
-fn parse_work_cursor(after: Option<String>) -> async_graphql::Result<Option<svc::WorkPosition>> {
-    let Some(after) = after else { return Ok(None) };
-    let key = parse_cursor(&after)?;
-    let invalid = || bad_input("`after` is not a valid cursor");
-    let parts: Vec<&str> = key.split('|').collect();
-    let [later, unknown, at, id] = parts[..] else { return Err(invalid()) };
-    let flag = |f: &str| match f {
-        "0" => Ok(false),
-        "1" => Ok(true),
-        _ => Err(invalid()),
-    };
-    let next_allowed_at = match at {
-        "-" => None,
-        t => Some(DateTime::parse_from_rfc3339(t).map_err(|_| invalid())?.with_timezone(&Utc)),
-    };
-    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
-    Ok(Some(svc::WorkPosition { later: flag(later)?, unknown: flag(unknown)?, next_allowed_at, id }))
-}
-
 /// A loan in an agency's hands.
 pub struct CollectionAssignment(pub collection_assignment::Model);
 
@@ -171,6 +149,10 @@ impl ContactEvent {
     /// When it happened (UTC instant); X3/X4 judge it in the borrower's local time.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
+    }
+    /// When it was recorded here (UTC instant).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
     }
     /// The borrower or a third party (X5).
     async fn party(&self) -> ContactParty {
@@ -250,20 +232,11 @@ pub struct ContactFilter {
     pub updated_after: Option<DateTime<Utc>>,
 }
 
-/// The `contacts` cursor: `<occurredAt RFC 3339>|<id>`, the position in its order.
-fn contact_cursor(c: &contact_event::Model) -> String {
-    format!("{}|{}", c.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), c.id)
-}
-
-fn parse_contact_cursor(after: Option<String>) -> async_graphql::Result<Option<svc::ContactCursor>> {
-    let Some(after) = after else { return Ok(None) };
-    let key = parse_cursor(&after)?;
-    let invalid = || bad_input("`after` is not a valid cursor");
-    let (at, id) = key.split_once('|').ok_or_else(invalid)?;
-    let occurred_at = DateTime::parse_from_rfc3339(at).map_err(|_| invalid())?.with_timezone(&Utc);
-    let id = Uuid::parse_str(id).map_err(|_| invalid())?;
-    Ok(Some(svc::ContactCursor { occurred_at, id }))
-}
+order_input!(
+    /// How `contacts` is sorted (by default: newest first by `occurredAt`, then by id).
+    ContactOrder,
+    svc::ContactOrderField
+);
 
 /// X6: the MFO's finding that a collector gave a false name or position.
 #[derive(SimpleObject)]
@@ -284,20 +257,24 @@ impl CollectionQuery {
     /// Contacts with debtors across every loan the caller may see, as each loan's
     /// `contacts` shows them: an agency its own contacts on the loans handed to it now
     /// (R17.2), MFO staff their MFO's (the agencies' too), a regulator its jurisdiction's;
-    /// a borrower none (an empty list). Stable order: newest first by `occurredAt`, then
-    /// by id (descending); a cursor keeps its place while contacts are recorded.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    /// a borrower none (an empty list). Stable order: `orderBy`, then id; by default newest
+    /// first by `occurredAt`, then by id (descending); a cursor keeps its place while
+    /// contacts are recorded.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only contacts matching every field given.")] filter: Option<ContactFilter>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The order of the list.")] order_by: Option<ContactOrder>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Only rows after this cursor (of the same order).")] after: Option<String>,
+        #[graphql(desc = "Page size going backward: the last 0 to 100 rows (before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Only rows before this cursor (of the same order).")] before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<ContactEvent>> {
         let p = ctx.principal()?;
-        let limit = crate::graphql::connection::first(first)?;
-        let had_cursor = after.is_some();
-        let after = parse_contact_cursor(after)?;
+        let sort = ContactOrder::sort_or(order_by, svc::CONTACTS_NEWEST_FIRST);
+        let w = crate::graphql::connection::window(first, after, last, before, sort.tag())?;
         let filter = filter.unwrap_or_default();
         let f = svc::ContactFilter {
             occurred: Range { from: filter.from, to: filter.to },
@@ -306,11 +283,18 @@ impl CollectionQuery {
             loan_id: filter.loan_id.as_ref().map(|l| decode(l, Kind::Loan).map(LoanId)).transpose()?,
             updated_after: filter.updated_after,
         };
-        let page = svc::list_contacts(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        let page = svc::list_contacts(ctx.services(), p, &f, &sort, &w).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_contacts(&ctx.look_ahead(), &page.items).await?;
         let total =
             TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count_contacts(&c, &p, &f).await });
-        Ok(from_page(page, had_cursor, contact_cursor, ContactEvent, total))
+        Ok(crate::graphql::connection::connection(
+            page,
+            &w,
+            sort.tag(),
+            |c| sort.position(c, c.id),
+            ContactEvent,
+            total,
+        ))
     }
 
     /// What the caller may do with the loan's debtor at `at` (now by default): one verdict
@@ -337,25 +321,32 @@ impl CollectionQuery {
     /// date last), by id within each. The same verdicts, reasons and clearances as
     /// `permittedActions` (clearances only when `at` is now). Every loan is judged for
     /// each page (the order needs every verdict), in a number of statements that grows
-    /// with the loans in hand (four per 500), not with `first`.
+    /// with the loans in hand (four per 500), not with `first`. Its order is the answer,
+    /// so it has no `orderBy`; `last`/`before` read it backwards.
+    #[allow(clippy::too_many_arguments)]
     async fn collection_worklist(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The action asked about (e.g. CALL).")] action: CollectionAction,
         #[graphql(desc = "The instant to judge at (UTC); now when omitted. A clearance is issued only for now.")]
         at: Option<DateTime<Utc>>,
-        #[graphql(desc = "At most this many loans (default 20, at most 100).")] first: Option<i32>,
-        #[graphql(desc = "The cursor of the last loan of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Only loans after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Page size going backward: the last 0 to 100 loans (before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Only loans before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<WorklistEntry>> {
         let p = ctx.principal()?;
-        let limit = crate::graphql::connection::first(first)?;
-        let had_cursor = after.is_some();
-        let after = parse_work_cursor(after)?;
-        let (items, has_next, total) =
-            svc::worklist(ctx.services(), p, action, at, after, limit as usize).await.map_err(top_level)?;
-        let page = crate::services::Page { items, has_next };
+        let w = crate::graphql::connection::window(first, after, last, before, None)?;
+        let (page, total) = svc::worklist(ctx.services(), p, action, at, &w).await.map_err(top_level)?;
         let total = TotalCount::new(move || async move { Ok(total as u64) });
-        Ok(from_page(page, had_cursor, |(pos, _)| work_cursor(pos), |(_, item)| WorklistEntry(item), total))
+        Ok(crate::graphql::connection::connection(
+            page,
+            &w,
+            None,
+            |(pos, _)| Position { value: None, key: *pos },
+            |(_, item)| WorklistEntry(item),
+            total,
+        ))
     }
 }
 
@@ -636,10 +627,10 @@ pub async fn loan_assignment(ctx: &Context<'_>, loan: &Loan) -> async_graphql::R
 pub async fn loan_contacts(
     ctx: &Context<'_>,
     loan: &Loan,
-    window: &crate::graphql::nested::Window,
+    w: &crate::services::paging::Window<uuid::Uuid>,
 ) -> async_graphql::Result<crate::graphql::connection::Page<ContactEvent>> {
     let loaders = ctx.data_unchecked::<Loaders>();
     let mut rows = loaders.contacts.load_one(loan.0.id).await?.unwrap_or_default();
     rows.sort_by_key(|c| (c.occurred_at, c.id));
-    window.page(rows, |c| c.id, ContactEvent)
+    crate::graphql::nested::page(w, rows, |c| c.id, ContactEvent)
 }

@@ -1,46 +1,36 @@
-//! Relay connections over service pages: `first` (at most 100, default 20) and an opaque
-//! `after` cursor. Lists cost `first ×` their children in the complexity limit (set on
+//! Relay connections over service pages: `first` rows (at most 100, default 20) after an
+//! opaque `after` cursor, or the `last` rows before a `before` cursor, in the order the
+//! list was asked for (`services::paging`). Lists cost `first ×` their children in the complexity limit (set on
 //! each field). Resolvers return `Page<N>`, async-graphql's `Connection` with a type
 //! description (the schema documents every type) and `totalCount`, which runs its
 //! service's COUNT only when a query selects it: a page that does not ask pays nothing.
 //! Nothing here knows a table or a scope: the count is the service's.
 
 use std::borrow::Cow;
+use std::fmt::Display;
 use std::future::Future;
 use std::pin::Pin;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::parser::types::Field;
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{ContextSelectionSet, Object, OutputType, Positioned, ServerResult, Value};
-use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::ServiceResult;
 use crate::graphql::errors::{bad_input, top_level};
 use crate::graphql::ids::{cursor, parse_cursor};
 use crate::services::Ctx;
+use crate::services::paging::{Position, SortKind, Window};
 
 pub const DEFAULT_PAGE: i32 = 20;
 pub const MAX_PAGE: i32 = 100;
 
 /// Validates `first`.
 pub fn first(first: Option<i32>) -> async_graphql::Result<u64> {
-    let n = first.unwrap_or(DEFAULT_PAGE);
-    if !(0..=MAX_PAGE).contains(&n) {
-        return Err(bad_input(format!("`first` must be between 0 and {MAX_PAGE}")));
-    }
-    Ok(n as u64)
-}
-
-/// Decodes an `after` cursor that wraps a uuid.
-pub fn after_uuid(after: Option<String>) -> async_graphql::Result<Option<Uuid>> {
-    after
-        .map(|a| {
-            parse_cursor(&a).and_then(|k| Uuid::parse_str(&k).map_err(|_| bad_input("`after` is not a valid cursor")))
-        })
-        .transpose()
+    size("first", first)
 }
 
 /// A connection of `N` (`<N>Connection` in the schema): async-graphql's `Connection`,
@@ -101,7 +91,8 @@ impl<N: OutputType> OutputType for Page<N> {
             *description = Some(format!(
                 "A page of `{node}` objects in the order the field documents: `edges` (each with its \
                  `cursor`) or just `nodes`, and `pageInfo`. For the next page pass \
-                 `pageInfo.endCursor` as `after`; `first` is 0 to 100 (default 20).",
+                 `pageInfo.endCursor` as `after` (`first` is 0 to 100, default 20); for the \
+                 previous one `pageInfo.startCursor` as `before` with `last`.",
                 node = N::type_name()
             ));
         }
@@ -113,42 +104,98 @@ impl<N: OutputType> OutputType for Page<N> {
     }
 }
 
-/// Builds a connection from a page read backwards (`last`/`before`): `has_next` of the
-/// service's page is whether older rows precede it; newer ones follow when a `before`
-/// cursor was given.
-pub fn from_backward_page<T, N, K>(
+/// A page size argument (`first` or `last`): 0 to `MAX_PAGE`, default `DEFAULT_PAGE`.
+fn size(name: &str, n: Option<i32>) -> async_graphql::Result<u64> {
+    let n = n.unwrap_or(DEFAULT_PAGE);
+    if !(0..=MAX_PAGE).contains(&n) {
+        return Err(bad_input(format!("`{name}` must be between 0 and {MAX_PAGE}")));
+    }
+    Ok(n as u64)
+}
+
+/// The Relay arguments of a list, checked: `first` rows after `after`, or the `last` rows
+/// before `before` (either cursor bounds either direction; `first` and `last` together:
+/// BAD_USER_INPUT). A cursor must come from the same list in the same order (`tag`).
+pub fn window<K: FromStr + Display>(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+    tag: Option<(&'static str, SortKind)>,
+) -> async_graphql::Result<Window<K>> {
+    if first.is_some() && last.is_some() {
+        return Err(bad_input("give `first` (forward) or `last` (backward), not both"));
+    }
+    let backward = last.is_some() || (before.is_some() && first.is_none());
+    let size = if backward { size("last", last)? } else { size("first", first)? };
+    let position = |cursor: Option<String>, name: &str| {
+        cursor
+            .map(|c| {
+                parse_cursor(&c)
+                    .ok()
+                    .and_then(|text| Position::decode(&text, tag))
+                    .ok_or_else(|| bad_input(format!("`{name}` is not a cursor of this list in this order")))
+            })
+            .transpose()
+    };
+    Ok(Window { after: position(after, "after")?, before: position(before, "before")?, size, backward })
+}
+
+/// Builds a connection from a window's page: each edge's cursor is its row's `position`
+/// (tagged with the order's field, `tag`); `pageInfo` says what lies on each side (going
+/// forward, rows before the page exist when a cursor bounded it; going back, likewise
+/// after).
+pub fn connection<T, N, K>(
     page: crate::services::Page<T>,
-    had_cursor: bool,
-    key: impl Fn(&T) -> K,
+    w: &Window<K>,
+    tag: Option<(&'static str, SortKind)>,
+    position: impl Fn(&T) -> Position<K>,
     node: impl Fn(T) -> N,
     total: TotalCount,
 ) -> Page<N>
 where
     N: OutputType,
-    K: std::fmt::Display,
+    K: FromStr + Display,
 {
-    let mut c = Connection::with_additional_fields(page.has_next, had_cursor, total);
-    c.edges.extend(page.items.into_iter().map(|item| Edge::new(cursor(key(&item)), node(item))));
+    let (has_previous, has_next) =
+        if w.backward { (page.has_next, w.before.is_some()) } else { (w.after.is_some(), page.has_next) };
+    let mut c = Connection::with_additional_fields(has_previous, has_next, total);
+    let name = tag.map(|(n, _)| n);
+    c.edges.extend(page.items.into_iter().map(|item| Edge::new(cursor(position(&item).encode(name)), node(item))));
     Page(c)
 }
 
-/// Builds a connection from a page; `key` gives each row's cursor key, `total` the
-/// deferred `totalCount`.
-pub fn from_page<T, N, K>(
-    page: crate::services::Page<T>,
-    had_cursor: bool,
-    key: impl Fn(&T) -> K,
-    node: impl Fn(T) -> N,
-    total: TotalCount,
-) -> Page<N>
-where
-    N: OutputType,
-    K: std::fmt::Display,
-{
-    let mut c = Connection::with_additional_fields(had_cursor, page.has_next, total);
-    c.edges.extend(page.items.into_iter().map(|item| {
-        let k = cursor(key(&item));
-        Edge::new(k, node(item))
-    }));
-    Page(c)
+/// An `orderBy` input of a list: `$field` is its enum of sort columns. `sort` turns the
+/// argument into the services' `Sort` (absent: the list's default order).
+macro_rules! order_input {
+    ($(#[$doc:meta])* $name:ident, $field:ty) => {
+        $(#[$doc])*
+        #[derive(async_graphql::InputObject)]
+        pub struct $name {
+            /// The column to sort by; rows equal in it follow in id order, in the same direction.
+            pub field: $field,
+            /// `ASC` (the default) or `DESC`.
+            #[graphql(default)]
+            pub direction: $crate::services::paging::Direction,
+        }
+
+        impl $name {
+            /// The order asked for, or the list's default (by key, ascending).
+            pub fn sort(order: Option<Self>) -> $crate::services::paging::Sort<$field> {
+                Self::sort_or(order, $crate::services::paging::Sort::default())
+            }
+
+            /// The order asked for, or `default`.
+            #[allow(dead_code)]
+            pub fn sort_or(
+                order: Option<Self>,
+                default: $crate::services::paging::Sort<$field>,
+            ) -> $crate::services::paging::Sort<$field> {
+                order
+                    .map(|o| $crate::services::paging::Sort { field: Some(o.field), direction: o.direction })
+                    .unwrap_or(default)
+            }
+        }
+    };
 }
+pub(crate) use order_input;

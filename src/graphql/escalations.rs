@@ -13,7 +13,7 @@ use entity::enums::{DeadlineKind, DeadlineStatus, EscalationKind, EscalationSeve
 use entity::{deadline, escalation};
 use futures_util::{Stream, StreamExt};
 
-use crate::graphql::connection::{TotalCount, after_uuid, first, from_backward_page, from_page};
+use crate::graphql::connection::{TotalCount, connection, order_input, window};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, payload, top_level};
 use crate::graphql::ids::{Kind, cursor, decode, encode, parse_cursor};
@@ -22,6 +22,7 @@ use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
 use crate::services::Range;
 use crate::services::escalations as svc;
+use crate::services::paging::Position;
 
 /// A timed duty of DOMAIN.md on a record.
 pub struct Deadline(pub deadline::Model);
@@ -261,6 +262,12 @@ fn seq_cursor(cursor: Option<String>) -> async_graphql::Result<Option<i64>> {
         .transpose()
 }
 
+order_input!(
+    /// How `deadlines` is sorted (by default: by id, i.e. the order their clocks started).
+    DeadlineOrder,
+    svc::DeadlineOrderField
+);
+
 #[derive(Default)]
 pub struct EscalationQuery;
 
@@ -271,63 +278,48 @@ impl EscalationQuery {
     /// order, oldest first; the same order and cursors as the `escalations` subscription.
     /// Pages go forward with `first`/`after`, or backward from the newest with
     /// `last`/`before` (each page still oldest first; `pageInfo.hasPreviousPage` says
-    /// whether older ones remain, `startCursor` is the next `before`), not both.
+    /// whether older ones remain, `startCursor` is the next `before`). The order is the
+    /// commit order the subscription replays, so there is no `orderBy`.
     #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
     async fn escalations(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only escalations matching every field given.")] filter: Option<EscalationFilter>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page (or an `Escalation.cursor`).")] after: Option<
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Only escalations after this cursor (an edge's or an `Escalation.cursor`).")] after: Option<
             String,
         >,
-        #[graphql(desc = "Backward page size: the newest 0 to 100 (before `before`), default 20.")] last: Option<i32>,
-        #[graphql(desc = "Cursor of the first edge of the newer page (or an `Escalation.cursor`): only older ones.")]
-        before: Option<String>,
+        #[graphql(desc = "Page size going backward: the newest 0 to 100 (before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Only escalations before this cursor (an edge's or an `Escalation.cursor`).")] before: Option<
+            String,
+        >,
     ) -> async_graphql::Result<crate::graphql::connection::Page<Escalation>> {
         let p = ctx.principal()?;
-        let backward = last.is_some() || before.is_some();
-        if backward && (first.is_some() || after.is_some()) {
-            return Err(bad_input("page forward (`first`, `after`) or backward (`last`, `before`), not both"));
-        }
+        let w = window(first, after, last, before, None)?;
         let f = filter.unwrap_or_default().to_service()?;
-        let page = if backward {
-            let limit = self::first(last)?;
-            let had_cursor = before.is_some();
-            let before = seq_cursor(before)?;
-            let page = crate::services::escalations::history::before(ctx.services(), p, &f, before, limit)
-                .await
-                .map_err(top_level)?;
-            (page, had_cursor)
-        } else {
-            let limit = self::first(first)?;
-            let had_cursor = after.is_some();
-            let after = seq_cursor(after)?;
-            (svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?, had_cursor)
-        };
+        let page = svc::list(ctx.services(), p, &f, &w).await.map_err(top_level)?;
         let total = TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count(&c, &p, &f).await });
-        let (page, had_cursor) = page;
-        Ok(if backward {
-            from_backward_page(page, had_cursor, |e| e.seq, Escalation, total)
-        } else {
-            from_page(page, had_cursor, |e| e.seq, Escalation, total)
-        })
+        Ok(connection(page, &w, None, |e| Position { value: None, key: e.seq }, Escalation, total))
     }
 
-    /// Deadlines (regulators: their jurisdiction; MFO staff: their MFO). Stable order: by
-    /// id, i.e. in the order their clocks were started (ids are UUIDv7), oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    /// Deadlines (regulators: their jurisdiction; MFO staff: their MFO). Stable order:
+    /// `orderBy`, then id; by default by id, i.e. in the order their clocks were started
+    /// (ids are UUIDv7), oldest first.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn deadlines(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only deadlines matching every field given.")] filter: Option<DeadlineFilter>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The order of the list.")] order_by: Option<DeadlineOrder>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Only rows after this cursor (of the same order).")] after: Option<String>,
+        #[graphql(desc = "Page size going backward: the last 0 to 100 rows (before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Only rows before this cursor (of the same order).")] before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<Deadline>> {
         let p = ctx.principal()?;
-        let limit = self::first(first)?;
-        let had_cursor = after.is_some();
-        let after = after_uuid(after)?;
+        let sort = DeadlineOrder::sort(order_by);
+        let w = window(first, after, last, before, sort.tag())?;
         let filter = filter.unwrap_or_default();
         let f = svc::DeadlineFilter {
             status: filter.status,
@@ -336,10 +328,10 @@ impl EscalationQuery {
             due: Range { from: filter.from, to: filter.to },
             updated_after: filter.updated_after,
         };
-        let page = svc::deadlines(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        let page = svc::deadlines(ctx.services(), p, &f, &sort, &w).await.map_err(top_level)?;
         let total =
             TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count_deadlines(&c, &p, &f).await });
-        Ok(from_page(page, had_cursor, |d| d.id, Deadline, total))
+        Ok(connection(page, &w, sort.tag(), |d| sort.position(d, d.id), Deadline, total))
     }
 }
 

@@ -1,7 +1,8 @@
 //! Lists under a record (`Loan.installments`, `payments`, `contacts`,
 //! `delinquencyNotices`) paged like the root lists: `first`/`after`, `last`/`before` per
 //! the Relay connection specification, `pageInfo` and `totalCount`, answered as the same
-//! `<N>Connection` types (`connection::Page`).
+//! `<N>Connection` types (`connection::Page`), their arguments checked by the root lists'
+//! `connection::window`.
 //!
 //! Why the page is cut in memory and not in SQL: the rows come from the DataLoaders
 //! (`loaders`), which read the lists of every loan of a page in one statement each, so a
@@ -19,12 +20,15 @@
 //! its selection, like a root list, so the complexity limit sees what a nested selection
 //! can build (`graphql::budget`).
 
+use std::fmt::Display;
+
 use async_graphql::OutputType;
 use async_graphql::connection::{Connection, Edge};
 
 use crate::graphql::connection::{DEFAULT_PAGE, MAX_PAGE, Page, TotalCount};
 use crate::graphql::errors::bad_input;
-use crate::graphql::ids::{cursor, parse_cursor};
+use crate::graphql::ids::cursor;
+use crate::services::paging::Window;
 
 /// The most deadlines a record's `deadlines` returns: a record has a handful (C4, C5, C8;
 /// R6, R8, R11, R13; M1, M3), but a loan gets an R1 notice duty per overdue episode, so
@@ -53,100 +57,54 @@ pub fn newest<T>(mut rows: Vec<T>, max: usize) -> Vec<T> {
     rows
 }
 
-/// Which part of a list a connection field asks for: `first` after a cursor, or `last`
-/// before one (Relay).
-#[derive(Debug, Clone, Default)]
-pub struct Window {
-    first: Option<usize>,
-    last: Option<usize>,
-    after: Option<String>,
-    before: Option<String>,
+/// The window of `rows` (in the field's documented order) as a connection: `w` is the
+/// field's checked arguments (`connection::window`), `key` a row's cursor key, `node`
+/// builds the node of a row inside the window only.
+pub fn page<T, N, K>(
+    w: &Window<K>,
+    rows: Vec<T>,
+    key: impl Fn(&T) -> K,
+    node: impl FnMut(T) -> N,
+) -> async_graphql::Result<Page<N>>
+where
+    N: OutputType,
+    K: PartialEq + Display,
+{
+    let (start, end) = bounds(w, &rows, &key)?;
+    let total = rows.len() as u64;
+    let mut c = Connection::with_additional_fields(
+        start > 0,
+        end < rows.len(),
+        TotalCount::new(move || async move { Ok(total) }),
+    );
+    let mut node = node;
+    c.edges.extend(rows.into_iter().skip(start).take(end - start).map(|row| Edge::new(cursor(key(&row)), node(row))));
+    Ok(Page(c))
 }
 
-impl Window {
-    /// Checks the arguments: `first` and `last` 0 to `MAX_PAGE`, not both; cursors made by
-    /// this API. Neither `first` nor `last`: the first `DEFAULT_PAGE`.
-    pub fn parse(
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> async_graphql::Result<Self> {
-        let bounded = |name: &str, n: i32| {
-            if (0..=MAX_PAGE).contains(&n) {
-                Ok(n as usize)
-            } else {
-                Err(bad_input(format!("`{name}` must be between 0 and {MAX_PAGE}")))
-            }
-        };
-        if first.is_some() && last.is_some() {
-            return Err(bad_input("give `first` or `last`, not both"));
-        }
-        let first = match (first, last) {
-            (None, None) => Some(DEFAULT_PAGE as usize),
-            (f, _) => f.map(|n| bounded("first", n)).transpose()?,
-        };
-        let last = last.map(|n| bounded("last", n)).transpose()?;
-        let key = |name: &str, c: Option<String>| {
-            c.map(|c| parse_cursor(&c).map_err(|_| bad_input(format!("`{name}` is not a cursor returned by this API"))))
-                .transpose()
-        };
-        Ok(Self { first, last, after: key("after", after)?, before: key("before", before)? })
+/// The window's range of `rows`: after `after`, before `before`, then the first or the
+/// last `size` of what remains (Relay's ApplyCursorsToEdges).
+fn bounds<T, K: PartialEq>(w: &Window<K>, rows: &[T], key: impl Fn(&T) -> K) -> async_graphql::Result<(usize, usize)> {
+    let find = |name: &str, wanted: &K| {
+        rows.iter()
+            .position(|r| key(r) == *wanted)
+            .ok_or_else(|| bad_input(format!("`{name}` names no row of this list (any more)")))
+    };
+    let mut start = 0;
+    let mut end = rows.len();
+    if let Some(after) = &w.after {
+        start = find("after", &after.key)? + 1;
     }
-
-    /// The window of `rows` (in the field's documented order) as a connection: `key` is a
-    /// row's cursor key, `node` builds the node of a row inside the window only.
-    pub fn page<T, N, K>(
-        &self,
-        rows: Vec<T>,
-        key: impl Fn(&T) -> K,
-        node: impl FnMut(T) -> N,
-    ) -> async_graphql::Result<Page<N>>
-    where
-        N: OutputType,
-        K: std::fmt::Display,
-    {
-        let (start, end) = self.bounds(&rows, &key)?;
-        let total = rows.len() as u64;
-        let mut c = Connection::with_additional_fields(
-            start > 0,
-            end < rows.len(),
-            TotalCount::new(move || async move { Ok(total) }),
-        );
-        let mut node = node;
-        c.edges
-            .extend(rows.into_iter().skip(start).take(end - start).map(|row| Edge::new(cursor(key(&row)), node(row))));
-        Ok(Page(c))
+    if let Some(before) = &w.before {
+        end = find("before", &before.key)?.max(start);
     }
-
-    /// The window's range of `rows`: after `after`, before `before`, then the first
-    /// `first` or the last `last` of what remains (Relay's ApplyCursorsToEdges).
-    fn bounds<T, K: std::fmt::Display>(
-        &self,
-        rows: &[T],
-        key: impl Fn(&T) -> K,
-    ) -> async_graphql::Result<(usize, usize)> {
-        let find = |name: &str, wanted: &str| {
-            rows.iter()
-                .position(|r| key(r).to_string() == wanted)
-                .ok_or_else(|| bad_input(format!("`{name}` names no row of this list (any more)")))
-        };
-        let mut start = 0;
-        let mut end = rows.len();
-        if let Some(after) = &self.after {
-            start = find("after", after)? + 1;
-        }
-        if let Some(before) = &self.before {
-            end = find("before", before)?.max(start);
-        }
-        if let Some(first) = self.first {
-            end = end.min(start + first);
-        }
-        if let Some(last) = self.last {
-            start = start.max(end.saturating_sub(last));
-        }
-        Ok((start, end))
+    let size = usize::try_from(w.size).unwrap_or(usize::MAX);
+    if w.backward {
+        start = start.max(end.saturating_sub(size));
+    } else {
+        end = end.min(start.saturating_add(size));
     }
+    Ok((start, end))
 }
 
 /// The complexity of a paged field: the most nodes it may return (`first` or `last`,
@@ -162,13 +120,14 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> u
 mod tests {
     use super::*;
 
-    fn range(w: Window, n: usize) -> (usize, usize) {
+    fn range(w: Window<usize>, n: usize) -> (usize, usize) {
         let rows: Vec<usize> = (0..n).collect();
-        w.bounds(&rows, |r| *r).unwrap_or((usize::MAX, usize::MAX))
+        bounds(&w, &rows, |r| *r).unwrap_or((usize::MAX, usize::MAX))
     }
 
-    fn win(first: Option<i32>, after: Option<usize>, last: Option<i32>, before: Option<usize>) -> Window {
-        Window::parse(first, after.map(cursor), last, before.map(cursor)).unwrap_or_default()
+    fn win(first: Option<i32>, after: Option<usize>, last: Option<i32>, before: Option<usize>) -> Window<usize> {
+        crate::graphql::connection::window(first, after.map(cursor), last, before.map(cursor), None)
+            .unwrap_or_else(|_| Window::forward(None, 0))
     }
 
     #[test]
@@ -182,13 +141,9 @@ mod tests {
     }
 
     #[test]
-    fn bad_arguments_are_refused() {
-        assert!(Window::parse(Some(1), None, Some(1), None).is_err());
-        assert!(Window::parse(Some(101), None, None, None).is_err());
-        assert!(Window::parse(None, None, Some(-1), None).is_err());
-        assert!(Window::parse(None, Some("nope".into()), None, None).is_err());
-        let w = Window::parse(None, Some(cursor(99)), None, None).unwrap_or_default();
-        assert!(w.bounds(&[1, 2, 3], |r| *r).is_err(), "a cursor of no row");
+    fn a_cursor_of_no_row_is_refused() {
+        assert!(bounds(&win(None, Some(99), None, None), &[1usize, 2, 3], |r| *r).is_err());
+        assert!(bounds(&win(None, None, Some(2), Some(99)), &[1usize, 2, 3], |r| *r).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::{webhook_attempt, webhook_delivery, webhook_endpoint};
 
 use crate::graphql::changes::RecordType;
-use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
+use crate::graphql::connection::{TotalCount, connection, order_input, window};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{payload, top_level};
 use crate::graphql::ids::{Kind, decode, encode};
@@ -162,6 +162,11 @@ impl WebhookDelivery {
         self.0.delivered_at
     }
 
+    /// When the change it carries was committed (UTC instant).
+    async fn event_at(&self) -> DateTime<Utc> {
+        self.0.event_at
+    }
+
     /// Its attempts, oldest first: the newest 50 at most.
     #[graphql(complexity = "crate::graphql::nested::MAX_ATTEMPTS * child_complexity")]
     async fn attempts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WebhookAttempt>> {
@@ -200,6 +205,12 @@ impl WebhookAttempt {
     }
 }
 
+order_input!(
+    /// How `webhookDeliveries` is sorted (by default: newest first, by id).
+    DeliveryOrder,
+    svc::DeliveryOrderField
+);
+
 #[derive(Default)]
 pub struct WebhookQuery;
 
@@ -213,27 +224,30 @@ impl WebhookQuery {
         Ok(rows.into_iter().map(|e| WebhookEndpoint(e, None)).collect())
     }
 
-    /// An endpoint's deliveries, newest change first.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    /// An endpoint's deliveries: `orderBy`, then id; by default newest first (by id).
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The endpoint (global ID).")] endpoint_id: ID,
         #[graphql(desc = "Only deliveries in this status.")] status: Option<WebhookDeliveryStatus>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The order of the list.")] order_by: Option<DeliveryOrder>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Only rows after this cursor (of the same order).")] after: Option<String>,
+        #[graphql(desc = "Page size going backward: the last 0 to 100 rows (before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Only rows before this cursor (of the same order).")] before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<WebhookDelivery>> {
         let p = ctx.principal()?;
-        let limit = self::first(first)?;
-        let had_cursor = after.is_some();
-        let after = after_uuid(after)?;
+        let sort = DeliveryOrder::sort_or(order_by, svc::DELIVERIES_NEWEST_FIRST);
+        let w = window(first, after, last, before, sort.tag())?;
         let endpoint = decode(&endpoint_id, Kind::WebhookEndpoint)?;
         let status = status.map(WebhookDeliveryStatus::as_str);
-        let page = svc::deliveries(ctx.services(), p, endpoint, status, after, limit).await.map_err(top_level)?;
+        let page = svc::deliveries(ctx.services(), p, endpoint, status, &sort, &w).await.map_err(top_level)?;
         let total = TotalCount::of(ctx.services(), p, status.map(str::to_owned), move |c, p, s| async move {
             svc::count_deliveries(&c, &p, endpoint, s).await
         });
-        Ok(from_page(page, had_cursor, |d| d.id, WebhookDelivery, total))
+        Ok(connection(page, &w, sort.tag(), |d| sort.position(d, d.id), WebhookDelivery, total))
     }
 }
 

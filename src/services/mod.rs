@@ -23,6 +23,7 @@ pub mod idempotency;
 pub mod loans;
 pub mod military;
 pub mod orgs;
+pub mod paging;
 pub mod reference;
 pub mod restructuring;
 pub mod scope;

@@ -25,6 +25,7 @@ use super::{Ctx, Page, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{OrgId, new_id};
+use crate::services::paging::{self, Sort, Window};
 
 /// Endpoints one organisation may have.
 pub const MAX_ENDPOINTS: usize = 20;
@@ -342,21 +343,28 @@ fn deliveries_of(p: &Principal, endpoint: Uuid, status: Option<&str>) -> sea_orm
     q
 }
 
-/// An endpoint's deliveries, newest change first, after `after` (a delivery id).
+paging::sort_fields!(
+    /// What `webhookDeliveries` may be sorted by (then by id).
+    DeliveryOrderField for webhook_delivery {
+        /// When the change it carries was committed.
+        EventAt => "EVENT_AT", Instant(EventAt, event_at);
+    }
+);
+
+/// `webhookDeliveries`' order when none is asked: newest first (by id, UUIDv7).
+pub const DELIVERIES_NEWEST_FIRST: Sort<DeliveryOrderField> = Sort { field: None, direction: paging::Direction::Desc };
+
+/// An endpoint's deliveries, a window in `sort`'s order.
 pub async fn deliveries(
     ctx: &Ctx,
     p: &Principal,
     endpoint: Uuid,
     status: Option<&str>,
-    after: Option<Uuid>,
-    first: u64,
+    sort: &Sort<DeliveryOrderField>,
+    w: &Window<Uuid>,
 ) -> ServiceResult<Page<webhook_delivery::Model>> {
     get_endpoint(ctx, p, endpoint).await?;
-    let mut q = deliveries_of(p, endpoint, status);
-    if let Some(a) = after {
-        q = q.filter(webhook_delivery::Column::Id.lt(a));
-    }
-    super::read_page(&ctx.db, q.order_by_desc(webhook_delivery::Column::Id), first).await
+    paging::read(&ctx.db, deliveries_of(p, endpoint, status), webhook_delivery::Column::Id, sort, w).await
 }
 
 /// `webhookDeliveries { totalCount }`.

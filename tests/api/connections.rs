@@ -152,3 +152,144 @@ fn filter_type(field: &str) -> &'static str {
         other => panic!("no filter for {other}"),
     }
 }
+
+/// One sortable list: its field, the type of its `orderBy`, and per offered field the
+/// node's field holding the value (a `Date` or a `DateTime`).
+struct Sortable {
+    field: &'static str,
+    orders: &'static [(&'static str, &'static str)],
+}
+
+const SORTABLE: [Sortable; 6] = [
+    Sortable {
+        field: "loans",
+        orders: &[("CONTRACT_DATE", "contractDate"), ("CREATED_AT", "createdAt"), ("UPDATED_AT", "updatedAt")],
+    },
+    Sortable { field: "borrowers", orders: &[("CREATED_AT", "createdAt"), ("UPDATED_AT", "updatedAt")] },
+    Sortable { field: "complaints", orders: &[("RECEIVED_AT", "receivedAt"), ("UPDATED_AT", "updatedAt")] },
+    Sortable {
+        field: "restructuringApplications",
+        orders: &[("RECEIVED_AT", "receivedAt"), ("UPDATED_AT", "updatedAt")],
+    },
+    Sortable { field: "deadlines", orders: &[("DUE_AT", "dueAt"), ("STARTED_AT", "startedAt")] },
+    Sortable { field: "contacts", orders: &[("OCCURRED_AT", "occurredAt"), ("CREATED_AT", "createdAt")] },
+];
+
+/// Walks a list a page of `size` at a time, forward (`first`/`after`) or backward
+/// (`last`/`before`), and returns the ids in list order, checking `pageInfo` on the way.
+async fn walk(
+    app: &TestApp,
+    token: &str,
+    field: &str,
+    order: &str,
+    extra: &str,
+    size: usize,
+    back: bool,
+) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let (dir, bound) = if back { ("last", "before") } else { ("first", "after") };
+        let at = cursor.as_ref().map(|c| format!(", {bound}: \"{c}\"")).unwrap_or_default();
+        let q = format!(
+            "{{ r: {field}({order}{extra}{dir}: {size}{at}) {{ nodes {{ id }} \
+             pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}"
+        );
+        let data = app.gql(token, &q, json!({})).await;
+        let page: Vec<String> = field_of(&data, "id");
+        let info = &data["r"]["pageInfo"];
+        assert!(page.len() <= size, "{field} {order}: a page holds at most {size}");
+        let (more, other_side) = if back {
+            (info["hasPreviousPage"].as_bool(), info["hasNextPage"].as_bool())
+        } else {
+            (info["hasNextPage"].as_bool(), info["hasPreviousPage"].as_bool())
+        };
+        assert_eq!(other_side, Some(cursor.is_some()), "{field} {order}: rows lie behind a cursor: {info}");
+        if back {
+            ids.splice(0..0, page);
+            cursor = info["startCursor"].as_str().map(str::to_owned);
+        } else {
+            ids.extend(page);
+            cursor = info["endCursor"].as_str().map(str::to_owned);
+        }
+        if more != Some(true) {
+            break;
+        }
+        assert!(ids.len() < 1_000, "{field} {order}: the walk ends");
+    }
+    ids
+}
+
+#[tokio::test]
+async fn every_sortable_list_pages_both_ways_in_each_order_with_every_row_once() {
+    let app = TestApp::spawn().await;
+    let demo = mfo_api::demo::load(&app.ctx).await.expect("demo loads");
+    let staff = app.staff_of(&demo.kz_mfo);
+    let regulator = app.mint(Role::Regulator, demo.kz_regulator.id, None, "supervisor");
+    for list in SORTABLE {
+        let token = if list.field == "borrowers" { &staff } else { &regulator };
+        let everything = format!("{{ r: {}(first: 100) {{ totalCount nodes {{ id }} }} }}", list.field);
+        let all = app.gql(token, &everything, json!({})).await;
+        let mut expected: Vec<String> = field_of(&all, "id");
+        assert!(expected.len() >= 2, "{}: the demo has rows to page through", list.field);
+        assert_eq!(all["r"]["totalCount"], json!(expected.len()), "{}: one page holds them all", list.field);
+        expected.sort();
+        for (order, value) in list.orders {
+            for direction in ["ASC", "DESC"] {
+                let by = format!("orderBy: {{ field: {order}, direction: {direction} }}, ");
+                let q = format!("{{ r: {}({by}first: 100) {{ nodes {{ id {value} }} }} }}", list.field);
+                let data = app.gql(token, &q, json!({})).await;
+                let values: Vec<DateTime<Utc>> = field_of(&data, value).iter().map(|v| instant(v)).collect();
+                let sorted = values.windows(2).all(|w| if direction == "ASC" { w[0] <= w[1] } else { w[0] >= w[1] });
+                assert!(sorted, "{} by {order} {direction}: in order: {values:?}", list.field);
+                let one_page = field_of(&data, "id");
+                let forward = walk(&app, token, list.field, &by, "", 1, false).await;
+                let backward = walk(&app, token, list.field, &by, "", 1, true).await;
+                assert_eq!(forward, one_page, "{} by {order} {direction}: forward pages = one page", list.field);
+                assert_eq!(backward, one_page, "{} by {order} {direction}: backward pages = one page", list.field);
+                let mut seen = forward.clone();
+                seen.sort();
+                assert_eq!(seen, expected, "{} by {order} {direction}: every row once", list.field);
+            }
+        }
+        // The default order, backward too.
+        let forward = walk(&app, token, list.field, "", "", 1, false).await;
+        let backward = walk(&app, token, list.field, "", "", 1, true).await;
+        assert_eq!(forward, backward, "{}: the default order both ways", list.field);
+    }
+}
+
+#[tokio::test]
+async fn lists_in_their_own_order_page_backward_too() {
+    let app = TestApp::spawn().await;
+    let demo = mfo_api::demo::load(&app.ctx).await.expect("demo loads");
+    let staff = app.staff_of(&demo.kz_mfo);
+    let regulator = app.mint(Role::Regulator, demo.kz_regulator.id, None, "supervisor");
+    for (token, field, args) in [(&staff, "complaintJournal", "year: 2026, "), (&regulator, "escalations", "")] {
+        let forward = walk(&app, token, field, args, "", 1, false).await;
+        let backward = walk(&app, token, field, args, "", 1, true).await;
+        assert!(forward.len() >= 2, "{field}: the demo has rows to page through");
+        assert_eq!(forward, backward, "{field}: the same rows in the same order both ways");
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_belongs_to_its_order_and_first_with_last_is_refused() {
+    let app = TestApp::spawn().await;
+    let demo = mfo_api::demo::load(&app.ctx).await.expect("demo loads");
+    let regulator = app.mint(Role::Regulator, demo.kz_regulator.id, None, "supervisor");
+    let q = "{ r: complaints(orderBy: { field: RECEIVED_AT }, first: 1) { pageInfo { endCursor } } }";
+    let data = app.gql(&regulator, q, json!({})).await;
+    let cursor = data["r"]["pageInfo"]["endCursor"].as_str().expect("a cursor").to_owned();
+    for other in [
+        format!("{{ complaints(orderBy: {{ field: UPDATED_AT }}, after: \"{cursor}\") {{ nodes {{ id }} }} }}"),
+        format!("{{ complaints(after: \"{cursor}\") {{ nodes {{ id }} }} }}"),
+        "{ complaints(first: 2, last: 2) { nodes { id } } }".to_owned(),
+        "{ loans(last: 101) { nodes { id } } }".to_owned(),
+    ] {
+        assert_eq!(app.error_code(&regulator, &other, json!({})).await, "BAD_USER_INPUT", "{other}");
+    }
+    let same =
+        format!("{{ r: complaints(orderBy: {{ field: RECEIVED_AT }}, after: \"{cursor}\") {{ nodes {{ id }} }} }}");
+    app.gql(&regulator, &same, json!({})).await;
+}

@@ -524,8 +524,13 @@ async fn the_live_streams_in_memory_filter_agrees_with_the_sql_one() {
     let mut checked = 0;
     for p in &principals {
         for f in &filters {
-            let sql: Vec<i64> =
-                esc::list(&app.ctx, p, f, None, 1000).await.expect("list").items.iter().map(|e| e.seq).collect();
+            let sql: Vec<i64> = esc::list(&app.ctx, p, f, &mfo_api::services::paging::Window::forward(None, 1000))
+                .await
+                .expect("list")
+                .items
+                .iter()
+                .map(|e| e.seq)
+                .collect();
             let memory: Vec<i64> = all
                 .iter()
                 .filter(|e| mfo_api::services::scope::escalation_admits(p, e) && f.admits(e))

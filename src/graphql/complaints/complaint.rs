@@ -236,6 +236,10 @@ impl Complaint {
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
     }
+    /// When the complaint last changed (UTC instant).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// When it was registered in the journal (UTC instant); C8 counts from it.
     async fn registered_at(&self) -> DateTime<Utc> {
         self.0.registered_at

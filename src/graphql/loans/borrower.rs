@@ -27,6 +27,10 @@ impl Borrower {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the borrower last changed (UTC instant).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// Full name.
     async fn full_name(&self) -> &str {
         &self.0.full_name

@@ -10,12 +10,13 @@ use rust_decimal::Decimal;
 use super::{Borrower, INSTALLMENT_PAID_FIELDS, Installment, Payment};
 use crate::error::UserErrorReason;
 use crate::graphql::connection::Page;
+use crate::graphql::connection::window;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::not_found;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
-use crate::graphql::nested::{self, Window};
+use crate::graphql::nested;
 use crate::graphql::scalars::Date;
 use crate::money::Money;
 use crate::rules::loans::Ledger;
@@ -165,6 +166,14 @@ impl Loan {
     async fn contract_date(&self) -> Date {
         self.0.contract_date.into()
     }
+    /// When the MFO first synced the loan (UTC instant).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When the loan last changed (UTC instant).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// Whose rules, calendar and time zone apply (KZ: Asia/Almaty, KG: Asia/Bishkek).
     async fn jurisdiction(&self) -> entity::enums::Jurisdiction {
         self.0.jurisdiction
@@ -255,7 +264,7 @@ impl Loan {
         last: Option<i32>,
         #[graphql(desc = "A cursor: the installments before this one.")] before: Option<String>,
     ) -> async_graphql::Result<Page<Installment>> {
-        let window = Window::parse(first, after, last, before)?;
+        let w = window::<i32>(first, after, last, before, None)?;
         let look = ctx.look_ahead();
         let paid_asked = [look.field("nodes"), look.field("edges").field("node")]
             .iter()
@@ -263,14 +272,14 @@ impl Loan {
         if paid_asked {
             let ledger = self.ledger(ctx).await?;
             let today = self.today(ctx);
-            return window.page(ledger.installments, |s| s.seq, |s| Installment::new(&s, today, self.0.currency));
+            return nested::page(&w, ledger.installments, |s| s.seq, |s| Installment::new(&s, today, self.0.currency));
         }
         // Nothing paid asked: the schedule alone, in the ledger's order, without reading the
         // payments or allocating them (a page of schedules would do both for every loan).
         let loaders = ctx.data_unchecked::<Loaders>();
         let mut schedule = loaders.schedules.load_one(self.0.id).await?.unwrap_or_default();
         schedule.sort_by_key(|i| (i.due_date, i.seq));
-        window.page(schedule, |i| i.seq, |i| Installment::scheduled(&i, self.0.currency))
+        nested::page(&w, schedule, |i| i.seq, |i| Installment::scheduled(&i, self.0.currency))
     }
     /// Payments received, oldest first (by payment time, then id), paged like a root list.
     #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
@@ -285,11 +294,11 @@ impl Loan {
         last: Option<i32>,
         #[graphql(desc = "A cursor: the payments before this one.")] before: Option<String>,
     ) -> async_graphql::Result<Page<Payment>> {
-        let window = Window::parse(first, after, last, before)?;
+        let w = window::<uuid::Uuid>(first, after, last, before, None)?;
         let loaders = ctx.data_unchecked::<Loaders>();
         let mut payments = loaders.payments.load_one(self.0.id).await?.unwrap_or_default();
         payments.sort_by_key(|p| (p.paid_at, p.id));
-        window.page(payments, |p| p.id, Payment)
+        nested::page(&w, payments, |p| p.id, Payment)
     }
     /// R1: what is overdue now and since when.
     async fn overdue(&self, ctx: &Context<'_>) -> async_graphql::Result<Overdue> {
@@ -321,11 +330,11 @@ impl Loan {
         last: Option<i32>,
         #[graphql(desc = "A cursor: the notices before this one.")] before: Option<String>,
     ) -> async_graphql::Result<Page<crate::graphql::restructuring::DelinquencyNotice>> {
-        let window = Window::parse(first, after, last, before)?;
+        let w = window::<uuid::Uuid>(first, after, last, before, None)?;
         let loaders = ctx.data_unchecked::<Loaders>();
         let mut rows = loaders.notices.load_one(self.0.id).await?.unwrap_or_default();
         rows.sort_by_key(|n| (n.sent_at, n.id));
-        window.page(rows, |n| n.id, crate::graphql::restructuring::DelinquencyNotice)
+        nested::page(&w, rows, |n| n.id, crate::graphql::restructuring::DelinquencyNotice)
     }
     /// The agency working the loan now, if any (R17.2).
     async fn collection_assignment(
@@ -348,8 +357,8 @@ impl Loan {
         last: Option<i32>,
         #[graphql(desc = "A cursor: the contacts before this one.")] before: Option<String>,
     ) -> async_graphql::Result<Page<crate::graphql::collection::ContactEvent>> {
-        let window = Window::parse(first, after, last, before)?;
-        crate::graphql::collection::loan_contacts(ctx, self, &window).await
+        let w = window::<uuid::Uuid>(first, after, last, before, None)?;
+        crate::graphql::collection::loan_contacts(ctx, self, &w).await
     }
     /// Conscription records (M1–M6), oldest first: the newest 20 at most.
     #[graphql(complexity = "nested::MAX_DEFERRALS * child_complexity")]

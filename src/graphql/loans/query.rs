@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::LoanStatus;
 
 use super::{Borrower, Loan};
-use crate::graphql::connection::{TotalCount, after_uuid, first, from_page};
+use crate::graphql::connection::{TotalCount, connection, order_input, window};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::{bad_input, not_found, top_level};
 use crate::graphql::ids::{Kind, decode};
@@ -42,6 +42,18 @@ pub struct LoanFilter {
     pub updated_after: Option<DateTime<Utc>>,
 }
 
+order_input!(
+    /// How `loans` is sorted (by default: by id, i.e. the order the loans were first synced).
+    LoanOrder,
+    svc::LoanOrderField
+);
+
+order_input!(
+    /// How `borrowers` is sorted (by default: by id, i.e. the order they were first synced).
+    BorrowerOrder,
+    svc::BorrowerOrderField
+);
+
 /// Narrows `borrowers`; every field given must match.
 #[derive(InputObject, Default)]
 pub struct BorrowerFilter {
@@ -63,21 +75,25 @@ pub struct LoanQuery;
 #[Object]
 impl LoanQuery {
     /// Loans the caller may see: a borrower their own, staff their MFO's, an agency those
-    /// currently handed to it, a regulator its jurisdiction's. Stable order: by id, i.e.
-    /// in the order the loans were first synced (ids are UUIDv7), oldest first; a cursor
-    /// stays valid while loans are added.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    /// currently handed to it, a regulator its jurisdiction's. Stable order: `orderBy`, then
+    /// id; by default by id, i.e. in the order the loans were first synced (ids are
+    /// UUIDv7), oldest first. A cursor keeps its place while loans are added; it belongs to
+    /// the order it was read in.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn loans(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only loans matching every field given.")] filter: Option<LoanFilter>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The order of the list.")] order_by: Option<LoanOrder>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Only rows after this cursor (of the same order).")] after: Option<String>,
+        #[graphql(desc = "Page size going backward: the last 0 to 100 rows (before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Only rows before this cursor (of the same order).")] before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<Loan>> {
         let p = ctx.principal()?;
-        let limit = self::first(first)?;
-        let had_cursor = after.is_some();
-        let after = after_uuid(after)?;
+        let sort = LoanOrder::sort(order_by);
+        let w = window(first, after, last, before, sort.tag())?;
         let filter = filter.unwrap_or_default();
         let borrower_id = match &filter.borrower_id {
             Some(id) => Some(BorrowerId(decode(id, Kind::Borrower)?)),
@@ -90,10 +106,10 @@ impl LoanQuery {
             contract_date: Range { from: filter.contract_date_from, to: filter.contract_date_to },
             updated_after: filter.updated_after,
         };
-        let page = svc::list(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        let page = svc::list(ctx.services(), p, &f, &sort, &w).await.map_err(top_level)?;
         ctx.data_unchecked::<Loaders>().prefetch_loans(&ctx.look_ahead(), &page.items).await?;
         let total = TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count(&c, &p, &f).await });
-        Ok(from_page(page, had_cursor, |l| l.id, Loan, total))
+        Ok(connection(page, &w, sort.tag(), |l| sort.position(l, l.id), Loan, total))
     }
 
     /// One loan, by exactly one of `id` (our global id), `externalId` (the MFO's own id,
@@ -160,29 +176,32 @@ impl LoanQuery {
 
     /// Borrowers the caller may see: MFO staff their MFO's, an agency the borrowers of
     /// loans currently handed to it (R17.2), a borrower themself, a regulator those of its
-    /// jurisdiction's MFOs. Stable order: by id, i.e. in the order the borrowers were first
-    /// synced (ids are UUIDv7), oldest first.
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    /// jurisdiction's MFOs. Stable order: `orderBy`, then id; by default by id, i.e. in the
+    /// order the borrowers were first synced (ids are UUIDv7), oldest first.
+    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn borrowers(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only borrowers matching every field given.")] filter: Option<BorrowerFilter>,
-        #[graphql(desc = "Page size: 0 to 100, default 20.")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The order of the list.")] order_by: Option<BorrowerOrder>,
+        #[graphql(desc = "Page size going forward: 0 to 100, default 20.")] first: Option<i32>,
+        #[graphql(desc = "Only rows after this cursor (of the same order).")] after: Option<String>,
+        #[graphql(desc = "Page size going backward: the last 0 to 100 rows (before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Only rows before this cursor (of the same order).")] before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::Page<Borrower>> {
         let p = ctx.principal()?;
-        let limit = self::first(first)?;
-        let had_cursor = after.is_some();
-        let after = after_uuid(after)?;
+        let sort = BorrowerOrder::sort(order_by);
+        let w = window(first, after, last, before, sort.tag())?;
         let filter = filter.unwrap_or_default();
         let f = svc::BorrowerFilter {
             created: Range { from: filter.from, to: filter.to },
             updated_after: filter.updated_after,
         };
-        let page = svc::list_borrowers(ctx.services(), p, &f, after, limit).await.map_err(top_level)?;
+        let page = svc::list_borrowers(ctx.services(), p, &f, &sort, &w).await.map_err(top_level)?;
         let total =
             TotalCount::of(ctx.services(), p, f, |c, p, f| async move { svc::count_borrowers(&c, &p, &f).await });
-        Ok(from_page(page, had_cursor, |b| b.id, Borrower, total))
+        Ok(connection(page, &w, sort.tag(), |b| sort.position(b, b.id), Borrower, total))
     }
 }
 

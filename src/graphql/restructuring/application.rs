@@ -157,6 +157,10 @@ impl RestructuringApplication {
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.received_at
     }
+    /// When the application last changed (UTC instant).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
     /// The date on the application (local date).
     async fn application_date(&self) -> Date {
         Date(self.0.application_date)

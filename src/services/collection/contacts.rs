@@ -20,6 +20,7 @@ use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{ContactId, LoanId};
 use crate::rules::collection::{self as rules};
+use crate::services::paging::{self, Sort, Window};
 use crate::services::write::{Actor, EscalationDraft, Subject, Submission, Submitted, Write};
 use crate::services::{Ctx, loans, scope};
 
@@ -395,35 +396,30 @@ pub struct ContactFilter {
     pub updated_after: Option<DateTime<Utc>>,
 }
 
-/// The position of a contact in `contacts`' order (newest first by `occurred_at`, then id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContactCursor {
-    pub occurred_at: DateTime<Utc>,
-    pub id: Uuid,
-}
+paging::sort_fields!(
+    /// What `contacts` may be sorted by (then by id).
+    ContactOrderField for contact_event {
+        /// When the contact happened.
+        OccurredAt => "OCCURRED_AT", Instant(OccurredAt, occurred_at);
+        /// When the contact was recorded.
+        CreatedAt => "CREATED_AT", Instant(CreatedAt, created_at);
+    }
+);
 
-/// Every contact in the principal's scope (`scope::contacts`), newest first by
-/// `occurred_at`, then by id (descending), after `after`.
+/// `contacts`' order when none is asked: newest first by `occurred_at`, then by id.
+pub const CONTACTS_NEWEST_FIRST: Sort<ContactOrderField> =
+    Sort { field: Some(ContactOrderField::OccurredAt), direction: paging::Direction::Desc };
+
+/// Every contact in the principal's scope (`scope::contacts`), a window in `sort`'s order.
 pub async fn list_contacts(
     ctx: &Ctx,
     p: &Principal,
     f: &ContactFilter,
-    after: Option<ContactCursor>,
-    first: u64,
+    sort: &Sort<ContactOrderField>,
+    w: &Window<Uuid>,
 ) -> ServiceResult<crate::services::Page<contact_event::Model>> {
     crate::services::changes::check_since(ctx, f.updated_after)?;
-    let mut q = contacts_filtered(p, f);
-    if let Some(a) = after {
-        q = q.filter(
-            Condition::any().add(contact_event::Column::OccurredAt.lt(a.occurred_at)).add(
-                Condition::all()
-                    .add(contact_event::Column::OccurredAt.eq(a.occurred_at))
-                    .add(contact_event::Column::Id.lt(a.id)),
-            ),
-        );
-    }
-    let q = q.order_by_desc(contact_event::Column::OccurredAt).order_by_desc(contact_event::Column::Id);
-    crate::services::read_page(&ctx.db, q, first).await
+    paging::read(&ctx.db, contacts_filtered(p, f), contact_event::Column::Id, sort, w).await
 }
 
 /// `contacts { totalCount }`.

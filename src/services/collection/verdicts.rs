@@ -15,7 +15,8 @@ use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::LoanId;
 use crate::rules::collection::{self as rules, Verdict};
-use crate::services::{Ctx, reference, scope};
+use crate::services::paging::Window;
+use crate::services::{Ctx, Page, reference, scope};
 
 /// What `permittedActions` answers per action.
 #[derive(Debug, Clone)]
@@ -183,10 +184,38 @@ impl WorkPosition {
     }
 }
 
+/// The cursor text of a position: `later|unknown|nextAllowedAt or -|id`.
+impl std::fmt::Display for WorkPosition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self.next_allowed_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+        write!(f, "{}|{}|{}|{}", u8::from(self.later), u8::from(self.unknown), at.as_deref().unwrap_or("-"), self.id)
+    }
+}
+
+impl std::str::FromStr for WorkPosition {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let parts: Vec<&str> = s.split('|').collect();
+        let [later, unknown, at, id] = parts[..] else { return Err(()) };
+        let flag = |f: &str| match f {
+            "0" => Ok(false),
+            "1" => Ok(true),
+            _ => Err(()),
+        };
+        let next_allowed_at = match at {
+            "-" => None,
+            t => Some(DateTime::parse_from_rfc3339(t).map_err(|_| ())?.with_timezone(&Utc)),
+        };
+        let id = Uuid::parse_str(id).map_err(|_| ())?;
+        Ok(Self { later: flag(later)?, unknown: flag(unknown)?, next_allowed_at, id })
+    }
+}
+
 /// `collectionWorklist`: the caller's loans (an agency: those handed to it now) with their
 /// verdict on `action` at `at`: the loans where it is allowed first, then the others by
-/// `nextAllowedAt` (those with no known date last), by id within each; the `first` after
-/// `after`. Every loan in scope is judged (the order needs every verdict), in a bounded
+/// `nextAllowedAt` (those with no known date last), by id within each; the window's page
+/// of them. Every loan in scope is judged (the order needs every verdict), in a bounded
 /// number of statements: one for the loans, then three per 500 loans; the page's
 /// clearances are minted for the page only.
 pub async fn worklist(
@@ -194,9 +223,8 @@ pub async fn worklist(
     p: &Principal,
     action: CollectionAction,
     at: Option<DateTime<Utc>>,
-    after: Option<WorkPosition>,
-    first: usize,
-) -> ServiceResult<(Vec<(WorkPosition, WorkItem)>, bool, usize)> {
+    w: &Window<WorkPosition>,
+) -> ServiceResult<(Page<(WorkPosition, WorkItem)>, usize)> {
     clears(p)?;
     let now = ctx.clock.now();
     let at = at.unwrap_or(now);
@@ -212,15 +240,22 @@ pub async fn worklist(
     }
     judged.sort_by_key(|(pos, _, _)| pos.key());
     let total = judged.len();
-    let mut rest = judged.into_iter().filter(|(pos, _, _)| after.is_none_or(|a| pos.key() > a.key()));
-    let mut page = Vec::new();
-    for (pos, loaded, v) in rest.by_ref().take(first) {
+    let within: Vec<_> = judged
+        .into_iter()
+        .filter(|(pos, _, _)| w.after.as_ref().is_none_or(|a| pos.key() > a.key.key()))
+        .filter(|(pos, _, _)| w.before.as_ref().is_none_or(|b| pos.key() < b.key.key()))
+        .collect();
+    let size = usize::try_from(w.size).unwrap_or(usize::MAX);
+    let has_next = within.len() > size;
+    // Going back, the page is the last `size` of what lies before `before`.
+    let skip = if w.backward { within.len().saturating_sub(size) } else { 0 };
+    let mut items = Vec::new();
+    for (pos, loaded, v) in within.into_iter().skip(skip).take(size) {
         let verdict = decorate(ctx, p, &loaded, vec![v], at, now)
             .await?
             .pop()
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a verdict went missing")))?;
-        page.push((pos, WorkItem { loan: loaded.loan, verdict }));
+        items.push((pos, WorkItem { loan: loaded.loan, verdict }));
     }
-    let has_next = rest.next().is_some();
-    Ok((page, has_next, total))
+    Ok((Page { items, has_next }, total))
 }

@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use entity::enums::{ComplaintKind, ComplaintStatus, Role};
 use entity::{complaint, complaint_answer};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{BorrowerId, ComplaintId, LoanId, OrgId};
+use crate::services::paging::{self, Sort, Window};
 use crate::services::{Ctx, Page, scope};
 
 /// A complaint the principal may see; NOT_FOUND otherwise (also for agencies).
@@ -30,20 +31,27 @@ pub struct ComplaintFilter {
     pub updated_after: Option<DateTime<Utc>>,
 }
 
-/// `complaints`: in id order (UUIDv7: the order they were registered), after `after`.
+paging::sort_fields!(
+    /// What `complaints` may be sorted by (then by id).
+    ComplaintOrderField for complaint {
+        /// When the complaint reached the MFO (C2's clock starts then).
+        ReceivedAt => "RECEIVED_AT", Instant(ReceivedAt, received_at);
+        /// When the complaint last changed.
+        UpdatedAt => "UPDATED_AT", Instant(UpdatedAt, updated_at);
+    }
+);
+
+/// `complaints`: a window in `sort`'s order (by default by id: UUIDv7, the order they
+/// were registered).
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
     f: &ComplaintFilter,
-    after: Option<Uuid>,
-    first: u64,
+    sort: &Sort<ComplaintOrderField>,
+    w: &Window<Uuid>,
 ) -> ServiceResult<Page<complaint::Model>> {
     crate::services::changes::check_since(ctx, f.updated_after)?;
-    let mut q = filtered(p, f)?;
-    if let Some(a) = after {
-        q = q.filter(complaint::Column::Id.gt(a));
-    }
-    crate::services::read_page(&ctx.db, q.order_by_asc(complaint::Column::Id), first).await
+    paging::read(&ctx.db, filtered(p, f)?, complaint::Column::Id, sort, w).await
 }
 
 /// `complaints { totalCount }`.
@@ -79,14 +87,10 @@ pub async fn journal(
     p: &Principal,
     mfo: Option<OrgId>,
     year: i32,
-    after_seq: Option<i32>,
-    first: u64,
+    w: &Window<i32>,
 ) -> ServiceResult<Page<complaint::Model>> {
-    let mut q = journal_query(p, mfo, year)?;
-    if let Some(s) = after_seq {
-        q = q.filter(complaint::Column::JournalSeq.gt(s));
-    }
-    crate::services::read_page(&ctx.db, q.order_by_asc(complaint::Column::JournalSeq), first).await
+    let q = journal_query(p, mfo, year)?;
+    paging::read(&ctx.db, q, complaint::Column::JournalSeq, &Sort::<paging::KeyOrder>::default(), w).await
 }
 
 /// `complaintJournal { totalCount }`: the entries of the year (C4: the last number).

@@ -11,12 +11,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub mod feed;
-pub mod history;
 
 use super::write::{Actor, Subject, Visibility};
 use super::{Ctx, Page, scope};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
+use crate::services::paging::{self, Sort, Window};
 
 /// The severity of the escalations of a kind whose rule family is listed here; a rule
 /// family is the rule ID before any `.` ("R17.3" is of "R17"). The why, per line:
@@ -189,20 +189,15 @@ impl EscalationFilter {
     }
 }
 
-/// Escalations after a sequence number, in sequence (= commit) order.
+/// Escalations in sequence (= commit) order, a window of them forward or back.
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
     f: &EscalationFilter,
-    after_seq: Option<i64>,
-    first: u64,
+    w: &Window<i64>,
 ) -> ServiceResult<Page<escalation::Model>> {
     super::changes::check_since(ctx, f.updated_after)?;
-    let mut q = filtered(p, f)?;
-    if let Some(s) = after_seq {
-        q = q.filter(escalation::Column::Seq.gt(s));
-    }
-    super::read_page(&ctx.db, q.order_by_asc(escalation::Column::Seq), first).await
+    paging::read(&ctx.db, filtered(p, f)?, escalation::Column::Seq, &Sort::<paging::KeyOrder>::default(), w).await
 }
 
 /// `escalations { totalCount }`.
@@ -295,7 +290,7 @@ impl Live {
                 return Some((Ok(e), self));
             }
             if self.catching_up {
-                match list(&self.ctx, &self.principal, &self.filter, Some(self.last_seq), 100).await {
+                match list(&self.ctx, &self.principal, &self.filter, &Window::forward(Some(self.last_seq), 100)).await {
                     Ok(page) => {
                         let until = self.until_seq.unwrap_or(i64::MAX);
                         let past = page.items.iter().any(|e| e.seq > until);
@@ -399,20 +394,27 @@ pub struct DeadlineFilter {
     pub updated_after: Option<DateTime<Utc>>,
 }
 
-/// `deadlines`: in id order (UUIDv7: the order their clocks were started).
+paging::sort_fields!(
+    /// What `deadlines` may be sorted by (then by id).
+    DeadlineOrderField for deadline {
+        /// When the duty falls due.
+        DueAt => "DUE_AT", Instant(DueAt, due_at);
+        /// When its clock started.
+        StartedAt => "STARTED_AT", Instant(StartedAt, started_at);
+    }
+);
+
+/// `deadlines`: a window in `sort`'s order (by default by id: UUIDv7, the order their
+/// clocks were started).
 pub async fn deadlines(
     ctx: &Ctx,
     p: &Principal,
     f: &DeadlineFilter,
-    after: Option<Uuid>,
-    first: u64,
+    sort: &Sort<DeadlineOrderField>,
+    w: &Window<Uuid>,
 ) -> ServiceResult<Page<deadline::Model>> {
     super::changes::check_since(ctx, f.updated_after)?;
-    let mut q = deadlines_filtered(p, f)?;
-    if let Some(a) = after {
-        q = q.filter(deadline::Column::Id.gt(a));
-    }
-    super::read_page(&ctx.db, q.order_by_asc(deadline::Column::Id), first).await
+    paging::read(&ctx.db, deadlines_filtered(p, f)?, deadline::Column::Id, sort, w).await
 }
 
 /// `deadlines { totalCount }`.

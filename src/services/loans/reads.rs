@@ -13,6 +13,7 @@ use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{BorrowerId, LoanId};
 use crate::rules::calendar::time_zone;
+use crate::services::paging::{self, Sort, Window};
 use crate::services::{Ctx, Page, scope};
 
 #[derive(Debug, Clone, Default)]
@@ -39,21 +40,29 @@ pub async fn get(ctx: &Ctx, p: &Principal, id: LoanId) -> ServiceResult<loan::Mo
     loan::Entity::find_by_id(id.0).filter(scope::loans(p)).one(&ctx.db).await?.ok_or(ServiceError::NotFound)
 }
 
-/// `loans`: a page in the principal's scope, in id order (UUIDv7: the order the loans were
-/// first synced), after `after`.
+paging::sort_fields!(
+    /// What `loans` may be sorted by (then by id); each is backed by an index per scope.
+    LoanOrderField for loan {
+        /// The contract's date.
+        ContractDate => "CONTRACT_DATE", Date(ContractDate, contract_date);
+        /// When the loan was first synced.
+        CreatedAt => "CREATED_AT", Instant(CreatedAt, created_at);
+        /// When the loan last changed.
+        UpdatedAt => "UPDATED_AT", Instant(UpdatedAt, updated_at);
+    }
+);
+
+/// `loans`: a window of the principal's scope in `sort`'s order (by default by id: UUIDv7,
+/// the order the loans were first synced).
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
     filter: &LoanFilter,
-    after: Option<Uuid>,
-    first: u64,
+    sort: &Sort<LoanOrderField>,
+    w: &Window<Uuid>,
 ) -> ServiceResult<Page<loan::Model>> {
     crate::services::changes::check_since(ctx, filter.updated_after)?;
-    let mut query = filtered(ctx, p, filter);
-    if let Some(after) = after {
-        query = query.filter(loan::Column::Id.gt(after));
-    }
-    crate::services::read_page(&ctx.db, query.order_by_asc(loan::Column::Id), first).await
+    paging::read(&ctx.db, filtered(ctx, p, filter), loan::Column::Id, sort, w).await
 }
 
 /// `loans { totalCount }`: every loan of `list`'s scope and filter.
@@ -205,21 +214,27 @@ pub async fn find_borrowers_by_external_id(
     Ok(q.order_by_asc(borrower::Column::Id).limit(2).all(&ctx.db).await?)
 }
 
-/// `borrowers`: a page in the principal's scope (`scope::borrowers`), in id order (UUIDv7:
-/// the order they were first synced), after `after`.
+paging::sort_fields!(
+    /// What `borrowers` may be sorted by (then by id).
+    BorrowerOrderField for borrower {
+        /// When the borrower was first synced.
+        CreatedAt => "CREATED_AT", Instant(CreatedAt, created_at);
+        /// When the borrower last changed.
+        UpdatedAt => "UPDATED_AT", Instant(UpdatedAt, updated_at);
+    }
+);
+
+/// `borrowers`: a window of the principal's scope (`scope::borrowers`) in `sort`'s order
+/// (by default by id: UUIDv7, the order they were first synced).
 pub async fn list_borrowers(
     ctx: &Ctx,
     p: &Principal,
     f: &BorrowerFilter,
-    after: Option<Uuid>,
-    first: u64,
+    sort: &Sort<BorrowerOrderField>,
+    w: &Window<Uuid>,
 ) -> ServiceResult<Page<borrower::Model>> {
     crate::services::changes::check_since(ctx, f.updated_after)?;
-    let mut q = borrowers_filtered(p, f);
-    if let Some(after) = after {
-        q = q.filter(borrower::Column::Id.gt(after));
-    }
-    crate::services::read_page(&ctx.db, q.order_by_asc(borrower::Column::Id), first).await
+    paging::read(&ctx.db, borrowers_filtered(p, f), borrower::Column::Id, sort, w).await
 }
 
 /// `borrowers { totalCount }`.

@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use entity::enums::ApplicationStatus;
 use entity::{decision, delinquency_notice, restructuring_application as application};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
 use crate::ids::{ApplicationId, LoanId};
 use crate::rules::restructuring::{self as rules};
+use crate::services::paging::{self, Sort, Window};
 use crate::services::{Ctx, Page, scope};
 
 /// An application the principal may see; NOT_FOUND otherwise (agencies see none).
@@ -29,20 +30,27 @@ pub struct ApplicationFilter {
     pub updated_after: Option<DateTime<Utc>>,
 }
 
-/// `restructuringApplications`: in id order (UUIDv7: the order they were submitted).
+paging::sort_fields!(
+    /// What `restructuringApplications` may be sorted by (then by id).
+    ApplicationOrderField for application {
+        /// When the application reached the MFO (R5's clock starts then).
+        ReceivedAt => "RECEIVED_AT", Instant(ReceivedAt, received_at);
+        /// When the application last changed.
+        UpdatedAt => "UPDATED_AT", Instant(UpdatedAt, updated_at);
+    }
+);
+
+/// `restructuringApplications`: a window in `sort`'s order (by default by id: UUIDv7,
+/// the order they were submitted).
 pub async fn list(
     ctx: &Ctx,
     p: &Principal,
     f: &ApplicationFilter,
-    after: Option<Uuid>,
-    first: u64,
+    sort: &Sort<ApplicationOrderField>,
+    w: &Window<Uuid>,
 ) -> ServiceResult<Page<application::Model>> {
     crate::services::changes::check_since(ctx, f.updated_after)?;
-    let mut q = filtered(p, f)?;
-    if let Some(a) = after {
-        q = q.filter(application::Column::Id.gt(a));
-    }
-    crate::services::read_page(&ctx.db, q.order_by_asc(application::Column::Id), first).await
+    paging::read(&ctx.db, filtered(p, f)?, application::Column::Id, sort, w).await
 }
 
 /// `restructuringApplications { totalCount }`.
