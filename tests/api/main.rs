@@ -21,6 +21,7 @@ mod duplicate_suite;
 mod escalations;
 mod exports;
 mod exposure;
+mod fairness_suite;
 mod hostile;
 mod hostile_suite;
 mod import;

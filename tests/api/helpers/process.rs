@@ -21,15 +21,20 @@ pub struct Server {
 impl Server {
     /// The process's resident set size (VmRSS), in KiB.
     pub fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-            })
-            .unwrap_or(0)
+        rss_kib_of(self.child.id())
     }
+}
+
+/// A process's resident set size (VmRSS), in KiB; 0 once it is gone.
+pub fn rss_kib_of(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
 }
 
 impl Drop for Server {
