@@ -188,7 +188,7 @@ for N in $SIZES; do
   LOAN_UUID=$(python3 -c "import base64,sys; s=sys.argv[1]; s+='='*(-len(s)%4); print(base64.urlsafe_b64decode(s).decode().split(':')[1])" "$LOAN" 2>/dev/null || true)
 
   declare -A BODY=(
-    [loans_page]=$(gql_json '{ loans(first: 50) { edges { node { id installments { seq dueDate } borrower { fullName } } } } }' '{}')
+    [loans_page]=$(gql_json '{ loans(first: 50) { edges { node { id installments(first: 24) { nodes { seq dueDate } } borrower { fullName } } } } }' '{}')
     [permitted]=$(gql_json 'query($id: ID!) { permittedActions(loanId: $id) { action allowed } }' "{\"id\":\"$LOAN\"}")
     [loans_overdue]=$(gql_json '{ loans(first: 50, filter: { overdue: true }) { edges { node { id } } } }' '{}')
     [loans_closed]=$(gql_json '{ loans(first: 50, filter: { status: CLOSED }) { edges { node { id } } } }' '{}')

@@ -163,8 +163,14 @@ pub struct LimitArgs {
     /// grows with them).
     #[arg(long, env = "MFO_MAX_TOKENS", default_value_t = 10_000)]
     pub max_tokens: usize,
+    /// The worst-case count of values a document may return: every list counts the most
+    /// items it may return (`graphql::budget`); a batch's operations count together.
     #[arg(long, env = "MFO_MAX_COMPLEXITY", default_value_t = 20_000)]
     pub max_complexity: usize,
+    /// The memory budget of one response in bytes, checked before execution: the
+    /// complexity limit becomes this / 256 when that is smaller (`graphql::budget`).
+    #[arg(long, env = "MFO_MAX_RESPONSE_BYTES", default_value_t = crate::graphql::budget::DEFAULT_RESPONSE_BYTES)]
+    pub max_response_bytes: usize,
     #[arg(long, env = "MFO_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,
     #[arg(long, env = "MFO_MAX_DIRECTIVES", default_value_t = 10)]

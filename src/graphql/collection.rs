@@ -175,6 +175,7 @@ impl ContactEvent {
         self.0.outcome
     }
     /// The collector's note.
+    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -300,6 +301,7 @@ impl CollectionQuery {
     /// per action its role can take (an agency: contacts; the MFO: everything; the
     /// regulator: every verdict, read-only). NOT_FOUND for a loan not in the caller's
     /// hands.
+    #[graphql(complexity = "crate::graphql::nested::ACTIONS * child_complexity")]
     async fn permitted_actions(
         &self,
         ctx: &Context<'_>,
@@ -621,7 +623,14 @@ pub async fn loan_assignment(ctx: &Context<'_>, loan: &Loan) -> async_graphql::R
     Ok(loaders.assignments.load_one(loan.0.id).await?.map(CollectionAssignment))
 }
 
-pub async fn loan_contacts(ctx: &Context<'_>, loan: &Loan) -> async_graphql::Result<Vec<ContactEvent>> {
+/// `Loan.contacts`: the window of the loan's contact log the caller may read, oldest first.
+pub async fn loan_contacts(
+    ctx: &Context<'_>,
+    loan: &Loan,
+    w: &crate::services::paging::Window<uuid::Uuid>,
+) -> async_graphql::Result<crate::graphql::connection::Page<ContactEvent>> {
     let loaders = ctx.data_unchecked::<Loaders>();
-    Ok(loaders.contacts.load_one(loan.0.id).await?.unwrap_or_default().into_iter().map(ContactEvent).collect())
+    let mut rows = loaders.contacts.load_one(loan.0.id).await?.unwrap_or_default();
+    rows.sort_by_key(|c| (c.occurred_at, c.id));
+    crate::graphql::nested::page(w, rows, |c| c.id, ContactEvent)
 }

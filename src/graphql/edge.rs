@@ -26,7 +26,7 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use async_graphql::{Name, Request, Response, ServerError};
 
 use super::context::{RateCharge, RequestAuth};
-use super::{AppSchema, guard, observe};
+use super::{AppSchema, budget, guard, observe};
 use crate::error::code;
 use crate::text::{self, ORIGINALS, Originals};
 
@@ -38,6 +38,9 @@ const INLINE_PARSE_BYTES: usize = 4096;
 /// a blocking turn (the heavy schema). Ordinary operations have tens to hundreds.
 const HEAVY_FIELDS: usize = 1_000;
 
+/// async-graphql's message for a document over its complexity limit.
+const TOO_COMPLEX: &str = "Query is too complex.";
+
 /// The schema with the checks every request goes through first.
 #[derive(Clone)]
 pub struct Api {
@@ -45,6 +48,7 @@ pub struct Api {
     /// The same schema with validation off the async workers, for heavy documents.
     heavy: AppSchema,
     shape: guard::ShapeLimits,
+    limits: super::Limits,
 }
 
 /// What `prepare` learnt of a request that may run.
@@ -61,8 +65,13 @@ struct Prepared {
 }
 
 impl Api {
-    pub fn new(schema: AppSchema, heavy: AppSchema, shape: guard::ShapeLimits) -> Self {
-        Self { schema, heavy, shape }
+    pub fn new(schema: AppSchema, heavy: AppSchema, shape: guard::ShapeLimits, limits: super::Limits) -> Self {
+        Self { schema, heavy, shape, limits }
+    }
+
+    /// The one budget the operations of a batched request share (`budget`).
+    pub fn batch_budget(&self) -> budget::BatchBudget {
+        budget::BatchBudget::new(self.limits.complexity_in_force())
     }
 
     fn schema_for(&self, p: &Prepared) -> &AppSchema {
@@ -109,7 +118,14 @@ impl Api {
             .map(|p| p.key());
         let execution = ORIGINALS.scope(p.originals, schema.execute(p.request));
         let kind = p.operation.map_or("query", observe::type_label);
-        observe::observed(p.name.as_deref(), kind, principal, execution).await
+        let mut response = observe::observed(p.name.as_deref(), kind, principal, execution).await;
+        // async-graphql's own refusal says only "Query is too complex.": say which limits.
+        for e in &mut response.errors {
+            if e.message == TOO_COMPLEX && e.path.is_empty() {
+                *e = budget::refusal(self.limits.complexity, self.limits.response_bytes, false);
+            }
+        }
+        response
     }
 
     /// Shape limits, the parse (off the workers) and storable text. `Err` is the answer to
@@ -169,7 +185,10 @@ impl Api {
                     e.extensions.get_or_insert_with(Default::default).set("code", code::RATE_LIMITED);
                     return Err(Response::from_errors(vec![e]));
                 }
-                heavy |= fields > HEAVY_FIELDS;
+                // An operation of a batch spends the batch's budget in the heavy schema's
+                // validation (`budget`).
+                heavy |=
+                    fields > HEAVY_FIELDS || request.data.contains_key(&std::any::TypeId::of::<budget::BatchBudget>());
                 request.set_parsed_query(doc);
             }
             Ok(None) => {}

@@ -124,9 +124,12 @@ fn selects(connection: &Lookahead<'_>, fields: &[&str]) -> bool {
     node_selections(connection).iter().any(|n| fields.iter().any(|f| n.field(f).exists()))
 }
 
-/// Whether the node selection asks for any of `fields` of its `child` field.
+/// Whether the node selection asks for any of `fields` of the nodes of its `child`
+/// connection (`graphql::nested`).
 fn selects_within(connection: &Lookahead<'_>, child: &str, fields: &[&str]) -> bool {
-    node_selections(connection).iter().any(|n| fields.iter().any(|f| n.field(child).field(f).exists()))
+    node_selections(connection)
+        .iter()
+        .any(|n| node_selections(&n.field(child)).iter().any(|c| fields.iter().any(|f| c.field(f).exists())))
 }
 
 impl Loaders {

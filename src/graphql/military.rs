@@ -59,10 +59,15 @@ impl MilitaryDeferral {
     async fn refusal_confirmed_at(&self) -> Option<DateTime<Utc>> {
         self.0.refusal_confirmed_at
     }
-    /// The timed duties on it (M1 grant, M3 confirmation).
+    /// The timed duties on it (M1 grant, M3 confirmation), oldest first: the newest 50 at most.
+    #[graphql(complexity = "crate::graphql::nested::MAX_DEADLINES * child_complexity")]
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
+        let rows = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(crate::graphql::nested::newest(rows, crate::graphql::nested::MAX_DEADLINES)
+            .into_iter()
+            .map(Deadline)
+            .collect())
     }
 }
 
@@ -177,5 +182,9 @@ impl MilitaryMutation {
 
 pub async fn loan_deferrals(ctx: &Context<'_>, loan_id: uuid::Uuid) -> async_graphql::Result<Vec<MilitaryDeferral>> {
     let loaders = ctx.data_unchecked::<Loaders>();
-    Ok(loaders.deferrals.load_one(loan_id).await?.unwrap_or_default().into_iter().map(MilitaryDeferral).collect())
+    let rows = loaders.deferrals.load_one(loan_id).await?.unwrap_or_default();
+    Ok(crate::graphql::nested::newest(rows, crate::graphql::nested::MAX_DEFERRALS)
+        .into_iter()
+        .map(MilitaryDeferral)
+        .collect())
 }

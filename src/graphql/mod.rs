@@ -11,6 +11,7 @@ use crate::services::Ctx;
 
 pub mod appeals;
 pub mod audit;
+pub mod budget;
 pub mod changes;
 pub mod collection;
 pub mod complaints;
@@ -26,6 +27,7 @@ pub mod loaders;
 pub mod loans;
 pub mod me;
 pub mod military;
+pub mod nested;
 pub mod node;
 pub mod observe;
 pub mod restructuring;
@@ -85,7 +87,11 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct Limits {
     /// Field nesting, introspection subtrees (`__schema`, `__type`) not counted.
     pub depth: usize,
+    /// The worst-case count of values a document may return (`budget`).
     pub complexity: usize,
+    /// The memory budget of a response in bytes: lowers `complexity` to
+    /// `response_bytes / budget::UNIT_BYTES` when that is smaller (`budget`).
+    pub response_bytes: usize,
     pub aliases: usize,
     pub directives: usize,
     /// Fields once every fragment spread is expanded (checked before validation).
@@ -100,6 +106,7 @@ impl From<&crate::config::LimitArgs> for Limits {
         Self {
             depth: a.max_depth,
             complexity: a.max_complexity,
+            response_bytes: a.max_response_bytes,
             aliases: a.max_aliases,
             directives: a.max_directives,
             fields: a.max_fields,
@@ -110,7 +117,15 @@ impl From<&crate::config::LimitArgs> for Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { depth: 12, complexity: 20_000, aliases: 30, directives: 10, fields: 5_000, tokens: 10_000 }
+        Self {
+            depth: 12,
+            complexity: 20_000,
+            response_bytes: budget::DEFAULT_RESPONSE_BYTES,
+            aliases: 30,
+            directives: 10,
+            fields: 5_000,
+            tokens: 10_000,
+        }
     }
 }
 
@@ -118,6 +133,11 @@ impl Limits {
     /// Nesting of selection sets and fragment spreads: async-graphql's recursive depth.
     fn nesting(&self) -> usize {
         self.depth.max(32)
+    }
+
+    /// The complexity limit in force (`budget::effective_limit`).
+    pub fn complexity_in_force(&self) -> usize {
+        budget::effective_limit(self.complexity, self.response_bytes)
     }
 }
 
@@ -133,7 +153,7 @@ pub fn build(ctx: Option<Ctx>, limits: Limits, production: bool) -> edge::Api {
     };
     let plain = schema(ctx.clone(), limits, production, false);
     let heavy = schema(ctx, limits, production, true);
-    edge::Api::new(plain, heavy, shape)
+    edge::Api::new(plain, heavy, shape, limits)
 }
 
 /// The schema; `validation_off_workers` registers the one extension the heavy documents'
@@ -143,13 +163,13 @@ fn schema(ctx: Option<Ctx>, limits: Limits, production: bool, validation_off_wor
     // async-graphql's `limit_depth`, so that the standard introspection query passes.
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
         .limit_recursive_depth(limits.nesting())
-        .limit_complexity(limits.complexity)
+        .limit_complexity(limits.complexity_in_force())
         .limit_directives(limits.directives)
         .register_output_type::<scalars::ScalarDocs>();
     // Any extension costs every resolved field (see `edge`): only the schema that heavy
     // documents run on has one.
     if validation_off_workers {
-        builder = builder.extension(ValidationOffWorkers);
+        builder = builder.extension(ValidationOffWorkers(limits));
     }
     if production {
         builder = builder.disable_introspection().disable_suggestions();
@@ -161,16 +181,17 @@ fn schema(ctx: Option<Ctx>, limits: Limits, production: bool, validation_off_wor
 }
 
 /// Validates on a blocking turn (`cpu_bound`), so that a document whose validation walks
-/// many expanded fragments does not hold an async worker (see the hostile-requests suite).
-struct ValidationOffWorkers;
+/// many expanded fragments does not hold an async worker (see the hostile-requests suite);
+/// and spends an operation of a batch from the batch's one budget (`budget`).
+struct ValidationOffWorkers(Limits);
 
 impl ExtensionFactory for ValidationOffWorkers {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ValidationOffWorkersExtension)
+        Arc::new(ValidationOffWorkersExtension(self.0))
     }
 }
 
-struct ValidationOffWorkersExtension;
+struct ValidationOffWorkersExtension(Limits);
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for ValidationOffWorkersExtension {
@@ -179,7 +200,13 @@ impl Extension for ValidationOffWorkersExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        cpu_bound(next.run(ctx)).await
+        let result = cpu_bound(next.run(ctx)).await?;
+        if let Some(batch) = ctx.data_opt::<budget::BatchBudget>()
+            && !batch.spend(result.complexity)
+        {
+            return Err(vec![budget::refusal(self.0.complexity, self.0.response_bytes, true)]);
+        }
+        Ok(result)
     }
 }
 

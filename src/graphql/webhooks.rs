@@ -167,10 +167,14 @@ impl WebhookDelivery {
         self.0.event_at
     }
 
-    /// Every attempt, oldest first.
+    /// Its attempts, oldest first: the newest 50 at most.
+    #[graphql(complexity = "crate::graphql::nested::MAX_ATTEMPTS * child_complexity")]
     async fn attempts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<WebhookAttempt>> {
-        let rows = ctx.data_unchecked::<Loaders>().webhook_attempts.load_one(self.0.id).await?;
-        Ok(rows.unwrap_or_default().into_iter().map(WebhookAttempt).collect())
+        let rows = ctx.data_unchecked::<Loaders>().webhook_attempts.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(crate::graphql::nested::newest(rows, crate::graphql::nested::MAX_ATTEMPTS)
+            .into_iter()
+            .map(WebhookAttempt)
+            .collect())
     }
 }
 

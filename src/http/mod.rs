@@ -297,6 +297,8 @@ async fn execute(
 ) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
     let charge = rate_charge(state, rate_key(principal.as_ref(), addr));
+    // The operations of a batch are answered together: they share one complexity budget.
+    let batch = (requests.len() > 1).then(|| state.schema.batch_budget());
     for req in requests {
         let req = match req.and_then(|r| state.trusted.admit(&r, principal.as_ref()).map(|()| r)) {
             Ok(r) => r,
@@ -309,6 +311,10 @@ async fn execute(
             .data(RequestAuth { principal: principal.clone() })
             .data(Loaders::new(&state.ctx, principal.as_ref()))
             .data(charge.clone());
+        let req = match &batch {
+            Some(budget) => req.data(budget.clone()),
+            None => req,
+        };
         // Texts are rendered during execution (`graphql::errors`, escalations, verdicts)
         // in the language the request asked for.
         out.push(with_codes(i18n::with_requested(lang, state.schema.execute(req)).await));

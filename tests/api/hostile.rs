@@ -66,7 +66,7 @@ async fn a_normal_query_through_nested_fragments_still_works() {
     let query = "query { loans(first: 10) { ...Page } }
         fragment Page on LoanConnection { edges { ...Edge } pageInfo { hasNextPage } }
         fragment Edge on LoanEdge { cursor node { ...LoanFields } }
-        fragment LoanFields on Loan { id contractNumber borrower { ...Person } mfo { name } installments { seq dueDate } }
+        fragment LoanFields on Loan { id contractNumber borrower { ...Person } mfo { name } installments(first: 12) { nodes { seq dueDate } } }
         fragment Person on Borrower { id fullName }";
     let data = app.gql(&app.staff(), query, json!({})).await;
     assert_eq!(data["loans"]["edges"][0]["node"]["contractNumber"], "C-L-A");

@@ -203,7 +203,7 @@ async fn subscribe(app: &TestApp, token: &str, query: &str, id: &str) -> Value {
 }
 
 const LISTS: [&str; 6] = [
-    "{ r: loans(first: 100) { edges { node { id borrower { id } contacts { id } militaryDeferrals { id } } } } }",
+    "{ r: loans(first: 100) { edges { node { id borrower { id } contacts(first: 50) { nodes { id } } militaryDeferrals { id } } } } }",
     "{ r: complaints(first: 100) { edges { node { id } } } }",
     "{ r: restructuringApplications(first: 100) { edges { node { id appeals { id } } } } }",
     "{ r: deadlines(first: 100) { edges { node { id } } } }",

@@ -125,7 +125,7 @@ async fn payments_are_idempotent_by_external_id_and_clear_the_overdue() {
     let token = setup(&app).await;
     // Contract of 2026-09-01: the first installment fell due on 2026-10-01.
     let loan = upsert_loan(&app, &token, loan_input("L1", "B1", "2026-09-01")).await;
-    let q = "query($id: ID!) { loan(id: $id) { overdue { overdue since days amount } principalBalance installments { seq status paidPrincipal } } }";
+    let q = "query($id: ID!) { loan(id: $id) { overdue { overdue since days amount } principalBalance installments(first: 100) { nodes { seq status paidPrincipal } } } }";
     let before = app.gql(&token, q, json!({ "id": loan["loan"]["id"] })).await;
     assert_eq!(before["loan"]["overdue"]["since"], "2026-10-02");
     assert_eq!(before["loan"]["overdue"]["amount"], "217500.00");
@@ -142,7 +142,7 @@ async fn payments_are_idempotent_by_external_id_and_clear_the_overdue() {
 
     let after = app.gql(&token, q, json!({ "id": loan["loan"]["id"] })).await;
     assert_eq!(after["loan"]["principalBalance"], "100000.00");
-    assert_eq!(after["loan"]["installments"][0]["status"], "PAID");
+    assert_eq!(after["loan"]["installments"]["nodes"][0]["status"], "PAID");
 
     let r = app.gql(&token, RECORD_PAYMENT, pay("P2", "-5")).await;
     assert_eq!(r["recordPayment"]["userErrors"][0]["field"], json!(["input", "amount"]));

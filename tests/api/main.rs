@@ -33,6 +33,7 @@ mod mechanisms;
 mod migrations;
 mod military;
 mod money;
+mod nested;
 mod node;
 mod observability;
 mod orgs;

@@ -65,7 +65,7 @@ async fn m1_concurrent_grants_move_the_schedule_once() {
     let (s, r) = conscript(&app).await;
     let staff = app.staff();
     let id = r["deferral"]["id"].clone();
-    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments { dueDate principal interest } } }";
+    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments(first: 100) { nodes { dueDate principal interest } } } }";
     let before = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
     let grants = futures_util::future::join_all(
         (0..6)
@@ -74,10 +74,10 @@ async fn m1_concurrent_grants_move_the_schedule_once() {
     .await;
     TestApp::applied_once(&grants, "deferralId", "grant");
     let granted = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
-    assert_eq!(granted["installments"][0]["dueDate"], "2027-06-01", "moved past service + 60 days, once");
+    assert_eq!(granted["installments"]["nodes"][0]["dueDate"], "2027-06-01", "moved past service + 60 days, once");
     assert_eq!(
-        granted["installments"].as_array().map(Vec::len),
-        before["installments"].as_array().map(Vec::len),
+        granted["installments"]["nodes"].as_array().map(Vec::len),
+        before["installments"]["nodes"].as_array().map(Vec::len),
         "the same installments, moved"
     );
     let trail = app.audit_actions(&staff, &id).await;
@@ -94,15 +94,21 @@ async fn m1_to_m4_the_deferral_is_granted_refused_confirmed_and_shortened_by_dis
         r["deferral"]["deadlines"][0],
         json!({ "kind": "MILITARY_DEFERRAL_GRANT", "rule": "M1", "status": "OPEN", "dueDate": "2026-04-01" })
     );
-    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments { dueDate principal interest } } }";
+    let schedule = "query($id: ID!) { loan(id: $id) { termMonths installments(first: 100) { nodes { dueDate principal interest } } } }";
     let before = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
     let r = military(&app, &staff, "grantMilitaryDeferral", "DeferralRefInput", json!({ "deferralId": id })).await;
     assert_eq!(r["deferral"]["status"], "GRANTED");
     assert_eq!(r["deferral"]["deadlines"][0]["status"], "MET");
     let granted = app.gql(&staff, schedule, json!({ "id": s.loan })).await["loan"].clone();
-    assert_eq!(granted["installments"][0]["dueDate"], "2027-06-01", "moved past service + 60 days");
-    assert_eq!(granted["installments"][0]["principal"], before["installments"][0]["principal"], "payment size stays");
-    assert_eq!(granted["installments"][0]["interest"], before["installments"][0]["interest"], "no interest added");
+    assert_eq!(granted["installments"]["nodes"][0]["dueDate"], "2027-06-01", "moved past service + 60 days");
+    assert_eq!(
+        granted["installments"]["nodes"][0]["principal"], before["installments"]["nodes"][0]["principal"],
+        "payment size stays"
+    );
+    assert_eq!(
+        granted["installments"]["nodes"][0]["interest"], before["installments"]["nodes"][0]["interest"],
+        "no interest added"
+    );
     assert!(granted["termMonths"].as_i64() > before["termMonths"].as_i64(), "the term grows");
     let interest = verdict(&verdicts(&app, &staff, &s.loan, None).await, "CHARGE_INTEREST").clone();
     assert!(interest["basis"].as_array().expect("basis").contains(&json!("M2")));
@@ -129,7 +135,10 @@ async fn m1_to_m4_the_deferral_is_granted_refused_confirmed_and_shortened_by_dis
             .await;
     assert_eq!(r["deferral"]["status"], "REFUSAL_CONFIRMED");
     let restored = app.gql(&app.staff(), schedule, json!({ "id": s.loan })).await["loan"].clone();
-    assert_eq!(restored["installments"], before["installments"], "interest resumes on the old schedule");
+    assert_eq!(
+        restored["installments"]["nodes"], before["installments"]["nodes"],
+        "interest resumes on the old schedule"
+    );
 
     on(&app, "2026-09-01");
     let r = military(

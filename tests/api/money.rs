@@ -9,8 +9,8 @@ use crate::helpers::TestApp;
 use crate::helpers::fixtures::*;
 
 const LOAN_Q: &str = "query($id: ID!) { loan(id: $id) { currency principal creditLimit principalBalance
-    overdue { principal interest amount } installments { principal interest paidPrincipal paidInterest }
-    payments { amount } delinquencyNotices { overdueAmount } } }";
+    overdue { principal interest amount } installments(first: 100) { nodes { principal interest paidPrincipal paidInterest } }
+    payments(first: 100) { nodes { amount } } delinquencyNotices(first: 100) { nodes { overdueAmount } } } }";
 
 const NOTICE: &str = "mutation($input: RecordDelinquencyNoticeInput!) { recordDelinquencyNotice(input: $input) { notice { overdueAmount } userErrors { field code reason params } } }";
 const PAY: &str = "mutation($input: RecordPaymentInput!) { recordPayment(input: $input) { payment { amount } userErrors { field code reason params } } }";
@@ -72,9 +72,9 @@ async fn every_amount_of_a_loan_comes_back_at_its_currencys_scale_kzt_and_kgs() 
     let loan = app.gql(&staff, LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
     assert_eq!(loan["currency"], "KZT");
     assert_eq!(loan["principal"], "300000.00");
-    assert_eq!(loan["payments"][0]["amount"], "67500.00");
-    assert_eq!(loan["installments"][0]["paidInterest"], "8750.00");
-    assert_eq!(loan["installments"][0]["paidPrincipal"], "58750.00");
+    assert_eq!(loan["payments"]["nodes"][0]["amount"], "67500.00");
+    assert_eq!(loan["installments"]["nodes"][0]["paidInterest"], "8750.00");
+    assert_eq!(loan["installments"]["nodes"][0]["paidPrincipal"], "58750.00");
     assert_eq!(loan["principalBalance"], "241250.00");
     let mut figures = loan.clone();
     figures.as_object_mut().expect("loan").remove("currency");

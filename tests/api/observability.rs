@@ -79,7 +79,7 @@ async fn sql_statements_and_db_time_per_operation_count_the_dataloaders_batches_
     overdue_loan(&app, "A", "2026-10-02", json!({}), json!({})).await;
     overdue_loan(&app, "B", "2026-10-02", json!({}), json!({})).await;
     let flat = "query ObservedSqlFlat { loans(first: 5) { edges { node { id } } } }";
-    let nested = "query ObservedSqlNested { loans(first: 5) { edges { node { id installments { seq } borrower { fullName } } } } }";
+    let nested = "query ObservedSqlNested { loans(first: 5) { edges { node { id installments { nodes { seq } } borrower { fullName } } } } }";
     let flat_seen = app.statements_for(&app.staff(), flat).await;
     let nested_seen = app.statements_for(&app.staff(), nested).await;
     let text = metrics(&app).await;

@@ -92,7 +92,7 @@ async fn escalation_rules(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-const LOAN_Q: &str = "query($id: ID!) { loan(id: $id) { overdue { overdue since amount } deadlines { kind rule status dueDate } delinquencyNotices { sender overdueAmount } installments { seq dueDate principal interest } annualRate } }";
+const LOAN_Q: &str = "query($id: ID!) { loan(id: $id) { overdue { overdue since amount } deadlines { kind rule status dueDate } delinquencyNotices(first: 100) { nodes { sender overdueAmount } } installments(first: 100) { nodes { seq dueDate principal interest } } annualRate } }";
 
 #[tokio::test]
 async fn r01_an_overdue_opens_the_20_day_notice_duty_and_a_notice_needs_three_contents() {
@@ -612,18 +612,22 @@ async fn r11_implementation_regenerates_the_schedule_and_records_it() {
     .await;
     assert_eq!(r["application"]["status"], "AGREED");
     assert_eq!(deadline(&r["application"], "DECISION_IMPLEMENTATION")["dueDate"], "2026-10-25");
-    let before = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"]["installments"].clone();
+    let before = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"]["installments"]["nodes"].clone();
     let r =
         run(&app, &app.staff(), "markDecisionImplemented", "ApplicationRefInput", json!({ "applicationId": a["id"] }))
             .await;
     assert_eq!(r["application"]["status"], "IMPLEMENTED", "{r}");
     assert_eq!(deadline(&r["application"], "DECISION_IMPLEMENTATION")["status"], "MET");
     let after = app.gql(&app.staff(), LOAN_Q, json!({ "id": s.loan })).await["loan"].clone();
-    let dates: Vec<&str> =
-        after["installments"].as_array().expect("rows").iter().map(|i| i["dueDate"].as_str().unwrap_or("")).collect();
+    let dates: Vec<&str> = after["installments"]["nodes"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|i| i["dueDate"].as_str().unwrap_or(""))
+        .collect();
     // The overdue October payment is spread over four months from November; all move three months.
     assert_eq!(dates, vec!["2027-02-01", "2027-03-01", "2027-04-01", "2027-05-01"], "before: {before}");
-    assert_eq!(after["installments"][0]["principal"], "75000.00", "300 000 over four months");
+    assert_eq!(after["installments"]["nodes"][0]["principal"], "75000.00", "300 000 over four months");
     assert_eq!(after["overdue"]["overdue"], false);
     let trail = app
         .gql(

@@ -10,7 +10,7 @@ use crate::helpers::TestApp;
 use crate::helpers::fixtures::{assign_row, borrower_with_loan};
 
 const LOANS: &str =
-    "{ loans(first: 100) { edges { node { id externalId borrower { externalId } installments { seq } } } } }";
+    "{ loans(first: 100) { edges { node { id externalId borrower { externalId } installments { nodes { seq } } } } } }";
 const LOAN: &str = "query($id: ID!) { loan(id: $id) { id externalId } }";
 const NODE: &str = "query($id: ID!) { node(id: $id) { id } }";
 

@@ -131,7 +131,7 @@ async fn database_error_texts_never_reach_the_client() {
     borrower_with_loan(&app, &app.orgs.kz_mfo, "A", "2026-09-01").await;
     app.ctx.db.execute_unprepared("DROP TABLE payment").await.expect("drop");
     let (status, body) =
-        app.post(Some(&app.staff()), "{ loans { edges { node { payments { id } } } } }", json!({})).await;
+        app.post(Some(&app.staff()), "{ loans { edges { node { payments { nodes { id } } } } } }", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL", "{body}");
     assert_eq!(body["errors"][0]["message"], "internal error");

@@ -103,6 +103,7 @@ impl ComplaintAnswer {
         self.0.ground
     }
     /// The justification of the ground, or what was said orally.
+    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
     async fn text(&self) -> &str {
         &self.0.text
     }
@@ -194,10 +195,12 @@ impl Complaint {
         self.0.closure_reason
     }
     /// The note recorded when it was closed without an answer or without consideration.
+    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
     async fn closure_note(&self) -> Option<&str> {
         self.0.closure_note.as_deref()
     }
     /// What it is about (C3); null if it lacks one (it is registered all the same, C2).
+    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
     async fn substance(&self) -> Option<&str> {
         self.0.substance.as_deref()
     }
@@ -296,10 +299,15 @@ impl Complaint {
             .find(|d| d.kind == DeadlineKind::ComplaintAnswer && d.status != entity::enums::DeadlineStatus::Cancelled)
             .map(|d| Date(d.due_date)))
     }
-    /// The timed duties on this complaint (C4, C5, C8).
+    /// The timed duties on this complaint (C4, C5, C8), oldest first: the newest 50 at most.
+    #[graphql(complexity = "crate::graphql::nested::MAX_DEADLINES * child_complexity")]
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
+        let rows = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(crate::graphql::nested::newest(rows, crate::graphql::nested::MAX_DEADLINES)
+            .into_iter()
+            .map(Deadline)
+            .collect())
     }
     /// The MFO whose journal holds it.
     async fn mfo(&self, ctx: &Context<'_>) -> async_graphql::Result<Organization> {

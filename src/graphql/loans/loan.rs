@@ -9,11 +9,14 @@ use rust_decimal::Decimal;
 
 use super::{Borrower, INSTALLMENT_PAID_FIELDS, Installment, Payment};
 use crate::error::UserErrorReason;
+use crate::graphql::connection::Page;
+use crate::graphql::connection::window;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::not_found;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::me::Organization;
+use crate::graphql::nested;
 use crate::graphql::scalars::Date;
 use crate::money::Money;
 use crate::rules::loans::Ledger;
@@ -248,25 +251,54 @@ impl Loan {
         let loaders = ctx.data_unchecked::<Loaders>();
         loaders.borrowers.load_one(self.0.borrower_id).await?.map(Borrower).ok_or_else(not_found)
     }
-    /// The current schedule with what has been paid of each installment.
-    async fn installments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Installment>> {
+    /// The current schedule with what has been paid of each installment, by due date then
+    /// `seq`, paged like a root list (the cursor names an installment by its `seq`).
+    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
+    async fn installments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many installments from the start (or after `after`): 0 to 100, default 20.")]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor: the installments after this one.")] after: Option<String>,
+        #[graphql(desc = "How many installments from the end (or before `before`): 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor: the installments before this one.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<Installment>> {
+        let w = window::<i32>(first, after, last, before, None)?;
         let look = ctx.look_ahead();
-        if INSTALLMENT_PAID_FIELDS.iter().any(|f| look.field(f).exists()) {
+        let paid_asked = [look.field("nodes"), look.field("edges").field("node")]
+            .iter()
+            .any(|n| INSTALLMENT_PAID_FIELDS.iter().any(|f| n.field(f).exists()));
+        if paid_asked {
             let ledger = self.ledger(ctx).await?;
             let today = self.today(ctx);
-            return Ok(ledger.installments.iter().map(|s| Installment::new(s, today, self.0.currency)).collect());
+            return nested::page(&w, ledger.installments, |s| s.seq, |s| Installment::new(&s, today, self.0.currency));
         }
         // Nothing paid asked: the schedule alone, in the ledger's order, without reading the
         // payments or allocating them (a page of schedules would do both for every loan).
         let loaders = ctx.data_unchecked::<Loaders>();
         let mut schedule = loaders.schedules.load_one(self.0.id).await?.unwrap_or_default();
         schedule.sort_by_key(|i| (i.due_date, i.seq));
-        Ok(schedule.iter().map(|i| Installment::scheduled(i, self.0.currency)).collect())
+        nested::page(&w, schedule, |i| i.seq, |i| Installment::scheduled(&i, self.0.currency))
     }
-    /// Payments received, oldest first.
-    async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
-        let (_, payments) = self.rows(ctx).await?;
-        Ok(payments.into_iter().map(Payment).collect())
+    /// Payments received, oldest first (by payment time, then id), paged like a root list.
+    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
+    async fn payments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many payments from the oldest (or after `after`): 0 to 100, default 20.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "A cursor: the payments after this one.")] after: Option<String>,
+        #[graphql(desc = "How many payments from the newest (or before `before`): 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor: the payments before this one.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<Payment>> {
+        let w = window::<uuid::Uuid>(first, after, last, before, None)?;
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let mut payments = loaders.payments.load_one(self.0.id).await?.unwrap_or_default();
+        payments.sort_by_key(|p| (p.paid_at, p.id));
+        nested::page(&w, payments, |p| p.id, Payment)
     }
     /// R1: what is overdue now and since when.
     async fn overdue(&self, ctx: &Context<'_>) -> async_graphql::Result<Overdue> {
@@ -284,14 +316,25 @@ impl Loan {
     async fn principal_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<Decimal> {
         Ok(self.money(self.ledger(ctx).await?.principal_balance()).at_scale())
     }
-    /// R1: the delinquency notices sent about this loan.
+    /// R1: the delinquency notices sent about this loan, oldest first (by sending time,
+    /// then id), paged like a root list.
+    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
     async fn delinquency_notices(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::graphql::restructuring::DelinquencyNotice>> {
+        #[graphql(desc = "How many notices from the oldest (or after `after`): 0 to 100, default 20.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "A cursor: the notices after this one.")] after: Option<String>,
+        #[graphql(desc = "How many notices from the newest (or before `before`): 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor: the notices before this one.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<crate::graphql::restructuring::DelinquencyNotice>> {
+        let w = window::<uuid::Uuid>(first, after, last, before, None)?;
         let loaders = ctx.data_unchecked::<Loaders>();
-        let rows = loaders.notices.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(crate::graphql::restructuring::DelinquencyNotice).collect())
+        let mut rows = loaders.notices.load_one(self.0.id).await?.unwrap_or_default();
+        rows.sort_by_key(|n| (n.sent_at, n.id));
+        nested::page(&w, rows, |n| n.id, crate::graphql::restructuring::DelinquencyNotice)
     }
     /// The agency working the loan now, if any (R17.2).
     async fn collection_assignment(
@@ -300,14 +343,25 @@ impl Loan {
     ) -> async_graphql::Result<Option<crate::graphql::collection::CollectionAssignment>> {
         crate::graphql::collection::loan_assignment(ctx, self).await
     }
-    /// The contact log (an agency sees its own contacts).
+    /// The contact log (an agency sees its own contacts), oldest first (by when the
+    /// contact happened, then id), paged like a root list.
+    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<crate::graphql::collection::ContactEvent>> {
-        crate::graphql::collection::loan_contacts(ctx, self).await
+        #[graphql(desc = "How many contacts from the oldest (or after `after`): 0 to 100, default 20.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "A cursor: the contacts after this one.")] after: Option<String>,
+        #[graphql(desc = "How many contacts from the newest (or before `before`): 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor: the contacts before this one.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<crate::graphql::collection::ContactEvent>> {
+        let w = window::<uuid::Uuid>(first, after, last, before, None)?;
+        crate::graphql::collection::loan_contacts(ctx, self, &w).await
     }
-    /// Conscription records (M1–M6).
+    /// Conscription records (M1–M6), oldest first: the newest 20 at most.
+    #[graphql(complexity = "nested::MAX_DEFERRALS * child_complexity")]
     async fn military_deferrals(
         &self,
         ctx: &Context<'_>,
@@ -317,6 +371,7 @@ impl Loan {
     /// What the caller may do with this loan's debtor at `at` (now by default): the same
     /// verdicts, reasons and clearances as `permittedActions(loanId:)`, resolved for a whole
     /// page of loans at once. NOT_FOUND for a loan not in the caller's hands.
+    #[graphql(complexity = "nested::ACTIONS * child_complexity")]
     async fn permitted_actions(
         &self,
         ctx: &Context<'_>,
@@ -327,10 +382,11 @@ impl Loan {
         let views = loaders.verdicts.load_one((self.0.id, at)).await?.ok_or_else(not_found)?;
         Ok(views.into_iter().map(Into::into).collect())
     }
-    /// The timed duties on this loan (R1's notice).
+    /// The timed duties on this loan (R1's notice), oldest first: the newest 50 at most.
+    #[graphql(complexity = "nested::MAX_DEADLINES * child_complexity")]
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<crate::graphql::escalations::Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(crate::graphql::escalations::Deadline).collect())
+        Ok(nested::newest(rows, nested::MAX_DEADLINES).into_iter().map(crate::graphql::escalations::Deadline).collect())
     }
 }

@@ -207,6 +207,7 @@ impl RestructuringApplication {
         Ok(loan_money(ctx, self.0.loan_id, self.0.other_monthly_debt_payments.0).await?.at_scale())
     }
     /// The borrower's account of their circumstances (R2, R10).
+    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
     async fn circumstances(&self) -> Option<&str> {
         self.0.circumstances.as_deref()
     }
@@ -214,14 +215,12 @@ impl RestructuringApplication {
     async fn documents(&self) -> Vec<Document> {
         serde_json::from_value(self.0.documents.clone()).unwrap_or_default()
     }
-    /// The MFO's requests for missing documents (R6), oldest first.
+    /// The MFO's requests for missing documents (R6), oldest first: the newest 20 at most.
+    #[graphql(complexity = "crate::graphql::nested::MAX_DOCUMENT_REQUESTS * child_complexity")]
     async fn document_requests(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DocumentRequest>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders
-            .document_requests
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default()
+        let rows = loaders.document_requests.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(crate::graphql::nested::newest(rows, crate::graphql::nested::MAX_DOCUMENT_REQUESTS)
             .into_iter()
             .map(DocumentRequest)
             .collect())
@@ -241,15 +240,25 @@ impl RestructuringApplication {
         let deadlines = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
         Ok(deadlines.iter().find(|d| d.kind == DeadlineKind::ApplicationDecision).map(|d| Date(d.due_date)))
     }
-    /// The timed duties on it (R6, R8, R11, R13).
+    /// The timed duties on it (R6, R8, R11, R13), oldest first: the newest 50 at most.
+    #[graphql(complexity = "crate::graphql::nested::MAX_DEADLINES * child_complexity")]
     async fn deadlines(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Deadline>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Deadline).collect())
+        let rows = loaders.deadlines.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(crate::graphql::nested::newest(rows, crate::graphql::nested::MAX_DEADLINES)
+            .into_iter()
+            .map(Deadline)
+            .collect())
     }
-    /// Appeals to the regulator about it (R15).
+    /// Appeals to the regulator about it (R15), oldest first: the newest 10 at most.
+    #[graphql(complexity = "crate::graphql::nested::MAX_APPEALS * child_complexity")]
     async fn appeals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegulatorAppeal>> {
         let loaders = ctx.data_unchecked::<Loaders>();
-        Ok(loaders.appeals.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(RegulatorAppeal).collect())
+        let rows = loaders.appeals.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(crate::graphql::nested::newest(rows, crate::graphql::nested::MAX_APPEALS)
+            .into_iter()
+            .map(RegulatorAppeal)
+            .collect())
     }
     /// The loan it is about.
     async fn loan(&self, ctx: &Context<'_>) -> async_graphql::Result<Loan> {

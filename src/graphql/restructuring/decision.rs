@@ -179,6 +179,7 @@ impl Decision {
         Ok(Some(out))
     }
     /// The motivated reasons of a refusal (R8.3, D1).
+    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
     async fn reasons(&self) -> Option<&str> {
         self.0.reasons.as_deref()
     }

@@ -55,6 +55,7 @@ impl DelinquencyNotice {
         self.0.states_consequences
     }
     /// The notice's text, if recorded.
+    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
     async fn text(&self) -> Option<&str> {
         self.0.text.as_deref()
     }
