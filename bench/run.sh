@@ -9,8 +9,10 @@
 #   bench/run.sh                      # 300k and 1k loans, 16 connections, 10 s per workload
 #   BENCH_SIZES=20000 BENCH_SECONDS=5 bench/run.sh     # a quick look
 #   BENCH_POSTGRAPHILE=0 bench/run.sh                  # without the npm baseline
+#   BENCH_ONLY=bulk bench/run.sh                      # bulk sync alone (bench/bulk.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${BENCH_ONLY:-}" = bulk ]; then exec bench/bulk.sh; fi
 
 SIZES=${BENCH_SIZES:-"300000 1000"}
 SECONDS_PER=${BENCH_SECONDS:-10}
