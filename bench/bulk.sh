@@ -6,7 +6,8 @@
 # run pgbench runs the statements the API issues for one batch of 500 new loans
 # (bench/bulk_client.py writes them) with as many clients; then `mfo-api import loans` of
 # the same loans into another fresh database, timed. The figures go to the top of
-# bench/RESULTS.md as a section of their own; the rest of the file is kept.
+# bench/RESULTS.md as a section of their own; the rest of the file is kept. BENCH_BIN runs
+# another build (a smoke run of the script with the debug one, say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,7 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   echo "== release build"
   cargo build --release -q
 fi
-BIN=target/release/mfo-api
+BIN=${BENCH_BIN:-target/release/mfo-api}
 mkdir -p target
 
 SERVER=""; DB=""; DB2=""
