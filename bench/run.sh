@@ -11,8 +11,10 @@
 #   BENCH_POSTGRAPHILE=0 bench/run.sh                  # without the npm baseline
 #   BENCH_ONLY=webhooks bench/run.sh                   # one section alone (webhooks, worklist)
 #   BENCH_ONLY=worklist BENCH_SIZES=20000 bench/run.sh
+#   BENCH_ONLY=bulk bench/run.sh                       # bulk sync alone (bench/bulk.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${BENCH_ONLY:-}" = bulk ]; then exec bench/bulk.sh; fi
 
 SIZES=${BENCH_SIZES:-"300000 1000"}
 SECONDS_PER=${BENCH_SECONDS:-10}

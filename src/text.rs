@@ -64,6 +64,15 @@ pub fn take_originals() -> Option<BTreeMap<String, String>> {
     ORIGINALS.try_with(|o| o.lock().ok().map(|mut m| std::mem::take(&mut *m))).ok().flatten().filter(|m| !m.is_empty())
 }
 
+/// Gives back originals taken by a write that did not commit, for the write that reruns it.
+pub fn put_back_originals(originals: BTreeMap<String, String>) {
+    let _ = ORIGINALS.try_with(|o| {
+        if let Ok(mut m) = o.lock() {
+            m.extend(originals);
+        }
+    });
+}
+
 /// Makes every string inside a value storable, recording the originals under `path`.
 pub fn normalise_value(v: &mut Value, path: &str, found: &mut BTreeMap<String, String>) {
     match v {

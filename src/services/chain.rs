@@ -103,7 +103,7 @@ pub(crate) async fn append(
     }
     // One multi-row insert: `seq` is assigned in row order, which is chain order, and the
     // head is locked meanwhile (a statement per entry would hold the lock that much longer).
-    for chunk in super::write::in_chunks(rows) {
+    for chunk in super::write::in_statements(txn.get_database_backend(), rows) {
         audit_entry::Entity::insert_many(chunk).exec_without_returning(txn).await?;
     }
     chain_head::Entity::update_many()

@@ -495,7 +495,7 @@ pub async fn fan_out(ctx: &Ctx) -> ServiceResult<usize> {
         queued += rows.len();
         // Bookkeeping of the delivery machinery (no audit entry, no event), in one unit.
         ctx.write(Actor::system("webhooks"), async |w| {
-            for chunk in super::write::in_chunks(rows) {
+            for chunk in super::write::in_statements(w.txn().get_database_backend(), rows.clone()) {
                 webhook_delivery::Entity::insert_many(chunk)
                     .on_conflict(
                         OnConflict::columns([webhook_delivery::Column::EndpointId, webhook_delivery::Column::EventId])

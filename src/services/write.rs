@@ -117,14 +117,6 @@ pub struct Write {
     result: Option<Uuid>,
 }
 
-/// A batch item's savepoint (`Write::savepoint`): what was queued before the item.
-#[must_use = "undo or keep the item"]
-pub struct Savepoint {
-    audits: usize,
-    events: usize,
-    escalations: usize,
-}
-
 /// How a change that may be a retry begins (`Write::begin_submission`).
 pub enum Begun {
     /// A first attempt: make the change, name its record with `Write::produced`, commit.
@@ -147,26 +139,97 @@ impl Ctx {
     /// One change as one unit: `change` runs in a new `Write`, which commits when it returns
     /// `Ok` and rolls back when it returns `Err`, so no path can leave a change half-done
     /// or forget its commit. A change that wrote nothing commits nothing.
+    ///
+    /// When the database gives up on the transaction because of other writers (a deadlock
+    /// or a serialization failure on PostgreSQL, BUSY/LOCKED on SQLite), the whole change
+    /// is rerun from the start in a new transaction, up to `RETRIES` more times after a
+    /// jittered backoff: each attempt runs a fresh clone of `change` (a closure is `Clone`
+    /// when what it captures is), so every attempt starts from the same captured input,
+    /// and what a failed attempt queued on its `Write` went with it.
     pub async fn write<T>(
         &self,
         actor: Actor,
-        change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T>,
+        change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T> + Clone,
     ) -> ServiceResult<T> {
-        Write::begin(self, actor).await?.run(change).await
+        let mut attempt = 0;
+        loop {
+            let outcome = match Write::begin(self, actor.clone()).await {
+                Ok(w) => w.run(change.clone()).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Err(e) if attempt < RETRIES && is_retryable(self.db.get_database_backend(), &e) => {
+                    attempt += 1;
+                    retried(attempt, &e).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// `write` for a change a client may retry (`clientSubmissionId`, `Write::begin_submission`):
-    /// a replay runs nothing and answers with the first attempt's record.
+    /// a replay runs nothing and answers with the first attempt's record. Rerun on a
+    /// deadlock or serialization failure as `write` is, the claim included.
     pub async fn submit<I: Serialize, T>(
         &self,
         actor: Actor,
         s: Submission<'_, I>,
-        change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T>,
+        change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T> + Clone,
     ) -> ServiceResult<Submitted<T>> {
-        match Write::begin_submission(self, actor, s).await? {
-            Begun::Fresh(w) => Ok(Submitted::Fresh(w.run(change).await?)),
-            Begun::Replay(id) => Ok(Submitted::Replay(id)),
+        let mut attempt = 0;
+        loop {
+            let outcome = match Write::begin_submission(self, actor.clone(), s.again()).await {
+                Ok(Begun::Fresh(w)) => w.run(change.clone()).await.map(Submitted::Fresh),
+                Ok(Begun::Replay(id)) => Ok(Submitted::Replay(id)),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Err(e) if attempt < RETRIES && is_retryable(self.db.get_database_backend(), &e) => {
+                    attempt += 1;
+                    retried(attempt, &e).await;
+                }
+                other => return other,
+            }
         }
+    }
+}
+
+/// How many times a change the database gave up on is rerun before its error is the answer.
+pub const RETRIES: u32 = 3;
+
+/// Waits before rerun `attempt` (from 1): 20 ms doubled per attempt, jittered by ±50 % so
+/// that the writers that met keep from meeting again in step; counted in `/metrics`.
+async fn retried(attempt: u32, e: &ServiceError) {
+    use rand::Rng;
+    let base = 20u64 << attempt.min(6);
+    let wait = rand::rng().random_range(base / 2..=base + base / 2);
+    tracing::info!(attempt, wait_ms = wait, error = %e, "the database gave up on a change for other writers; rerunning it");
+    metrics::counter!("mfo_write_retries_total").increment(1);
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+}
+
+/// Whether the database refused a transaction only because of concurrent writers, so that
+/// the same change run again can succeed: PostgreSQL's deadlock (SQLSTATE 40P01) and
+/// serialization failure (40001), SQLite's BUSY and LOCKED (primary codes 5 and 6; the
+/// driver reports extended codes, whose low byte is the primary one).
+pub fn is_retryable(backend: DbBackend, e: &ServiceError) -> bool {
+    let ServiceError::Internal(e) = e else { return false };
+    let Some(db) = e.downcast_ref::<sea_orm::DbErr>() else { return false };
+    let (sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sqlx))
+    | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(sqlx))
+    | sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(sqlx))) = db
+    else {
+        return false;
+    };
+    sqlx.as_database_error().and_then(|d| d.code()).is_some_and(|code| retryable_code(backend, &code))
+}
+
+/// `is_retryable` on the database's error code.
+pub fn retryable_code(backend: DbBackend, code: &str) -> bool {
+    match backend {
+        DbBackend::Postgres => matches!(code, "40P01" | "40001"),
+        DbBackend::Sqlite => code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
+        _ => false,
     }
 }
 
@@ -176,6 +239,13 @@ pub struct Submission<'a, I: Serialize> {
     pub client_submission_id: Option<Uuid>,
     pub operation: &'static str,
     pub input: &'a I,
+}
+
+impl<I: Serialize> Submission<'_, I> {
+    /// The same submission for another attempt.
+    fn again(&self) -> Submission<'_, I> {
+        Submission { client_submission_id: self.client_submission_id, operation: self.operation, input: self.input }
+    }
 }
 
 impl Write {
@@ -269,21 +339,56 @@ impl Write {
         E::find_by_id(id).filter(scope).lock_exclusive().one(&self.txn).await?.ok_or(ServiceError::NotFound)
     }
 
-    /// Inserts `row` unless a row with the same `key` (a unique index: an outside id) is
-    /// stored; true when it was inserted. A concurrent insert of the same key makes this
-    /// wait for its commit (PostgreSQL) and then find it, so a natural-key write reads the
-    /// existing row (`for_change_where`) instead of failing on the index.
-    pub async fn insert_new<A, C, I>(&self, row: A, key: I) -> ServiceResult<bool>
+    /// Inserts a batch's new records: one statement per chunk of `in_statements`, each row
+    /// unless a row with the same `key` (a unique index: an outside id) is stored, or being
+    /// stored by a concurrent writer, whose commit this waits for (PostgreSQL).
+    /// Answers the primary keys of the rows inserted; the others' keys were taken, and
+    /// their records are to be read (`for_change_many`) and judged again.
+    pub async fn insert_new_many<A, C, I>(
+        &self,
+        rows: Vec<A>,
+        key: I,
+    ) -> ServiceResult<Vec<<<A::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType>>
     where
         A: ActiveModelTrait,
+        <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
         C: IntoIden,
         I: IntoIterator<Item = C>,
     {
-        let inserted = <A::Entity as EntityTrait>::insert(row)
-            .on_conflict(OnConflict::columns(key).do_nothing().to_owned())
-            .exec_without_returning(&self.txn)
-            .await?;
-        Ok(inserted == 1)
+        let key: Vec<sea_orm::sea_query::DynIden> = key.into_iter().map(IntoIden::into_iden).collect();
+        let mut inserted = Vec::with_capacity(rows.len());
+        for chunk in in_statements(self.txn.get_database_backend(), rows) {
+            inserted.extend(
+                <A::Entity as EntityTrait>::insert_many(chunk)
+                    .on_conflict(OnConflict::columns(key.clone()).do_nothing().to_owned())
+                    .exec_with_returning_keys(&self.txn)
+                    .await?,
+            );
+        }
+        Ok(inserted)
+    }
+
+    /// Overwrites stored rows (a batch's changed records, read and locked by
+    /// `for_change_many`) with `rows`, every column but the primary key, by multi-row
+    /// `INSERT … ON CONFLICT (primary key) DO UPDATE`: one statement per chunk of
+    /// `in_statements`, whatever the number of rows.
+    pub async fn overwrite_many<A>(&self, rows: Vec<A>) -> ServiceResult<()>
+    where
+        A: ActiveModelTrait,
+    {
+        use sea_orm::{Iterable, PrimaryKeyToColumn};
+        let keys: Vec<<A::Entity as EntityTrait>::Column> =
+            <A::Entity as EntityTrait>::PrimaryKey::iter().map(|k| k.into_column()).collect();
+        let others: Vec<<A::Entity as EntityTrait>::Column> = <A::Entity as EntityTrait>::Column::iter()
+            .filter(|c| !keys.iter().any(|k| sea_orm::IdenStatic::as_str(k) == sea_orm::IdenStatic::as_str(c)))
+            .collect();
+        for chunk in in_statements(self.txn.get_database_backend(), rows) {
+            <A::Entity as EntityTrait>::insert_many(chunk)
+                .on_conflict(OnConflict::columns(keys.clone()).update_columns(others.clone()).to_owned())
+                .exec_without_returning(&self.txn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// `for_change` for a record named by other columns (an outside id): `which` picks
@@ -296,29 +401,22 @@ impl Write {
         E::find().filter(scope).filter(which).lock_exclusive().one(&self.txn).await?.ok_or(ServiceError::NotFound)
     }
 
-    /// Opens a savepoint for one item of a batch: `undo` takes back what the item wrote
-    /// (its rows, and the audit entries, events and escalations it queued) and leaves the
-    /// transaction usable, also after a statement the database refused (PostgreSQL aborts
-    /// the whole transaction otherwise); `keep` keeps it. One savepoint at a time.
-    pub async fn savepoint(&self) -> ServiceResult<Savepoint> {
-        self.txn.execute_unprepared("SAVEPOINT item").await?;
-        Ok(Savepoint { audits: self.audits.len(), events: self.events.len(), escalations: self.escalations.len() })
-    }
-
-    /// Rolls back to the savepoint: nothing of the item is kept.
-    pub async fn undo(&mut self, s: Savepoint) -> ServiceResult<()> {
-        self.txn.execute_unprepared("ROLLBACK TO SAVEPOINT item").await?;
-        self.txn.execute_unprepared("RELEASE SAVEPOINT item").await?;
-        self.audits.truncate(s.audits);
-        self.events.truncate(s.events);
-        self.escalations.truncate(s.escalations);
-        Ok(())
-    }
-
-    /// Keeps what the item wrote, for the batch's commit.
-    pub async fn keep(&self, _s: Savepoint) -> ServiceResult<()> {
-        self.txn.execute_unprepared("RELEASE SAVEPOINT item").await?;
-        Ok(())
+    /// `for_change_where` for many records at once (a batch's, named by their outside ids):
+    /// every row in `scope` that `which` picks, locked until the commit, in the order of
+    /// `order` (a unique column) so that two batches sharing rows lock them in one order.
+    /// One statement, whatever the number of rows.
+    pub async fn for_change_many<E, C>(
+        &self,
+        scope: Condition,
+        which: Condition,
+        order: C,
+    ) -> ServiceResult<Vec<E::Model>>
+    where
+        E: EntityTrait,
+        C: sea_orm::ColumnTrait,
+    {
+        use sea_orm::QueryOrder;
+        Ok(E::find().filter(scope).filter(which).order_by_asc(order).lock_exclusive().all(&self.txn).await?)
     }
 
     pub fn txn(&self) -> &DatabaseTransaction {
@@ -371,9 +469,8 @@ impl Write {
         // Text the database could not hold was made storable at the edge (`crate::text`);
         // the request's first audited write keeps the originals on the trail of each record
         // it changed (deadlines carry no input text, so not theirs).
-        if !self.audits.is_empty()
-            && let Some(originals) = crate::text::take_originals()
-        {
+        let taken = if self.audits.is_empty() { None } else { crate::text::take_originals() };
+        if let Some(originals) = &taken {
             let after = serde_json::json!({
                 "replacement": crate::text::REPLACEMENT.to_string(),
                 "escaping": "%00 is U+0000, %25 is %",
@@ -391,6 +488,18 @@ impl Write {
             }
         }
 
+        let ended = self.write_queued_and_commit().await;
+        if ended.is_err()
+            && let Some(originals) = taken
+        {
+            // A rerun of the change (`Ctx::write`) records them instead.
+            crate::text::put_back_originals(originals);
+        }
+        ended
+    }
+
+    /// `commit`'s rows: escalations, outbox events, audit entries; then the commit itself.
+    async fn write_queued_and_commit(mut self) -> ServiceResult<()> {
         let escalations = std::mem::take(&mut self.escalations);
         // Counted once committed (/metrics: escalations raised by kind and rule).
         let raised: Vec<(String, String)> =
@@ -474,7 +583,7 @@ impl Write {
         }
         // One statement for all the outbox rows: every statement taken while a chain head is
         // locked lengthens the queue of every other writer.
-        for chunk in in_chunks(rows) {
+        for chunk in in_statements(self.txn.get_database_backend(), rows) {
             outbox_event::Entity::insert_many(chunk).exec_without_returning(&self.txn).await?;
         }
         if self.txn.get_database_backend() == DbBackend::Postgres && !published.is_empty() {
@@ -508,18 +617,32 @@ impl Write {
     }
 }
 
-/// Rows per multi-row `INSERT`: far below SQLite's 32,766 bound variables and
-/// PostgreSQL's 65,535 parameters for the widest row written so (a dozen columns).
-pub(crate) const INSERT_CHUNK: usize = 500;
+/// The most values one statement may bind: SQLite's `SQLITE_MAX_VARIABLE_NUMBER` (32,766
+/// since 3.32) and PostgreSQL's protocol limit (65,535, a 16-bit count).
+pub(crate) fn max_parameters(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Postgres => 65_535,
+        _ => 32_766,
+    }
+}
 
-/// Splits rows into `INSERT_CHUNK`-sized batches, in order; none when there are none.
-pub(crate) fn in_chunks<T>(mut rows: Vec<T>) -> Vec<Vec<T>> {
+/// Splits rows of `columns` values each into the fewest multi-row statements the backend's
+/// parameter limit allows, in order; none when there are none. A batch's rows then take a
+/// statement per table whatever their number, until they pass the limit.
+pub(crate) fn in_chunks<T>(backend: DbBackend, columns: usize, mut rows: Vec<T>) -> Vec<Vec<T>> {
+    let per_statement = (max_parameters(backend) / columns.max(1)).max(1);
     let mut chunks = Vec::new();
     while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(INSERT_CHUNK));
+        let rest = rows.split_off(rows.len().min(per_statement));
         chunks.push(std::mem::replace(&mut rows, rest));
     }
     chunks
+}
+
+/// `in_chunks` for sea-orm rows: the entity's columns (all of them, the widest row).
+pub(crate) fn in_statements<A: ActiveModelTrait>(backend: DbBackend, rows: Vec<A>) -> Vec<Vec<A>> {
+    use sea_orm::Iterable;
+    in_chunks(backend, <A::Entity as EntityTrait>::Column::iter().count(), rows)
 }
 
 #[cfg(test)]
@@ -565,6 +688,30 @@ mod tests {
             .map(|(path, _)| path.display().to_string())
             .collect();
         assert!(elsewhere.is_empty(), "changes begun or ended by hand: {elsewhere:?}");
+    }
+
+    /// A change is rerun only when the database gave up on it for other writers:
+    /// PostgreSQL's deadlock and serialization failure, SQLite's BUSY and LOCKED with their
+    /// extended codes; a constraint or any other failure is the answer at once.
+    #[test]
+    fn only_deadlocks_serialization_failures_and_busy_locked_are_rerun() {
+        use sea_orm::DatabaseBackend::{Postgres, Sqlite};
+        for code in ["40P01", "40001"] {
+            assert!(super::retryable_code(Postgres, code), "{code}");
+        }
+        for code in ["23505", "23503", "40002", "57014", "08006", "5", "6"] {
+            assert!(!super::retryable_code(Postgres, code), "{code}");
+        }
+        // BUSY, LOCKED, BUSY_RECOVERY, LOCKED_SHAREDCACHE, BUSY_SNAPSHOT, BUSY_TIMEOUT.
+        for code in ["5", "6", "261", "262", "517", "773"] {
+            assert!(super::retryable_code(Sqlite, code), "{code}");
+        }
+        // CONSTRAINT_UNIQUE, CONSTRAINT, IOERR, and PostgreSQL's codes.
+        for code in ["2067", "19", "10", "40P01", "40001"] {
+            assert!(!super::retryable_code(Sqlite, code), "{code}");
+        }
+        let other = crate::error::ServiceError::Internal(anyhow::anyhow!("no database error"));
+        assert!(!super::is_retryable(Postgres, &other));
     }
 
     /// A unique index that states an invariant is told to the client as a CONFLICT on its

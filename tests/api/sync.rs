@@ -219,3 +219,115 @@ async fn a_batch_of_more_than_500_is_refused_whole_and_only_the_mfo_s_staff_may_
     let code = app.error_code(&agency, UPSERT_BORROWERS, json!({ "input": { "items": [borrower_input("B1")] } })).await;
     assert_eq!(code, "FORBIDDEN");
 }
+
+/// A loan of a year: 12 monthly installments of 25,000 principal and 1,000 interest.
+fn yearly_loan(external_id: &str, borrower: &str) -> Value {
+    let mut l = loan_input(external_id, borrower, "2026-09-01");
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).expect("date");
+    let schedule: Vec<Value> = (1..=12)
+        .map(|m| {
+            let due = start.checked_add_months(chrono::Months::new(m)).expect("date");
+            json!({ "dueDate": due.to_string(), "principal": "25000", "interest": "1000" })
+        })
+        .collect();
+    l["principal"] = json!("300000");
+    l["termMonths"] = json!(12);
+    l["schedule"] = json!(schedule);
+    l
+}
+
+#[tokio::test]
+async fn a_batch_of_100_new_loans_takes_as_many_statements_as_one_of_10_and_so_does_each_re_sent() {
+    let app = TestApp::spawn().await;
+    let token = app.staff();
+    borrowers(&app, &token, 10).await;
+    let batch = |from: usize, n: usize| -> Vec<Value> {
+        (from..from + n).map(|i| yearly_loan(&format!("Y{i:04}"), &format!("B{}", i % 10))).collect()
+    };
+    let (ten, hundred) = (batch(0, 10), batch(100, 100));
+    let counted = async |items: &[Value]| {
+        let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
+        let r = loans(&app, &token, items).await;
+        (app.statements.load(std::sync::atomic::Ordering::SeqCst) - before, r["counts"].clone())
+    };
+    let counts = |created: usize, unchanged: usize| json!({ "created": created, "updated": 0, "unchanged": unchanged, "refused": 0 });
+
+    let (new_10, c) = counted(&ten).await;
+    assert_eq!(c, counts(10, 0));
+    let (new_100, c) = counted(&hundred).await;
+    assert_eq!(c, counts(100, 0));
+    let (again_10, c) = counted(&ten).await;
+    assert_eq!(c, counts(0, 10));
+    let (again_100, c) = counted(&hundred).await;
+    assert_eq!(c, counts(0, 100));
+    println!("statements: new 10 {new_10}, new 100 {new_100}; re-sent 10 {again_10}, re-sent 100 {again_100}");
+
+    assert_eq!(app.count("loan").await, 110);
+    assert_eq!(app.count("installment").await, 110 * 12);
+    assert_eq!(new_100, new_10, "new loans: the statements of a batch do not grow with its items");
+    assert_eq!(again_100, again_10, "re-sent loans: likewise");
+    assert!(again_10 < new_10, "a re-sent batch only reads");
+}
+
+/// On PostgreSQL: the batch locks its loans, then waits at its commit for the audit chain's
+/// head, which another transaction holds; that one then asks for one of the batch's loans.
+/// The database breaks the deadlock by failing the batch (it waited first, so its check
+/// runs first), and `Ctx::write` reruns it: the other transaction gets its row, the batch
+/// succeeds on its second run, and each loan is stored and recorded once.
+#[tokio::test]
+async fn a_batch_failed_by_a_deadlock_is_rerun_and_changes_each_loan_once() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    if app.ctx.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        // SQLite's writers are one at a time (the writer permit, `BEGIN IMMEDIATE`): no
+        // deadlock to meet; the classifier's unit test covers its BUSY/LOCKED codes.
+        return;
+    }
+    let token = app.staff();
+    borrowers(&app, &token, 2).await;
+    let items: Vec<Value> =
+        (0..4).map(|i| loan_input(&format!("D{i}"), &format!("B{}", i % 2), "2026-09-01")).collect();
+    let first = loans(&app, &token, &items).await;
+    assert_eq!(first["counts"]["created"], 4, "{first}");
+    let mut changed = items.clone();
+    changed[2]["annualRate"] = json!("0.30");
+    let audit = app.count("audit_entry").await;
+
+    let other = app.ctx.db.begin().await.expect("begin");
+    // This transaction never breaks the deadlock itself: the batch's check (after the
+    // default second) finds it, whichever of the two began waiting first.
+    other.execute_unprepared("SET LOCAL deadlock_timeout = '60s'").await.expect("deadlock_timeout");
+    other.execute_unprepared("UPDATE chain_head SET appended = appended WHERE name = 'audit'").await.expect("head");
+    let (second, ()) = tokio::join!(loans(&app, &token, &changed), async {
+        // Until the batch holds D2 (its only writer): a probe that does not wait fails.
+        let mut probes = 0;
+        loop {
+            let probe = app.ctx.db.begin().await.expect("begin");
+            let held = probe
+                .execute_unprepared("SELECT id FROM loan WHERE external_id = 'D2' FOR UPDATE NOWAIT")
+                .await
+                .is_err();
+            probe.rollback().await.expect("rollback");
+            if held {
+                break;
+            }
+            probes += 1;
+            assert!(probes < 500, "the batch never locked its loans");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // The batch now waits (or will) for the head this transaction holds; asking for D2
+        // closes the cycle. It returns only once the batch's transaction ended, and that
+        // cannot be a commit while the head is held here: the batch's run was failed.
+        other
+            .execute_unprepared("SELECT id FROM loan WHERE external_id = 'D2' FOR UPDATE")
+            .await
+            .expect("the batch is the deadlock's victim, so this transaction gets the row");
+        other.rollback().await.expect("rollback");
+    });
+    assert_eq!(second["counts"], json!({ "created": 0, "updated": 1, "unchanged": 3, "refused": 0 }), "{second}");
+    assert_eq!(second["items"][2]["outcome"], "UPDATED");
+    assert_eq!(app.count("loan").await, 4);
+    assert_eq!(app.count("audit_entry").await, audit + 1, "one loan.updated: the failed run left nothing");
+    assert_eq!(app.count("installment").await, 4 * 3);
+    assert!(mfo_api::services::chain::verify_chain(&app.ctx.db).await.expect("verify").is_ok());
+}

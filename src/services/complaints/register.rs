@@ -59,7 +59,7 @@ async fn next_journal_number(w: &Write, mfo: Uuid, year: i32) -> ServiceResult<i
 }
 
 /// Registers a complaint, suggestion or request (C1–C6): always stored and numbered.
-pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> ServiceResult<complaint::Model> {
+pub async fn register(ctx: &Ctx, p: &Principal, input: RegisterInput) -> ServiceResult<complaint::Model> {
     scope::permit(p.submits_for_borrower(), "complaints are registered by the MFO or by the borrower")?;
     let is_borrower = p.is_borrower();
     let now = ctx.clock.now();
@@ -82,6 +82,8 @@ pub async fn register(ctx: &Ctx, p: &Principal, mut input: RegisterInput) -> Ser
     };
     match ctx
         .submit(Actor::from(p), submission, async |w| {
+            // Completed below for a borrower: each attempt starts from the input as sent.
+            let mut input = input.clone();
             let mfo = p.org_id.0;
             if is_borrower {
                 // A borrower registers for themselves, through the app, signed by their login.

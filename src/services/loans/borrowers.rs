@@ -1,17 +1,22 @@
 //! Borrowers as the core-banking system sends them (`upsertBorrower`, and one item of a
-//! batch), idempotent by the MFO's external id. It writes the borrower row only.
+//! batch), idempotent by the MFO's external id. It writes the borrower rows only.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 use entity::borrower;
 use entity::enums::Language;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel};
+use sea_orm::{ColumnTrait, Condition, IntoActiveModel};
 use serde::Serialize;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::{
     MAX_ID_LEN, MAX_TEXT_LEN, Outcome, check_email, check_optional_text, check_phone, check_text, require_ingest,
+    write_order,
 };
 use crate::auth::Principal;
-use crate::error::{Problems, ServiceResult};
+use crate::error::{Problems, ServiceError, ServiceResult};
 use crate::services::Ctx;
 use crate::services::write::{Actor, Subject, Visibility, Write};
 
@@ -50,61 +55,136 @@ pub(crate) fn validate_borrower(input: &BorrowerInput) -> ServiceResult<()> {
 pub async fn upsert_borrower(ctx: &Ctx, p: &Principal, input: BorrowerInput) -> ServiceResult<borrower::Model> {
     require_ingest(p)?;
     validate_borrower(&input)?;
-    // An unchanged borrower writes nothing, so its unit commits nothing.
-    ctx.write(Actor::from(p), async |w| Ok(write_borrower(w, p, input).await?.0)).await
+    // An unchanged borrower writes nothing, so its unit commits nothing. A batch of one:
+    // the judgement and the writes are `upsertBorrowers`' own.
+    ctx.write(Actor::from(p), async |w| {
+        let mut answers = write_borrowers(w, p, &[&input]).await?;
+        answers.pop().ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a borrower left unanswered"))).map(|a| a.0)
+    })
+    .await
 }
 
-/// Upserts a validated borrower within `w` (one call of `upsertBorrower`, or one item of
-/// `upsertBorrowers`).
-pub(crate) async fn write_borrower(
-    w: &mut Write,
-    p: &Principal,
-    input: BorrowerInput,
-) -> ServiceResult<(borrower::Model, Outcome)> {
-    let mfo = p.org_id.0;
+/// A borrower item judged: the row it leaves, what became of it, and its trail.
+struct Judged {
+    row: borrower::Model,
+    outcome: Outcome,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+}
+
+/// The judgement of one borrower item against `current`, the row as the items before it
+/// left it (stored or planned). Pure: `id` names the row if it is new.
+fn judge(now: DateTime<Utc>, id: Uuid, mfo: Uuid, current: Option<&borrower::Model>, input: &BorrowerInput) -> Judged {
     let mut row = borrower::Model {
-        id: w.new_id(),
+        id,
         mfo_id: mfo,
         external_id: input.external_id.clone(),
         full_name: input.full_name.trim().to_owned(),
-        national_id: input.national_id,
-        address: input.address,
-        phone: input.phone,
-        email: input.email,
+        national_id: input.national_id.clone(),
+        address: input.address.clone(),
+        phone: input.phone.clone(),
+        email: input.email.clone(),
         language: input.language,
         socially_vulnerable: input.socially_vulnerable,
-        created_at: w.now,
-        updated_at: w.now,
+        created_at: now,
+        updated_at: now,
     };
-    // Inserted unless the external id is stored (or being stored by a concurrent sync,
-    // whose commit this waits for): then that row is the one to update, locked.
-    let existing = if w
-        .insert_new(row.clone().into_active_model(), [borrower::Column::MfoId, borrower::Column::ExternalId])
-        .await?
-    {
-        None
-    } else {
-        let which = Condition::all().add(borrower::Column::ExternalId.eq(&input.external_id));
-        let e = w
-            .for_change_where::<borrower::Entity>(Condition::all().add(borrower::Column::MfoId.eq(mfo)), which)
-            .await?;
-        row = borrower::Model { id: e.id, created_at: e.created_at, updated_at: e.updated_at, ..row };
-        Some(e)
-    };
-    let before = existing.as_ref().map(borrower_snapshot);
+    let before = current.map(borrower_snapshot);
     let after = borrower_snapshot(&row);
-    if let Some(e) = existing.filter(|_| before.as_ref() == Some(&after)) {
+    match current {
         // The same row again: nothing changed, nothing to record.
-        return Ok((e, Outcome::Unchanged));
+        Some(e) if before.as_ref() == Some(&after) => {
+            Judged { row: e.clone(), outcome: Outcome::Unchanged, before, after }
+        }
+        Some(e) => {
+            row = borrower::Model { id: e.id, created_at: e.created_at, ..row };
+            Judged { row, outcome: Outcome::Updated, before, after }
+        }
+        None => Judged { row, outcome: Outcome::Created, before, after },
     }
-    if before.is_some() {
-        row.updated_at = w.now;
-        borrower::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
+}
+
+/// Upserts validated borrowers within `w` (`upsertBorrowers`, and `upsertBorrower` as a
+/// batch of one), answering each in the order given. Statements per batch, whatever its
+/// size: one read of the stored rows (locked), the judgement of every item in memory, one
+/// multi-row insert of the new and one multi-row overwrite of the changed. A new row whose
+/// external id a concurrent sync stored meanwhile (its insert did nothing) is read and
+/// judged again as stored.
+pub(crate) async fn write_borrowers(
+    w: &mut Write,
+    p: &Principal,
+    items: &[&BorrowerInput],
+) -> ServiceResult<Vec<(borrower::Model, Outcome)>> {
+    let mfo = p.org_id.0;
+    let order = write_order(items.iter().map(|i| i.external_id.as_str()));
+    let mut pending: BTreeSet<&str> = items.iter().map(|i| i.external_id.as_str()).collect();
+    let mut stored: HashMap<String, borrower::Model> = HashMap::new();
+    let mut judged: Vec<Option<Judged>> = items.iter().map(|_| None).collect();
+    let mut finals: BTreeMap<&str, borrower::Model> = BTreeMap::new();
+    for round in 0..2 {
+        let which = Condition::all().add(borrower::Column::ExternalId.is_in(pending.iter().copied()));
+        let scope = Condition::all().add(borrower::Column::MfoId.eq(mfo));
+        for b in w.for_change_many::<borrower::Entity, _>(scope, which, borrower::Column::ExternalId).await? {
+            stored.insert(b.external_id.clone(), b);
+        }
+        let mut state: BTreeMap<&str, borrower::Model> = BTreeMap::new();
+        for &i in &order {
+            let key = items[i].external_id.as_str();
+            if !pending.contains(key) {
+                continue;
+            }
+            let current = state.get(key).or_else(|| stored.get(key));
+            let j = judge(w.now, w.new_id(), mfo, current, items[i]);
+            state.insert(key, j.row.clone());
+            judged[i] = Some(j);
+        }
+        let new: Vec<borrower::Model> =
+            state.iter().filter(|(k, _)| !stored.contains_key(**k)).map(|(_, r)| r.clone()).collect();
+        let inserted: HashSet<Uuid> = w
+            .insert_new_many(
+                new.iter().cloned().map(IntoActiveModel::into_active_model).collect(),
+                [borrower::Column::MfoId, borrower::Column::ExternalId],
+            )
+            .await?
+            .into_iter()
+            .collect();
+        let taken: BTreeSet<&str> = state
+            .iter()
+            .filter(|(k, r)| !stored.contains_key(**k) && !inserted.contains(&r.id))
+            .map(|(k, _)| *k)
+            .collect();
+        finals.extend(state.into_iter().filter(|(k, _)| !taken.contains(k)));
+        if taken.is_empty() {
+            break;
+        }
+        if round == 1 {
+            return Err(ServiceError::Internal(anyhow::anyhow!(
+                "a borrower's external id was taken but is not visible"
+            )));
+        }
+        pending = taken;
     }
-    let subject = Subject::new("borrower", row.id);
-    let (action, outcome) =
-        if before.is_some() { ("borrower.updated", Outcome::Updated) } else { ("borrower.created", Outcome::Created) };
-    w.audit(action, subject, Some(mfo), before, Some(after));
-    w.event(action, subject, Visibility { org_id: Some(mfo), jurisdiction: Some(p.jurisdiction) }, json!({}));
-    Ok((row, outcome))
+    let changed: Vec<borrower::ActiveModel> = finals
+        .iter()
+        .filter(|(k, r)| stored.get(**k).is_some_and(|s| s != *r))
+        .map(|(_, r)| borrower::Model { updated_at: w.now, ..r.clone() }.into_active_model())
+        .collect();
+    w.overwrite_many(changed).await?;
+    let mut answers = Vec::with_capacity(items.len());
+    for (i, j) in judged.into_iter().enumerate() {
+        let j = j.ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("borrower item {i} was not judged")))?;
+        answers.push((j.row, j.outcome, j.before, j.after));
+    }
+    for &i in &order {
+        let (row, outcome, before, after) = &answers[i];
+        let action = match outcome {
+            Outcome::Unchanged => continue,
+            Outcome::Updated => "borrower.updated",
+            Outcome::Created => "borrower.created",
+        };
+        let subject = Subject::new("borrower", row.id);
+        w.audit(action, subject, Some(mfo), before.clone(), Some(after.clone()));
+        w.event(action, subject, Visibility { org_id: Some(mfo), jurisdiction: Some(p.jurisdiction) }, json!({}));
+    }
+    Ok(answers.into_iter().map(|(row, outcome, _, _)| (row, outcome)).collect())
 }

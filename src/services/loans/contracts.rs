@@ -2,25 +2,27 @@
 //! item of a batch), idempotent by the MFO's external id; the contract's X4 meeting terms.
 //! A bad row is refused whole, never stored in part.
 
-use chrono::{NaiveDate, NaiveTime};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entity::enums::{Currency, LoanStatus, RepaymentOrder};
-use entity::{DbDecimal, borrower, installment, loan};
+use entity::{DbDecimal, borrower, installment, loan, payment};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    MAX_AMOUNT, MAX_ANNUAL_RATE, MAX_ID_LEN, MAX_SCHEDULE_LINES, MAX_TERM_MONTHS, Outcome, check_text, refresh_derived,
-    replace_schedule, require_ingest, schedule_of, visibility,
+    MAX_AMOUNT, MAX_ANNUAL_RATE, MAX_ID_LEN, MAX_SCHEDULE_LINES, MAX_TERM_MONTHS, Outcome, check_text, derived_of,
+    require_ingest, visibility, write_order,
 };
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::money::{self, Money};
 use crate::rules::loans::{self as rules, ScheduleProblem};
 use crate::services::Ctx;
-use crate::services::write::{Actor, Subject, Write};
+use crate::services::write::{Actor, Subject, Write, in_statements};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallmentInput {
@@ -208,30 +210,267 @@ pub(crate) fn validate_loan(input: &LoanInput) -> ServiceResult<Currency> {
 pub async fn upsert_loan(ctx: &Ctx, p: &Principal, input: LoanInput) -> ServiceResult<loan::Model> {
     require_ingest(p)?;
     let currency = validate_loan(&input)?;
-    ctx.write(Actor::from(p), async |w| Ok(write_loan(w, p, &input, currency).await?.0)).await
+    // A batch of one: the judgement and the writes are `upsertLoans`' own.
+    ctx.write(Actor::from(p), async |w| {
+        let mut answers = write_loans(w, p, &[(&input, currency)]).await?;
+        answers.pop().ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a loan left unanswered")))?.map(|a| a.0)
+    })
+    .await
 }
 
-/// Upserts a validated loan with its schedule within `w` (one call of `upsertLoan`, or
-/// one item of `upsertLoans`).
-pub(crate) async fn write_loan(
+/// A loan as the items judged so far left it (stored, or planned by the batch).
+#[derive(Clone)]
+struct LoanState {
+    row: loan::Model,
+    schedule: Vec<installment::Model>,
+    /// Its schedule differs from the stored one (always, for a new loan).
+    schedule_changed: bool,
+    changed: bool,
+    overdue_cleared: bool,
+}
+
+/// A loan item judged: the row it leaves, what became of it, and its trail.
+struct Judged {
+    row: loan::Model,
+    outcome: Outcome,
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+}
+
+/// What a batch of loans reads before judging: the stored rows of its keys (locked), their
+/// schedules and payments, each by one statement.
+#[derive(Default)]
+struct Stored {
+    loans: HashMap<String, loan::Model>,
+    schedules: HashMap<Uuid, Vec<installment::Model>>,
+    payments: HashMap<Uuid, Vec<payment::Model>>,
+}
+
+impl Stored {
+    async fn read(&mut self, w: &Write, mfo: Uuid, keys: &BTreeSet<&str>) -> ServiceResult<()> {
+        let which = Condition::all().add(loan::Column::ExternalId.is_in(keys.iter().copied()));
+        let scope = Condition::all().add(loan::Column::MfoId.eq(mfo));
+        let found = w.for_change_many::<loan::Entity, _>(scope, which, loan::Column::ExternalId).await?;
+        if found.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = found.iter().map(|l| l.id).collect();
+        for i in installment::Entity::find()
+            .filter(installment::Column::LoanId.is_in(ids.clone()))
+            .order_by_asc(installment::Column::Seq)
+            .all(w.txn())
+            .await?
+        {
+            self.schedules.entry(i.loan_id).or_default().push(i);
+        }
+        for p in payment::Entity::find().filter(payment::Column::LoanId.is_in(ids)).all(w.txn()).await? {
+            self.payments.entry(p.loan_id).or_default().push(p);
+        }
+        self.loans.extend(found.into_iter().map(|l| (l.external_id.clone(), l)));
+        Ok(())
+    }
+}
+
+/// The judgement of one loan item against `current` (the loan as the items before it left
+/// it, or none), pure: the row and schedule it leaves, what is derived from them with the
+/// stored `payments`, and the trail. `ids` names new rows.
+fn judge(
+    now: DateTime<Utc>,
+    ids: &mut impl FnMut() -> Uuid,
+    p: &Principal,
+    borrower_id: Uuid,
+    current: Option<&LoanState>,
+    payments: &[payment::Model],
+    (input, currency): (&LoanInput, Currency),
+) -> (Judged, LoanState) {
+    let mut row = match current {
+        Some(c) => c.row.clone(),
+        None => new_loan_row(ids(), p, borrower_id, input, currency, now),
+    };
+    apply_loan_input(&mut row, input, borrower_id, currency);
+    let schedule: Vec<installment::Model> = input
+        .schedule
+        .iter()
+        .enumerate()
+        .map(|(i, s)| installment::Model {
+            id: ids(),
+            loan_id: row.id,
+            seq: i as i32 + 1,
+            due_date: s.due_date,
+            principal: s.principal.normalize().into(),
+            interest: s.interest.normalize().into(),
+        })
+        .collect();
+    let before = current.map(|c| loan_snapshot(&c.row, &c.schedule));
+    let after = loan_snapshot(&row, &schedule);
+    if let Some(c) = current.filter(|_| before.as_ref() == Some(&after)) {
+        return (Judged { row: c.row.clone(), outcome: Outcome::Unchanged, before, after }, c.clone());
+    }
+    let schedule_changed = before.as_ref().is_none_or(|b| b["schedule"] != after["schedule"]);
+    let (schedule, schedule_changed) = match current {
+        Some(c) if !schedule_changed => (c.schedule.clone(), c.schedule_changed),
+        _ => (schedule, true),
+    };
+    let derived = derived_of(&row, &schedule, payments, now);
+    row.first_unpaid_due_date = derived.first_unpaid;
+    let outcome = if current.is_some() {
+        row.updated_at = now;
+        Outcome::Updated
+    } else {
+        Outcome::Created
+    };
+    let state = LoanState {
+        row: row.clone(),
+        schedule,
+        schedule_changed,
+        changed: true,
+        overdue_cleared: derived.overdue_cleared || current.is_some_and(|c| c.overdue_cleared),
+    };
+    (Judged { row, outcome, before, after }, state)
+}
+
+/// Upserts validated loans with their schedules within `w` (`upsertLoans`, and `upsertLoan`
+/// as a batch of one), answering each in the order given: its loan and outcome, or its
+/// refusal. Statements per batch, whatever its size: one read each of the borrowers, the
+/// stored loans (locked), their schedules and their payments; the judgement of every item
+/// in memory; then one multi-row statement each to insert the new loans, overwrite the
+/// changed ones, delete the replaced schedules and insert the new schedules (chunked only
+/// past the database's parameter limit). A new loan whose external id a concurrent sync
+/// stored meanwhile (its insert did nothing) is read and judged again as stored.
+pub(crate) async fn write_loans(
     w: &mut Write,
     p: &Principal,
+    items: &[(&LoanInput, Currency)],
+) -> ServiceResult<Vec<ServiceResult<(loan::Model, Outcome)>>> {
+    let mfo = p.org_id.0;
+    let borrower_keys: BTreeSet<&str> = items.iter().map(|(i, _)| i.borrower_external_id.as_str()).collect();
+    let borrowers: HashMap<String, Uuid> = borrower::Entity::find()
+        .filter(borrower::Column::MfoId.eq(mfo))
+        .filter(borrower::Column::ExternalId.is_in(borrower_keys))
+        .all(w.txn())
+        .await?
+        .into_iter()
+        .map(|b| (b.external_id, b.id))
+        .collect();
+    let order = write_order(items.iter().map(|(i, _)| i.external_id.as_str()));
+    let mut pending: BTreeSet<&str> = items.iter().map(|(i, _)| i.external_id.as_str()).collect();
+    let mut stored = Stored::default();
+    let mut judged: Vec<Option<ServiceResult<Judged>>> = items.iter().map(|_| None).collect();
+    let mut finals: BTreeMap<&str, LoanState> = BTreeMap::new();
+    let now = w.now;
+    let mut ids = || crate::ids::new_id(now);
+    for round in 0..2 {
+        stored.read(w, mfo, &pending).await?;
+        let mut state: BTreeMap<&str, LoanState> = BTreeMap::new();
+        for &i in &order {
+            let input = items[i].0;
+            let key = input.external_id.as_str();
+            if !pending.contains(key) {
+                continue;
+            }
+            let Some(&borrower_id) = borrowers.get(&input.borrower_external_id) else {
+                judged[i] = Some(Err(ServiceError::user(UserError::invalid(
+                    &["borrowerExternalId"],
+                    UserErrorReason::UnknownReference,
+                ))));
+                continue;
+            };
+            let from_store = stored.loans.get(key).map(|l| LoanState {
+                row: l.clone(),
+                schedule: stored.schedules.get(&l.id).cloned().unwrap_or_default(),
+                schedule_changed: false,
+                changed: false,
+                overdue_cleared: false,
+            });
+            let current = state.get(key).cloned().or(from_store);
+            let payments = current.as_ref().and_then(|c| stored.payments.get(&c.row.id)).map_or(&[][..], Vec::as_slice);
+            let (j, next) = judge(now, &mut ids, p, borrower_id, current.as_ref(), payments, items[i]);
+            state.insert(key, next);
+            judged[i] = Some(Ok(j));
+        }
+        let new: Vec<loan::ActiveModel> = state
+            .iter()
+            .filter(|(k, _)| !stored.loans.contains_key(**k))
+            .map(|(_, s)| s.row.clone().into_active_model())
+            .collect();
+        let inserted: HashSet<Uuid> =
+            w.insert_new_many(new, [loan::Column::MfoId, loan::Column::ExternalId]).await?.into_iter().collect();
+        let taken: BTreeSet<&str> = state
+            .iter()
+            .filter(|(k, s)| !stored.loans.contains_key(**k) && !inserted.contains(&s.row.id))
+            .map(|(k, _)| *k)
+            .collect();
+        finals.extend(state.into_iter().filter(|(k, _)| !taken.contains(k)));
+        if taken.is_empty() {
+            break;
+        }
+        if round == 1 {
+            return Err(ServiceError::Internal(anyhow::anyhow!("a loan's external id was taken but is not visible")));
+        }
+        pending = taken;
+    }
+
+    let is_stored = |k: &str| stored.loans.contains_key(k);
+    let changed: Vec<loan::ActiveModel> = finals
+        .iter()
+        .filter(|(k, s)| is_stored(k) && s.changed)
+        .map(|(_, s)| s.row.clone().into_active_model())
+        .collect();
+    w.overwrite_many(changed).await?;
+    let replaced: Vec<Uuid> =
+        finals.iter().filter(|(k, s)| is_stored(k) && s.schedule_changed).map(|(_, s)| s.row.id).collect();
+    if !replaced.is_empty() {
+        installment::Entity::delete_many().filter(installment::Column::LoanId.is_in(replaced)).exec(w.txn()).await?;
+    }
+    let schedules: Vec<installment::ActiveModel> = finals
+        .values()
+        .filter(|s| s.schedule_changed)
+        .flat_map(|s| s.schedule.iter().cloned().map(IntoActiveModel::into_active_model))
+        .collect();
+    for chunk in in_statements(w.txn().get_database_backend(), schedules) {
+        installment::Entity::insert_many(chunk).exec_without_returning(w.txn()).await?;
+    }
+    for s in finals.values().filter(|s| s.overdue_cleared) {
+        // Only a stored loan has a notice episode: rare, one loan at a time.
+        crate::services::restructuring::overdue_cleared(w, &s.row).await?;
+    }
+
+    for &i in &order {
+        let Some(Ok(j)) = &judged[i] else { continue };
+        let action = match j.outcome {
+            Outcome::Unchanged => continue,
+            Outcome::Updated => "loan.updated",
+            Outcome::Created => "loan.created",
+        };
+        let subject = Subject::new("loan", j.row.id);
+        w.audit(action, subject, Some(mfo), j.before.clone(), Some(j.after.clone()));
+        w.event(action, subject, visibility(&j.row), json!({ "loanId": j.row.id }));
+    }
+    judged
+        .into_iter()
+        .enumerate()
+        .map(|(i, j)| match j {
+            Some(Ok(j)) => Ok(Ok((j.row, j.outcome))),
+            Some(Err(e)) => Ok(Err(e)),
+            None => Err(ServiceError::Internal(anyhow::anyhow!("loan item {i} was not judged"))),
+        })
+        .collect()
+}
+
+/// A new loan's row before the MFO's data is applied (`apply_loan_input`): what the MFO
+/// does not send starts empty.
+fn new_loan_row(
+    id: Uuid,
+    p: &Principal,
+    borrower_id: Uuid,
     input: &LoanInput,
     currency: Currency,
-) -> ServiceResult<(loan::Model, Outcome)> {
-    let mfo = p.org_id.0;
-    let Some(borrower) = borrower::Entity::find()
-        .filter(borrower::Column::MfoId.eq(mfo))
-        .filter(borrower::Column::ExternalId.eq(&input.borrower_external_id))
-        .one(w.txn())
-        .await?
-    else {
-        return Err(ServiceError::user(UserError::invalid(&["borrowerExternalId"], UserErrorReason::UnknownReference)));
-    };
-    let mut row = loan::Model {
-        id: w.new_id(),
-        mfo_id: mfo,
-        borrower_id: borrower.id,
+    now: DateTime<Utc>,
+) -> loan::Model {
+    loan::Model {
+        id,
+        mfo_id: p.org_id.0,
+        borrower_id,
         jurisdiction: p.jurisdiction,
         external_id: input.external_id.clone(),
         contract_number: String::new(),
@@ -263,62 +502,9 @@ pub(crate) async fn write_loan(
         contract_meetings_per_week: None,
         contract_meetings_on_days_off: false,
         claim_assignee: None,
-        created_at: w.now,
-        updated_at: w.now,
-    };
-    apply_loan_input(&mut row, input, borrower.id, currency);
-    // Inserted unless the external id is stored (or being stored by a concurrent sync,
-    // whose commit this waits for): then that row is the one to update, locked, with what
-    // the MFO does not send (legal facts, derived dates) kept.
-    let existing =
-        if w.insert_new(row.clone().into_active_model(), [loan::Column::MfoId, loan::Column::ExternalId]).await? {
-            None
-        } else {
-            let which = Condition::all().add(loan::Column::ExternalId.eq(&input.external_id));
-            let e =
-                w.for_change_where::<loan::Entity>(Condition::all().add(loan::Column::MfoId.eq(mfo)), which).await?;
-            row = e.clone();
-            apply_loan_input(&mut row, input, borrower.id, currency);
-            Some(e)
-        };
-    let old_schedule = match &existing {
-        Some(l) => schedule_of(w.txn(), l.id).await?,
-        None => Vec::new(),
-    };
-    let new_schedule: Vec<installment::Model> = input
-        .schedule
-        .iter()
-        .enumerate()
-        .map(|(i, s)| installment::Model {
-            id: w.new_id(),
-            loan_id: row.id,
-            seq: i as i32 + 1,
-            due_date: s.due_date,
-            principal: s.principal.normalize().into(),
-            interest: s.interest.normalize().into(),
-        })
-        .collect();
-
-    let before = existing.as_ref().map(|l| loan_snapshot(l, &old_schedule));
-    let after = loan_snapshot(&row, &new_schedule);
-    if let Some(e) = existing.filter(|_| before.as_ref() == Some(&after)) {
-        return Ok((e, Outcome::Unchanged));
+        created_at: now,
+        updated_at: now,
     }
-    if before.is_some() {
-        row.updated_at = w.now;
-        loan::Entity::update(row.clone().into_active_model().reset_all()).exec(w.txn()).await?;
-    }
-    let schedule_changed = before.as_ref().map(|b| b["schedule"] != after["schedule"]).unwrap_or(true);
-    if schedule_changed {
-        replace_schedule(w, row.id, new_schedule).await?;
-    }
-    let row = refresh_derived(w, row).await?;
-    let subject = Subject::new("loan", row.id);
-    let (action, outcome) =
-        if before.is_some() { ("loan.updated", Outcome::Updated) } else { ("loan.created", Outcome::Created) };
-    w.audit(action, subject, Some(mfo), before, Some(after));
-    w.event(action, subject, visibility(&row), json!({ "loanId": row.id }));
-    Ok((row, outcome))
 }
 
 /// What the MFO sends of a loan, onto its row.

@@ -79,13 +79,36 @@ pub fn local_today(l: &loan::Model, now: DateTime<Utc>) -> NaiveDate {
     now.with_timezone(&time_zone(l.jurisdiction)).date_naive()
 }
 
+/// What a loan derives from its schedule and payments at `now`.
+pub(crate) struct Derived {
+    /// R1: the due date of the oldest installment not paid in full.
+    pub first_unpaid: Option<NaiveDate>,
+    /// The loan's notice episode is open and nothing is overdue any more: its R1 duty ends
+    /// (`restructuring::overdue_cleared`).
+    pub overdue_cleared: bool,
+}
+
+/// `Derived` from the rows, pure: the single writes (`refresh_derived`) and the batches
+/// (`write_loans`, `write_payments`) judge by it alike.
+pub(crate) fn derived_of(
+    l: &loan::Model,
+    schedule: &[installment::Model],
+    payments: &[payment::Model],
+    now: DateTime<Utc>,
+) -> Derived {
+    let ledger = ledger(l, schedule, payments);
+    Derived {
+        first_unpaid: ledger.first_unpaid().map(|s| s.due_date),
+        overdue_cleared: l.notice_episode_since.is_some() && !ledger.overdue(local_today(l, now)).is_overdue(),
+    }
+}
+
 /// Recomputes what is derived from schedule and payments and stores it on the loan.
 pub(crate) async fn refresh_derived(w: &mut Write, mut l: loan::Model) -> ServiceResult<loan::Model> {
     let schedule = schedule_of(w.txn(), l.id).await?;
     let payments = payments_of_loan(w.txn(), l.id).await?;
-    let ledger = ledger(&l, &schedule, &payments);
-    let first_unpaid = ledger.first_unpaid().map(|s| s.due_date);
-    if l.notice_episode_since.is_some() && !ledger.overdue(local_today(&l, w.now)).is_overdue() {
+    let Derived { first_unpaid, overdue_cleared } = derived_of(&l, &schedule, &payments, w.now);
+    if overdue_cleared {
         crate::services::restructuring::overdue_cleared(w, &l).await?;
     }
     if first_unpaid != l.first_unpaid_due_date {

@@ -94,6 +94,15 @@ pub enum Outcome {
     Unchanged,
 }
 
+/// The order a batch judges and writes its items in: by key (an outside id), then as sent,
+/// so that two batches sharing records take their rows in one order, and a key sent twice
+/// is judged in the order sent (the later item against what the earlier left).
+pub(crate) fn write_order<K: Ord>(keys: impl IntoIterator<Item = K>) -> Vec<usize> {
+    let mut order: Vec<(K, usize)> = keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
+    order.sort();
+    order.into_iter().map(|(_, i)| i).collect()
+}
+
 pub(crate) fn visibility(l: &loan::Model) -> Visibility {
     Visibility { org_id: Some(l.mfo_id), jurisdiction: Some(l.jurisdiction) }
 }
