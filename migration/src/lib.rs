@@ -20,6 +20,7 @@ mod m20261206_000001_at_most_one;
 mod m20261206_000002_change_feed;
 mod m20261206_000003_loan_contract_number;
 mod m20261206_000004_webhooks;
+mod m20261206_000021_organization_founded_on;
 pub mod seed;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_change_feed::Migration),
             Box::new(m20261206_000003_loan_contract_number::Migration),
             Box::new(m20261206_000004_webhooks::Migration),
+            Box::new(m20261206_000021_organization_founded_on::Migration),
         ]
     }
 }
