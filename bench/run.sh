@@ -425,10 +425,14 @@ if len(sizes) >= 2:
             lines.append(f"| {w} | {a / b:.0%} |")
     lines.append("")
 lines += sections()
-# Sections this script does not write (bench/fanout.sh's, and earlier runs kept by hand)
-# stay, after the new figures.
+# Sections this script does not write stay: bench/soak.sh's curve first (before the new
+# figures' sections), bench/fanout.sh's and the earlier runs kept by hand after them.
+import os, re
 if os.path.exists(out):
     for section in re.split(r"(?m)^(?=## )", open(out).read()):
+        if section.startswith("## Soak"):
+            first = next(i for i, l in enumerate(lines) if l.startswith("## "))
+            lines[first:first] = [section.rstrip("\n"), ""]
         if section.startswith(("## Escalation fan-out", "## Earlier runs")):
             lines += [section.rstrip("\n"), ""]
 open(out, "w").write("\n".join(lines))

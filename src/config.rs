@@ -409,6 +409,10 @@ pub enum OrgCommand {
         /// Postal address, printed on letters.
         #[arg(long)]
         address: Option<String>,
+        /// The day it was founded (YYYY-MM-DD): complaints and applications received
+        /// before it are refused as impossible dates.
+        #[arg(long)]
+        founded_on: Option<chrono::NaiveDate>,
     },
 }
 

@@ -371,9 +371,9 @@ async fn run() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Some(Command::Org(OrgCommand::Create { db: db_args, kind, name, jurisdiction, address })) => {
+        Some(Command::Org(OrgCommand::Create { db: db_args, kind, name, jurisdiction, address, founded_on })) => {
             let ctx = context(&db_args).await?;
-            let org = orgs::create(&ctx, orgs::NewOrg { kind, name, jurisdiction, address })
+            let org = orgs::create(&ctx, orgs::NewOrg { kind, name, jurisdiction, address, founded_on })
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", org.id);

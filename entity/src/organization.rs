@@ -16,6 +16,9 @@ pub struct Model {
     pub time_zone: String,
     /// Postal address, printed on letters (D1).
     pub address: Option<String>,
+    /// The day it was founded: nothing reached it before (receipt dates are checked
+    /// against it). `None` for organisations registered without it.
+    pub founded_on: Option<Date>,
     pub created_at: DateTimeUtc,
 }
 

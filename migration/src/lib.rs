@@ -21,6 +21,7 @@ mod m20261206_000002_change_feed;
 mod m20261206_000003_loan_contract_number;
 mod m20261206_000004_webhooks;
 mod m20261206_000006_list_orders;
+mod m20261206_000021_organization_founded_on;
 pub mod seed;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_loan_contract_number::Migration),
             Box::new(m20261206_000004_webhooks::Migration),
             Box::new(m20261206_000006_list_orders::Migration),
+            Box::new(m20261206_000021_organization_founded_on::Migration),
         ]
     }
 }

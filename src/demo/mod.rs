@@ -175,7 +175,13 @@ async fn organizations(ctx: &Ctx) -> anyhow::Result<Vec<organization::Model>> {
             Some(o) => o,
             None => orgs::create(
                 ctx,
-                NewOrg { kind, name: name.to_owned(), jurisdiction: j, address: Some(address.to_owned()) },
+                NewOrg {
+                    kind,
+                    name: name.to_owned(),
+                    jurisdiction: j,
+                    address: Some(address.to_owned()),
+                    founded_on: None,
+                },
             )
             .await
             .map_err(err)?,

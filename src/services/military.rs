@@ -71,6 +71,16 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: ConscriptionInput) -> Ser
         problems.finish()?;
         let law = reference::law(w.reference(), w.txn(), l.jurisdiction, received).await?;
         let bureau_on = law.calendar.local_date(received);
+        // M1's clock runs from the bureau's data reaching the MFO: not before it existed.
+        if let Some(founded_on) = reference::founded_on(w.reference(), w.txn(), l.mfo_id).await?
+            && bureau_on < founded_on
+        {
+            return Err(ServiceError::user(
+                UserError::invalid(&["bureauReceivedAt"], UserErrorReason::DateOutOfRange)
+                    .with_param("notBefore", founded_on.to_string())
+                    .with_rule("M1"),
+            ));
+        }
         let applicable = rules::applicable(
             l.court_act_on,
             l.enforcement_inscription_on,

@@ -21,6 +21,8 @@ pub struct NewOrg {
     pub name: String,
     pub jurisdiction: Jurisdiction,
     pub address: Option<String>,
+    /// The day it was founded (receipt dates before it are refused), if known.
+    pub founded_on: Option<chrono::NaiveDate>,
 }
 
 pub async fn create(ctx: &Ctx, org: NewOrg) -> ServiceResult<organization::Model> {
@@ -32,13 +34,16 @@ pub async fn create(ctx: &Ctx, org: NewOrg) -> ServiceResult<organization::Model
             jurisdiction: org.jurisdiction,
             time_zone: time_zone(org.jurisdiction).name().to_owned(),
             address: org.address,
+            founded_on: org.founded_on,
             created_at: w.now,
         };
         organization::Entity::insert(organization::ActiveModel::from(row.clone()))
             .exec_without_returning(w.txn())
             .await?;
         let subject = Subject::new("organization", row.id);
-        let after = json!({ "kind": row.kind, "name": row.name, "jurisdiction": row.jurisdiction });
+        let after = json!({
+            "kind": row.kind, "name": row.name, "jurisdiction": row.jurisdiction, "foundedOn": row.founded_on,
+        });
         w.audit("organization.created", subject, Some(row.id), None, Some(after.clone()));
         w.event(
             "organization.created",

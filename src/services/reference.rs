@@ -138,6 +138,12 @@ pub async fn organization<C: ConnectionTrait>(
     Ok(org)
 }
 
+/// The day the organisation `id` was founded, when it is on record, through the cache:
+/// nothing can have reached it before (receipt dates are checked against it).
+pub async fn founded_on<C: ConnectionTrait>(cache: &Cache, db: &C, id: Uuid) -> ServiceResult<Option<NaiveDate>> {
+    Ok(organization(cache, db, id).await?.and_then(|o| o.founded_on))
+}
+
 pub async fn calendar<C: ConnectionTrait>(cache: &Cache, db: &C, j: Jurisdiction) -> ServiceResult<Calendar> {
     if let Some(cal) = cache.fresh(|c| c.calendars.get(&j).cloned()) {
         return Ok(cal);

@@ -848,3 +848,34 @@ async fn c02_a_complaint_about_a_loan_received_before_its_contract_is_invalid_an
     c["receivedAt"] = json!("2026-01-05T05:00:00Z");
     assert_eq!(register(&app, &staff, c).await["userErrors"], json!([]));
 }
+
+#[tokio::test]
+async fn c04_a_complaint_received_before_the_mfo_was_founded_is_invalid_and_not_stored() {
+    let app = TestApp::spawn().await;
+    let mfo = crate::helpers::fixtures::founded_mfo(&app, "Founded MFO", Jurisdiction::Kz, "2026-01-05").await;
+    let staff = app.staff_of(&mfo);
+    let q = "mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) { complaint { id receivedAt } userErrors { field code rule params } } }";
+    // Without a loan nothing else bounds the date: a year 1, or the eve of the founding
+    // (23:59 in Almaty).
+    for received in ["0001-01-01T00:00:00Z", "2026-01-04T18:59:59Z"] {
+        let mut c = written("RU");
+        c["receivedAt"] = json!(received);
+        let r = app.gql(&staff, q, json!({ "input": c })).await["registerComplaint"].clone();
+        assert_eq!(r["complaint"], Value::Null, "{received}: {r}");
+        assert_eq!(
+            r["userErrors"],
+            json!([{ "field": ["input", "receivedAt"], "code": "INVALID", "rule": "C4", "params": { "notBefore": "2026-01-05" } }]),
+            "{received}"
+        );
+    }
+    assert_eq!(app.count("complaint").await, 0);
+    // The founding day itself (00:00 in Almaty) and any later day are valid receipts.
+    for received in ["2026-01-04T19:00:00Z", "2026-06-01T05:00:00Z"] {
+        let mut c = written("RU");
+        c["receivedAt"] = json!(received);
+        let r = app.gql(&staff, q, json!({ "input": c })).await["registerComplaint"].clone();
+        assert_eq!(r["userErrors"], json!([]), "{received}: {r}");
+        assert_eq!(r["complaint"]["receivedAt"].as_str().map(|s| &s[..10]), Some(&received[..10]), "{r}");
+    }
+    assert_eq!(app.count("complaint").await, 2);
+}

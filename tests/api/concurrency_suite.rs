@@ -1191,6 +1191,7 @@ async fn fresh_mfo_staff(r: &Run<'_>, key: u32) -> String {
             name: format!("Hooked MFO {key}"),
             jurisdiction: Jurisdiction::Kz,
             address: None,
+            founded_on: None,
         },
     )
     .await

@@ -187,9 +187,18 @@ impl TestApp {
             let ctx = ctx.clone();
             let name = name.to_owned();
             async move {
-                orgs::create(&ctx, orgs::NewOrg { kind, name, jurisdiction: j, address: Some("Test street 1".into()) })
-                    .await
-                    .expect("create org")
+                orgs::create(
+                    &ctx,
+                    orgs::NewOrg {
+                        kind,
+                        name,
+                        jurisdiction: j,
+                        address: Some("Test street 1".into()),
+                        founded_on: None,
+                    },
+                )
+                .await
+                .expect("create org")
             }
         };
         let orgs = Orgs {
@@ -451,6 +460,19 @@ pub mod fixtures {
         let borrower = uuid_of(b["upsertBorrower"]["borrower"]["id"].as_str().expect("id"));
         let loan_gid = l["upsertLoan"]["loan"]["id"].as_str().expect("id").to_owned();
         (borrower, uuid_of(&loan_gid), loan_gid)
+    }
+
+    /// An MFO of its own founded on `founded_on` (the shared fixtures' have no such date).
+    pub async fn founded_mfo(app: &TestApp, name: &str, j: Jurisdiction, founded_on: &str) -> organization::Model {
+        let founded_on = chrono::NaiveDate::parse_from_str(founded_on, "%Y-%m-%d").expect("date");
+        let org = mfo_api::services::orgs::NewOrg {
+            kind: entity::enums::OrgKind::Mfo,
+            name: name.to_owned(),
+            jurisdiction: j,
+            address: Some("Test street 1".into()),
+            founded_on: Some(founded_on),
+        };
+        mfo_api::services::orgs::create(&app.ctx, org).await.expect("an MFO")
     }
 
     /// The uuid inside a global id.

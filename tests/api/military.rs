@@ -197,3 +197,22 @@ async fn m6_no_protection_with_a_court_act_and_m1_a_missed_grant_escalates() {
         .await;
     assert_eq!(esc["escalations"]["edges"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn m1_bureau_data_received_before_the_mfo_was_founded_is_refused() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    let mfo = crate::helpers::fixtures::founded_mfo(&app, "Founded MFO", Jurisdiction::Kz, "2026-02-01").await;
+    let (_, _, loan) = crate::helpers::fixtures::borrower_with_loan(&app, &mfo, "F", "2026-01-10").await;
+    let staff = app.staff_of(&mfo);
+    let input = |received: &str| json!({ "loanId": loan, "serviceStart": "2026-03-20", "serviceEnd": "2027-03-20", "bureauReceivedAt": received });
+    // The eve of the founding, 23:59 in Almaty.
+    let r = military(&app, &staff, "registerConscription", "RegisterConscriptionInput", input("2026-01-31T18:59:59Z"))
+        .await;
+    assert_eq!(r["deferral"], Value::Null, "{r}");
+    assert_eq!(r["userErrors"], json!([{ "field": ["input", "bureauReceivedAt"], "code": "INVALID", "rule": "M1" }]));
+    assert_eq!(app.count("military_deferral").await, 0);
+    let r = military(&app, &staff, "registerConscription", "RegisterConscriptionInput", input("2026-01-31T19:00:00Z"))
+        .await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+}

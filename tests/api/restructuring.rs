@@ -976,3 +976,31 @@ async fn r08_an_application_received_before_the_first_policy_version_is_bad_user
     assert!(body["errors"][0]["message"].as_str().unwrap_or("").contains("2024-09-09"), "{body}");
     assert_eq!(app.count("restructuring_application").await, 0, "nothing half-written");
 }
+
+#[tokio::test]
+async fn r08_an_application_received_before_the_mfo_was_founded_is_refused() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-10-20");
+    // The loan predates its MFO (a portfolio taken over); an application to it cannot.
+    let mfo = crate::helpers::fixtures::founded_mfo(&app, "Founded MFO", Jurisdiction::Kz, "2026-09-15").await;
+    let (_, _, loan) = crate::helpers::fixtures::borrower_with_loan(&app, &mfo, "F", "2026-09-01").await;
+    let staff = app.staff_of(&mfo);
+    let submit = |received: &str| {
+        let input = staff_submission(&loan, Some(received));
+        let staff = staff.clone();
+        let app = &app;
+        async move { run(app, &staff, "submitRestructuringApplication", "SubmitRestructuringApplicationInput", input).await }
+    };
+    // After the contract, before the founding (the 14th, 23:59 in Almaty).
+    for received in ["2026-09-10T05:00:00Z", "2026-09-14T18:59:59Z"] {
+        let r = submit(received).await;
+        assert_eq!(r["application"], Value::Null, "{received}: {r}");
+        assert_eq!(errors(&r), vec![(json!(["input", "receivedAt"]), json!("INVALID"), json!("R8"))], "{received}");
+        assert_eq!(r["userErrors"][0]["params"], json!({ "notBefore": "2026-09-15" }), "{r}");
+    }
+    assert_eq!(app.count("restructuring_application").await, 0);
+    // The founding day's first local minute is accepted.
+    let r = submit("2026-09-14T19:00:00Z").await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    assert_eq!(r["application"]["receivedAt"], "2026-09-14T19:00:00+00:00");
+}

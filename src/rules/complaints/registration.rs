@@ -33,6 +33,8 @@ pub struct RegistrationFacts<'a> {
     pub received_at: Option<DateTime<Utc>>,
     /// The contract date of the loan the complaint names.
     pub loan_contract_date: Option<NaiveDate>,
+    /// The day the MFO was founded, when it is on record.
+    pub mfo_founded_on: Option<NaiveDate>,
 }
 
 /// How a planned deadline starts its life.
@@ -78,6 +80,9 @@ pub enum RegistrationRefused {
     /// A complaint about a loan cannot have reached the MFO before the loan's contract:
     /// such a date is a typo (a year 1, a swapped century), and C2's clock would start from it.
     ReceivedBeforeContract { contract_date: NaiveDate },
+    /// Nothing reached the MFO before it was founded: the same kind of typo, about any
+    /// complaint, with or without a loan.
+    ReceivedBeforeFounding { founded_on: NaiveDate },
 }
 
 /// C1–C6: the registration of a complaint received as the facts say, registered `now`.
@@ -96,6 +101,11 @@ pub fn registration(
         && received_on < contract_date
     {
         return Err(RegistrationRefused::ReceivedBeforeContract { contract_date });
+    }
+    if let Some(founded_on) = f.mfo_founded_on
+        && received_on < founded_on
+    {
+        return Err(RegistrationRefused::ReceivedBeforeFounding { founded_on });
     }
     // C6: what the borrower sends through the app is dated the day it is registered.
     let dated_on = if f.by_borrower { f.dated_on.or(Some(registered_on)) } else { f.dated_on };
@@ -185,6 +195,7 @@ mod tests {
             by_borrower: false,
             received_at: None,
             loan_contract_date: None,
+            mfo_founded_on: None,
         }
     }
 
@@ -307,6 +318,25 @@ mod tests {
             Err(RegistrationRefused::ReceivedBeforeContract { contract_date: d("2026-05-05") })
         );
         assert!(plan(&about_loan("2026-05-04"), NOW).is_ok());
+    }
+
+    #[test]
+    fn c04_receipt_before_the_mfo_was_founded_is_refused_and_on_its_day_accepted() {
+        let people = asel();
+        // 2026-05-04 10:00 in Bishkek; no loan named, so only the founding bounds it.
+        let founded = |on| RegistrationFacts {
+            received_at: Some(at("2026-05-04T04:00:00Z")),
+            mfo_founded_on: Some(d(on)),
+            ..facts(&people)
+        };
+        assert_eq!(
+            plan(&founded("2026-05-05"), NOW),
+            Err(RegistrationRefused::ReceivedBeforeFounding { founded_on: d("2026-05-05") })
+        );
+        assert!(plan(&founded("2026-05-04"), NOW).is_ok());
+        // The local date counts: 2026-05-03 20:00 UTC is already the 4th in Bishkek.
+        let late_evening = RegistrationFacts { received_at: Some(at("2026-05-03T20:00:00Z")), ..founded("2026-05-04") };
+        assert!(plan(&late_evening, NOW).is_ok());
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct SubmissionFacts {
     /// From `received_at`.
     pub received_at: DateTime<Utc>,
     pub contract_date: NaiveDate,
+    /// The day the MFO was founded, when it is on record.
+    pub mfo_founded_on: Option<NaiveDate>,
     /// The first day of the loan's overdue at receipt (payments after it do not count).
     pub overdue_since: Option<NaiveDate>,
     pub blocking: BlockingFacts,
@@ -54,7 +56,7 @@ pub struct Submission {
 }
 
 /// R2, R3, R5, R8: the registration of an application. It is registered whatever it lacks
-/// (R5); only a receipt before the loan's contract is refused.
+/// (R5); only a receipt before the loan's contract or before the MFO was founded is refused.
 pub fn submission(
     f: &SubmissionFacts,
     now: DateTime<Utc>,
@@ -65,6 +67,14 @@ pub fn submission(
     if received_on < f.contract_date {
         return Err(UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
             .with_param("notBefore", f.contract_date.to_string())
+            .with_rule("R8"));
+    }
+    // A loan can predate its MFO (a portfolio taken over), an application cannot.
+    if let Some(founded_on) = f.mfo_founded_on
+        && received_on < founded_on
+    {
+        return Err(UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
+            .with_param("notBefore", founded_on.to_string())
             .with_rule("R8"));
     }
     let verdict = admissibility(f.overdue_since, received_on, &f.blocking, p);

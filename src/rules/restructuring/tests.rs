@@ -387,6 +387,7 @@ fn submitted(received: &str, overdue_since: Option<&str>, blocking: BlockingFact
         application_date: None,
         received_at: at(received),
         contract_date: d("2025-06-01"),
+        mfo_founded_on: None,
         overdue_since: overdue_since.map(d),
         blocking,
     }
@@ -452,6 +453,20 @@ fn r08_receipt_before_the_loans_contract_is_refused_and_on_its_day_accepted() {
     assert_eq!((e.rule.as_deref(), e.reason), (Some("R8"), UserErrorReason::DateOutOfRange));
     assert_eq!(e.params.get("notBefore"), Some(&serde_json::json!("2026-03-11")));
     let same_day = SubmissionFacts { contract_date: d("2026-03-10"), ..f };
+    assert!(submission(&same_day, f.received_at, &kz(), &policy()).is_ok());
+}
+
+#[test]
+fn r08_receipt_before_the_mfo_was_founded_is_refused_and_on_its_day_accepted() {
+    // The loan predates its MFO (a portfolio taken over); the application cannot.
+    let f = SubmissionFacts {
+        mfo_founded_on: Some(d("2026-03-11")),
+        ..submitted("2026-03-10T05:00:00Z", None, Default::default())
+    };
+    let e = submission(&f, f.received_at, &kz(), &policy()).expect_err("before the founding");
+    assert_eq!((e.rule.as_deref(), e.reason), (Some("R8"), UserErrorReason::DateOutOfRange));
+    assert_eq!(e.params.get("notBefore"), Some(&serde_json::json!("2026-03-11")));
+    let same_day = SubmissionFacts { mfo_founded_on: Some(d("2026-03-10")), ..f };
     assert!(submission(&same_day, f.received_at, &kz(), &policy()).is_ok());
 }
 

@@ -154,6 +154,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: RegisterInput) -> Service
             }
 
             let law = reference::law(w.reference(), w.txn(), p.jurisdiction, w.now).await?;
+            let mfo_founded_on = reference::founded_on(w.reference(), w.txn(), mfo).await?;
             let facts = RegistrationFacts {
                 kind: input.kind,
                 channel: input.channel,
@@ -166,6 +167,7 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: RegisterInput) -> Service
                 by_borrower: is_borrower,
                 received_at: input.received_at,
                 loan_contract_date,
+                mfo_founded_on,
             };
             let plan =
                 rules::registration(&facts, w.now, &law.calendar, &law.policy.policy).map_err(
@@ -173,6 +175,13 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: RegisterInput) -> Service
                         RegistrationRefused::ReceivedBeforeContract { contract_date } => ServiceError::user(
                             UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
                                 .with_param("notBefore", contract_date.to_string()),
+                        ),
+                        // C4's registration deadline runs from receipt: it cannot start
+                        // before the MFO existed.
+                        RegistrationRefused::ReceivedBeforeFounding { founded_on } => ServiceError::user(
+                            UserError::invalid(&["receivedAt"], UserErrorReason::DateOutOfRange)
+                                .with_param("notBefore", founded_on.to_string())
+                                .with_rule("C4"),
                         ),
                     },
                 )?;

@@ -161,6 +161,7 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
                 application_date: input.application_date,
                 received_at,
                 contract_date: l.contract_date,
+                mfo_founded_on: reference::founded_on(w.reference(), w.txn(), l.mfo_id).await?,
                 overdue_since: loans::ledger(&l, &schedule, &payments).overdue(received_on).since,
                 blocking: BlockingFacts {
                     court_act_on: l.court_act_on,
