@@ -617,7 +617,7 @@ pub async fn record(ctx: &Ctx, owner: &str, round: &[(Claimed, Outcome, f64)]) -
             error: Set(outcome.error.clone()),
             duration_ms: Set(outcome.duration_ms),
         });
-        for chunk in super::write::in_chunks(attempts.collect()) {
+        for chunk in super::write::in_statements(w.txn().get_database_backend(), attempts.collect()) {
             webhook_attempt::Entity::insert_many(chunk).exec_without_returning(w.txn()).await?;
         }
         // Endpoints whose run of failures this unit has already ended, with no failure
