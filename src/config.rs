@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use entity::enums::{Jurisdiction, OrgKind, Role};
 
+/// The default of `MFO_MAX_RESPONSE_BYTES`: 8 MiB, above what the default complexity limit
+/// allows (20,000 units × `graphql::budget::UNIT_BYTES` ≈ 5 MB), so by default the
+/// complexity limit is the one that binds and the budget holds.
+pub const DEFAULT_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
 /// Days the change feed keeps changes readable unless `MFO_CHANGE_RETENTION_DAYS` says.
 pub const DEFAULT_CHANGE_RETENTION_DAYS: u32 = 30;
 
@@ -169,7 +174,7 @@ pub struct LimitArgs {
     pub max_complexity: usize,
     /// The memory budget of one response in bytes, checked before execution: the
     /// complexity limit becomes this / 256 when that is smaller (`graphql::budget`).
-    #[arg(long, env = "MFO_MAX_RESPONSE_BYTES", default_value_t = crate::graphql::budget::DEFAULT_RESPONSE_BYTES)]
+    #[arg(long, env = "MFO_MAX_RESPONSE_BYTES", default_value_t = DEFAULT_RESPONSE_BYTES)]
     pub max_response_bytes: usize,
     #[arg(long, env = "MFO_MAX_ALIASES", default_value_t = 30)]
     pub max_aliases: usize,

@@ -40,10 +40,8 @@ use crate::error::code;
 /// The bytes of response one unit of complexity may stand for (see the module doc).
 pub const UNIT_BYTES: usize = 256;
 
-/// The default of `MFO_MAX_RESPONSE_BYTES`: 8 MiB, above what the default complexity
-/// limit allows (20,000 units × `UNIT_BYTES` ≈ 5 MB), so by default the complexity limit
-/// is the one that binds and the budget holds.
-pub const DEFAULT_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+/// The default of `MFO_MAX_RESPONSE_BYTES` (kept with the settings, below this layer).
+pub use crate::config::DEFAULT_RESPONSE_BYTES;
 
 /// The default of `MFO_MAX_BODY_BYTES`, the longest a text without an input bound can be.
 const DEFAULT_BODY_BYTES: usize = 1024 * 1024;
