@@ -47,7 +47,7 @@ target = urllib.parse.urlparse(url)
 HOST, PORT, PATH = target.hostname, target.port or 80, target.path or "/graphql"
 
 LOANS = ("query($after: String) { loans(first: 50, after: $after) { pageInfo { hasNextPage endCursor } "
-         "edges { node { id overdue { overdue since amount } installments { seq dueDate principal interest } "
+         "edges { node { id overdue { overdue since amount } installments(first: 24) { nodes { seq dueDate principal interest } } "
          "borrower { fullName phone } } } } }")
 REGISTER = ("mutation($input: RegisterComplaintInput!) { registerComplaint(input: $input) "
             "{ complaint { id number } userErrors { code message } } }")
