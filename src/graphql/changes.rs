@@ -178,7 +178,7 @@ impl ChangeQuery {
     /// with a gap: read the lists again, then follow the feed from their time. A feed is
     /// followed forward, so it has neither `orderBy` nor `last`/`before`: to look back, read
     /// the lists (`orderBy: {field: UPDATED_AT, direction: DESC}`).
-    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, None, child_complexity)")]
     async fn changes(
         &self,
         ctx: &Context<'_>,

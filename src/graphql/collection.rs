@@ -260,7 +260,7 @@ impl CollectionQuery {
     /// a borrower none (an empty list). Stable order: `orderBy`, then id; by default newest
     /// first by `occurredAt`, then by id (descending); a cursor keeps its place while
     /// contacts are recorded.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,

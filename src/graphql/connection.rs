@@ -1,9 +1,10 @@
 //! Relay connections over service pages: `first` rows (at most 100, default 20) after an
 //! opaque `after` cursor, or the `last` rows before a `before` cursor, in the order the
-//! list was asked for (`services::paging`). Lists cost `first ×` their children in the complexity limit (set on
-//! each field). Resolvers return `Page<N>`, async-graphql's `Connection` with a type
-//! description (the schema documents every type) and `totalCount`, which runs its
-//! service's COUNT only when a query selects it: a page that does not ask pays nothing.
+//! list was asked for (`services::paging`). Lists cost `first ×` their children in the
+//! complexity limit (`cost`, named on each field). Resolvers return `Page<N>`,
+//! async-graphql's `Connection` with a type description (the schema documents every type)
+//! and `totalCount`, which runs its service's COUNT only when a query selects it: a page
+//! that does not ask pays nothing.
 //! Nothing here knows a table or a scope: the count is the service's.
 
 use std::borrow::Cow;
@@ -27,6 +28,15 @@ use crate::services::paging::{Position, SortKind, Window};
 
 pub const DEFAULT_PAGE: i32 = 20;
 pub const MAX_PAGE: i32 = 100;
+
+/// The complexity of a paged field, root or nested: the most nodes it may return (`first`
+/// or `last`, `DEFAULT_PAGE` without either, at most `MAX_PAGE`) times its selection. An
+/// argument out of range is refused when the field runs; here it counts as `MAX_PAGE`.
+pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let most = |n: Option<i32>| n.map_or(0, |n| if (0..=MAX_PAGE).contains(&n) { n } else { MAX_PAGE });
+    let nodes = if first.is_none() && last.is_none() { DEFAULT_PAGE } else { most(first).max(most(last)) };
+    (nodes as usize).saturating_mul(child_complexity)
+}
 
 /// Validates `first`.
 pub fn first(first: Option<i32>) -> async_graphql::Result<u64> {
@@ -199,3 +209,16 @@ macro_rules! order_input {
     };
 }
 pub(crate) use order_input;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cost_is_the_most_nodes_times_the_selection() {
+        assert_eq!(cost(None, None, 3), 60);
+        assert_eq!(cost(Some(100), None, 2), 200);
+        assert_eq!(cost(None, Some(5), 2), 10);
+        assert_eq!(cost(Some(1_000), None, 1), 100);
+    }
+}

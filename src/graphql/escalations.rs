@@ -280,7 +280,7 @@ impl EscalationQuery {
     /// `last`/`before` (each page still oldest first; `pageInfo.hasPreviousPage` says
     /// whether older ones remain, `startCursor` is the next `before`). The order is the
     /// commit order the subscription replays, so there is no `orderBy`.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn escalations(
         &self,
         ctx: &Context<'_>,
@@ -305,7 +305,7 @@ impl EscalationQuery {
     /// Deadlines (regulators: their jurisdiction; MFO staff: their MFO). Stable order:
     /// `orderBy`, then id; by default by id, i.e. in the order their clocks were started
     /// (ids are UUIDv7), oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn deadlines(
         &self,

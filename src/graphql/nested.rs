@@ -16,8 +16,8 @@
 //! id), so a cursor stays valid while rows are added; one whose row is gone is refused
 //! (BAD_USER_INPUT) rather than guessed at.
 //!
-//! Cost: such a field weighs `cost(first, last, child)`, the most nodes it can return times
-//! its selection, like a root list, so the complexity limit sees what a nested selection
+//! Cost: such a field weighs `connection::cost(first, last, child)`, the most nodes it can
+//! return times its selection, like a root list, so the complexity limit sees what a nested selection
 //! can build (`graphql::budget`).
 
 use std::fmt::Display;
@@ -25,7 +25,7 @@ use std::fmt::Display;
 use async_graphql::OutputType;
 use async_graphql::connection::{Connection, Edge};
 
-use crate::graphql::connection::{DEFAULT_PAGE, MAX_PAGE, Page, TotalCount};
+use crate::graphql::connection::{Page, TotalCount};
 use crate::graphql::errors::bad_input;
 use crate::graphql::ids::cursor;
 use crate::services::paging::Window;
@@ -107,15 +107,6 @@ fn bounds<T, K: PartialEq>(w: &Window<K>, rows: &[T], key: impl Fn(&T) -> K) -> 
     Ok((start, end))
 }
 
-/// The complexity of a paged field: the most nodes it may return (`first` or `last`,
-/// `DEFAULT_PAGE` without either, at most `MAX_PAGE`) times its selection. An argument out
-/// of range is refused when the field runs; here it counts as `MAX_PAGE`.
-pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let most = |n: Option<i32>| n.map_or(0, |n| if (0..=MAX_PAGE).contains(&n) { n } else { MAX_PAGE });
-    let nodes = if first.is_none() && last.is_none() { DEFAULT_PAGE } else { most(first).max(most(last)) };
-    (nodes as usize).saturating_mul(child_complexity)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,13 +147,5 @@ mod tests {
     fn every_collection_action_is_counted() {
         use async_graphql::resolver_utils::EnumType;
         assert_eq!(entity::enums::CollectionAction::items().len(), ACTIONS);
-    }
-
-    #[test]
-    fn the_cost_is_the_most_nodes_times_the_selection() {
-        assert_eq!(cost(None, None, 3), 60);
-        assert_eq!(cost(Some(100), None, 2), 200);
-        assert_eq!(cost(None, Some(5), 2), 10);
-        assert_eq!(cost(Some(1_000), None, 1), 100);
     }
 }

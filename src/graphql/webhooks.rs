@@ -225,7 +225,7 @@ impl WebhookQuery {
     }
 
     /// An endpoint's deliveries: `orderBy`, then id; by default newest first (by id).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn webhook_deliveries(
         &self,

@@ -151,20 +151,11 @@ impl Ctx {
         actor: Actor,
         change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T> + Clone,
     ) -> ServiceResult<T> {
-        let mut attempt = 0;
-        loop {
-            let outcome = match Write::begin(self, actor.clone()).await {
-                Ok(w) => w.run(change.clone()).await,
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Err(e) if attempt < RETRIES && is_retryable(self.db.get_database_backend(), &e) => {
-                    attempt += 1;
-                    retried(attempt, &e).await;
-                }
-                other => return other,
-            }
-        }
+        self.rerun_on_conflict(|| {
+            let (actor, change) = (actor.clone(), change.clone());
+            async move { Write::begin(self, actor).await?.run(change).await }
+        })
+        .await
     }
 
     /// `write` for a change a client may retry (`clientSubmissionId`, `Write::begin_submission`):
@@ -176,17 +167,30 @@ impl Ctx {
         s: Submission<'_, I>,
         change: impl AsyncFnOnce(&mut Write) -> ServiceResult<T> + Clone,
     ) -> ServiceResult<Submitted<T>> {
-        let mut attempt = 0;
+        self.rerun_on_conflict(|| {
+            let (actor, change, s) = (actor.clone(), change.clone(), s.again());
+            async move {
+                match Write::begin_submission(self, actor, s).await? {
+                    Begun::Fresh(w) => w.run(change).await.map(Submitted::Fresh),
+                    Begun::Replay(id) => Ok(Submitted::Replay(id)),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt` and, while it fails in a way a rerun can cure (`is_retryable`), runs it
+    /// again, up to `RETRIES` more times, after a jittered wait (`retried`).
+    async fn rerun_on_conflict<T, F: Future<Output = ServiceResult<T>>>(
+        &self,
+        mut attempt: impl FnMut() -> F,
+    ) -> ServiceResult<T> {
+        let mut reruns = 0;
         loop {
-            let outcome = match Write::begin_submission(self, actor.clone(), s.again()).await {
-                Ok(Begun::Fresh(w)) => w.run(change.clone()).await.map(Submitted::Fresh),
-                Ok(Begun::Replay(id)) => Ok(Submitted::Replay(id)),
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Err(e) if attempt < RETRIES && is_retryable(self.db.get_database_backend(), &e) => {
-                    attempt += 1;
-                    retried(attempt, &e).await;
+            match attempt().await {
+                Err(e) if reruns < RETRIES && is_retryable(self.db.get_database_backend(), &e) => {
+                    reruns += 1;
+                    retried(reruns, &e).await;
                 }
                 other => return other,
             }

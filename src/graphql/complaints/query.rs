@@ -29,7 +29,7 @@ impl ComplaintQuery {
     /// its jurisdiction's. Stable order: `orderBy`, then id; by default by id, i.e. in the
     /// order they were registered (ids are UUIDv7), oldest first (`receivedAt` may be
     /// earlier than registration: sort by it with `orderBy`, filter on it with `from`/`to`).
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn complaints(
         &self,
@@ -74,7 +74,7 @@ impl ComplaintQuery {
     /// (`first`/`after`) or back from the last number (`last`/`before`); the journal's
     /// order is its numbering, so it has no `orderBy`. Staff read
     /// their own MFO's (mfoId may be omitted); a regulator names an MFO of its jurisdiction.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn complaint_journal(
         &self,

@@ -253,7 +253,7 @@ impl Loan {
     }
     /// The current schedule with what has been paid of each installment, by due date then
     /// `seq`, paged like a root list (the cursor names an installment by its `seq`).
-    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn installments(
         &self,
         ctx: &Context<'_>,
@@ -282,7 +282,7 @@ impl Loan {
         nested::page(&w, schedule, |i| i.seq, |i| Installment::scheduled(&i, self.0.currency))
     }
     /// Payments received, oldest first (by payment time, then id), paged like a root list.
-    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn payments(
         &self,
         ctx: &Context<'_>,
@@ -318,7 +318,7 @@ impl Loan {
     }
     /// R1: the delinquency notices sent about this loan, oldest first (by sending time,
     /// then id), paged like a root list.
-    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn delinquency_notices(
         &self,
         ctx: &Context<'_>,
@@ -345,7 +345,7 @@ impl Loan {
     }
     /// The contact log (an agency sees its own contacts), oldest first (by when the
     /// contact happened, then id), paged like a root list.
-    #[graphql(complexity = "nested::cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,

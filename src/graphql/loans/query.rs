@@ -79,7 +79,7 @@ impl LoanQuery {
     /// id; by default by id, i.e. in the order the loans were first synced (ids are
     /// UUIDv7), oldest first. A cursor keeps its place while loans are added; it belongs to
     /// the order it was read in.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn loans(
         &self,
@@ -178,7 +178,7 @@ impl LoanQuery {
     /// loans currently handed to it (R17.2), a borrower themself, a regulator those of its
     /// jurisdiction's MFOs. Stable order: `orderBy`, then id; by default by id, i.e. in the
     /// order the borrowers were first synced (ids are UUIDv7), oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn borrowers(
         &self,

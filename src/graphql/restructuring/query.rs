@@ -28,7 +28,7 @@ impl RestructuringQuery {
     /// Applications the caller may see: a borrower their own, staff their MFO's, a
     /// regulator its jurisdiction's. Stable order: `orderBy`, then id; by default by id,
     /// i.e. in the order they were submitted (ids are UUIDv7), oldest first.
-    #[graphql(complexity = "first.or(last).unwrap_or(20).clamp(0, 100) as usize * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn restructuring_applications(
         &self,

@@ -148,21 +148,11 @@ pub(crate) async fn write_borrowers(
             .await?
             .into_iter()
             .collect();
-        let taken: BTreeSet<&str> = state
-            .iter()
-            .filter(|(k, r)| !stored.contains_key(**k) && !inserted.contains(&r.id))
-            .map(|(k, _)| *k)
-            .collect();
-        finals.extend(state.into_iter().filter(|(k, _)| !taken.contains(k)));
-        if taken.is_empty() {
+        pending =
+            super::settle(state, &mut finals, |k, r| !stored.contains_key(k) && !inserted.contains(&r.id), round)?;
+        if pending.is_empty() {
             break;
         }
-        if round == 1 {
-            return Err(ServiceError::Internal(anyhow::anyhow!(
-                "a borrower's external id was taken but is not visible"
-            )));
-        }
-        pending = taken;
     }
     let changed: Vec<borrower::ActiveModel> = finals
         .iter()

@@ -395,19 +395,15 @@ pub(crate) async fn write_loans(
             .collect();
         let inserted: HashSet<Uuid> =
             w.insert_new_many(new, [loan::Column::MfoId, loan::Column::ExternalId]).await?.into_iter().collect();
-        let taken: BTreeSet<&str> = state
-            .iter()
-            .filter(|(k, s)| !stored.loans.contains_key(**k) && !inserted.contains(&s.row.id))
-            .map(|(k, _)| *k)
-            .collect();
-        finals.extend(state.into_iter().filter(|(k, _)| !taken.contains(k)));
-        if taken.is_empty() {
+        pending = super::settle(
+            state,
+            &mut finals,
+            |k, s| !stored.loans.contains_key(k) && !inserted.contains(&s.row.id),
+            round,
+        )?;
+        if pending.is_empty() {
             break;
         }
-        if round == 1 {
-            return Err(ServiceError::Internal(anyhow::anyhow!("a loan's external id was taken but is not visible")));
-        }
-        pending = taken;
     }
 
     let is_stored = |k: &str| stored.loans.contains_key(k);

@@ -29,6 +29,27 @@ pub use legal_facts::*;
 pub use payments::*;
 pub use reads::*;
 
+/// After a round of a batch's insert-first of its new outside ids: moves the round's
+/// records (`state`, by outside id) to `finals`, but those a concurrent sync inserted first
+/// (`lost`: new to this batch, yet not inserted by it), whose keys it returns to be read and
+/// judged again as stored. A second round (`round` 1) that loses a key again is an error:
+/// the other sync's row has committed and must be visible by then.
+fn settle<'k, S>(
+    state: std::collections::BTreeMap<&'k str, S>,
+    finals: &mut std::collections::BTreeMap<&'k str, S>,
+    lost: impl Fn(&str, &S) -> bool,
+    round: usize,
+) -> ServiceResult<std::collections::BTreeSet<&'k str>> {
+    let taken: std::collections::BTreeSet<&str> = state.iter().filter(|(k, s)| lost(k, s)).map(|(k, _)| *k).collect();
+    finals.extend(state.into_iter().filter(|(k, _)| !taken.contains(k)));
+    if !taken.is_empty() && round == 1 {
+        return Err(crate::error::ServiceError::Internal(anyhow::anyhow!(
+            "an outside id was taken by another sync but is not visible"
+        )));
+    }
+    Ok(taken)
+}
+
 const MAX_ID_LEN: usize = 100;
 /// No microloan comes near a trillion; the bound keeps sums of amounts far from overflow.
 pub(crate) const MAX_AMOUNT: Decimal = rust_decimal_macros::dec!(1_000_000_000_000);
