@@ -323,6 +323,7 @@ impl CollectionQuery {
     /// each page (the order needs every verdict), in a number of statements that grows
     /// with the loans in hand (four per 500), not with `first`. Its order is the answer,
     /// so it has no `orderBy`; `last`/`before` read it backwards.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn collection_worklist(
         &self,

@@ -137,3 +137,16 @@ async fn verdicts_on_a_page_and_the_worklist_cost_the_same_statements_for_10_loa
     assert!(large[0] <= 7, "{large:?}");
     assert!(large[1] <= 6, "{large:?}");
 }
+
+/// The worklist is weighed like every list: a page of 100 entries counts 100 times what
+/// each entry selects, so four aliases of a worklist with 20 lines of each loan's schedule
+/// (about 6,200 each) pass the 20,000 limit only unweighed; one alone passes.
+#[tokio::test]
+async fn a_worklist_page_counts_its_entries_in_the_query_cost() {
+    let app = TestApp::spawn().await;
+    let token = agency(&app);
+    let entry = "collectionWorklist(action: CALL, first: 100) { nodes { loan { installments(first: 20) { nodes { seq dueDate } } } } }";
+    app.gql(&token, &format!("{{ a: {entry} }}"), json!({})).await;
+    let four = format!("{{ a: {entry} b: {entry} c: {entry} d: {entry} }}");
+    assert_eq!(app.error_code(&token, &four, json!({})).await, "BAD_USER_INPUT");
+}
