@@ -46,6 +46,8 @@ pub struct AppState {
     /// (`http::shares`).
     pub sockets: Arc<http::shares::Tally>,
     pub socket_operations: Arc<http::shares::Tally>,
+    /// `/graphql` requests running per principal or address (`http::shares::Lanes`).
+    pub lanes: Arc<http::shares::Lanes>,
     pub trusted: Arc<http::trusted::Policy>,
 }
 
@@ -106,6 +108,7 @@ pub fn build_with_routes(ctx: Ctx, cfg: AppConfig, extra: Router<AppState>) -> (
     let schema = graphql::build(Some(ctx.clone()), cfg.limits, cfg.production);
     let state = AppState {
         rate: Arc::new(RateLimiter::new(cfg.http.rate_limit_per_minute)),
+        lanes: Arc::new(http::shares::Lanes::new(cfg.http.concurrent_per_principal)),
         subscriptions: Arc::new(http::shared::Groups::new(cfg.http.subscription_buffer)),
         ctx,
         schema,

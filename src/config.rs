@@ -222,6 +222,10 @@ pub struct LimitArgs {
     /// Operations running at once over all of one principal's WebSockets.
     #[arg(long, env = "MFO_WS_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", default_value_t = 128)]
     pub ws_max_subscriptions_per_principal: usize,
+    /// HTTP requests to `/graphql` of one principal (per client address without a valid
+    /// token) running at once; more wait their turn, within the request timeout.
+    #[arg(long, env = "MFO_MAX_CONCURRENT_REQUESTS_PER_PRINCIPAL", default_value_t = 4)]
+    pub max_concurrent_requests_per_principal: usize,
 }
 
 /// Everything the HTTP layer enforces besides the query shape.
@@ -231,6 +235,8 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     pub request_timeout: std::time::Duration,
     pub rate_limit_per_minute: u32,
+    /// `/graphql` requests of one principal (or address) running at once (`http::shares::Lanes`).
+    pub concurrent_per_principal: usize,
     /// Payloads a WebSocket subscriber may fall behind its shared rendering before it
     /// replays the gap from the table itself (`http::shared`).
     pub subscription_buffer: usize,
@@ -287,6 +293,7 @@ impl Default for HttpLimits {
             max_body_bytes: 1_048_576,
             request_timeout: std::time::Duration::from_secs(30),
             rate_limit_per_minute: 1200,
+            concurrent_per_principal: 4,
             subscription_buffer: 1024,
             subscription_sharing: true,
             allowed_hosts: None,
@@ -304,6 +311,7 @@ impl From<&LimitArgs> for HttpLimits {
             max_body_bytes: a.max_body_bytes,
             request_timeout: std::time::Duration::from_secs(a.request_timeout_seconds),
             rate_limit_per_minute: a.rate_limit_per_minute,
+            concurrent_per_principal: a.max_concurrent_requests_per_principal.max(1),
             ws: WsLimits {
                 init_timeout: std::time::Duration::from_secs(a.ws_init_timeout_seconds.max(1)),
                 sockets_per_principal: a.ws_max_sockets_per_principal.max(1),

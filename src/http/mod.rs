@@ -197,6 +197,22 @@ impl RateLimiter {
         self.charge(key, 1, now)
     }
 
+    /// Whether the key has nothing left of its minute: such a request is refused before
+    /// its body is read or parsed, so a principal past its share costs the server next to
+    /// nothing (the body of a batch of aliased mutations is parsed only while it may run).
+    /// `Some(seconds to wait)` when it has.
+    pub fn exhausted(&self, key: &str, now: DateTime<Utc>) -> Option<i64> {
+        let minute = now.timestamp().div_euclid(60);
+        let windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let spent = windows.get(key).is_some_and(|(m, used)| *m == minute && *used >= self.per_minute);
+        spent.then(|| Self::wait(now))
+    }
+
+    /// Seconds until the next minute's window opens.
+    fn wait(now: DateTime<Utc>) -> i64 {
+        60 - now.timestamp().rem_euclid(60)
+    }
+
     /// Spends `units` of the key's minute at once (a batch's operations, a mutation's
     /// writes): all of them, or none and `Err(seconds to wait)`.
     pub fn charge(&self, key: &str, units: u32, now: DateTime<Utc>) -> Result<(), i64> {
@@ -210,7 +226,7 @@ impl RateLimiter {
             *entry = (minute, 0);
         }
         if entry.1.saturating_add(units) > self.per_minute {
-            return Err(60 - now.timestamp().rem_euclid(60));
+            return Err(Self::wait(now));
         }
         entry.1 = entry.1.saturating_add(units);
         Ok(())
@@ -241,13 +257,15 @@ pub(crate) fn rate_limit(
     units: u32,
 ) -> Result<(), Box<Response>> {
     let key = rate_key(principal, addr);
-    state.rate.charge(&key, units, state.ctx.clock.now()).map_err(|wait| {
-        let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, "too many requests: slow down");
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        Box::new(r)
-    })
+    state.rate.charge(&key, units, state.ctx.clock.now()).map_err(|wait| Box::new(too_many_requests(wait)))
+}
+
+fn too_many_requests(wait: i64) -> Response {
+    let mut r = error_response(StatusCode::TOO_MANY_REQUESTS, code::RATE_LIMITED, "too many requests: slow down");
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// Errors async-graphql raises itself (parse, validation, limits, input coercion) carry
@@ -296,7 +314,11 @@ async fn execute(
     requests: Vec<Result<GqlRequest, trusted::Refused>>,
 ) -> Vec<GqlResponse> {
     let mut out = Vec::with_capacity(requests.len());
-    let charge = rate_charge(state, rate_key(principal.as_ref(), addr));
+    let key = rate_key(principal.as_ref(), addr);
+    // One principal's requests run a few at a time, the rest wait: it cannot take every
+    // worker from the others (`shares::Lanes`).
+    let _lane = state.lanes.enter(&key).await;
+    let charge = rate_charge(state, key);
     // The operations of a batch are answered together: they share one complexity budget.
     let batch = (requests.len() > 1).then(|| state.schema.batch_budget());
     for req in requests {
@@ -442,6 +464,14 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
             "POST /graphql takes Content-Type: application/json",
         );
     }
+    // The caller first (headers only): one with nothing left of its minute is refused
+    // before its body is parsed.
+    let auth = authenticate(&state, &parts.headers).await;
+    let key = rate_key(auth.as_ref().ok().and_then(Option::as_ref), addr);
+    if let Some(wait) = state.rate.exhausted(&key, state.ctx.clock.now()) {
+        let _ = read_body(body, 0, state.http.max_body_bytes).await;
+        return too_many_requests(wait);
+    }
     let bytes = match read_body(body, state.http.max_body_bytes, state.http.max_body_bytes).await {
         Ok(b) => b,
         Err(()) => {
@@ -476,7 +506,7 @@ async fn graphql_post(State(state): State<AppState>, req: Request) -> Response {
     if requests.iter().any(|r| r.as_ref().is_ok_and(|r| r.query.trim().is_empty())) {
         return not_a_request(&parts.headers);
     }
-    let principal = match authenticate(&state, &parts.headers).await {
+    let principal = match auth {
         Ok(p) => p,
         // A refused token spends its address's budget, so guessing tokens is rate limited.
         Err(r) => return rate_limit(&state, None, addr, 1).err().map_or(r, |limited| *limited),

@@ -1,12 +1,16 @@
-//! Per-principal shares of what a WebSocket holds for as long as it is open: sockets per
+//! Per-principal shares. Of what a WebSocket holds for as long as it is open: sockets per
 //! principal (per client address before or without a token) and subscriptions per
-//! principal. One token, or none, must not take every place the server has (the
+//! principal (`Tally`). Of the workers: requests of one principal running at once
+//! (`Lanes`). One token, or none, must not take every place the server has (the
 //! connection cap is global: without these, one borrower's sockets left everyone else,
-//! `/healthz` included, with 503s). Places are given back when their `Slot` is dropped,
-//! so a socket or a subscription task that ends for any reason frees its place.
+//! `/healthz` included, with 503s; and one principal's parallel requests took the workers
+//! from everyone else's). Places are given back when their `Slot` or `Lane` is dropped,
+//! so a socket, a subscription task or a request that ends for any reason frees its place.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How many places each key holds.
 #[derive(Debug, Default)]
@@ -51,6 +55,58 @@ impl Drop for Slot {
     }
 }
 
+/// Requests running at once per key: at most `max`; the others wait their turn, first come
+/// first served (tokio's semaphore is fair), within the request's own timeout. Waiting
+/// rather than refusing: a sync worker's parallel requests are slowed to the key's share,
+/// never failed.
+#[derive(Debug)]
+pub struct Lanes {
+    max: usize,
+    lanes: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// A running request's place in its key's lane; given back on drop.
+#[derive(Debug)]
+pub struct Lane {
+    lanes: Arc<Lanes>,
+    key: String,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Lanes {
+    pub fn new(max: usize) -> Self {
+        Self { max: max.max(1), lanes: Mutex::default() }
+    }
+
+    /// Waits for a place in `key`'s lane.
+    pub async fn enter(self: &Arc<Self>, key: &str) -> Lane {
+        let semaphore = {
+            let mut lanes = self.lanes.lock().unwrap_or_else(|p| p.into_inner());
+            lanes.entry(key.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(self.max))).clone()
+        };
+        // The semaphore is never closed, so acquiring fails never; were it to, the
+        // request runs without a place rather than not at all.
+        let permit = semaphore.acquire_owned().await.ok();
+        Lane { lanes: self.clone(), key: key.to_owned(), permit }
+    }
+
+    /// Keys with a lane now (running or waiting requests).
+    pub fn keys(&self) -> usize {
+        self.lanes.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        let mut lanes = self.lanes.lanes.lock().unwrap_or_else(|p| p.into_inner());
+        // Only the map holds it: nobody runs or waits (a waiter cloned it under this lock).
+        if lanes.get(&self.key).is_some_and(|s| Arc::strong_count(s) == 1) {
+            lanes.remove(&self.key);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +121,28 @@ mod tests {
         drop(a1);
         assert_eq!(tally.held("a"), 1);
         assert!(tally.take("a", 2).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_lane_holds_max_requests_and_the_next_waits_its_turn() {
+        let lanes = Arc::new(Lanes::new(2));
+        let a1 = lanes.enter("a").await;
+        let _a2 = lanes.enter("a").await;
+        let waiting = tokio::spawn({
+            let lanes = lanes.clone();
+            async move { lanes.enter("a").await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "a third waits while two run");
+        let _b = tokio::time::timeout(std::time::Duration::from_secs(1), lanes.enter("b"))
+            .await
+            .expect("another key has its own lane");
+        drop(a1);
+        let a3 = tokio::time::timeout(std::time::Duration::from_secs(1), waiting)
+            .await
+            .expect("the waiter runs when a place is given back")
+            .expect("task");
+        drop((a3, _a2, _b));
+        assert_eq!(lanes.keys(), 0, "lanes nobody uses are forgotten");
     }
 }

@@ -95,3 +95,47 @@ async fn invalid_tokens_spend_their_address_budget() {
     let (status, _) = app.post(Some(&app.staff()), "{ me { role } }", json!({})).await;
     assert_eq!(status, 200, "a valid token has its own budget");
 }
+
+#[tokio::test]
+async fn a_spent_budget_is_refused_before_the_body_is_read() {
+    let app = TestApp::spawn_with(at_rate(2)).await;
+    let staff = app.staff();
+    for _ in 0..2 {
+        let (status, _) = app.post(Some(&staff), "{ me { role } }", json!({})).await;
+        assert_eq!(status, 200);
+    }
+    // Not JSON at all: while the budget lasts it would be a 400; spent, it is never parsed.
+    let r = app
+        .client
+        .post(&app.url)
+        .bearer_auth(&staff)
+        .header("content-type", "application/json")
+        .body("{ not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 429);
+    let wait: i64 = r.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    let fresh = app
+        .client
+        .post(&app.url)
+        .bearer_auth(app.manager())
+        .header("content-type", "application/json")
+        .body("{ not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(fresh.status().as_u16(), 400, "another principal's budget is untouched: its body is read and refused");
+}
+
+#[tokio::test]
+async fn one_principals_requests_run_a_few_at_a_time_and_the_rest_wait() {
+    let http = HttpLimits { concurrent_per_principal: 1, ..HttpLimits::default() };
+    let app = TestApp::spawn_with(Options { http, ..Options::default() }).await;
+    let staff = app.staff();
+    // Ten at once of one principal, one place: all answered (they waited, none refused).
+    let answers =
+        futures_util::future::join_all((0..10).map(|_| app.post(Some(&staff), "{ me { role } }", json!({})))).await;
+    assert!(answers.iter().all(|(s, b)| *s == 200 && b["errors"].is_null()), "{answers:?}");
+}

@@ -117,11 +117,17 @@ pub fn cli(db_url: &str, args: &[&str]) -> String {
 /// answers. The rate limit is lifted: the suites that start a process send far more than a
 /// person would, and the limit has its own tests in `transport`.
 pub async fn start(db_url: &str, log: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    start_bin(BIN, db_url, log, env).await
+}
+
+/// `start` with another build of the binary (a suite that measures speed may take the
+/// release one).
+pub async fn start_bin(bin: &str, db_url: &str, log: &std::path::Path, env: &[(&str, &str)]) -> Server {
     let client = reqwest::Client::new();
     for _attempt in 0..5 {
         let port = free_port();
         let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file");
-        let child = Command::new(BIN)
+        let child = Command::new(bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("MFO_DATABASE_URL", db_url)
             .env("MFO_JWT_SECRET", SECRET)
