@@ -8,7 +8,8 @@
 //! connections" when there is none left); `connection_init` must come within the init
 //! timeout (4408); a message is bounded like an HTTP body (`MFO_MAX_BODY_BYTES`; 1009
 //! beyond); operations running at once are bounded per socket and per principal (one more
-//! is answered with an `error` message for its id, and the socket stays open).
+//! is answered with an `error` message for its id, and the socket stays open); a socket
+//! whose principal's minute is spent is read at most ten messages a second.
 
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;
@@ -31,6 +32,10 @@ use crate::error::code;
 use crate::i18n::{self, Lang};
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
+
+/// After an operation refused because the principal's minute is spent, the socket's next
+/// message is read this much later: such a socket costs at most ten refusals a second.
+const SPENT_BUDGET_PAUSE: StdDuration = StdDuration::from_millis(100);
 
 /// `lang`: the upgrade request's `Accept-Language`; `connection_init`'s `language` (or
 /// `acceptLanguage`) key, when it names one of ours, overrides it for the connection.
@@ -245,6 +250,9 @@ async fn serve(state: AppState, socket: WebSocket, mut lang: Option<Lang>, addre
                             if out_tx.send(text(refused)).await.is_err() {
                                 break None;
                             }
+                            // Read no faster while the budget is spent: the flood backs up
+                            // in the client's TCP window instead of the server's CPU.
+                            tokio::time::sleep(SPENT_BUDGET_PAUSE).await;
                             continue;
                         }
                         let slot = if subscriptions.len() < limits.subscriptions_per_socket {

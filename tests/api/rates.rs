@@ -139,3 +139,27 @@ async fn one_principals_requests_run_a_few_at_a_time_and_the_rest_wait() {
         futures_util::future::join_all((0..10).map(|_| app.post(Some(&staff), "{ me { role } }", json!({})))).await;
     assert!(answers.iter().all(|(s, b)| *s == 200 && b["errors"].is_null()), "{answers:?}");
 }
+
+#[tokio::test]
+async fn a_socket_past_its_budget_is_read_slowly() {
+    let app = TestApp::spawn_with(at_rate(1)).await;
+    let staff = app.staff();
+    let mut socket = ws_connect(&app, &staff).await;
+    let _ack = socket.next().await.expect("ack");
+    let started = std::time::Instant::now();
+    for i in 0..6 {
+        let msg = json!({ "id": format!("q{i}"), "type": "subscribe", "payload": { "query": "{ me { role } }" } });
+        socket.send(Message::Text(msg.to_string().into())).await.expect("send");
+    }
+    let mut refused = 0;
+    while refused < 5 {
+        let Some(Ok(Message::Text(t))) = socket.next().await else { panic!("socket closed") };
+        let v: Value = serde_json::from_str(&t).expect("json");
+        if v["type"] == "error" {
+            assert_eq!(v["payload"][0]["extensions"]["code"], "RATE_LIMITED", "{v}");
+            refused += 1;
+        }
+    }
+    // One answered, five refused, each refusal followed by a pause before the next read.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(400), "{:?}", started.elapsed());
+}
