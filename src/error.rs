@@ -431,6 +431,21 @@ impl Problems {
         }
     }
 
+    /// TOO_MANY for `field` when a list has more than `max` items, `maxItems` naming the
+    /// bound: a list stored in a record is read whole with it, so its bound is what lets the
+    /// complexity of a document weigh it (`graphql::budget`).
+    pub fn at_most_items(&mut self, field: &str, len: usize, max: usize) {
+        self.check(len <= max, || UserError::invalid(&[field], UserErrorReason::TooMany).with_param("maxItems", max));
+    }
+
+    /// TOO_LONG for `field` when a text has more than `max` characters, `maxLength` naming
+    /// the bound; no text passes.
+    pub fn at_most_chars(&mut self, field: &[&str], text: Option<&str>, max: usize) {
+        self.check(text.is_none_or(|t| t.chars().count() <= max), || {
+            UserError::invalid(field, UserErrorReason::TooLong).with_param("maxLength", max)
+        });
+    }
+
     /// Takes over another check's findings.
     pub fn absorb(&mut self, other: Problems) {
         self.0.extend(other.0);

@@ -4,9 +4,18 @@
 //! async-graphql's complexity is the worst-case count of the values a document can
 //! return: each field counts 1 plus its selection, and every list counts the most items it
 //! can return times its selection (`first`/`last` on connections, root and nested alike,
-//! `graphql::nested`; a named bound on every other list). So a unit of complexity is one
-//! value of the response, and the response of a document that passes can hold at most its
-//! complexity in values.
+//! `graphql::nested`; a named bound on every other list). A list kept in a record's JSON
+//! (a complaint's complainants, an application's documents) is weighed by the bound its
+//! input is held to in the services, which refuse a longer one with TOO_MANY and
+//! `maxItems`; it returns at most that many, so a record stored before the bound reads
+//! within it too. So a unit of complexity is one value of the response, and the response
+//! of a document that passes can hold at most its complexity in values.
+//!
+//! One exception, on purpose: `regulatorStatistics`' `byMfo` and `byAgency` are weighed as
+//! one row each. They have one row per organisation of the jurisdiction with records in
+//! the period: reference data only the operator creates, not a list a client can grow, and
+//! a regulator's figures must not be cut. Weighed by a bound above any market (several
+//! hundred MFOs), the dashboard's own statistics query would no longer fit the limit.
 //!
 //! The memory budget (`MFO_MAX_RESPONSE_BYTES`) turns that into bytes. A value of the
 //! response costs the process its node in async-graphql's value tree (a map entry with the
@@ -22,7 +31,9 @@
 //! carried it. Its JSON in the response is no longer than its JSON in that body (the same
 //! escapes), and the body is at most `MFO_MAX_BODY_BYTES`; so such a field weighs
 //! `LONG_TEXT_UNITS` (the default body limit in units), a text with an input bound weighs
-//! its bound (`text_units`). Listing complaints with their substance thus costs what it
+//! its bound (`text_units`): the texts the MFO's people write are held to
+//! `services::MAX_TEXT_CHARS`, those the law says are accepted as they come (a complaint's
+//! substance, C2; an application's circumstances, R5) are not. Listing complaints with their substance thus costs what it
 //! may return: a few per page, not a hundred.
 //!
 //! The operations of a batch are answered together, so they share one budget: each is

@@ -174,8 +174,8 @@ impl ContactEvent {
     async fn outcome(&self) -> ContactOutcome {
         self.0.outcome
     }
-    /// The collector's note.
-    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
+    /// The collector's note (at most 20,000 characters).
+    #[graphql(complexity = "crate::graphql::budget::text_units(crate::services::MAX_TEXT_CHARS)")]
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -243,7 +243,8 @@ order_input!(
 pub struct MisrepresentationFlag {
     /// What was false.
     pub fields: Vec<Misrepresentation>,
-    /// How the MFO found out.
+    /// How the MFO found out (at most 2,000 characters).
+    #[graphql(complexity = "crate::graphql::budget::text_units(crate::services::collection::MAX_NOTE_CHARS)")]
     pub note: Option<String>,
     /// When the MFO flagged it (UTC).
     pub flagged_at: Option<DateTime<Utc>>,
@@ -395,7 +396,7 @@ pub struct RecordContactInput {
     pub disclosure: ContactDisclosure,
     /// What came of it.
     pub outcome: ContactOutcome,
-    /// A free-text note.
+    /// A free-text note. At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub note: Option<String>,
     /// The clearance `permittedActions` gave for this contact, if any.
     pub clearance: Option<String>,

@@ -57,6 +57,14 @@ pub fn newest<T>(mut rows: Vec<T>, max: usize) -> Vec<T> {
     rows
 }
 
+/// The first `max` items of a list stored as JSON in a record (empty when it does not read
+/// as one): the list's input bound, kept on the way out for a record stored before it.
+pub fn first_of_json<T: serde::de::DeserializeOwned>(list: &serde_json::Value, max: usize) -> Vec<T> {
+    let mut items: Vec<T> = serde_json::from_value(list.clone()).unwrap_or_default();
+    items.truncate(max);
+    items
+}
+
 /// The window of `rows` (in the field's documented order) as a connection: `w` is the
 /// field's checked arguments (`connection::window`), `key` a row's cursor key, `node`
 /// builds the node of a row inside the window only.

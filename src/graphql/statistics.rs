@@ -19,7 +19,8 @@ fn int(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// A count of records by a stored value.
+/// A count of records by a stored value. A list of them has one per value of an enum or
+/// per rule ID, at most 64.
 #[derive(SimpleObject)]
 pub struct CountBy {
     /// The enum's stored spelling (as the API spells it, e.g. `EMAIL`) or a rule ID
@@ -75,14 +76,19 @@ pub struct ComplaintStatistics {
     /// Complaints, suggestions and information requests registered as complaints.
     pub total: i32,
     /// By `ComplaintChannel` (C1).
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_channel: Vec<CountBy>,
     /// By `ComplaintKind`.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_kind: Vec<CountBy>,
     /// By `ComplaintForm`.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_form: Vec<CountBy>,
     /// By `Language` (C10).
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_language: Vec<CountBy>,
     /// By current `ComplaintStatus` (ANSWERED, LEFT_WITHOUT_CONSIDERATION, …).
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_outcome: Vec<CountBy>,
     /// C8: answered with the answer deadline met (counting a C8 extension).
     pub answered_on_time: i32,
@@ -95,6 +101,7 @@ pub struct ComplaintStatistics {
     /// C8: complaints whose answer deadline was extended (once, by 10 business days).
     pub extensions_used: i32,
     /// C3: left without consideration, by `ClosureReason` (ANONYMOUS, ABUSIVE).
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub left_without_consideration_by_reason: Vec<CountBy>,
     /// C4: registration within 1 business day, by deadline status.
     pub registration: DeadlineStatistics,
@@ -139,11 +146,14 @@ pub struct ApplicationStatistics {
     /// Applications received.
     pub total: i32,
     /// R2: by `RestructuringMeasure` requested; an application asking for two counts twice.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_measure_requested: Vec<CountBy>,
     /// By current `ApplicationStatus`.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_status: Vec<CountBy>,
     /// R8/R13/R6: APPROVED, COUNTER_PROPOSAL, REFUSED (signed decisions), DEEMED_REFUSAL
     /// (R13), LEFT_WITHOUT_REVIEW (R6).
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_outcome: Vec<CountBy>,
     /// R8: decided within 15 calendar days of receipt (the deadline met).
     pub decided_on_time: i32,
@@ -160,6 +170,7 @@ pub struct ApplicationStatistics {
     /// R15: appeals to the regulator filed in the period.
     pub appeals: i32,
     /// R15: by `AppealOutcome`, or UNDER_REVIEW while unresolved.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub appeals_by_outcome: Vec<CountBy>,
     /// R16: appeals filed in the period that opened a home-protection window.
     pub home_protection_windows: i32,
@@ -191,8 +202,10 @@ pub struct ContactStatistics {
     /// Contacts recorded.
     pub total: i32,
     /// By `ContactChannel`.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_channel: Vec<CountBy>,
     /// By rule broken (X2–X7, R9, R14, R16–R18, M5); a contact breaking two counts twice.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_violated_rule: Vec<CountBy>,
     /// Contacts that broke at least one rule.
     pub with_violations: i32,
@@ -215,6 +228,7 @@ pub struct DeferralStatistics {
     /// Deferrals registered.
     pub total: i32,
     /// By `DeferralStatus`.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_status: Vec<CountBy>,
     /// M1: granted within 15 calendar days (the deadline met).
     pub granted_on_time: i32,
@@ -228,10 +242,13 @@ pub struct EscalationStatistics {
     /// Escalations raised (acknowledged ones included).
     pub total: i32,
     /// By `EscalationKind`.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_kind: Vec<CountBy>,
     /// By rule ID.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_rule: Vec<CountBy>,
     /// By `EscalationSeverity`.
+    #[graphql(complexity = "svc::MAX_KEYS * child_complexity")]
     pub by_severity: Vec<CountBy>,
     /// Acknowledged by the regulator (so far).
     pub acknowledged: i32,
@@ -362,15 +379,19 @@ impl RegulatorStatistics {
     async fn total(&self) -> StatisticsFigures {
         (&self.0.total).into()
     }
-    /// Per MFO with any record in the period.
+    /// Per MFO with any record in the period, every one (never cut). Weighed in the query
+    /// complexity as one row: its rows are the jurisdiction's organisations.
     async fn by_mfo(&self) -> Vec<MfoStatistics> {
         self.0.by_mfo.iter().map(|(id, f)| MfoStatistics(*id, f.clone())).collect()
     }
-    /// Per collection agency with a contact, an assignment or an escalation in the period.
+    /// Per collection agency with a contact, an assignment or an escalation in the period,
+    /// every one (never cut). Weighed in the query complexity as one row, like `byMfo`.
     async fn by_agency(&self) -> Vec<AgencyStatistics> {
         self.0.by_agency.iter().map(|(id, f)| AgencyStatistics(*id, f.clone())).collect()
     }
-    /// C8 by week of receipt, for a chart of answered on time vs late.
+    /// C8 by week of receipt, for a chart of answered on time vs late: one row per week
+    /// (Monday to Sunday, local) the period meets, at most 54.
+    #[graphql(complexity = "svc::MAX_WEEKS * child_complexity")]
     async fn complaints_by_week(&self) -> Vec<WeeklyComplaintFigures> {
         self.0
             .weeks

@@ -34,6 +34,13 @@ pub mod write;
 
 pub use write::{Actor, Subject, Write};
 
+/// The longest free text the MFO's own people (or its agency) write into a record, some
+/// ten pages: an answer's justification or what was said orally (C10, C12), a closing note
+/// (C3, C7, C12), a decision's reasons (R8), a notice's text (R1). Its fields are weighed
+/// by it (`graphql::budget::text_units`). The texts the law says are accepted as they come
+/// (a complaint's substance, C2; an application's circumstances, R5) have no such bound.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
 /// What every use case needs: the database, the clock and the broker.
 #[derive(Clone)]
 pub struct Ctx {

@@ -6,6 +6,7 @@ mod helpers;
 mod appeals;
 mod audit_trail;
 mod auth;
+mod budget;
 mod changes;
 mod clearance;
 mod collection;

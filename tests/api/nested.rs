@@ -155,7 +155,7 @@ async fn a_loans_installments_and_payments_page_forwards_and_backwards_in_their_
     assert_eq!(c["loan"]["delinquencyNotices"]["totalCount"], 0, "{c}");
 }
 
-fn assert_too_complex(body: &Value, what: &str) {
+pub(crate) fn assert_too_complex(body: &Value, what: &str) {
     assert!(body["data"].is_null(), "{what}: nothing ran: {body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{what}: {body}");
     let message = body["errors"][0]["message"].as_str().unwrap_or("");

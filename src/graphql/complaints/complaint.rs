@@ -102,8 +102,8 @@ impl ComplaintAnswer {
     async fn ground(&self) -> Option<AnswerGround> {
         self.0.ground
     }
-    /// The justification of the ground, or what was said orally.
-    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
+    /// The justification of the ground, or what was said orally (at most 20,000 characters).
+    #[graphql(complexity = "crate::graphql::budget::text_units(crate::services::MAX_TEXT_CHARS)")]
     async fn text(&self) -> &str {
         &self.0.text
     }
@@ -132,7 +132,9 @@ impl ComplaintAnswer {
     async fn sent_at(&self) -> DateTime<Utc> {
         self.0.sent_at
     }
-    /// Documents attached, e.g. certified copies (C10).
+    /// Documents attached, e.g. certified copies (C10): at most 50, the bound of
+    /// `answerComplaint` (an older answer holding more shows its first 50).
+    #[graphql(complexity = "svc::MAX_ATTACHMENTS * child_complexity")]
     async fn attachments(&self) -> Vec<Attachment> {
         #[derive(serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -141,7 +143,10 @@ impl ComplaintAnswer {
             certified_copy: bool,
         }
         let list: Vec<A> = serde_json::from_value(self.0.attachments.clone()).unwrap_or_default();
-        list.into_iter().map(|a| Attachment { name: a.name, certified_copy: a.certified_copy }).collect()
+        list.into_iter()
+            .take(svc::MAX_ATTACHMENTS)
+            .map(|a| Attachment { name: a.name, certified_copy: a.certified_copy })
+            .collect()
     }
 }
 
@@ -194,8 +199,9 @@ impl Complaint {
     async fn closure_reason(&self) -> Option<ClosureReason> {
         self.0.closure_reason
     }
-    /// The note recorded when it was closed without an answer or without consideration.
-    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
+    /// The note recorded when it was closed without an answer or without consideration (at
+    /// most 20,000 characters).
+    #[graphql(complexity = "crate::graphql::budget::text_units(crate::services::MAX_TEXT_CHARS)")]
     async fn closure_note(&self) -> Option<&str> {
         self.0.closure_note.as_deref()
     }
@@ -204,9 +210,12 @@ impl Complaint {
     async fn substance(&self) -> Option<&str> {
         self.0.substance.as_deref()
     }
-    /// Who complains: several for a collective complaint (C11).
+    /// Who complains: several for a collective complaint (C11), the first named first; at
+    /// most 100, the bound of `registerComplaint` (an older complaint holding more shows its
+    /// first 100).
+    #[graphql(complexity = "svc::MAX_COMPLAINANTS * child_complexity")]
     async fn complainants(&self) -> Vec<Complainant> {
-        svc::complainants_of(&self.0).into_iter().map(Into::into).collect()
+        svc::complainants_of(&self.0).into_iter().take(svc::MAX_COMPLAINANTS).map(Into::into).collect()
     }
     /// The address the complaint names for its answer, if not the first complainant's (C11).
     async fn answer_address(&self) -> Option<&str> {
@@ -252,7 +261,9 @@ impl Complaint {
     async fn acknowledgement_channel(&self) -> Option<AcknowledgementChannel> {
         self.0.acknowledgement_channel
     }
-    /// The responsible managers it was forwarded to (C7).
+    /// The responsible managers it was forwarded to (C7): at most 10, the bound of
+    /// `forwardComplaint` (an older complaint holding more shows its first 10).
+    #[graphql(complexity = "svc::MAX_FORWARDED_TO * child_complexity")]
     async fn forwarded_to(&self) -> Vec<ResponsibleManager> {
         #[derive(serde::Deserialize)]
         struct M {
@@ -260,7 +271,10 @@ impl Complaint {
             position: String,
         }
         let list: Vec<M> = self.0.forwarded_to.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-        list.into_iter().map(|m| ResponsibleManager { name: m.name, position: m.position }).collect()
+        list.into_iter()
+            .take(svc::MAX_FORWARDED_TO)
+            .map(|m| ResponsibleManager { name: m.name, position: m.position })
+            .collect()
     }
     /// The one C8 extension of the answer deadline, if granted.
     async fn extension(&self) -> Option<ComplaintExtension> {

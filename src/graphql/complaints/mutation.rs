@@ -33,7 +33,8 @@ pub struct RegisterComplaintInput {
     /// The complaint's language; the answer is written in it (C10).
     pub language: Language,
     /// Who complains; several for a collective complaint (C11). May be empty (C2): it is then flagged as
-    /// lacking content.
+    /// lacking content. At most 100 (userErrors TOO_MANY with `maxItems`): a guard against a list
+    /// built to weigh on every read, far above any collective complaint.
     #[graphql(default)]
     pub complainants: Vec<Complainant>,
     /// Where the answer should go, if not to the first complainant's address (C11).
@@ -86,7 +87,8 @@ pub struct AcknowledgeComplaintInput {
 pub struct ForwardComplaintInput {
     /// The complaint's global ID.
     pub complaint_id: ID,
-    /// The responsible managers (at least one, each with a name).
+    /// The responsible managers (at least one, each with a name; at most 10, userErrors TOO_MANY with
+    /// `maxItems`).
     pub managers: Vec<ResponsibleManager>,
 }
 
@@ -135,7 +137,7 @@ pub struct AnswerComplaintInput {
     pub signatory: SignatoryInput,
     /// Satisfied (fully or partly), refused, or explained (C10).
     pub ground: AnswerGround,
-    /// Why: the reasoning behind the ground (C10).
+    /// Why: the reasoning behind the ground (C10). At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub justification: String,
     /// The responsible executor (C10).
     pub executor_name: String,
@@ -148,7 +150,7 @@ pub struct AnswerComplaintInput {
     /// When it was sent or handed over (UTC instant); the C8 deadline is met if this is on or before the due
     /// date (local).
     pub sent_at: DateTime<Utc>,
-    /// Attached documents, e.g. certified copies (C10).
+    /// Attached documents, e.g. certified copies (C10); at most 50 (userErrors TOO_MANY with `maxItems`).
     #[graphql(default)]
     pub attachments: Vec<Attachment>,
 }
@@ -158,7 +160,7 @@ pub struct AnswerComplaintInput {
 pub struct AnswerComplaintOrallyInput {
     /// The oral complaint's global ID.
     pub complaint_id: ID,
-    /// What was answered.
+    /// What was answered. At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub answer: String,
     /// When it was answered (UTC instant; defaults to now).
     pub answered_at: Option<DateTime<Utc>>,
@@ -169,7 +171,7 @@ pub struct AnswerComplaintOrallyInput {
 pub struct InviteToWriteInput {
     /// The oral complaint's global ID.
     pub complaint_id: ID,
-    /// What the consumer was told, if worth recording.
+    /// What the consumer was told, if worth recording. At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub note: Option<String>,
 }
 
@@ -180,7 +182,7 @@ pub struct LeaveComplaintWithoutConsiderationInput {
     pub complaint_id: ID,
     /// Why (C3); ABUSIVE is the manager's decision, ANONYMOUS is applied at registration.
     pub reason: ClosureReason,
-    /// The abusive content, quoted or described (C3).
+    /// The abusive content, quoted or described (C3). At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub note: String,
 }
 
@@ -189,7 +191,7 @@ pub struct LeaveComplaintWithoutConsiderationInput {
 pub struct CloseSuggestionInput {
     /// The suggestion's global ID (kind SUGGESTION).
     pub complaint_id: ID,
-    /// Why, if worth recording.
+    /// Why, if worth recording. At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub note: Option<String>,
 }
 

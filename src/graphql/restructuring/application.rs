@@ -101,9 +101,11 @@ pub struct DocumentRequest(pub document_request::Model);
 /// R6: documents the MFO asked for.
 #[Object]
 impl DocumentRequest {
-    /// The documents asked for.
+    /// The documents asked for: at most 50, the bound of `requestApplicationDocuments` (an
+    /// older request holding more shows its first 50).
+    #[graphql(complexity = "svc::MAX_REQUESTED_ITEMS * child_complexity")]
     async fn items(&self) -> Vec<RequestedDocument> {
-        serde_json::from_value(self.0.items.clone()).unwrap_or_default()
+        crate::graphql::nested::first_of_json(&self.0.items, svc::MAX_REQUESTED_ITEMS)
     }
     /// When the request was sent to the borrower (UTC instant); R6's 5 business days count from its local
     /// date.
@@ -189,13 +191,17 @@ impl RestructuringApplication {
             days_after_overdue: svc::days_after_overdue(&self.0),
         }
     }
-    /// The hardship grounds stated (R19).
+    /// The hardship grounds stated (R19): at most 20, the bound of
+    /// `submitRestructuringApplication` (an older application holding more shows its first 20).
+    #[graphql(complexity = "svc::MAX_GROUNDS * child_complexity")]
     async fn grounds(&self) -> Vec<Ground> {
-        serde_json::from_value(self.0.grounds.clone()).unwrap_or_default()
+        crate::graphql::nested::first_of_json(&self.0.grounds, svc::MAX_GROUNDS)
     }
-    /// The measures asked for (R2).
+    /// The measures asked for (R2): at most 20, the bound of `submitRestructuringApplication`
+    /// (an older application holding more shows its first 20).
+    #[graphql(complexity = "svc::MAX_MEASURES * child_complexity")]
     async fn requested_measures(&self) -> Vec<RequestedMeasure> {
-        serde_json::from_value(self.0.requested_measures.clone()).unwrap_or_default()
+        crate::graphql::nested::first_of_json(&self.0.requested_measures, svc::MAX_MEASURES)
     }
     /// The borrower's declared monthly income, in the loan's currency (R2, R7).
     async fn monthly_income(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Decimal>> {
@@ -211,9 +217,12 @@ impl RestructuringApplication {
     async fn circumstances(&self) -> Option<&str> {
         self.0.circumstances.as_deref()
     }
-    /// Documents submitted with it or later (R2, R6).
+    /// Documents submitted with it or later (R2, R6), in the order received: at most 50, the
+    /// bound of `submitRestructuringApplication` and `provideApplicationDocuments` together
+    /// (an older application holding more shows its first 50).
+    #[graphql(complexity = "svc::MAX_DOCUMENTS * child_complexity")]
     async fn documents(&self) -> Vec<Document> {
-        serde_json::from_value(self.0.documents.clone()).unwrap_or_default()
+        crate::graphql::nested::first_of_json(&self.0.documents, svc::MAX_DOCUMENTS)
     }
     /// The MFO's requests for missing documents (R6), oldest first: the newest 20 at most.
     #[graphql(complexity = "crate::graphql::nested::MAX_DOCUMENT_REQUESTS * child_complexity")]

@@ -178,8 +178,8 @@ impl Decision {
         out.forgive_overdue_interest = Money::new(out.forgive_overdue_interest, currency).at_scale();
         Ok(Some(out))
     }
-    /// The motivated reasons of a refusal (R8.3, D1).
-    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
+    /// The motivated reasons of a refusal (R8.3, D1); at most 20,000 characters.
+    #[graphql(complexity = "crate::graphql::budget::text_units(crate::services::MAX_TEXT_CHARS)")]
     async fn reasons(&self) -> Option<&str> {
         self.0.reasons.as_deref()
     }

@@ -39,7 +39,7 @@ pub struct RecordDelinquencyNoticeInput {
     /// R1 content 3: the notice states the consequences of non-payment.
     #[graphql(default)]
     pub states_consequences: bool,
-    /// The notice's text, if it is to be kept.
+    /// The notice's text, if it is to be kept. At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub text: Option<String>,
 }
 
@@ -63,10 +63,12 @@ pub struct SubmitRestructuringApplicationInput {
     pub language: Language,
     /// The date on the application, if not the day it is received.
     pub application_date: Option<Date>,
-    /// Hardship grounds (R19); OTHER needs a text.
+    /// Hardship grounds (R19); OTHER needs a text. At most 20 (userErrors TOO_MANY with `maxItems`), over
+    /// twice the grounds R19 names: a guard against a list built to weigh on every read.
     #[graphql(default)]
     pub grounds: Vec<Ground>,
-    /// One or more measures asked for (R2); OTHER needs a text.
+    /// One or more measures asked for (R2); OTHER needs a text. At most 20 (userErrors TOO_MANY with
+    /// `maxItems`), over twice the measures R2 names.
     #[graphql(default)]
     pub requested_measures: Vec<RequestedMeasure>,
     /// Declared monthly income, in the loan's currency (R2, R7); at the currency's scale.
@@ -75,7 +77,8 @@ pub struct SubmitRestructuringApplicationInput {
     pub other_monthly_debt_payments: Option<Decimal>,
     /// The borrower's account of the circumstances (R2).
     pub circumstances: Option<String>,
-    /// Documents submitted with it (R2).
+    /// Documents submitted with it (R2); at most 50 (userErrors TOO_MANY with `maxItems`), and at most 50
+    /// with those provided later (R6).
     #[graphql(default)]
     pub documents: Vec<Document>,
     /// When the application reached the MFO (by post, at a branch), if it is entered
@@ -101,7 +104,7 @@ fn application_payload(
 pub struct RequestApplicationDocumentsInput {
     /// The application's global ID.
     pub application_id: ID,
-    /// What is missing (at least one).
+    /// What is missing (at least one, at most 50: userErrors TOO_MANY with `maxItems`).
     pub items: Vec<RequestedDocument>,
     /// When the request was sent to the borrower, if it is recorded later; defaults to
     /// now. R6's 5 business days run from its local date. Not in the future, not before
@@ -114,7 +117,8 @@ pub struct RequestApplicationDocumentsInput {
 pub struct ProvideApplicationDocumentsInput {
     /// The application's global ID.
     pub application_id: ID,
-    /// The documents provided.
+    /// The documents provided (at least one). The application holds at most 50 documents, those
+    /// submitted with it included: over that, userErrors TOO_MANY with `maxItems` and nothing is stored.
     pub documents: Vec<Document>,
 }
 
@@ -136,7 +140,7 @@ pub struct DecideRestructuringApplicationInput {
     pub decision: DecisionKind,
     /// For APPROVE and COUNTER_PROPOSAL.
     pub terms: Option<RestructuringTerms>,
-    /// Required for REFUSE: the motivated reasons (D1).
+    /// Required for REFUSE: the motivated reasons (D1). At most 20,000 characters (userErrors TOO_LONG with `maxLength`).
     pub reasons: Option<String>,
     /// Who signs it (D1).
     pub signatory: DecisionSignatoryInput,

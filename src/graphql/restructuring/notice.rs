@@ -54,8 +54,8 @@ impl DelinquencyNotice {
     async fn states_consequences(&self) -> bool {
         self.0.states_consequences
     }
-    /// The notice's text, if recorded.
-    #[graphql(complexity = "crate::graphql::budget::LONG_TEXT_UNITS")]
+    /// The notice's text, if recorded (at most 20,000 characters).
+    #[graphql(complexity = "crate::graphql::budget::text_units(crate::services::MAX_TEXT_CHARS)")]
     async fn text(&self) -> Option<&str> {
         self.0.text.as_deref()
     }

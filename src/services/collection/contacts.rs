@@ -129,6 +129,7 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
     problems.check(input.party == ContactParty::Borrower || input.third_party_purpose.is_some(), || {
         UserError::invalid(&["thirdPartyPurpose"], UserErrorReason::Required)
     });
+    problems.at_most_chars(&["note"], input.note.as_deref(), crate::services::MAX_TEXT_CHARS);
     problems.finish()?;
     let submission = Submission {
         client_submission_id: Some(input.client_submission_id),
@@ -277,7 +278,7 @@ pub struct MisrepresentationInput {
 }
 
 /// The longest note a misrepresentation finding keeps.
-const MAX_NOTE_CHARS: usize = 2000;
+pub const MAX_NOTE_CHARS: usize = 2000;
 
 /// X6: the loan's MFO (staff or manager) flags a contact's stated name and/or position
 /// as false. The contact is marked X6 (once) and an escalation attributed to the
@@ -290,9 +291,7 @@ pub async fn flag_misrepresentation(
     scope::permit(p.acts_for_mfo(), "the loan's MFO flags what its collectors said")?;
     let mut problems = Problems::new();
     problems.check(!input.fields.is_empty(), || UserError::invalid(&["fields"], UserErrorReason::Required));
-    problems.check(input.note.as_deref().is_none_or(|n| n.chars().count() <= MAX_NOTE_CHARS), || {
-        UserError::invalid(&["note"], UserErrorReason::TooLong).with_param("maxLength", MAX_NOTE_CHARS)
-    });
+    problems.at_most_chars(&["note"], input.note.as_deref(), MAX_NOTE_CHARS);
     problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let own = Condition::all().add(contact_event::Column::MfoId.eq(p.org_id.0));

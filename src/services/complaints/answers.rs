@@ -18,13 +18,17 @@ use crate::ids::ComplaintId;
 use crate::rules::complaints::{self as rules, Step};
 use crate::services::deadlines;
 use crate::services::write::{Actor, Subject};
-use crate::services::{Ctx, refused, scope};
+use crate::services::{Ctx, MAX_TEXT_CHARS, refused, scope};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Attachment {
     pub name: String,
     pub certified_copy: bool,
 }
+
+/// The most documents attached to one answer (C10: certified copies and the like);
+/// `ComplaintAnswer.attachments` is weighed by this.
+pub const MAX_ATTACHMENTS: usize = 50;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AnswerInput {
@@ -54,6 +58,8 @@ pub async fn answer(ctx: &Ctx, p: &Principal, id: ComplaintId, a: AnswerInput) -
         problems.check(!empty, || UserError::rule("C10", &[field], UserErrorReason::AnswerParticularRequired));
     }
     problems.each_filled("attachments", "name", &a.attachments, |x| &x.name);
+    problems.at_most_items("attachments", a.attachments.len(), MAX_ATTACHMENTS);
+    problems.at_most_chars(&["justification"], Some(&a.justification), MAX_TEXT_CHARS);
     problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;
@@ -113,6 +119,7 @@ pub async fn answer_orally(
 ) -> ServiceResult<complaint::Model> {
     let mut problems = Problems::new();
     problems.required("answer", &text);
+    problems.at_most_chars(&["answer"], Some(&text), MAX_TEXT_CHARS);
     problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;
@@ -157,6 +164,9 @@ pub async fn invite_to_write(
     id: ComplaintId,
     note: Option<String>,
 ) -> ServiceResult<complaint::Model> {
+    let mut problems = Problems::new();
+    problems.at_most_chars(&["note"], note.as_deref(), MAX_TEXT_CHARS);
+    problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;
         let after = step(w, &c, Step::InviteToWrite, "complaint.invited_to_write", |a| a.closure_note = note).await?;
@@ -182,6 +192,7 @@ pub async fn leave_without_consideration(
     });
     problems
         .check(!note.trim().is_empty(), || UserError::rule("C3", &["note"], UserErrorReason::AbusiveContentRequired));
+    problems.at_most_chars(&["note"], Some(&note), MAX_TEXT_CHARS);
     problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;
@@ -205,6 +216,9 @@ pub async fn close_without_answer(
     id: ComplaintId,
     note: Option<String>,
 ) -> ServiceResult<complaint::Model> {
+    let mut problems = Problems::new();
+    problems.at_most_chars(&["note"], note.as_deref(), MAX_TEXT_CHARS);
+    problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;
         let after =

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{SUBJECT, get, snapshot, visibility};
 use crate::auth::Principal;
-use crate::error::{ServiceError, ServiceResult, UserError, UserErrorReason};
+use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::{BorrowerId, ComplaintId, ContactId, LoanId};
 use crate::rules::complaints::{self as rules, Complainant, Opening, RegistrationFacts, RegistrationRefused};
 use crate::services::deadlines::{self, NewDeadline};
@@ -39,6 +39,12 @@ pub struct RegisterInput {
     pub contact_id: Option<ContactId>,
 }
 
+/// The most complainants one complaint names (C11). A collective complaint lists its
+/// signatories, and C2 forbids refusing a complaint for what it holds, so the bound is far
+/// above any collective complaint: it only refuses a list built to weigh on every read of
+/// the complaint, which returns the list whole (`Complaint.complainants` is weighed by it).
+pub const MAX_COMPLAINANTS: usize = 100;
+
 /// C4: the next number of the MFO's journal for the year. The counter row is incremented
 /// in the registering transaction: a rolled-back registration gives its number back, and
 /// concurrent registrations queue on the row, so numbers have no gaps and no duplicates.
@@ -63,6 +69,9 @@ pub async fn register(ctx: &Ctx, p: &Principal, input: RegisterInput) -> Service
     scope::permit(p.submits_for_borrower(), "complaints are registered by the MFO or by the borrower")?;
     let is_borrower = p.is_borrower();
     let now = ctx.clock.now();
+    let mut problems = Problems::new();
+    problems.at_most_items("complainants", input.complainants.len(), MAX_COMPLAINANTS);
+    problems.finish()?;
     if is_borrower {
         // The mobile app retries over flaky networks: every submission carries its id.
         if input.client_submission_id.is_none() {

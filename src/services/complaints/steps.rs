@@ -55,6 +55,10 @@ pub struct ResponsibleManager {
     pub position: String,
 }
 
+/// The most responsible managers a complaint is forwarded to at once (C7): it goes to the
+/// one or two who answer for its subject; `Complaint.forwardedTo` is weighed by this.
+pub const MAX_FORWARDED_TO: usize = 10;
+
 /// C7: forwards the complaint to the responsible managers.
 pub async fn forward(
     ctx: &Ctx,
@@ -65,6 +69,7 @@ pub async fn forward(
     let mut problems = Problems::new();
     problems.check(!managers.is_empty(), || UserError::invalid(&["managers"], UserErrorReason::Required));
     problems.each_filled("managers", "name", &managers, |x| &x.name);
+    problems.at_most_items("managers", managers.len(), MAX_FORWARDED_TO);
     problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let c = for_change(w, p, id).await?;

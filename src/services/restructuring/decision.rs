@@ -74,6 +74,7 @@ pub async fn decide(ctx: &Ctx, p: &Principal, id: ApplicationId, input: DecideIn
     problems.check(!input.signatory_name.trim().is_empty(), || {
         UserError::rule("R8", &["signatoryName"], UserErrorReason::DecisionUnsigned)
     });
+    problems.at_most_chars(&["reasons"], input.reasons.as_deref(), crate::services::MAX_TEXT_CHARS);
     match input.kind {
         DecisionKind::Refuse => {
             problems.check(input.terms.is_none(), || UserError::invalid(&["terms"], UserErrorReason::NotApplicable));

@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{DocumentInput, for_change, new_deadline, to_json, transition};
+use super::{DocumentInput, MAX_DOCUMENTS, for_change, new_deadline, to_json, transition};
 use crate::auth::Principal;
 use crate::error::{Problems, ServiceError, ServiceResult, UserError, UserErrorReason};
 use crate::ids::ApplicationId;
@@ -18,6 +18,9 @@ use crate::rules::restructuring::{self as rules, AppStep};
 use crate::services::deadlines;
 use crate::services::write::{Actor, Write};
 use crate::services::{Ctx, reference, scope};
+
+/// The most documents one R6 request asks for; `DocumentRequest.items` is weighed by it.
+pub const MAX_REQUESTED_ITEMS: usize = 50;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,6 +42,7 @@ pub async fn request_documents(
     let mut problems = Problems::new();
     problems.check(!items.is_empty(), || UserError::invalid(&["items"], UserErrorReason::Required));
     problems.each_filled("items", "description", &items, |x| &x.description);
+    problems.at_most_items("items", items.len(), MAX_REQUESTED_ITEMS);
     problems.check(sent_at.is_none_or(|s| s <= ctx.clock.now()), || {
         UserError::invalid(&["sentAt"], UserErrorReason::DateInFuture).with_rule("R6")
     });
@@ -98,11 +102,17 @@ pub async fn provide_documents(
     let mut problems = Problems::new();
     problems.check(!documents.is_empty(), || UserError::invalid(&["documents"], UserErrorReason::Required));
     problems.each_filled("documents", "name", &documents, |x| &x.name);
+    problems.at_most_items("documents", documents.len(), MAX_DOCUMENTS);
     problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         let a = for_change(w, p, id, true).await?;
         let mut all: Vec<DocumentInput> = serde_json::from_value(a.documents.clone()).unwrap_or_default();
         all.extend(documents.iter().cloned());
+        // Inside the write: the documents already held count, and two provisions at once
+        // are judged one after the other (the application is locked).
+        let mut problems = Problems::new();
+        problems.at_most_items("documents", all.len(), MAX_DOCUMENTS);
+        problems.finish()?;
         let all = to_json(&all)?;
         let after =
             transition(w, &a, AppStep::ProvideDocuments, "application.documents_provided", |x| x.documents = all)

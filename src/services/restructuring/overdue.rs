@@ -177,6 +177,7 @@ pub async fn record_notice(ctx: &Ctx, p: &Principal, input: NoticeInput) -> Serv
         problems.push(crate::services::refusal_error(r, &[field]));
     }
     problems.check(input.sent_at <= ctx.clock.now(), || UserError::invalid(&["sentAt"], UserErrorReason::DateInFuture));
+    problems.at_most_chars(&["text"], input.text.as_deref(), crate::services::MAX_TEXT_CHARS);
     problems.finish()?;
     ctx.write(Actor::from(p), async |w| {
         // scope::loans gives an agency only the loans handed to it now (R1: it may deliver).

@@ -45,6 +45,17 @@ pub struct DocumentInput {
     pub checksum: Option<String>,
 }
 
+/// The most hardship grounds one application states (R19 names eight). R5 registers every
+/// application, so this is no judgement of a real one: it refuses a list built to weigh on
+/// every read of the application, which returns the list whole (`grounds` is weighed by it).
+pub const MAX_GROUNDS: usize = 20;
+/// The most measures one application asks for (R2 names eight and "others"); as
+/// `MAX_GROUNDS`, a guard only.
+pub const MAX_MEASURES: usize = 20;
+/// The most documents an application holds, those submitted with it (R2) and those
+/// provided later (R6) together; `documents` is weighed by it.
+pub const MAX_DOCUMENTS: usize = 50;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SubmitInput {
     pub client_submission_id: Option<Uuid>,
@@ -113,6 +124,9 @@ pub async fn submit(ctx: &Ctx, p: &Principal, input: SubmitInput) -> ServiceResu
         }
     }
     problems.each_filled("documents", "name", &input.documents, |x| &x.name);
+    problems.at_most_items("grounds", input.grounds.len(), MAX_GROUNDS);
+    problems.at_most_items("requestedMeasures", input.requested_measures.len(), MAX_MEASURES);
+    problems.at_most_items("documents", input.documents.len(), MAX_DOCUMENTS);
     let now = ctx.clock.now();
     if !is_borrower {
         problems.check(input.received_at.is_none_or(|r| r <= now), || {

@@ -40,11 +40,20 @@ use figures::{
 };
 use sql::{col, from, grouped};
 
-/// The longest period asked about at once: a year and a day (53 weekly buckets at most).
+/// The longest period asked about at once: a year and a day.
 pub const MAX_PERIOD_DAYS: i64 = 366;
+
+/// The most weeks (Monday to Sunday) a period can meet, so the most rows of
+/// `complaintsByWeek`: a period of 366 days from a Sunday meets one day of its first week,
+/// 52 whole weeks and a last week of one day, 54 in all.
+pub const MAX_WEEKS: usize = (MAX_PERIOD_DAYS as usize).div_ceil(7) + 1;
 
 /// Counts by a stored value (an enum's stored spelling or a rule ID), sorted by key.
 pub type CountBy = BTreeMap<String, i64>;
+
+/// The most keys a `CountBy` holds, by which each of its lists is weighed: one per value of
+/// a stored enum (a dozen at most) or per rule ID the services write (under 50), and NONE.
+pub const MAX_KEYS: usize = 64;
 
 /// A kind of deadline's rows by status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
