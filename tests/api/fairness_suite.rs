@@ -4,7 +4,10 @@
 //! `fairness: attacker <pattern> good-client p99 <ms> (alone <ms>) healthz max <ms> rss max <MB>`
 //! and fails when the good client's p99 exceeds three times its p99 alone, `/healthz` takes
 //! 100 ms or more, any request of the good client fails, or the server's RSS reaches 300 MB.
-//! It runs on SQLite, and on PostgreSQL with MFO_TEST_DATABASE_URL (`.ci/run` does both).
+//! The good client's p99 alone is taken just before each pattern, so what else the machine
+//! does weighs on both figures alike; the attacker's loops run on a runtime and thread of
+//! their own, as another machine's would. It runs on SQLite, and on PostgreSQL with
+//! MFO_TEST_DATABASE_URL (`.ci/run` does both).
 //!
 //! The patterns: N1 sockets until the cap (with the token, and bare ones without),
 //! N2 the nested-list document, N3 subscribe messages on one socket, N4 operations over
@@ -50,9 +53,13 @@ async fn socket(addr: std::net::SocketAddr, token: Option<&str>) -> Option<Socke
     Some(s)
 }
 
-/// Reads whatever the server sends until it closes the socket or goes quiet.
+/// Reads whatever the server sends until it closes the socket, goes quiet, or a second has
+/// passed (a server reading a throttled socket answers its backlog for much longer).
 async fn drain(s: &mut Socket) {
-    while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(200), s.next()).await {
+    let until = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let quiet = Duration::from_millis(200).min(until.saturating_duration_since(tokio::time::Instant::now()));
+        let Ok(Some(Ok(m))) = tokio::time::timeout(quiet, s.next()).await else { break };
         if matches!(m, Message::Close(_)) {
             break;
         }
@@ -266,7 +273,10 @@ async fn fairness_suite() {
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("attacker runtime");
     let target = Arc::new((url.clone(), server.addr));
     let mut broken = Vec::new();
-    for pattern in ["N1", "N2", "N3", "N4", "N5", "N11", "N12", "N13"] {
+    // MFO_FAIRNESS_PATTERNS=N2,N5 runs only those.
+    let only = std::env::var("MFO_FAIRNESS_PATTERNS").ok();
+    let patterns = ["N1", "N2", "N3", "N4", "N5", "N11", "N12", "N13"];
+    for pattern in patterns.into_iter().filter(|p| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == *p))) {
         // Alone just before, so what else the machine is doing weighs on both figures alike.
         let (alone, failures) = good_client(&client, &url, &good).await;
         assert!(failures.is_empty(), "the good client alone: {failures:?}");
