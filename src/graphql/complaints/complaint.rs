@@ -47,7 +47,8 @@ impl From<Complainant> for ComplainantFacts {
 }
 
 /// A responsible manager a complaint is forwarded to (C7 step 2).
-#[derive(SimpleObject, InputObject, Clone)]
+// Deserialize: read back from the complaint's stored JSON as it was written.
+#[derive(SimpleObject, InputObject, Clone, serde::Deserialize)]
 #[graphql(input_name = "ResponsibleManagerInput")]
 pub struct ResponsibleManager {
     /// The manager's full name.
@@ -57,7 +58,8 @@ pub struct ResponsibleManager {
 }
 
 /// A document attached to a written answer (C10: certified copies may be attached).
-#[derive(SimpleObject, InputObject, Clone)]
+// Deserialize: read back from the answer's stored JSON as it was written.
+#[derive(SimpleObject, InputObject, Clone, serde::Deserialize)]
 #[graphql(input_name = "AttachmentInput")]
 pub struct Attachment {
     /// The document's name or title.
@@ -136,17 +138,7 @@ impl ComplaintAnswer {
     /// `answerComplaint` (an older answer holding more shows its first 50).
     #[graphql(complexity = "svc::MAX_ATTACHMENTS * child_complexity")]
     async fn attachments(&self) -> Vec<Attachment> {
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        struct A {
-            name: String,
-            certified_copy: bool,
-        }
-        let list: Vec<A> = serde_json::from_value(self.0.attachments.clone()).unwrap_or_default();
-        list.into_iter()
-            .take(svc::MAX_ATTACHMENTS)
-            .map(|a| Attachment { name: a.name, certified_copy: a.certified_copy })
-            .collect()
+        crate::graphql::nested::first_of_json(&self.0.attachments, svc::MAX_ATTACHMENTS)
     }
 }
 
@@ -265,16 +257,8 @@ impl Complaint {
     /// `forwardComplaint` (an older complaint holding more shows its first 10).
     #[graphql(complexity = "svc::MAX_FORWARDED_TO * child_complexity")]
     async fn forwarded_to(&self) -> Vec<ResponsibleManager> {
-        #[derive(serde::Deserialize)]
-        struct M {
-            name: String,
-            position: String,
-        }
-        let list: Vec<M> = self.0.forwarded_to.clone().and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-        list.into_iter()
-            .take(svc::MAX_FORWARDED_TO)
-            .map(|m| ResponsibleManager { name: m.name, position: m.position })
-            .collect()
+        let stored = self.0.forwarded_to.as_ref();
+        stored.map(|v| crate::graphql::nested::first_of_json(v, svc::MAX_FORWARDED_TO)).unwrap_or_default()
     }
     /// The one C8 extension of the answer deadline, if granted.
     async fn extension(&self) -> Option<ComplaintExtension> {
