@@ -4,6 +4,8 @@
 //! `fairness: attacker <pattern> good-client p99 <ms> (alone <ms>) healthz max <ms> rss max <MB>`
 //! and fails when the good client's p99 exceeds three times its p99 alone, `/healthz` takes
 //! 100 ms or more, any request of the good client fails, or the server's RSS reaches 300 MB.
+//! A pattern whose latency bounds break is tried again, up to three tries in all, and fails
+//! only when every try breaks them: one stall of a shared machine is not the server's.
 //! The good client's p99 alone is taken just before each pattern, so what else the machine
 //! does weighs on both figures alike; the attacker's loops run on a runtime and thread of
 //! their own, as another machine's would. It runs on SQLite, and on PostgreSQL with
@@ -33,6 +35,8 @@ const PACE: Duration = Duration::from_millis(60);
 /// Concurrent loops of one attacker.
 const ATTACKERS: usize = 8;
 const P99_FACTOR: f64 = 3.0;
+/// Tries of a pattern whose latency bounds break: it fails when all of them do.
+const TRIES: usize = 3;
 const HEALTHZ_BOUND: Duration = Duration::from_millis(100);
 const RSS_BOUND_MB: f64 = 300.0;
 
@@ -235,6 +239,72 @@ async fn seed(client: &reqwest::Client, url: &str, token: &str, prefix: &str, lo
     }
 }
 
+/// What one try of a pattern measured.
+struct Trial {
+    alone: f64,
+    under: f64,
+    healthz_max: f64,
+    healthz_failed: usize,
+    rss_mb: f64,
+    failures: Vec<String>,
+    sent: u64,
+}
+
+/// One try of `pattern`: the good client's p99 alone, then under the attack at full speed,
+/// with `/healthz` and the server's RSS watched throughout.
+#[allow(clippy::too_many_arguments)]
+async fn trial(
+    pattern: &'static str,
+    client: &reqwest::Client,
+    url: &str,
+    good: &str,
+    attacker_rt: &tokio::runtime::Runtime,
+    target: &Arc<(String, std::net::SocketAddr)>,
+    bad: &str,
+    server: &process::Server,
+) -> Trial {
+    // Alone just before, so what else the machine is doing weighs on both figures alike.
+    let (alone, failures) = good_client(client, url, good).await;
+    assert!(failures.is_empty(), "the good client alone: {failures:?}");
+    let alone = p99(alone);
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicU64::new(0));
+    let attackers: Vec<_> = (0..ATTACKERS)
+        .map(|_| attacker_rt.spawn(attack(pattern, target.clone(), bad.to_owned(), stop.clone(), sent.clone())))
+        .collect();
+    let (addr, pid, watching) = (server.addr, server.child.id(), stop.clone());
+    let watcher = std::thread::spawn(move || {
+        let (mut healthz_max, mut rss_max, mut healthz_failed) = (0f64, 0u64, 0usize);
+        while !watching.load(Ordering::SeqCst) {
+            match healthz_ms(addr) {
+                Some(ms) => healthz_max = healthz_max.max(ms),
+                None => healthz_failed += 1,
+            }
+            rss_max = rss_max.max(process::rss_kib_of(pid));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (healthz_max, rss_max, healthz_failed)
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await; // the attack at full speed first
+    let (times, failures) = good_client(client, url, good).await;
+    stop.store(true, Ordering::SeqCst);
+    for a in attackers {
+        let _ = tokio::time::timeout(Duration::from_secs(30), a).await;
+    }
+    let (healthz_max, rss_max, healthz_failed) = watcher.join().expect("watcher");
+    // The next try starts from a quiet server: sockets closed, limits' windows past.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    Trial {
+        alone,
+        under: p99(times),
+        healthz_max,
+        healthz_failed,
+        rss_mb: rss_max as f64 / 1024.0,
+        failures,
+        sent: sent.load(Ordering::Relaxed),
+    }
+}
+
 // Run alone (`.ci/run`): it measures latencies on a machine it keeps busy on purpose.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "fairness suite: run alone with --ignored (see TESTING.md)"]
@@ -277,56 +347,46 @@ async fn fairness_suite() {
     let only = std::env::var("MFO_FAIRNESS_PATTERNS").ok();
     let patterns = ["N1", "N2", "N3", "N4", "N5", "N11", "N12", "N13"];
     for pattern in patterns.into_iter().filter(|p| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == *p))) {
-        // Alone just before, so what else the machine is doing weighs on both figures alike.
-        let (alone, failures) = good_client(&client, &url, &good).await;
-        assert!(failures.is_empty(), "the good client alone: {failures:?}");
-        let alone = p99(alone);
-        let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(AtomicU64::new(0));
-        let attackers: Vec<_> = (0..ATTACKERS)
-            .map(|_| attacker_rt.spawn(attack(pattern, target.clone(), bad.clone(), stop.clone(), sent.clone())))
-            .collect();
-        let (addr, pid, watching) = (server.addr, server.child.id(), stop.clone());
-        let watcher = std::thread::spawn(move || {
-            let (mut healthz_max, mut rss_max, mut healthz_failed) = (0f64, 0u64, 0usize);
-            while !watching.load(Ordering::SeqCst) {
-                match healthz_ms(addr) {
-                    Some(ms) => healthz_max = healthz_max.max(ms),
-                    None => healthz_failed += 1,
-                }
-                rss_max = rss_max.max(process::rss_kib_of(pid));
-                std::thread::sleep(Duration::from_millis(20));
+        // A latency bound broken once may be the machine (another process, the disk) rather
+        // than the server: the pattern is tried again, alone and under attack, and fails only
+        // when every try breaks it. An unfair server breaks it every time. A failed request of
+        // the good client or RSS past its bound fails at once.
+        let mut latency = Vec::new();
+        for _ in 0..TRIES {
+            let trial = trial(pattern, &client, &url, &good, &attacker_rt, &target, &bad, &server).await;
+            println!(
+                "fairness: attacker {pattern} good-client p99 {:.1} ms (alone {:.1} ms) healthz max {:.1} ms \
+                 rss max {:.0} MB ({} attacks sent)",
+                trial.under, trial.alone, trial.healthz_max, trial.rss_mb, trial.sent
+            );
+            if !trial.failures.is_empty() {
+                broken.push(format!(
+                    "{pattern}: {} good-client requests failed: {:?}",
+                    trial.failures.len(),
+                    &trial.failures[..1]
+                ));
             }
-            (healthz_max, rss_max, healthz_failed)
-        });
-        tokio::time::sleep(Duration::from_millis(500)).await; // the attack at full speed first
-        let (times, failures) = good_client(&client, &url, &good).await;
-        stop.store(true, Ordering::SeqCst);
-        for a in attackers {
-            let _ = tokio::time::timeout(Duration::from_secs(30), a).await;
+            if trial.rss_mb >= RSS_BOUND_MB {
+                broken.push(format!("{pattern}: RSS {:.0} MB", trial.rss_mb));
+            }
+            latency.clear();
+            if trial.under > trial.alone * P99_FACTOR {
+                latency.push(format!(
+                    "{pattern}: good-client p99 {:.1} ms > {P99_FACTOR} x {:.1} ms",
+                    trial.under, trial.alone
+                ));
+            }
+            if trial.healthz_max >= HEALTHZ_BOUND.as_secs_f64() * 1000.0 || trial.healthz_failed > 0 {
+                latency.push(format!(
+                    "{pattern}: /healthz max {:.1} ms, {} failed",
+                    trial.healthz_max, trial.healthz_failed
+                ));
+            }
+            if latency.is_empty() || !broken.is_empty() {
+                break;
+            }
         }
-        let (healthz_max, rss_max, healthz_failed) = watcher.join().expect("watcher");
-        let under = p99(times);
-        let rss_mb = rss_max as f64 / 1024.0;
-        println!(
-            "fairness: attacker {pattern} good-client p99 {under:.1} ms (alone {alone:.1} ms) healthz max {healthz_max:.1} ms \
-             rss max {rss_mb:.0} MB ({} attacks sent)",
-            sent.load(Ordering::Relaxed)
-        );
-        if under > alone * P99_FACTOR {
-            broken.push(format!("{pattern}: good-client p99 {under:.1} ms > {P99_FACTOR} x {alone:.1} ms"));
-        }
-        if healthz_max >= HEALTHZ_BOUND.as_secs_f64() * 1000.0 || healthz_failed > 0 {
-            broken.push(format!("{pattern}: /healthz max {healthz_max:.1} ms, {healthz_failed} failed"));
-        }
-        if !failures.is_empty() {
-            broken.push(format!("{pattern}: {} good-client requests failed: {:?}", failures.len(), &failures[..1]));
-        }
-        if rss_mb >= RSS_BOUND_MB {
-            broken.push(format!("{pattern}: RSS {rss_mb:.0} MB"));
-        }
-        // The next pattern starts from a quiet server: sockets closed, limits' windows past.
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        broken.append(&mut latency);
     }
     attacker_rt.shutdown_background();
     assert!(broken.is_empty(), "fairness bounds broken ({}):\n{}", db.name, broken.join("\n"));
