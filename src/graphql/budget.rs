@@ -48,6 +48,15 @@ use async_graphql::ServerError;
 
 use crate::error::code;
 
+/// The most rule IDs a contact's `violations` names: each at most once, of DOMAIN.md's 47
+/// (C1–C13, R1–R19, X1–X7, M1–M6, D1).
+pub const RULE_IDS: usize = 47;
+
+/// The weight of a list of an enum's values, each named at most once: its variant count.
+pub fn variants<E: async_graphql::EnumType>() -> usize {
+    E::items().len()
+}
+
 /// The bytes of response one unit of complexity may stand for (see the module doc).
 pub const UNIT_BYTES: usize = 256;
 

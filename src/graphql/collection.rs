@@ -35,6 +35,7 @@ pub struct ActionVerdict {
     pub allowed: bool,
     /// The DOMAIN.md rules that decided it; `CONTRACT` beside `X4` when the loan's
     /// contract set the meeting terms used (X4 "unless the contract sets other terms").
+    #[graphql(complexity = "crate::rules::collection::MAX_BASIS")]
     pub basis: Vec<String>,
     /// Why, in the caller's (the collector's) language: the request's `Accept-Language`
     /// (ru, kk, ky or en); when the request names none of them, the borrower's language.
@@ -186,8 +187,9 @@ impl ContactEvent {
     /// The rules the contact broke (each raised an escalation attributed to the contactor).
     /// X6 when the disclosed organisation name is not the contactor's registered one, or
     /// when the MFO flagged the stated name or position as false.
+    #[graphql(complexity = "crate::graphql::budget::RULE_IDS")]
     async fn violations(&self) -> Vec<String> {
-        serde_json::from_value(self.0.violations.clone()).unwrap_or_default()
+        crate::graphql::nested::first_of_json(&self.0.violations, crate::graphql::budget::RULE_IDS)
     }
     /// X6: what the loan's MFO found false in the disclosure, if it did.
     async fn misrepresentation(&self) -> Option<MisrepresentationFlag> {
@@ -242,6 +244,7 @@ order_input!(
 #[derive(SimpleObject)]
 pub struct MisrepresentationFlag {
     /// What was false.
+    #[graphql(complexity = "crate::graphql::budget::variants::<Misrepresentation>()")]
     pub fields: Vec<Misrepresentation>,
     /// How the MFO found out (at most 2,000 characters).
     #[graphql(complexity = "crate::graphql::budget::text_units(crate::services::collection::MAX_NOTE_CHARS)")]

@@ -34,6 +34,7 @@ impl WebhookEndpoint {
     }
 
     /// The record types delivered; empty: all.
+    #[graphql(complexity = "crate::graphql::budget::variants::<RecordType>()")]
     async fn event_types(&self) -> Vec<RecordType> {
         svc::wanted(&self.0).into_iter().filter_map(RecordType::of).collect()
     }

@@ -219,6 +219,7 @@ impl Overdue {
 /// C9: one upcoming payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextPayment {
+    pub seq: i32,
     pub due_date: NaiveDate,
     pub principal: Decimal,
     pub interest: Decimal,
@@ -280,7 +281,12 @@ pub fn statement(
     }
     let next_payments = ledger
         .upcoming(today)
-        .map(|s| NextPayment { due_date: s.due_date, principal: s.unpaid_principal(), interest: s.unpaid_interest() })
+        .map(|s| NextPayment {
+            seq: s.seq,
+            due_date: s.due_date,
+            principal: s.unpaid_principal(),
+            interest: s.unpaid_interest(),
+        })
         .collect();
     let principal_balance = ledger.principal_balance();
     Statement {

@@ -323,6 +323,40 @@ async fn the_statistics_weeks_and_counts_are_weighed_by_what_the_period_and_the_
 }
 
 #[tokio::test]
+async fn c09_a_statements_lists_are_weighed_by_their_page() {
+    // A limit of 2,100 units. A statement with a list of 100 nodes weighs 1 + 100 × 2 = 201
+    // (3 while the statement's lists were whole lists weighed as one item): 10 fit, 11 do not.
+    let limits = mfo_api::graphql::Limits { complexity: 2_100, ..Default::default() };
+    let app = TestApp::spawn_with(Options { limits, ..Options::default() }).await;
+    on(&app, "2026-10-10");
+    let s = overdue_loan(&app, "S", "2026-10-02", json!({}), json!({})).await;
+    let staff = app.staff();
+    for list in ["payments(first: 100) { nodes { amount } }", "nextPayments(first: 100) { nodes { amount } }"] {
+        let field = format!("loanStatement(loanId: \"{}\") {{ {list} }}", s.loan);
+        let (_, ten) = app.post(Some(&staff), &aliases(10, &field), json!({})).await;
+        assert!(ten.get("errors").is_none(), "{list}: {ten}");
+        refused_when_aliased(&app, &staff, &field, 11).await;
+    }
+    let field =
+        format!("loanStatement(loanId: \"{}\") {{ allocations(last: 100) {{ nodes {{ toInterest }} }} }}", s.loan);
+    refused_when_aliased(&app, &staff, &field, 11).await;
+}
+
+#[tokio::test]
+async fn lists_of_enum_values_and_rule_ids_weigh_what_they_can_name() {
+    let limits = mfo_api::graphql::Limits { complexity: 2_000, ..Default::default() };
+    let app = TestApp::spawn_with(Options { limits, ..Options::default() }).await;
+    let staff = app.staff();
+    // MissingContent has 6 values: 100 × (1 + 6) = 700 each (200 as one value), so 2 fit, 3 do not.
+    let missing = "complaints(first: 100) { nodes { missingContent } }";
+    let (_, two) = app.post(Some(&staff), &aliases(2, missing), json!({})).await;
+    assert!(two.get("errors").is_none(), "{two}");
+    refused_when_aliased(&app, &staff, missing, 3).await;
+    // A contact's violations name at most the 47 rule IDs: 30 × (1 + 47) = 1,440 each (60).
+    refused_when_aliased(&app, &staff, "contacts(first: 30) { nodes { violations } }", 2).await;
+}
+
+#[tokio::test]
 async fn a_bounded_text_weighs_its_bound_not_a_whole_request_body() {
     // 100 × 4,098 while an answer's text weighed a request body; 40 × 471 at 20,000 characters.
     let app = TestApp::spawn().await;

@@ -460,14 +460,18 @@ async fn c09_a_loan_statement_has_all_seven_items() {
     let pay = json!({ "input": { "loanId": loan, "externalId": "P1", "paidAt": "2026-10-01T06:00:00Z", "amount": "108750" } });
     app.gql(&staff, RECORD_PAYMENT, pay).await;
     let token = app.borrower_token(&app.orgs.kg_mfo, borrower);
-    let q = "query($id: ID!) { loanStatement(loanId: $id) { asOf amountPaid payments { amount } nextPayments { dueDate amount } overdue { since amount } allocations { paymentExternalId installmentSeq toInterest toPrincipal } earlyRepayment { full partialMinimum accruedInterest } principalBalance creditLimit } }";
+    let q = "query($id: ID!) { loanStatement(loanId: $id) { asOf amountPaid payments { nodes { amount } } nextPayments { nodes { installmentSeq dueDate amount } } overdue { since amount } allocations { nodes { paymentExternalId installmentSeq toInterest toPrincipal } } earlyRepayment { full partialMinimum accruedInterest } principalBalance creditLimit } }";
     let s = app.gql(&token, q, json!({ "id": loan })).await["loanStatement"].clone();
     assert_eq!(s["asOf"], "2026-11-23");
     assert_eq!(s["amountPaid"], "108750.00", "1");
-    assert_eq!(s["nextPayments"], json!([{ "dueDate": "2026-12-01", "amount": "108750.00" }]), "2");
+    assert_eq!(
+        s["nextPayments"]["nodes"],
+        json!([{ "installmentSeq": 3, "dueDate": "2026-12-01", "amount": "108750.00" }]),
+        "2"
+    );
     assert_eq!(s["overdue"], json!({ "since": "2026-11-02", "amount": "108750.00" }), "3");
     assert_eq!(
-        s["allocations"],
+        s["allocations"]["nodes"],
         json!([{ "paymentExternalId": "P1", "installmentSeq": 1, "toInterest": "8750.00", "toPrincipal": "100000.00" }]),
         "4"
     );
@@ -477,6 +481,75 @@ async fn c09_a_loan_statement_has_all_seven_items() {
     assert_eq!(s["earlyRepayment"]["partialMinimum"], "115166.67");
     assert_eq!(s["principalBalance"], "200000.00", "6");
     assert_eq!(s["creditLimit"], "300000.00", "7");
+}
+
+#[tokio::test]
+async fn c09_a_statements_payments_allocations_and_next_payments_are_paged_both_ways() {
+    let app = TestApp::spawn().await;
+    let (borrower, _, loan) = borrower_with_loan(&app, &app.orgs.kg_mfo, "K2", "2026-10-20").await;
+    let staff = app.staff_of(&app.orgs.kg_mfo);
+    for (n, paid_at) in [(1, "2026-10-21T06:00:00Z"), (2, "2026-10-22T06:00:00Z"), (3, "2026-10-23T06:00:00Z")] {
+        let pay =
+            json!({ "input": { "loanId": loan, "externalId": format!("P{n}"), "paidAt": paid_at, "amount": "50000" } });
+        app.gql(&staff, RECORD_PAYMENT, pay).await;
+    }
+    let token = app.borrower_token(&app.orgs.kg_mfo, borrower);
+    let read = |list: &str, args: &str, node: &str| {
+        format!(
+            "query($id: ID!) {{ loanStatement(loanId: $id) {{ {list}{args} {{ nodes {{ {node} }} edges {{ cursor }} \
+             pageInfo {{ hasNextPage hasPreviousPage }} totalCount }} }} }}"
+        )
+    };
+    for (list, node) in [
+        ("payments", "externalId amount"),
+        ("allocations", "paymentExternalId installmentSeq toInterest toPrincipal"),
+        ("nextPayments", "installmentSeq dueDate amount"),
+    ] {
+        let whole = app.gql(&token, &read(list, "", node), json!({ "id": loan })).await["loanStatement"][list].clone();
+        let all = whole["nodes"].as_array().expect("nodes").clone();
+        assert!(all.len() >= 2, "{list}: {whole}");
+        assert_eq!(whole["totalCount"], all.len(), "{list}");
+        // Forward a node at a time, then backward from the end: the same nodes in the same order.
+        let (mut forward, mut after) = (Vec::new(), None::<String>);
+        loop {
+            let args = after.as_ref().map_or("(first: 1)".to_owned(), |c| format!("(first: 1, after: \"{c}\")"));
+            let page =
+                app.gql(&token, &read(list, &args, node), json!({ "id": loan })).await["loanStatement"][list].clone();
+            forward.extend(page["nodes"].as_array().expect("nodes").iter().cloned());
+            assert_eq!(page["pageInfo"]["hasPreviousPage"], after.is_some(), "{list}: {page}");
+            if page["pageInfo"]["hasNextPage"] != json!(true) {
+                break;
+            }
+            after = page["edges"][0]["cursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(forward, all, "{list}: forward");
+        let (mut backward, mut before) = (Vec::new(), None::<String>);
+        loop {
+            let args = before.as_ref().map_or("(last: 1)".to_owned(), |c| format!("(last: 1, before: \"{c}\")"));
+            let page =
+                app.gql(&token, &read(list, &args, node), json!({ "id": loan })).await["loanStatement"][list].clone();
+            backward.splice(0..0, page["nodes"].as_array().expect("nodes").iter().cloned());
+            if page["pageInfo"]["hasPreviousPage"] != json!(true) {
+                break;
+            }
+            before = page["edges"][0]["cursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(backward, all, "{list}: backward");
+    }
+    // Three payments of 50,000 over installments of 108,750: the third finishes the first
+    // installment and starts the second, so allocations outnumber payments; the second and
+    // third installments are still to pay.
+    let allocations =
+        app.gql(&token, &read("allocations", "", "paymentExternalId installmentSeq"), json!({ "id": loan })).await;
+    assert_eq!(
+        allocations["loanStatement"]["allocations"]["nodes"],
+        json!([
+            { "paymentExternalId": "P1", "installmentSeq": 1 },
+            { "paymentExternalId": "P2", "installmentSeq": 1 },
+            { "paymentExternalId": "P3", "installmentSeq": 1 },
+            { "paymentExternalId": "P3", "installmentSeq": 2 },
+        ])
+    );
 }
 
 /// An information request answered from two desks at once is answered once (C9): one

@@ -282,8 +282,8 @@ async fn c09_the_statement_pdf_carries_the_seven_items_as_the_api_gives_them_in_
         app.gql(&staff, RECORD_PAYMENT, json!({ "input": pay })).await;
         let token = app.borrower_token(&mfo, borrower);
         let m = "mutation($input: RequestLoanInformationInput!) { requestLoanInformation(input: $input) { infoRequest { id
-            statement { asOf currency amountPaid payments { externalId amount } nextPayments { dueDate principal interest amount }
-              overdue { amount principal interest } allocations { paymentExternalId installmentSeq toInterest toPrincipal }
+            statement { asOf currency amountPaid payments { nodes { externalId amount } } nextPayments { nodes { dueDate principal interest amount } }
+              overdue { amount principal interest } allocations { nodes { paymentExternalId installmentSeq toInterest toPrincipal } }
               earlyRepayment { full partialMinimum } principalBalance creditLimit
               loan { contractNumber contractDate } } } userErrors { code } } }";
         let input = json!({ "input": { "clientSubmissionId": csid(n), "loanId": loan } });
@@ -309,10 +309,10 @@ async fn c09_the_statement_pdf_carries_the_seven_items_as_the_api_gives_them_in_
             s(&st["creditLimit"]),
             EXTRA_LETTERS.to_owned(),
         ];
-        for p in st["payments"].as_array().expect("payments") {
+        for p in st["payments"]["nodes"].as_array().expect("payments") {
             parts.extend([s(&p["externalId"]), s(&p["amount"])]);
         }
-        for n in st["nextPayments"].as_array().expect("next payments") {
+        for n in st["nextPayments"]["nodes"].as_array().expect("next payments") {
             parts.push(format!(
                 "{} {} {} {}",
                 dmy(n["dueDate"].as_str().expect("date")),
@@ -321,12 +321,12 @@ async fn c09_the_statement_pdf_carries_the_seven_items_as_the_api_gives_them_in_
                 s(&n["amount"])
             ));
         }
-        for a in st["allocations"].as_array().expect("allocations") {
+        for a in st["allocations"]["nodes"].as_array().expect("allocations") {
             parts.push(format!("{} {}", s(&a["toInterest"]), s(&a["toPrincipal"])));
         }
         assert!(
-            !st["nextPayments"].as_array().expect("next").is_empty()
-                && !st["allocations"].as_array().expect("alloc").is_empty()
+            !st["nextPayments"]["nodes"].as_array().expect("next").is_empty()
+                && !st["allocations"]["nodes"].as_array().expect("alloc").is_empty()
         );
         assert_has(&text, &name, &parts);
     }

@@ -91,7 +91,7 @@ async fn every_amount_of_a_loan_comes_back_at_its_currencys_scale_kzt_and_kgs() 
     let pay = json!({ "loanId": kg_loan, "externalId": "P1", "paidAt": "2026-10-01T06:00:00Z", "amount": "108750" });
     let r = app.gql(&kg_staff, PAY, json!({ "input": pay })).await;
     assert_eq!(r["recordPayment"]["payment"]["amount"], "108750.00", "{r}");
-    let q = "query($id: ID!) { loanStatement(loanId: $id) { currency amountPaid payments { amount } nextPayments { principal interest amount } overdue { principal interest amount } allocations { toInterest toPrincipal } earlyRepayment { full partialMinimum accruedInterest } principalBalance creditLimit } }";
+    let q = "query($id: ID!) { loanStatement(loanId: $id) { currency amountPaid payments { nodes { amount } } nextPayments { nodes { principal interest amount } } overdue { principal interest amount } allocations { nodes { toInterest toPrincipal } } earlyRepayment { full partialMinimum accruedInterest } principalBalance creditLimit } }";
     let token = app.borrower_token(&app.orgs.kg_mfo, borrower);
     let mut st = app.gql(&token, q, json!({ "id": kg_loan })).await["loanStatement"].clone();
     assert_eq!(st["currency"], "KGS");

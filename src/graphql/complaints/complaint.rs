@@ -222,6 +222,7 @@ impl Complaint {
         self.0.dated_on.map(Date)
     }
     /// What C3 requires and the complaint lacks; it was registered all the same (C2).
+    #[graphql(complexity = "crate::graphql::budget::variants::<MissingContent>()")]
     async fn missing_content(&self) -> Vec<MissingContent> {
         svc::missing_of(&self.0)
     }

@@ -7,11 +7,13 @@ use entity::enums::{ComplaintChannel, ComplaintForm};
 use entity::info_request;
 use rust_decimal::Decimal;
 
+use crate::graphql::connection::{Page, window};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::top_level;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Loan, Payment};
+use crate::graphql::nested;
 use crate::graphql::scalars::Date;
 use crate::ids::LoanId;
 use crate::money::Money;
@@ -70,8 +72,10 @@ impl InfoRequest {
 }
 
 /// C9.2: an upcoming payment.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct NextPayment {
+    /// The installment (1-based schedule position).
+    pub installment_seq: i32,
     /// The installment's due date (local date of the loan's jurisdiction).
     pub due_date: Date,
     /// Principal still due on it, in the loan's currency.
@@ -83,8 +87,10 @@ pub struct NextPayment {
 }
 
 /// C9.4: where (part of) a payment went.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct PaymentAllocation {
+    #[graphql(skip)]
+    pub payment_id: uuid::Uuid,
     /// The payment's id in the MFO's core-banking system.
     pub payment_external_id: String,
     /// When the payment was made (UTC instant).
@@ -95,6 +101,13 @@ pub struct PaymentAllocation {
     pub to_interest: Decimal,
     /// The part that paid principal, in the loan's currency.
     pub to_principal: Decimal,
+}
+
+impl PaymentAllocation {
+    /// Its cursor key: a payment goes to an installment at most once.
+    fn key(&self) -> String {
+        format!("{}.{}", self.payment_id, self.installment_seq)
+    }
 }
 
 /// C9.5: what early repayment costs today.
@@ -124,36 +137,108 @@ pub struct StatementOverdue {
     pub amount: Decimal,
 }
 
-/// C9: the seven items of a serviced loan, computed from its schedule and payments.
-#[derive(SimpleObject)]
+/// C9: the seven items of a serviced loan, computed from its schedule and payments. Its
+/// lists are paged like the lists under a loan (`graphql::nested`): a loan's payments have
+/// no bound, so neither has what one statement could return whole.
 pub struct LoanStatement {
+    loan: entity::loan::Model,
+    as_of: Date,
+    amount_paid: Decimal,
+    /// Oldest first (by payment time, then id).
+    payments: Vec<entity::payment::Model>,
+    next_payments: Vec<NextPayment>,
+    overdue: StatementOverdue,
+    allocations: Vec<PaymentAllocation>,
+    early_repayment: EarlyRepayment,
+    principal_balance: Decimal,
+    credit_limit: Decimal,
+}
+
+/// C9: the seven items of a serviced loan, computed from its schedule and payments.
+#[Object]
+impl LoanStatement {
     /// The loan.
-    pub loan: Loan,
+    async fn loan(&self) -> Loan {
+        Loan(self.loan.clone())
+    }
     /// The date the figures are computed for: today in the loan's jurisdiction (local date).
-    pub as_of: Date,
+    async fn as_of(&self) -> Date {
+        self.as_of
+    }
     /// The currency of every amount here.
-    pub currency: entity::enums::Currency,
+    async fn currency(&self) -> entity::enums::Currency {
+        self.loan.currency
+    }
     /// C9.1: What has been paid.
-    pub amount_paid: Decimal,
-    /// The payments received, oldest first.
-    pub payments: Vec<Payment>,
-    /// C9.2: The next payments.
-    pub next_payments: Vec<NextPayment>,
+    async fn amount_paid(&self) -> Decimal {
+        self.amount_paid
+    }
+    /// The payments received, oldest first (by payment time, then id), paged like a root list.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn payments(
+        &self,
+        #[graphql(desc = "How many payments from the oldest (or after `after`): 0 to 100, default 20.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "A cursor: the payments after this one.")] after: Option<String>,
+        #[graphql(desc = "How many payments from the newest (or before `before`): 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor: the payments before this one.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<Payment>> {
+        let w = window::<uuid::Uuid>(first, after, last, before, None)?;
+        nested::page(&w, self.payments.clone(), |p| p.id, Payment)
+    }
+    /// C9.2: The next payments, the unpaid installments due today or later by due date,
+    /// paged like a root list (the cursor names an installment by its `seq`).
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn next_payments(
+        &self,
+        #[graphql(desc = "How many installments from the next one (or after `after`): 0 to 100, default 20.")]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor: the installments after this one.")] after: Option<String>,
+        #[graphql(desc = "How many installments from the last one (or before `before`): 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor: the installments before this one.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<NextPayment>> {
+        let w = window::<i32>(first, after, last, before, None)?;
+        nested::page(&w, self.next_payments.clone(), |n| n.installment_seq, |n| n)
+    }
     /// C9.3: The overdue.
-    pub overdue: StatementOverdue,
-    /// C9.4: How payments were allocated.
-    pub allocations: Vec<PaymentAllocation>,
+    async fn overdue(&self) -> &StatementOverdue {
+        &self.overdue
+    }
+    /// C9.4: How payments were allocated, payment by payment (oldest first), each over the
+    /// installments it paid; paged like a root list.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
+    async fn allocations(
+        &self,
+        #[graphql(desc = "How many allocations from the first (or after `after`): 0 to 100, default 20.")]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor: the allocations after this one.")] after: Option<String>,
+        #[graphql(desc = "How many allocations from the last (or before `before`): 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "A cursor: the allocations before this one.")] before: Option<String>,
+    ) -> async_graphql::Result<Page<PaymentAllocation>> {
+        let w = window::<String>(first, after, last, before, None)?;
+        nested::page(&w, self.allocations.clone(), PaymentAllocation::key, |a| a)
+    }
     /// C9.5: Early repayment, part or full.
-    pub early_repayment: EarlyRepayment,
+    async fn early_repayment(&self) -> &EarlyRepayment {
+        &self.early_repayment
+    }
     /// C9.6: Principal balance.
-    pub principal_balance: Decimal,
+    async fn principal_balance(&self) -> Decimal {
+        self.principal_balance
+    }
     /// C9.7: Credit limit.
-    pub credit_limit: Decimal,
+    async fn credit_limit(&self) -> Decimal {
+        self.credit_limit
+    }
 }
 
 pub(super) async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql::Result<LoanStatement> {
     let p = ctx.principal()?;
-    let (loan, payments, s) = svc::statement(ctx.services(), p, id).await.map_err(top_level)?;
+    let (loan, mut payments, s) = svc::statement(ctx.services(), p, id).await.map_err(top_level)?;
     let c = loan.currency;
     let scaled = |amount: Decimal| Money::new(amount, c).at_scale();
     let allocations = s
@@ -162,6 +247,7 @@ pub(super) async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql
         .filter_map(|a| {
             let pay = payments.get(a.payment)?;
             Some(PaymentAllocation {
+                payment_id: pay.id,
                 payment_external_id: pay.external_id.clone(),
                 paid_at: pay.paid_at,
                 installment_seq: a.installment_seq,
@@ -170,14 +256,15 @@ pub(super) async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql
             })
         })
         .collect();
+    payments.sort_by_key(|p| (p.paid_at, p.id));
     Ok(LoanStatement {
         as_of: Date(s.as_of),
-        currency: loan.currency,
         amount_paid: scaled(s.paid_total),
         next_payments: s
             .next_payments
             .iter()
             .map(|n| NextPayment {
+                installment_seq: n.seq,
                 due_date: Date(n.due_date),
                 principal: scaled(n.principal),
                 interest: scaled(n.interest),
@@ -199,7 +286,7 @@ pub(super) async fn statement_of(ctx: &Context<'_>, id: LoanId) -> async_graphql
         },
         principal_balance: scaled(s.principal_balance),
         credit_limit: scaled(s.credit_limit),
-        payments: payments.into_iter().map(Payment).collect(),
-        loan: Loan(loan),
+        payments,
+        loan,
     })
 }

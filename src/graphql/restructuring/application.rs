@@ -46,6 +46,7 @@ pub struct Admissibility {
     /// R2 inside the window (or not overdue), R3 after it.
     pub rule: String,
     /// The R3 facts that made a late application inadmissible (empty when admissible).
+    #[graphql(complexity = "crate::graphql::budget::variants::<BlockingFact>()")]
     pub facts: Vec<BlockingFact>,
     /// The overdue date the R2 window counts from (local date); null when nothing was overdue.
     pub overdue_since: Option<Date>,

@@ -48,6 +48,11 @@ pub struct Conscript {
 /// ID: a contact that breaks contract terms breaks X4.
 pub const CONTRACT: &str = "CONTRACT";
 
+/// The most entries a verdict's `basis` holds: an action is judged by at most three rules
+/// of its own (foreclosure: R17.4, R18, R16), M5 for a conscript, and `CONTRACT` beside
+/// X4. The API weighs the list by it.
+pub const MAX_BASIS: usize = 5;
+
 /// Everything the verdicts depend on, loaded once.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {

@@ -312,3 +312,35 @@ fn an_agency_is_asked_about_contacts_only() {
     assert_eq!(actions_for(Role::MfoStaff).len(), 16);
     assert!(actions_for(Role::Borrower).is_empty());
 }
+
+#[test]
+fn every_verdicts_basis_fits_max_basis() {
+    let conscript =
+        Some(Conscript { service_start: d("2026-02-01"), protected_until: d("2027-04-01"), deferral_in_force: true });
+    let mut every = overdue("2026-01-01");
+    every.business_purpose = true;
+    every.mortgage_secured = true;
+    every.at_agency = true;
+    every.application_under_review = true;
+    every.claim_assigned_on = Some(d("2026-03-01"));
+    every.insolvency_from = Some(d("2026-02-01"));
+    every.court_act_on = Some(d("2026-04-01"));
+    every.conscript = conscript;
+    every.contract_meetings = ContractMeetingTerms {
+        per_day: Some(1),
+        per_week: Some(2),
+        on_days_off: true,
+        ..ContractMeetingTerms::default()
+    };
+    let mut conscript_only = overdue("2026-01-01");
+    conscript_only.conscript = conscript;
+    conscript_only.contract_meetings = every.contract_meetings;
+    for f in [Facts::default(), overdue("2026-01-01"), conscript_only, every] {
+        for a in ALL {
+            for at in ["2026-06-02 10:00:00", "2026-06-02 23:00:00", "2028-01-04 10:00:00"] {
+                let r = v(a, &f, at);
+                assert!(r.basis.len() <= MAX_BASIS, "{a:?} at {at}: {r:?}");
+            }
+        }
+    }
+}
