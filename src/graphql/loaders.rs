@@ -102,9 +102,10 @@ fn cached<T: Loader<Uuid>>(loader: T) -> DataLoader<T, HashMapCache> {
 }
 
 /// Fetches `keys` in one batch and keeps the rows for the resolvers that ask next.
-fn prime<'a, T>(l: &'a DataLoader<T, HashMapCache>, keys: Vec<Uuid>) -> BoxFuture<'a, async_graphql::Result<()>>
+fn prime<'a, K, T>(l: &'a DataLoader<T, HashMapCache>, keys: Vec<K>) -> BoxFuture<'a, async_graphql::Result<()>>
 where
-    T: Loader<Uuid, Error = async_graphql::Error>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    T: Loader<K, Error = async_graphql::Error>,
 {
     async move {
         l.enable_all_cache(true);
@@ -122,6 +123,26 @@ fn node_selections<'a>(connection: &Lookahead<'a>) -> [Lookahead<'a>; 2] {
 /// Whether the node selection of a connection asks for any of `fields`.
 fn selects(connection: &Lookahead<'_>, fields: &[&str]) -> bool {
     node_selections(connection).iter().any(|n| fields.iter().any(|f| n.field(f).exists()))
+}
+
+/// The instants the nodes' `permittedActions(at:)` selections ask about (one per alias;
+/// `None`: now). An `at` that does not parse is left to the field, which refuses it.
+fn verdict_instants(connection: &Lookahead<'_>) -> Vec<Option<chrono::DateTime<chrono::Utc>>> {
+    use async_graphql::InputType;
+    let mut instants: Vec<_> = node_selections(connection)
+        .iter()
+        .flat_map(|n| n.field("permittedActions").selection_fields())
+        .filter_map(|f| {
+            let at = f.arguments().ok()?.into_iter().find(|(name, _)| name.as_str() == "at").map(|(_, v)| v);
+            match at {
+                None | Some(async_graphql::Value::Null) => Some(None),
+                Some(v) => chrono::DateTime::<chrono::Utc>::parse(Some(v)).ok().map(Some),
+            }
+        })
+        .collect();
+    instants.sort();
+    instants.dedup();
+    instants
 }
 
 /// Whether the node selection asks for any of `fields` of the nodes of its `child`
@@ -167,7 +188,15 @@ impl Loaders {
             jobs.push(prime(&self.contacts, ids.clone()));
         }
         if selects(connection, &["militaryDeferrals"]) {
-            jobs.push(prime(&self.deferrals, ids));
+            jobs.push(prime(&self.deferrals, ids.clone()));
+        }
+        let instants = verdict_instants(connection);
+        if !instants.is_empty() {
+            let keys = instants.iter().flat_map(|at| ids.iter().map(move |id| (*id, *at))).collect();
+            // A refusal (a loan not in the caller's hands) is the field's to answer, not the
+            // list's: what failed is not cached, so the fields load it again and say so.
+            let verdicts = prime(&self.verdicts, keys);
+            jobs.push(async move { verdicts.await.or(Ok(())) }.boxed());
         }
         try_join_all(jobs).await.map(drop)
     }
