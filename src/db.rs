@@ -142,6 +142,21 @@ pub fn record_pool(db: &DatabaseConnection) {
     metrics::gauge!("mfo_db_pool_connections", "state" => "in_use").set(f64::from(size - idle));
 }
 
+/// Refreshes the query planner's statistics of `tables` (`ANALYZE`, on both databases).
+/// Without them a table filled in one run is planned as if it were still small: a lookup
+/// by `(mfo_id, external_id)` then scans every loan of the MFO instead of probing the
+/// unique index. PostgreSQL's autovacuum refreshes them in time for the API's steady
+/// traffic; a first migration grows a table faster than it, so the import asks itself.
+pub async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait;
+    for table in tables {
+        db.execute_unprepared(&format!("ANALYZE {table}"))
+            .await
+            .with_context(|| format!("failed to analyze {table}"))?;
+    }
+    Ok(())
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("failed to apply migrations")
 }

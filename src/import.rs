@@ -362,6 +362,8 @@ fn parse_row<T: InputType>(
 /// What the three kinds have in common for a run: the GraphQL input, its conversion to the
 /// service's input and the bulk sync call.
 trait Kind {
+    /// The tables its rows fill, whose planner statistics the import keeps fresh.
+    const TABLES: &'static [&'static str];
     type Input: InputType;
     type Service;
     type Record;
@@ -378,6 +380,7 @@ struct Loans;
 struct Payments;
 
 impl Kind for Borrowers {
+    const TABLES: &'static [&'static str] = &["borrower"];
     type Input = UpsertBorrowerInput;
     type Service = crate::services::loans::BorrowerInput;
     type Record = entity::borrower::Model;
@@ -394,6 +397,7 @@ impl Kind for Borrowers {
 }
 
 impl Kind for Loans {
+    const TABLES: &'static [&'static str] = &["loan", "installment"];
     type Input = UpsertLoanInput;
     type Service = crate::services::loans::LoanInput;
     type Record = entity::loan::Model;
@@ -410,6 +414,7 @@ impl Kind for Loans {
 }
 
 impl Kind for Payments {
+    const TABLES: &'static [&'static str] = &["payment", "loan"];
     type Input = RecordPaymentInput;
     type Service = crate::services::loans::PaymentInput;
     type Record = (entity::payment::Model, entity::loan::Model);
@@ -571,6 +576,10 @@ async fn run_kind<K: Kind>(
     let mut refused_file = open_refused(path, skip > 0, first_line)?;
     progress.begin(kind, total, summary.resumed_after);
     let mut done = summary.resumed_after;
+    // The planner's statistics are refreshed each time the rows written since the last
+    // refresh reach the rows before it (`db::analyze` says why): about twenty times
+    // for a million rows, each a sample, not a scan.
+    let mut analyzed_at = 0u64;
     loop {
         let mut batch: Vec<Pending<K::Service>> = Vec::with_capacity(sync::MAX_ITEMS);
         let originals = Arc::new(Mutex::new(BTreeMap::new()));
@@ -639,8 +648,13 @@ async fn run_kind<K: Kind>(
         }
         refused_file.flush().map_err(|e| anyhow::anyhow!("failed to write the refused rows: {e}"))?;
         write_checkpoint(path, done)?;
+        if summary.rows >= 2 * analyzed_at.max(sync::MAX_ITEMS as u64) {
+            crate::db::analyze(&ctx.db, K::TABLES).await?;
+            analyzed_at = summary.rows;
+        }
         progress.batch(done, total, summary.refused, source.peek().is_none());
     }
+    crate::db::analyze(&ctx.db, K::TABLES).await?;
     progress.finish();
     drop(refused_file);
     let checkpoint = checkpoint_path(path);

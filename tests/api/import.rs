@@ -30,6 +30,25 @@ fn refused(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Whether the query planner has statistics of `table` (an `ANALYZE` ran on it).
+async fn analyzed(app: &TestApp, table: &str) -> bool {
+    use sea_orm::ConnectionTrait;
+    let backend = app.ctx.db.get_database_backend();
+    let sql = if backend == sea_orm::DbBackend::Postgres {
+        format!("SELECT COUNT(*) AS n FROM pg_stats WHERE schemaname = current_schema() AND tablename = '{table}'")
+    } else {
+        // sqlite_stat1 exists once ANALYZE has run on any table.
+        let exists = "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'";
+        let row = app.ctx.db.query_one_raw(sea_orm::Statement::from_string(backend, exists)).await.expect("query");
+        if row.expect("row").try_get::<i64>("", "n").expect("n") == 0 {
+            return false;
+        }
+        format!("SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = '{table}'")
+    };
+    let row = app.ctx.db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await.expect("query");
+    row.expect("row").try_get::<i64>("", "n").expect("n") > 0
+}
+
 async fn loans_stored(app: &TestApp) -> i64 {
     let r = app.gql(&app.staff(), "{ loans { totalCount } }", json!({})).await;
     r["loans"]["totalCount"].as_i64().expect("totalCount")
@@ -108,7 +127,10 @@ async fn a_thousand_loans_with_ten_bad_rows_store_990_and_refuse_the_ten_with_li
     let path = dir.path().join("loans.ndjson");
     let bad = loans_with_ten_bad_rows(&path);
 
+    assert!(!analyzed(&app, "installment").await);
     let s = import(&app, ImportKind::Loans, &path, false).await;
+    // A table filled in one run is planned with statistics of what it holds, not as if empty.
+    assert!(analyzed(&app, "loan").await && analyzed(&app, "installment").await);
     eprintln!("1,000 loans: {}", s.line());
     assert_eq!((s.rows, s.created, s.updated, s.unchanged, s.refused), (1000, 990, 0, 0, 10), "{s:?}");
     assert_eq!(loans_stored(&app).await, 990);
