@@ -28,7 +28,7 @@ fi
 BIN=${BENCH_BIN:-target/release/mfo-api}
 mkdir -p target
 
-SERVER=""; DB=""; DB2=""; ANALYZER=""
+SERVER=""; DB=""; DB2=""; ANALYZER=""; AV_NOTE=""
 cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
   [ -n "$ANALYZER" ] && kill "$ANALYZER" 2>/dev/null || true
@@ -57,6 +57,7 @@ URL="http://127.0.0.1:$PORT/graphql"
 # with it on. Off here, its analyze is stood in for every 10 s, as its naptime would.
 if [ "$(psql "$DBURL" -tAc 'SHOW autovacuum')" = off ]; then
   echo "   autovacuum is off: ANALYZE every 10 s stands in for it"
+  AV_NOTE=" The server's PostgreSQL runs with autovacuum off: \\`ANALYZE\\` every 10 s stood in for it while the API loaded (without it every lookup by outside id scanned the MFO's loans: \\`db::analyze\\`)."
   ( while sleep 10; do psql "$DBURL" -qc "ANALYZE borrower; ANALYZE loan; ANALYZE installment" 2>/dev/null || true; done ) &
   ANALYZER=$!
 fi
@@ -114,9 +115,7 @@ MACHINE="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM, PostgreSQL
   echo "| stored after the run | $STORED; \`mfo-api audit verify\`: $VERIFY |"
   echo "| **\`mfo-api import loans\`, $N loans** (goal ≤ 600 s) | **${IMPORT_L} s** ($IMPORTED stored; the borrowers' import before it ${IMPORT_B} s) |"
   echo
-  echo "pgbench runs \`target/bench-pgbench-bulk.sql\` (written by \`bench/bulk_client.py pgbench\`): the statements \`write_loans\` and \`Write::commit\` issue for a batch of 500 new loans, values as literals, with its own outside ids per transaction."
-  echo
-  cat "$OUT"
+  echo "pgbench runs \`target/bench-pgbench-bulk.sql\` (written by \`bench/bulk_client.py pgbench\`): the statements \`write_loans\` and \`Write::commit\` issue for a batch of 500 new loans, values as literals, with its own outside ids per transaction.$AV_NOTE"
 } >"$OUT.new"
-mv "$OUT.new" "$OUT"
+python3 bench/results.py "$OUT" "$OUT.new" && rm -f "$OUT.new"
 echo "== written to $OUT"

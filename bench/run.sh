@@ -12,6 +12,7 @@
 #   BENCH_ONLY=webhooks bench/run.sh                   # one section alone (webhooks, worklist)
 #   BENCH_ONLY=worklist BENCH_SIZES=20000 bench/run.sh
 #   BENCH_ONLY=bulk bench/run.sh                       # bulk sync alone (bench/bulk.sh)
+# Each section of bench/RESULTS.md is replaced by the run that writes it (bench/results.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${BENCH_ONLY:-}" = bulk ]; then exec bench/bulk.sh; fi
@@ -371,14 +372,10 @@ def sections():
               f"Goal (p99 ≤ 2 s, none lost): {'met' if ok else 'NOT met'}.", ""]
     return s
 
+new = out + ".new"
 if only:
-    # A section run alone goes on top; everything the file held stays below it.
-    old = open(out).read().split("\n", 1) if os.path.exists(out) else ["# Benchmark results (bench/run.sh)", ""]
-    rest = old[1].lstrip("\n")
-    if not rest.startswith("## "):  # the last full run's preamble: under a heading of its own
-        rest = "## The last full run\n\n" + rest
-    text = "\n".join([old[0], ""] + sections()) + "\n" + rest
-    open(out, "w").write(text)
+    # A section run alone goes on top (bench/results.py); every other section stays.
+    open(new, "w").write("\n".join(sections()) + "\n")
     print("\n".join(sections()))
     sys.exit(0)
 lines = ["# Benchmark results (bench/run.sh)", "",
@@ -425,16 +422,11 @@ if len(sizes) >= 2:
             lines.append(f"| {w} | {a / b:.0%} |")
     lines.append("")
 lines += sections()
-# Sections this script does not write stay: bench/soak.sh's curve first (before the new
-# figures' sections), bench/fanout.sh's and the earlier runs kept by hand after them.
-import os, re
-if os.path.exists(out):
-    for section in re.split(r"(?m)^(?=## )", open(out).read()):
-        if section.startswith("## Soak"):
-            first = next(i for i, l in enumerate(lines) if l.startswith("## "))
-            lines[first:first] = [section.rstrip("\n"), ""]
-        if section.startswith(("## Escalation fan-out", "## Earlier runs")):
-            lines += [section.rstrip("\n"), ""]
-open(out, "w").write("\n".join(lines))
+# bench/results.py puts them in: the sections this run wrote replace their kind, every
+# other (the bulk sync's, the soak's curve, the fan-out, earlier runs kept by hand) stays.
+open(new, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+python3 bench/results.py "$OUT" "$OUT.new" && rm -f "$OUT.new"
+# The bulk sync is a section of the full run too (alone: BENCH_ONLY=bulk).
+if [ -z "$ONLY" ]; then BENCH_SKIP_BUILD=1 bench/bulk.sh; fi
