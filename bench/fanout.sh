@@ -102,10 +102,10 @@ for N in $COUNTS; do
   DB=""
 done
 
-# The "Escalation fan-out" section of bench/RESULTS.md: replaced if there, otherwise put
-# before the earlier runs (or at the end); nothing else in the file changes.
+# The "Escalation fan-out" section of bench/RESULTS.md, put in by bench/results.py (it
+# replaces the one there; nothing else in the file changes).
 python3 - "$OUT" target/fanout-figures.txt "$(git rev-parse --short HEAD)" <<'PY'
-import re, subprocess, sys, time
+import subprocess, sys, time
 out, figures, commit = sys.argv[1], sys.argv[2], sys.argv[3]
 runs = []
 for line in open(figures):
@@ -145,13 +145,7 @@ for r in runs:
         f"| {r['mutation_p50_ms']} / {r['mutation_p99_ms']} | {r['statements_per_escalation']} / {r['fanout_statements_per_escalation']} | {stm} | {rss} | {cpu} |")
 lines.append("")
 section = "\n".join(lines) + "\n"
-text = open(out).read()
-m = re.search(r"^## Escalation fan-out\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
-if m:
-    text = text[:m.start()] + section + text[m.end():]
-else:
-    e = re.search(r"^## Earlier runs", text, flags=re.M)
-    text = text[:e.start()] + section + "\n" + text[e.start():] if e else text.rstrip("\n") + "\n\n" + section
-open(out, "w").write(text)
+open(out + ".new", "w").write(section)
 print(section)
 PY
+python3 bench/results.py "$OUT" "$OUT.new" && rm -f "$OUT.new"

@@ -91,7 +91,7 @@ if [ "${SOAK_RECORD:-0}" = 1 ]; then
   python3 - bench/RESULTS.md "$CURVE" "$DBKIND" "$LOANS" "$START" "$END" "$GROWTH" "$MAX_GROWTH" "$READS" "$WRITES" \
     "$EVENTS" "$FAILURES" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes')" \
     "$(basename "$BIN")" <<'PY'
-import datetime, re, sys
+import datetime, sys
 out, curve, db, loans, start, end, growth, bound, reads, writes, events, failures, commit, binary = sys.argv[1:]
 rows = [l.split(",") for l in open(curve).read().strip().splitlines()[1:]]
 samples = [(float(s), int(kb)) for s, kb in rows]
@@ -105,12 +105,9 @@ section = "\n".join([
     f"{reads} reads, {writes} writes, {events} subscription events, {failures} failures. "
     f"RSS after warm-up {start} MB, at the end {end} MB: **growth {growth} MB** (bound {bound} MB).", "",
     "| minute | RSS MB |", "|---|---|", *minute, ""])
-text = open(out).read()
-text = re.sub(r"(?ms)^## Soak.*?(?=^## |\Z)", "", text)
-first = text.find("\n## ")
-text = text[:first + 1] + section + "\n" + text[first + 1:] if first >= 0 else text + "\n" + section
-open(out, "w").write(text)
+open(out + ".new", "w").write(section)
 PY
+  python3 bench/results.py bench/RESULTS.md bench/RESULTS.md.new && rm -f bench/RESULTS.md.new
 fi
 [ "$FAILURES" = 0 ] || { echo "soak: $FAILURES requests failed" >&2; exit 1; }
 python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)" "$GROWTH" "$MAX_GROWTH" \

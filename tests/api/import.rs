@@ -32,21 +32,12 @@ fn refused(path: &Path) -> Vec<Value> {
 
 /// Whether the query planner has statistics of `table` (an `ANALYZE` ran on it).
 async fn analyzed(app: &TestApp, table: &str) -> bool {
-    use sea_orm::ConnectionTrait;
-    let backend = app.ctx.db.get_database_backend();
-    let sql = if backend == sea_orm::DbBackend::Postgres {
-        format!("SELECT COUNT(*) AS n FROM pg_stats WHERE schemaname = current_schema() AND tablename = '{table}'")
-    } else {
-        // sqlite_stat1 exists once ANALYZE has run on any table.
-        let exists = "SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'";
-        let row = app.ctx.db.query_one_raw(sea_orm::Statement::from_string(backend, exists)).await.expect("query");
-        if row.expect("row").try_get::<i64>("", "n").expect("n") == 0 {
-            return false;
-        }
-        format!("SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = '{table}'")
-    };
-    let row = app.ctx.db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await.expect("query");
-    row.expect("row").try_get::<i64>("", "n").expect("n") > 0
+    if app.ctx.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return app.count(&format!("pg_stats WHERE schemaname = current_schema() AND tablename = '{table}'")).await > 0;
+    }
+    // sqlite_stat1 exists once ANALYZE has run on any table.
+    app.count("sqlite_master WHERE name = 'sqlite_stat1'").await > 0
+        && app.count(&format!("sqlite_stat1 WHERE tbl = '{table}'")).await > 0
 }
 
 async fn loans_stored(app: &TestApp) -> i64 {
