@@ -20,61 +20,13 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::loans::{Borrower, Loan};
 use crate::graphql::me::Organization;
 use crate::graphql::scalars::Date;
-use crate::i18n::render_all;
 use crate::ids::{ContactId, LoanId, OrgId};
 use crate::services::Range;
 use crate::services::collection::{self as svc, Disclosure};
 use crate::services::paging::Position;
 
-/// Whether an action is allowed now, why, and when it will be if it is not.
-#[derive(SimpleObject)]
-pub struct ActionVerdict {
-    /// The action judged.
-    pub action: CollectionAction,
-    /// Whether the caller may take it at the verdict's instant.
-    pub allowed: bool,
-    /// The DOMAIN.md rules that decided it; `CONTRACT` beside `X4` when the loan's
-    /// contract set the meeting terms used (X4 "unless the contract sets other terms").
-    #[graphql(complexity = "crate::rules::collection::MAX_BASIS")]
-    pub basis: Vec<String>,
-    /// Why, in the caller's (the collector's) language: the request's `Accept-Language`
-    /// (ru, kk, ky or en); when the request names none of them, the borrower's language.
-    pub reason: String,
-    /// Why, in the borrower's language (the loan's borrower's `language`: ru, kk or ky),
-    /// whatever the caller's: the text to read or send to the borrower.
-    pub borrower_reason: String,
-    /// When a refused action becomes allowed, if that is known.
-    pub next_allowed_at: Option<DateTime<Utc>>,
-    /// For counted actions (calls, meetings): what is left in the current window.
-    pub remaining: Option<i32>,
-    /// A short-lived signed token for an allowed contact; quote it in `recordContact`
-    /// (its `clearance` field then says ACCEPTED, or what else became of it). Issued only
-    /// to MFO staff, managers and agencies, only for an allowed contact, and only when
-    /// `at` is now.
-    pub clearance: Option<String>,
-    /// Until when the clearance covers a contact (UTC instant; exclusive of later
-    /// contacts): its issue plus the policy's `contact.clearance_minutes` (15 minutes in
-    /// the shipped policies of both jurisdictions). A contact that happens later is still
-    /// stored, UNCLEARED, with `recordContact`'s `clearance: EXPIRED`. Null without a
-    /// clearance.
-    pub clearance_expires_at: Option<DateTime<Utc>>,
-}
-
-impl From<svc::VerdictView> for ActionVerdict {
-    fn from(v: svc::VerdictView) -> Self {
-        Self {
-            action: v.verdict.action,
-            allowed: v.verdict.allowed,
-            basis: v.verdict.basis.iter().map(|b| (*b).to_owned()).collect(),
-            reason: render_all(&v.reasons, crate::i18n::requested().unwrap_or(v.borrower_language)),
-            borrower_reason: render_all(&v.reasons, v.borrower_language),
-            next_allowed_at: v.verdict.next_allowed_at,
-            remaining: v.verdict.remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
-            clearance: v.clearance,
-            clearance_expires_at: v.clearance_expires_at,
-        }
-    }
-}
+mod verdicts;
+pub use verdicts::{ActionVerdict, ActionVerdicts};
 
 /// A loan of a collection worklist with its verdict on the action asked about.
 pub struct WorklistEntry(svc::WorkItem);
@@ -312,11 +264,11 @@ impl CollectionQuery {
         #[graphql(desc = "The loan's global ID.")] loan_id: ID,
         #[graphql(desc = "The instant to judge at (UTC); now when omitted. A clearance is issued only for now.")]
         at: Option<DateTime<Utc>>,
-    ) -> async_graphql::Result<Vec<ActionVerdict>> {
+    ) -> async_graphql::Result<ActionVerdicts> {
         let p = ctx.principal()?;
         let id = LoanId(decode(&loan_id, Kind::Loan)?);
         let views = svc::permitted_actions(ctx.services(), p, id, at).await.map_err(top_level)?;
-        Ok(views.into_iter().map(ActionVerdict::from).collect())
+        Ok(ActionVerdicts(views.into_iter().map(ActionVerdict::from).collect()))
     }
 
     /// The caller's worklist for one action: every loan in its hands (an agency: those

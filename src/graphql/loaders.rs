@@ -11,6 +11,7 @@
 //! them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::Lookahead;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
@@ -190,15 +191,28 @@ impl Loaders {
         if selects(connection, &["militaryDeferrals"]) {
             jobs.push(prime(&self.deferrals, ids.clone()));
         }
-        let instants = verdict_instants(connection);
-        if !instants.is_empty() {
-            let keys = instants.iter().flat_map(|at| ids.iter().map(move |id| (*id, *at))).collect();
-            // A refusal (a loan not in the caller's hands) is the field's to answer, not the
-            // list's: what failed is not cached, so the fields load it again and say so.
-            let verdicts = prime(&self.verdicts, keys);
-            jobs.push(async move { verdicts.await.or(Ok(())) }.boxed());
+        for at in verdict_instants(connection) {
+            jobs.push(self.prime_verdicts(page, at).boxed());
         }
         try_join_all(jobs).await.map(drop)
+    }
+
+    /// The page's verdicts at `at` from its rows (only their situation is read again). A
+    /// refusal (a loan not in the caller's hands, a role that asks nothing) is the
+    /// field's to answer, not the list's: nothing is cached for it, so the field loads it
+    /// and says so.
+    async fn prime_verdicts(
+        &self,
+        page: &[loan::Model],
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> async_graphql::Result<()> {
+        let VerdictsLoader(ctx, principal) = self.verdicts.loader();
+        let Some(p) = principal else { return Ok(()) };
+        self.verdicts.enable_all_cache(true);
+        if let Ok(views) = crate::services::collection::permitted_actions_of(ctx, p, page, at).await {
+            self.verdicts.feed_many(views.into_iter().map(|(id, v)| ((id, at), shared(v)))).await;
+        }
+        Ok(())
     }
 
     /// Primes the loaders a page of `ContactEvent`s will use (`graphql::collection::ContactEvent`).
@@ -550,11 +564,18 @@ impl Loader<Uuid> for DeferralsLoader {
 /// principal.
 pub struct VerdictsLoader(Ctx, Option<Principal>);
 
+fn shared(views: Vec<crate::services::collection::VerdictView>) -> Verdicts {
+    views.into_iter().map(Arc::new).collect()
+}
+
 /// A loan and the instant its verdicts are asked at (none: now).
 pub type VerdictKey = (Uuid, Option<chrono::DateTime<chrono::Utc>>);
 
+/// A loan's verdicts, shared by the loader's cache and the fields that read them.
+pub type Verdicts = Vec<Arc<crate::services::collection::VerdictView>>;
+
 impl Loader<VerdictKey> for VerdictsLoader {
-    type Value = Vec<crate::services::collection::VerdictView>;
+    type Value = Verdicts;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[VerdictKey]) -> Result<HashMap<VerdictKey, Self::Value>, Self::Error> {
@@ -568,7 +589,7 @@ impl Loader<VerdictKey> for VerdictsLoader {
                 keys.iter().filter(|k| k.1 == at).map(|k| crate::ids::LoanId(k.0)).collect();
             let views =
                 crate::services::collection::permitted_actions_many(&self.0, p, &ids, at).await.map_err(top_level)?;
-            out.extend(views.into_iter().map(|(id, v)| ((id, at), v)));
+            out.extend(views.into_iter().map(|(id, v)| ((id, at), shared(v))));
         }
         Ok(out)
     }

@@ -105,6 +105,71 @@ async fn the_worklist_lists_loans_where_the_action_is_allowed_first_then_the_oth
     assert_eq!(app.error_code(&borrower, WORKLIST, json!({})).await, "FORBIDDEN");
 }
 
+/// `permittedActions` answers its verdicts in one pass over the selection; a worklist
+/// entry's `verdict` goes through async-graphql's resolvers. Aliases, `__typename`,
+/// fragments (named, inline, with and without a type condition), a field selected twice and
+/// fields kept or dropped by `@include`/`@skip` on a variable come out the same from both.
+#[tokio::test]
+async fn verdicts_answer_any_selection_as_the_general_resolvers_do() {
+    let app = TestApp::spawn().await;
+    on(&app, "2026-03-17");
+    app.clock.set(at("2026-03-17T07:00:00Z"));
+    let token = agency(&app);
+    let allowed = handed(&app, "A").await;
+    let refused = handed(&app, "B").await;
+    called_three_times(&app, &token, &refused, 1).await;
+    let selection = "__typename kind: action allowed ok: allowed ...V ... on ActionVerdict { reason nextAllowedAt } \
+        ... { remaining borrowerReason } clearance @include(if: $with) expires: clearanceExpiresAt @skip(if: $with) basis";
+    let fragment = "fragment V on ActionVerdict { basis clearanceExpiresAt kind: action }";
+    let one =
+        format!("query($id: ID!, $with: Boolean!) {{ permittedActions(loanId: $id) {{ {selection} }} }} {fragment}");
+    let list = format!(
+        "query($with: Boolean!) {{ collectionWorklist(action: CALL) {{ nodes {{ loan {{ id }} verdict {{ {selection} }} }} }} }} {fragment}"
+    );
+    for with in [true, false] {
+        let entries = app.gql(&token, &list, json!({ "with": with })).await;
+        let entries = entries["collectionWorklist"]["nodes"].as_array().expect("nodes").clone();
+        assert_eq!(entries.len(), 2);
+        for s in [&allowed, &refused] {
+            let general =
+                &entries.iter().find(|e| e["loan"]["id"] == json!(s.loan)).expect("in the worklist")["verdict"];
+            let verdicts = app.gql(&token, &one, json!({ "id": s.loan, "with": with })).await;
+            let call = verdicts["permittedActions"].as_array().expect("verdicts").iter().find(|v| v["kind"] == "CALL");
+            assert_eq!(call, Some(general), "with = {with}");
+            // `@include` keeps `clearance`, `@skip` drops `expires`, or the other way round.
+            let mut wanted = vec![
+                "__typename",
+                "kind",
+                "allowed",
+                "ok",
+                "basis",
+                "clearanceExpiresAt",
+                "reason",
+                "nextAllowedAt",
+                "remaining",
+                "borrowerReason",
+                if with { "clearance" } else { "expires" },
+            ];
+            wanted.sort_unstable();
+            let mut keys: Vec<&str> = general.as_object().expect("object").keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, wanted, "every selected key, once");
+        }
+    }
+    // The allowed call carries its clearance, the refused one says until when it is refused.
+    let call_of = async |s: &Setup, with: bool| {
+        let v = app.gql(&token, &one, json!({ "id": s.loan, "with": with })).await;
+        v["permittedActions"].as_array().expect("verdicts").iter().find(|v| v["kind"] == "CALL").cloned().expect("CALL")
+    };
+    let call = call_of(&allowed, true).await;
+    assert_eq!((call["__typename"].clone(), call["ok"].clone()), (json!("ActionVerdict"), json!(true)));
+    assert!(call["clearance"].is_string(), "{call}");
+    let call = call_of(&refused, false).await;
+    assert_eq!(call["nextAllowedAt"], "2026-03-18T03:00:00+00:00");
+    assert_eq!((call["remaining"].clone(), call["expires"].clone()), (json!(0), Value::Null));
+    assert_eq!(call["basis"], json!(["X3"]));
+}
+
 // Run alone like the other statement counts (`performance.rs`): a busy CPU can split one
 // DataLoader batch in two.
 #[tokio::test]

@@ -377,10 +377,11 @@ impl Loan {
         ctx: &Context<'_>,
         #[graphql(desc = "The instant to judge at (UTC); now when omitted. A clearance is issued only for now.")]
         at: Option<DateTime<Utc>>,
-    ) -> async_graphql::Result<Vec<crate::graphql::collection::ActionVerdict>> {
+    ) -> async_graphql::Result<crate::graphql::collection::ActionVerdicts> {
+        use crate::graphql::collection::{ActionVerdict, ActionVerdicts};
         let loaders = ctx.data_unchecked::<Loaders>();
         let views = loaders.verdicts.load_one((self.0.id, at)).await?.ok_or_else(not_found)?;
-        Ok(views.into_iter().map(Into::into).collect())
+        Ok(ActionVerdicts(views.into_iter().map(ActionVerdict).collect()))
     }
     /// The timed duties on this loan (R1's notice), oldest first: the newest 50 at most.
     #[graphql(complexity = "nested::MAX_DEADLINES * child_complexity")]

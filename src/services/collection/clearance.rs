@@ -140,18 +140,36 @@ struct ClearanceClaims {
     exp: i64,
 }
 
-/// A clearance for `action` on `loan`, valid from `at` until `expires_at`.
-pub(super) fn mint_clearance(
-    key: &[u8],
-    p: &Principal,
-    loan: Uuid,
-    action: CollectionAction,
-    at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> ServiceResult<String> {
-    let claims = ClearanceClaims { sub: p.key(), loan, action, iat: at.timestamp(), exp: expires_at.timestamp() };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(key))
-        .map_err(|e| ServiceError::Internal(e.into()))
+/// Mints one caller's clearances: the key and the holder prepared once for a whole page of
+/// verdicts.
+pub(super) struct Minter {
+    key: EncodingKey,
+    header: Header,
+    holder: String,
+}
+
+impl Minter {
+    pub(super) fn new(key: &[u8], p: &Principal) -> Self {
+        Self { key: EncodingKey::from_secret(key), header: Header::new(Algorithm::HS256), holder: p.key() }
+    }
+
+    /// A clearance for `action` on `loan`, valid from `at` until `expires_at`.
+    pub(super) fn mint(
+        &self,
+        loan: Uuid,
+        action: CollectionAction,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> ServiceResult<String> {
+        let claims = ClearanceClaims {
+            sub: self.holder.clone(),
+            loan,
+            action,
+            iat: at.timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        jsonwebtoken::encode(&self.header, &claims, &self.key).map_err(|e| ServiceError::Internal(e.into()))
+    }
 }
 
 /// Whether a clearance covers this contact: signed by us, for this principal, loan and

@@ -10,6 +10,7 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
@@ -18,13 +19,14 @@ use crate::rules::collection::{self as rules, ContactFact, Facts};
 use crate::rules::policy::PolicyVersion;
 use crate::services::{loans, reference, restructuring};
 
-/// Everything the verdicts need about one loan, read in one round.
+/// Everything the verdicts need about one loan, read in one round. The calendar and the
+/// policy are shared by every loan of a jurisdiction in the round, not copied per loan.
 pub struct Loaded {
     pub loan: loan::Model,
     pub language: Language,
     pub facts: Facts,
-    pub calendar: Calendar,
-    pub policy: PolicyVersion,
+    pub calendar: Arc<Calendar>,
+    pub policy: Arc<PolicyVersion>,
 }
 
 /// What a loan's facts need beyond its own row, read in the same statement as the row
@@ -52,6 +54,41 @@ pub(super) struct LoanInSituation {
     loan: loan::Model,
     #[sea_orm(nested)]
     situation: Situation,
+}
+
+/// A loan's situation by its id, for loans whose rows the caller has already read.
+#[derive(Debug, FromQueryResult)]
+struct SituationOf {
+    id: Uuid,
+    #[sea_orm(nested)]
+    situation: Situation,
+}
+
+/// The situations of `loans` (rows the caller read, e.g. a page of a list) in one
+/// statement, joined to their rows, in their order; a loan `within` leaves out (the
+/// caller's scope) is left out.
+pub(super) async fn situations_of<C: ConnectionTrait>(
+    db: &C,
+    loans: &[loan::Model],
+    within: sea_orm::Condition,
+) -> ServiceResult<Vec<LoanInSituation>> {
+    let mut found: std::collections::HashMap<Uuid, Situation> = with_situation(
+        loan::Entity::find()
+            .select_only()
+            .column(loan::Column::Id)
+            .filter(loan::Column::Id.is_in(loans.iter().map(|l| l.id)))
+            .filter(within),
+    )
+    .into_model::<SituationOf>()
+    .all(db)
+    .await?
+    .into_iter()
+    .map(|s| (s.id, s.situation))
+    .collect();
+    Ok(loans
+        .iter()
+        .filter_map(|l| found.remove(&l.id).map(|situation| LoanInSituation { loan: l.clone(), situation }))
+        .collect())
 }
 
 /// Adds `Situation`'s columns to a select of loans.
@@ -175,10 +212,14 @@ pub(super) async fn facts_of_many<C: ConnectionTrait>(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<LoanInSituation> = rows.by_ref().take(FACTS_CHUNK).collect();
-        let mut laws: Vec<(entity::enums::Jurisdiction, reference::Law)> = Vec::new();
+        let mut laws: Vec<(entity::enums::Jurisdiction, SharedLaw)> = Vec::new();
         for r in &chunk {
             if !laws.iter().any(|(j, _)| *j == r.loan.jurisdiction) {
-                laws.push((r.loan.jurisdiction, reference::law(cache, db, r.loan.jurisdiction, at).await?));
+                let law = reference::law(cache, db, r.loan.jurisdiction, at).await?;
+                laws.push((
+                    r.loan.jurisdiction,
+                    SharedLaw { calendar: Arc::new(law.calendar), policy: Arc::new(law.policy) },
+                ));
             }
         }
         let ids: Vec<Uuid> = chunk.iter().map(|r| r.loan.id).collect();
@@ -221,10 +262,16 @@ pub(super) async fn facts_of_many<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// A jurisdiction's law as the loans of one round share it.
+struct SharedLaw {
+    calendar: Arc<Calendar>,
+    policy: Arc<PolicyVersion>,
+}
+
 /// One loan's facts from its rows: the part `permittedActions` and the worklist share.
 fn facts_from(
     row: LoanInSituation,
-    law: &reference::Law,
+    law: &SharedLaw,
     schedule: &[entity::installment::Model],
     mut payments: Vec<entity::payment::Model>,
     contacts: Vec<ContactFact>,
@@ -263,7 +310,13 @@ fn facts_from(
         contract_meetings: contract_meeting_terms(&l),
         contacts,
     };
-    Loaded { loan: l, language: s.s_language, facts, calendar: law.calendar.clone(), policy: law.policy.clone() }
+    Loaded {
+        loan: l,
+        language: s.s_language,
+        facts,
+        calendar: Arc::clone(&law.calendar),
+        policy: Arc::clone(&law.policy),
+    }
 }
 
 /// X4: the meeting terms stored on the loan from its contract.

@@ -1,6 +1,9 @@
 //! `permittedActions`, `collectionWorklist` and the verdict on assigning a claim: the facts
-//! loaded once, judged by the pure `rules::collection`, then decorated with reasons and
-//! clearances. Nothing here writes but the clearance key's first use.
+//! loaded once, judged by the pure `rules::collection`, then decorated with short-lived
+//! clearances (their reasons are rendered by the GraphQL layer, for the fields selected).
+//! Nothing here writes but the clearance key's first use.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{ClaimAssignee, CollectionAction, Role};
@@ -9,7 +12,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::{
-    FACTS_CHUNK, Loaded, LoanInSituation, clearance_key, facts_of_many, load_facts, mint_clearance, with_situation,
+    FACTS_CHUNK, Loaded, LoanInSituation, Minter, clearance_key, facts_of_many, load_facts, situations_of,
+    with_situation,
 };
 use crate::auth::Principal;
 use crate::error::{ServiceError, ServiceResult};
@@ -22,14 +26,20 @@ use crate::services::{Ctx, Page, reference, scope};
 #[derive(Debug, Clone)]
 pub struct VerdictView {
     pub verdict: Verdict,
-    /// Why, as messages: the GraphQL layer renders them in the reader's language.
-    pub reasons: Vec<crate::i18n::Msg>,
     /// The borrower's language, for the text addressed to the borrower.
     pub borrower_language: crate::i18n::Lang,
     pub clearance: Option<String>,
     /// Until when the clearance covers a contact (UTC): issue + the policy's
     /// `contact.clearance_minutes`.
     pub clearance_expires_at: Option<DateTime<Utc>>,
+}
+
+impl VerdictView {
+    /// Why, as messages: the GraphQL layer renders them in the reader's language, and
+    /// only for the fields a client selects.
+    pub fn reasons(&self) -> Vec<crate::i18n::Msg> {
+        self.verdict.messages()
+    }
 }
 
 /// R17.3 and, for a collection agency, R14: the verdict on assigning the claim on the
@@ -83,19 +93,16 @@ pub async fn permitted_actions(
     many.remove(&id.0).ok_or(ServiceError::NotFound)
 }
 
-/// `permittedActions` of many loans (`Loan.permittedActions` on a page): the same verdicts,
-/// reasons and clearances, in four statements per 500 loans. Loans outside the caller's
-/// scope are left out.
+/// `permittedActions` of many loans by id: the same verdicts, reasons and clearances, in
+/// four statements per 500 loans. Loans outside the caller's scope are left out.
 pub async fn permitted_actions_many(
     ctx: &Ctx,
     p: &Principal,
     ids: &[LoanId],
     at: Option<DateTime<Utc>>,
-) -> ServiceResult<std::collections::HashMap<Uuid, Vec<VerdictView>>> {
-    clears(p)?;
-    let now = ctx.clock.now();
-    let at = at.unwrap_or(now);
-    let mut out = std::collections::HashMap::with_capacity(ids.len());
+) -> ServiceResult<HashMap<Uuid, Vec<VerdictView>>> {
+    let (at, minter) = instant(ctx, p, at).await?;
+    let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(FACTS_CHUNK) {
         let rows = with_situation(
             loan::Entity::find().filter(loan::Column::Id.is_in(chunk.iter().map(|id| id.0))).filter(scope::loans(p)),
@@ -103,10 +110,54 @@ pub async fn permitted_actions_many(
         .into_model::<LoanInSituation>()
         .all(&ctx.db)
         .await?;
-        for loaded in facts_of_many(&ctx.reference, &ctx.db, rows, at).await? {
-            let verdicts = judge(p, &loaded, at);
-            out.insert(loaded.loan.id, decorate(ctx, p, &loaded, verdicts, at, now).await?);
-        }
+        out.extend(judge_rows(ctx, p, rows, at, minter.as_ref()).await?);
+    }
+    Ok(out)
+}
+
+/// `permittedActions` of loans whose rows the caller has read (`Loan.permittedActions` on
+/// a page of `loans`): as `permitted_actions_many`, with the situation read beside the
+/// rows rather than the rows again.
+pub async fn permitted_actions_of(
+    ctx: &Ctx,
+    p: &Principal,
+    loans: &[loan::Model],
+    at: Option<DateTime<Utc>>,
+) -> ServiceResult<HashMap<Uuid, Vec<VerdictView>>> {
+    let (at, minter) = instant(ctx, p, at).await?;
+    let mut out = HashMap::with_capacity(loans.len());
+    for chunk in loans.chunks(FACTS_CHUNK) {
+        let rows = situations_of(&ctx.db, chunk, scope::loans(p)).await?;
+        out.extend(judge_rows(ctx, p, rows, at, minter.as_ref()).await?);
+    }
+    Ok(out)
+}
+
+/// The instant a call judges at (`at`, or now) and who mints its clearances, once for
+/// all its loans.
+async fn instant(
+    ctx: &Ctx,
+    p: &Principal,
+    at: Option<DateTime<Utc>>,
+) -> ServiceResult<(DateTime<Utc>, Option<Minter>)> {
+    clears(p)?;
+    let now = ctx.clock.now();
+    let at = at.unwrap_or(now);
+    Ok((at, minter(ctx, p, at, now).await?))
+}
+
+/// The verdicts of loans read with their situation, decorated for the caller.
+async fn judge_rows(
+    ctx: &Ctx,
+    p: &Principal,
+    rows: Vec<LoanInSituation>,
+    at: DateTime<Utc>,
+    minter: Option<&Minter>,
+) -> ServiceResult<Vec<(Uuid, Vec<VerdictView>)>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for loaded in facts_of_many(&ctx.reference, &ctx.db, rows, at).await? {
+        let verdicts = judge(p, &loaded, at);
+        out.push((loaded.loan.id, decorate(minter, &loaded, verdicts, at)?));
     }
     Ok(out)
 }
@@ -116,36 +167,37 @@ fn judge(p: &Principal, loaded: &Loaded, at: DateTime<Utc>) -> Vec<Verdict> {
     rules::verdicts(p.role, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy)
 }
 
-/// Verdicts as the caller reads them: with their reasons, and each allowed contact with a
-/// clearance when `at` is now (a clearance is for acting now, not for a hypothetical moment).
-async fn decorate(
-    ctx: &Ctx,
-    p: &Principal,
+/// Who mints the caller's clearances: none when `at` is not now (a clearance is for acting
+/// now, not for a hypothetical moment) or the role gets none.
+async fn minter(ctx: &Ctx, p: &Principal, at: DateTime<Utc>, now: DateTime<Utc>) -> ServiceResult<Option<Minter>> {
+    if clears(p)? && (at - now).num_seconds().abs() <= 60 {
+        Ok(Some(Minter::new(&clearance_key(&ctx.reference, &ctx.db).await?, p)))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Verdicts as the caller reads them: each allowed contact with a clearance when there is
+/// a minter.
+fn decorate(
+    minter: Option<&Minter>,
     loaded: &Loaded,
     verdicts: Vec<Verdict>,
     at: DateTime<Utc>,
-    now: DateTime<Utc>,
 ) -> ServiceResult<Vec<VerdictView>> {
     let lifetime = Duration::minutes(i64::from(loaded.policy.policy.contact.clearance_minutes));
-    let key = if clears(p)? && (at - now).num_seconds().abs() <= 60 {
-        Some(clearance_key(&ctx.reference, &ctx.db).await?)
-    } else {
-        None
-    };
     verdicts
         .into_iter()
         .map(|v| {
-            let reasons = v.messages();
-            let (clearance, clearance_expires_at) = match (&key, v.allowed && rules::is_contact(v.action)) {
-                (Some(k), true) => {
+            let (clearance, clearance_expires_at) = match minter {
+                Some(m) if v.allowed && rules::is_contact(v.action) => {
                     let expires_at = at + lifetime;
-                    (Some(mint_clearance(k, p, loaded.loan.id, v.action, at, expires_at)?), Some(expires_at))
+                    (Some(m.mint(loaded.loan.id, v.action, at, expires_at)?), Some(expires_at))
                 }
                 _ => (None, None),
             };
             Ok(VerdictView {
                 verdict: v,
-                reasons,
                 borrower_language: crate::i18n::Lang::of_record(loaded.language),
                 clearance,
                 clearance_expires_at,
@@ -249,10 +301,10 @@ pub async fn worklist(
     let has_next = within.len() > size;
     // Going back, the page is the last `size` of what lies before `before`.
     let skip = if w.backward { within.len().saturating_sub(size) } else { 0 };
+    let minter = minter(ctx, p, at, now).await?;
     let mut items = Vec::new();
     for (pos, loaded, v) in within.into_iter().skip(skip).take(size) {
-        let verdict = decorate(ctx, p, &loaded, vec![v], at, now)
-            .await?
+        let verdict = decorate(minter.as_ref(), &loaded, vec![v], at)?
             .pop()
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("a verdict went missing")))?;
         items.push((pos, WorkItem { loan: loaded.loan, verdict }));

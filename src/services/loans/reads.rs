@@ -149,14 +149,20 @@ pub async fn payments_by_loan<C: ConnectionTrait>(
     db: &C,
     loan_ids: &[Uuid],
 ) -> ServiceResult<HashMap<Uuid, Vec<payment::Model>>> {
-    let rows = payment::Entity::find()
-        .filter(payment::Column::LoanId.is_in(loan_ids.iter().copied()))
-        .order_by_asc(payment::Column::PaidAt)
+    use payment::Column as C;
+    // By position, as `schedules_by_loan`.
+    type Line = (Uuid, Uuid, String, DateTime<Utc>, DbDecimal, DateTime<Utc>);
+    let rows: Vec<Line> = payment::Entity::find()
+        .select_only()
+        .columns([C::Id, C::LoanId, C::ExternalId, C::PaidAt, C::Amount, C::CreatedAt])
+        .filter(C::LoanId.is_in(loan_ids.iter().copied()))
+        .order_by_asc(C::PaidAt)
+        .into_tuple()
         .all(db)
         .await?;
     let mut map: HashMap<Uuid, Vec<payment::Model>> = HashMap::new();
-    for r in rows {
-        map.entry(r.loan_id).or_default().push(r);
+    for (id, loan_id, external_id, paid_at, amount, created_at) in rows {
+        map.entry(loan_id).or_default().push(payment::Model { id, loan_id, external_id, paid_at, amount, created_at });
     }
     Ok(map)
 }
