@@ -43,12 +43,12 @@ impl ActionVerdict {
     /// Why, in the caller's (the collector's) language: the request's `Accept-Language`
     /// (ru, kk, ky or en); when the request names none of them, the borrower's language.
     async fn reason(&self) -> String {
-        render_all(&self.0.reasons(), crate::i18n::requested().unwrap_or(self.0.borrower_language))
+        self.reason_text()
     }
     /// Why, in the borrower's language (the loan's borrower's `language`: ru, kk or ky),
     /// whatever the caller's: the text to read or send to the borrower.
     async fn borrower_reason(&self) -> String {
-        render_all(&self.0.reasons(), self.0.borrower_language)
+        self.borrower_reason_text()
     }
     /// When a refused action becomes allowed, if that is known.
     async fn next_allowed_at(&self) -> Option<DateTime<Utc>> {
@@ -56,7 +56,7 @@ impl ActionVerdict {
     }
     /// For counted actions (calls, meetings): what is left in the current window.
     async fn remaining(&self) -> Option<i32> {
-        self.0.verdict.remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX))
+        self.remaining_count()
     }
     /// A short-lived signed token for an allowed contact; quote it in `recordContact`
     /// (its `clearance` field then says ACCEPTED, or what else became of it). Issued only
@@ -148,7 +148,9 @@ fn verdict_selection(
                 (fragment.node.type_condition.as_ref(), &fragment.node.selection_set)
             }
         };
-        if condition.is_some_and(|c| c.node.on.node.as_str() != "ActionVerdict") {
+        if condition
+            .is_some_and(|c| c.node.on.node.as_str() != <ActionVerdict as async_graphql::OutputType>::type_name())
+        {
             return None;
         }
         verdict_selection(ctx, &inner.node, out)?;
@@ -157,28 +159,37 @@ fn verdict_selection(
 }
 
 impl ActionVerdict {
-    /// The verdict's selected fields, as the `#[Object]` resolvers above answer them.
+    fn reason_text(&self) -> String {
+        render_all(&self.0.reasons(), crate::i18n::requested().unwrap_or(self.0.borrower_language))
+    }
+
+    fn borrower_reason_text(&self) -> String {
+        render_all(&self.0.reasons(), self.0.borrower_language)
+    }
+
+    fn remaining_count(&self) -> Option<i32> {
+        self.0.verdict.remaining.map(|r| i32::try_from(r).unwrap_or(i32::MAX))
+    }
+
+    /// The verdict's selected fields, as the `#[Object]` resolvers above answer them (the
+    /// computed ones through the same helpers).
     fn value(&self, fields: &[(async_graphql::Name, VerdictField)]) -> async_graphql::Value {
-        use async_graphql::{ScalarType, Value, resolver_utils::enum_value};
+        use async_graphql::{OutputType, ScalarType, Value, resolver_utils::enum_value};
         let instant = |t: Option<DateTime<Utc>>| t.as_ref().map_or(Value::Null, ScalarType::to_value);
         let v = &self.0;
         let mut object = async_graphql::indexmap::IndexMap::with_capacity(fields.len());
         for (key, field) in fields {
             let value = match field {
-                VerdictField::Typename => Value::String("ActionVerdict".to_owned()),
+                VerdictField::Typename => Value::String(<Self as OutputType>::type_name().into_owned()),
                 VerdictField::Action => enum_value(v.verdict.action),
                 VerdictField::Allowed => Value::Boolean(v.verdict.allowed),
                 VerdictField::Basis => {
                     Value::List(v.verdict.basis.iter().map(|b| Value::String((*b).to_owned())).collect())
                 }
-                VerdictField::Reason => {
-                    Value::String(render_all(&v.reasons(), crate::i18n::requested().unwrap_or(v.borrower_language)))
-                }
-                VerdictField::BorrowerReason => Value::String(render_all(&v.reasons(), v.borrower_language)),
+                VerdictField::Reason => Value::String(self.reason_text()),
+                VerdictField::BorrowerReason => Value::String(self.borrower_reason_text()),
                 VerdictField::NextAllowedAt => instant(v.verdict.next_allowed_at),
-                VerdictField::Remaining => {
-                    v.verdict.remaining.map_or(Value::Null, |r| Value::from(i32::try_from(r).unwrap_or(i32::MAX)))
-                }
+                VerdictField::Remaining => self.remaining_count().map_or(Value::Null, Value::from),
                 VerdictField::Clearance => v.clearance.clone().map_or(Value::Null, Value::String),
                 VerdictField::ClearanceExpiresAt => instant(v.clearance_expires_at),
             };

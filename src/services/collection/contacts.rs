@@ -142,7 +142,7 @@ pub async fn record_contact(ctx: &Ctx, p: &Principal, input: ContactInput) -> Se
         let action = rules::action_of(input.channel, input.party);
         // The rules as they stood when the contact happened, without this contact counted.
         let loaded = load_facts(w.reference(), w.txn(), l.clone(), input.occurred_at - Duration::microseconds(1)).await?;
-        let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.calendar, &loaded.policy.policy);
+        let verdict = rules::verdict(action, &loaded.facts, input.occurred_at, &loaded.law.calendar, &loaded.law.policy.policy);
         let by_contract = verdict.basis.contains(&rules::CONTRACT);
         // CONTRACT says whose terms X4 used; it is not a rule a contact can break.
         let mut violations: Vec<&'static str> = if verdict.allowed {

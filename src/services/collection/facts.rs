@@ -2,6 +2,8 @@
 //! the loan's situation as scalar subqueries of its own row, then schedules, payments and
 //! the week's contacts per 500 loans. It loads; it never judges.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{AppealStatus, DeferralStatus, Language};
 use entity::{
@@ -10,23 +12,19 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
-use std::sync::Arc;
 use uuid::Uuid;
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::rules::calendar::Calendar;
 use crate::rules::collection::{self as rules, ContactFact, Facts};
-use crate::rules::policy::PolicyVersion;
 use crate::services::{loans, reference, restructuring};
 
-/// Everything the verdicts need about one loan, read in one round. The calendar and the
-/// policy are shared by every loan of a jurisdiction in the round, not copied per loan.
+/// Everything the verdicts need about one loan, read in one round. The law (calendar and
+/// policy) is shared by every loan of a jurisdiction in the round, not copied per loan.
 pub struct Loaded {
     pub loan: loan::Model,
     pub language: Language,
     pub facts: Facts,
-    pub calendar: Arc<Calendar>,
-    pub policy: Arc<PolicyVersion>,
+    pub law: Arc<reference::Law>,
 }
 
 /// What a loan's facts need beyond its own row, read in the same statement as the row
@@ -212,14 +210,10 @@ pub(super) async fn facts_of_many<C: ConnectionTrait>(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<LoanInSituation> = rows.by_ref().take(FACTS_CHUNK).collect();
-        let mut laws: Vec<(entity::enums::Jurisdiction, SharedLaw)> = Vec::new();
+        let mut laws: Vec<(entity::enums::Jurisdiction, Arc<reference::Law>)> = Vec::new();
         for r in &chunk {
             if !laws.iter().any(|(j, _)| *j == r.loan.jurisdiction) {
-                let law = reference::law(cache, db, r.loan.jurisdiction, at).await?;
-                laws.push((
-                    r.loan.jurisdiction,
-                    SharedLaw { calendar: Arc::new(law.calendar), policy: Arc::new(law.policy) },
-                ));
+                laws.push((r.loan.jurisdiction, Arc::new(reference::law(cache, db, r.loan.jurisdiction, at).await?)));
             }
         }
         let ids: Vec<Uuid> = chunk.iter().map(|r| r.loan.id).collect();
@@ -262,16 +256,10 @@ pub(super) async fn facts_of_many<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// A jurisdiction's law as the loans of one round share it.
-struct SharedLaw {
-    calendar: Arc<Calendar>,
-    policy: Arc<PolicyVersion>,
-}
-
 /// One loan's facts from its rows: the part `permittedActions` and the worklist share.
 fn facts_from(
     row: LoanInSituation,
-    law: &SharedLaw,
+    law: &Arc<reference::Law>,
     schedule: &[entity::installment::Model],
     mut payments: Vec<entity::payment::Model>,
     contacts: Vec<ContactFact>,
@@ -310,13 +298,7 @@ fn facts_from(
         contract_meetings: contract_meeting_terms(&l),
         contacts,
     };
-    Loaded {
-        loan: l,
-        language: s.s_language,
-        facts,
-        calendar: Arc::clone(&law.calendar),
-        policy: Arc::clone(&law.policy),
-    }
+    Loaded { loan: l, language: s.s_language, facts, law: Arc::clone(law) }
 }
 
 /// X4: the meeting terms stored on the loan from its contract.

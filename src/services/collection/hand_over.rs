@@ -41,8 +41,8 @@ pub async fn assign(
             CollectionAction::HandToCollectionAgency,
             &loaded.facts,
             w.now,
-            &loaded.calendar,
-            &loaded.policy.policy,
+            &loaded.law.calendar,
+            &loaded.law.policy.policy,
         );
         if !v.allowed {
             let mut e = UserError::rule(

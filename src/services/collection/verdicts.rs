@@ -65,7 +65,7 @@ pub async fn assignment_verdict<C: ConnectionTrait>(
         Some(ClaimAssignee::CollectionAgency) => CollectionAction::AssignClaimToAgency,
         Some(ClaimAssignee::OtherThirdParty) | None => CollectionAction::AssignClaim,
     };
-    let v = rules::verdict(action, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy);
+    let v = rules::verdict(action, &loaded.facts, at, &loaded.law.calendar, &loaded.law.policy.policy);
     // Kept in the escalation's details as the borrower would read it (a record's text).
     let lang = crate::i18n::Lang::of_record(loaded.language);
     let reason = crate::i18n::render_all(&v.messages(), lang);
@@ -164,7 +164,7 @@ async fn judge_rows(
 
 /// Every verdict of the caller's role on a loan at `at`: the pure rules on its facts.
 fn judge(p: &Principal, loaded: &Loaded, at: DateTime<Utc>) -> Vec<Verdict> {
-    rules::verdicts(p.role, &loaded.facts, at, &loaded.calendar, &loaded.policy.policy)
+    rules::verdicts(p.role, &loaded.facts, at, &loaded.law.calendar, &loaded.law.policy.policy)
 }
 
 /// Who mints the caller's clearances: none when `at` is not now (a clearance is for acting
@@ -185,7 +185,7 @@ fn decorate(
     verdicts: Vec<Verdict>,
     at: DateTime<Utc>,
 ) -> ServiceResult<Vec<VerdictView>> {
-    let lifetime = Duration::minutes(i64::from(loaded.policy.policy.contact.clearance_minutes));
+    let lifetime = Duration::minutes(i64::from(loaded.law.policy.policy.contact.clearance_minutes));
     verdicts
         .into_iter()
         .map(|v| {
